@@ -1,0 +1,3 @@
+export * from "./backend.js";
+export { groupedConv2d } from "./groupedConv.js";
+export { tf } from "./tf.js";

@@ -4,7 +4,7 @@ import type { BackendName } from "../core/engine/backend.js";
 import { writeFigure } from "../core/plot/render.js";
 import { runLabel, sweepComparisonSpec } from "../core/plot/sweepPlot.js";
 import { DONE_STATUSES, RunStore } from "../core/store/runStore.js";
-import { type ExpandedRun, type LoadedSweep, loadSweepFile } from "../core/sweep/expand.js";
+import { type ExpandedRun, expandSweep, type LoadedSweep, loadSweepFile, parseSweep } from "../core/sweep/expand.js";
 import { runSweep, type SweepEvents, type SweepOutcome, validateRuns } from "../core/sweep/runSweep.js";
 
 export interface PlannedRun {
@@ -57,6 +57,8 @@ export interface SweepFileOptions {
   figuresDir: string;
   events?: SweepEvents;
   signal?: AbortSignal;
+  /** Refuse a file that describes more than one run (`nfx run`). */
+  single?: boolean;
 }
 
 export interface SweepFileResult extends SweepOutcome {
@@ -64,13 +66,23 @@ export interface SweepFileResult extends SweepOutcome {
   figure: { spec: string; svg: string } | null;
 }
 
-export async function runSweepFile(file: string, opts: SweepFileOptions): Promise<SweepFileResult> {
+/** A sweep from a file, or (file null) the single run that the defaults and `--set` overrides describe. */
+export function loadSweepSource(file: string | null, sets: string[]): LoadedSweep {
+  if (file) return loadSweepFile(file, sets);
+  const spec = parseSweep({}, "run");
+  return { file: "", spec, runs: expandSweep(spec, sets) };
+}
+
+export async function runSweepFile(file: string | null, opts: SweepFileOptions): Promise<SweepFileResult> {
   // Everything that can fail on bad input fails here, before the store is opened for writing.
-  const sweep = loadSweepFile(file, opts.sets);
+  const sweep = loadSweepSource(file, opts.sets);
+  if (opts.single && sweep.runs.length !== 1) {
+    throw new Error(`${file}: describes ${sweep.runs.length} runs; use \`nfx sweep\` for more than one`);
+  }
   validateRuns(sweep.runs);
   const store = RunStore.open(opts.db);
   try {
-    const outcome = await runSweep(store, sweep.spec, path.resolve(file), sweep.runs, {
+    const outcome = await runSweep(store, sweep.spec, file ? path.resolve(file) : null, sweep.runs, {
       backend: opts.backend,
       retryFailed: opts.retryFailed,
       events: opts.events,

@@ -4,7 +4,8 @@ import { agcClip, clipGradients, unitwiseNorm } from "../../src/core/agc/agc.js"
 import { initBackend } from "../../src/core/engine/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 
-const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} ≉ ${b}`);
+const close = (a: number, b: number, tol = 1e-6) =>
+  assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} ≉ ${b}`);
 const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 
 before(async () => {
@@ -95,11 +96,18 @@ describe("clipGradients", () => {
       [6, 0],
       [8, 5],
     ]); // both units above 0.1·‖W_i‖
-    const res = clipGradients([g, g], [{ value: w, role: "body_conv" }, { value: w, role: "classifier_weight" }], {
-      lambda: 0.1,
-      granularity: "unit",
-      exclude: ["classifier_weight"],
-    });
+    const res = clipGradients(
+      [g, g],
+      [
+        { value: w, role: "body_conv" },
+        { value: w, role: "classifier_weight" },
+      ],
+      {
+        lambda: 0.1,
+        granularity: "unit",
+        exclude: ["classifier_weight"],
+      },
+    );
     assert.equal(res.grads[1], g, "excluded gradient is passed through");
     assert.notDeepEqual(Array.from((res.grads[0] as tf.Tensor).dataSync()), Array.from(g.dataSync()));
     assert.deepEqual(res.clippedByRole?.roles, ["body_conv"]);
@@ -109,10 +117,17 @@ describe("clipGradients", () => {
   it("global clipping rescales all gradients to a global norm of λ", () => {
     const a = tf.tensor1d([3, 0]);
     const b = tf.tensor1d([0, 4]);
-    const res = clipGradients([a, b], [{ value: a, role: "bias" }, { value: b, role: "gain" }], {
-      lambda: 1,
-      granularity: "global",
-    });
+    const res = clipGradients(
+      [a, b],
+      [
+        { value: a, role: "bias" },
+        { value: b, role: "gain" },
+      ],
+      {
+        lambda: 1,
+        granularity: "global",
+      },
+    );
     const all = res.grads.flatMap((t) => Array.from(t.dataSync()));
     close(norm(all), 1);
     close((all[0] as number) / (all[3] as number), 3 / 4);

@@ -20,7 +20,10 @@ describe("withAgc(optimizer)", () => {
     });
     // loss = 10·sum(w) + 10·sum(c): gradient 10 per entry, ‖g‖ = 10√2 ≫ 0.01·5.
     opt.minimize(() => w.sum().mul(10).add(c.sum().mul(10)) as tf.Scalar, false, [w, c]);
-    const dw = tf.tensor2d([[3], [4]]).sub(w).dataSync();
+    const dw = tf
+      .tensor2d([[3], [4]])
+      .sub(w)
+      .dataSync();
     const stepNorm = Math.hypot(dw[0] as number, dw[1] as number);
     assert.ok(Math.abs(stepNorm - 0.05) < 1e-6, `clipped step norm ${stepNorm} = λ·‖w‖ = 0.05`);
     assert.deepEqual(Array.from(c.dataSync()), [3 - 10, 4 - 10], "excluded variable took the raw step");

@@ -37,7 +37,10 @@ describe("config resolution", () => {
   it("rejects bad values and unknown keys with the key named", () => {
     assert.throws(() => resolveConfig({ agc: { lambda: -1 } }), /agc\.lambda: must be > 0 \(got -1\)/);
     assert.throws(() => resolveConfig({ agc: { eps: 0 } }), /agc\.eps: must be > 0/);
-    assert.throws(() => resolveConfig({ agc: { lamda: 0.1 } }), /agc\.lamda: unknown key \(did you mean 'agc\.lambda'\?\)/);
+    assert.throws(
+      () => resolveConfig({ agc: { lamda: 0.1 } }),
+      /agc\.lamda: unknown key \(did you mean 'agc\.lambda'\?\)/,
+    );
     assert.throws(() => resolveConfig({ train: { batch_size: 1.5 } }), /train\.batch_size: must be an integer/);
     assert.throws(() => resolveConfig({ agc: { granularity: "channel" } }), /must be one of unit, layer, global, none/);
   });
@@ -45,7 +48,7 @@ describe("config resolution", () => {
   it("parses --set overrides with dotted keys", () => {
     assert.deepEqual(parseSetOverride("agc.lambda=0.02"), ["agc.lambda", 0.02]);
     assert.deepEqual(parseSetOverride("agc.lambda=none"), ["agc.lambda", null]);
-    assert.deepEqual(parseSetOverride("agc.exclude=[\"stem_conv\"]"), ["agc.exclude", ["stem_conv"]]);
+    assert.deepEqual(parseSetOverride('agc.exclude=["stem_conv"]'), ["agc.exclude", ["stem_conv"]]);
     assert.throws(() => parseSetOverride("train.batchsize=3"), /did you mean 'train\.batch_size'/);
   });
 });
@@ -70,12 +73,21 @@ describe("sweep expansion", () => {
       ],
     );
     assert.equal(new Set(runs.map((r) => r.hash)).size, 6);
-    assert.deepEqual(runs[4]?.config.agc, { granularity: "none", lambda: null, eps: 1e-3, exclude: ["classifier_weight"] });
+    assert.deepEqual(runs[4]?.config.agc, {
+      granularity: "none",
+      lambda: null,
+      eps: 1e-3,
+      exclude: ["classifier_weight"],
+    });
   });
 
   it("moves zip lists together and replicates over seeds", () => {
     const spec = parseSweep(
-      { zip: { "train.batch_size": [256, 1024], "optim.lr": [0.1, 0.4] }, seeds: 3, grid: { "agc.lambda": [0.01, 0.02] } },
+      {
+        zip: { "train.batch_size": [256, 1024], "optim.lr": [0.1, 0.4] },
+        seeds: 3,
+        grid: { "agc.lambda": [0.01, 0.02] },
+      },
       "t",
     );
     const runs = expandSweep(spec);
@@ -99,15 +111,21 @@ describe("sweep expansion", () => {
   it("names file:line:col for faults in a sweep file", () => {
     const dir = tempDir();
     const bad = writeFile(dir, "bad.yaml", "model:\n  name: nf-resnet-micro\ngrid:\n  agc.lambda: [0.01, -2]\n");
-    assert.throws(() => loadSweepFile(bad), (e: unknown) => {
-      assert.ok(e instanceof ConfigError);
-      assert.match(e.message, /bad\.yaml:4:3: agc\.lambda: must be > 0 \(got -2\)/);
-      return true;
-    });
+    assert.throws(
+      () => loadSweepFile(bad),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.match(e.message, /bad\.yaml:4:3: agc\.lambda: must be > 0 \(got -2\)/);
+        return true;
+      },
+    );
     const malformed = writeFile(dir, "malformed.yaml", "model:\n  name: [unclosed\ngrid: {\n");
     assert.throws(() => loadSweepFile(malformed), /malformed\.yaml:\d+:\d+: malformed YAML/);
     const unknown = writeFile(dir, "unknown.yaml", "train:\n  batch_sise: 3\n");
-    assert.throws(() => loadSweepFile(unknown), /unknown\.yaml:2:3: train\.batch_sise: unknown key \(did you mean 'train\.batch_size'\?\)/);
+    assert.throws(
+      () => loadSweepFile(unknown),
+      /unknown\.yaml:2:3: train\.batch_sise: unknown key \(did you mean 'train\.batch_size'\?\)/,
+    );
     assert.throws(() => loadSweepFile(`${dir}/missing.yaml`), /missing\.yaml: cannot read config: no such file/);
   });
 });

@@ -53,13 +53,18 @@ describe("nfx sweep, end to end", () => {
     }
     // Per-step metrics, readable with the sqlite3 shell when it is installed.
     if (fs.existsSync("/usr/bin/sqlite3")) {
-      const n = execFileSync("sqlite3", [path.join(dir, "r/nfx.db"), "SELECT count(*) FROM metrics WHERE name = 'loss'"]);
+      const n = execFileSync("sqlite3", [
+        path.join(dir, "r/nfx.db"),
+        "SELECT count(*) FROM metrics WHERE name = 'loss'",
+      ]);
       assert.equal(n.toString().trim(), String(4 * 6));
     }
 
     // The spec validates against the official Vega-Lite schema; the SVG has one line per run.
     const spec = JSON.parse(fs.readFileSync(path.join(dir, "figs/tiny.json"), "utf8"));
-    const schema = JSON.parse(fs.readFileSync(path.join(root, "node_modules/vega-lite/build/vega-lite-schema.json"), "utf8"));
+    const schema = JSON.parse(
+      fs.readFileSync(path.join(root, "node_modules/vega-lite/build/vega-lite-schema.json"), "utf8"),
+    );
     const ajv = new Ajv({ strict: false, allErrors: true });
     const valid = ajv.validate(schema, spec);
     assert.ok(valid, JSON.stringify(ajv.errors?.slice(0, 3)));

@@ -31,7 +31,14 @@ describe("run store", () => {
     assert.equal(status, "pending");
     assert.deepEqual(store.ensureRun(cfg, hash, sweep), { id, status: "pending" }, "same hash → same run");
     store.startRun(id, env, 3);
-    store.appendMetrics(id, [0, 1, 2].flatMap((s) => [{ step: s, name: "loss", value: 2 - s / 2 }, { step: s, name: "lr", value: 0.1 }]), 3);
+    store.appendMetrics(
+      id,
+      [0, 1, 2].flatMap((s) => [
+        { step: s, name: "loss", value: 2 - s / 2 },
+        { step: s, name: "lr", value: 0.1 },
+      ]),
+      3,
+    );
     store.addEval(id, 3, "test", 0.75, 0.6, 100);
     store.finishRun(id, "completed", { test_top1: 0.75, final_loss: 1, steps: 3, images_per_s: 10 }, null);
     store.close();
@@ -46,13 +53,19 @@ describe("run store", () => {
     assert.deepEqual(run.environment, env);
     assert.equal(run.steps_done, 3);
     assert.deepEqual(store.getRun(hash.slice(0, 6))?.id, id, "lookup by hash prefix");
-    assert.deepEqual(store.metrics(id, "loss").map((m) => m.value), [2, 1.5, 1]);
+    assert.deepEqual(
+      store.metrics(id, "loss").map((m) => m.value),
+      [2, 1.5, 1],
+    );
     store.close();
 
     // Readable with the standard sqlite3 shell, tables runs and metrics.
     const sqlite3 = ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].find((p) => fs.existsSync(p));
     if (sqlite3) {
-      const out = execFileSync(sqlite3, [file, "SELECT status, agc_lambda, batch_size FROM runs; SELECT count(*) FROM metrics;"]).toString();
+      const out = execFileSync(sqlite3, [
+        file,
+        "SELECT status, agc_lambda, batch_size FROM runs; SELECT count(*) FROM metrics;",
+      ]).toString();
       assert.equal(out.trim(), "completed|0.04|128\n6");
     }
   });

@@ -3,6 +3,7 @@
 import { tf } from "../engine/tf.js";
 
 type NamedTensor = { name: string; tensor: tf.Tensor };
+
 import { type AgcOptions, clipGradients } from "./agc.js";
 
 export interface AgcOptimizerOptions extends AgcOptions {

@@ -1,4 +1,18 @@
 // nfx as a library: what tfjs users import.
+
+export type {
+  AugmentOptions,
+  Batch,
+  BatchOptions,
+  DataConfig,
+  Dataset,
+  DatasetName,
+  Example,
+  LoadOptions,
+  Normalization,
+  Split,
+} from "./core/data/index.js";
+export { batchCount, batches, DATASET_NAMES, evalBatches, loadDataset } from "./core/data/index.js";
 export type { BackendInfo, BackendName } from "./core/engine/backend.js";
 export { BACKEND_NAMES, currentBackend, initBackend } from "./core/engine/backend.js";
 export { groupedConv2d } from "./core/engine/groupedConv.js";

@@ -1,6 +1,9 @@
 // The one entry point from a data config to a Dataset: validates the config and dispatches to the loader.
+import path from "node:path";
 import { resolveCacheDir } from "./cacheDir.js";
+import { loadCifar10 } from "./cifar10.js";
 import { loadFashionMnist } from "./fashionMnist.js";
+import { IMAGEFOLDER_DEFAULT_SIZE, loadImageFolder } from "./imageFolder.js";
 import { splitPrefix } from "./splitPrefix.js";
 import { loadSynthetic, SYNTHETIC_DEFAULTS } from "./synthetic.js";
 import { DATASET_NAMES, type DataConfig, type Dataset, type DatasetName } from "./types.js";
@@ -12,6 +15,11 @@ export interface LoadOptions {
 
 function isDatasetName(name: string): name is DatasetName {
   return (DATASET_NAMES as readonly string[]).includes(name);
+}
+
+function requirePath(cfg: DataConfig, name: DatasetName): string {
+  if (cfg.path == null || cfg.path === "") throw new Error(`dataset ${name} needs data.path (its directory)`);
+  return path.resolve(cfg.path);
 }
 
 function optionalCount(value: number | null | undefined, key: string, min: number): number | null {
@@ -58,7 +66,12 @@ export async function loadDataset(cfg: DataConfig, opts: LoadOptions = {}): Prom
       });
     }
     case "cifar10":
+      return applySizes(loadCifar10(requirePath(cfg, name)), trainSize, testSize);
     case "imagefolder":
-      throw new Error(`dataset "${name}" is not available in this build`);
+      return applySizes(
+        loadImageFolder(requirePath(cfg, name), imageSize ?? IMAGEFOLDER_DEFAULT_SIZE),
+        trainSize,
+        testSize,
+      );
   }
 }

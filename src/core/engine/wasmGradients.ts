@@ -2,6 +2,7 @@
 import { tf } from "./tf.js";
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from "./wasmConvGradients.js";
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from "./wasmDepthwiseGradients.js";
+import { maxPoolGradConfig } from "./wasmMaxPoolGrad.js";
 import { unsortedSegmentSumConfig } from "./wasmSegmentSum.js";
 
 /** The kernels nfx registers (or replaces) on the wasm backend. */
@@ -11,6 +12,7 @@ export const WASM_GRADIENT_KERNELS: readonly tf.KernelConfig[] = [
   depthwiseBackpropInputConfig,
   depthwiseBackpropFilterConfig,
   unsortedSegmentSumConfig,
+  maxPoolGradConfig, // replaces wasm's own, which routes gradients to the wrong pixels
 ];
 
 let registered = false;

@@ -74,6 +74,16 @@ export interface WasmKernelArgs {
   attrs?: tf.NamedAttrMap;
 }
 
+/** The one wasm-backend method beyond KernelBackend that nfx uses: allocate an output on the wasm heap. */
+interface WasmOutputs {
+  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: Float32Array): TensorInfo;
+}
+
+/** A new tensor on the wasm heap holding `values` (copied). */
+export function wasmOutput(backend: tf.KernelBackend, shape: number[], values: Float32Array): TensorInfo {
+  return (backend as unknown as WasmOutputs).makeOutput(shape, "float32", undefined, values);
+}
+
 /** A wasm KernelConfig from a function over typed arguments. */
 export function wasmKernel(kernelName: string, fn: (args: WasmKernelArgs) => TensorInfo): tf.KernelConfig {
   return { kernelName, backendName: "wasm", kernelFunc: fn as unknown as tf.KernelFunc };

@@ -5,10 +5,11 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import {
   FASHION_MNIST_NORMALIZATION,
+  fashionMnistCacheFile,
   fashionMnistSplitRows,
   loadFashionMnistTable,
 } from "../../src/core/data/fashionMnist.js";
-import { readImageTable } from "../../src/core/data/imageTableFile.js";
+import { readImageTable, writeImageTable } from "../../src/core/data/imageTableFile.js";
 import { loadDataset } from "../../src/core/data/index.js";
 import { tableNormalization } from "../../src/core/data/memorySplit.js";
 
@@ -19,7 +20,12 @@ before(() => {
 after(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
 
 test("fashion-mnist: 70,000 images, 60k/10k stratified split, labels 0..9, cache round-trips bit for bit", async () => {
+  // A stale, corrupt cache file is already there: the first load must detect it and rebuild from the package.
+  const cacheFile = fashionMnistCacheFile(cacheDir);
+  fs.mkdirSync(cacheDir, { recursive: true });
+  fs.writeFileSync(cacheFile, "NFXIMG01 but truncated");
   const first = loadFashionMnistTable(cacheDir);
+  assert.equal(first.cacheFile, cacheFile);
   assert.equal(first.fromCache, false);
   assert.equal(first.table.labels.length, 70_000);
   assert.equal(first.table.images.length, 70_000 * 784);
@@ -65,15 +71,28 @@ test("fashion-mnist: 70,000 images, 60k/10k stratified split, labels 0..9, cache
   assert.deepEqual(small.train.read(5), ds.train.read(5));
 });
 
-test("fashion-mnist: a corrupt cache is detected and rebuilt", () => {
-  const { cacheFile } = loadFashionMnistTable(cacheDir);
-  const bytes = fs.readFileSync(cacheFile);
+test("image table file: a flipped payload byte fails the checksum, naming the file", () => {
+  const file = path.join(cacheDir, "tiny.nfximg");
+  const table = {
+    images: new Uint8Array(2 * 4 * 4 * 3).map((_, i) => i),
+    labels: new Uint8Array([1, 0]),
+    imageShape: [4, 4, 3] as const,
+    numClasses: 2,
+  };
+  writeImageTable(file, table);
+  const back = readImageTable(file);
+  assert.deepEqual(back && Array.from(back.images), Array.from(table.images));
+  assert.deepEqual(back?.imageShape, [4, 4, 3]);
+  const bytes = fs.readFileSync(file);
   bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0xff;
-  fs.writeFileSync(cacheFile, bytes);
-  assert.throws(() => readImageTable(cacheFile), /checksum/);
-  const rebuilt = loadFashionMnistTable(cacheDir);
-  assert.equal(rebuilt.fromCache, false);
-  assert.ok(readImageTable(cacheFile));
+  fs.writeFileSync(file, bytes);
+  assert.throws(
+    () => readImageTable(file),
+    (err: Error) => err.message.includes(file) && /checksum/.test(err.message),
+  );
+  fs.truncateSync(file, 70);
+  assert.throws(() => readImageTable(file), /truncated/);
+  assert.equal(readImageTable(path.join(cacheDir, "absent.nfximg")), null);
 });
 
 test("loadDataset rejects unknown names and bad sizes with a message naming them", async () => {

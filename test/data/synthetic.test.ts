@@ -35,7 +35,7 @@ test("synthetic: seeded, sized as asked, balanced labels", async () => {
 });
 
 test("synthetic: class means differ clearly (learnable), other shapes and class counts", async () => {
-  const ds = await loadDataset({ name: "synthetic", seed: 0, train_size: 1000, test_size: 100 });
+  const ds = await loadDataset({ name: "synthetic", seed: 0, train_size: 1000, test_size: 200 });
   const means = classMeans(ds.train, 10);
   let minDistance = Number.POSITIVE_INFINITY;
   for (let i = 0; i < 10; i++) {
@@ -49,6 +49,22 @@ test("synthetic: class means differ clearly (learnable), other shapes and class 
   }
   // Noise in one class mean is ~0.01 per pixel; distinct classes are far apart.
   assert.ok(minDistance > 1, `closest class means are ${minDistance.toFixed(3)} apart`);
+
+  // A nearest-class-mean classifier, fitted on train, already separates the test split: the data is learnable.
+  let correct = 0;
+  for (let i = 0; i < ds.test.size; i++) {
+    const { image, label } = ds.test.read(i);
+    let best = -1;
+    let bestDistance = Number.POSITIVE_INFINITY;
+    means.forEach((m, k) => {
+      let d = 0;
+      for (let p = 0; p < image.length; p++) d += ((image[p] as number) / 255 - (m[p] as number)) ** 2;
+      if (d < bestDistance) [best, bestDistance] = [k, d];
+    });
+    if (best === label) correct++;
+  }
+  const accuracy = correct / ds.test.size;
+  assert.ok(accuracy > 0.9, `nearest-mean test accuracy ${accuracy}`);
 
   const big = await loadDataset({ name: "synthetic", image_size: 28, num_classes: 4, train_size: 40, test_size: 8 });
   assert.deepEqual(big.imageShape, [28, 28, 1]);

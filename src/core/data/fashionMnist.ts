@@ -96,10 +96,15 @@ export interface CachedLoad {
   fromCache: boolean;
 }
 
+/** The cache file for the installed package version (a new package version gets a new file). */
+export function fashionMnistCacheFile(cacheDir: string): string {
+  return path.join(cacheDir, `fashion-mnist-${packageDir().version}.nfximg`);
+}
+
 /** The full class-major table, from the cache when valid, else parsed from the package and cached. */
 export function loadFashionMnistTable(cacheDir: string): CachedLoad {
-  const { dir, version } = packageDir();
-  const cacheFile = path.join(cacheDir, `fashion-mnist-${version}.nfximg`);
+  const { dir } = packageDir();
+  const cacheFile = fashionMnistCacheFile(cacheDir);
   try {
     const cached = readImageTable(cacheFile);
     if (cached && cached.labels.length === 10 * PER_CLASS && cached.imageShape[0] === SIDE) {

@@ -56,11 +56,13 @@ export function resizeSquare(
   dstChannels: number,
 ): Uint8Array {
   const m = Math.min(width, height);
-  const xTaps = axisTaps(Math.floor((width - m) / 2), m, side);
-  const yTaps = axisTaps(Math.floor((height - m) / 2), m, side);
-  // Horizontal pass over every source row the vertical pass can touch (all rows; cheap next to decoding).
+  const x0 = Math.floor((width - m) / 2);
+  const y0 = Math.floor((height - m) / 2);
+  const xTaps = axisTaps(x0, m, side);
+  const yTaps = axisTaps(y0, m, side);
+  // Horizontal pass over the rows of the centre crop, the only rows the vertical pass reads.
   const rows = new Float32Array(height * side * dstChannels);
-  for (let y = 0; y < height; y++) {
+  for (let y = y0; y < y0 + m; y++) {
     const srcRow = y * width * srcChannels;
     const outRow = y * side * dstChannels;
     for (let x = 0; x < side; x++) {

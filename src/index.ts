@@ -1,7 +1,27 @@
 // nfx as a library: what tfjs users import.
+export * from "./core/agc/index.js";
+export { configHash } from "./core/config/hash.js";
+export { ConfigError, resolveConfig } from "./core/config/resolve.js";
+export type { RunConfig } from "./core/config/schema.js";
+export { CONFIG_KEYS } from "./core/config/schema.js";
+export type {
+  AugmentOptions,
+  Batch,
+  BatchOptions,
+  DataConfig,
+  Dataset,
+  DatasetName,
+  Example,
+  LoadOptions,
+  Normalization,
+  Split,
+} from "./core/data/index.js";
+export { batchCount, batches, DATASET_NAMES, evalBatches, loadDataset } from "./core/data/index.js";
 export type { BackendInfo, BackendName } from "./core/engine/backend.js";
 export { BACKEND_NAMES, currentBackend, initBackend } from "./core/engine/backend.js";
 export { groupedConv2d } from "./core/engine/groupedConv.js";
 export { tf } from "./core/engine/tf.js";
 export type { ApplyOptions, Model, Param, ParamRole } from "./core/models/types.js";
 export { PARAM_ROLES, WEIGHT_ROLES } from "./core/models/types.js";
+export { RunStore } from "./core/store/runStore.js";
+export { type RunReporter, type TrainResult, trainRun } from "./core/train/trainRun.js";

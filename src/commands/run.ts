@@ -1,0 +1,61 @@
+import { Command, Flags } from "@oclif/core";
+import type { BackendName } from "../core/engine/backend.js";
+import { RunStore } from "../core/store/runStore.js";
+import { runSweepFile } from "../experiments/sweepFile.js";
+import { failWith } from "../ui/errors.js";
+import { backendFlag, dbFlag, quietFlag, setFlag } from "../ui/flags.js";
+import { formatPercent } from "../ui/format.js";
+import { sweepProgress } from "../ui/progress.js";
+
+export default class Run extends Command {
+  static override description = "Train one run from a config file and/or --set overrides, and store it.";
+  static override examples = [
+    "<%= config.bin %> run --config configs/fashion.quick.yaml",
+    "<%= config.bin %> run --set model.name=nf-resnet-micro --set agc.lambda=0.02 --set data.name=synthetic",
+  ];
+  static override enableJsonFlag = true;
+  static override flags = {
+    config: Flags.string({ char: "c", description: "config file (YAML) describing one run" }),
+    set: setFlag,
+    db: dbFlag,
+    backend: backendFlag,
+    quiet: quietFlag,
+    "retry-failed": Flags.boolean({ description: "re-run the config if it is stored as failed" }),
+    out: Flags.string({ description: "directory for the run's figure", default: "results/figures" }),
+  };
+
+  async run(): Promise<unknown> {
+    const { flags } = await this.parse(Run);
+    try {
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+      const quiet = flags.quiet || this.jsonEnabled();
+      const result = await runSweepFile(flags.config ?? null, {
+        db: flags.db,
+        backend: flags.backend as BackendName,
+        sets: flags.set,
+        retryFailed: flags["retry-failed"],
+        figuresDir: flags.out,
+        events: quiet ? undefined : sweepProgress(),
+        signal: controller.signal,
+        single: true,
+      });
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      const store = RunStore.open(flags.db, { readonly: true });
+      const run = store.getRun(result.runIds[0] as number);
+      store.close();
+      if (!quiet && run) {
+        this.log(
+          `run ${run.id} (${run.config_hash}): ${run.status}, test top-1 ${formatPercent(run.summary?.test_top1)}`,
+        );
+      }
+      if (result.interrupted) this.exit(130);
+      return run;
+    } catch (err) {
+      return failWith(this, err);
+    }
+  }
+}

@@ -1,0 +1,130 @@
+// Adaptive Gradient Clipping (Brock et al. 2021, eq. 3), on any tfjs parameters. Roles come in as data: AGC knows
+// nothing about models.
+//
+//   G_i ← λ · max(‖W_i‖, ε) / max(‖G_i‖, 1e-6) · G_i    if ‖G_i‖ / max(‖W_i‖, ε) > λ,   else G_i
+//
+// A unit is the last axis in tfjs layouts (HWIO convs, [in, out] dense): one output channel / neuron. The two bugs
+// of the seed document's PyTorch snippet are avoided: the gradients *above* the threshold are the ones rescaled, and
+// the unit-wise norm reduces every axis but the last.
+import { tf } from "../engine/tf.js";
+
+export type AgcGranularity = "unit" | "layer" | "global" | "none";
+
+export interface AgcOptions {
+  /** Threshold λ. For `global`, the maximum global gradient norm (classic clipping). */
+  lambda: number;
+  /** Floor ε on the parameter norm, so zero-initialised parameters still get updates. Paper: 1e-3. */
+  eps?: number;
+  granularity: AgcGranularity;
+}
+
+export const DEFAULT_EPS = 1e-3;
+/** Guard on ‖G‖ in the division (official code: 1e-6). */
+const GRAD_NORM_FLOOR = 1e-6;
+
+/**
+ * Unit-wise Frobenius norm in tfjs layouts, broadcastable against `x`: conv HWIO reduces axes (0,1,2), dense
+ * [in,out] axis 0, and a vector or scalar (bias, gain, skip gain) is one unit.
+ */
+export function unitwiseNorm(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    if (x.rank <= 1) return x.square().sum().sqrt();
+    const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
+    return x.square().sum(axes, true).sqrt();
+  });
+}
+
+/** Norm at the given granularity: per unit, or one norm for the whole tensor. */
+function normAt(x: tf.Tensor, granularity: "unit" | "layer"): tf.Tensor {
+  return granularity === "unit" ? unitwiseNorm(x) : tf.tidy(() => x.square().sum().sqrt());
+}
+
+/** The clipped gradient and a 0/1 mask of which units were clipped (same shape as the norms). */
+function clipWithMask(grad: tf.Tensor, param: tf.Tensor, opts: AgcOptions): { clipped: tf.Tensor; mask: tf.Tensor } {
+  if (opts.granularity !== "unit" && opts.granularity !== "layer") {
+    throw new Error(`agcClip: granularity '${opts.granularity}' is not per-tensor (use clipGradients)`);
+  }
+  const granularity = opts.granularity;
+  return tf.tidy(() => {
+    const eps = opts.eps ?? DEFAULT_EPS;
+    const pNorm = normAt(param, granularity).maximum(eps);
+    const gNorm = normAt(grad, granularity);
+    const maxNorm = pNorm.mul(opts.lambda);
+    const trigger = gNorm.greater(maxNorm);
+    const scale = maxNorm.div(gNorm.maximum(GRAD_NORM_FLOOR));
+    const clipped = tf.where(trigger, grad.mul(scale), grad);
+    return { clipped, mask: trigger.cast("float32") };
+  });
+}
+
+/** AGC for one parameter: returns the clipped gradient (a new tensor). */
+export function agcClip(grad: tf.Tensor, param: tf.Tensor, opts: AgcOptions): tf.Tensor {
+  const { clipped, mask } = clipWithMask(grad, param, opts);
+  mask.dispose();
+  return clipped;
+}
+
+export interface ClipTarget {
+  /** The parameter's current value. */
+  value: tf.Tensor;
+  /** Its role (e.g. `classifier_weight`), matched against `exclude`. */
+  role: string;
+}
+
+export interface ClipResult {
+  grads: tf.Tensor[];
+  /** Per role: [clipped units, total units] as a tensor of shape [roles, 2] (read once, after the step). */
+  clippedByRole: { roles: string[]; counts: tf.Tensor2D } | null;
+}
+
+/**
+ * Clips a list of gradients. `unit` and `layer` apply AGC per parameter; `global` rescales all gradients so
+ * that their global norm is at most λ; `none` returns them unchanged. Parameters whose role is in `exclude` are
+ * never clipped (and not counted in the global norm). Returned gradients are new tensors or the inputs themselves
+ * (when untouched); the caller owns both.
+ */
+export function clipGradients(
+  grads: readonly tf.Tensor[],
+  targets: readonly ClipTarget[],
+  opts: AgcOptions & { exclude?: readonly string[] },
+): ClipResult {
+  if (grads.length !== targets.length) throw new Error("clipGradients: one target per gradient");
+  const exclude = new Set(opts.exclude ?? []);
+  if (opts.granularity === "none") return { grads: [...grads], clippedByRole: null };
+  if (opts.granularity === "global") {
+    return tf.tidy(() => {
+      const idx = targets.map((t, i) => (exclude.has(t.role) ? -1 : i)).filter((i) => i >= 0);
+      const sq = idx.map((i) => (grads[i] as tf.Tensor).square().sum());
+      const norm = sq.length ? tf.addN(sq).sqrt() : tf.scalar(0);
+      const scale = tf.minimum(1, tf.scalar(opts.lambda).div(norm.maximum(GRAD_NORM_FLOOR)));
+      const clippedFlag = norm.greater(opts.lambda).cast("float32");
+      const out = grads.map((g, i) => (exclude.has((targets[i] as ClipTarget).role) ? g : g.mul(scale)));
+      const counts = tf.stack([clippedFlag, tf.scalar(1)]).reshape([1, 2]) as tf.Tensor2D;
+      return { grads: out, clippedByRole: { roles: ["all"], counts } };
+    });
+  }
+  const roles: string[] = [];
+  const perRole = new Map<string, tf.Tensor[]>();
+  const out: tf.Tensor[] = [];
+  const keep = tf.tidy(() => {
+    grads.forEach((g, i) => {
+      const t = targets[i] as ClipTarget;
+      if (exclude.has(t.role)) {
+        out.push(g);
+        return;
+      }
+      const { clipped, mask } = clipWithMask(g, t.value, opts);
+      out.push(clipped);
+      if (!perRole.has(t.role)) {
+        perRole.set(t.role, []);
+        roles.push(t.role);
+      }
+      (perRole.get(t.role) as tf.Tensor[]).push(tf.stack([mask.sum(), tf.scalar(mask.size)]));
+    });
+    const rows = roles.map((r) => tf.addN(perRole.get(r) as tf.Tensor[]));
+    const counts = (rows.length ? tf.stack(rows) : tf.zeros([0, 2])) as tf.Tensor2D;
+    return [...out.filter((t, i) => t !== grads[i]), counts];
+  });
+  const counts = keep[keep.length - 1] as tf.Tensor2D;
+  return { grads: out, clippedByRole: roles.length ? { roles, counts } : (counts.dispose(), null) };
+}

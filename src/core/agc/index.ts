@@ -1,0 +1,2 @@
+export * from "./agc.js";
+export * from "./agcOptimizer.js";

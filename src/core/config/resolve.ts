@@ -1,0 +1,196 @@
+// Turning user input (YAML objects, --set overrides) into a validated, fully defaulted RunConfig.
+import { CONFIG_KEYS, type ConfigValue, type Rule, type RunConfig } from "./schema.js";
+
+/** A config fault: `key` is the dotted path at fault; `where` is filled in by loaders that know the file. */
+export class ConfigError extends Error {
+  constructor(
+    readonly key: string,
+    readonly reason: string,
+    readonly where?: string,
+  ) {
+    super(where ? `${where}: ${key ? `${key}: ` : ""}${reason}` : `${key ? `${key}: ` : ""}${reason}`);
+    this.name = "ConfigError";
+  }
+
+  /** The same error, located in a file (`file:line:col`). */
+  at(where: string): ConfigError {
+    return new ConfigError(this.key, this.reason, where);
+  }
+}
+
+export type Plain = { [key: string]: unknown };
+
+export function isPlainObject(v: unknown): v is Plain {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Sections whose nested keys are free-form and validated by their owner (models validates `model.*`). */
+const OPEN_SECTIONS = ["model"];
+
+/** Nested object → dotted keys. Arrays are leaves; keys under an open section are leaves one level down. */
+export function flatten(obj: Plain, prefix = ""): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    const open = OPEN_SECTIONS.some((s) => prefix === s);
+    if (isPlainObject(v) && !open && !(key in CONFIG_KEYS)) {
+      for (const [kk, vv] of flatten(v, key)) out.set(kk, vv);
+    } else {
+      out.set(key, v);
+    }
+  }
+  return out;
+}
+
+export function setDotted(obj: Plain, key: string, value: unknown): void {
+  const parts = key.split(".");
+  let cur: Plain = obj;
+  for (const p of parts.slice(0, -1)) {
+    const next = cur[p];
+    if (!isPlainObject(next)) cur[p] = {};
+    cur = cur[p] as Plain;
+  }
+  cur[parts[parts.length - 1] as string] = value;
+}
+
+export function getDotted(obj: unknown, key: string): unknown {
+  let cur: unknown = obj;
+  for (const p of key.split(".")) {
+    if (!isPlainObject(cur)) return undefined;
+    cur = cur[p];
+  }
+  return cur;
+}
+
+function levenshtein(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0] as number;
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = d[j] as number;
+      d[j] = Math.min((d[j] as number) + 1, (d[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return d[b.length] as number;
+}
+
+/** The closest candidate to `word`, if it is close enough to be a plausible typo. */
+export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestD = Number.POSITIVE_INFINITY;
+  for (const c of candidates) {
+    const dist = levenshtein(word.toLowerCase(), c.toLowerCase());
+    if (dist < bestD) {
+      bestD = dist;
+      best = c;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function describe(v: unknown): string {
+  return JSON.stringify(v) ?? String(v);
+}
+
+/** Validates one value against its rule; returns the normalised value or throws ConfigError. */
+export function checkValue(key: string, value: unknown, rule: Rule): ConfigValue {
+  const fail = (what: string): never => {
+    throw new ConfigError(key, `${what} (got ${describe(value)})`);
+  };
+  switch (rule.kind) {
+    case "number": {
+      if (value === null || value === "none" || value === "null") {
+        return rule.nullable ? null : fail("must be a number");
+      }
+      if (typeof value !== "number" || !Number.isFinite(value)) return fail("must be a number");
+      if (rule.integer && !Number.isInteger(value)) fail("must be an integer");
+      if (rule.min !== undefined) {
+        if (rule.exclusiveMin ? value <= rule.min : value < rule.min) {
+          fail(`must be ${rule.exclusiveMin ? ">" : "≥"} ${rule.min}`);
+        }
+      }
+      if (rule.max !== undefined && value > rule.max) fail(`must be ≤ ${rule.max}`);
+      return value;
+    }
+    case "numberOrAuto":
+      if (value === "auto") return "auto";
+      return checkValue(key, value, { kind: "number", min: rule.min, integer: rule.integer });
+    case "enum":
+      if (typeof value !== "string" || !rule.values.includes(value)) {
+        return fail(`must be one of ${rule.values.join(", ")}`);
+      }
+      return value;
+    case "boolean":
+      if (typeof value !== "boolean") return fail("must be true or false");
+      return value;
+    case "string":
+      if (value === null && rule.nullable) return null;
+      if (typeof value !== "string" || value.length === 0) return fail("must be a non-empty string");
+      return value;
+    case "stringList": {
+      const list = typeof value === "string" ? [value] : value;
+      if (!Array.isArray(list) || !list.every((s) => typeof s === "string")) return fail("must be a list of strings");
+      return [...new Set(list as string[])].sort();
+    }
+  }
+}
+
+function structuredCopy<T>(v: T): T {
+  return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
+}
+
+/**
+ * Validates a (possibly partial, nested) config and fills in every default. Unknown keys are errors with a
+ * did-you-mean. `model.*` keys other than `model.name` pass through for the model zoo to validate.
+ */
+export function resolveConfig(input: unknown): RunConfig {
+  if (input !== undefined && input !== null && !isPlainObject(input)) {
+    throw new ConfigError("", `a config must be a mapping of keys to values (got ${describe(input)})`);
+  }
+  const given = flatten((input ?? {}) as Plain);
+  const out: Plain = {};
+  for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
+    const value = given.has(key) ? given.get(key) : structuredCopy(spec.default);
+    setDotted(out, key, checkValue(key, value, spec.rule));
+  }
+  for (const [key, value] of given) {
+    if (key in CONFIG_KEYS) continue;
+    if (key.startsWith("model.")) {
+      setDotted(out, key, structuredCopy(value));
+      continue;
+    }
+    const hint = didYouMean(key, Object.keys(CONFIG_KEYS));
+    throw new ConfigError(key, `unknown key${hint ? ` (did you mean '${hint}'?)` : ""}`);
+  }
+  const cfg = out as unknown as RunConfig;
+  // "No clipping" has two spellings (granularity none, λ null); the canonical form has both, so that they hash alike.
+  if (cfg.agc.granularity === "none" || cfg.agc.lambda === null) {
+    cfg.agc.granularity = "none";
+    cfg.agc.lambda = null;
+  }
+  return cfg;
+}
+
+/** Parses a `--set KEY=VALUE` override: the value is read as YAML-ish JSON (numbers, booleans, null, lists). */
+export function parseSetOverride(text: string): [string, unknown] {
+  const eq = text.indexOf("=");
+  if (eq <= 0) throw new ConfigError("", `--set expects KEY=VALUE (got '${text}')`);
+  const key = text.slice(0, eq).trim();
+  const raw = text.slice(eq + 1).trim();
+  let value: unknown = raw;
+  if (raw === "none") value = null;
+  else {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = raw;
+    }
+  }
+  if (!(key in CONFIG_KEYS) && !key.startsWith("model.")) {
+    const hint = didYouMean(key, Object.keys(CONFIG_KEYS));
+    throw new ConfigError(key, `unknown key in --set${hint ? ` (did you mean '${hint}'?)` : ""}`);
+  }
+  return [key, value];
+}

@@ -1,0 +1,173 @@
+// The run config: every key, its default, its rule and its meaning, in one place. Defaults are the paper's values
+// (../shared/PAPER.md) except where a CPU-scale reproduction needs smaller numbers; those say so.
+// A parameter such as `agc.lambda` travels YAML → this schema (validated, defaulted, hashed) → train → agc,
+// and is never re-defaulted along the way.
+
+export type Rule =
+  | { kind: "number"; min?: number; max?: number; exclusiveMin?: boolean; integer?: boolean; nullable?: boolean }
+  | { kind: "enum"; values: readonly string[] }
+  | { kind: "boolean" }
+  | { kind: "string"; nullable?: boolean }
+  | { kind: "stringList" }
+  | { kind: "numberOrAuto"; min: number; integer: boolean };
+
+export type ConfigValue = number | string | boolean | null | string[];
+
+export interface KeySpec {
+  default: ConfigValue;
+  rule: Rule;
+  doc: string;
+}
+
+export const GRANULARITIES = ["unit", "layer", "global", "none"] as const;
+export type Granularity = (typeof GRANULARITIES)[number];
+
+/** Every key of a run config, dotted. `model.*` keys other than these are model overrides (see models). */
+export const CONFIG_KEYS: Record<string, KeySpec> = {
+  seed: { default: 0, rule: { kind: "number", integer: true, min: 0 }, doc: "seed for init, data order and masks" },
+
+  "model.name": { default: "nf-resnet-micro", rule: { kind: "string" }, doc: "model variant (see `nfx models`)" },
+
+  "data.name": {
+    default: "fashion-mnist",
+    rule: { kind: "string" },
+    doc: "fashion-mnist | synthetic | cifar10 | imagefolder",
+  },
+  "data.path": {
+    default: null,
+    rule: { kind: "string", nullable: true },
+    doc: "dataset location (cifar10, imagefolder)",
+  },
+  "data.train_size": {
+    default: null,
+    rule: { kind: "number", integer: true, min: 1, nullable: true },
+    doc: "use only the first N training examples (null: all)",
+  },
+  "data.test_size": {
+    default: null,
+    rule: { kind: "number", integer: true, min: 1, nullable: true },
+    doc: "evaluate on the first N test examples (null: all)",
+  },
+  "data.image_size": {
+    default: null,
+    rule: { kind: "number", integer: true, min: 4, nullable: true },
+    doc: "resize side for imagefolder (null: dataset's own)",
+  },
+  "data.augment.crop": {
+    default: 0,
+    rule: { kind: "number", integer: true, min: 0 },
+    doc: "pad-and-random-crop by this many pixels (0: off)",
+  },
+  "data.augment.flip": { default: false, rule: { kind: "boolean" }, doc: "random horizontal flips" },
+
+  "train.batch_size": {
+    default: 256,
+    rule: { kind: "number", integer: true, min: 1 },
+    doc: "logical batch size: AGC, weight decay and the optimizer act once per logical batch",
+  },
+  "train.micro_batch": {
+    default: "auto",
+    rule: { kind: "numberOrAuto", min: 1, integer: true },
+    doc: "micro-batch for gradient accumulation (auto: fastest per image)",
+  },
+  "train.epochs": {
+    default: 1,
+    rule: { kind: "number", min: 0, exclusiveMin: true },
+    doc: "training length in epochs over the training split (ignored when train.steps is set)",
+  },
+  "train.steps": {
+    default: null,
+    rule: { kind: "number", integer: true, min: 1, nullable: true },
+    doc: "training length in optimizer steps (null: from train.epochs)",
+  },
+  "train.eval_every": {
+    default: 0,
+    rule: { kind: "number", integer: true, min: 0 },
+    doc: "evaluate test top-1 every N steps (0: only at the end)",
+  },
+  "train.label_smoothing": {
+    default: 0.1,
+    rule: { kind: "number", min: 0, max: 1 },
+    doc: "label smoothing (paper: 0.1)",
+  },
+  "train.diverge_loss": {
+    default: 1e3,
+    rule: { kind: "number", min: 0, exclusiveMin: true },
+    doc: "a loss above this (or NaN/Inf) stops the run as diverged",
+  },
+
+  "optim.lr": {
+    default: 0.1,
+    rule: { kind: "number", min: 0, exclusiveMin: true },
+    doc: "base learning rate at batch 256; the run uses lr·batch_size/256 (paper: 0.1)",
+  },
+  "optim.momentum": { default: 0.9, rule: { kind: "number", min: 0, max: 1 }, doc: "SGD momentum (paper: 0.9)" },
+  "optim.nesterov": { default: true, rule: { kind: "boolean" }, doc: "Nesterov momentum (paper: true)" },
+  "optim.weight_decay": {
+    default: 2e-5,
+    rule: { kind: "number", min: 0 },
+    doc: "L2 decay added to the gradient of weights only, after clipping (paper: 2e-5)",
+  },
+  "optim.warmup_epochs": {
+    default: 0.2,
+    rule: { kind: "number", min: 0 },
+    doc: "linear warmup length in epochs (paper: 5 of 360; CPU-scale default 0.2)",
+  },
+  "optim.schedule": {
+    default: "cosine",
+    rule: { kind: "enum", values: ["cosine", "constant"] },
+    doc: "LR after warmup: cosine to 0 (paper) or constant",
+  },
+
+  "agc.granularity": {
+    default: "unit",
+    rule: { kind: "enum", values: GRANULARITIES },
+    doc: "unit-wise (paper), layer-wise, global-norm clipping, or none",
+  },
+  "agc.lambda": {
+    default: 0.01,
+    rule: { kind: "number", min: 0, exclusiveMin: true, nullable: true },
+    doc: "clipping threshold λ (null: no clipping); for global clipping, the max global gradient norm",
+  },
+  "agc.eps": {
+    default: 1e-3,
+    rule: { kind: "number", min: 0, exclusiveMin: true },
+    doc: "ε: floor on the parameter norm",
+  },
+  "agc.exclude": {
+    default: ["classifier_weight"],
+    rule: { kind: "stringList" },
+    doc: "parameter roles left unclipped (official code: the classifier weight only)",
+  },
+};
+
+export interface RunConfig {
+  seed: number;
+  model: { name: string; [override: string]: unknown };
+  data: {
+    name: string;
+    path: string | null;
+    train_size: number | null;
+    test_size: number | null;
+    image_size: number | null;
+    augment: { crop: number; flip: boolean };
+  };
+  train: {
+    batch_size: number;
+    micro_batch: number | "auto";
+    epochs: number;
+    steps: number | null;
+    eval_every: number;
+    label_smoothing: number;
+    diverge_loss: number;
+  };
+  optim: {
+    lr: number;
+    momentum: number;
+    nesterov: boolean;
+    weight_decay: number;
+    warmup_epochs: number;
+    schedule: "cosine" | "constant";
+  };
+  agc: { granularity: Granularity; lambda: number | null; eps: number; exclude: string[] };
+}

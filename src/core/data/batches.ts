@@ -1,0 +1,85 @@
+// Streaming a split as tensors, one batch at a time: only the current batch's pixels are ever materialized, and the
+// order and augmentation are a pure function of (seed, epoch).
+import { tf } from "../engine/tf.js";
+import { drawPlacement, IDENTITY_PLACEMENT, standardizeTable, writeExample } from "./augment.js";
+import { permutation, Rng } from "./random.js";
+import type { AugmentOptions, Batch, Split } from "./types.js";
+
+export interface BatchOptions {
+  batchSize: number;
+  /** Seeds shuffling and augmentation (default 0). */
+  seed?: number;
+  /** Epoch index: each epoch gets its own order and augmentation (default 0). */
+  epoch?: number;
+  /** Visit examples in a random order (default true). */
+  shuffle?: boolean;
+  augment?: AugmentOptions;
+  /** Skip a last batch smaller than batchSize (default true), so every step sees the same batch size. */
+  dropRemainder?: boolean;
+  /** Use only the first N examples of the split (null/undefined: all). */
+  limit?: number | null;
+}
+
+// Stream labels keep order and augmentation draws independent of each other.
+const ORDER_STREAM = 1;
+const AUGMENT_STREAM = 2;
+
+function checkOptions(split: Split, opts: BatchOptions): void {
+  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) {
+    throw new Error(`batchSize must be a positive integer, got ${opts.batchSize}`);
+  }
+  const crop = opts.augment?.crop ?? 0;
+  if (!Number.isInteger(crop) || crop < 0) throw new Error(`augment.crop must be a non-negative integer, got ${crop}`);
+  const [h, w] = split.imageShape;
+  if (crop >= Math.min(h, w)) throw new Error(`augment.crop ${crop} must be smaller than the image (${h}×${w})`);
+  if (opts.limit != null && (!Number.isInteger(opts.limit) || opts.limit < 1)) {
+    throw new Error(`limit must be a positive integer or null, got ${opts.limit}`);
+  }
+}
+
+/** Number of batches `batches(split, opts)` yields. */
+export function batchCount(split: Split, opts: BatchOptions): number {
+  const n = Math.min(opts.limit ?? split.size, split.size);
+  return opts.dropRemainder === false ? Math.ceil(n / opts.batchSize) : Math.floor(n / opts.batchSize);
+}
+
+/**
+ * Yields {x: [b,h,w,c] float32 standardized, y: [b] int32, size}. The caller owns and must dispose x and y.
+ * Same (split, options) → the same batches, bit for bit.
+ */
+export function* batches(split: Split, opts: BatchOptions): Generator<Batch, void, undefined> {
+  checkOptions(split, opts);
+  const seed = opts.seed ?? 0;
+  const epoch = opts.epoch ?? 0;
+  const n = Math.min(opts.limit ?? split.size, split.size);
+  const order = opts.shuffle === false ? null : permutation(n, new Rng(seed, epoch, ORDER_STREAM));
+  const augment = opts.augment ?? {};
+  const augmenting = (augment.crop ?? 0) > 0 || augment.flip === true;
+  const augRng = new Rng(seed, epoch, AUGMENT_STREAM);
+  const shape = split.imageShape;
+  const [h, w, c] = shape;
+  const pixels = h * w * c;
+  const lut = standardizeTable(split.normalization, c);
+  const dropRemainder = opts.dropRemainder !== false;
+
+  for (let start = 0; start < n; start += opts.batchSize) {
+    const size = Math.min(opts.batchSize, n - start);
+    if (size < opts.batchSize && dropRemainder) return;
+    // Fresh arrays per batch: tfjs backends may adopt the array as the tensor's storage.
+    const x = new Float32Array(size * pixels);
+    const y = new Int32Array(size);
+    for (let k = 0; k < size; k++) {
+      const index = order ? (order[start + k] as number) : start + k;
+      const example = split.read(index);
+      const place = augmenting ? drawPlacement(augment, augRng) : IDENTITY_PLACEMENT;
+      writeExample(example.image, x, k * pixels, shape, lut, place);
+      y[k] = example.label;
+    }
+    yield { x: tf.tensor4d(x, [size, h, w, c], "float32"), y: tf.tensor1d(y, "int32"), size };
+  }
+}
+
+/** The split in order, no augmentation, last partial batch kept: for evaluation. */
+export function evalBatches(split: Split, batchSize: number, limit?: number | null): Generator<Batch, void, undefined> {
+  return batches(split, { batchSize, shuffle: false, dropRemainder: false, limit: limit ?? null });
+}

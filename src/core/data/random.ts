@@ -1,0 +1,68 @@
+// Seeded randomness for data order, splits, augmentation and synthetic images. Math.random is never used: every
+// random choice in src/core/data is a pure function of the seeds named at the call site, so runs are reproducible.
+
+/** murmur3's 32-bit finalizer: spreads every input bit over the output, so nearby seeds give unrelated streams. */
+function mix32(h: number): number {
+  let x = h >>> 0;
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+/** Combines a seed with stream labels (epoch, purpose, class, …) into one 32-bit state. */
+export function deriveSeed(seed: number, ...streams: number[]): number {
+  let h = mix32((seed >>> 0) ^ 0x9e3779b9);
+  for (const s of streams) h = mix32(h ^ mix32((s >>> 0) + 0x6a09e667));
+  return h;
+}
+
+/** A small fast PRNG (mulberry32) with the helpers the data pipeline needs. */
+export class Rng {
+  private state: number;
+
+  constructor(seed: number, ...streams: number[]) {
+    this.state = deriveSeed(seed, ...streams);
+  }
+
+  /** Uniform 32-bit unsigned integer. */
+  nextUint32(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    return this.nextUint32() / 4294967296;
+  }
+
+  /** Uniform integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  /** Standard normal (Box–Muller; the second value is dropped to keep the stream simple). */
+  normal(): number {
+    const u = 1 - this.next();
+    const v = this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+}
+
+/** A uniformly random permutation of 0..n-1 (Fisher–Yates). */
+export function permutation(n: number, rng: Rng): Uint32Array {
+  const p = new Uint32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = p[i] as number;
+    p[i] = p[j] as number;
+    p[j] = t;
+  }
+  return p;
+}

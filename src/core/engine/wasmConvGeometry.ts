@@ -1,0 +1,84 @@
+// Index arithmetic shared by the wasm convolution gradients. A stride-s convolution's gradients are stride-1
+// convolutions once the output gradient dy is "dilated" (s-1 zeros between its pixels) or, equivalently, once the
+// stride becomes the dilation of the other operand. These helpers compute the paddings that make the shapes line
+// up; a padding that comes out negative means "crop", which XNNPACK cannot do, so it is returned separately.
+import type { TensorInfo, WasmKernelScope } from "./wasmKernelScope.js";
+
+/** Padding along one spatial axis, split into the non-negative pad XNNPACK applies and a crop done by Slice. */
+export interface AxisPad {
+  before: number;
+  after: number;
+  cropBefore: number;
+  cropAfter: number;
+}
+
+export function splitPad(before: number, after: number): AxisPad {
+  return {
+    before: Math.max(0, before),
+    after: Math.max(0, after),
+    cropBefore: Math.max(0, -before),
+    cropAfter: Math.max(0, -after),
+  };
+}
+
+/**
+ * Backprop-input along one axis: dx is a stride-1 "full" correlation of the dilated dy (length (out-1)·s+1) with
+ * the flipped kernel. `padBefore` is the forward conv's leading pad, `inSize` the forward input length.
+ */
+export function inputGradAxis(inSize: number, outSize: number, k: number, s: number, padBefore: number): AxisPad {
+  const before = k - 1 - padBefore;
+  const after = inSize - 1 - (outSize - 1) * s + padBefore;
+  return splitPad(before, after);
+}
+
+/**
+ * Backprop-filter along one axis: dW is a stride-1 correlation of x with dy used as a filter dilated by s; the
+ * output must have length k.
+ */
+export function filterGradAxis(inSize: number, outSize: number, k: number, s: number, padBefore: number): AxisPad {
+  const after = k + (outSize - 1) * s - inSize - padBefore;
+  return splitPad(padBefore, after);
+}
+
+/**
+ * Inserts s-1 zeros between the pixels of a NHWC tensor (the transpose of a strided sampling): [N,H,W,C] →
+ * [N,(H-1)·sh+1,W…,C]. Done as pad-after on a rank-6 view, then a crop of the trailing zeros, all in wasm.
+ */
+export function dilateNHWC(s: WasmKernelScope, x: TensorInfo, sh: number, sw: number): TensorInfo {
+  if (sh === 1 && sw === 1) return x;
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const v = s.reshape(x, [n, h, 1, w, 1, c]);
+  const padded = s.pad(v, [
+    [0, 0],
+    [0, 0],
+    [0, sh - 1],
+    [0, 0],
+    [0, sw - 1],
+    [0, 0],
+  ]);
+  const flat = s.reshape(padded, [n, h * sh, w * sw, c]);
+  return s.slice(flat, [0, 0, 0, 0], [n, (h - 1) * sh + 1, (w - 1) * sw + 1, c]);
+}
+
+/** Applies the crop part of two axis pads to the spatial axes of a NHWC tensor. */
+export function cropNHWC(s: WasmKernelScope, x: TensorInfo, ph: AxisPad, pw: AxisPad): TensorInfo {
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  return s.slice(
+    x,
+    [0, ph.cropBefore, pw.cropBefore, 0],
+    [n, h - ph.cropBefore - ph.cropAfter, w - pw.cropBefore - pw.cropAfter, c],
+  );
+}
+
+/** The explicit-padding attribute of tfjs conv kernels for two axis pads (crop parts excluded). */
+export function explicitPad(
+  ph: AxisPad,
+  pw: AxisPad,
+): [[number, number], [number, number], [number, number], [number, number]] {
+  return [
+    [0, 0],
+    [ph.before, ph.after],
+    [pw.before, pw.after],
+    [0, 0],
+  ];
+}

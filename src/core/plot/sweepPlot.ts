@@ -1,0 +1,79 @@
+// The comparison plot of a sweep: training loss per step, one line per run, beside each run's final test top-1.
+import type { RunStore, StoredRun } from "../store/runStore.js";
+import type { VegaLiteSpec } from "./render.js";
+
+const SHORT: Record<string, string> = {
+  "agc.lambda": "λ",
+  "agc.granularity": "clip",
+  "train.batch_size": "B",
+  "optim.lr": "lr",
+  "model.name": "model",
+  seed: "seed",
+};
+
+/** A short label for a run from the axis values that distinguish it: "λ=0.01 · B=64". */
+export function runLabel(point: Record<string, unknown>, run: StoredRun): string {
+  const parts = Object.entries(point).map(([k, v]) => {
+    if (k === "agc.lambda" && v === null) return "no clipping";
+    if (k === "agc.granularity" && v === "none") return "no clipping";
+    return `${SHORT[k] ?? k}=${v === null ? "none" : String(v)}`;
+  });
+  return parts.length ? [...new Set(parts)].join(" · ") : `run ${run.id}`;
+}
+
+export interface SweepPlotRun {
+  run: StoredRun;
+  label: string;
+}
+
+/** Loss curves (one line per run) and final test top-1 per run, with the backend and device in the subtitle. */
+export function sweepComparisonSpec(store: RunStore, title: string, runs: readonly SweepPlotRun[]): VegaLiteSpec {
+  const curves: { run: string; step: number; loss: number }[] = [];
+  const finals: { run: string; test_top1: number; status: string }[] = [];
+  const devices = new Set<string>();
+  for (const { run, label } of runs) {
+    for (const m of store.metrics(run.id, "loss")) {
+      if (m.value !== null && Number.isFinite(m.value)) curves.push({ run: label, step: m.step, loss: m.value });
+    }
+    finals.push({ run: label, test_top1: run.summary?.test_top1 ?? 0, status: run.status });
+    if (run.environment)
+      devices.add(`${run.environment.backend} ${run.environment.backend_version} on ${run.environment.device}`);
+  }
+  const order = runs.map((r) => r.label);
+  const color = { field: "run", type: "nominal", title: "run", sort: order } as const;
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: { text: title, subtitle: [...devices].join("; ") || "no environment recorded" },
+    hconcat: [
+      {
+        width: 420,
+        height: 260,
+        title: "training loss",
+        data: { values: curves },
+        mark: { type: "line", interpolate: "monotone", strokeWidth: 1.5 },
+        encoding: {
+          x: { field: "step", type: "quantitative", title: "optimizer step" },
+          y: { field: "loss", type: "quantitative", title: "loss (label-smoothed CE)", scale: { zero: false } },
+          color,
+        },
+      },
+      {
+        width: 220,
+        height: 260,
+        title: "final test top-1",
+        data: { values: finals },
+        mark: { type: "bar" },
+        encoding: {
+          y: { field: "run", type: "nominal", sort: order, title: null },
+          x: { field: "test_top1", type: "quantitative", title: "test top-1", axis: { format: ".0%" } },
+          color: { ...color, legend: null },
+          tooltip: [
+            { field: "run", type: "nominal" },
+            { field: "test_top1", type: "quantitative", format: ".2%" },
+            { field: "status", type: "nominal" },
+          ],
+        },
+      },
+    ],
+  } as VegaLiteSpec;
+}

@@ -1,0 +1,75 @@
+// The store's schema as a list of migrations: migration i brings a store from user_version i to i+1.
+// Never edit a migration that has shipped; append a new one.
+
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE sweeps (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL,
+    file        TEXT,
+    spec_json   TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+  );
+  CREATE TABLE runs (
+    id              INTEGER PRIMARY KEY,
+    config_hash     TEXT NOT NULL UNIQUE,
+    config_json     TEXT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('pending','running','completed','diverged','failed','interrupted')),
+    -- the ablation axes, as indexed columns for queries
+    model           TEXT NOT NULL,
+    dataset         TEXT NOT NULL,
+    agc_granularity TEXT NOT NULL,
+    agc_lambda      REAL,
+    batch_size      INTEGER NOT NULL,
+    seed            INTEGER NOT NULL,
+    -- timings
+    created_at      TEXT NOT NULL,
+    started_at      TEXT,
+    finished_at     TEXT,
+    heartbeat_at    TEXT,
+    duration_s      REAL,
+    steps_total     INTEGER,
+    steps_done      INTEGER NOT NULL DEFAULT 0,
+    -- outcome
+    test_top1       REAL,
+    final_loss      REAL,
+    summary_json    TEXT,
+    error           TEXT,
+    -- environment
+    backend         TEXT,
+    backend_version TEXT,
+    device          TEXT,
+    host            TEXT,
+    node_version    TEXT,
+    nfx_version     TEXT,
+    git_commit      TEXT,
+    git_dirty       INTEGER,
+    env_json        TEXT
+  );
+  CREATE INDEX runs_axes ON runs (model, dataset, agc_granularity, agc_lambda, batch_size, seed);
+  CREATE INDEX runs_status ON runs (status);
+  CREATE TABLE sweep_runs (
+    sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+    run_id   INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    PRIMARY KEY (sweep_id, run_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE metrics (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step   INTEGER NOT NULL,
+    name   TEXT NOT NULL,
+    value  REAL,
+    PRIMARY KEY (run_id, name, step)
+  ) WITHOUT ROWID;
+  CREATE TABLE evals (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step   INTEGER NOT NULL,
+    split  TEXT NOT NULL,
+    top1   REAL NOT NULL,
+    loss   REAL,
+    n      INTEGER NOT NULL,
+    PRIMARY KEY (run_id, split, step)
+  ) WITHOUT ROWID;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

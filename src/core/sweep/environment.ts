@@ -1,0 +1,62 @@
+// What a run ran on: recorded with every run so that results can be traced months later.
+import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { BackendInfo } from "../engine/backend.js";
+import type { RunEnvironment } from "../store/runStore.js";
+
+const require = createRequire(import.meta.url);
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+function version(pkg: string): string | null {
+  try {
+    return (require(`${pkg}/package.json`) as { version: string }).version;
+  } catch {
+    return null;
+  }
+}
+
+function git(args: string[]): string | null {
+  try {
+    return execFileSync("git", args, { cwd: packageRoot, stdio: ["ignore", "pipe", "ignore"] })
+      .toString()
+      .trim();
+  } catch {
+    return null;
+  }
+}
+
+let cached: Omit<RunEnvironment, "backend" | "backend_version" | "device"> | undefined;
+
+export function runEnvironment(backend: BackendInfo): RunEnvironment {
+  if (!cached) {
+    const commit = git(["rev-parse", "HEAD"]);
+    const dirty = commit === null ? null : (git(["status", "--porcelain", "--untracked-files=no"]) ?? "") !== "";
+    cached = {
+      host: os.hostname(),
+      node_version: process.version,
+      nfx_version: (require(path.join(packageRoot, "package.json")) as { version: string }).version,
+      git_commit: commit,
+      git_dirty: dirty,
+      extra: {
+        platform: `${os.platform()}-${os.arch()}`,
+        cpus: os.cpus().length,
+        packages: Object.fromEntries(
+          ["@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm", "better-sqlite3", "vega-lite"].map((p) => [
+            p,
+            version(p),
+          ]),
+        ),
+      },
+    };
+  }
+  return {
+    ...cached,
+    backend: backend.name,
+    backend_version: backend.version,
+    device: backend.device,
+    extra: { ...cached.extra, backend_reason: backend.reason },
+  };
+}

@@ -1,0 +1,42 @@
+// SGD with (Nesterov) momentum, with weight decay added to the gradient of weights only, after clipping — the
+// order of the official code (optim.py): clip → + wd·w → momentum → step.
+import { tf } from "../engine/tf.js";
+
+export interface SgdOptions {
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+}
+
+export class Sgd {
+  private readonly buffers: tf.Variable[];
+
+  constructor(
+    private readonly vars: readonly tf.Variable[],
+    /** Per variable: whether weight decay applies (weights yes; gains, biases, skip gains no). */
+    private readonly decay: readonly boolean[],
+    private readonly opts: SgdOptions,
+  ) {
+    this.buffers = vars.map((v) => tf.variable(tf.zerosLike(v), false));
+  }
+
+  /** One step: v ← μ·v + g;  w ← w − lr·(g + μ·v) (Nesterov) or w − lr·v. */
+  apply(grads: readonly tf.Tensor[], lr: number): void {
+    const { momentum: mu, nesterov, weightDecay } = this.opts;
+    tf.tidy(() => {
+      this.vars.forEach((w, i) => {
+        let g = grads[i] as tf.Tensor;
+        if (weightDecay > 0 && this.decay[i]) g = g.add(w.mul(weightDecay));
+        const buf = this.buffers[i] as tf.Variable;
+        const v = buf.mul(mu).add(g);
+        buf.assign(v);
+        const update = nesterov ? g.add(v.mul(mu)) : v;
+        w.assign(w.sub(update.mul(lr)));
+      });
+    });
+  }
+
+  dispose(): void {
+    for (const b of this.buffers) b.dispose();
+  }
+}

@@ -1,0 +1,109 @@
+// `nfx sweep FILE`: expand, run what is missing, and draw the sweep's comparison plot from the store.
+import path from "node:path";
+import type { BackendName } from "../core/engine/backend.js";
+import { writeFigure } from "../core/plot/render.js";
+import { runLabel, sweepComparisonSpec } from "../core/plot/sweepPlot.js";
+import { DONE_STATUSES, RunStore } from "../core/store/runStore.js";
+import { type ExpandedRun, expandSweep, type LoadedSweep, loadSweepFile, parseSweep } from "../core/sweep/expand.js";
+import { runSweep, type SweepEvents, type SweepOutcome, validateRuns } from "../core/sweep/runSweep.js";
+
+export interface PlannedRun {
+  index: number;
+  config_hash: string;
+  point: ExpandedRun["point"];
+  config: ExpandedRun["config"];
+  /** Status in the store, if the store exists and has this run. */
+  stored_status: string | null;
+}
+
+/** The expansion of a sweep file, with what the store already holds (read-only: nothing is written). */
+export function planSweep(file: string, sets: string[], db: string | null): { sweep: LoadedSweep; runs: PlannedRun[] } {
+  const sweep = loadSweepFile(file, sets);
+  validateRuns(sweep.runs);
+  let stored = new Map<string, string>();
+  if (db) {
+    try {
+      const store = RunStore.open(db, { readonly: true });
+      try {
+        stored = new Map(store.listRuns().map((r) => [r.config_hash, r.status]));
+      } finally {
+        store.close();
+      }
+    } catch (err) {
+      if (!(err instanceof Error && /no such store/.test(err.message))) throw err;
+    }
+  }
+  return {
+    sweep,
+    runs: sweep.runs.map((r) => ({
+      index: r.index,
+      config_hash: r.hash,
+      point: r.point,
+      config: r.config,
+      stored_status: stored.get(r.hash) ?? null,
+    })),
+  };
+}
+
+export function countDone(runs: readonly PlannedRun[]): number {
+  return runs.filter((r) => r.stored_status !== null && DONE_STATUSES.has(r.stored_status as never)).length;
+}
+
+export interface SweepFileOptions {
+  db: string;
+  backend: BackendName;
+  sets: string[];
+  retryFailed: boolean;
+  figuresDir: string;
+  events?: SweepEvents;
+  signal?: AbortSignal;
+  /** Refuse a file that describes more than one run (`nfx run`). */
+  single?: boolean;
+}
+
+export interface SweepFileResult extends SweepOutcome {
+  name: string;
+  figure: { spec: string; svg: string } | null;
+}
+
+/** A sweep from a file, or (file null) the single run that the defaults and `--set` overrides describe. */
+export function loadSweepSource(file: string | null, sets: string[]): LoadedSweep {
+  if (file) return loadSweepFile(file, sets);
+  const spec = parseSweep({}, "run");
+  return { file: "", spec, runs: expandSweep(spec, sets) };
+}
+
+export async function runSweepFile(file: string | null, opts: SweepFileOptions): Promise<SweepFileResult> {
+  // Everything that can fail on bad input fails here, before the store is opened for writing.
+  const sweep = loadSweepSource(file, opts.sets);
+  if (opts.single && sweep.runs.length !== 1) {
+    throw new Error(`${file}: describes ${sweep.runs.length} runs; use \`nfx sweep\` for more than one`);
+  }
+  validateRuns(sweep.runs);
+  const store = RunStore.open(opts.db);
+  try {
+    const outcome = await runSweep(store, sweep.spec, file ? path.resolve(file) : null, sweep.runs, {
+      backend: opts.backend,
+      retryFailed: opts.retryFailed,
+      events: opts.events,
+      signal: opts.signal,
+    });
+    const plotted = sweep.runs
+      .map((r, i) => ({ r, run: store.getRun(outcome.runIds[i] as number) }))
+      .filter((x) => x.run !== undefined && x.run.status !== "pending")
+      .map((x) => ({
+        run: x.run as NonNullable<typeof x.run>,
+        label: runLabel(x.r.point, x.run as NonNullable<typeof x.run>),
+      }));
+    const figure = plotted.length
+      ? await writeFigure(
+          sweepComparisonSpec(store, `nfx sweep: ${sweep.spec.name}`, plotted),
+          opts.figuresDir,
+          sweep.spec.name,
+        )
+      : null;
+    return { ...outcome, name: sweep.spec.name, figure };
+  } finally {
+    store.close();
+  }
+}

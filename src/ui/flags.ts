@@ -1,0 +1,24 @@
+// Flags shared by commands.
+import { Flags } from "@oclif/core";
+import { BACKEND_NAMES } from "../core/engine/backend.js";
+import { DEFAULT_DB } from "../core/store/runStore.js";
+
+export const dbFlag = Flags.string({
+  description: "run store (SQLite file)",
+  env: "NFX_DB",
+  default: DEFAULT_DB,
+});
+
+export const backendFlag = Flags.string({
+  description: "compute backend (auto: the fastest that loads and passes a self-check)",
+  options: [...BACKEND_NAMES],
+  default: "auto",
+});
+
+export const quietFlag = Flags.boolean({ char: "q", description: "no progress output", default: false });
+
+export const setFlag = Flags.string({
+  description: "override a config key, e.g. --set agc.lambda=0.02 (repeatable)",
+  multiple: true,
+  default: [],
+});

@@ -1,0 +1,64 @@
+// Helpers for comparing gradients between tfjs backends in the engine tests.
+import { tf } from "../../src/core/engine/tf.js";
+
+/** mulberry32: a small seeded PRNG, so every failing case can be replayed from its seed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function int(r: () => number, lo: number, hi: number): number {
+  return lo + Math.floor(r() * (hi - lo + 1));
+}
+
+export function pick<T>(r: () => number, xs: readonly T[]): T {
+  return xs[Math.floor(r() * xs.length)] as T;
+}
+
+export function randomData(r: () => number, shape: number[]): Float32Array {
+  const n = shape.reduce((p, d) => p * d, 1);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = r() * 2 - 1;
+  return out;
+}
+
+/** Gradients of Σ f(inputs)·probe w.r.t. every input, computed on `backend`, as plain arrays. */
+export async function gradsOn(
+  backend: string,
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+  inputs: { data: Float32Array; shape: number[] }[],
+  probeSeed: number,
+): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const xs = inputs.map((i) => tf.tensor(i.data, i.shape));
+  try {
+    const grads = tf.tidy(() => {
+      const y = f(...xs);
+      const probe = tf.tensor(randomData(rng(probeSeed), y.shape), y.shape);
+      return tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(...a), probe)))(xs);
+    });
+    const out = grads.map((g) => g.dataSync() as Float32Array);
+    tf.dispose(grads);
+    return out;
+  } finally {
+    tf.dispose(xs);
+  }
+}
+
+/** max |a−b| / max |b|: the error relative to the largest gradient. */
+export function relError(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+  let err = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    err = Math.max(err, Math.abs((a[i] as number) - (b[i] as number)));
+    scale = Math.max(scale, Math.abs(b[i] as number));
+  }
+  return scale === 0 ? err : err / scale;
+}

@@ -1,0 +1,159 @@
+// Every kernel nfx registers on wasm must give the cpu backend's gradients (relative error < 1e-4) over randomized
+// shapes, strides, paddings and odd sizes; and training on wasm must not leak tensors or backend buffers.
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import { initBackend } from "../../src/core/engine/backend.js";
+import { tf } from "../../src/core/engine/tf.js";
+import { WASM_GRADIENT_KERNELS } from "../../src/core/engine/wasmGradients.js";
+import { gradsOn, int, pick, randomData, relError, rng } from "./gradcheck.js";
+
+const TOL = 1e-4;
+type Pad = "same" | "valid" | number | [[number, number], [number, number], [number, number], [number, number]];
+
+interface ConvCase {
+  x: number[];
+  w: number[];
+  strides: [number, number];
+  pad: Pad;
+}
+
+/** A random conv geometry that tfjs accepts: the padded input always covers the kernel at least once. */
+function convCase(seed: number, depthwise: boolean): ConvCase {
+  const r = rng(seed);
+  const k = [pick(r, [1, 2, 3, 3, 5, 7]), pick(r, [1, 2, 3, 3, 5])] as const;
+  const s = pick(r, [1, 1, 2, 2, 3]);
+  const strides: [number, number] = r() < 0.2 ? [s, pick(r, [1, 2])] : [s, s];
+  // A numeric pad only with square kernels: tfjs 4.22 computes the output width of a numeric-pad conv from the
+  // kernel *height*, so for kh≠kw its shape is wrong and wasm's forward conv writes past its output buffer.
+  const padKind = pick(
+    r,
+    k[0] === k[1] ? (["same", "valid", "explicit", "number"] as const) : (["same", "valid", "explicit"] as const),
+  );
+  const p: [number, number][] = [
+    [int(r, 0, 3), int(r, 0, 3)],
+    [int(r, 0, 3), int(r, 0, 3)],
+  ];
+  const pad: Pad =
+    padKind === "explicit"
+      ? [[0, 0], p[0] as [number, number], p[1] as [number, number], [0, 0]]
+      : padKind === "number"
+        ? int(r, 0, 2)
+        : padKind;
+  const minPad = (axis: 0 | 1): number =>
+    padKind === "explicit"
+      ? (p[axis] as number[]).reduce((a, b) => a + b)
+      : padKind === "number"
+        ? 2 * (pad as number)
+        : 0;
+  const h = Math.max(int(r, 1, 13), k[0] - minPad(0));
+  const w = Math.max(int(r, 1, 13), k[1] - minPad(1));
+  const n = int(r, 1, 3);
+  const cin = int(r, 1, 6);
+  const cout = depthwise ? int(r, 1, 3) : int(r, 1, 7);
+  return { x: [n, h, w, cin], w: [k[0], k[1], cin, cout], strides, pad };
+}
+
+async function checkBothBackends(
+  label: string,
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+  shapes: number[][],
+  seed: number,
+): Promise<void> {
+  const r = rng(seed);
+  const inputs = shapes.map((shape) => ({ data: randomData(r, shape), shape }));
+  const cpu = await gradsOn("cpu", f, inputs, seed + 1);
+  const wasm = await gradsOn("wasm", f, inputs, seed + 1);
+  cpu.forEach((c, i) => {
+    const err = relError(wasm[i] as Float32Array, c);
+    assert.ok(err < TOL, `${label}: gradient ${i} differs from cpu by ${err.toExponential(2)} (seed ${seed})`);
+  });
+}
+
+describe("wasm gradient kernels match the cpu backend", () => {
+  before(async () => {
+    await initBackend("wasm");
+  });
+
+  test("registers every kernel it claims on wasm", () => {
+    for (const k of WASM_GRADIENT_KERNELS) {
+      assert.equal(tf.getKernel(k.kernelName, "wasm")?.kernelFunc, k.kernelFunc, k.kernelName);
+    }
+  });
+
+  test("conv2d: Conv2DBackpropInput and Conv2DBackpropFilter over 60 random geometries", async () => {
+    for (let seed = 1; seed <= 60; seed++) {
+      const c = convCase(seed, false);
+      await checkBothBackends(
+        `conv2d ${JSON.stringify(c)}`,
+        (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.strides, c.pad),
+        [c.x, c.w],
+        seed,
+      );
+    }
+  });
+
+  test("depthwiseConv2d (channel multiplier 1–3): both backprop kernels over 40 random geometries", async () => {
+    for (let seed = 101; seed <= 140; seed++) {
+      const c = convCase(seed, true);
+      // tfjs's depthwise op requires equal strides.
+      const s = c.strides[0];
+      await checkBothBackends(
+        `depthwise ${JSON.stringify(c)}`,
+        (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, c.pad),
+        [c.x, c.w],
+        seed,
+      );
+    }
+  });
+
+  test("conv2d on realistic sizes (32×32, 3×3 and 7×7/2 stems, 1×1/2 shortcuts)", async () => {
+    const cases: ConvCase[] = [
+      { x: [2, 32, 32, 16], w: [3, 3, 16, 24], strides: [1, 1], pad: "same" },
+      { x: [2, 33, 31, 3], w: [7, 7, 3, 8], strides: [2, 2], pad: "same" },
+      { x: [2, 17, 17, 12], w: [1, 1, 12, 20], strides: [2, 2], pad: "valid" },
+      {
+        x: [1, 28, 28, 8],
+        w: [3, 3, 8, 8],
+        strides: [2, 2],
+        pad: [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ],
+      },
+    ];
+    for (const [i, c] of cases.entries()) {
+      await checkBothBackends(
+        `conv2d ${JSON.stringify(c)}`,
+        (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.strides, c.pad),
+        [c.x, c.w],
+        1000 + i,
+      );
+    }
+  });
+
+  test("MaxPoolGrad (replaced) and AvgPoolGrad over 30 random pools", async () => {
+    for (let seed = 201; seed <= 230; seed++) {
+      const r = rng(seed);
+      const k: [number, number] = [int(r, 1, 4), int(r, 1, 4)];
+      const s: [number, number] = [int(r, 1, 3), int(r, 1, 3)];
+      const pad = pick(r, ["same", "valid"] as const);
+      const shape = [int(r, 1, 3), int(r, k[0], 12), int(r, k[1], 12), int(r, 1, 5)];
+      const label = `pool k=${k} s=${s} ${pad} ${shape}`;
+      await checkBothBackends(`max${label}`, (x) => tf.maxPool(x as tf.Tensor4D, k, s, pad), [shape], seed);
+      await checkBothBackends(`avg${label}`, (x) => tf.avgPool(x as tf.Tensor4D, k, s, pad), [shape], seed);
+    }
+  });
+
+  test("UnsortedSegmentSum (via gather's gradient and directly)", async () => {
+    const ids = [0, 3, 3, 1, 5, 0, 2, 3];
+    await checkBothBackends("gather", (x) => tf.gather(x, tf.tensor1d(ids, "int32")), [[6, 4]], 7);
+    await checkBothBackends(
+      "unsortedSegmentSum",
+      (x) => tf.unsortedSegmentSum(x, tf.tensor1d(ids, "int32"), 7),
+      [[8, 3, 2]],
+      8,
+    );
+  });
+});

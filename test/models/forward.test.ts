@@ -40,9 +40,9 @@ describe("micro variants forward on cpu and wasm", () => {
         assert.ok(a.every(Number.isFinite));
         const scale = Math.max(...a.map(Math.abs));
         // float32 convs summed in different orders: agreement to 1e-4 of the output scale.
-        a.forEach((v, i) =>
-          assert.ok(Math.abs(v - (b[i] as number)) <= 1e-4 * scale + 1e-6, `logit ${i}: ${v} vs ${b[i]}`),
-        );
+        for (const [i, v] of a.entries()) {
+          assert.ok(Math.abs(v - (b[i] as number)) <= 1e-4 * scale + 1e-6, `logit ${i}: ${v} vs ${b[i]}`);
+        }
       });
     }
   }

@@ -18,7 +18,7 @@ function silu(x: tf.Tensor): tf.Tensor {
 
 export function tinyNet(seed: number, inChannels: number, classes: number): TinyNet {
   const v = (shape: number[], std: number, i: number) =>
-    tf.variable(tf.randomNormal(shape, 0, std, "float32", seed * 100 + i), true, `tiny_${seed}_${i}`);
+    tf.tidy(() => tf.variable(tf.randomNormal(shape, 0, std, "float32", seed * 100 + i), true, `tiny_${seed}_${i}`));
   const w1 = v([3, 3, inChannels, 8], 0.3, 1);
   const dw = v([3, 3, 8, 2], 0.3, 2);
   const w2 = v([1, 1, 16, 12], 0.3, 3);

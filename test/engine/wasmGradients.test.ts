@@ -133,6 +133,14 @@ describe("wasm gradient kernels match the cpu backend", () => {
     }
   });
 
+  test("a numeric pad with a non-square kernel is refused on wasm instead of corrupting its heap", async () => {
+    await tf.setBackend("wasm");
+    const x = tf.ones([1, 6, 7, 2]) as tf.Tensor4D;
+    assert.throws(() => tf.conv2d(x, tf.ones([3, 1, 2, 2]) as tf.Tensor4D, 2, 2), /numeric pad/);
+    assert.throws(() => tf.depthwiseConv2d(x, tf.ones([1, 3, 2, 1]) as tf.Tensor4D, 1, 1), /numeric pad/);
+    assert.deepEqual(tf.conv2d(x, tf.ones([3, 3, 2, 2]) as tf.Tensor4D, 2, 2).shape, [1, 4, 5, 2]);
+  });
+
   test("MaxPoolGrad (replaced) and AvgPoolGrad over 30 random pools", async () => {
     for (let seed = 201; seed <= 230; seed++) {
       const r = rng(seed);

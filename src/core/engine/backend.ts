@@ -1,7 +1,9 @@
 // Backend choice. Every tfjs backend detail lives in src/core/engine: the rest of nfx asks for a backend by name
 // and receives a BackendInfo to record on the run.
+import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import os from "node:os";
+import { adviseOnLoadError, isHopper, type NativeAdvice } from "./nativeAdvice.js";
 import { tf } from "./tf.js";
 
 export const BACKEND_NAMES = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
@@ -22,8 +24,24 @@ export interface BackendInfo {
   device: string;
   /** Why this backend was chosen (auto) or that it was requested. */
   reason: string;
-  /** Backends tried before this one and why they were not used. */
-  skipped: { name: ConcreteBackend; why: string }[];
+  /** Backends tried before this one and why they were not used (with advice for the native ones). */
+  skipped: { name: ConcreteBackend; why: string; advice?: NativeAdvice }[];
+  /** wasm: whether the SIMD build runs. */
+  simd?: boolean;
+  /** Threads the backend computes with (wasm: XNNPACK's thread pool; see wasmThreads.ts). */
+  threads?: number;
+  /** tensorflow / tensorflow-gpu: the libtensorflow version and whether TensorFlow placed ops on a GPU. */
+  native?: NativeInfo;
+}
+
+export interface NativeInfo {
+  tensorflowVersion: string;
+  usingGpu: boolean;
+  /** From nvidia-smi when present: GPU name, driver, and the CUDA version the driver supports. */
+  gpus: string[];
+  cudaDriverVersion?: string;
+  /** Warnings that apply to this machine (e.g. Hopper PTX JIT on first use). */
+  warnings: string[];
 }
 
 /** Order `auto` tries, fastest first. */
@@ -52,6 +70,16 @@ function cpuDevice(): string {
   return `${model} (${cpus.length} cores)`;
 }
 
+/** A load failure of tfjs-node(-gpu), with the matching advice attached. */
+export class NativeLoadError extends Error {
+  constructor(
+    message: string,
+    readonly advice: NativeAdvice,
+  ) {
+    super(message);
+  }
+}
+
 /** Loads the package that registers a backend with tfjs. Throws with the reason when it cannot. */
 async function loadBackendPackage(name: ConcreteBackend): Promise<void> {
   switch (name) {
@@ -65,13 +93,17 @@ async function loadBackendPackage(name: ConcreteBackend): Promise<void> {
     }
     case "tensorflow":
     case "tensorflow-gpu": {
+      // tfjs-node-gpu registers the same 'tensorflow' backend; when it is loaded it serves `tensorflow` too.
+      if (name === "tensorflow" && tf.findBackend("tensorflow") !== null) return;
       // Optional peers: absent on most machines (their install downloads libtensorflow from outside npm).
       const pkg = PACKAGE_OF[name];
       try {
         await import(pkg);
       } catch (err) {
-        const msg = err instanceof Error ? err.message.split("\n")[0] : String(err);
-        throw new Error(`${pkg} is not installed or failed to load (${msg})`);
+        const full = err instanceof Error ? err.message : String(err);
+        const advice = adviseOnLoadError(pkg, full);
+        const msg = full.split("\n")[0];
+        throw new NativeLoadError(`${pkg} is not installed or failed to load (${msg})`, advice);
       }
       return;
     }
@@ -98,9 +130,74 @@ function selfCheck(): void {
   });
 }
 
-function deviceOf(name: ConcreteBackend): string {
-  if (name === "tensorflow-gpu") return "CUDA GPU (tfjs-node-gpu)";
+/** GPU names and the driver's CUDA version from nvidia-smi; empty when it is absent. */
+function nvidiaSmi(): { gpus: string[]; cuda?: string } {
+  try {
+    const names = execFileSync("nvidia-smi", ["--query-gpu=name,driver_version", "--format=csv,noheader"], {
+      encoding: "utf8",
+      timeout: 5000,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    const header = execFileSync("nvidia-smi", [], {
+      encoding: "utf8",
+      timeout: 5000,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    const cuda = /CUDA Version:\s*([\d.]+)/.exec(header)?.[1];
+    const gpus = names
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0);
+    return cuda === undefined ? { gpus } : { gpus, cuda };
+  } catch {
+    return { gpus: [] };
+  }
+}
+
+/** What tfjs-node exposes about itself: `isUsingGpuDevice` on its backend, `TF_Version` on its binding. */
+interface NodeBackendShape {
+  isUsingGpuDevice?: boolean;
+  binding?: { TF_Version?: string };
+}
+
+function nativeInfo(): NativeInfo {
+  const b = tf.backend() as unknown as NodeBackendShape;
+  const smi = nvidiaSmi();
+  const usingGpu = b.isUsingGpuDevice === true;
+  const warnings: string[] = [];
+  if (usingGpu && smi.gpus.some(isHopper)) {
+    warnings.push(
+      "Hopper GPU: TensorFlow 2.9 (tfjs-node-gpu 4.22) has no sm_90 kernels and JIT-compiles them from PTX on first use; the first steps can take many minutes. Set CUDA_CACHE_MAXSIZE=4294967296 so the compiled kernels are cached for later runs.",
+    );
+  }
+  const info: NativeInfo = {
+    tensorflowVersion: b.binding?.TF_Version ?? "unknown",
+    usingGpu,
+    gpus: smi.gpus,
+    warnings,
+  };
+  if (smi.cuda !== undefined) info.cudaDriverVersion = smi.cuda;
+  return info;
+}
+
+function deviceOf(name: ConcreteBackend, native: NativeInfo | undefined): string {
+  if (name === "tensorflow-gpu") {
+    const gpu = native?.gpus[0];
+    return gpu === undefined
+      ? "CUDA GPU (tfjs-node-gpu)"
+      : `${gpu}${native?.usingGpu ? "" : " (not used by TensorFlow)"}`;
+  }
   return cpuDevice();
+}
+
+/**
+ * tfjs's cpu backend prints "Hi, looks like you are running TensorFlow.js in Node.js…" on its first tensor. nfx
+ * chooses its backend itself (and `nfx doctor` explains the native install), so the banner is only noise; it is
+ * keyed on the backend's `firstUse` field, which we clear. Other tfjs warnings stay on.
+ */
+function silenceNodeBanner(): void {
+  const cpu = tf.findBackend("cpu") as unknown as { firstUse?: boolean } | null;
+  if (cpu !== null && typeof cpu.firstUse === "boolean") cpu.firstUse = false;
 }
 
 let current: BackendInfo | undefined;
@@ -128,23 +225,42 @@ export async function initBackend(requested: BackendName = "auto"): Promise<Back
     throw new Error(`unknown backend '${requested}' (known: ${BACKEND_NAMES.join(", ")})`);
   }
   if (current && (current.requested === requested || current.name === requested)) return current;
+  silenceNodeBanner();
   const candidates = requested === "auto" ? AUTO_ORDER : [requested];
   const skipped: BackendInfo["skipped"] = [];
   for (const name of candidates) {
     try {
       await tryBackend(name);
-      current = {
+      const native = name === "tensorflow" || name === "tensorflow-gpu" ? nativeInfo() : undefined;
+      if (name === "tensorflow-gpu" && native !== undefined && !native.usingGpu) {
+        throw new Error("tfjs-node-gpu loaded but TensorFlow found no usable GPU (it would run on the CPU)");
+      }
+      const info: BackendInfo = {
         requested,
         name,
         tfjsBackend: tf.getBackend(),
         version: packageVersion(PACKAGE_OF[name]),
-        device: deviceOf(name),
-        reason: requested === "auto" ? `fastest backend that loaded and passed the self-check` : `requested explicitly`,
+        device: deviceOf(name, native),
+        reason:
+          requested === "auto"
+            ? skipped.length === 0
+              ? "fastest backend; it loaded and passed the self-check"
+              : `fastest backend that loaded and passed the self-check (faster ones unavailable: ${skipped.map((s) => s.name).join(", ")})`
+            : "requested explicitly",
         skipped,
       };
+      if (name === "wasm") {
+        const { wasmFeatures } = await import("./wasmThreads.js");
+        Object.assign(info, await wasmFeatures());
+      } else if (name === "cpu") {
+        info.threads = 1;
+      }
+      if (native !== undefined) info.native = native;
+      current = info;
       return current;
     } catch (err) {
-      skipped.push({ name, why: err instanceof Error ? err.message : String(err) });
+      const why = err instanceof Error ? err.message : String(err);
+      skipped.push(err instanceof NativeLoadError ? { name, why, advice: err.advice } : { name, why });
     }
   }
   const why = skipped.map((s) => `${s.name}: ${s.why}`).join("; ");

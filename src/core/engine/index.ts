@@ -1,3 +1,5 @@
 export * from "./backend.js";
-export { groupedConv2d } from "./groupedConv.js";
+export * from "./bench.js";
+export { blockDiagonalFilter, type GroupedConvStrategy, groupedConv2d, groupedConv2dWith } from "./groupedConv.js";
+export { adviseOnLoadError, GPU_INSTALL_STEPS, type NativeAdvice } from "./nativeAdvice.js";
 export { tf } from "./tf.js";

@@ -9,6 +9,7 @@
 import { tf } from "./tf.js";
 import { cropNHWC, dilateNHWC, explicitPad, filterGradAxis, inputGradAxis } from "./wasmConvGeometry.js";
 import { type TensorInfo, type WasmKernelArgs, wasmKernel, withScope } from "./wasmKernelScope.js";
+import { inputGrad1x1Strided, inputGradPhases } from "./wasmStridedInputGrad.js";
 
 type Shape4 = [number, number, number, number];
 
@@ -26,7 +27,15 @@ function conv2DBackpropInput({ inputs, backend, attrs }: WasmKernelArgs): Tensor
   );
   const ph = inputGradAxis(info.inHeight, info.outHeight, info.filterHeight, info.strideHeight, info.padInfo.top);
   const pw = inputGradAxis(info.inWidth, info.outWidth, info.filterWidth, info.strideWidth, info.padInfo.left);
+  const strided = info.strideHeight > 1 || info.strideWidth > 1;
+  if (strided && info.filterHeight === 1 && info.filterWidth === 1) {
+    return withScope(backend, (s) => inputGrad1x1Strided(s, dy, filter, info));
+  }
+  if (strided && info.strideHeight === info.strideWidth) {
+    return withScope(backend, (s) => inputGradPhases(s, dy, filter, info));
+  }
   return withScope(backend, (s) => {
+    // Stride 1 (or unequal strides, which DepthToSpace cannot interleave): dilate dy and run one stride-1 conv.
     const dyd = cropNHWC(s, dilateNHWC(s, dy, info.strideHeight, info.strideWidth), ph, pw);
     // flip(W)ᵀ: [kh,kw,Cin,Cout] reversed spatially, channels swapped → [kh,kw,Cout,Cin].
     const wf = s.transpose(s.run("Reverse", { x: filter }, { dims: [0, 1] }), [0, 1, 3, 2]);

@@ -11,6 +11,7 @@ import type { tf } from "../engine/tf.js";
  * - `skip_gain`: the scalar skip-init gain at the end of each residual branch.
  * - `classifier_weight` / `classifier_bias`: the final dense layer.
  * - `bn_scale` / `bn_offset`: BatchNorm γ/β (BN baseline only).
+ * - `bn_mean` / `bn_var`: BatchNorm running statistics; these appear only in `Model.state`, never in `params`.
  */
 export const PARAM_ROLES = [
   "stem_conv",
@@ -25,6 +26,8 @@ export const PARAM_ROLES = [
   "classifier_bias",
   "bn_scale",
   "bn_offset",
+  "bn_mean",
+  "bn_var",
 ] as const;
 export type ParamRole = (typeof PARAM_ROLES)[number];
 

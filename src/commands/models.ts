@@ -1,0 +1,40 @@
+import { Command } from "@oclif/core";
+import { modelCatalog } from "../core/models/catalog.js";
+import { table } from "../ui/format.js";
+
+function millions(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : `${(n / 1e3).toFixed(1)}K`;
+}
+
+function gmacs(n: number): string {
+  return n >= 1e9 ? `${(n / 1e9).toFixed(2)}G` : `${(n / 1e6).toFixed(2)}M`;
+}
+
+export default class Models extends Command {
+  static override description =
+    "List the model zoo: parameters and multiply-accumulates (the paper's FLOPs) counted from layer shapes.";
+  static override examples = ["<%= config.bin %> models", "<%= config.bin %> models --json"];
+  static override enableJsonFlag = true;
+
+  async run(): Promise<unknown> {
+    await this.parse(Models);
+    const rows = modelCatalog();
+    this.log(
+      table(
+        ["name", "family", "depths", "widths", "params", "FLOPs (MACs)", "train px", "test px"],
+        rows.map((r) => [
+          r.name,
+          r.family,
+          r.depths.join(","),
+          r.widths.join(","),
+          millions(r.params),
+          gmacs(r.flops),
+          String(r.train_px),
+          String(r.test_px),
+        ]),
+      ),
+    );
+    this.log("FLOPs: multiply-accumulates per image at test px, counted as the official code counts them.");
+    return rows;
+  }
+}

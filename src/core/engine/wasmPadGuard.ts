@@ -1,0 +1,33 @@
+// Guards wasm's forward Conv2D and DepthwiseConv2dNative against a tfjs 4.22 shape bug. With a numeric `pad`,
+// tfjs computes the output *width* from the kernel *height* (computeOutputShape2D takes one field size), so for
+// kh≠kw the output buffer it allocates is smaller or larger than what XNNPACK writes — on wasm that silently
+// corrupts the heap and crashes later in an unrelated free(). We refuse that one case with a clear error; "same",
+// "valid", explicit paddings and square kernels are unaffected.
+import { tf } from "./tf.js";
+import type { TensorInfo, WasmKernelArgs } from "./wasmKernelScope.js";
+
+function guarded(original: tf.KernelConfig): tf.KernelConfig {
+  const inner = original.kernelFunc as unknown as (args: WasmKernelArgs) => TensorInfo;
+  const kernelFunc = (args: WasmKernelArgs): TensorInfo => {
+    const pad = args.attrs?.pad;
+    const filter = args.inputs.filter;
+    if (typeof pad === "number" && filter !== undefined && filter.shape[0] !== filter.shape[1]) {
+      throw new Error(
+        `nfx: ${original.kernelName} with a numeric pad and a non-square ${filter.shape[0]}×${filter.shape[1]} kernel ` +
+          "has a wrong output shape in tfjs 4.22 (and corrupts wasm memory); use 'same', 'valid' or explicit padding",
+      );
+    }
+    return inner(args);
+  };
+  return { ...original, kernelFunc: kernelFunc as unknown as tf.KernelFunc };
+}
+
+/** The guarded versions of wasm's own forward convolutions, to register in their place. */
+export function padGuardedWasmConvs(): tf.KernelConfig[] {
+  const out: tf.KernelConfig[] = [];
+  for (const name of ["Conv2D", "DepthwiseConv2dNative"]) {
+    const original = tf.getKernel(name, "wasm");
+    if (original !== undefined) out.push(guarded(original));
+  }
+  return out;
+}

@@ -1,0 +1,39 @@
+// Normalizer-free pre-activation residual block (`nfnet.NFBlock`, `nf_resnet.NFResBlock`):
+//   out = act(x)·β;  shortcut = [avgpool] 1×1 conv(out) when the shape changes, else x;
+//   residual = [SE](conv2(act(conv1b(act(conv1(act(conv0(out)))))))) ;
+//   return stochdepth(residual)·skip_gain·α + shortcut.
+// β = 1/expected_std makes every block's input N(0,1)-like at init; α sets how fast the variance grows.
+import { tf } from "../engine/tf.js";
+import { activate } from "./activations.js";
+import type { BlockContext } from "./blockContext.js";
+import type { BlockPlan } from "./plan.js";
+import { applySqueezeExcite } from "./squeezeExcite.js";
+import { stochasticDepth } from "./stochasticDepth.js";
+import { applyConv } from "./wsConv.js";
+
+export interface BlockOutput {
+  output: tf.Tensor4D;
+  /** The residual branch before stochastic depth, skip gain and α (for signal-propagation plots). */
+  residual: tf.Tensor4D;
+}
+
+export function applyNfBlock(plan: BlockPlan, ctx: BlockContext, x: tf.Tensor4D): BlockOutput {
+  const { params } = ctx;
+  const act = (t: tf.Tensor4D) => activate(t, ctx.activation, true);
+  const out = plan.beta === 1 ? act(x) : (tf.mul(act(x), plan.beta) as tf.Tensor4D);
+  let shortcut = x;
+  if (plan.shortcut) {
+    const src = plan.shortcutPool ? tf.avgPool(out, 2, 2, "same") : out;
+    shortcut = applyConv(plan.shortcut, params, src);
+  }
+  let h = out;
+  plan.convs.forEach((conv, i) => {
+    h = applyConv(conv, params, i === 0 ? h : act(h));
+  });
+  if (plan.se) h = applySqueezeExcite(plan.se, params, h);
+  const residual = h;
+  h = stochasticDepth(h, plan.stochDepthRate, ctx.training, ctx.seed);
+  if (!plan.skipGain) throw new Error(`${plan.name}: a normalizer-free block needs a skip gain`);
+  const scaled = tf.mul(tf.mul(h, params.get(plan.skipGain)), plan.alpha) as tf.Tensor4D;
+  return { output: tf.add(scaled, shortcut) as tf.Tensor4D, residual };
+}

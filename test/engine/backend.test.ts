@@ -1,0 +1,52 @@
+// Backend choice and the advice printed when a native backend fails to load.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { initBackend } from "../../src/core/engine/backend.js";
+import { adviseOnLoadError, isHopper } from "../../src/core/engine/nativeAdvice.js";
+
+describe("backend choice", () => {
+  test("auto falls through the absent native backends to wasm and records SIMD and threads", async () => {
+    const info = await initBackend("auto");
+    assert.equal(info.name, "wasm");
+    assert.equal(info.tfjsBackend, "wasm");
+    assert.equal(typeof info.simd, "boolean");
+    assert.equal(info.threads, 1);
+    assert.deepEqual(
+      info.skipped.map((s) => s.name),
+      ["tensorflow-gpu", "tensorflow"],
+    );
+    for (const s of info.skipped) assert.equal(s.advice?.problem, "not-installed");
+  });
+
+  test("a named backend that cannot load throws with the reason", async () => {
+    await assert.rejects(initBackend("tensorflow-gpu"), /tfjs-node-gpu/);
+  });
+});
+
+describe("native backend advice", () => {
+  const gpu = "@tensorflow/tfjs-node-gpu";
+  test("CUDA 12 system: libcudart.so.11.0 missing", () => {
+    const a = adviseOnLoadError(gpu, "libcudart.so.11.0: cannot open shared object file: No such file or directory");
+    assert.equal(a.problem, "cuda-version");
+    assert.ok(a.steps.some((s) => s.includes("CUDA 11")));
+  });
+  test("cuDNN missing", () => {
+    assert.equal(adviseOnLoadError(gpu, "Could not load dynamic library 'libcudnn.so.8'").problem, "cudnn-version");
+  });
+  test("install script failed offline: native addon missing", () => {
+    const a = adviseOnLoadError(
+      "@tensorflow/tfjs-node",
+      "The Node.js native addon module (tfjs_binding.node) can not be found at path: …",
+    );
+    assert.equal(a.problem, "native-addon-missing");
+    assert.ok(a.steps.some((s) => s.includes("offline")));
+  });
+  test("not installed", () => {
+    assert.equal(adviseOnLoadError(gpu, "Cannot find package '@tensorflow/tfjs-node-gpu'").problem, "not-installed");
+  });
+  test("Hopper detection", () => {
+    assert.ok(isHopper("NVIDIA H100 80GB HBM3, 550.54"));
+    assert.ok(isHopper("NVIDIA H200"));
+    assert.ok(!isHopper("NVIDIA A100-SXM4-80GB"));
+  });
+});

@@ -88,6 +88,12 @@ export function curvesSpec(chart: CurvesChart): VegaLiteSpec {
             ],
           },
         },
+        {
+          // Evaluations are sparse (often only the last step): points keep a lone one visible.
+          transform: [{ filter: { field: "metric", equal: TEST_TOP1_CURVE } }],
+          mark: { type: "point", filled: true, size: 40 },
+          encoding: { x, y: { field: "mean", type: "quantitative", title: null }, color },
+        },
       ],
     },
     resolve: { scale: { y: "independent" } },

@@ -23,7 +23,7 @@ export interface MeanCiChart {
   x: AxisSpec;
   /** Titles and format of the mean (the y field is always `mean`, `lo`, `hi`). */
   y: Omit<AxisSpec, "field">;
-  color?: { field: string; title: string; sort?: readonly string[] };
+  color?: { field: string; title: string | null; sort?: readonly string[] };
   column?: { field: string; title: string };
   width?: number;
   height?: number;

@@ -15,8 +15,17 @@ const LIBRARIES = [
 
 let cachedScripts: string | undefined;
 
+/** A package's root: the nearest folder above its resolved entry point whose package.json carries its name. */
 function packageDir(name: string): string {
-  return path.dirname(require.resolve(`${name}/package.json`));
+  let dir = path.dirname(require.resolve(name));
+  for (;;) {
+    const manifest = path.join(dir, "package.json");
+    if (fs.existsSync(manifest) && (JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: string }).name === name)
+      return dir;
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`${name}: cannot find its package folder`);
+    dir = up;
+  }
 }
 
 /** The three libraries as inline <script> elements (read once per process). */

@@ -67,3 +67,27 @@ export function runRow(run: StoredRun): RunRow {
   row.duration_s = run.duration_s;
   return row;
 }
+
+/** Config keys (dotted) whose values differ between the runs, seed excluded: what tells the runs' series apart. */
+export function varyingConfigKeys(runs: readonly StoredRun[]): string[] {
+  const values = new Map<string, Set<string>>();
+  for (const run of runs) {
+    const flat: RunRow = {};
+    flattenInto(flat, "", run.config);
+    for (const [k, v] of Object.entries(flat)) {
+      if (k === "seed") continue;
+      const set = values.get(k) ?? new Set<string>();
+      set.add(JSON.stringify(v));
+      values.set(k, set);
+    }
+  }
+  return [...values.entries()].filter(([, s]) => s.size > 1).map(([k]) => k);
+}
+
+/** "agc.lambda=0.01 · train.batch_size=512" from the given keys of a run's config. */
+export function seriesLabel(run: StoredRun, keys: readonly string[]): string {
+  if (!keys.length) return "all runs";
+  const flat: RunRow = {};
+  flattenInto(flat, "", run.config);
+  return keys.map((k) => `${k}=${flat[k] === null ? "none" : String(flat[k])}`).join(" · ");
+}

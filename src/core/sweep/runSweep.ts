@@ -135,7 +135,9 @@ export async function runSweep(
           final_loss: result.finalLoss,
           steps: result.steps,
           images_per_s: result.imagesPerS,
-          micro_batch: result.microBatch,
+          micro_batch: result.microBatch.micro,
+          micro_batch_source: result.microBatch.source,
+          ghost_batch_norm: result.microBatch.ghostBatchNorm,
         },
         error,
       );

@@ -21,7 +21,36 @@ export type { BackendInfo, BackendName } from "./core/engine/backend.js";
 export { BACKEND_NAMES, currentBackend, initBackend } from "./core/engine/backend.js";
 export { groupedConv2d } from "./core/engine/groupedConv.js";
 export { tf } from "./core/engine/tf.js";
-export type { ApplyOptions, Model, Param, ParamRole } from "./core/models/types.js";
-export { PARAM_ROLES, WEIGHT_ROLES } from "./core/models/types.js";
+export type {
+  ActivationName,
+  ApplyOptions,
+  BlockSignal,
+  BuildOptions,
+  BuiltModel,
+  Model,
+  ModelConfig,
+  ModelCount,
+  ModelPlan,
+  ModelRow,
+  ModelSpec,
+  Param,
+  ParamRole,
+  SignalPropagation,
+} from "./core/models/index.js";
+export {
+  ACTIVATION_GAMMA,
+  buildModel,
+  countModel,
+  MODEL_NAMES,
+  MODEL_VARIANTS,
+  modelCatalog,
+  PARAM_ROLES,
+  planModel,
+  resolveModelSpec,
+  signalPropagation,
+  standardizeWeight,
+  WEIGHT_ROLES,
+} from "./core/models/index.js";
+export { sppFigure, sppSpec } from "./core/plot/sppSpec.js";
 export { RunStore } from "./core/store/runStore.js";
 export { type RunReporter, type TrainResult, trainRun } from "./core/train/trainRun.js";

@@ -1,20 +1,15 @@
 // One training run, top to bottom: data → model → (micro-batched) gradient → AGC → weight decay + SGD, with
 // metrics reported through callbacks. A run never writes the store: the sweep's single writer does.
-import { clipGradients } from "../agc/agc.js";
 import type { RunConfig } from "../config/schema.js";
 import { batches, type Dataset, evalBatches } from "../data/index.js";
 import { currentBackend } from "../engine/backend.js";
 import { tf } from "../engine/tf.js";
 import { buildModel, resolveModelSpec } from "../models/index.js";
-import { type Model, WEIGHT_ROLES } from "../models/types.js";
-import { WeightEma } from "./ema.js";
-import { batchGradient, globalNorm } from "./gradients.js";
+import type { Model } from "../models/types.js";
 import { countCorrect, smoothedCrossEntropy } from "./loss.js";
 import { chooseMicroBatch, type MicroBatchChoice } from "./microBatch.js";
-import { mixBatch } from "./mix.js";
-import { samAscend } from "./sam.js";
 import { lrAt } from "./schedule.js";
-import { Sgd } from "./sgd.js";
+import { createTrainer, stepMetrics } from "./step.js";
 
 export interface RunReporter {
   /** Called once, before the first step. */
@@ -67,13 +62,6 @@ export async function trainRun(cfg: RunConfig, dataset: Dataset, reporter: RunRe
   const spec = resolveModelSpec(cfg.model);
   const model = buildModel(spec, { numClasses: dataset.numClasses, inputShape: dataset.imageShape, seed: cfg.seed });
   const vars = model.params.map((p) => p.variable);
-  const clipTargets = model.params.map((p) => ({ value: p.variable as tf.Tensor, role: p.role }));
-  const sgd = new Sgd(
-    vars,
-    model.params.map((p) => WEIGHT_ROLES.has(p.role)),
-    { momentum: cfg.optim.momentum, nesterov: cfg.optim.nesterov, weightDecay: cfg.optim.weight_decay },
-  );
-  const ema = cfg.optim.ema_decay === null ? null : new WeightEma(vars, cfg.optim.ema_decay);
   const trainSize = Math.min(cfg.data.train_size ?? dataset.train.size, dataset.train.size);
   const { stepsPerEpoch, total } = planSteps(cfg, trainSize);
   const schedule = {
@@ -84,10 +72,10 @@ export async function trainRun(cfg: RunConfig, dataset: Dataset, reporter: RunRe
     kind: cfg.optim.schedule,
   };
   const micro = chooseMicroBatch(cfg, model, dataset.imageShape, dataset.numClasses, currentBackend()?.name ?? "");
-  const mixing = cfg.data.augment.mixup > 0 || cfg.data.augment.cutmix > 0;
+  const trainer = createTrainer(cfg, model, dataset.numClasses, micro.micro);
   const evalNow = () => {
     const run = () => evaluate(model, dataset, "test", cfg.data.test_size);
-    return ema ? ema.withAveraged(run) : run();
+    return trainer.ema ? trainer.ema.withAveraged(run) : run();
   };
   reporter.start?.({ stepsTotal: total, microBatch: micro, params: vars.reduce((s, v) => s + v.size, 0) });
 
@@ -116,33 +104,7 @@ export async function trainRun(cfg: RunConfig, dataset: Dataset, reporter: RunRe
         }
         const t0 = performance.now();
         const lr = lrAt(step, schedule);
-        const stepSeed = cfg.seed * 1_000_003 + step * 7919;
-        const out = tf.tidy(() => {
-          let x: tf.Tensor4D = batch.x;
-          let targets = tf.oneHot(batch.y, dataset.numClasses).toFloat() as tf.Tensor2D;
-          if (mixing) ({ x, targets } = mixBatch(x, targets, cfg.data.augment, cfg.seed, step));
-          const gradOpts = { micro: micro.micro, smoothing: cfg.train.label_smoothing, seed: stepSeed };
-          let restore: (() => void) | null = null;
-          if (cfg.optim.sam_rho !== null) {
-            const k = Math.max(1, Math.round(batch.size * cfg.optim.sam_fraction));
-            const ascent = batchGradient(model, vars, x.slice(0, k), targets.slice(0, k), gradOpts);
-            restore = samAscend(vars, ascent.grads, cfg.optim.sam_rho);
-          }
-          const { loss, grads } = batchGradient(model, vars, x, targets, gradOpts);
-          restore?.();
-          const clip = clipGradients(grads, clipTargets, {
-            granularity: cfg.agc.granularity,
-            lambda: cfg.agc.lambda ?? 0,
-            eps: cfg.agc.eps,
-            exclude: cfg.agc.exclude,
-          });
-          sgd.apply(clip.grads, lr);
-          ema?.update();
-          // Everything the step reports, read back in one transfer.
-          const head = tf.stack([loss, globalNorm(grads)]);
-          const counts = clip.clippedByRole?.counts.reshape([-1]);
-          return { values: counts ? tf.concat([head, counts]) : head, roles: clip.clippedByRole?.roles ?? [] };
-        });
+        const out = trainer.step(batch.x, batch.y, step, lr);
         const values = out.values.dataSync();
         out.values.dispose();
         batch.x.dispose();
@@ -150,25 +112,8 @@ export async function trainRun(cfg: RunConfig, dataset: Dataset, reporter: RunRe
         const ms = performance.now() - t0;
         trainMs += ms;
         imagesSeen += batch.size;
-        const loss = values[0] as number;
-        const metrics: Record<string, number> = {
-          loss,
-          lr,
-          grad_norm: values[1] as number,
-          images_per_s: (batch.size * 1000) / ms,
-        };
-        if (out.roles.length) {
-          let clipped = 0;
-          let units = 0;
-          out.roles.forEach((role, i) => {
-            const c = values[2 + 2 * i] as number;
-            const u = values[3 + 2 * i] as number;
-            metrics[`clip_frac.${role}`] = u ? c / u : 0;
-            clipped += c;
-            units += u;
-          });
-          metrics.clip_frac = units ? clipped / units : 0;
-        }
+        const metrics = { ...stepMetrics(values, out.roles), lr, images_per_s: (batch.size * 1000) / ms };
+        const loss = metrics.loss;
         lastLoss = loss;
         reporter.step?.(step, metrics);
         step++;
@@ -195,8 +140,7 @@ export async function trainRun(cfg: RunConfig, dataset: Dataset, reporter: RunRe
     const imagesPerS = trainMs > 0 ? (imagesSeen * 1000) / trainMs : null;
     return { status, steps: step, testTop1, finalLoss: lastLoss, imagesPerS, microBatch: micro, reason };
   } finally {
-    ema?.dispose();
-    sgd.dispose();
+    trainer.dispose();
     model.dispose();
   }
 }

@@ -31,7 +31,10 @@ function maxRelError(a: tf.Tensor[], b: tf.Tensor[]): number {
 
 function data(n: number) {
   const x = tf.randomNormal([n, ...SHAPE], 0, 1, "float32", 11) as tf.Tensor4D;
-  const y = tf.tensor1d(Array.from({ length: n }, (_, i) => (i * 7) % 10), "int32");
+  const y = tf.tensor1d(
+    Array.from({ length: n }, (_, i) => (i * 7) % 10),
+    "int32",
+  );
   return { x, y, targets: tf.oneHot(y, 10).toFloat() as tf.Tensor2D };
 }
 

@@ -9,7 +9,7 @@ export class WeightEma {
     private readonly vars: readonly tf.Variable[],
     private readonly decay: number,
   ) {
-    this.shadows = vars.map((v) => tf.variable(v.clone(), false));
+    this.shadows = vars.map((v) => tf.tidy(() => tf.variable(v.clone(), false)));
   }
 
   update(): void {

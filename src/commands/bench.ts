@@ -27,8 +27,9 @@ export default class Bench extends Command {
   static override enableJsonFlag = true;
   static override flags = {
     backend: Flags.string({
-      description: "comma-separated backends to compare",
-      default: "wasm,cpu",
+      description:
+        "comma-separated backends to compare, e.g. wasm,cpu (cpu is slow: its backprop-filter takes minutes on the reference problem; use --warmup 0 --max-reps 1)",
+      default: "auto",
     }),
     cases: Flags.string({ description: "which cases", options: ["kernels", "steps", "all"], default: "all" }),
     "min-time": Flags.integer({

@@ -1,10 +1,32 @@
-// Rendering Vega-Lite specs without a browser: compile to Vega, run a headless View, serialise to SVG.
+// Rendering Vega-Lite specs without a browser: compile to Vega, run a headless View, serialise to SVG; rasterize the
+// SVG to PNG (resvg); wrap the spec in a self-contained offline HTML page.
 import fs from "node:fs";
 import path from "node:path";
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
+import { figureHtml } from "./offlineHtml.js";
+import { svgToPng } from "./png.js";
 
 export type VegaLiteSpec = TopLevelSpec;
+
+export const FIGURE_FORMATS = ["json", "svg", "png", "html"] as const;
+export type FigureFormat = (typeof FIGURE_FORMATS)[number];
+/** What `writeFigure` writes unless told otherwise: the spec and its SVG. */
+export const DEFAULT_FORMATS: readonly FigureFormat[] = ["json", "svg"];
+
+/** Parses "svg,png" (or a list of such) into formats; an unknown one is an error naming the known ones. */
+export function parseFormats(text: string | readonly string[]): FigureFormat[] {
+  const parts = (typeof text === "string" ? [text] : text).flatMap((t) => t.split(",")).map((s) => s.trim());
+  const out = new Set<FigureFormat>();
+  for (const p of parts) {
+    if (!p) continue;
+    if (!(FIGURE_FORMATS as readonly string[]).includes(p))
+      throw new Error(`--format ${p}: unknown format (known: ${FIGURE_FORMATS.join(", ")})`);
+    out.add(p as FigureFormat);
+  }
+  if (!out.size) throw new Error(`--format: give at least one of ${FIGURE_FORMATS.join(", ")}`);
+  return [...out];
+}
 
 /** Renders a Vega-Lite spec to an SVG string (data must be inline). */
 export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
@@ -20,23 +42,46 @@ export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
 export interface WrittenFigure {
   spec: string;
   svg: string;
+  png?: string;
+  html?: string;
+}
+
+function titleOf(spec: VegaLiteSpec, fallback: string): string {
+  const t = spec.title;
+  if (typeof t === "string") return t;
+  if (t && typeof t === "object" && "text" in t) return Array.isArray(t.text) ? t.text.join(" ") : String(t.text);
+  return fallback;
 }
 
 /**
- * Writes `<dir>/<name>.json` (the Vega-Lite spec) and `<dir>/<name>.svg`. Each file is written to a temporary name
- * and renamed, so an interrupted render never leaves half a figure behind.
+ * Writes `<dir>/<name>.json` (the Vega-Lite spec), `.svg`, and `.png` / `.html` when asked. The spec and SVG are
+ * always written: every other format derives from them. Each file is written to a temporary name and renamed, so
+ * an interrupted render never leaves half a figure behind.
  */
-export async function writeFigure(spec: VegaLiteSpec, dir: string, name: string): Promise<WrittenFigure> {
+export async function writeFigure(
+  spec: VegaLiteSpec,
+  dir: string,
+  name: string,
+  formats: readonly FigureFormat[] = DEFAULT_FORMATS,
+): Promise<WrittenFigure> {
   fs.mkdirSync(dir, { recursive: true });
   const svg = await renderSvg(spec);
-  const specPath = path.join(dir, `${name}.json`);
-  const svgPath = path.join(dir, `${name}.svg`);
-  writeAtomic(specPath, `${JSON.stringify(spec, null, 2)}\n`);
-  writeAtomic(svgPath, svg);
-  return { spec: specPath, svg: svgPath };
+  const base = path.join(dir, name);
+  const written: WrittenFigure = { spec: `${base}.json`, svg: `${base}.svg` };
+  writeAtomic(written.spec, `${JSON.stringify(spec, null, 2)}\n`);
+  writeAtomic(written.svg, svg);
+  if (formats.includes("png")) {
+    written.png = `${base}.png`;
+    writeAtomic(written.png, svgToPng(svg));
+  }
+  if (formats.includes("html")) {
+    written.html = `${base}.html`;
+    writeAtomic(written.html, figureHtml(spec, titleOf(spec, name)));
+  }
+  return written;
 }
 
-export function writeAtomic(file: string, content: string): void {
+export function writeAtomic(file: string, content: string | Buffer): void {
   const tmp = `${file}.tmp-${process.pid}`;
   fs.writeFileSync(tmp, content);
   fs.renameSync(tmp, file);

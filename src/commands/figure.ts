@@ -1,0 +1,87 @@
+import { Args, Command, Flags } from "@oclif/core";
+import type { BackendName } from "../core/engine/backend.js";
+import { parseFormats } from "../core/plot/render.js";
+import { parseFilter } from "../core/plot/selectRuns.js";
+import { parsePreset } from "../experiments/figures/presets.js";
+import { FIGURE_NAMES, OTHER_FIGURES, SWEEP_FIGURES } from "../experiments/figures/registry.js";
+import { runFigure } from "../experiments/figures/runFigure.js";
+import { failWith } from "../ui/errors.js";
+import { backendFlag, dbFlag, quietFlag } from "../ui/flags.js";
+import { sweepProgress } from "../ui/progress.js";
+
+const LIST = [
+  ...SWEEP_FIGURES.map((f) => `  ${f.name.padEnd(12)} ${f.description}`),
+  ...Object.entries(OTHER_FIGURES).map(([n, d]) => `  ${n.padEnd(12)} ${d}`),
+].join("\n");
+
+export default class Figure extends Command {
+  static override description =
+    `Regenerate one of the paper's figures from the store (running what is missing with --run-missing).\n\nFigures:\n${LIST}`;
+  static override examples = [
+    "<%= config.bin %> figure fig2b --preset quick --run-missing --out results/figures",
+    "<%= config.bin %> figure fig2a --format svg,png,html",
+    "<%= config.bin %> figure curves --of fig2b",
+    "<%= config.bin %> figure spp --model nf-resnet-micro",
+  ];
+  static override enableJsonFlag = true;
+  static override args = { name: Args.string({ description: `figure (${FIGURE_NAMES.join(", ")})`, required: true }) };
+  static override flags = {
+    preset: Flags.string({
+      description: "which sweep of the figure: quick (2 CPU cores) or full (the paper's grid)",
+      default: "quick",
+    }),
+    "run-missing": Flags.boolean({ description: "train the runs of the figure's sweep that the store lacks first" }),
+    out: Flags.string({ description: "directory for the figure", default: "results/figures" }),
+    format: Flags.string({ description: "comma-separated: json, svg, png, html", default: "json,svg,png" }),
+    of: Flags.string({ description: "curves: draw the training curves of this figure's sweep" }),
+    filter: Flags.string({
+      description: "curves: draw the runs where KEY=VALUE (repeatable)",
+      multiple: true,
+      default: [],
+    }),
+    model: Flags.string({ description: "spp: the model variant", default: "nf-resnet-micro" }),
+    db: dbFlag,
+    backend: backendFlag,
+    quiet: quietFlag,
+  };
+
+  async run(): Promise<unknown> {
+    const { args, flags } = await this.parse(Figure);
+    try {
+      const quiet = flags.quiet || this.jsonEnabled();
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+      const started = performance.now();
+      const result = await runFigure(args.name, {
+        preset: parsePreset(flags.preset),
+        runMissing: flags["run-missing"],
+        out: flags.out,
+        db: flags.db,
+        backend: flags.backend as BackendName,
+        formats: parseFormats(flags.format),
+        events: quiet ? undefined : sweepProgress(),
+        signal: controller.signal,
+        of: flags.of,
+        filters: flags.filter.map(parseFilter),
+        model: flags.model,
+      });
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      const seconds = (performance.now() - started) / 1000;
+      if (!quiet) {
+        const missing = result.missing ? `, ${result.missing} missing` : "";
+        if (result.sweep_file)
+          this.log(
+            `${result.figure}: ${result.runs} runs drawn (${result.ran} run now${missing}) in ${seconds.toFixed(0)}s`,
+          );
+        this.log(result.devices);
+        for (const [format, file] of Object.entries(result.files)) this.log(`${format.padEnd(5)} ${file}`);
+      }
+      return { ...result, seconds };
+    } catch (err) {
+      return failWith(this, err);
+    }
+  }
+}

@@ -1,0 +1,115 @@
+// The chart every AGC figure is made of: one line per series through the mean over seeds, a band for its 95%
+// interval, points marked where runs diverged, optionally one panel per value of a column key.
+import type { AggregatedPoint } from "./aggregate.js";
+import type { VegaLiteSpec } from "./render.js";
+
+export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
+
+export interface AxisSpec {
+  field: string;
+  title: string;
+  /** log for λ and batch size (the paper's grids are geometric). */
+  scale?: "linear" | "log";
+  /** ordinal for text values on the x axis (a model name); quantitative by default. */
+  type?: "quantitative" | "ordinal";
+  /** d3 format, e.g. ".0%" for top-1. */
+  format?: string;
+}
+
+export interface MeanCiChart {
+  title: string;
+  subtitle: string[];
+  points: readonly AggregatedPoint[];
+  x: AxisSpec;
+  /** Titles and format of the mean (the y field is always `mean`, `lo`, `hi`). */
+  y: Omit<AxisSpec, "field">;
+  color?: { field: string; title: string | null; sort?: readonly string[] };
+  column?: { field: string; title: string };
+  width?: number;
+  height?: number;
+}
+
+function scaleOf(axis: { scale?: "linear" | "log" }, zero: boolean) {
+  return axis.scale === "log" ? { type: "log" as const, base: 2 } : { zero };
+}
+
+/** Mean line + CI band + diverged markers, faceted by `column` when given. */
+export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
+  const x =
+    chart.x.type === "ordinal"
+      ? { field: chart.x.field, type: "ordinal" as const, title: chart.x.title }
+      : {
+          field: chart.x.field,
+          type: "quantitative" as const,
+          title: chart.x.title,
+          scale: scaleOf(chart.x, false),
+          axis: chart.x.format ? { format: chart.x.format } : {},
+        };
+  const yAxis = chart.y.format ? { format: chart.y.format } : {};
+  const color = chart.color
+    ? {
+        color: {
+          field: chart.color.field,
+          type: "nominal" as const,
+          title: chart.color.title,
+          ...(chart.color.sort ? { sort: [...chart.color.sort] } : {}),
+        },
+      }
+    : {};
+  const tooltip = [
+    ...(chart.color ? [{ field: chart.color.field, type: "nominal" as const }] : []),
+    ...(chart.column ? [{ field: chart.column.field, type: "nominal" as const }] : []),
+    { field: chart.x.field, type: chart.x.type ?? ("quantitative" as const) },
+    { field: "mean", type: "quantitative" as const, format: chart.y.format ?? ".4f", title: "mean" },
+    { field: "lo", type: "quantitative" as const, format: chart.y.format ?? ".4f", title: "95% CI low" },
+    { field: "hi", type: "quantitative" as const, format: chart.y.format ?? ".4f", title: "95% CI high" },
+    { field: "n", type: "quantitative" as const, title: "seeds" },
+    { field: "n_diverged", type: "quantitative" as const, title: "diverged" },
+  ];
+  const layer = [
+    {
+      mark: { type: "area" as const, opacity: 0.18 },
+      encoding: {
+        x,
+        y: {
+          field: "lo",
+          type: "quantitative" as const,
+          title: chart.y.title,
+          scale: scaleOf(chart.y, false),
+          axis: yAxis,
+        },
+        y2: { field: "hi" },
+        ...color,
+      },
+    },
+    {
+      mark: { type: "line" as const, point: true, strokeWidth: 2 },
+      encoding: {
+        x,
+        y: { field: "mean", type: "quantitative" as const, title: chart.y.title },
+        ...color,
+        tooltip,
+      },
+    },
+    {
+      // A cross where at least one seed diverged: the mean there counts those seeds at chance level.
+      transform: [{ filter: "datum.n_diverged > 0" }],
+      mark: { type: "point" as const, shape: "cross", size: 120, filled: true, color: "#cf222e" },
+      encoding: { x, y: { field: "mean", type: "quantitative" as const }, tooltip },
+    },
+  ];
+  const size = { width: chart.width ?? 360, height: chart.height ?? 260 };
+  const header = {
+    $schema: VEGA_LITE_SCHEMA,
+    title: { text: chart.title, subtitle: chart.subtitle },
+    data: { values: chart.points.map((p) => ({ ...p })) },
+  };
+  if (chart.column) {
+    return {
+      ...header,
+      facet: { column: { field: chart.column.field, type: "ordinal", title: chart.column.title } },
+      spec: { ...size, layer },
+    };
+  }
+  return { ...header, ...size, layer };
+}

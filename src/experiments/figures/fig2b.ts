@@ -1,0 +1,79 @@
+// Fig. 2(b): top-1 against the clipping threshold λ, one line per batch size. Decides claim 2 (larger batches need
+// a smaller λ): the cost of the largest λ against the smallest grows with the batch size.
+import { aggregate } from "../../core/plot/aggregate.js";
+import { meanCiSpec } from "../../core/plot/meanCiSpec.js";
+import type { RunRow } from "../../core/plot/runRows.js";
+import { BATCH, isClipped, isNf, LAMBDA, numericLevels, where } from "./arms.js";
+import type { SweepFigure } from "./types.js";
+
+const SERIES = "batch";
+
+function clippedNf(rows: readonly RunRow[]): RunRow[] {
+  return rows.filter((r) => isNf(r) && isClipped(r));
+}
+
+export const fig2b: SweepFigure = {
+  name: "fig2b",
+  title: "Top-1 against the clipping threshold λ, per batch size (Fig. 2b)",
+  description: "top-1 vs AGC threshold λ on NF-ResNets, one line per batch size",
+  spec(rows, subtitle) {
+    const runs = clippedNf(rows).map((r) => ({ ...r, [SERIES]: `B=${r[BATCH]}` }));
+    const order = numericLevels(runs, BATCH).map((b) => `B=${b}`);
+    return meanCiSpec({
+      title: this.title,
+      subtitle: [...subtitle, "mean over seeds, band: 95% t-interval; ✕: some seeds diverged (counted at chance)"],
+      points: aggregate(runs, [SERIES, LAMBDA], "top1"),
+      x: { field: LAMBDA, title: "AGC threshold λ (unit-wise)", scale: "log" },
+      y: { title: "test top-1", format: ".1%" },
+      color: { field: SERIES, title: "batch size", sort: order },
+    });
+  },
+  claims: [
+    {
+      id: 2,
+      title: "Larger batches need a smaller clipping threshold",
+      paper:
+        "The best λ shrinks as the batch grows: at large batch sizes only strong clipping (small λ) keeps training " +
+        "stable, while small batches tolerate weak clipping.",
+      tests: [
+        {
+          measures:
+            "(top-1 at the smallest λ minus at the largest λ) at the largest batch, minus the same gap at the smallest batch",
+          kind: "better",
+          margin: 0.005,
+          quantifier: "all",
+          comparisons: (all) => {
+            const rows = clippedNf(all);
+            const batches = numericLevels(rows, BATCH);
+            const lambdas = numericLevels(rows, LAMBDA);
+            const bLo = batches[0];
+            const bHi = batches.at(-1);
+            const lLo = lambdas[0];
+            const lHi = lambdas.at(-1);
+            if (
+              bLo === undefined ||
+              bHi === undefined ||
+              bLo === bHi ||
+              lLo === undefined ||
+              lHi === undefined ||
+              lLo === lHi
+            )
+              return [];
+            const at = (b: number, l: number) => where(where(rows, BATCH, b), LAMBDA, l);
+            return [
+              {
+                condition: `B ${bHi} vs ${bLo}, λ ${lLo} vs ${lHi}`,
+                arms: [
+                  { label: `B=${bHi}, λ=${lLo}`, coef: 1, runs: at(bHi, lLo) },
+                  { label: `B=${bHi}, λ=${lHi}`, coef: -1, runs: at(bHi, lHi) },
+                  { label: `B=${bLo}, λ=${lLo}`, coef: -1, runs: at(bLo, lLo) },
+                  { label: `B=${bLo}, λ=${lHi}`, coef: 1, runs: at(bLo, lHi) },
+                ],
+              },
+            ];
+          },
+        },
+      ],
+    },
+  ],
+};

@@ -1,0 +1,25 @@
+// Where a figure's sweep lives: configs/NAME.PRESET.yaml in the nfx package (found from this file, so it works from
+// src/ under tsx and from dist/ alike).
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { PRESETS, type Preset } from "./types.js";
+
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+export function parsePreset(text: string): Preset {
+  if (!(PRESETS as readonly string[]).includes(text))
+    throw new Error(`--preset ${text}: unknown preset (known: ${PRESETS.join(", ")})`);
+  return text as Preset;
+}
+
+export function presetFile(figure: string, preset: Preset): string {
+  const file = path.join(packageRoot, "configs", `${figure}.${preset}.yaml`);
+  if (!fs.existsSync(file)) throw new Error(`${figure}: no ${preset} preset (${file} is missing)`);
+  return file;
+}
+
+/** The preset's path as a user would type it from the package root, for messages. */
+export function presetDisplay(figure: string, preset: Preset): string {
+  return `configs/${figure}.${preset}.yaml`;
+}

@@ -1,0 +1,184 @@
+// `nfx figure NAME`: regenerate one figure from the store, running only the runs of its sweep that are missing.
+import path from "node:path";
+import type { BackendName } from "../../core/engine/backend.js";
+import { currentBackend, initBackend } from "../../core/engine/backend.js";
+import { resolveModelSpec } from "../../core/models/resolve.js";
+import { signalPropagation } from "../../core/models/signalPropagation.js";
+import { curveRows, curvesSpec, TEST_TOP1_CURVE } from "../../core/plot/curvesSpec.js";
+import type { FigureFormat, VegaLiteSpec, WrittenFigure } from "../../core/plot/render.js";
+import { writeFigure } from "../../core/plot/render.js";
+import { devicesSubtitle, seriesLabel, varyingConfigKeys } from "../../core/plot/runRows.js";
+import { type RunFilter, selectRuns } from "../../core/plot/selectRuns.js";
+import { sppSpec } from "../../core/plot/sppSpec.js";
+import type { StoredRun } from "../../core/store/runStore.js";
+import type { SweepEvents } from "../../core/sweep/runSweep.js";
+import { runSweepFile } from "../sweepFile.js";
+import { openStoreIfPresent, presetRuns } from "./presetRuns.js";
+import { presetDisplay, presetFile } from "./presets.js";
+import { assertFigureName, sweepFigure } from "./registry.js";
+import type { Preset } from "./types.js";
+
+export const CURVE_METRICS = ["loss", TEST_TOP1_CURVE, "clip_frac"] as const;
+
+export interface FigureOptions {
+  preset: Preset;
+  runMissing: boolean;
+  out: string;
+  db: string;
+  backend: BackendName;
+  formats: readonly FigureFormat[];
+  events?: SweepEvents;
+  signal?: AbortSignal;
+  /** curves: draw the runs of this sweep figure's preset… */
+  of?: string;
+  /** …or of this selection. */
+  filters?: readonly RunFilter[];
+  /** spp: the model variant. */
+  model?: string;
+}
+
+export interface FigureResult {
+  figure: string;
+  preset: Preset | null;
+  sweep_file: string | null;
+  /** Runs of the sweep that the store held finished when the figure was drawn. */
+  runs: number;
+  /** Runs of the sweep still missing when the figure was drawn (0 after --run-missing unless one failed). */
+  missing: number;
+  /** Runs trained by this call. */
+  ran: number;
+  devices: string;
+  files: WrittenFigure;
+}
+
+function nothingStored(name: string, preset: Preset, expected: number, db: string): Error {
+  const file = presetDisplay(name, preset);
+  return new Error(
+    `${name}: ${db} holds none of the ${expected} runs of ${file}; run \`nfx figure ${name} --preset ${preset} --run-missing\` (or \`nfx sweep ${file}\`)`,
+  );
+}
+
+async function runMissing(file: string, opts: FigureOptions): Promise<number> {
+  const result = await runSweepFile(file, {
+    db: opts.db,
+    backend: opts.backend,
+    sets: [],
+    retryFailed: false,
+    figuresDir: path.join(opts.out, "sweeps"),
+    events: opts.events,
+    signal: opts.signal,
+  });
+  if (result.interrupted) throw new Error(`${path.basename(file)}: interrupted after ${result.ran} runs`);
+  return result.ran;
+}
+
+async function drawSweepFigure(name: string, opts: FigureOptions): Promise<FigureResult> {
+  const figure = sweepFigure(name);
+  if (!figure) throw new Error(`${name}: not a sweep figure`);
+  const file = presetFile(name, opts.preset);
+  const ran = opts.runMissing ? await runMissing(file, opts) : 0;
+  const store = openStoreIfPresent(opts.db);
+  try {
+    const runs = presetRuns(store, file);
+    if (!runs.finished.length) throw nothingStored(name, opts.preset, runs.expected.length, opts.db);
+    const devices = devicesSubtitle(runs.finished);
+    const subtitle = [
+      `${presetDisplay(name, opts.preset)}: ${runs.finished.length} of ${runs.expected.length} runs` +
+        (runs.missing ? ` (${runs.missing} missing)` : ""),
+      devices,
+    ];
+    const files = await writeFigure(figure.spec(runs.rows, subtitle), opts.out, name, opts.formats);
+    return {
+      figure: name,
+      preset: opts.preset,
+      sweep_file: file,
+      runs: runs.finished.length,
+      missing: runs.missing,
+      ran,
+      devices,
+      files,
+    };
+  } finally {
+    store?.close();
+  }
+}
+
+async function drawCurves(opts: FigureOptions): Promise<FigureResult> {
+  let file: string | null = null;
+  let ran = 0;
+  if (opts.of) {
+    assertFigureName(opts.of);
+    if (!sweepFigure(opts.of)) throw new Error(`--of ${opts.of}: has no sweep (use a sweep figure or --filter)`);
+    file = presetFile(opts.of, opts.preset);
+    if (opts.runMissing) ran = await runMissing(file, opts);
+  } else if (!opts.filters?.length) {
+    throw new Error("curves: say whose curves to draw with --of FIGURE or --filter KEY=VALUE");
+  }
+  const store = openStoreIfPresent(opts.db);
+  try {
+    let runs: StoredRun[];
+    let missing = 0;
+    if (file && opts.of) {
+      const preset = presetRuns(store, file);
+      if (!preset.finished.length) throw nothingStored(opts.of, opts.preset, preset.expected.length, opts.db);
+      runs = preset.finished;
+      missing = preset.missing;
+    } else {
+      runs = store ? selectRuns(store, opts.filters ?? []).map((s) => s.run) : [];
+      if (!runs.length) throw new Error(`curves: no finished run in ${opts.db} matches the filter`);
+    }
+    const keys = varyingConfigKeys(runs);
+    const series = runs.map((run) => ({ run, series: seriesLabel(run, keys) }));
+    const devices = devicesSubtitle(runs);
+    const what = opts.of
+      ? presetDisplay(opts.of, opts.preset)
+      : `runs where ${(opts.filters ?? []).map((f) => `${f.key}=${f.value}`).join(", ")}`;
+    const spec = curvesSpec({
+      title: `Training curves: ${what}`,
+      subtitle: [`${runs.length} runs; mean over seeds, band: 95% t-interval`, devices],
+      rows: curveRows(store as NonNullable<typeof store>, series, CURVE_METRICS),
+      metrics: CURVE_METRICS,
+      seriesTitle: keys.length ? keys.join(" · ") : "runs",
+    });
+    const files = await writeFigure(spec, opts.out, opts.of ? `curves-${opts.of}` : "curves", opts.formats);
+    return {
+      figure: "curves",
+      preset: opts.of ? opts.preset : null,
+      sweep_file: file,
+      runs: runs.length,
+      missing,
+      ran,
+      devices,
+      files,
+    };
+  } finally {
+    store?.close();
+  }
+}
+
+async function drawSpp(opts: FigureOptions): Promise<FigureResult> {
+  const spec = resolveModelSpec({ name: opts.model ?? "nf-resnet-micro" });
+  await initBackend(opts.backend);
+  const runs = [{ label: spec.ws ? `${spec.name} (WS)` : spec.name, spp: signalPropagation(spec) }];
+  if (spec.ws && spec.norm === "none")
+    runs.push({ label: `${spec.name} (no WS)`, spp: signalPropagation({ ...spec, ws: false }) });
+  const backend = currentBackend();
+  const devices = backend ? `ran on: ${backend.name} ${backend.version} on ${backend.device}` : "backend unknown";
+  const base = sppSpec(runs, "");
+  const chart: VegaLiteSpec = {
+    ...base,
+    title: {
+      text: `Signal propagation at init: ${spec.name}, ${runs[0]?.spp.px ?? spec.trainPx}px`,
+      subtitle: [devices],
+    },
+  };
+  const files = await writeFigure(chart, opts.out, `spp-${spec.name}`, opts.formats);
+  return { figure: "spp", preset: null, sweep_file: null, runs: 0, missing: 0, ran: 0, devices, files };
+}
+
+export async function runFigure(name: string, opts: FigureOptions): Promise<FigureResult> {
+  assertFigureName(name);
+  if (name === "curves") return drawCurves(opts);
+  if (name === "spp") return drawSpp(opts);
+  return drawSweepFigure(name, opts);
+}

@@ -1,0 +1,18 @@
+// A figure of the paper's AGC study as data: its sweep (configs/NAME.quick.yaml and NAME.full.yaml), its chart
+// from the sweep's stored runs, and the claims its runs decide.
+import type { VegaLiteSpec } from "../../core/plot/render.js";
+import type { RunRow } from "../../core/plot/runRows.js";
+import type { ClaimRule } from "../report/claimRule.js";
+
+export const PRESETS = ["quick", "full"] as const;
+export type Preset = (typeof PRESETS)[number];
+
+export interface SweepFigure {
+  name: string;
+  title: string;
+  /** One line for `nfx figure --help` and the report. */
+  description: string;
+  /** The chart from the figure's finished runs (one row per run, see core/plot/runRows). */
+  spec(rows: readonly RunRow[], subtitle: string[]): VegaLiteSpec;
+  claims: readonly ClaimRule[];
+}

@@ -29,6 +29,11 @@ export interface MeanCiChart {
   height?: number;
 }
 
+/** A field reference for a flat key: Vega-Lite reads "." and "[" as nested access, so they are escaped. */
+export function fieldRef(key: string): string {
+  return key.replace(/[.[\]]/g, (c) => `\\${c}`);
+}
+
 function scaleOf(axis: { scale?: "linear" | "log" }, zero: boolean) {
   return axis.scale === "log" ? { type: "log" as const, base: 2 } : { zero };
 }
@@ -37,9 +42,9 @@ function scaleOf(axis: { scale?: "linear" | "log" }, zero: boolean) {
 export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
   const x =
     chart.x.type === "ordinal"
-      ? { field: chart.x.field, type: "ordinal" as const, title: chart.x.title }
+      ? { field: fieldRef(chart.x.field), type: "ordinal" as const, title: chart.x.title }
       : {
-          field: chart.x.field,
+          field: fieldRef(chart.x.field),
           type: "quantitative" as const,
           title: chart.x.title,
           scale: scaleOf(chart.x, false),
@@ -49,7 +54,7 @@ export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
   const color = chart.color
     ? {
         color: {
-          field: chart.color.field,
+          field: fieldRef(chart.color.field),
           type: "nominal" as const,
           title: chart.color.title,
           ...(chart.color.sort ? { sort: [...chart.color.sort] } : {}),
@@ -57,9 +62,9 @@ export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
       }
     : {};
   const tooltip = [
-    ...(chart.color ? [{ field: chart.color.field, type: "nominal" as const }] : []),
-    ...(chart.column ? [{ field: chart.column.field, type: "nominal" as const }] : []),
-    { field: chart.x.field, type: chart.x.type ?? ("quantitative" as const) },
+    ...(chart.color ? [{ field: fieldRef(chart.color.field), type: "nominal" as const, title: chart.color.field }] : []),
+    ...(chart.column ? [{ field: fieldRef(chart.column.field), type: "nominal" as const, title: chart.column.field }] : []),
+    { field: fieldRef(chart.x.field), type: chart.x.type ?? ("quantitative" as const), title: chart.x.field },
     { field: "mean", type: "quantitative" as const, format: chart.y.format ?? ".4f", title: "mean" },
     { field: "lo", type: "quantitative" as const, format: chart.y.format ?? ".4f", title: "95% CI low" },
     { field: "hi", type: "quantitative" as const, format: chart.y.format ?? ".4f", title: "95% CI high" },
@@ -107,7 +112,7 @@ export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
   if (chart.column) {
     return {
       ...header,
-      facet: { column: { field: chart.column.field, type: "ordinal", title: chart.column.title } },
+      facet: { column: { field: fieldRef(chart.column.field), type: "ordinal", title: chart.column.title } },
       spec: { ...size, layer },
     };
   }

@@ -1,0 +1,65 @@
+import { Command, Flags } from "@oclif/core";
+import { plotSpec, STEP } from "../core/plot/plotSelection.js";
+import { parseFormats, writeFigure } from "../core/plot/render.js";
+import { parseFilter } from "../core/plot/selectRuns.js";
+import { RunStore } from "../core/store/runStore.js";
+import { failWith } from "../ui/errors.js";
+import { dbFlag } from "../ui/flags.js";
+
+export default class Plot extends Command {
+  static override description =
+    "Plot any run field against another (config keys such as agc.lambda, summary metrics such as top1, test_top1, final_loss, images_per_s), or per-step curves with --x step; mean and 95% band over seeds.";
+  static override examples = [
+    "<%= config.bin %> plot --x agc.lambda --y top1 --color train.batch_size --log-x",
+    "<%= config.bin %> plot --x train.batch_size --y top1 --color model.name --column agc.granularity --filter data.name=fashion-mnist",
+    "<%= config.bin %> plot --x step --y loss --y clip_frac --color agc.lambda --filter train.batch_size=512",
+  ];
+  static override enableJsonFlag = true;
+  static override flags = {
+    x: Flags.string({ description: `run field on x, or "${STEP}" for per-step curves`, required: true }),
+    y: Flags.string({
+      description: "field on y (top1 by default); with --x step, per-step metrics (repeatable)",
+      multiple: true,
+      default: ["top1"],
+    }),
+    color: Flags.string({ description: "one line per value of this key" }),
+    column: Flags.string({ description: "one panel per value of this key" }),
+    filter: Flags.string({
+      description: "keep runs where KEY=VALUE (repeatable; null matches no clipping)",
+      multiple: true,
+      default: [],
+    }),
+    "log-x": Flags.boolean({ description: "log scale on x (λ, batch size)" }),
+    out: Flags.string({ description: "directory for the figure", default: "results/figures" }),
+    name: Flags.string({ description: "file name without extension", default: "plot" }),
+    format: Flags.string({ description: "comma-separated: json, svg, png, html", default: "json,svg" }),
+    db: dbFlag,
+  };
+
+  async run(): Promise<unknown> {
+    const { flags } = await this.parse(Plot);
+    try {
+      const formats = parseFormats(flags.format);
+      const filters = flags.filter.map(parseFilter);
+      const store = RunStore.open(flags.db, { readonly: true });
+      try {
+        const spec = plotSpec(store, {
+          x: flags.x,
+          y: flags.y,
+          color: flags.color,
+          column: flags.column,
+          filters,
+          logX: flags["log-x"],
+        });
+        const files = await writeFigure(spec, flags.out, flags.name, formats);
+        if (!this.jsonEnabled())
+          for (const [format, file] of Object.entries(files)) this.log(`${format.padEnd(5)} ${file}`);
+        return { files };
+      } finally {
+        store.close();
+      }
+    } catch (err) {
+      return failWith(this, err);
+    }
+  }
+}

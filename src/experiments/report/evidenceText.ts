@@ -1,0 +1,40 @@
+// Numbers of the evidence as text, shared by the HTML and markdown renderings.
+import { mean, sampleSd } from "../../core/plot/stats.js";
+import type { ComparisonResult, TestResult } from "./decide.js";
+
+export function percent(x: number, digits = 1): string {
+  return `${(x * 100).toFixed(digits)}%`;
+}
+
+export function pointsText(x: number): string {
+  return `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(2)} pp`;
+}
+
+/** "72.3% ± 1.1 (n=3; runs 4, 9, 15)". */
+export function armText(arm: ComparisonResult["arms"][number]): string {
+  if (!arm.top1.length) return "no runs";
+  const sd = arm.top1.length > 1 ? ` ± ${(sampleSd(arm.top1) * 100).toFixed(1)}` : "";
+  return `${percent(mean(arm.top1))}${sd} (n=${arm.top1.length}; runs ${arm.runIds.join(", ")})`;
+}
+
+export function effectText(c: ComparisonResult): string {
+  if (!c.estimate) return c.why;
+  return `${pointsText(c.estimate.estimate)}, 95% CI [${pointsText(c.estimate.lo)}, ${pointsText(c.estimate.hi)}]`;
+}
+
+const KIND_TEXT = {
+  better: (m: number) => `holds if the interval is above 0; does not hold if it lies below +${(m * 100).toFixed(1)} pp`,
+  notWorse: (m: number) =>
+    `holds if the interval is above −${(m * 100).toFixed(1)} pp; does not hold if it lies below 0`,
+  small: (m: number) =>
+    `holds if the interval lies within ±${(m * 100).toFixed(1)} pp; does not hold if it lies outside`,
+} as const;
+
+export function ruleText(t: TestResult): string {
+  const q = t.quantifier === "all" ? "every condition must hold" : "more than half of the conditions must hold";
+  return `${KIND_TEXT[t.kind](t.margin)}; ${q}`;
+}
+
+export function verdictClass(v: string): string {
+  return v.replaceAll(" ", "-");
+}

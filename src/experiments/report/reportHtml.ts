@@ -1,0 +1,76 @@
+// The report as one offline HTML page: per claim, the paper's statement in our words, the verdict, the evidence
+// table, and the figure beside it (rendered in the page by the inlined vega-embed).
+import { embedScript, escapeHtml, inlineVegaScripts, PAGE_STYLE } from "../../core/plot/offlineHtml.js";
+import type { VegaLiteSpec } from "../../core/plot/render.js";
+import { claimsInOrder, type Report } from "./buildReport.js";
+import { armText, effectText, ruleText, verdictClass } from "./evidenceText.js";
+
+const LAYOUT = `.claim-body{display:flex;gap:1.5rem;flex-wrap:wrap}.claim-text{flex:1 1 420px}.claim-figure{flex:0 1 auto}`;
+
+export function reportHtml(report: Report): string {
+  const charts: { id: string; spec: VegaLiteSpec }[] = [];
+  const ordered = claimsInOrder(report);
+  const summary = ordered
+    .map(
+      ({ figure, claim }) =>
+        `<tr><td>${claim.rule.id}</td><td><a href="#claim-${claim.rule.id}">${escapeHtml(claim.rule.title)}</a></td>` +
+        `<td class="${verdictClass(claim.verdict)}">${claim.verdict}</td><td>${escapeHtml(figure.figure)}</td></tr>`,
+    )
+    .join("\n");
+  const sections = ordered.map(({ figure, claim }) => {
+    const tests = claim.tests
+      .map((t) => {
+        const rows = t.comparisons
+          .map((c) => {
+            const arms = c.arms
+              .map((a) => `${a.coef > 0 ? "+" : "−"} ${escapeHtml(a.label)}: ${escapeHtml(armText(a))}`)
+              .join("<br>");
+            return `<tr><td>${escapeHtml(c.condition)}</td><td>${arms}</td><td>${escapeHtml(effectText(c))}</td><td class="${verdictClass(c.verdict)}">${c.verdict}</td></tr>`;
+          })
+          .join("\n");
+        const table = t.comparisons.length
+          ? `<table><tr><th>condition</th><th>groups (top-1 mean ± sd over seeds)</th><th>effect (95% CI)</th><th>verdict</th></tr>\n${rows}</table>`
+          : `<p class="muted">No condition could be compared: the figure's runs are missing.</p>`;
+        return `<h4>Test: <span class="${verdictClass(t.verdict)}">${t.verdict}</span></h4>
+<p>${escapeHtml(t.measures)}.<br><span class="muted">Rule: ${escapeHtml(ruleText(t))}.</span></p>
+${table}`;
+      })
+      .join("\n");
+    let figureHtml = `<p class="muted">No runs to draw: <code>nfx figure ${escapeHtml(figure.figure)} --preset ${report.preset} --run-missing</code></p>`;
+    if (figure.spec) {
+      const id = `figure-${claim.rule.id}`;
+      charts.push({ id, spec: figure.spec });
+      figureHtml = `<div id="${id}"></div>`;
+    }
+    return `<section class="claim" id="claim-${claim.rule.id}">
+<h2>Claim ${claim.rule.id}: ${escapeHtml(claim.rule.title)} — <span class="${verdictClass(claim.verdict)}">${claim.verdict}</span></h2>
+<div class="claim-body"><div class="claim-text">
+<p><em>The paper, in our words:</em> ${escapeHtml(claim.rule.paper)}</p>
+${claim.rule.scope ? `<p><em>Scope:</em> ${escapeHtml(claim.rule.scope)}</p>` : ""}
+<p class="muted">Runs: ${figure.runs} of ${figure.expected} of <code>${escapeHtml(figure.sweep)}</code>; ${escapeHtml(figure.devices)}.</p>
+${tests}
+</div><div class="claim-figure">${figureHtml}</div></div>
+</section>`;
+  });
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>nfx report: AGC claims</title>
+<style>${PAGE_STYLE}${LAYOUT}</style>
+${inlineVegaScripts()}
+</head>
+<body>
+<h1>nfx report: the paper's AGC claims, checked against the stored runs</h1>
+<p>Store <code>${escapeHtml(report.db)}</code>, preset <code>${report.preset}</code>, generated ${escapeHtml(report.generated_at)}.
+A claim holds only when the runs show it beyond seed noise: each test compares groups of seed replicates and
+decides from the 95% Welch t-interval of the effect against the rule's margin. Diverged runs count at chance top-1.</p>
+<table><tr><th>#</th><th>claim</th><th>verdict</th><th>figure</th></tr>
+${summary}
+</table>
+${sections.join("\n")}
+${embedScript(charts)}
+</body>
+</html>
+`;
+}

@@ -1,0 +1,90 @@
+// Stores built from constructed runs, without training: each run of a figure's preset sweep gets a top-1 chosen by
+// the test, a short loss curve, clip fractions and a test evaluation, written through RunStore's own methods.
+import path from "node:path";
+import type { RunConfig } from "../../src/core/config/schema.js";
+import { type RunEnvironment, RunStore } from "../../src/core/store/runStore.js";
+import { loadSweepFile } from "../../src/core/sweep/expand.js";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+export const TEST_ENV: RunEnvironment = {
+  backend: "cpu",
+  backend_version: "4.22.0",
+  device: "constructed test runs",
+  host: "test",
+  node_version: process.version,
+  nfx_version: "0.0.0",
+  git_commit: null,
+  git_dirty: null,
+  extra: {},
+};
+
+/** top-1 for a run's config, or "diverged". Seeds are jittered by ±0.001 so groups have a spread. */
+export type Top1Of = (config: RunConfig) => number | "diverged";
+
+export function presetPath(figure: string, preset = "quick"): string {
+  return path.join(root, "configs", `${figure}.${preset}.yaml`);
+}
+
+/** Adds every run of `figure`'s preset sweep to the store at `db`, finished with the chosen top-1. */
+export function addConstructedRuns(db: string, figure: string, top1Of: Top1Of): number {
+  const store = RunStore.open(db);
+  try {
+    const runs = loadSweepFile(presetPath(figure)).runs;
+    for (const r of runs) {
+      const { id } = store.ensureRun(r.config, r.hash, null);
+      store.startRun(id, TEST_ENV, 4);
+      const outcome = top1Of(r.config);
+      const steps = outcome === "diverged" ? 2 : 4;
+      const rows = [];
+      for (let step = 0; step < steps; step++) {
+        const loss = outcome === "diverged" && step === steps - 1 ? Number.NaN : 2.3 - 0.2 * step;
+        rows.push({ step, name: "loss", value: loss }, { step, name: "clip_frac", value: 0.1 * step });
+      }
+      store.appendMetrics(id, rows, steps);
+      if (outcome === "diverged") {
+        store.finishRun(id, "diverged", { test_top1: null, final_loss: null, steps, images_per_s: 100 }, "loss NaN");
+        continue;
+      }
+      const top1 = outcome + (r.config.seed % 2 === 0 ? -0.001 : 0.001);
+      store.addEval(id, steps, "test", top1, 0.9, 1000);
+      store.finishRun(id, "completed", { test_top1: top1, final_loss: 1.7, steps, images_per_s: 100 }, null);
+    }
+    return runs.length;
+  } finally {
+    store.close();
+  }
+}
+
+const exclusionKey = (c: RunConfig) => [...c.agc.exclude].sort().join("+") || "none";
+
+/** Top-1 tables that make every claim hold (`supports`) or fail (`contradicts`). */
+export const SUPPORTS: Record<string, Top1Of> = {
+  fig2a: (c) => {
+    if (c.model.name.startsWith("bn-")) return 0.8;
+    if (c.agc.lambda === null) return { 32: 0.81, 128: 0.7, 512: 0.5 }[c.train.batch_size] ?? 0.5;
+    return c.agc.lambda === 0.01 ? 0.81 : 0.79;
+  },
+  fig2b: (c) => (c.train.batch_size === 32 ? 0.8 : ({ 0.01: 0.8, 0.04: 0.75 }[c.agc.lambda ?? 0] ?? "diverged")),
+  granularity: (c) => {
+    if (c.agc.granularity === "unit") return 0.8;
+    if (c.agc.granularity === "layer") return 0.75;
+    return { 0.1: 0.4, 1: 0.8 }[c.agc.lambda ?? 0] ?? 0.6;
+  },
+  exclusions: (c) => ({ none: 0.75 })[exclusionKey(c)] ?? 0.8,
+};
+
+export const CONTRADICTS: Record<string, Top1Of> = {
+  fig2a: (c) => {
+    if (c.model.name.startsWith("bn-")) return 0.85;
+    if (c.agc.lambda === null) return 0.8;
+    return 0.7;
+  },
+  fig2b: (c) => (c.train.batch_size === 32 ? 0.8 : ({ 0.01: 0.6, 0.04: 0.7 }[c.agc.lambda ?? 0] ?? 0.8)),
+  granularity: (c) => {
+    if (c.agc.granularity === "unit") return c.agc.lambda === 0.01 ? 0.8 : 0.5;
+    if (c.agc.granularity === "layer") return 0.85;
+    return 0.8;
+  },
+  exclusions: (c) => ({ none: 0.85, classifier_weight: 0.8 })[exclusionKey(c)] ?? 0.7,
+};

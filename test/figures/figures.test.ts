@@ -1,0 +1,71 @@
+// Every figure from a store of constructed runs: the spec validates against the Vega-Lite schema, the SVG has one
+// line per series, the PNG shows colored marks, the HTML page inlines its libraries; bad input fails clearly.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { PNG } from "pngjs";
+import { runFigure } from "../../src/experiments/figures/runFigure.js";
+import { tempDir } from "../helpers.js";
+import { assertValidVegaLite, coloredPixels } from "../plot/schema.js";
+import { addConstructedRuns, SUPPORTS } from "./constructedStore.js";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+/** Expected lines in the SVG: series per panel × panels. */
+const LINES: Record<string, number> = { fig2a: 3, fig2b: 2, granularity: 6, exclusions: 3 };
+
+function lineCount(svg: string): number {
+  const groups = [...svg.matchAll(/<g class="mark-line role-mark[^"]*"[^>]*>(.*?)<\/g>/gs)];
+  return groups.reduce((n, g) => n + ((g[1] ?? "").match(/<path /g) ?? []).length, 0);
+}
+
+describe("nfx figure over constructed runs", () => {
+  const dir = tempDir();
+  const db = path.join(dir, "nfx.db");
+  for (const name of Object.keys(SUPPORTS)) addConstructedRuns(db, name, SUPPORTS[name] as never);
+  const base = { preset: "quick", runMissing: false, db, backend: "cpu", formats: ["json", "svg", "png", "html"] } as const;
+
+  for (const name of Object.keys(LINES)) {
+    it(`${name}: valid spec, one line per series, PNG with data, offline HTML`, async () => {
+      const out = path.join(dir, "out");
+      const result = await runFigure(name, { ...base, out });
+      assert.equal(result.missing, 0);
+      assert.equal(result.ran, 0);
+      assertValidVegaLite(JSON.parse(fs.readFileSync(result.files.spec, "utf8")), name);
+      const svg = fs.readFileSync(result.files.svg, "utf8");
+      assert.equal(lineCount(svg), LINES[name], `${name}: lines in the SVG`);
+      assert.match(svg, /constructed test runs/, "the subtitle names the device");
+      const png = PNG.sync.read(fs.readFileSync(result.files.png as string));
+      assert.ok(png.width > 400 && png.height > 200, `${png.width}x${png.height}`);
+      assert.ok(coloredPixels(png) > 500, "colored marks in the PNG");
+      const html = fs.readFileSync(result.files.html as string, "utf8");
+      assert.doesNotMatch(html, /<script[^>]+src=/, "no external script");
+      assert.match(html, /vegaEmbed\("#figure"/);
+    });
+  }
+
+  it("curves of a figure's sweep and spp validate", async () => {
+    const out = path.join(dir, "out");
+    const curves = await runFigure("curves", { ...base, out, of: "fig2b", formats: ["json", "svg"] });
+    assert.equal(curves.runs, 18);
+    assertValidVegaLite(JSON.parse(fs.readFileSync(curves.files.spec, "utf8")), "curves");
+    const spp = await runFigure("spp", { ...base, out, model: "nf-resnet-micro", formats: ["json", "svg"] });
+    assertValidVegaLite(JSON.parse(fs.readFileSync(spp.files.spec, "utf8")), "spp");
+    assert.match(fs.readFileSync(spp.files.svg, "utf8"), /ran on: cpu/);
+  });
+
+  it("a figure over a store without its runs says what to run; an unknown name lists the known ones", async () => {
+    await assert.rejects(
+      runFigure("fig2b", { ...base, db: path.join(dir, "empty.db"), out: dir }),
+      /holds none of the 18 runs of configs\/fig2b\.quick\.yaml; run `nfx figure fig2b --preset quick --run-missing`/,
+    );
+    const res = spawnSync(process.execPath, [path.join(root, "bin/run.js"), "figure", "fig9"], { encoding: "utf8" });
+    assert.notEqual(res.status, 0);
+    // oclif wraps long error lines at the terminal width: rejoin them before matching.
+    const oneLine = res.stderr.replace(/\s*\n\s*(›\s*)?/g, " ");
+    assert.match(oneLine, /unknown figure 'fig9' \(known: fig2a, fig2b, granularity, exclusions, curves, spp\)/);
+    assert.doesNotMatch(res.stderr, /\n\s+at /, "no stack trace");
+  });
+});

@@ -23,16 +23,36 @@ export type { BenchCase, BenchOptions, BenchResult } from "./core/engine/bench.j
 export { benchCase, builtinCases, DEFAULT_BENCH_OPTIONS, runBench, twoConvStepCase } from "./core/engine/bench.js";
 export { groupedConv2d } from "./core/engine/groupedConv.js";
 export { tf } from "./core/engine/tf.js";
+export type {
+  ActivationName,
+  ApplyOptions,
+  BlockSignal,
+  BuildOptions,
+  BuiltModel,
+  Model,
+  ModelConfig,
+  ModelCount,
+  ModelPlan,
+  ModelRow,
+  ModelSpec,
+  Param,
+  ParamRole,
+  SignalPropagation,
+} from "./core/models/index.js";
 export {
+  ACTIVATION_GAMMA,
   buildModel,
   countModel,
   MODEL_NAMES,
   MODEL_VARIANTS,
-  type ModelSpec,
+  modelCatalog,
+  PARAM_ROLES,
+  planModel,
   resolveModelSpec,
+  signalPropagation,
+  standardizeWeight,
+  WEIGHT_ROLES,
 } from "./core/models/index.js";
-export type { ApplyOptions, Model, Param, ParamRole } from "./core/models/types.js";
-export { PARAM_ROLES, WEIGHT_ROLES } from "./core/models/types.js";
 export { type AggregatedPoint, aggregate } from "./core/plot/aggregate.js";
 export { curvesSpec } from "./core/plot/curvesSpec.js";
 export { type MeanCiChart, meanCiSpec } from "./core/plot/meanCiSpec.js";
@@ -48,6 +68,7 @@ export {
   writeFigure,
 } from "./core/plot/render.js";
 export { parseFilter, type RunFilter, selectRuns } from "./core/plot/selectRuns.js";
+export { sppFigure, sppSpec } from "./core/plot/sppSpec.js";
 export { contrast, summarize } from "./core/plot/stats.js";
 export { RunStore } from "./core/store/runStore.js";
 export { type RunReporter, type TrainResult, trainRun } from "./core/train/trainRun.js";

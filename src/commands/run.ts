@@ -3,9 +3,9 @@ import type { BackendName } from "../core/engine/backend.js";
 import { RunStore } from "../core/store/runStore.js";
 import { runSweepFile } from "../experiments/sweepFile.js";
 import { failWith } from "../ui/errors.js";
-import { backendFlag, dbFlag, quietFlag, setFlag } from "../ui/flags.js";
+import { backendFlag, dbFlag, progressFlag, quietFlag, setFlag } from "../ui/flags.js";
 import { formatPercent } from "../ui/format.js";
-import { sweepProgress } from "../ui/progress.js";
+import { sweepJsonProgress, sweepProgress } from "../ui/progress.js";
 
 export default class Run extends Command {
   static override description = "Train one run from a config file and/or --set overrides, and store it.";
@@ -20,6 +20,7 @@ export default class Run extends Command {
     db: dbFlag,
     backend: backendFlag,
     quiet: quietFlag,
+    progress: progressFlag,
     "retry-failed": Flags.boolean({ description: "re-run the config if it is stored as failed" }),
     out: Flags.string({ description: "directory for the run's figure", default: "results/figures" }),
   };
@@ -31,14 +32,15 @@ export default class Run extends Command {
       const stop = () => controller.abort();
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
-      const quiet = flags.quiet || this.jsonEnabled();
+      const quiet = flags.quiet || (this.jsonEnabled() && flags.progress !== "jsonl");
       const result = await runSweepFile(flags.config ?? null, {
         db: flags.db,
         backend: flags.backend as BackendName,
         sets: flags.set,
         retryFailed: flags["retry-failed"],
         figuresDir: flags.out,
-        events: quiet ? undefined : sweepProgress(),
+        jobs: 1,
+        events: quiet ? undefined : flags.progress === "jsonl" ? sweepJsonProgress() : sweepProgress(),
         signal: controller.signal,
         single: true,
       });

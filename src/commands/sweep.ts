@@ -2,9 +2,9 @@ import { Args, Command, Flags } from "@oclif/core";
 import type { BackendName } from "../core/engine/backend.js";
 import { countDone, planSweep, runSweepFile } from "../experiments/sweepFile.js";
 import { failWith } from "../ui/errors.js";
-import { backendFlag, dbFlag, quietFlag, setFlag } from "../ui/flags.js";
+import { backendFlag, dbFlag, failFastFlag, jobsFlag, progressFlag, quietFlag, setFlag } from "../ui/flags.js";
 import { table } from "../ui/format.js";
-import { sweepProgress } from "../ui/progress.js";
+import { sweepJsonProgress, sweepProgress } from "../ui/progress.js";
 
 export default class Sweep extends Command {
   static override description =
@@ -21,6 +21,9 @@ export default class Sweep extends Command {
     backend: backendFlag,
     set: setFlag,
     quiet: quietFlag,
+    jobs: jobsFlag,
+    "fail-fast": failFastFlag,
+    progress: progressFlag,
     "dry-run": Flags.boolean({ description: "print the expanded runs and how many are done; run nothing" }),
     "retry-failed": Flags.boolean({ description: "also re-run runs stored as failed" }),
     out: Flags.string({ description: "directory for the sweep's figure", default: "results/figures" }),
@@ -52,14 +55,16 @@ export default class Sweep extends Command {
       const stop = () => controller.abort();
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
-      const quiet = flags.quiet || this.jsonEnabled();
+      const quiet = flags.quiet || (this.jsonEnabled() && flags.progress !== "jsonl");
       const result = await runSweepFile(args.config, {
         db: flags.db,
         backend: flags.backend as BackendName,
         sets: flags.set,
         retryFailed: flags["retry-failed"],
+        jobs: flags.jobs,
+        failFast: flags["fail-fast"],
         figuresDir: flags.out,
-        events: quiet ? undefined : sweepProgress(),
+        events: quiet ? undefined : flags.progress === "jsonl" ? sweepJsonProgress() : sweepProgress(),
         signal: controller.signal,
       });
       process.off("SIGINT", stop);
@@ -68,10 +73,14 @@ export default class Sweep extends Command {
         const counts = Object.entries(result.statuses)
           .map(([s, n]) => `${n} ${s}`)
           .join(", ");
-        this.log(`${result.name}: ${counts} (${result.ran} run now, ${result.skipped} skipped) → ${flags.db}`);
+        this.log(
+          `${result.name}: ${counts} (${result.ran} run now, ${result.skipped} skipped` +
+            `${result.elsewhere ? `, ${result.elsewhere} running elsewhere` : ""}) → ${flags.db}`,
+        );
         if (result.figure) this.log(`figure: ${result.figure.svg} (spec ${result.figure.spec})`);
       }
       if (result.interrupted) this.exit(130);
+      if (result.failedFast) this.exit(1);
       return result;
     } catch (err) {
       return failWith(this, err);

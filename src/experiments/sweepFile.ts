@@ -54,6 +54,9 @@ export interface SweepFileOptions {
   backend: BackendName;
   sets: string[];
   retryFailed: boolean;
+  /** Worker processes (default: the number of cores). */
+  jobs?: number;
+  failFast?: boolean;
   figuresDir: string;
   events?: SweepEvents;
   signal?: AbortSignal;
@@ -85,6 +88,8 @@ export async function runSweepFile(file: string | null, opts: SweepFileOptions):
     const outcome = await runSweep(store, sweep.spec, file ? path.resolve(file) : null, sweep.runs, {
       backend: opts.backend,
       retryFailed: opts.retryFailed,
+      jobs: opts.jobs,
+      failFast: opts.failFast,
       events: opts.events,
       signal: opts.signal,
     });
@@ -102,6 +107,7 @@ export async function runSweepFile(file: string | null, opts: SweepFileOptions):
           sweep.spec.name,
         )
       : null;
+    if (figure) for (const p of plotted) store.addArtifact(p.run.id, "sweep-figure", path.resolve(figure.svg));
     return { ...outcome, name: sweep.spec.name, figure };
   } finally {
     store.close();

@@ -2,6 +2,7 @@
 import { Flags } from "@oclif/core";
 import { BACKEND_NAMES } from "../core/engine/backend.js";
 import { DEFAULT_DB } from "../core/store/runStore.js";
+import { defaultJobs } from "../core/sweep/runSweep.js";
 
 export const dbFlag = Flags.string({
   description: "run store (SQLite file)",
@@ -21,4 +22,22 @@ export const setFlag = Flags.string({
   description: "override a config key, e.g. --set agc.lambda=0.02 (repeatable)",
   multiple: true,
   default: [],
+});
+
+export const jobsFlag = Flags.integer({
+  char: "j",
+  description: "worker processes, each training one run at a time (default: the number of cores)",
+  min: 1,
+  default: async () => defaultJobs(),
+});
+
+export const failFastFlag = Flags.boolean({
+  description: "stop the sweep at the first failed run (running runs are interrupted)",
+  default: false,
+});
+
+export const progressFlag = Flags.string({
+  description: "progress on stderr: human (bar and a line per run) or jsonl (one JSON object per event)",
+  options: ["human", "jsonl"],
+  default: "human",
 });

@@ -1,72 +1,166 @@
-// Sweep progress on stderr: a live bar with ETA on a terminal, one line per event otherwise.
+// Sweep progress on stderr. On a terminal: a live block with one line per worker (its run, a bar, steps/s, loss)
+// under a sweep bar with an ETA from finished runs. Elsewhere (logs, CI): one line per run start and end.
 import chalk from "chalk";
 import type { SweepEvents } from "../core/sweep/runSweep.js";
 import { bar, formatDuration, formatPercent } from "./format.js";
+
+interface Live {
+  id: number;
+  label: string;
+  started: number;
+  step: number;
+  stepsTotal: number;
+  loss: number | undefined;
+}
+
+function pointLabel(point: Record<string, unknown>): string {
+  return Object.entries(point)
+    .map(([k, v]) => `${k}=${v === null ? "none" : String(v)}`)
+    .join(" ");
+}
 
 export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): SweepEvents {
   const tty = stream.isTTY === true;
   let sweepStarted = 0;
   let todo = 0;
   let done = 0;
-  let runStarted = 0;
-  let label = "";
+  let jobs = 1;
+  const live = new Map<number, Live>();
+  let drawnLines = 0;
   let lastDraw = 0;
-  let lastLine = -1;
-  const clear = () => {
-    if (tty) stream.write("\r\x1b[2K");
-  };
-  /** ETA: finished runs' mean time for the rest, refined by the running run's own pace. */
-  const eta = (fracOfRun: number) => {
+  const quarter = new Map<number, number>();
+
+  /** ETA: mean wall time of finished runs for the rest, divided among the workers. */
+  const eta = (): number => {
+    const runningFrac = [...live.values()].reduce((s, l) => s + (l.stepsTotal ? l.step / l.stepsTotal : 0), 0);
+    const units = done + runningFrac;
+    if (units <= 0) return Number.NaN;
     const elapsed = (performance.now() - sweepStarted) / 1000;
-    const units = done + fracOfRun;
-    return units > 0 ? (elapsed / units) * (todo - units) : Number.NaN;
+    return (elapsed / units) * (todo - units);
+  };
+  const erase = () => {
+    if (!tty || drawnLines === 0) return;
+    stream.write(`\x1b[${drawnLines}A\r\x1b[J`);
+    drawnLines = 0;
+  };
+  const draw = (force = false) => {
+    if (!tty) return;
+    const t = performance.now();
+    if (!force && t - lastDraw < 100) return;
+    lastDraw = t;
+    erase();
+    const lines: string[] = [];
+    for (const [slot, l] of [...live].sort((a, b) => a[0] - b[0])) {
+      const rate = l.step / Math.max(1e-3, (t - l.started) / 1000);
+      const frac = l.stepsTotal ? l.step / l.stepsTotal : 0;
+      const loss = l.loss === undefined ? "" : `loss ${l.loss.toFixed(3)}  `;
+      lines.push(
+        `${chalk.dim(`w${slot}`)} run ${l.id} ${l.label} ${bar(frac, 16)} ${l.step}/${l.stepsTotal}  ` +
+          chalk.dim(`${loss}${rate.toFixed(1)} step/s`),
+      );
+    }
+    const etaS = eta();
+    lines.push(
+      `${chalk.bold("sweep")} ${bar(todo ? done / todo : 1)} ${done}/${todo} runs` +
+        chalk.dim(
+          `  ${jobs} worker${jobs === 1 ? "" : "s"}  ETA ${Number.isFinite(etaS) ? formatDuration(etaS) : "…"}`,
+        ),
+    );
+    stream.write(`${lines.join("\n")}\n`);
+    drawnLines = lines.length;
+  };
+  const above = (text: string) => {
+    erase();
+    stream.write(text);
+    draw(true);
   };
   return {
     sweepStart(info) {
       sweepStarted = performance.now();
       todo = info.todo;
+      jobs = info.jobs;
+      const orphans = info.orphans.length ? `, ${info.orphans.length} orphaned runs re-queued` : "";
+      const elsewhere = info.elsewhere ? `, ${info.elsewhere} running in another sweep` : "";
       stream.write(
-        `${chalk.bold("sweep")}: ${info.total} runs, ${info.skipped} already done, ${info.todo} to run ` +
-          chalk.dim(`(backend ${info.backend.name} ${info.backend.version} on ${info.backend.device})\n`),
+        `${chalk.bold("sweep")}: ${info.total} runs, ${info.skipped} already done, ${info.todo} to run` +
+          `${elsewhere}${orphans}${info.todo ? chalk.dim(` (${info.jobs} workers)`) : ""}\n`,
       );
     },
+    backendReady(backend) {
+      above(chalk.dim(`backend ${backend.name} ${backend.version} on ${backend.device}\n`));
+    },
     runStart(info) {
-      runStarted = performance.now();
-      label = Object.entries(info.run.point)
-        .map(([k, v]) => `${k}=${v === null ? "none" : String(v)}`)
-        .join(" ");
-      lastLine = -1;
-      if (!tty) stream.write(`[${info.position + 1}/${info.todo}] run ${info.id} ${label}: ${info.stepsTotal} steps\n`);
+      const label = pointLabel(info.run.point);
+      live.set(info.slot, {
+        id: info.id,
+        label,
+        started: performance.now(),
+        step: 0,
+        stepsTotal: info.stepsTotal,
+        loss: undefined,
+      });
+      if (!tty)
+        stream.write(
+          `[${info.position + 1}/${info.todo}] w${info.slot} run ${info.id} ${label}: ${info.stepsTotal} steps\n`,
+        );
+      else draw(true);
     },
     runStep(info) {
-      const t = performance.now();
-      const frac = (info.step + 1) / info.stepsTotal;
-      const rate = (info.step + 1) / ((t - runStarted) / 1000);
-      const status = `loss ${info.metrics.loss?.toFixed(3)}  ${rate.toFixed(1)} step/s  ETA ${formatDuration(eta(frac))}`;
+      const l = live.get(info.slot);
+      if (!l) return;
+      l.step = info.step + 1;
+      l.loss = info.metrics.loss;
       if (tty) {
-        if (t - lastDraw < 100 && info.step + 1 < info.stepsTotal) return;
-        lastDraw = t;
-        clear();
+        draw();
+        return;
+      }
+      const q = Math.floor((l.step / Math.max(1, l.stepsTotal)) * 4);
+      if (q > (quarter.get(info.id) ?? 0) && l.step < l.stepsTotal) {
+        quarter.set(info.id, q);
+        const rate = l.step / Math.max(1e-3, (performance.now() - l.started) / 1000);
         stream.write(
-          `[${done + 1}/${todo}] ${label} ${bar(frac)} ${info.step + 1}/${info.stepsTotal}  ${chalk.dim(status)}`,
+          `  run ${info.id}: ${l.step}/${l.stepsTotal} steps  loss ${l.loss?.toFixed(3)}  ${rate.toFixed(1)} step/s\n`,
         );
-      } else {
-        const decile = Math.floor(frac * 4);
-        if (decile > lastLine) {
-          lastLine = decile;
-          if (decile > 0) stream.write(`  ${info.step + 1}/${info.stepsTotal} steps  ${status}\n`);
-        }
       }
     },
     runEnd(info) {
+      const l = live.get(info.slot);
+      live.delete(info.slot);
       done++;
-      clear();
+      const rate = l && info.seconds > 0 ? `${(l.step / info.seconds).toFixed(1)} step/s  ` : "";
       const color = info.status === "completed" ? chalk.green : info.status === "diverged" ? chalk.yellow : chalk.red;
       const extra = info.error ? chalk.dim(` (${info.error})`) : "";
-      stream.write(
-        `${color("●")} run ${info.id} ${label}: ${color(info.status)}  test top-1 ${formatPercent(info.testTop1)}  ` +
-          `${formatDuration(info.seconds)}${extra}\n`,
+      const loss = info.finalLoss === null ? "" : `loss ${info.finalLoss.toFixed(3)}  `;
+      above(
+        `${color("●")} run ${info.id} ${pointLabel(info.run.point)}: ${color(info.status)}  ${loss}` +
+          `test top-1 ${formatPercent(info.testTop1)}  ${rate}${formatDuration(info.seconds)}${extra}\n`,
       );
     },
+    stopping(why) {
+      above(chalk.yellow(`stopping (${why}): interrupting running runs…\n`));
+    },
+  };
+}
+
+/** Progress as JSON lines (one object per event) for scripts that follow a sweep live. */
+export function sweepJsonProgress(stream: NodeJS.WriteStream = process.stderr): SweepEvents {
+  const emit = (event: string, data: Record<string, unknown>) =>
+    stream.write(`${JSON.stringify({ event, t: new Date().toISOString(), ...data })}\n`);
+  return {
+    sweepStart: (i) => emit("sweep-start", { ...i, orphans: i.orphans }),
+    backendReady: (b) => emit("backend", { backend: b }),
+    runStart: (i) =>
+      emit("run-start", { id: i.id, slot: i.slot, point: i.run.point, hash: i.run.hash, steps: i.stepsTotal }),
+    runEnd: (i) =>
+      emit("run-end", {
+        id: i.id,
+        slot: i.slot,
+        status: i.status,
+        test_top1: i.testTop1,
+        final_loss: i.finalLoss,
+        seconds: i.seconds,
+        error: i.error,
+      }),
+    stopping: (why) => emit("stopping", { why }),
   };
 }

@@ -152,4 +152,54 @@ describe("clipGradients", () => {
       }
     }
   });
+
+  it("clips parameters of one shape together exactly as one by one (unit and layer, scalars to convs)", () => {
+    const shapes = [[3, 3, 4, 8], [3, 3, 4, 8], [8], [8], [8], [], [], [16, 10], [10], [1, 1, 8, 16]];
+    const roles = [
+      "body_conv",
+      "body_conv",
+      "gain",
+      "bias",
+      "gain",
+      "skip_gain",
+      "skip_gain",
+      "classifier_weight",
+      "classifier_bias",
+      "shortcut_conv",
+    ];
+    const values = shapes.map((s, i) => tf.randomNormal(s, 0, i === 5 ? 0 : 1, "float32", 7 + i));
+    const grads = shapes.map((s, i) => tf.randomNormal(s, 0, 0.3, "float32", 70 + i));
+    for (const granularity of ["unit", "layer"] as const) {
+      const res = clipGradients(
+        grads,
+        values.map((value, i) => ({ value, role: roles[i] as string })),
+        {
+          lambda: 0.05,
+          granularity,
+          exclude: ["classifier_weight"],
+        },
+      );
+      grads.forEach((g, i) => {
+        const expected =
+          roles[i] === "classifier_weight" ? g : agcClip(g, values[i] as tf.Tensor, { lambda: 0.05, granularity });
+        const got = (res.grads[i] as tf.Tensor).dataSync();
+        const want = expected.dataSync();
+        assert.deepEqual((res.grads[i] as tf.Tensor).shape, g.shape);
+        want.forEach((w, k) => {
+          close(got[k] as number, w, 1e-6);
+        });
+      });
+      const counts = res.clippedByRole?.counts.arraySync() as number[][];
+      const units = (role: string) =>
+        shapes.reduce(
+          (s, sh, i) =>
+            roles[i] === role ? s + (granularity === "unit" && sh.length >= 2 ? (sh.at(-1) as number) : 1) : s,
+          0,
+        );
+      res.clippedByRole?.roles.forEach((role, r) => {
+        assert.equal(counts[r]?.[1], units(role), role);
+      });
+      assert.ok(!res.clippedByRole?.roles.includes("classifier_weight"));
+    }
+  });
 });

@@ -103,28 +103,71 @@ export function clipGradients(
       return { grads: out, clippedByRole: { roles: ["all"], counts } };
     });
   }
-  const roles: string[] = [];
-  const perRole = new Map<string, tf.Tensor[]>();
-  const out: tf.Tensor[] = [];
-  const keep = tf.tidy(() => {
-    grads.forEach((g, i) => {
-      const t = targets[i] as ClipTarget;
-      if (exclude.has(t.role)) {
-        out.push(g);
-        return;
-      }
-      const { clipped, mask } = clipWithMask(g, t.value, opts);
-      out.push(clipped);
-      if (!perRole.has(t.role)) {
-        perRole.set(t.role, []);
-        roles.push(t.role);
-      }
-      (perRole.get(t.role) as tf.Tensor[]).push(tf.stack([mask.sum(), tf.scalar(mask.size)]));
-    });
-    const rows = roles.map((r) => tf.addN(perRole.get(r) as tf.Tensor[]));
-    const counts = (rows.length ? tf.stack(rows) : tf.zeros([0, 2])) as tf.Tensor2D;
-    return [...out.filter((t, i) => t !== grads[i]), counts];
+  // Parameters of one shape are clipped together (stacked): a few kernel launches per shape instead of per
+  // parameter, since per-op overhead dominates AGC on GPUs and on wasm.
+  const granularity = opts.granularity;
+  const eps = opts.eps ?? DEFAULT_EPS;
+  const groups = new Map<string, number[]>();
+  targets.forEach((t, i) => {
+    if (exclude.has(t.role)) return;
+    const key = (grads[i] as tf.Tensor).shape.join("x");
+    const members = groups.get(key);
+    if (members) members.push(i);
+    else groups.set(key, [i]);
   });
-  const counts = keep[keep.length - 1] as tf.Tensor2D;
-  return { grads: out, clippedByRole: roles.length ? { roles, counts } : (counts.dispose(), null) };
+  const out: tf.Tensor[] = [...grads];
+  const order: number[] = [];
+  const roles: string[] = [];
+  const roleOf = new Map<string, number>();
+  const unitsPerRole: number[] = [];
+  const kept = tf.tidy(() => {
+    const clippedPerParam: tf.Tensor[] = [];
+    for (const members of groups.values()) {
+      const shape = (grads[members[0] as number] as tf.Tensor).shape;
+      const rank = shape.length;
+      const G = tf.stack(members.map((i) => grads[i] as tf.Tensor));
+      const W = tf.stack(members.map((i) => (targets[i] as ClipTarget).value));
+      // Stacked axis 0 is the member; a unit is the last axis of a rank ≥ 2 parameter, else the whole parameter.
+      const axes =
+        granularity === "unit" && rank >= 2
+          ? Array.from({ length: rank - 1 }, (_, a) => a + 1)
+          : Array.from({ length: rank }, (_, a) => a + 1);
+      const norm = (t: tf.Tensor) => (axes.length ? t.square().sum(axes, true).sqrt() : t.abs());
+      const maxNorm = norm(W).maximum(eps).mul(opts.lambda);
+      const gNorm = norm(G);
+      const trigger = gNorm.greater(maxNorm);
+      const clipped = tf.where(trigger, G.mul(maxNorm.div(gNorm.maximum(GRAD_NORM_FLOOR))), G);
+      tf.unstack(clipped).forEach((c, j) => {
+        out[members[j] as number] = c;
+      });
+      const flags = trigger.cast("float32").reshape([members.length, -1]).sum(1);
+      clippedPerParam.push(flags);
+      const unitsEach = trigger.size / members.length;
+      for (const i of members) {
+        order.push(i);
+        const role = (targets[i] as ClipTarget).role;
+        if (!roleOf.has(role)) {
+          roleOf.set(role, roles.length);
+          roles.push(role);
+          unitsPerRole.push(0);
+        }
+        unitsPerRole[roleOf.get(role) as number] += unitsEach;
+      }
+    }
+    if (order.length === 0) return [] as tf.Tensor[];
+    // Clipped units per role = (clipped units per parameter) · (parameter → role one-hot).
+    const oneHot = new Float32Array(order.length * roles.length);
+    order.forEach((i, p) => {
+      oneHot[p * roles.length + (roleOf.get((targets[i] as ClipTarget).role) as number)] = 1;
+    });
+    const perRole = tf
+      .concat(clippedPerParam)
+      .reshape([1, order.length])
+      .matMul(tf.tensor2d(oneHot, [order.length, roles.length]))
+      .reshape([roles.length]);
+    const counts = tf.stack([perRole, tf.tensor1d(unitsPerRole)], 1);
+    return [...order.map((i) => out[i] as tf.Tensor), counts];
+  });
+  if (kept.length === 0) return { grads: out, clippedByRole: null };
+  return { grads: out, clippedByRole: { roles, counts: kept[kept.length - 1] as tf.Tensor2D } };
 }

@@ -132,6 +132,15 @@ export function checkValue(key: string, value: unknown, rule: Rule): ConfigValue
     case "stringList": {
       const list = typeof value === "string" ? [value] : value;
       if (!Array.isArray(list) || !list.every((s) => typeof s === "string")) return fail("must be a list of strings");
+      for (const item of list as string[]) {
+        if (rule.values && !rule.values.includes(item)) {
+          const hint = didYouMean(item, rule.values);
+          throw new ConfigError(
+            key,
+            `unknown value '${item}'${hint ? ` (did you mean '${hint}'?)` : ""}; known: ${rule.values.join(", ")}`,
+          );
+        }
+      }
       return [...new Set(list as string[])].sort();
     }
   }

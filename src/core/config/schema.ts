@@ -2,13 +2,14 @@
 // (../shared/PAPER.md) except where a CPU-scale reproduction needs smaller numbers; those say so.
 // A parameter such as `agc.lambda` travels YAML → this schema (validated, defaulted, hashed) → train → agc,
 // and is never re-defaulted along the way.
+import { PARAM_ROLES } from "../models/types.js";
 
 export type Rule =
   | { kind: "number"; min?: number; max?: number; exclusiveMin?: boolean; integer?: boolean; nullable?: boolean }
   | { kind: "enum"; values: readonly string[] }
   | { kind: "boolean" }
   | { kind: "string"; nullable?: boolean }
-  | { kind: "stringList" }
+  | { kind: "stringList"; values?: readonly string[] }
   | { kind: "numberOrAuto"; min: number; integer: boolean };
 
 export type ConfigValue = number | string | boolean | null | string[];
@@ -59,6 +60,16 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     doc: "pad-and-random-crop by this many pixels (0: off)",
   },
   "data.augment.flip": { default: false, rule: { kind: "boolean" }, doc: "random horizontal flips" },
+  "data.augment.mixup": {
+    default: 0,
+    rule: { kind: "number", min: 0 },
+    doc: "MixUp Beta(α, α) parameter (0: off; paper: 0.2 on ImageNet)",
+  },
+  "data.augment.cutmix": {
+    default: 0,
+    rule: { kind: "number", min: 0 },
+    doc: "CutMix Beta(α, α) parameter (0: off; paper: 1.0); with MixUp, each batch uses one of the two",
+  },
 
   "train.batch_size": {
     default: 256,
@@ -113,6 +124,21 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     rule: { kind: "number", min: 0 },
     doc: "linear warmup length in epochs (paper: 5 of 360; CPU-scale default 0.2)",
   },
+  "optim.ema_decay": {
+    default: null,
+    rule: { kind: "number", min: 0, max: 1, exclusiveMin: true, nullable: true },
+    doc: "EMA of weights, evaluated instead of the raw weights (null: off; paper: 0.99999 over 112k steps)",
+  },
+  "optim.sam_rho": {
+    default: null,
+    rule: { kind: "number", min: 0, exclusiveMin: true, nullable: true },
+    doc: "SAM ascent radius ρ (null: off; paper uses SAM for F5/F6 only)",
+  },
+  "optim.sam_fraction": {
+    default: 0.2,
+    rule: { kind: "number", min: 0, max: 1, exclusiveMin: true },
+    doc: "fraction of the batch used for SAM's ascent step (paper: 0.2, the cheaper variant)",
+  },
   "optim.schedule": {
     default: "cosine",
     rule: { kind: "enum", values: ["cosine", "constant"] },
@@ -136,7 +162,7 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
   },
   "agc.exclude": {
     default: ["classifier_weight"],
-    rule: { kind: "stringList" },
+    rule: { kind: "stringList", values: PARAM_ROLES },
     doc: "parameter roles left unclipped (official code: the classifier weight only)",
   },
 };
@@ -150,7 +176,7 @@ export interface RunConfig {
     train_size: number | null;
     test_size: number | null;
     image_size: number | null;
-    augment: { crop: number; flip: boolean };
+    augment: { crop: number; flip: boolean; mixup: number; cutmix: number };
   };
   train: {
     batch_size: number;
@@ -167,6 +193,9 @@ export interface RunConfig {
     nesterov: boolean;
     weight_decay: number;
     warmup_epochs: number;
+    ema_decay: number | null;
+    sam_rho: number | null;
+    sam_fraction: number;
     schedule: "cosine" | "constant";
   };
   agc: { granularity: Granularity; lambda: number | null; eps: number; exclude: string[] };

@@ -134,7 +134,9 @@ const convFlops = (n: number, ho: number, wo: number, k: number, cin: number, co
 
 /** The issue's reference problem: 32 images of 32×32×64, 3×3 convs to 64 channels, "same" padding. */
 const REF = { n: 32, h: 32, w: 32, c: 64, k: 3 } as const;
-const REF_CONV_FLOPS = convFlops(REF.n, REF.h, REF.w, REF.k, REF.c, REF.c);
+/** The reference batch size; smaller batches let the slow cpu backend finish (its cost is linear in the batch). */
+export const REF_BATCH = REF.n;
+const refConvFlops = (n: number): number => convFlops(n, REF.h, REF.w, REF.k, REF.c, REF.c);
 
 /**
  * PyTorch's time for the two-conv step on one CPU thread, as measured by the issue author (≈150 ms). PyTorch is
@@ -152,8 +154,8 @@ function param(shape: number[], std: number, seed: number): tf.Variable {
 }
 
 /** Forward conv and both backprop kernels on the reference problem. */
-export function convKernelCases(): BenchCase[] {
-  const { n, h, w, c, k } = REF;
+export function convKernelCases(n: number = REF_BATCH): BenchCase[] {
+  const { h, w, c, k } = REF;
   const shapes = () => ({
     x: randn([n, h, w, c], 1, 1) as tf.Tensor4D,
     f: randn([k, k, c, c], 0.05, 2) as tf.Tensor4D,
@@ -162,7 +164,7 @@ export function convKernelCases(): BenchCase[] {
   const kernel = (name: string, body: (t: ReturnType<typeof shapes>) => tf.Tensor): BenchCase => ({
     name,
     kind: "kernel",
-    flops: REF_CONV_FLOPS,
+    flops: refConvFlops(n),
     images: 0,
     setup: () => {
       const t = shapes();
@@ -170,7 +172,7 @@ export function convKernelCases(): BenchCase[] {
     },
   });
   return [
-    kernel("conv2d 3x3 32x32x32x64→64 (Conv2D)", (t) => tf.conv2d(t.x, t.f, 1, "same")),
+    kernel(`conv2d 3x3 ${n}x32x32x64→64 (Conv2D)`, (t) => tf.conv2d(t.x, t.f, 1, "same")),
     kernel("conv2d backprop input (Conv2DBackpropInput)", (t) =>
       tf.conv2dTranspose(t.dy, t.f, [n, h, w, c], 1, "same"),
     ),
@@ -195,12 +197,12 @@ export function convKernelCases(): BenchCase[] {
  * The issue's two-conv training step: conv → relu → conv → mean-square loss, forward and backward w.r.t. both
  * filters (2 forward convs, 2 backprop-filter, 1 backprop-input).
  */
-export function twoConvStepCase(): BenchCase {
-  const { n, h, w, c, k } = REF;
+export function twoConvStepCase(n: number = REF_BATCH): BenchCase {
+  const { h, w, c, k } = REF;
   return {
-    name: "two-conv step 32x32x32x64, 3x3 (fwd+bwd)",
+    name: `two-conv step ${n}x32x32x64, 3x3 (fwd+bwd)`,
     kind: "step",
-    flops: 5 * REF_CONV_FLOPS,
+    flops: 5 * refConvFlops(n),
     images: n,
     setup: () => {
       const x = randn([n, h, w, c], 1, 4) as tf.Tensor4D;
@@ -248,8 +250,8 @@ export function groupedConvStepCase(): BenchCase {
 }
 
 /** The engine's built-in cases, by group name. */
-export function builtinCases(group: "kernels" | "steps" | "all"): BenchCase[] {
-  const kernels = convKernelCases();
-  const steps = [twoConvStepCase(), groupedConvStepCase()];
+export function builtinCases(group: "kernels" | "steps" | "all", batch: number = REF_BATCH): BenchCase[] {
+  const kernels = convKernelCases(batch);
+  const steps = [twoConvStepCase(batch), groupedConvStepCase()];
   return group === "kernels" ? kernels : group === "steps" ? steps : [...kernels, ...steps];
 }

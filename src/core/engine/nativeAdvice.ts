@@ -15,7 +15,7 @@ export const GPU_INSTALL_STEPS: readonly string[] = [
   "Install the CUDA 11 runtime next to CUDA 12 without touching the driver, e.g. with pip: pip install nvidia-cuda-runtime-cu11==11.8.* nvidia-cudnn-cu11==8.9.* nvidia-cublas-cu11 nvidia-cufft-cu11 nvidia-curand-cu11 nvidia-cusolver-cu11 nvidia-cusparse-cu11",
   'Point the loader at them: export LD_LIBRARY_PATH=$(python -c \'import nvidia,os;d=os.path.dirname(nvidia.__path__[0]);print(":".join(os.path.join(d,"nvidia",p,"lib") for p in ["cuda_runtime","cudnn","cublas","cufft","curand","cusolver","cusparse"]))\'):$LD_LIBRARY_PATH',
   "With internet access (the install script downloads libtensorflow-gpu 2.9.1 from storage.googleapis.com and fails offline): npm install @tensorflow/tfjs-node-gpu@4.22.0",
-  "Offline or behind a mirror: either set TFJS_NODE_CDN_STORAGE=https://your-mirror/ (it replaces https://storage.googleapis.com/ in the download URL), or fetch libtensorflow-gpu-linux-x86_64-2.9.1.tar.gz elsewhere, unpack it into node_modules/@tensorflow/tfjs-node-gpu/deps (the script then skips the download) and run npm rebuild @tensorflow/tfjs-node-gpu --build-from-source (the prebuilt addon is a second download; building it needs node-gyp and a C++ compiler).",
+  "Offline: serve libtensorflow-gpu-linux-x86_64-2.9.1.tar.gz from a local web server laid out as tensorflow/libtensorflow/<file> and set TFJS_NODE_CDN_STORAGE=http://that-server/ before npm install (it replaces https://storage.googleapis.com/); or install with --ignore-scripts, unpack the tarball into node_modules/@tensorflow/tfjs-node-gpu/deps and run npm run build-addon-from-source inside that folder (builds tfjs_binding.node with node-gyp and a C++ compiler; npm rebuild would re-run the download).",
   "Check: npx nfx doctor --backend tensorflow-gpu",
   "Hopper GPUs (H100/H200, compute capability 9.0): TensorFlow 2.9 has no sm_90 kernels and JIT-compiles them from PTX on first use, which can take many minutes; keep the result with export CUDA_CACHE_MAXSIZE=4294967296 so it happens once.",
 ];
@@ -48,7 +48,7 @@ export function adviseOnLoadError(pkg: string, message: string): NativeAdvice {
     return {
       problem: "native-addon-missing",
       steps: [
-        `${pkg} is installed but its native part is missing: its install script downloads libtensorflow and fails offline (or was skipped with --ignore-scripts).`,
+        `${pkg} is installed but its native addon (tfjs_binding.node) is missing: its install script downloads libtensorflow 2.9.1 and the addon from storage.googleapis.com, which fails offline (or it was skipped with --ignore-scripts).`,
         ...(gpu ? GPU_INSTALL_STEPS.slice(3, 5) : CPU_INSTALL_STEPS.slice(0, 1)),
       ],
     };

@@ -6,9 +6,11 @@
 //  2. Emscripten then starts its pthread pool with `new Worker(blobURL)`; Node's worker_threads cannot load blob:
 //     URLs (ERR_WORKER_PATH). Writing the worker script and the main script to files and handing those paths to
 //     the worker (patching URL.createObjectURL in both threads) gets all 8 pool workers loaded and the module
-//     initialised — but XNNPACK's pthreadpool still reports 1 thread (get_threads_count() = 1, even after
-//     init_with_threads_count(2)), no pthread ever runs, and a 32×32×32×64 3×3 conv took 134–157 ms against
-//     105 ms single-threaded SIMD on the same 2-core machine.
+//     initialised — but XNNPACK's pthreadpool still reports 1 thread (get_threads_count() = 1 with the default,
+//     with setThreadsCount(2), and after calling init_with_threads_count(2) again), PThread.pthreads stays empty
+//     (no pthread is ever started), and a 32×32×32×64 3×3 conv took 134–157 ms against 105 ms single-threaded
+//     SIMD on the same 2-core machine. (tfjs's C++ also sizes the default pool as logical cores / 2, which is 1
+//     on a 2-core machine.)
 // So threads are not a working option with the published 4.22 binaries; making them work would need a rebuilt
 // wasm (PTHREAD_POOL_SIZE with Node-compatible worker loading), which is outside an npm-only install. nfx keeps
 // the SIMD build and records threads = 1; parallelism comes from running sweep workers in separate processes.

@@ -3,6 +3,9 @@
 // average channel variance of its output and the variance of its residual branch. A normalizer-free network is
 // working as designed when the output variance follows the β/α bookkeeping (1 + k·α² within a stage, back to
 // ≈1 + α² after each transition) and the squared mean stays near 0.
+// On white-noise inputs, NFNet's average-pool shortcut divides a transition block's output variance by up to 4
+// (neighbouring activations are nearly independent); on natural images, whose neighbouring pixels are correlated,
+// far less. NF-ResNets' strided 1×1 shortcuts do not have this effect.
 import { tf } from "../engine/tf.js";
 import { buildModel } from "./build.js";
 import { deriveSeed } from "./seeds.js";

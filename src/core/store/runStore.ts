@@ -1,6 +1,8 @@
 // The run store: one SQLite file (better-sqlite3, WAL) holding sweeps, runs, per-step metrics and evaluations.
 // Only the sweep's orchestrator writes it (a training run reports; it never writes).
+import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { RunConfig } from "../config/schema.js";
@@ -48,12 +50,63 @@ export interface StoredRun {
   steps_total: number | null;
   steps_done: number;
   environment: RunEnvironment | null;
+  attempts: number;
+  owner: RunOwner | null;
+  heartbeat_at: string | null;
+}
+
+/** Who holds a running run: the orchestrator process that claimed it (and writes for it). */
+export interface RunOwner {
+  host: string;
+  pid: number;
+}
+
+/** This process as an owner. */
+export function thisOwner(): RunOwner {
+  return { host: os.hostname(), pid: process.pid };
+}
+
+/** Whether a process on this host is alive (a process we may not signal still exists). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** One flush of what running runs reported: written in a single transaction. */
+export interface WriteBatch {
+  metrics: { runId: number; rows: MetricRow[]; stepsDone: number }[];
+  evals: { runId: number; step: number; split: string; top1: number; loss: number | null; n: number }[];
+}
+
+export interface OrphanedRun {
+  id: number;
+  reason: string;
 }
 
 export interface MetricRow {
   step: number;
   name: string;
   value: number;
+}
+
+export interface ArtifactRow {
+  kind: string;
+  path: string;
+  sha256: string | null;
+  bytes: number | null;
+  created_at: string;
+}
+
+export interface EvalRow {
+  step: number;
+  split: string;
+  top1: number;
+  loss: number | null;
+  n: number;
 }
 
 interface RunRow {
@@ -70,6 +123,10 @@ interface RunRow {
   steps_total: number | null;
   steps_done: number;
   env_json: string | null;
+  attempts: number;
+  owner_host: string | null;
+  owner_pid: number | null;
+  heartbeat_at: string | null;
 }
 
 const SQLITE_MAGIC = "SQLite format 3\0";
@@ -152,9 +209,222 @@ export class RunStore {
 
   createSweep(name: string, file: string | null, spec: unknown): number {
     const r = this.db
-      .prepare("INSERT INTO sweeps (name, file, spec_json, created_at) VALUES (?, ?, ?, ?)")
-      .run(name, file, JSON.stringify(spec), now());
+      .prepare("INSERT INTO sweeps (name, file, spec_json, created_at, uid, host, pid) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .run(name, file, JSON.stringify(spec), now(), randomUUID(), os.hostname(), process.pid);
     return Number(r.lastInsertRowid);
+  }
+
+  /** Records how a sweep invocation ended. */
+  finishSweep(id: number, outcome: unknown): void {
+    this.db
+      .prepare("UPDATE sweeps SET finished_at = ?, outcome_json = ? WHERE id = ?")
+      .run(now(), JSON.stringify(outcome), id);
+  }
+
+  /** Registers many runs in one transaction (see ensureRun). */
+  ensureRuns(
+    runs: readonly { config: RunConfig; hash: string }[],
+    sweepId: number | null,
+  ): { id: number; status: RunStatus }[] {
+    return this.db.transaction(() => runs.map((r) => this.ensureRun(r.config, r.hash, sweepId))).immediate();
+  }
+
+  /**
+   * Finds runs left `running` by an orchestrator that is gone: its pid is dead (same host), or its heartbeat is
+   * older than `staleSeconds` (any host). Marks them interrupted so that a sweep re-runs them. Compare-and-set on
+   * owner and heartbeat, so a run that a live orchestrator touches meanwhile is left alone.
+   */
+  reapOrphans(staleSeconds: number, alive: (pid: number) => boolean = pidAlive): OrphanedRun[] {
+    const me = thisOwner();
+    return this.db
+      .transaction(() => {
+        const rows = this.db
+          .prepare("SELECT id, owner_host, owner_pid, heartbeat_at FROM runs WHERE status = 'running'")
+          .all() as { id: number; owner_host: string | null; owner_pid: number | null; heartbeat_at: string | null }[];
+        const reaped: OrphanedRun[] = [];
+        const mark = this.db.prepare(
+          `UPDATE runs SET status = 'interrupted', error = ?, owner_host = NULL, owner_pid = NULL, worker_pid = NULL
+           WHERE id = ? AND status = 'running' AND owner_pid IS ? AND heartbeat_at IS ?`,
+        );
+        const t = Date.now();
+        for (const r of rows) {
+          const mine = r.owner_host === me.host && r.owner_pid === me.pid;
+          if (mine) continue;
+          const beat = r.heartbeat_at ? Date.parse(r.heartbeat_at) : 0;
+          const age = (t - beat) / 1000;
+          let reason: string | null = null;
+          if (r.owner_host === me.host && r.owner_pid !== null && !alive(r.owner_pid)) {
+            reason = `orphaned: owner process ${r.owner_pid} is gone`;
+          } else if (age > staleSeconds) {
+            reason = `orphaned: no heartbeat for ${Math.round(age)} s (owner ${r.owner_host ?? "?"}:${r.owner_pid ?? "?"})`;
+          }
+          if (reason && mark.run(reason, r.id, r.owner_pid, r.heartbeat_at).changes === 1) {
+            reaped.push({ id: r.id, reason });
+          }
+        }
+        return reaped;
+      })
+      .immediate();
+  }
+
+  /**
+   * Atomically takes a run for `owner`: succeeds only when the run is pending or interrupted (or failed, with
+   * retryFailed), so two orchestrators never train the same run. Clears what an earlier attempt left behind.
+   */
+  claimRun(id: number, owner: RunOwner, retryFailed: boolean): boolean {
+    return this.db
+      .transaction(() => {
+        const t = now();
+        const r = this.db
+          .prepare(
+            `UPDATE runs SET status = 'running', owner_host = ?, owner_pid = ?, heartbeat_at = ?, worker_pid = NULL,
+               attempts = attempts + 1, started_at = NULL, finished_at = NULL, duration_s = NULL, steps_done = 0,
+               test_top1 = NULL, final_loss = NULL, summary_json = NULL, error = NULL
+             WHERE id = ? AND (status IN ('pending', 'interrupted') OR (status = 'failed' AND ?))`,
+          )
+          .run(owner.host, owner.pid, t, id, retryFailed ? 1 : 0);
+        if (r.changes !== 1) return false;
+        this.db.prepare("DELETE FROM metrics WHERE run_id = ?").run(id);
+        this.db.prepare("DELETE FROM evals WHERE run_id = ?").run(id);
+        return true;
+      })
+      .immediate();
+  }
+
+  /** Records the environment and length of a claimed run once its worker has started it. */
+  recordStart(id: number, env: RunEnvironment, stepsTotal: number, workerPid: number | null): void {
+    const t = now();
+    this.db
+      .prepare(
+        `UPDATE runs SET started_at = ?, heartbeat_at = ?, steps_total = ?, worker_pid = ?,
+           backend = ?, backend_version = ?, device = ?, host = ?, node_version = ?, nfx_version = ?,
+           git_commit = ?, git_dirty = ?, env_json = ?
+         WHERE id = ?`,
+      )
+      .run(
+        t,
+        t,
+        stepsTotal,
+        workerPid,
+        env.backend,
+        env.backend_version,
+        env.device,
+        env.host,
+        env.node_version,
+        env.nfx_version,
+        env.git_commit,
+        env.git_dirty === null ? null : env.git_dirty ? 1 : 0,
+        JSON.stringify(env),
+        id,
+      );
+  }
+
+  /**
+   * Writes one batch of reported metrics and evals, and refreshes the heartbeat of every run `owner` holds, in
+   * one transaction. Rows of runs that `owner` no longer holds (reaped meanwhile) are dropped.
+   */
+  writeBatch(batch: WriteBatch, owner: RunOwner): void {
+    const held = this.db.prepare(
+      "SELECT 1 FROM runs WHERE id = ? AND status = 'running' AND owner_host = ? AND owner_pid = ?",
+    );
+    const ins = this.db.prepare("INSERT OR REPLACE INTO metrics (run_id, step, name, value) VALUES (?, ?, ?, ?)");
+    const steps = this.db.prepare("UPDATE runs SET steps_done = ? WHERE id = ?");
+    const ev = this.db.prepare(
+      "INSERT OR REPLACE INTO evals (run_id, step, split, top1, loss, n) VALUES (?, ?, ?, ?, ?, ?)",
+    );
+    this.db
+      .transaction(() => {
+        const holds = new Map<number, boolean>();
+        const holdsRun = (id: number) => {
+          let h = holds.get(id);
+          if (h === undefined) {
+            h = held.get(id, owner.host, owner.pid) !== undefined;
+            holds.set(id, h);
+          }
+          return h;
+        };
+        for (const m of batch.metrics) {
+          if (!holdsRun(m.runId)) continue;
+          for (const r of m.rows) ins.run(m.runId, r.step, r.name, Number.isFinite(r.value) ? r.value : null);
+          steps.run(m.stepsDone, m.runId);
+        }
+        for (const e of batch.evals) {
+          if (holdsRun(e.runId)) ev.run(e.runId, e.step, e.split, e.top1, e.loss, e.n);
+        }
+        this.db
+          .prepare("UPDATE runs SET heartbeat_at = ? WHERE status = 'running' AND owner_host = ? AND owner_pid = ?")
+          .run(now(), owner.host, owner.pid);
+      })
+      .immediate();
+  }
+
+  /** Ends a run that `owner` holds (a no-op for a run reaped meanwhile). Returns whether it was written. */
+  finishOwnedRun(
+    id: number,
+    owner: RunOwner,
+    status: RunStatus,
+    summary: RunSummary | null,
+    error: string | null,
+  ): boolean {
+    return this.db
+      .transaction(() => {
+        const held = this.db
+          .prepare("SELECT 1 FROM runs WHERE id = ? AND status = 'running' AND owner_host = ? AND owner_pid = ?")
+          .get(id, owner.host, owner.pid);
+        if (!held) return false;
+        this.finishRun(id, status, summary, error);
+        this.db.prepare("UPDATE runs SET owner_host = NULL, owner_pid = NULL, worker_pid = NULL WHERE id = ?").run(id);
+        return true;
+      })
+      .immediate();
+  }
+
+  /** Deletes runs with their metrics, evals, artifacts and sweep links. Returns how many were deleted. */
+  deleteRuns(ids: readonly number[]): number {
+    const del = this.db.prepare("DELETE FROM runs WHERE id = ?");
+    return this.db.transaction(() => ids.reduce((n, id) => n + del.run(id).changes, 0)).immediate();
+  }
+
+  /** Records a file a run produced (content-hashed when it exists). */
+  addArtifact(runId: number, kind: string, file: string, meta: Record<string, unknown> | null = null): void {
+    let sha: string | null = null;
+    let bytes: number | null = null;
+    if (fs.existsSync(file)) {
+      const buf = fs.readFileSync(file);
+      sha = createHash("sha256").update(buf).digest("hex");
+      bytes = buf.length;
+    }
+    this.db
+      .prepare(
+        `INSERT INTO artifacts (run_id, kind, path, sha256, bytes, created_at, meta_json) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (run_id, kind, path) DO UPDATE SET sha256 = excluded.sha256, bytes = excluded.bytes,
+           created_at = excluded.created_at, meta_json = excluded.meta_json`,
+      )
+      .run(runId, kind, file, sha, bytes, now(), meta ? JSON.stringify(meta) : null);
+  }
+
+  artifacts(runId: number): ArtifactRow[] {
+    return this.db
+      .prepare("SELECT kind, path, sha256, bytes, created_at FROM artifacts WHERE run_id = ? ORDER BY id")
+      .all(runId) as ArtifactRow[];
+  }
+
+  evals(runId: number): EvalRow[] {
+    return this.db
+      .prepare("SELECT step, split, top1, loss, n FROM evals WHERE run_id = ? ORDER BY split, step")
+      .all(runId) as EvalRow[];
+  }
+
+  /** Metric names of a run with their count and last value. */
+  metricNames(runId: number): { name: string; count: number; last: number | null }[] {
+    return this.db
+      .prepare(
+        `SELECT name, count(*) AS count,
+           (SELECT value FROM metrics m2 WHERE m2.run_id = m.run_id AND m2.name = m.name ORDER BY step DESC LIMIT 1)
+             AS last
+         FROM metrics m WHERE run_id = ? GROUP BY name ORDER BY name`,
+      )
+      .all(runId) as { name: string; count: number; last: number | null }[];
   }
 
   /**
@@ -166,8 +436,8 @@ export class RunStore {
       this.db
         .prepare(
           `INSERT OR IGNORE INTO runs (config_hash, config_json, status, model, dataset, agc_granularity, agc_lambda,
-             batch_size, seed, created_at)
-           VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)`,
+             batch_size, seed, optim_lr, created_at)
+           VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           hash,
@@ -178,6 +448,7 @@ export class RunStore {
           config.agc.lambda,
           config.train.batch_size,
           config.seed,
+          config.optim.lr,
           now(),
         );
       const row = this.db.prepare("SELECT id, status FROM runs WHERE config_hash = ?").get(hash) as {
@@ -274,6 +545,9 @@ export class RunStore {
       steps_total: r.steps_total,
       steps_done: r.steps_done,
       environment: r.env_json ? (JSON.parse(r.env_json) as RunEnvironment) : null,
+      attempts: r.attempts,
+      owner: r.owner_host !== null && r.owner_pid !== null ? { host: r.owner_host, pid: r.owner_pid } : null,
+      heartbeat_at: r.heartbeat_at,
     };
   }
 

@@ -70,6 +70,36 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, split, step)
   ) WITHOUT ROWID;
   `,
+  // v2: ownership and heartbeats for parallel and concurrent sweeps (a run is claimed by one orchestrator process;
+  // a dead owner or a stale heartbeat makes it reclaimable), attempt counts, sweeps identified across stores (uid)
+  // for export/import, and artifacts (files a run produced, content-hashed).
+  `
+  ALTER TABLE runs ADD COLUMN owner_host TEXT;
+  ALTER TABLE runs ADD COLUMN owner_pid INTEGER;
+  ALTER TABLE runs ADD COLUMN worker_pid INTEGER;
+  ALTER TABLE runs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE runs ADD COLUMN optim_lr REAL;
+  UPDATE runs SET optim_lr = json_extract(config_json, '$.optim.lr');
+  CREATE INDEX runs_owner ON runs (status, owner_host, owner_pid);
+  ALTER TABLE sweeps ADD COLUMN uid TEXT;
+  UPDATE sweeps SET uid = lower(hex(randomblob(16))) WHERE uid IS NULL;
+  CREATE UNIQUE INDEX sweeps_uid ON sweeps (uid);
+  ALTER TABLE sweeps ADD COLUMN host TEXT;
+  ALTER TABLE sweeps ADD COLUMN pid INTEGER;
+  ALTER TABLE sweeps ADD COLUMN finished_at TEXT;
+  ALTER TABLE sweeps ADD COLUMN outcome_json TEXT;
+  CREATE TABLE artifacts (
+    id         INTEGER PRIMARY KEY,
+    run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL,
+    path       TEXT NOT NULL,
+    sha256     TEXT,
+    bytes      INTEGER,
+    created_at TEXT NOT NULL,
+    meta_json  TEXT,
+    UNIQUE (run_id, kind, path)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

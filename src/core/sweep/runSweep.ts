@@ -1,37 +1,71 @@
 // The sweep orchestrator: the single writer of the store. It registers every run of a sweep by config hash,
-// skips the ones already done, trains the rest and writes what they report in batched transactions.
+// re-queues runs orphaned by a dead orchestrator, claims runs one at a time (atomically, so that two sweeps on one
+// store never train the same run), hands them to worker processes and writes what they report in batched
+// transactions.
+import os from "node:os";
 import { canonicalJson } from "../config/hash.js";
-import type { RunConfig } from "../config/schema.js";
-import { type Dataset, loadDataset } from "../data/index.js";
-import { type BackendInfo, type BackendName, initBackend } from "../engine/backend.js";
+import { loadDataset } from "../data/index.js";
+import type { BackendInfo, BackendName } from "../engine/backend.js";
 import { resolveModelSpec } from "../models/index.js";
-import { DONE_STATUSES, type MetricRow, type RunStatus, type RunStore } from "../store/runStore.js";
-import { trainRun } from "../train/trainRun.js";
-import { runEnvironment } from "./environment.js";
+import { type OrphanedRun, type RunStatus, type RunStore, thisOwner } from "../store/runStore.js";
+import { dataKey } from "./dataKey.js";
 import type { ExpandedRun, SweepSpec } from "./expand.js";
+import type { FromWorker } from "./protocol.js";
+import { StoreWriter } from "./storeWriter.js";
+import { type Worker, WorkerPool } from "./workerPool.js";
 
 export interface SweepEvents {
-  sweepStart?(info: { sweepId: number; total: number; todo: number; skipped: number; backend: BackendInfo }): void;
-  runStart?(info: { run: ExpandedRun; id: number; position: number; todo: number; stepsTotal: number }): void;
-  runStep?(info: { id: number; step: number; stepsTotal: number; metrics: Record<string, number> }): void;
+  sweepStart?(info: {
+    sweepId: number;
+    total: number;
+    todo: number;
+    skipped: number;
+    /** Runs another live sweep is training right now. */
+    elsewhere: number;
+    orphans: OrphanedRun[];
+    jobs: number;
+  }): void;
+  /** The first worker's backend is up. */
+  backendReady?(backend: BackendInfo): void;
+  runStart?(info: {
+    run: ExpandedRun;
+    id: number;
+    slot: number;
+    position: number;
+    todo: number;
+    stepsTotal: number;
+  }): void;
+  runStep?(info: { id: number; slot: number; step: number; stepsTotal: number; metrics: Record<string, number> }): void;
   runEnd?(info: {
     run: ExpandedRun;
     id: number;
+    slot: number;
     status: RunStatus;
     testTop1: number | null;
+    finalLoss: number | null;
     seconds: number;
     error: string | null;
   }): void;
+  /** The sweep is stopping (signal or --fail-fast); running runs are being interrupted. */
+  stopping?(why: string): void;
 }
 
 export interface SweepOptions {
   backend: BackendName;
   retryFailed?: boolean;
-  /** Aborting marks the running run interrupted and stops the sweep. */
+  /** Worker processes (default: the number of cores). */
+  jobs?: number;
+  /** Stop the sweep (interrupting running runs) at the first failed run. */
+  failFast?: boolean;
+  /** Aborting interrupts the running runs and stops the sweep. */
   signal?: AbortSignal;
   events?: SweepEvents;
-  /** Metrics are flushed to the store every this many steps (and at the end). */
-  flushEvery?: number;
+  /** The store is written (metrics, evals, heartbeats) every this many ms. */
+  flushMs?: number;
+  /** A running run whose heartbeat is older than this is an orphan (its owner is on another host or hung). */
+  staleSeconds?: number;
+  /** How long a stopped run may take to reach its next step boundary before its worker is killed. */
+  stopGraceMs?: number;
 }
 
 export interface SweepOutcome {
@@ -39,12 +73,38 @@ export interface SweepOutcome {
   runIds: number[];
   ran: number;
   skipped: number;
+  elsewhere: number;
+  orphans: number;
   statuses: Record<string, number>;
   interrupted: boolean;
-  backend: BackendInfo;
+  failedFast: boolean;
+  jobs: number;
+  backend: BackendInfo | null;
+  /** Seconds the orchestrator spent writing the store, and seconds workers spent training (for overhead). */
+  storeWriteSeconds: number;
+  trainSeconds: number;
+  wallSeconds: number;
 }
 
-/** Checks what can be checked before anything is written: model names and overrides, dataset names. */
+export const DEFAULT_STALE_SECONDS = 30;
+
+export function defaultJobs(): number {
+  return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+}
+
+/** Checks what can be checked before anything is written: model names and overrides, datasets. */
+export async function validateRunsDeep(runs: readonly ExpandedRun[]): Promise<void> {
+  validateRuns(runs);
+  const seen = new Set<string>();
+  for (const r of runs) {
+    const key = dataKey(r.config);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    await loadDataset({ ...r.config.data, seed: r.config.seed });
+  }
+}
+
+/** Checks model names and overrides (cheap, synchronous). */
 export function validateRuns(runs: readonly ExpandedRun[]): void {
   const seen = new Set<string>();
   for (const r of runs) {
@@ -55,9 +115,7 @@ export function validateRuns(runs: readonly ExpandedRun[]): void {
   }
 }
 
-function dataKey(cfg: RunConfig): string {
-  return canonicalJson({ ...cfg.data, augment: null, train_size: null, test_size: null, seed: cfg.seed });
-}
+const CLAIMABLE: ReadonlySet<RunStatus> = new Set<RunStatus>(["pending", "interrupted"]);
 
 export async function runSweep(
   store: RunStore,
@@ -66,104 +124,228 @@ export async function runSweep(
   runs: readonly ExpandedRun[],
   opts: SweepOptions,
 ): Promise<SweepOutcome> {
-  validateRuns(runs);
-  const datasets = new Map<string, Dataset>();
-  // Datasets are loaded (and so validated) before the first row is written.
-  for (const r of runs) {
-    const key = dataKey(r.config);
-    if (!datasets.has(key)) datasets.set(key, await loadDataset({ ...r.config.data, seed: r.config.seed }));
-  }
-  const backend = await initBackend(opts.backend);
-  const env = runEnvironment(backend);
-
+  const wallStart = performance.now();
+  await validateRunsDeep(runs);
+  const owner = thisOwner();
+  const retryFailed = opts.retryFailed === true;
+  const orphans = store.reapOrphans(opts.staleSeconds ?? DEFAULT_STALE_SECONDS);
   const sweepId = store.createSweep(spec.name, file, spec);
-  const registered = runs.map((r) => ({ run: r, ...store.ensureRun(r.config, r.hash, sweepId) }));
-  const todo = registered.filter(
-    (r) => !DONE_STATUSES.has(r.status) && (r.status !== "failed" || opts.retryFailed === true),
-  );
-  const skipped = registered.length - todo.length;
-  opts.events?.sweepStart?.({ sweepId, total: registered.length, todo: todo.length, skipped, backend });
+  const registered = store.ensureRuns(runs, sweepId).map((r, i) => ({ ...r, run: runs[i] as ExpandedRun }));
+  const byId = new Map(registered.map((r) => [r.id, r]));
+  const queue = registered.filter((r) => CLAIMABLE.has(r.status) || (r.status === "failed" && retryFailed));
+  const elsewhere = registered.filter((r) => r.status === "running").length;
+  const skipped = registered.length - queue.length - elsewhere;
+  const jobs = Math.max(0, Math.min(opts.jobs ?? defaultJobs(), queue.length));
+  const ev = opts.events;
+  ev?.sweepStart?.({ sweepId, total: registered.length, todo: queue.length, skipped, elsewhere, orphans, jobs });
 
-  const flushEvery = opts.flushEvery ?? 20;
+  const writer = new StoreWriter(store, owner, opts.flushMs ?? 1000);
+  let backend: BackendInfo | null = null;
   let ran = 0;
-  let interrupted = false;
-  for (const [position, r] of todo.entries()) {
-    if (opts.signal?.aborted) {
-      interrupted = true;
-      break;
+  let position = 0;
+  let stopping: string | null = null;
+  let failedFast = false;
+  let trainSeconds = 0;
+  const stepsTotal = new Map<number, number>();
+  const startedAt = new Map<number, number>();
+
+  const outcome = await new Promise<{ interrupted: boolean }>((resolve, reject) => {
+    if (jobs === 0) {
+      resolve({ interrupted: false });
+      return;
     }
-    const cfg = r.run.config;
-    const dataset = datasets.get(dataKey(cfg)) as Dataset;
-    const pending: MetricRow[] = [];
-    let stepsTotal = 0;
-    let stepsDone = 0;
-    const started = performance.now();
-    const flush = () => {
-      if (pending.length) store.appendMetrics(r.id, pending.splice(0), stepsDone);
-    };
-    let status: RunStatus;
-    let error: string | null = null;
-    let testTop1: number | null = null;
-    try {
-      const result = await trainRun(cfg, dataset, {
-        start: (info) => {
-          stepsTotal = info.stepsTotal;
-          store.startRun(r.id, env, info.stepsTotal);
-          opts.events?.runStart?.({ run: r.run, id: r.id, position, todo: todo.length, stepsTotal });
-        },
-        step: (step, metrics) => {
-          for (const [name, value] of Object.entries(metrics)) pending.push({ step, name, value });
-          stepsDone = step + 1;
-          if (stepsDone % flushEvery === 0) flush();
-          opts.events?.runStep?.({ id: r.id, step, stepsTotal, metrics });
-        },
-        eval: (step, split, top1, loss, n) => {
-          flush();
-          store.addEval(r.id, step, split, top1, loss, n);
-        },
-        shouldStop: () => opts.signal?.aborted === true,
-      });
-      flush();
-      status = result.status;
-      error = result.reason && result.status !== "completed" ? result.reason : null;
-      testTop1 = result.testTop1;
-      store.finishRun(
-        r.id,
-        status,
-        {
-          test_top1: result.testTop1,
-          final_loss: result.finalLoss,
-          steps: result.steps,
-          images_per_s: result.imagesPerS,
-          micro_batch: result.microBatch,
-        },
-        error,
-      );
-    } catch (err) {
-      flush();
-      status = "failed";
-      error = err instanceof Error ? err.message : String(err);
-      store.finishRun(r.id, status, null, error);
-    }
-    ran++;
-    opts.events?.runEnd?.({
-      run: r.run,
-      id: r.id,
-      status,
-      testTop1,
-      seconds: (performance.now() - started) / 1000,
-      error,
+    let settled = false;
+    let stopTimer: NodeJS.Timeout | null = null;
+    const pool: WorkerPool = new WorkerPool(opts.backend, {
+      message: (w, msg) => {
+        try {
+          onMessage(w, msg);
+        } catch (err) {
+          fail(err);
+        }
+      },
+      exit: (w, runId, why) => {
+        try {
+          onExit(w, runId, why);
+        } catch (err) {
+          fail(err);
+        }
+      },
     });
-    if (status === "interrupted") {
-      interrupted = true;
-      break;
+    const fail = (err: unknown) => {
+      if (settled) return;
+      settled = true;
+      // Runs already handed out end as interrupted (re-run next time), not as failures of their own.
+      stopping = stopping ?? "error";
+      for (const w of pool.workers()) w.stopping = true;
+      cleanup();
+      pool.close().finally(() => reject(err));
+    };
+    const finish = () => {
+      if (settled) return;
+      if (pool.workers().some((w) => w.runId !== null)) return;
+      settled = true;
+      cleanup();
+      pool.close().then(() => resolve({ interrupted: stopping !== null && !failedFast }), reject);
+    };
+    const cleanup = () => {
+      if (stopTimer) clearTimeout(stopTimer);
+      opts.signal?.removeEventListener("abort", onAbort);
+    };
+
+    /** Gives an idle worker the next run it can claim; finishes the sweep when nothing is left. */
+    const next = (w: Worker) => {
+      while (stopping === null && queue.length > 0) {
+        const r = queue.shift() as (typeof queue)[number];
+        if (!store.claimRun(r.id, owner, retryFailed)) continue;
+        startedAt.set(r.id, performance.now());
+        pool.assign(w, r.id, r.run.config);
+        return;
+      }
+      finish();
+    };
+
+    const end = (
+      w: Worker,
+      id: number,
+      status: RunStatus,
+      summary: Parameters<RunStore["finishOwnedRun"]>[3],
+      error: string | null,
+    ) => {
+      writer.flush();
+      store.finishOwnedRun(id, owner, status, summary, error);
+      ran++;
+      const r = byId.get(id);
+      if (r) {
+        ev?.runEnd?.({
+          run: r.run,
+          id,
+          slot: w.slot,
+          status,
+          testTop1: summary?.test_top1 ?? null,
+          finalLoss: summary?.final_loss ?? null,
+          seconds: (performance.now() - (startedAt.get(id) ?? performance.now())) / 1000,
+          error,
+        });
+      }
+      if (status === "failed" && opts.failFast && stopping === null) {
+        failedFast = true;
+        stop(`--fail-fast: run ${id} failed`);
+      }
+    };
+
+    const onMessage = (w: Worker, msg: FromWorker) => {
+      switch (msg.type) {
+        case "start": {
+          if (w.env) store.recordStart(msg.id, w.env, msg.stepsTotal, w.pid);
+          stepsTotal.set(msg.id, msg.stepsTotal);
+          const r = byId.get(msg.id);
+          if (r) {
+            ev?.runStart?.({
+              run: r.run,
+              id: msg.id,
+              slot: w.slot,
+              position: position++,
+              todo: registered.length - skipped - elsewhere,
+              stepsTotal: msg.stepsTotal,
+            });
+          }
+          break;
+        }
+        case "steps": {
+          writer.addSteps(msg.id, msg.rows);
+          const last = msg.rows[msg.rows.length - 1];
+          if (last) {
+            ev?.runStep?.({
+              id: msg.id,
+              slot: w.slot,
+              step: last[0],
+              stepsTotal: stepsTotal.get(msg.id) ?? 0,
+              metrics: last[1],
+            });
+          }
+          break;
+        }
+        case "eval":
+          writer.addEval({ runId: msg.id, step: msg.step, split: msg.split, top1: msg.top1, loss: msg.loss, n: msg.n });
+          break;
+        case "end":
+          w.runId = null;
+          trainSeconds += msg.seconds;
+          end(w, msg.id, msg.status, msg.summary, msg.error);
+          next(w);
+          break;
+        default:
+          break;
+      }
+    };
+
+    const onExit = (w: Worker, runId: number | null, why: string) => {
+      if (runId !== null) {
+        // A stop that had to be enforced is an interruption; anything else is the run's crash.
+        end(w, runId, w.stopping ? "interrupted" : "failed", null, w.stopping ? "stopped" : why);
+      }
+      if (settled) return;
+      if (stopping === null && queue.length > 0) {
+        pool.spawn(w.slot).then(next, fail);
+      } else {
+        finish();
+      }
+    };
+
+    const stop = (why: string) => {
+      if (stopping !== null) return;
+      stopping = why;
+      ev?.stopping?.(why);
+      for (const w of pool.workers()) pool.stop(w);
+      stopTimer = setTimeout(() => {
+        for (const w of pool.workers()) if (w.runId !== null) pool.kill(w);
+      }, opts.stopGraceMs ?? 10_000);
+      finish();
+    };
+    const onAbort = () => stop("interrupted");
+    if (opts.signal?.aborted) {
+      stopping = "interrupted";
+      resolve({ interrupted: true });
+      return;
     }
-  }
+    opts.signal?.addEventListener("abort", onAbort);
+
+    writer.start();
+    for (let slot = 0; slot < jobs; slot++) {
+      pool.spawn(slot).then((w) => {
+        if (backend === null && w.backend) {
+          backend = w.backend;
+          ev?.backendReady?.(w.backend);
+        }
+        if (settled) return;
+        next(w);
+      }, fail);
+    }
+  }).finally(() => writer.stop());
+
   const ids = registered.map((r) => r.id);
   const statuses: Record<string, number> = {};
   for (const id of ids) {
     const s = store.getRun(id)?.status ?? "pending";
     statuses[s] = (statuses[s] ?? 0) + 1;
   }
-  return { sweepId, runIds: ids, ran, skipped, statuses, interrupted, backend };
+  const result: SweepOutcome = {
+    sweepId,
+    runIds: ids,
+    ran,
+    skipped,
+    elsewhere,
+    orphans: orphans.length,
+    statuses,
+    interrupted: outcome.interrupted,
+    failedFast,
+    jobs,
+    backend,
+    storeWriteSeconds: writer.writeSeconds,
+    trainSeconds,
+    wallSeconds: (performance.now() - wallStart) / 1000,
+  };
+  store.finishSweep(sweepId, { ...result, runIds: undefined });
+  return result;
 }

@@ -17,7 +17,8 @@ export class Sgd {
     private readonly decay: readonly boolean[],
     private readonly opts: SgdOptions,
   ) {
-    this.buffers = vars.map((v) => tf.variable(tf.zerosLike(v), false));
+    // Inside tidy: a variable keeps its own copy, so the initial zeros are freed.
+    this.buffers = vars.map((v) => tf.tidy(() => tf.variable(tf.zerosLike(v), false)));
   }
 
   /** One step: v ← μ·v + g;  w ← w − lr·(g + μ·v) (Nesterov) or w − lr·v. */

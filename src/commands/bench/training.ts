@@ -1,0 +1,73 @@
+import { Command, Flags } from "@oclif/core";
+import { type BackendName, initBackend } from "../../core/engine/backend.js";
+import { type BenchResult, runBench } from "../../core/engine/bench.js";
+import { calibrateMicro, trainStepCase } from "../../experiments/trainingBench.js";
+import { failWith } from "../../ui/errors.js";
+import { backendFlag } from "../../ui/flags.js";
+
+function line(r: BenchResult): string {
+  const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+  return `${r.case.padEnd(56)} ${r.medianMs.toFixed(0).padStart(7)} ms  ${(r.imagesPerSec ?? 0).toFixed(0).padStart(6)} img/s  peak ${mib(r.peakTensorBytes)} tensors`;
+}
+
+export default class BenchTraining extends Command {
+  static override description =
+    "Time nfx's whole training step on a model: AGC's cost, micro-batch calibration and gradient accumulation.";
+  static override enableJsonFlag = true;
+  static override flags = {
+    backend: backendFlag,
+    model: Flags.string({ description: "model variant", default: "nf-resnet-micro" }),
+    px: Flags.integer({ description: "image side", default: 28 }),
+    channels: Flags.integer({ description: "image channels", default: 1 }),
+    batch: Flags.integer({ description: "logical batch for the accumulation case", default: 2048 }),
+    micro: Flags.integer({ description: "micro-batch (default: the calibrated fastest)" }),
+    "min-time": Flags.integer({ description: "time each case at least this long (ms)", default: 3000 }),
+  };
+
+  async run(): Promise<unknown> {
+    const { flags } = await this.parse(BenchTraining);
+    try {
+      const backend = await initBackend(flags.backend as BackendName);
+      const quiet = this.jsonEnabled();
+      if (!quiet) this.log(`backend ${backend.name} ${backend.version} on ${backend.device}`);
+      const calibration = flags.micro ? [] : calibrateMicro(flags.model, flags.px, flags.channels, 256);
+      const best = calibration.reduce((a, b) => (b.imagesPerS > a.imagesPerS ? b : a), calibration[0] ?? null);
+      const micro = flags.micro ?? best?.micro ?? 64;
+      if (!quiet) {
+        for (const c of calibration) this.log(`calibration micro=${c.micro}: ${c.imagesPerS.toFixed(0)} img/s`);
+      }
+      const common = { model: flags.model, px: flags.px, channels: flags.channels };
+      const cases = [
+        trainStepCase({ ...common, batch: micro, micro, agc: "none" }),
+        trainStepCase({ ...common, batch: micro, micro, agc: "unit" }),
+        trainStepCase({ ...common, batch: flags.batch, micro, agc: "unit" }),
+      ];
+      const results = await runBench(
+        cases,
+        [backend.name],
+        { minTimeMs: flags["min-time"], maxReps: 20, warmup: 1 },
+        (r) => {
+          if (!quiet) this.log(line(r));
+        },
+      );
+      const [noAgc, withAgc, logical] = results as [BenchResult, BenchResult, BenchResult];
+      const summary = {
+        backend,
+        calibration,
+        micro,
+        agcOverhead: withAgc.medianMs / noAgc.medianMs - 1,
+        accumulationVsBestMicro: (logical.imagesPerSec ?? 0) / (withAgc.imagesPerSec ?? 1),
+        results,
+      };
+      if (!quiet) {
+        this.log(`AGC adds ${(summary.agcOverhead * 100).toFixed(1)}% to a step of ${micro} images`);
+        this.log(
+          `logical batch ${flags.batch} in micro-batches of ${micro}: ${(summary.accumulationVsBestMicro * 100).toFixed(0)}% of the micro-batch's images/s`,
+        );
+      }
+      return summary;
+    } catch (err) {
+      return failWith(this, err);
+    }
+  }
+}

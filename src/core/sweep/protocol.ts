@@ -1,0 +1,31 @@
+// Messages between the sweep orchestrator and its worker processes (Node IPC, structured clone of plain JSON).
+// A worker trains; it never opens the store. The orchestrator is the store's only writer.
+import type { RunConfig } from "../config/schema.js";
+import type { BackendInfo, BackendName } from "../engine/backend.js";
+import type { RunEnvironment, RunSummary } from "../store/runStore.js";
+import type { TrainStatus } from "../train/trainRun.js";
+
+export type ToWorker =
+  | { type: "init"; backend: BackendName }
+  | { type: "run"; id: number; config: RunConfig }
+  /** Stop the current run between two steps; it ends as interrupted. */
+  | { type: "stop" };
+
+/** Per-step metrics, batched by the worker: [step, {name: value}] pairs. */
+export type StepRows = [number, Record<string, number>][];
+
+export type FromWorker =
+  | { type: "ready"; backend: BackendInfo; env: RunEnvironment }
+  | { type: "init-failed"; error: string }
+  | { type: "start"; id: number; stepsTotal: number; microBatch: number; params: number }
+  | { type: "steps"; id: number; rows: StepRows }
+  | { type: "eval"; id: number; step: number; split: string; top1: number; loss: number; n: number }
+  | {
+      type: "end";
+      id: number;
+      status: TrainStatus | "failed";
+      summary: RunSummary | null;
+      error: string | null;
+      /** Seconds the worker spent inside trainRun. */
+      seconds: number;
+    };

@@ -1,0 +1,109 @@
+// A sweep worker process: trains one run at a time for the orchestrator that forked it and reports every step
+// over IPC. It never touches the store, so a crash here loses at most the current run, which the orchestrator
+// then marks failed.
+import { type Dataset, loadDataset } from "../data/index.js";
+import { initBackend } from "../engine/backend.js";
+import { trainRun } from "../train/trainRun.js";
+import { dataKey } from "./dataKey.js";
+import { runEnvironment } from "./environment.js";
+import type { FromWorker, StepRows, ToWorker } from "./protocol.js";
+
+/** Steps are sent in batches at most this often, so that IPC costs nothing next to a training step. */
+const SEND_EVERY_MS = 200;
+
+function send(msg: FromWorker): void {
+  process.send?.(msg);
+}
+
+const datasets = new Map<string, Dataset>();
+let stopRequested = false;
+let busy = false;
+
+async function train(id: number, msg: Extract<ToWorker, { type: "run" }>): Promise<void> {
+  const cfg = msg.config;
+  const started = performance.now();
+  let rows: StepRows = [];
+  let lastSend = performance.now();
+  const flush = () => {
+    if (rows.length) send({ type: "steps", id, rows });
+    rows = [];
+    lastSend = performance.now();
+  };
+  try {
+    const key = dataKey(cfg);
+    let dataset = datasets.get(key);
+    if (!dataset) {
+      dataset = await loadDataset({ ...cfg.data, seed: cfg.seed });
+      datasets.set(key, dataset);
+    }
+    const result = await trainRun(cfg, dataset, {
+      start: (info) =>
+        send({
+          type: "start",
+          id,
+          stepsTotal: info.stepsTotal,
+          microBatch: info.microBatch.micro,
+          params: info.params,
+        }),
+      step: (step, metrics) => {
+        rows.push([step, metrics]);
+        if (performance.now() - lastSend >= SEND_EVERY_MS) flush();
+      },
+      eval: (step, split, top1, loss, n) => {
+        flush();
+        send({ type: "eval", id, step, split, top1, loss, n });
+      },
+      shouldStop: () => stopRequested,
+    });
+    flush();
+    send({
+      type: "end",
+      id,
+      status: result.status,
+      summary: {
+        test_top1: result.testTop1,
+        final_loss: result.finalLoss,
+        steps: result.steps,
+        images_per_s: result.imagesPerS,
+        micro_batch: result.microBatch.micro,
+        micro_batch_source: result.microBatch.source,
+        ghost_batch_norm: result.microBatch.ghostBatchNorm,
+      },
+      error: result.reason && result.status !== "completed" ? result.reason : null,
+      seconds: (performance.now() - started) / 1000,
+    });
+  } catch (err) {
+    flush();
+    send({
+      type: "end",
+      id,
+      status: "failed",
+      summary: null,
+      error: err instanceof Error ? err.message : String(err),
+      seconds: (performance.now() - started) / 1000,
+    });
+  }
+}
+
+// Ctrl-C reaches the whole process group: the orchestrator decides what stops, and tells us.
+process.on("SIGINT", () => {});
+process.on("SIGTERM", () => {});
+// The orchestrator is gone (even kill -9): nobody would store what we compute.
+process.on("disconnect", () => process.exit(0));
+
+process.on("message", (raw: ToWorker) => {
+  if (raw.type === "init") {
+    initBackend(raw.backend)
+      .then((backend) => send({ type: "ready", backend, env: runEnvironment(backend) }))
+      .catch((err: unknown) => send({ type: "init-failed", error: err instanceof Error ? err.message : String(err) }));
+  } else if (raw.type === "stop") {
+    stopRequested = true;
+  } else if (raw.type === "run") {
+    if (busy) throw new Error("worker got a run while busy");
+    busy = true;
+    stopRequested = false;
+    train(raw.id, raw).finally(() => {
+      busy = false;
+    });
+  }
+});

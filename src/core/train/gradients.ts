@@ -1,0 +1,47 @@
+// The gradient of a logical batch, computed in micro-batches. A normalizer-free network has no op that mixes
+// examples, so the size-weighted mean of micro-batch gradients is exactly the full-batch gradient — and AGC,
+// weight decay and the optimizer then act once, on that accumulated gradient (never per micro-batch).
+import { tf } from "../engine/tf.js";
+import type { Model } from "../models/types.js";
+import { softCrossEntropy } from "./loss.js";
+
+export interface BatchGradient {
+  /** Mean loss over the logical batch. */
+  loss: tf.Scalar;
+  /** One gradient per variable, in `vars` order. */
+  grads: tf.Tensor[];
+}
+
+/**
+ * Loss and gradient of the mean loss over [x, targets] with respect to `vars`, accumulated over micro-batches of
+ * `micro` examples (the last one may be smaller; each is weighted by its size). Call inside tf.tidy.
+ */
+export function batchGradient(
+  model: Model,
+  vars: readonly tf.Variable[],
+  x: tf.Tensor4D,
+  targets: tf.Tensor2D,
+  opts: { micro: number; smoothing: number; seed: number },
+): BatchGradient {
+  const n = x.shape[0];
+  let sum: tf.Tensor[] | null = null;
+  let loss: tf.Scalar = tf.scalar(0);
+  for (let start = 0; start < n; start += opts.micro) {
+    const m = Math.min(opts.micro, n - start);
+    const xm = m === n ? x : x.slice([start, 0, 0, 0], [m, -1, -1, -1]);
+    const tm = m === n ? targets : targets.slice([start, 0], [m, -1]);
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = model.apply(xm, { training: true, seed: opts.seed + start });
+      return softCrossEntropy(logits, tm, opts.smoothing).mul(m / n) as tf.Scalar;
+    }, vars as tf.Variable[]);
+    const list = vars.map((v) => grads[v.name] as tf.Tensor);
+    sum = sum ? sum.map((s, i) => s.add(list[i] as tf.Tensor)) : list;
+    loss = loss.add(value);
+  }
+  return { loss, grads: sum ?? [] };
+}
+
+/** Global L2 norm of a list of tensors. */
+export function globalNorm(ts: readonly tf.Tensor[]): tf.Scalar {
+  return tf.tidy(() => tf.addN(ts.map((g) => g.square().sum())).sqrt() as tf.Scalar);
+}

@@ -1,0 +1,139 @@
+// Choosing the micro-batch a logical batch is computed in. On a CPU, large batches run far below the per-image
+// speed of small ones; `auto` measures a few sizes once per (machine, backend, model, input) and caches the
+// fastest per image that fits the memory bound.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { canonicalJson } from "../config/hash.js";
+import type { RunConfig } from "../config/schema.js";
+import { resolveCacheDir } from "../data/cacheDir.js";
+import { tf } from "../engine/tf.js";
+import type { Model } from "../models/types.js";
+import { batchGradient } from "./gradients.js";
+
+export interface MicroBatchChoice {
+  micro: number;
+  /** How it was chosen. */
+  source: "config" | "calibrated" | "cached" | "full-batch";
+  /** Calibration measurements (images/s, peak bytes) when calibrated now or cached. */
+  measured?: { micro: number; imagesPerS: number; peakBytes: number }[];
+  /** BatchNorm statistics are computed per micro-batch (ghost batch norm): recorded on the run and in figures. */
+  ghostBatchNorm: boolean;
+}
+
+/** Activation memory a calibration candidate may use. */
+const MEMORY_BOUND_BYTES = 4 * 1024 ** 3;
+const CANDIDATES = [8, 16, 32, 64, 128, 256];
+
+function cacheFile(): string {
+  return path.join(resolveCacheDir(), "microbatch.json");
+}
+
+type Measured = NonNullable<MicroBatchChoice["measured"]>;
+
+interface CacheEntry {
+  /** Largest micro-batch the calibration was allowed to try. */
+  maxMicro: number;
+  /** Whether it stopped at the knee (larger sizes were slower), which makes it valid for any batch. */
+  knee: boolean;
+  measured: Measured;
+}
+
+function readCache(): Record<string, CacheEntry> {
+  try {
+    return JSON.parse(fs.readFileSync(cacheFile(), "utf8")) as Record<string, CacheEntry>;
+  } catch {
+    return {};
+  }
+}
+
+function writeCache(key: string, entry: CacheEntry): void {
+  const all = readCache();
+  all[key] = entry;
+  const file = cacheFile();
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(all, null, 1));
+  fs.renameSync(tmp, file);
+}
+
+/** Times one gradient computation per candidate micro-batch on random inputs (weights are not changed). */
+export function calibrate(
+  model: Model,
+  inputShape: readonly [number, number, number],
+  numClasses: number,
+  maxMicro: number,
+): CacheEntry {
+  const vars = model.params.map((p) => p.variable);
+  const out: Measured = [];
+  for (const micro of CANDIDATES.filter((c) => c <= maxMicro)) {
+    const x = tf.randomNormal([micro, ...inputShape], 0, 1, "float32", micro) as tf.Tensor4D;
+    const t = tf.oneHot(tf.zeros([micro], "int32"), numClasses).toFloat() as tf.Tensor2D;
+    const step = () =>
+      tf.tidy(() => {
+        const g = batchGradient(model, vars, x, t, { micro, smoothing: 0, seed: 0 });
+        g.loss.dataSync();
+      });
+    step(); // warm-up: kernel set-up and first-use allocations
+    let peakBytes = 0;
+    const t0 = performance.now();
+    const reps = Math.max(2, Math.ceil(256 / micro));
+    for (let r = 0; r < reps; r++) {
+      const before = tf.memory().numBytes;
+      step();
+      peakBytes = Math.max(peakBytes, tf.memory().numBytes - before);
+    }
+    const imagesPerS = (reps * micro * 1000) / (performance.now() - t0);
+    x.dispose();
+    t.dispose();
+    out.push({ micro, imagesPerS, peakBytes });
+    const best = Math.max(...out.map((m) => m.imagesPerS));
+    if (imagesPerS < 0.8 * best) return { maxMicro, knee: true, measured: out }; // past the knee
+  }
+  return { maxMicro, knee: false, measured: out };
+}
+
+function bestOf(measured: Measured, batch: number): number {
+  const fit = measured.filter((m) => m.micro <= batch && m.peakBytes <= MEMORY_BOUND_BYTES);
+  const best = fit.reduce((a, b) => (b.imagesPerS > a.imagesPerS ? b : a), fit[0] ?? { micro: batch, imagesPerS: 0 });
+  return best.micro;
+}
+
+/**
+ * The micro-batch for a run. Explicit numbers are used as given (for BatchNorm models that means ghost batch norm,
+ * recorded). `auto` never splits a BatchNorm model's batch (that would change what it computes) and otherwise
+ * picks the calibrated fastest size, from the cache when this machine has measured this model before.
+ */
+export function chooseMicroBatch(
+  cfg: RunConfig,
+  model: Model,
+  inputShape: readonly [number, number, number],
+  numClasses: number,
+  backend: string,
+): MicroBatchChoice {
+  const batch = cfg.train.batch_size;
+  const hasBatchNorm = model.state.length > 0;
+  if (cfg.train.micro_batch !== "auto") {
+    const micro = Math.min(cfg.train.micro_batch, batch);
+    return { micro, source: "config", ghostBatchNorm: hasBatchNorm && micro < batch };
+  }
+  if (hasBatchNorm) return { micro: batch, source: "full-batch", ghostBatchNorm: false };
+  const key = canonicalJson({ host: os.hostname(), backend, model: cfg.model, inputShape, numClasses });
+  const cached = readCache()[key];
+  if (cached && (cached.knee || cached.maxMicro >= Math.min(batch, 256))) {
+    return {
+      micro: bestOf(cached.measured, batch),
+      source: "cached",
+      measured: cached.measured,
+      ghostBatchNorm: false,
+    };
+  }
+  const entry = calibrate(model, inputShape, numClasses, Math.min(batch, 256));
+  writeCache(key, entry);
+  return {
+    micro: bestOf(entry.measured, batch),
+    source: "calibrated",
+    measured: entry.measured,
+    ghostBatchNorm: false,
+  };
+}

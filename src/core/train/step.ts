@@ -1,0 +1,94 @@
+// One optimizer step on a logical batch: [MixUp/CutMix] → [SAM ascent] → accumulated gradient → AGC →
+// weight decay + SGD → [EMA]. Clipping and the update happen once per logical batch, on the accumulated gradient.
+import { clipGradients } from "../agc/agc.js";
+import type { RunConfig } from "../config/schema.js";
+import { tf } from "../engine/tf.js";
+import { type Model, WEIGHT_ROLES } from "../models/types.js";
+import { WeightEma } from "./ema.js";
+import { batchGradient, globalNorm } from "./gradients.js";
+import { mixBatch } from "./mix.js";
+import { samAscend } from "./sam.js";
+import { Sgd } from "./sgd.js";
+
+export interface StepOutput {
+  /** [loss, grad_norm, (clipped units, total units) per role…], read back in one transfer. */
+  values: tf.Tensor1D;
+  /** Roles of the clip counts in `values`. */
+  roles: string[];
+}
+
+export interface Trainer {
+  step(x: tf.Tensor4D, y: tf.Tensor1D, step: number, lr: number): StepOutput;
+  ema: WeightEma | null;
+  dispose(): void;
+}
+
+export function createTrainer(cfg: RunConfig, model: Model, numClasses: number, micro: number): Trainer {
+  const vars = model.params.map((p) => p.variable);
+  const clipTargets = model.params.map((p) => ({ value: p.variable as tf.Tensor, role: p.role }));
+  const sgd = new Sgd(
+    vars,
+    model.params.map((p) => WEIGHT_ROLES.has(p.role)),
+    { momentum: cfg.optim.momentum, nesterov: cfg.optim.nesterov, weightDecay: cfg.optim.weight_decay },
+  );
+  const ema = cfg.optim.ema_decay === null ? null : new WeightEma(vars, cfg.optim.ema_decay);
+  const mixing = cfg.data.augment.mixup > 0 || cfg.data.augment.cutmix > 0;
+  return {
+    ema,
+    step(x0, y, step, lr) {
+      return tf.tidy(() => {
+        let x = x0;
+        let targets = tf.oneHot(y, numClasses).toFloat() as tf.Tensor2D;
+        if (mixing) ({ x, targets } = mixBatch(x, targets, cfg.data.augment, cfg.seed, step));
+        const opts = { micro, smoothing: cfg.train.label_smoothing, seed: cfg.seed * 1_000_003 + step * 7919 };
+        let restore: (() => void) | null = null;
+        if (cfg.optim.sam_rho !== null) {
+          const k = Math.max(1, Math.round(x.shape[0] * cfg.optim.sam_fraction));
+          const ascent = batchGradient(model, vars, x.slice(0, k), targets.slice(0, k), opts);
+          restore = samAscend(vars, ascent.grads, cfg.optim.sam_rho);
+        }
+        const { loss, grads } = batchGradient(model, vars, x, targets, opts);
+        restore?.();
+        const clip = clipGradients(grads, clipTargets, {
+          granularity: cfg.agc.granularity,
+          lambda: cfg.agc.lambda ?? 0,
+          eps: cfg.agc.eps,
+          exclude: cfg.agc.exclude,
+        });
+        sgd.apply(clip.grads, lr);
+        ema?.update();
+        const head = tf.stack([loss, globalNorm(grads)]);
+        const counts = clip.clippedByRole?.counts.reshape([-1]);
+        return {
+          values: (counts ? tf.concat([head, counts]) : head) as tf.Tensor1D,
+          roles: clip.clippedByRole?.roles ?? [],
+        };
+      });
+    },
+    dispose() {
+      ema?.dispose();
+      sgd.dispose();
+    },
+  };
+}
+
+/** Named metrics from a step's values: loss, grad_norm, clip_frac and clip_frac.<role>. */
+export function stepMetrics(values: Float32Array | Int32Array | Uint8Array, roles: readonly string[]) {
+  const metrics: Record<string, number> & { loss: number } = {
+    loss: values[0] as number,
+    grad_norm: values[1] as number,
+  };
+  if (roles.length) {
+    let clipped = 0;
+    let units = 0;
+    roles.forEach((role, i) => {
+      const c = values[2 + 2 * i] as number;
+      const u = values[3 + 2 * i] as number;
+      metrics[`clip_frac.${role}`] = u ? c / u : 0;
+      clipped += c;
+      units += u;
+    });
+    metrics.clip_frac = units ? clipped / units : 0;
+  }
+  return metrics;
+}

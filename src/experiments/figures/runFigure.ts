@@ -35,6 +35,8 @@ export interface FigureOptions {
   filters?: readonly RunFilter[];
   /** spp: the model variant. */
   model?: string;
+  /** Worker processes for --run-missing (default: the sweep's own, the number of cores). */
+  jobs?: number;
 }
 
 export interface FigureResult {
@@ -64,6 +66,7 @@ async function runMissing(file: string, opts: FigureOptions): Promise<number> {
     backend: opts.backend,
     sets: [],
     retryFailed: false,
+    jobs: opts.jobs,
     figuresDir: path.join(opts.out, "sweeps"),
     events: opts.events,
     signal: opts.signal,

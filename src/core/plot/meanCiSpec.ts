@@ -22,7 +22,10 @@ export interface MeanCiChart {
   points: readonly AggregatedPoint[];
   x: AxisSpec;
   /** Titles and format of the mean (the y field is always `mean`, `lo`, `hi`). */
-  y: Omit<AxisSpec, "field">;
+  y: Omit<AxisSpec, "field"> & {
+    /** Where the quantity can lie (top-1: [0, 1]); the band is cut there, as a t-interval of few seeds can overshoot. */
+    bounds?: readonly [number, number];
+  };
   color?: { field: string; title: string | null; sort?: readonly string[] };
   column?: { field: string; title: string };
   width?: number;
@@ -37,6 +40,11 @@ export function fieldRef(key: string): string {
 function xLevels(chart: MeanCiChart): number[] {
   const values = chart.points.map((p) => p[chart.x.field]).filter((v): v is number => typeof v === "number");
   return [...new Set(values)].sort((a, b) => a - b);
+}
+
+function clampBand(p: AggregatedPoint, bounds: readonly [number, number] | undefined): AggregatedPoint {
+  if (!bounds) return { ...p };
+  return { ...p, lo: Math.max(bounds[0], p.lo), hi: Math.min(bounds[1], p.hi) };
 }
 
 function scaleOf(axis: { scale?: "linear" | "log" }, zero: boolean) {
@@ -133,7 +141,7 @@ export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
       text: chart.title,
       subtitle: anyDiverged ? [...chart.subtitle, "✕: some seeds diverged (counted at chance top-1)"] : chart.subtitle,
     },
-    data: { values: chart.points.map((p) => ({ ...p })) },
+    data: { values: chart.points.map((p) => clampBand(p, chart.y.bounds)) },
     config: { legend: { labelLimit: 400 } },
   };
   if (chart.column) {

@@ -81,7 +81,7 @@ export function plotSpec(store: RunStore, req: PlotRequest): VegaLiteSpec {
     subtitle: [`${runs.length} runs; mean over seeds, band: 95% t-interval`, devices],
     points,
     x: { field: req.x, title: req.x, scale: req.logX ? "log" : "linear", type: numericX ? "quantitative" : "ordinal" },
-    y: { title: y, format: y === "top1" || y.endsWith("top1") ? ".1%" : undefined },
+    y: y.endsWith("top1") ? { title: y, format: ".1%", bounds: [0, 1] } : { title: y },
     color: req.color ? { field: req.color, title: req.color } : undefined,
     column: req.column ? { field: req.column, title: req.column } : undefined,
   });

@@ -50,7 +50,7 @@ export const exclusions: SweepFigure = {
       subtitle: [...subtitle, "unit-wise AGC; mean over seeds, band: 95% t-interval"],
       points: aggregate(labelled(rows), [SET, BATCH], "top1"),
       x: { field: BATCH, title: "batch size", scale: "log" },
-      y: { title: "test top-1", format: ".1%" },
+      y: { title: "test top-1", format: ".1%", bounds: [0, 1] },
       color: { field: SET, title: null, sort: EXCLUSION_SETS.map((s) => s.label) },
     });
   },

@@ -58,7 +58,7 @@ export const fig2a: SweepFigure = {
       subtitle: [...subtitle, "mean over seeds, band: 95% t-interval"],
       points,
       x: { field: BATCH, title: "batch size", scale: "log" },
-      y: { title: "test top-1", format: ".1%" },
+      y: { title: "test top-1", format: ".1%", bounds: [0, 1] },
       color: { field: ARM, title: null, sort: [ARM_BN, ARM_NO_CLIP, ARM_AGC] },
     });
   },

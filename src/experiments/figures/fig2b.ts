@@ -24,7 +24,7 @@ export const fig2b: SweepFigure = {
       subtitle: [...subtitle, "mean over seeds, band: 95% t-interval"],
       points: aggregate(runs, [SERIES, LAMBDA], "top1"),
       x: { field: LAMBDA, title: "AGC threshold λ (unit-wise)", scale: "log" },
-      y: { title: "test top-1", format: ".1%" },
+      y: { title: "test top-1", format: ".1%", bounds: [0, 1] },
       color: { field: SERIES, title: "batch size", sort: order },
     });
   },

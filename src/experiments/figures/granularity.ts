@@ -69,7 +69,7 @@ export const granularity: SweepFigure = {
       ],
       points: aggregate(clippedNf(rows), [GRANULARITY, BATCH, LAMBDA], "top1"),
       x: { field: LAMBDA, title: "threshold", scale: "log" },
-      y: { title: "test top-1", format: ".1%" },
+      y: { title: "test top-1", format: ".1%", bounds: [0, 1] },
       color: { field: GRANULARITY, title: "clipping", sort: ORDER },
       column: { field: BATCH, title: "batch size" },
       width: 260,

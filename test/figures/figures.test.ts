@@ -25,7 +25,13 @@ describe("nfx figure over constructed runs", () => {
   const dir = tempDir();
   const db = path.join(dir, "nfx.db");
   for (const name of Object.keys(SUPPORTS)) addConstructedRuns(db, name, SUPPORTS[name] as never);
-  const base = { preset: "quick", runMissing: false, db, backend: "cpu", formats: ["json", "svg", "png", "html"] } as const;
+  const base = {
+    preset: "quick",
+    runMissing: false,
+    db,
+    backend: "cpu",
+    formats: ["json", "svg", "png", "html"],
+  } as const;
 
   for (const name of Object.keys(LINES)) {
     it(`${name}: valid spec, one line per series, PNG with data, offline HTML`, async () => {

@@ -52,7 +52,10 @@ describe("nfx plot specs", () => {
       assert.match(svg, /global/);
       const perStep = plotSpec(store, { x: "step", y: ["loss", "clip_frac"], color: "agc.lambda", filters: [] });
       assertValidVegaLite(perStep, "per-step plot");
-      assert.throws(() => plotSpec(store, { x: "nope", y: ["top1"], filters: [] }), /--x nope: no selected run has this key/);
+      assert.throws(
+        () => plotSpec(store, { x: "nope", y: ["top1"], filters: [] }),
+        /--x nope: no selected run has this key/,
+      );
       assert.throws(
         () => plotSpec(store, { x: "agc.lambda", y: ["top1"], filters: [parseFilter("train.batch_size=3")] }),
         /no finished run matches/,

@@ -5,7 +5,9 @@ import path from "node:path";
 import { Ajv } from "ajv";
 
 const root = path.resolve(import.meta.dirname, "../..");
-const schema = JSON.parse(fs.readFileSync(path.join(root, "node_modules/vega-lite/build/vega-lite-schema.json"), "utf8"));
+const schema = JSON.parse(
+  fs.readFileSync(path.join(root, "node_modules/vega-lite/build/vega-lite-schema.json"), "utf8"),
+);
 const validate = new Ajv({ strict: false, allErrors: true, logger: false }).compile(schema);
 
 export function assertValidVegaLite(spec: unknown, what: string): void {

@@ -62,8 +62,12 @@ export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
       }
     : {};
   const tooltip = [
-    ...(chart.color ? [{ field: fieldRef(chart.color.field), type: "nominal" as const, title: chart.color.field }] : []),
-    ...(chart.column ? [{ field: fieldRef(chart.column.field), type: "nominal" as const, title: chart.column.field }] : []),
+    ...(chart.color
+      ? [{ field: fieldRef(chart.color.field), type: "nominal" as const, title: chart.color.field }]
+      : []),
+    ...(chart.column
+      ? [{ field: fieldRef(chart.column.field), type: "nominal" as const, title: chart.column.field }]
+      : []),
     { field: fieldRef(chart.x.field), type: chart.x.type ?? ("quantitative" as const), title: chart.x.field },
     { field: "mean", type: "quantitative" as const, format: chart.y.format ?? ".4f", title: "mean" },
     { field: "lo", type: "quantitative" as const, format: chart.y.format ?? ".4f", title: "95% CI low" },

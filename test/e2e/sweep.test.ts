@@ -16,7 +16,7 @@ function nfx(args: string[], cwd: string) {
 
 const TINY = `name: tiny
 model: { name: nf-resnet-micro }
-data: { name: synthetic, train_size: 256, test_size: 128 }
+data: { name: synthetic, train_size: 256, test_size: 128, image_size: 8 }
 train: { steps: 6 }
 optim: { lr: 0.2, warmup_epochs: 0 }
 grid:
@@ -34,7 +34,7 @@ describe("nfx sweep, end to end", () => {
     assert.equal(planned.length, 4);
     assert.equal(fs.existsSync(path.join(dir, "r/nfx.db")), false, "a dry run writes nothing");
 
-    const res = nfx(["sweep", cfg, "--db", "r/nfx.db", "--out", "figs", "--backend", "cpu"], dir);
+    const res = nfx(["sweep", cfg, "--db", "r/nfx.db", "--out", "figs", "--backend", "wasm"], dir);
     assert.equal(res.status, 0, res.stderr);
     assert.match(res.stderr, /sweep: 4 runs, 0 already done, 4 to run/);
 
@@ -73,7 +73,7 @@ describe("nfx sweep, end to end", () => {
     assert.equal((lineGroup.match(/<path /g) ?? []).length, 4);
 
     // Running it again runs nothing new.
-    const again = nfx(["sweep", cfg, "--db", "r/nfx.db", "--out", "figs", "--backend", "cpu"], dir);
+    const again = nfx(["sweep", cfg, "--db", "r/nfx.db", "--out", "figs", "--backend", "wasm"], dir);
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stderr, /4 already done, 0 to run/);
   });

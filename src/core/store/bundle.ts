@@ -93,7 +93,7 @@ function readLines(file: string): Line[] {
     }
   });
   const head = parsed[0];
-  if (!head || head.type !== "header" || head.format !== BUNDLE_FORMAT) {
+  if (head?.type !== "header" || head.format !== BUNDLE_FORMAT) {
     throw new Error(`${file}: not an nfx bundle (export one with \`nfx export --format bundle\`)`);
   }
   if (head.schema_version > SCHEMA_VERSION) {

@@ -6,6 +6,8 @@ import { fieldsOf, parseWhere, resolveField, type SqlFragment, WhereError, where
 export interface RunQuery {
   /** Filter expression, e.g. "agc.lambda <= 0.04 and train.batch_size in (256, 1024)". */
   where?: string;
+  /** Only runs with this status (ANDed with `where`). */
+  status?: string;
   /** Comma-separated fields; a leading '-' sorts descending. */
   sort?: string;
   limit?: number;
@@ -52,7 +54,12 @@ export function compileSort(text: string): SqlFragment {
 }
 
 export function queryRuns(store: RunStore, q: RunQuery): StoredRun[] {
-  const where = q.where?.trim() ? compileWhere(q.where) : null;
+  let where = q.where?.trim() ? compileWhere(q.where) : null;
+  if (q.status) {
+    where = where
+      ? { sql: `(${where.sql} AND status = ?)`, params: [...where.params, q.status] }
+      : { sql: "status = ?", params: [q.status] };
+  }
   const order = compileSort(q.sort ?? "");
   return store.selectRuns(where, order, q.limit ?? null);
 }

@@ -53,6 +53,25 @@ export {
   standardizeWeight,
   WEIGHT_ROLES,
 } from "./core/models/index.js";
+export { type AggregatedPoint, aggregate } from "./core/plot/aggregate.js";
+export { curvesSpec } from "./core/plot/curvesSpec.js";
+export { type MeanCiChart, meanCiSpec } from "./core/plot/meanCiSpec.js";
+export { figureHtml } from "./core/plot/offlineHtml.js";
+export { type PlotRequest, plotSpec } from "./core/plot/plotSelection.js";
+export { svgToPng } from "./core/plot/png.js";
+export {
+  FIGURE_FORMATS,
+  type FigureFormat,
+  renderSvg,
+  type VegaLiteSpec,
+  type WrittenFigure,
+  writeFigure,
+} from "./core/plot/render.js";
+export { parseFilter, type RunFilter, selectRuns } from "./core/plot/selectRuns.js";
 export { sppFigure, sppSpec } from "./core/plot/sppSpec.js";
+export { contrast, summarize } from "./core/plot/stats.js";
 export { RunStore } from "./core/store/runStore.js";
 export { type RunReporter, type TrainResult, trainRun } from "./core/train/trainRun.js";
+export { FIGURE_NAMES, SWEEP_FIGURES } from "./experiments/figures/registry.js";
+export { type FigureOptions, type FigureResult, runFigure } from "./experiments/figures/runFigure.js";
+export { buildReport, type Report } from "./experiments/report/buildReport.js";

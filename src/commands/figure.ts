@@ -40,6 +40,7 @@ export default class Figure extends Command {
       default: [],
     }),
     model: Flags.string({ description: "spp: the model variant", default: "nf-resnet-micro" }),
+    jobs: Flags.integer({ description: "worker processes for --run-missing (default: the number of cores)", min: 1 }),
     db: dbFlag,
     backend: backendFlag,
     quiet: quietFlag,
@@ -66,6 +67,7 @@ export default class Figure extends Command {
         of: flags.of,
         filters: flags.filter.map(parseFilter),
         model: flags.model,
+        jobs: flags.jobs,
       });
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);

@@ -34,6 +34,11 @@ export function fieldRef(key: string): string {
   return key.replace(/[.[\]]/g, (c) => `\\${c}`);
 }
 
+function xLevels(chart: MeanCiChart): number[] {
+  const values = chart.points.map((p) => p[chart.x.field]).filter((v): v is number => typeof v === "number");
+  return [...new Set(values)].sort((a, b) => a - b);
+}
+
 function scaleOf(axis: { scale?: "linear" | "log" }, zero: boolean) {
   return axis.scale === "log" ? { type: "log" as const, base: 2 } : { zero };
 }
@@ -48,7 +53,11 @@ export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
           type: "quantitative" as const,
           title: chart.x.title,
           scale: scaleOf(chart.x, false),
-          axis: chart.x.format ? { format: chart.x.format } : {},
+          // On a log scale, ticks at the grid's own values (λ = 0.01, 0.04, …) read better than powers of two.
+          axis: {
+            ...(chart.x.scale === "log" ? { values: xLevels(chart) } : {}),
+            format: chart.x.format ?? "~g",
+          },
         };
   const yAxis = chart.y.format ? { format: chart.y.format } : {};
   const color = chart.color
@@ -77,6 +86,22 @@ export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
   ];
   const layer = [
     {
+      mark: { type: "line" as const, point: true, strokeWidth: 2 },
+      encoding: {
+        x,
+        y: {
+          field: "mean",
+          type: "quantitative" as const,
+          title: chart.y.title,
+          scale: scaleOf(chart.y, false),
+          axis: yAxis,
+        },
+        ...color,
+        tooltip,
+      },
+    },
+    {
+      // The band after the line, so the legend takes its symbols from the line.
       mark: { type: "area" as const, opacity: 0.18 },
       encoding: {
         x,
@@ -91,22 +116,15 @@ export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
         ...color,
       },
     },
-    {
-      mark: { type: "line" as const, point: true, strokeWidth: 2 },
-      encoding: {
-        x,
-        y: { field: "mean", type: "quantitative" as const, title: chart.y.title },
-        ...color,
-        tooltip,
-      },
-    },
-    {
-      // A cross where at least one seed diverged: the mean there counts those seeds at chance level.
-      transform: [{ filter: "datum.n_diverged > 0" }],
-      mark: { type: "point" as const, shape: "cross", size: 120, filled: true, color: "#cf222e" },
-      encoding: { x, y: { field: "mean", type: "quantitative" as const }, tooltip },
-    },
   ];
+  // A cross where at least one seed diverged: the mean there counts those seeds at chance level. Only drawn when
+  // some did, since an empty layer makes vega warn about an infinite extent.
+  const divergedLayer = {
+    transform: [{ filter: "datum.n_diverged > 0" }],
+    mark: { type: "point" as const, shape: "cross", size: 120, filled: true, color: "#cf222e" },
+    encoding: { x, y: { field: "mean", type: "quantitative" as const }, tooltip },
+  };
+  const layers = chart.points.some((p) => p.n_diverged > 0) ? [...layer, divergedLayer] : layer;
   const size = { width: chart.width ?? 360, height: chart.height ?? 260 };
   const header = {
     $schema: VEGA_LITE_SCHEMA,
@@ -117,8 +135,8 @@ export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
     return {
       ...header,
       facet: { column: { field: fieldRef(chart.column.field), type: "ordinal", title: chart.column.title } },
-      spec: { ...size, layer },
+      spec: { ...size, layer: layers },
     };
   }
-  return { ...header, ...size, layer };
+  return { ...header, ...size, layer: layers };
 }

@@ -35,6 +35,8 @@ export interface FigureOptions {
   filters?: readonly RunFilter[];
   /** spp: the model variant. */
   model?: string;
+  /** Worker processes for --run-missing (default: the sweep's own, the number of cores). */
+  jobs?: number;
 }
 
 export interface FigureResult {
@@ -64,6 +66,7 @@ async function runMissing(file: string, opts: FigureOptions): Promise<number> {
     backend: opts.backend,
     sets: [],
     retryFailed: false,
+    jobs: opts.jobs,
     figuresDir: path.join(opts.out, "sweeps"),
     events: opts.events,
     signal: opts.signal,
@@ -171,6 +174,8 @@ async function drawSpp(opts: FigureOptions): Promise<FigureResult> {
       text: `Signal propagation at init: ${spec.name}, ${runs[0]?.spp.px ?? spec.trainPx}px`,
       subtitle: [devices],
     },
+    // Panel names above the panels, not rotated beside them where they overlap; legend labels in full.
+    config: { header: { labelOrient: "top", labelAngle: 0, labelAnchor: "start" }, legend: { labelLimit: 360 } },
   };
   const files = await writeFigure(chart, opts.out, `spp-${spec.name}`, opts.formats);
   return { figure: "spp", preset: null, sweep_file: null, runs: 0, missing: 0, ran: 0, devices, files };

@@ -1,4 +1,5 @@
 // `nfx report`: every AGC claim of the paper, decided from the stored runs of the figure that tests it.
+import fs from "node:fs";
 import path from "node:path";
 import type { FigureFormat, VegaLiteSpec, WrittenFigure } from "../../core/plot/render.js";
 import { writeAtomic, writeFigure } from "../../core/plot/render.js";
@@ -78,6 +79,7 @@ export async function buildReport(opts: ReportOptions): Promise<WrittenReport> {
   }
   const report: Report = { preset: opts.preset, db: opts.db, generated_at: new Date().toISOString(), figures };
   if (!opts.out) return { report, html: null, markdown: null };
+  fs.mkdirSync(opts.out, { recursive: true });
   const html = path.join(opts.out, "report.html");
   const markdown = path.join(opts.out, "report.md");
   writeAtomic(html, reportHtml(report));

@@ -33,5 +33,12 @@ export {
 } from "./core/models/index.js";
 export type { ApplyOptions, Model, Param, ParamRole } from "./core/models/types.js";
 export { PARAM_ROLES, WEIGHT_ROLES } from "./core/models/types.js";
-export { RunStore } from "./core/store/runStore.js";
+export { exportBundle, type ImportResult, importBundle } from "./core/store/bundle.js";
+export { groupRuns, type MeanCi, meanCi, type RunGroup } from "./core/store/groupRuns.js";
+export { readonlyQuery } from "./core/store/readonlyQuery.js";
+export { queryRuns, type RunQuery } from "./core/store/runQuery.js";
+export { RUN_STATUSES, type RunStatus, RunStore, type StoredRun } from "./core/store/runStore.js";
+export { evaluateWhere, parseWhere, whereToSql } from "./core/store/where/index.js";
+export { type ExpandedRun, expandSweep, loadSweepFile, parseSweep, type SweepSpec } from "./core/sweep/expand.js";
+export { runSweep, type SweepEvents, type SweepOptions, type SweepOutcome } from "./core/sweep/runSweep.js";
 export { type RunReporter, type TrainResult, trainRun } from "./core/train/trainRun.js";

@@ -66,15 +66,6 @@ export function curvesSpec(chart: CurvesChart): VegaLiteSpec {
       height: 160,
       layer: [
         {
-          mark: { type: "area", opacity: 0.18 },
-          encoding: {
-            x,
-            y: { field: "lo", type: "quantitative", title: null, scale: { zero: false } },
-            y2: { field: "hi" },
-            color,
-          },
-        },
-        {
           mark: { type: "line", strokeWidth: 1.5 },
           encoding: {
             x,
@@ -89,6 +80,16 @@ export function curvesSpec(chart: CurvesChart): VegaLiteSpec {
           },
         },
         {
+          // The band after the line, so the legend takes its symbols from the line.
+          mark: { type: "area", opacity: 0.18 },
+          encoding: {
+            x,
+            y: { field: "lo", type: "quantitative", title: null, scale: { zero: false } },
+            y2: { field: "hi" },
+            color,
+          },
+        },
+        {
           // Evaluations are sparse (often only the last step): points keep a lone one visible.
           transform: [{ filter: { field: "metric", equal: TEST_TOP1_CURVE } }],
           mark: { type: "point", filled: true, size: 40 },
@@ -97,5 +98,6 @@ export function curvesSpec(chart: CurvesChart): VegaLiteSpec {
       ],
     },
     resolve: { scale: { y: "independent" } },
+    config: { legend: { labelLimit: 400 } },
   };
 }

@@ -5,7 +5,7 @@ import { aggregate } from "./aggregate.js";
 import { curveRows, curvesSpec } from "./curvesSpec.js";
 import { meanCiSpec } from "./meanCiSpec.js";
 import type { VegaLiteSpec } from "./render.js";
-import { devicesSubtitle, type RunRow, seriesLabel, varyingConfigKeys } from "./runRows.js";
+import { devicesSubtitle, type RunRow, seriesLabel, shortKey, varyingConfigKeys } from "./runRows.js";
 import { type RunFilter, selectRuns } from "./selectRuns.js";
 
 /** The x of per-step curves. */
@@ -56,7 +56,7 @@ export function plotSpec(store: RunStore, req: PlotRequest): VegaLiteSpec {
       subtitle: [`${runs.length} runs; mean over seeds, band: 95% t-interval`, devices],
       rows,
       metrics: req.y,
-      seriesTitle: keys.length ? keys.join(" · ") : "runs",
+      seriesTitle: keys.length ? keys.map(shortKey).join(" · ") : "runs",
     });
   }
 

@@ -84,10 +84,24 @@ export function varyingConfigKeys(runs: readonly StoredRun[]): string[] {
   return [...values.entries()].filter(([, s]) => s.size > 1).map(([k]) => k);
 }
 
-/** "agc.lambda=0.01 · train.batch_size=512" from the given keys of a run's config. */
+/** Short names of the ablation axes, for legends; other keys keep their dotted name. */
+const SHORT_KEYS: Record<string, string> = {
+  "agc.lambda": "λ",
+  "agc.granularity": "clip",
+  "agc.exclude": "unclipped",
+  "train.batch_size": "B",
+  "optim.lr": "lr",
+  "model.name": "model",
+};
+
+export function shortKey(key: string): string {
+  return SHORT_KEYS[key] ?? key;
+}
+
+/** "λ=0.01 · B=512" from the given keys of a run's config. */
 export function seriesLabel(run: StoredRun, keys: readonly string[]): string {
   if (!keys.length) return "all runs";
   const flat: RunRow = {};
   flattenInto(flat, "", run.config);
-  return keys.map((k) => `${k}=${flat[k] === null ? "none" : String(flat[k])}`).join(" · ");
+  return keys.map((k) => `${shortKey(k)}=${flat[k] === null ? "none" : String(flat[k])}`).join(" · ");
 }

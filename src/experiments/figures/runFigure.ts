@@ -7,7 +7,7 @@ import { signalPropagation } from "../../core/models/signalPropagation.js";
 import { curveRows, curvesSpec, TEST_TOP1_CURVE } from "../../core/plot/curvesSpec.js";
 import type { FigureFormat, VegaLiteSpec, WrittenFigure } from "../../core/plot/render.js";
 import { writeFigure } from "../../core/plot/render.js";
-import { devicesSubtitle, seriesLabel, varyingConfigKeys } from "../../core/plot/runRows.js";
+import { devicesSubtitle, seriesLabel, shortKey, varyingConfigKeys } from "../../core/plot/runRows.js";
 import { type RunFilter, selectRuns } from "../../core/plot/selectRuns.js";
 import { sppSpec } from "../../core/plot/sppSpec.js";
 import type { StoredRun } from "../../core/store/runStore.js";
@@ -141,7 +141,7 @@ async function drawCurves(opts: FigureOptions): Promise<FigureResult> {
       subtitle: [`${runs.length} runs; mean over seeds, band: 95% t-interval`, devices],
       rows: curveRows(store as NonNullable<typeof store>, series, CURVE_METRICS),
       metrics: CURVE_METRICS,
-      seriesTitle: keys.length ? keys.join(" · ") : "runs",
+      seriesTitle: keys.length ? keys.map(shortKey).join(" · ") : "runs",
     });
     const files = await writeFigure(spec, opts.out, opts.of ? `curves-${opts.of}` : "curves", opts.formats);
     return {

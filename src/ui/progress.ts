@@ -50,12 +50,15 @@ export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): Swee
     lastDraw = t;
     erase();
     const lines: string[] = [];
+    // A live line must not wrap, or erasing by line count would leave debris: the label gives way.
+    const room = Math.max(10, (stream.columns ?? 120) - 70);
     for (const [slot, l] of [...live].sort((a, b) => a[0] - b[0])) {
+      const label = l.label.length > room ? `${l.label.slice(0, room - 1)}…` : l.label;
       const rate = l.step / Math.max(1e-3, (t - l.started) / 1000);
       const frac = l.stepsTotal ? l.step / l.stepsTotal : 0;
       const loss = l.loss === undefined ? "" : `loss ${l.loss.toFixed(3)}  `;
       lines.push(
-        `${chalk.dim(`w${slot}`)} run ${l.id} ${l.label} ${bar(frac, 16)} ${l.step}/${l.stepsTotal}  ` +
+        `${chalk.dim(`w${slot}`)} run ${l.id} ${label} ${bar(frac, 16)} ${l.step}/${l.stepsTotal}  ` +
           chalk.dim(`${loss}${rate.toFixed(1)} step/s`),
       );
     }

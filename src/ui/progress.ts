@@ -13,10 +13,12 @@ interface Live {
   loss: number | undefined;
 }
 
-function pointLabel(point: Record<string, unknown>): string {
-  return Object.entries(point)
+/** The axis values that set a run apart, or its hash when it has none (a single run). */
+function runLabel(run: { point: Record<string, unknown>; hash: string }): string {
+  const text = Object.entries(run.point)
     .map(([k, v]) => `${k}=${v === null ? "none" : String(v)}`)
     .join(" ");
+  return text || run.hash.slice(0, 10);
 }
 
 export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): SweepEvents {
@@ -93,7 +95,7 @@ export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): Swee
       above(chalk.dim(`backend ${backend.name} ${backend.version} on ${backend.device}\n`));
     },
     runStart(info) {
-      const label = pointLabel(info.run.point);
+      const label = runLabel(info.run);
       live.set(info.slot, {
         id: info.id,
         label,
@@ -135,7 +137,7 @@ export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): Swee
       const extra = info.error ? chalk.dim(` (${info.error})`) : "";
       const loss = info.finalLoss === null ? "" : `loss ${info.finalLoss.toFixed(3)}  `;
       above(
-        `${color("●")} run ${info.id} ${pointLabel(info.run.point)}: ${color(info.status)}  ${loss}` +
+        `${color("●")} run ${info.id} ${runLabel(info.run)}: ${color(info.status)}  ${loss}` +
           `test top-1 ${formatPercent(info.testTop1)}  ${rate}${formatDuration(info.seconds)}${extra}\n`,
       );
     },

@@ -1,6 +1,6 @@
 // Benchmark: wall time of a CPU-bound 4-run sweep with --jobs 1 and --jobs 2 (target: jobs 2 ≤ 0.6× jobs 1 on two
 // cores), and the store-logging overhead (orchestrator write time / training time). Uses the built CLI:
-//   npm run build && node --import tsx bench/sweepJobs.ts [--steps 30] [--repeat 1] [--backend wasm]
+//   npm run build && node --import tsx bench/sweepJobs.ts [--steps 100] [--repeat 1] [--backend wasm]
 // Other processes compete for the cores: the script prints the load average before and after each measurement.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -13,7 +13,7 @@ const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? (process.argv[i + 1] ?? dflt) : dflt;
 };
-const steps = Number(arg("steps", "30"));
+const steps = Number(arg("steps", "100"));
 const repeat = Number(arg("repeat", "1"));
 const backend = arg("backend", "wasm");
 
@@ -34,19 +34,47 @@ interface Outcome {
   backend: { name: string; device: string } | null;
 }
 
-function sweep(jobs: number): { wall: number; outcome: Outcome } {
+/** CPU seconds used so far by waited-for children (Linux /proc; null elsewhere). */
+function childCpuSeconds(): number | null {
+  try {
+    const stat = fs.readFileSync("/proc/self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 16 and 17 of stat (cutime, cstime) are 13 and 14 after the command name, in clock ticks (100 Hz).
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+function sweep(jobs: number): { wall: number; cpu: number | null; outcome: Outcome } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nfx-bench-"));
   try {
     fs.writeFileSync(path.join(dir, "bench.yaml"), SWEEP);
     const t0 = performance.now();
+    const cpu0 = childCpuSeconds();
     const res = spawnSync(
       process.execPath,
-      [bin, "sweep", "bench.yaml", "--db", "b.db", "--jobs", String(jobs), "--backend", backend, "--json", "--out", "figs"],
+      [
+        bin,
+        "sweep",
+        "bench.yaml",
+        "--db",
+        "b.db",
+        "--jobs",
+        String(jobs),
+        "--backend",
+        backend,
+        "--json",
+        "--out",
+        "figs",
+      ],
       { cwd: dir, encoding: "utf8", env: { ...process.env, NFX_DB: "" } },
     );
     const wall = (performance.now() - t0) / 1000;
+    const cpu1 = childCpuSeconds();
+    const cpu = cpu0 === null || cpu1 === null ? null : cpu1 - cpu0;
     if (res.status !== 0) throw new Error(`nfx sweep --jobs ${jobs} failed: ${res.stderr}`);
-    return { wall, outcome: JSON.parse(res.stdout) as Outcome };
+    return { wall, cpu, outcome: JSON.parse(res.stdout) as Outcome };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -61,9 +89,12 @@ console.log(`nfx sweep benchmark: 4 runs × ${steps} steps, nf-resnet-micro, syn
 console.log(`host ${os.hostname()}, ${os.cpus().length} cores (${os.cpus()[0]?.model}), load ${load()}`);
 for (let r = 0; r < repeat; r++) {
   const one = sweep(1);
-  console.log(`  --jobs 1: ${one.wall.toFixed(1)} s wall (load ${load()})`);
+  // CPU/wall is how many cores the sweep actually got: under other load, --jobs 2 cannot get two.
+  const cores = (m: { wall: number; cpu: number | null }) =>
+    m.cpu === null ? "" : `, ${m.cpu.toFixed(1)} CPU-s = ${(m.cpu / m.wall).toFixed(2)} cores obtained`;
+  console.log(`  --jobs 1: ${one.wall.toFixed(1)} s wall${cores(one)} (load ${load()})`);
   const two = sweep(2);
-  console.log(`  --jobs 2: ${two.wall.toFixed(1)} s wall (load ${load()})`);
+  console.log(`  --jobs 2: ${two.wall.toFixed(1)} s wall${cores(two)} (load ${load()})`);
   const ratio = two.wall / one.wall;
   console.log(`  ratio jobs2/jobs1 = ${ratio.toFixed(2)} (target ≤ 0.60) ${ratio <= 0.6 ? "PASS" : "FAIL"}`);
   for (const [name, m] of [

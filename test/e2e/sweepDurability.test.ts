@@ -46,7 +46,7 @@ const common = ["--backend", "wasm", "--out", "figs"];
 describe("sweep durability", () => {
   it("kill -9 mid-sweep, then run again: one completed run per grid point, store intact", async () => {
     const dir = tempDir();
-    const cfg = writeFile(dir, "tiny.yaml", tinySweep({ steps: 40 }));
+    const cfg = writeFile(dir, "tiny.yaml", tinySweep({ steps: 24 }));
     const db = path.join(dir, "nfx.db");
     const first = nfxBackground(["sweep", cfg, "--db", db, "--jobs", "2", ...common], dir);
     await waitFor("a run with stored steps", () =>
@@ -62,7 +62,7 @@ describe("sweep durability", () => {
     const again = nfx(["sweep", cfg, "--db", db, "--jobs", "2", ...common], dir);
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stderr, /orphaned runs re-queued/);
-    const rows = checkStore(db, 4, 40);
+    const rows = checkStore(db, 4, 24);
     assert.ok(
       rows.some((r) => r.attempts === 2),
       "an orphaned run was re-run",
@@ -89,7 +89,7 @@ describe("sweep durability", () => {
 
   it("a crashing worker fails its run and the sweep goes on; --retry-failed re-runs it", async () => {
     const dir = tempDir();
-    const cfg = writeFile(dir, "tiny.yaml", tinySweep({ steps: 30, lambdas: [0.01], seeds: 3 }));
+    const cfg = writeFile(dir, "tiny.yaml", tinySweep({ steps: 20, lambdas: [0.01], seeds: 3 }));
     const db = path.join(dir, "nfx.db");
     const sweep = nfxBackground(["sweep", cfg, "--db", db, "--jobs", "1", ...common], dir);
     await waitFor("a worker pid", () => peek<Row>(db, ROWS).some((r) => r.worker_pid !== null && r.steps_done > 0));
@@ -110,12 +110,12 @@ describe("sweep durability", () => {
     assert.match(skip.stderr, /3 already done, 0 to run/);
     const retry = nfx(["sweep", cfg, "--db", db, "--jobs", "1", "--retry-failed", ...common], dir);
     assert.equal(retry.status, 0, retry.stderr);
-    checkStore(db, 3, 30);
+    checkStore(db, 3, 20);
   });
 
   it("--fail-fast stops at the first failure and exits non-zero", async () => {
     const dir = tempDir();
-    const cfg = writeFile(dir, "tiny.yaml", tinySweep({ steps: 30, lambdas: [0.01], seeds: 3 }));
+    const cfg = writeFile(dir, "tiny.yaml", tinySweep({ steps: 20, lambdas: [0.01], seeds: 3 }));
     const db = path.join(dir, "nfx.db");
     const sweep = nfxBackground(["sweep", cfg, "--db", db, "--jobs", "1", "--fail-fast", ...common], dir);
     await waitFor("a worker pid", () => peek<Row>(db, ROWS).some((r) => r.worker_pid !== null && r.steps_done > 0));
@@ -128,7 +128,7 @@ describe("sweep durability", () => {
 
   it("SIGTERM interrupts running runs, exits cleanly, and the next sweep finishes them", async () => {
     const dir = tempDir();
-    const cfg = writeFile(dir, "tiny.yaml", tinySweep({ steps: 40 }));
+    const cfg = writeFile(dir, "tiny.yaml", tinySweep({ steps: 24 }));
     const db = path.join(dir, "nfx.db");
     const sweep = nfxBackground(["sweep", cfg, "--db", db, "--jobs", "2", ...common], dir);
     await waitFor("a running run", () => peek<Row>(db, ROWS).some((r) => r.status === "running" && r.steps_done > 0));
@@ -141,6 +141,6 @@ describe("sweep durability", () => {
     assert.ok(!rows.some((r) => r.status === "running"), "nothing left running");
     const again = nfx(["sweep", cfg, "--db", db, "--jobs", "2", ...common], dir);
     assert.equal(again.status, 0, again.stderr);
-    checkStore(db, 4, 40);
+    checkStore(db, 4, 24);
   });
 });

@@ -124,12 +124,17 @@ export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
     mark: { type: "point" as const, shape: "cross", size: 120, filled: true, color: "#cf222e" },
     encoding: { x, y: { field: "mean", type: "quantitative" as const }, tooltip },
   };
-  const layers = chart.points.some((p) => p.n_diverged > 0) ? [...layer, divergedLayer] : layer;
+  const anyDiverged = chart.points.some((p) => p.n_diverged > 0);
+  const layers = anyDiverged ? [...layer, divergedLayer] : layer;
   const size = { width: chart.width ?? 360, height: chart.height ?? 260 };
   const header = {
     $schema: VEGA_LITE_SCHEMA,
-    title: { text: chart.title, subtitle: chart.subtitle },
+    title: {
+      text: chart.title,
+      subtitle: anyDiverged ? [...chart.subtitle, "✕: some seeds diverged (counted at chance top-1)"] : chart.subtitle,
+    },
     data: { values: chart.points.map((p) => ({ ...p })) },
+    config: { legend: { labelLimit: 400 } },
   };
   if (chart.column) {
     return {

@@ -47,7 +47,7 @@ export const exclusions: SweepFigure = {
   spec(rows, subtitle) {
     return meanCiSpec({
       title: this.title,
-      subtitle: [...subtitle, "unit-wise AGC; mean over seeds, band: 95% t-interval; ✕: some seeds diverged"],
+      subtitle: [...subtitle, "unit-wise AGC; mean over seeds, band: 95% t-interval"],
       points: aggregate(labelled(rows), [SET, BATCH], "top1"),
       x: { field: BATCH, title: "batch size", scale: "log" },
       y: { title: "test top-1", format: ".1%" },

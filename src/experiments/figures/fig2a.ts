@@ -55,7 +55,7 @@ export const fig2a: SweepFigure = {
     const points = aggregate(fig2aArms(rows), [ARM, BATCH], "top1");
     return meanCiSpec({
       title: this.title,
-      subtitle: [...subtitle, "mean over seeds, band: 95% t-interval; ✕: some seeds diverged (counted at chance)"],
+      subtitle: [...subtitle, "mean over seeds, band: 95% t-interval"],
       points,
       x: { field: BATCH, title: "batch size", scale: "log" },
       y: { title: "test top-1", format: ".1%" },

@@ -21,7 +21,7 @@ export const fig2b: SweepFigure = {
     const order = numericLevels(runs, BATCH).map((b) => `B=${b}`);
     return meanCiSpec({
       title: this.title,
-      subtitle: [...subtitle, "mean over seeds, band: 95% t-interval; ✕: some seeds diverged (counted at chance)"],
+      subtitle: [...subtitle, "mean over seeds, band: 95% t-interval"],
       points: aggregate(runs, [SERIES, LAMBDA], "top1"),
       x: { field: LAMBDA, title: "AGC threshold λ (unit-wise)", scale: "log" },
       y: { title: "test top-1", format: ".1%" },

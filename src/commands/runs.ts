@@ -1,15 +1,40 @@
 import { Command, Flags } from "@oclif/core";
-import { RUN_STATUSES, type RunStatus, RunStore } from "../core/store/runStore.js";
+import { groupRuns } from "../core/store/groupRuns.js";
+import { fieldList, queryRuns } from "../core/store/runQuery.js";
+import { RUN_STATUSES, RunStore } from "../core/store/runStore.js";
+import { resolveField } from "../core/store/where/index.js";
+import { cell, meanCiCell } from "../ui/cells.js";
 import { failWith } from "../ui/errors.js";
 import { dbFlag } from "../ui/flags.js";
 import { formatDuration, formatPercent, table } from "../ui/format.js";
 
 export default class Runs extends Command {
-  static override description = "List the runs in the store.";
+  static override description =
+    "List, filter, sort and summarize the runs in the store (see also: runs show, runs rm, query, export).";
+  static override examples = [
+    `<%= config.bin %> runs --where "agc.lambda <= 0.04 and train.batch_size in (256, 1024) or status = 'diverged'"`,
+    "<%= config.bin %> runs --sort -test_top1 --columns id,agc.lambda,train.batch_size,test_top1",
+    "<%= config.bin %> runs --group-by agc.lambda,train.batch_size --metrics test_top1,final_loss",
+  ];
   static override enableJsonFlag = true;
   static override flags = {
     db: dbFlag,
     status: Flags.string({ description: "only runs with this status", options: [...RUN_STATUSES] }),
+    where: Flags.string({
+      char: "w",
+      description:
+        "filter: comparisons (= != < <= > >= in, like, is null) of config keys, summary metrics and columns, joined by and/or/not",
+    }),
+    sort: Flags.string({
+      description: "comma-separated fields; prefix '-' for descending (e.g. -test_top1,agc.lambda)",
+    }),
+    columns: Flags.string({ char: "c", description: "comma-separated fields to show (e.g. id,agc.lambda,test_top1)" }),
+    "group-by": Flags.string({
+      char: "g",
+      description: "group by these fields; metrics as mean ± 95% CI over the rest (seeds)",
+    }),
+    metrics: Flags.string({ description: "metrics summarized by --group-by", default: "test_top1,final_loss" }),
+    limit: Flags.integer({ description: "at most this many runs", min: 1 }),
   };
 
   async run(): Promise<unknown> {
@@ -17,10 +42,50 @@ export default class Runs extends Command {
     try {
       const store = RunStore.open(flags.db, { readonly: true });
       try {
-        const runs = store.listRuns({ status: flags.status as RunStatus | undefined });
-        if (this.jsonEnabled()) return runs;
+        const runs = queryRuns(store, {
+          where: flags.where,
+          status: flags.status,
+          sort: flags.sort,
+          limit: flags.limit,
+        });
+        if (flags["group-by"]) {
+          const groups = groupRuns(runs, fieldList(flags["group-by"]), fieldList(flags.metrics));
+          if (this.jsonEnabled()) return groups;
+          const by = fieldList(flags["group-by"]);
+          const metrics = fieldList(flags.metrics);
+          this.log(
+            table(
+              [...by, "runs", "statuses", ...metrics],
+              groups.map((g) => [
+                ...by.map((b) => cell(g.key[b])),
+                String(g.runs),
+                Object.entries(g.statuses)
+                  .map(([s, n]) => `${n} ${s}`)
+                  .join(", "),
+                ...metrics.map((m) => meanCiCell(m, g.metrics[m] ?? { n: 0, mean: null, ci95: null, std: null })),
+              ]),
+            ),
+          );
+          return groups;
+        }
+        const columns = fieldList(flags.columns);
+        if (this.jsonEnabled()) {
+          if (!columns.length) return runs;
+          const refs = columns.map((c) => [c, resolveField(c)] as const);
+          return runs.map((r) => Object.fromEntries(refs.map(([c, ref]) => [c, ref.value(r)])));
+        }
         if (runs.length === 0) {
-          this.log(`no runs in ${flags.db}`);
+          this.log(`no runs${flags.where || flags.status ? " match" : ""} in ${flags.db}`);
+          return runs;
+        }
+        if (columns.length) {
+          const refs = columns.map((c) => resolveField(c));
+          this.log(
+            table(
+              columns,
+              runs.map((r) => refs.map((ref) => cell(ref.value(r)))),
+            ),
+          );
           return runs;
         }
         this.log(

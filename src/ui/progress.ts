@@ -13,10 +13,12 @@ interface Live {
   loss: number | undefined;
 }
 
-function pointLabel(point: Record<string, unknown>): string {
-  return Object.entries(point)
+/** The axis values that set a run apart, or its hash when it has none (a single run). */
+function runLabel(run: { point: Record<string, unknown>; hash: string }): string {
+  const text = Object.entries(run.point)
     .map(([k, v]) => `${k}=${v === null ? "none" : String(v)}`)
     .join(" ");
+  return text || run.hash.slice(0, 10);
 }
 
 export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): SweepEvents {
@@ -50,12 +52,15 @@ export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): Swee
     lastDraw = t;
     erase();
     const lines: string[] = [];
+    // A live line must not wrap, or erasing by line count would leave debris: the label gives way.
+    const room = Math.max(10, (stream.columns ?? 120) - 70);
     for (const [slot, l] of [...live].sort((a, b) => a[0] - b[0])) {
+      const label = l.label.length > room ? `${l.label.slice(0, room - 1)}…` : l.label;
       const rate = l.step / Math.max(1e-3, (t - l.started) / 1000);
       const frac = l.stepsTotal ? l.step / l.stepsTotal : 0;
       const loss = l.loss === undefined ? "" : `loss ${l.loss.toFixed(3)}  `;
       lines.push(
-        `${chalk.dim(`w${slot}`)} run ${l.id} ${l.label} ${bar(frac, 16)} ${l.step}/${l.stepsTotal}  ` +
+        `${chalk.dim(`w${slot}`)} run ${l.id} ${label} ${bar(frac, 16)} ${l.step}/${l.stepsTotal}  ` +
           chalk.dim(`${loss}${rate.toFixed(1)} step/s`),
       );
     }
@@ -90,7 +95,7 @@ export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): Swee
       above(chalk.dim(`backend ${backend.name} ${backend.version} on ${backend.device}\n`));
     },
     runStart(info) {
-      const label = pointLabel(info.run.point);
+      const label = runLabel(info.run);
       live.set(info.slot, {
         id: info.id,
         label,
@@ -132,7 +137,7 @@ export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): Swee
       const extra = info.error ? chalk.dim(` (${info.error})`) : "";
       const loss = info.finalLoss === null ? "" : `loss ${info.finalLoss.toFixed(3)}  `;
       above(
-        `${color("●")} run ${info.id} ${pointLabel(info.run.point)}: ${color(info.status)}  ${loss}` +
+        `${color("●")} run ${info.id} ${runLabel(info.run)}: ${color(info.status)}  ${loss}` +
           `test top-1 ${formatPercent(info.testTop1)}  ${rate}${formatDuration(info.seconds)}${extra}\n`,
       );
     },

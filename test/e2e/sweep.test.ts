@@ -16,7 +16,7 @@ function nfx(args: string[], cwd: string) {
 
 const TINY = `name: tiny
 model: { name: nf-resnet-micro }
-data: { name: synthetic, train_size: 256, test_size: 128 }
+data: { name: synthetic, train_size: 256, test_size: 128, image_size: 8 }
 train: { steps: 6 }
 optim: { lr: 0.2, warmup_epochs: 0 }
 grid:

@@ -1,5 +1,8 @@
 // Turning user input (YAML objects, --set overrides) into a validated, fully defaulted RunConfig.
+import { didYouMean } from "../text/didYouMean.js";
 import { CONFIG_KEYS, type ConfigValue, type Rule, type RunConfig } from "./schema.js";
+
+export { didYouMean };
 
 /** A config fault: `key` is the dotted path at fault; `where` is filled in by loaders that know the file. */
 export class ConfigError extends Error {
@@ -60,34 +63,6 @@ export function getDotted(obj: unknown, key: string): unknown {
     cur = cur[p];
   }
   return cur;
-}
-
-function levenshtein(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0] as number;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = d[j] as number;
-      d[j] = Math.min((d[j] as number) + 1, (d[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return d[b.length] as number;
-}
-
-/** The closest candidate to `word`, if it is close enough to be a plausible typo. */
-export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestD = Number.POSITIVE_INFINITY;
-  for (const c of candidates) {
-    const dist = levenshtein(word.toLowerCase(), c.toLowerCase());
-    if (dist < bestD) {
-      bestD = dist;
-      best = c;
-    }
-  }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
 function describe(v: unknown): string {

@@ -1,7 +1,8 @@
 // From a config ({ name, ...overrides }) to a validated ModelSpec. Every fault is reported as one line that
 // names it, because this is what a user sees when a sweep file is wrong.
+
+import { didYouMean } from "../text/didYouMean.js";
 import { ACTIVATION_NAMES } from "./activations.js";
-import { didYouMean } from "./didYouMean.js";
 import type { ModelSpec, StemConvSpec } from "./spec.js";
 import { MODEL_NAMES, MODEL_VARIANTS } from "./variants.js";
 

@@ -28,12 +28,15 @@ export interface SweepPlotRun {
 
 /** Loss curves (one line per run) and final test top-1 per run, with the backend and device in the subtitle. */
 export function sweepComparisonSpec(store: RunStore, title: string, runs: readonly SweepPlotRun[]): VegaLiteSpec {
-  const curves: { run: string; step: number; loss: number }[] = [];
+  // x is examples seen (step × batch), so that runs of different batch sizes line up by epoch.
+  const curves: { run: string; step: number; examples: number; loss: number }[] = [];
   const finals: { run: string; test_top1: number; status: string }[] = [];
   const devices = new Set<string>();
   for (const { run, label } of runs) {
     for (const m of store.metrics(run.id, "loss")) {
-      if (m.value !== null && Number.isFinite(m.value)) curves.push({ run: label, step: m.step, loss: m.value });
+      if (m.value !== null && Number.isFinite(m.value)) {
+        curves.push({ run: label, step: m.step, examples: (m.step + 1) * run.config.train.batch_size, loss: m.value });
+      }
     }
     finals.push({ run: label, test_top1: run.summary?.test_top1 ?? 0, status: run.status });
     if (run.environment)
@@ -52,7 +55,7 @@ export function sweepComparisonSpec(store: RunStore, title: string, runs: readon
         data: { values: curves },
         mark: { type: "line", interpolate: "monotone", strokeWidth: 1.5 },
         encoding: {
-          x: { field: "step", type: "quantitative", title: "optimizer step" },
+          x: { field: "examples", type: "quantitative", title: "training examples seen" },
           y: { field: "loss", type: "quantitative", title: "loss (label-smoothed CE)", scale: { zero: false } },
           color,
         },

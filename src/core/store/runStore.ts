@@ -7,6 +7,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import type { RunConfig } from "../config/schema.js";
 import { MIGRATIONS, SCHEMA_VERSION } from "./schema.js";
+import { assertSqliteOrAbsent } from "./sqliteFile.js";
 
 export const DEFAULT_DB = "results/nfx.db";
 
@@ -127,25 +128,6 @@ interface RunRow {
   owner_host: string | null;
   owner_pid: number | null;
   heartbeat_at: string | null;
-}
-
-const SQLITE_MAGIC = "SQLite format 3\0";
-
-/** Throws, leaving the file untouched, when `file` exists and is not an SQLite database. */
-function assertSqliteOrAbsent(file: string): void {
-  if (file === ":memory:" || !fs.existsSync(file)) return;
-  const st = fs.statSync(file);
-  if (!st.isFile()) throw new Error(`${file}: not a file`);
-  if (st.size === 0) return;
-  const fd = fs.openSync(file, "r");
-  try {
-    const buf = Buffer.alloc(16);
-    fs.readSync(fd, buf, 0, 16, 0);
-    if (buf.toString("latin1") !== SQLITE_MAGIC)
-      throw new Error(`${file}: not an SQLite database (refusing to touch it)`);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 function now(): string {
@@ -565,6 +547,19 @@ export class RunStore {
     }
     const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id`;
     return (this.db.prepare(sql).all(...args) as RunRow[]).map((r) => this.toStored(r));
+  }
+
+  /** Runs matching a compiled filter, in a compiled order (see runQuery.ts). */
+  selectRuns(
+    where: { sql: string; params: unknown[] } | null,
+    order: { sql: string; params: unknown[] },
+    limit: number | null,
+  ): StoredRun[] {
+    const sql =
+      `SELECT * FROM runs ${where ? `WHERE ${where.sql}` : ""} ORDER BY ${order.sql}` +
+      (limit !== null ? " LIMIT ?" : "");
+    const params = [...(where?.params ?? []), ...order.params, ...(limit !== null ? [limit] : [])];
+    return (this.db.prepare(sql).all(...params) as RunRow[]).map((r) => this.toStored(r));
   }
 
   /** A run by numeric id or by (a prefix of) its config hash. */

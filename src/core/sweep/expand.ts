@@ -8,6 +8,11 @@
 //   zip:                        # lists that move together (one axis)
 //     train.batch_size: [256, 1024]
 //     optim.lr: [0.1, 0.2]
+//   random:                     # n seeded draws (one axis; see randomAxis.ts)
+//     n: 4
+//     optim.lr: { loguniform: [0.05, 0.8] }
+//   exclude: [ "agc.lambda = null and train.batch_size = 1024" ]   # drop points (see constraints.ts)
+//   only: [ { agc.granularity: [unit, none] } ]                      # keep only points matching one entry
 //   seeds: 3                    # replicate axis: a count (0..n-1) or a list of seeds
 import { configHash } from "../config/hash.js";
 import {
@@ -21,8 +26,10 @@ import {
 } from "../config/resolve.js";
 import type { RunConfig } from "../config/schema.js";
 import { readYamlFile } from "../config/yamlFile.js";
+import { admitted, type Constraint, parseConstraints } from "./constraints.js";
+import { drawRandomAxis, parseRandomAxis, type RandomAxis } from "./randomAxis.js";
 
-export const SWEEP_KEYS = ["name", "description", "grid", "zip", "seeds"] as const;
+export const SWEEP_KEYS = ["name", "description", "grid", "zip", "random", "exclude", "only", "seeds"] as const;
 
 export interface SweepSpec {
   name: string;
@@ -30,6 +37,9 @@ export interface SweepSpec {
   base: Plain;
   grid: [string, unknown[]][];
   zip: [string, unknown[]][];
+  random: RandomAxis | null;
+  exclude: Constraint[];
+  only: Constraint[];
   seeds: number[] | null;
 }
 
@@ -88,7 +98,10 @@ export function parseSweep(data: unknown, fallbackName: string, locate: Locate =
   }
   const name = typeof data.name === "string" && data.name ? data.name : fallbackName;
   const description = typeof data.description === "string" ? data.description : "";
-  return { name, description, base, grid, zip, seeds };
+  const random = parseRandomAxis(data.random, locate);
+  const exclude = parseConstraints(data.exclude, "exclude", locate);
+  const only = parseConstraints(data.only, "only", locate);
+  return { name, description, base, grid, zip, random, exclude, only, seeds };
 }
 
 function cartesian(axes: [string, unknown[]][]): Record<string, unknown>[] {
@@ -110,8 +123,9 @@ export function expandSweep(spec: SweepSpec, sets: string[] = [], locate: Locate
       ? [{}]
       : (spec.zip[0]?.[1] ?? []).map((_, i) => Object.fromEntries(spec.zip.map(([k, vs]) => [k, vs[i]])));
   const seedPoints = spec.seeds ? spec.seeds.map((s) => ({ seed: s })) : [{}];
+  const randomPoints = spec.random ? drawRandomAxis(spec.random) : [{}];
   const points = cartesian(spec.grid).flatMap((g) =>
-    zipPoints.flatMap((z) => seedPoints.map((s) => ({ ...g, ...z, ...s }))),
+    zipPoints.flatMap((z) => randomPoints.flatMap((r) => seedPoints.map((s) => ({ ...g, ...z, ...r, ...s })))),
   );
   const runs: ExpandedRun[] = [];
   const seen = new Set<string>();
@@ -128,12 +142,15 @@ export function expandSweep(spec: SweepSpec, sets: string[] = [], locate: Locate
           ? "grid"
           : spec.zip.some(([k]) => k === err.key)
             ? "zip"
-            : null;
+            : spec.random?.params.some(([k]) => k === err.key)
+              ? "random"
+              : null;
         const where = axis ? locate([axis, err.key]) : locate(err.key.split("."));
         throw where ? err.at(where) : err;
       }
       throw err;
     }
+    if (!admitted(config, spec.exclude, spec.only)) continue;
     const hash = configHash(config);
     if (seen.has(hash)) continue;
     seen.add(hash);

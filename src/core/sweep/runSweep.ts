@@ -84,6 +84,8 @@ export interface SweepOutcome {
   storeWriteSeconds: number;
   trainSeconds: number;
   wallSeconds: number;
+  /** CPU seconds of the orchestrator process itself (user + system), workers not included. */
+  orchestratorCpuSeconds: number;
 }
 
 export const DEFAULT_STALE_SECONDS = 30;
@@ -125,6 +127,7 @@ export async function runSweep(
   opts: SweepOptions,
 ): Promise<SweepOutcome> {
   const wallStart = performance.now();
+  const cpuStart = process.cpuUsage();
   await validateRunsDeep(runs);
   const owner = thisOwner();
   const retryFailed = opts.retryFailed === true;
@@ -345,6 +348,10 @@ export async function runSweep(
     storeWriteSeconds: writer.writeSeconds,
     trainSeconds,
     wallSeconds: (performance.now() - wallStart) / 1000,
+    orchestratorCpuSeconds: (() => {
+      const c = process.cpuUsage(cpuStart);
+      return (c.user + c.system) / 1e6;
+    })(),
   };
   store.finishSweep(sweepId, { ...result, runIds: undefined });
   return result;

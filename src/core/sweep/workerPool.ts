@@ -47,7 +47,8 @@ export class WorkerPool {
 
   /** Forks a worker into `slot` and resolves once its backend is up (rejects if it cannot start one). */
   spawn(slot: number): Promise<Worker> {
-    const child = fork(WORKER_ENTRY, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    // A worker's own output (library banners, warnings) goes to stderr: stdout belongs to `--json` results.
+    const child = fork(WORKER_ENTRY, [], { stdio: ["ignore", 2, 2, "ipc"] });
     const worker: Worker = {
       slot,
       pid: child.pid ?? -1,

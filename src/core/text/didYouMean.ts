@@ -16,7 +16,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /** The closest known name within a third of its length in edits, if any. */
-export function didYouMean(input: string, known: readonly string[]): string | undefined {
+export function didYouMean(input: string, known: Iterable<string>): string | undefined {
   const lower = input.toLowerCase();
   let best: string | undefined;
   let bestDist = Number.POSITIVE_INFINITY;

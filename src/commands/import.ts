@@ -1,0 +1,35 @@
+import { Args, Command } from "@oclif/core";
+import { importBundle } from "../core/store/bundle.js";
+import { RunStore } from "../core/store/runStore.js";
+import { failWith } from "../ui/errors.js";
+import { dbFlag } from "../ui/flags.js";
+
+export default class Import extends Command {
+  static override description =
+    "Merge a bundle (from `nfx export --format bundle`) into the store by config hash; importing twice changes nothing.";
+  static override examples = ["<%= config.bin %> import lambda.nfxb --db results/other.db"];
+  static override enableJsonFlag = true;
+  static override args = { bundle: Args.string({ description: "bundle file", required: true }) };
+  static override flags = { db: dbFlag };
+
+  async run(): Promise<unknown> {
+    const { args, flags } = await this.parse(Import);
+    try {
+      const store = RunStore.open(flags.db);
+      try {
+        const res = importBundle(store, args.bundle);
+        if (!this.jsonEnabled()) {
+          this.log(
+            `${args.bundle} → ${flags.db}: ${res.inserted} new, ${res.replaced} replaced (finished beats unfinished), ` +
+              `${res.kept} already there, ${res.sweeps} sweeps added`,
+          );
+        }
+        return res;
+      } finally {
+        store.close();
+      }
+    } catch (err) {
+      return failWith(this, err);
+    }
+  }
+}

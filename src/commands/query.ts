@@ -1,0 +1,38 @@
+import { Args, Command } from "@oclif/core";
+import { readonlyQuery } from "../core/store/readonlyQuery.js";
+import { cell } from "../ui/cells.js";
+import { failWith } from "../ui/errors.js";
+import { dbFlag } from "../ui/flags.js";
+import { table } from "../ui/format.js";
+
+export default class Query extends Command {
+  static override description = "Run one read-only SQL statement on the store (writes are refused).";
+  static override examples = [
+    `<%= config.bin %> query "SELECT agc_lambda, batch_size, avg(test_top1) FROM runs WHERE status = 'completed' GROUP BY 1, 2"`,
+    `<%= config.bin %> query "SELECT step, value FROM metrics WHERE run_id = 1 AND name = 'loss'" --json`,
+  ];
+  static override enableJsonFlag = true;
+  static override args = {
+    sql: Args.string({ description: "one SELECT / WITH / EXPLAIN / PRAGMA statement", required: true }),
+  };
+  static override flags = { db: dbFlag };
+
+  async run(): Promise<unknown> {
+    const { args, flags } = await this.parse(Query);
+    try {
+      const res = readonlyQuery(flags.db, args.sql);
+      if (this.jsonEnabled()) return res.rows;
+      if (res.columns.length)
+        this.log(
+          table(
+            res.columns,
+            res.rows.map((r) => res.columns.map((c) => cell(r[c]))),
+          ),
+        );
+      this.log(`(${res.rows.length} row${res.rows.length === 1 ? "" : "s"})`);
+      return res.rows;
+    } catch (err) {
+      return failWith(this, err);
+    }
+  }
+}

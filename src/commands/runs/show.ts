@@ -1,0 +1,86 @@
+import { Args, Command } from "@oclif/core";
+import { flatten } from "../../core/config/resolve.js";
+import { RunStore } from "../../core/store/runStore.js";
+import { cell } from "../../ui/cells.js";
+import { failWith } from "../../ui/errors.js";
+import { dbFlag } from "../../ui/flags.js";
+import { table } from "../../ui/format.js";
+
+export default class RunsShow extends Command {
+  static override description = "Show one run: config, summary, environment, metric names and evaluations.";
+  static override examples = ["<%= config.bin %> runs show 3", "<%= config.bin %> runs show 1a2b3c --json"];
+  static override enableJsonFlag = true;
+  static override args = { id: Args.string({ description: "run id or a prefix of its config hash", required: true }) };
+  static override flags = { db: dbFlag };
+
+  async run(): Promise<unknown> {
+    const { args, flags } = await this.parse(RunsShow);
+    try {
+      const store = RunStore.open(flags.db, { readonly: true });
+      try {
+        const run = store.getRun(args.id);
+        if (!run) throw new Error(`no run '${args.id}' in ${flags.db} (see nfx runs)`);
+        const detail = {
+          ...run,
+          metrics: store.metricNames(run.id),
+          evals: store.evals(run.id),
+          artifacts: store.artifacts(run.id),
+        };
+        if (this.jsonEnabled()) return detail;
+        const kv = (o: Record<string, unknown>) =>
+          table(
+            ["key", "value"],
+            Object.entries(o).map(([k, v]) => [k, cell(v)]),
+          );
+        this.log(`run ${run.id} ${run.config_hash}: ${run.status}${run.error ? ` (${run.error})` : ""}`);
+        this.log(
+          `attempts ${run.attempts}, steps ${run.steps_done}/${run.steps_total ?? "?"}, created ${run.created_at}` +
+            `${run.finished_at ? `, finished ${run.finished_at}` : ""}${run.duration_s !== null ? ` (${run.duration_s.toFixed(1)} s)` : ""}`,
+        );
+        this.log("\nconfig");
+        this.log(kv(Object.fromEntries(flatten(run.config as unknown as Record<string, unknown>))));
+        if (run.summary) {
+          this.log("\nsummary");
+          this.log(kv(run.summary));
+        }
+        if (run.environment) {
+          const { extra, ...env } = run.environment;
+          this.log("\nenvironment");
+          this.log(kv({ ...env, ...extra }));
+        }
+        if (detail.metrics.length) {
+          this.log("\nmetrics");
+          this.log(
+            table(
+              ["name", "steps", "last"],
+              detail.metrics.map((m) => [m.name, String(m.count), cell(m.last)]),
+            ),
+          );
+        }
+        if (detail.evals.length) {
+          this.log("\nevals");
+          this.log(
+            table(
+              ["step", "split", "top1", "loss", "n"],
+              detail.evals.map((e) => [String(e.step), e.split, cell(e.top1), cell(e.loss), String(e.n)]),
+            ),
+          );
+        }
+        if (detail.artifacts.length) {
+          this.log("\nartifacts");
+          this.log(
+            table(
+              ["kind", "path", "sha256"],
+              detail.artifacts.map((a) => [a.kind, a.path, (a.sha256 ?? "—").slice(0, 16)]),
+            ),
+          );
+        }
+        return detail;
+      } finally {
+        store.close();
+      }
+    } catch (err) {
+      return failWith(this, err);
+    }
+  }
+}

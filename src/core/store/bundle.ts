@@ -1,0 +1,187 @@
+// A lossless bundle of runs: JSON lines holding every column of the runs (with their metrics, evals and
+// artifacts) and the sweeps that asked for them. `importBundle` merges one into another store by config hash,
+// idempotently: a run the target already finished is kept, a finished run replaces an unfinished one, and a
+// second import of the same bundle changes nothing.
+import fs from "node:fs";
+import { DONE_STATUSES, type RunStatus, type RunStore, type StoredRun } from "./runStore.js";
+import { SCHEMA_VERSION } from "./schema.js";
+
+export const BUNDLE_FORMAT = "nfx-bundle";
+
+type Row = Record<string, unknown>;
+
+type Line =
+  | { type: "header"; format: string; version: number; schema_version: number; exported_at: string; runs: number }
+  | { type: "sweep"; row: Row }
+  | { type: "run"; row: Row; sweeps: string[] }
+  | { type: "metrics"; hash: string; rows: [number, string, number | null][] }
+  | { type: "evals"; hash: string; rows: [number, string, number, number | null, number][] }
+  | { type: "artifacts"; hash: string; rows: Row[] };
+
+export function exportBundle(
+  store: RunStore,
+  runs: readonly StoredRun[],
+  file: string,
+): { runs: number; sweeps: number } {
+  const db = store.db;
+  const ids = runs.map((r) => r.id);
+  const out = fs.openSync(`${file}.tmp`, "w");
+  let sweeps = 0;
+  const write = (line: Line) => fs.writeSync(out, `${JSON.stringify(line)}\n`);
+  try {
+    write({
+      type: "header",
+      format: BUNDLE_FORMAT,
+      version: 1,
+      schema_version: SCHEMA_VERSION,
+      exported_at: new Date().toISOString(),
+      runs: ids.length,
+    });
+    const sweepRows = db
+      .prepare(
+        `SELECT * FROM sweeps WHERE id IN (SELECT sweep_id FROM sweep_runs WHERE run_id IN (SELECT value FROM json_each(?)))
+         ORDER BY id`,
+      )
+      .all(JSON.stringify(ids)) as Row[];
+    sweeps = sweepRows.length;
+    for (const s of sweepRows) {
+      const { id: _id, ...row } = s;
+      write({ type: "sweep", row });
+    }
+    const runRow = db.prepare("SELECT * FROM runs WHERE id = ?");
+    const sweepsOf = db.prepare(
+      "SELECT s.uid FROM sweep_runs sr JOIN sweeps s ON s.id = sr.sweep_id WHERE sr.run_id = ?",
+    );
+    const metrics = db.prepare("SELECT step, name, value FROM metrics WHERE run_id = ? ORDER BY name, step").raw();
+    const evals = db
+      .prepare("SELECT step, split, top1, loss, n FROM evals WHERE run_id = ? ORDER BY split, step")
+      .raw();
+    const artifacts = db.prepare(
+      "SELECT kind, path, sha256, bytes, created_at, meta_json FROM artifacts WHERE run_id = ?",
+    );
+    for (const id of ids) {
+      const { id: _id, owner_host: _h, owner_pid: _p, worker_pid: _w, ...row } = runRow.get(id) as Row;
+      const hash = row.config_hash as string;
+      write({ type: "run", row, sweeps: (sweepsOf.all(id) as { uid: string }[]).map((s) => s.uid) });
+      write({ type: "metrics", hash, rows: metrics.all(id) as [number, string, number | null][] });
+      write({ type: "evals", hash, rows: evals.all(id) as [number, string, number, number | null, number][] });
+      const arts = artifacts.all(id) as Row[];
+      if (arts.length) write({ type: "artifacts", hash, rows: arts });
+    }
+  } finally {
+    fs.closeSync(out);
+  }
+  fs.renameSync(`${file}.tmp`, file);
+  return { runs: ids.length, sweeps };
+}
+
+export interface ImportResult {
+  inserted: number;
+  replaced: number;
+  kept: number;
+  sweeps: number;
+}
+
+function readLines(file: string): Line[] {
+  const text = fs.readFileSync(file, "utf8");
+  const lines = text.split("\n").filter((l) => l.trim());
+  const parsed = lines.map((l, i) => {
+    try {
+      return JSON.parse(l) as Line;
+    } catch {
+      throw new Error(`${file}:${i + 1}: not an nfx bundle line (invalid JSON)`);
+    }
+  });
+  const head = parsed[0];
+  if (head?.type !== "header" || head.format !== BUNDLE_FORMAT) {
+    throw new Error(`${file}: not an nfx bundle (export one with \`nfx export --format bundle\`)`);
+  }
+  if (head.schema_version > SCHEMA_VERSION) {
+    throw new Error(`${file}: bundle from a newer store schema (v${head.schema_version} > v${SCHEMA_VERSION})`);
+  }
+  return parsed;
+}
+
+export function importBundle(store: RunStore, file: string): ImportResult {
+  const lines = readLines(file);
+  const db = store.db;
+  const runCols = new Set((db.prepare("PRAGMA table_info(runs)").all() as { name: string }[]).map((c) => c.name));
+  const sweepCols = new Set((db.prepare("PRAGMA table_info(sweeps)").all() as { name: string }[]).map((c) => c.name));
+  const result: ImportResult = { inserted: 0, replaced: 0, kept: 0, sweeps: 0 };
+  db.transaction(() => {
+    const sweepId = new Map<string, number>();
+    const runId = new Map<string, number | null>();
+    const cols = (row: Row, allowed: Set<string>) => Object.keys(row).filter((k) => allowed.has(k) && k !== "id");
+    for (const line of lines) {
+      if (line.type === "sweep") {
+        const c = cols(line.row, sweepCols);
+        const r = db
+          .prepare(`INSERT OR IGNORE INTO sweeps (${c.join(", ")}) VALUES (${c.map(() => "?").join(", ")})`)
+          .run(...c.map((k) => line.row[k]));
+        result.sweeps += r.changes;
+        const got = db.prepare("SELECT id FROM sweeps WHERE uid = ?").get(line.row.uid) as { id: number };
+        sweepId.set(line.row.uid as string, got.id);
+      } else if (line.type === "run") {
+        const row = { ...line.row };
+        // A run that was running where it was exported is not running here.
+        if (row.status === "running") row.status = "interrupted";
+        const hash = row.config_hash as string;
+        const existing = db.prepare("SELECT id, status FROM runs WHERE config_hash = ?").get(hash) as
+          | { id: number; status: RunStatus }
+          | undefined;
+        const c = cols(row, runCols);
+        let id: number | null = null;
+        if (!existing) {
+          const r = db
+            .prepare(`INSERT INTO runs (${c.join(", ")}) VALUES (${c.map(() => "?").join(", ")})`)
+            .run(...c.map((k) => row[k]));
+          id = Number(r.lastInsertRowid);
+          result.inserted++;
+        } else if (
+          existing.status !== "running" &&
+          !DONE_STATUSES.has(existing.status) &&
+          DONE_STATUSES.has(row.status as RunStatus)
+        ) {
+          db.prepare(`UPDATE runs SET ${c.map((k) => `${k} = ?`).join(", ")} WHERE id = ?`).run(
+            ...c.map((k) => row[k]),
+            existing.id,
+          );
+          for (const t of ["metrics", "evals", "artifacts"])
+            db.prepare(`DELETE FROM ${t} WHERE run_id = ?`).run(existing.id);
+          id = existing.id;
+          result.replaced++;
+        } else {
+          result.kept++;
+        }
+        const linkTo = id ?? existing?.id ?? null;
+        if (linkTo !== null) {
+          for (const uid of line.sweeps) {
+            const s = sweepId.get(uid);
+            if (s !== undefined)
+              db.prepare("INSERT OR IGNORE INTO sweep_runs (sweep_id, run_id) VALUES (?, ?)").run(s, linkTo);
+          }
+        }
+        runId.set(hash, id);
+      } else if (line.type === "metrics" || line.type === "evals" || line.type === "artifacts") {
+        const id = runId.get(line.hash);
+        if (id === undefined || id === null) continue;
+        if (line.type === "metrics") {
+          const ins = db.prepare("INSERT OR REPLACE INTO metrics (run_id, step, name, value) VALUES (?, ?, ?, ?)");
+          for (const [step, name, value] of line.rows) ins.run(id, step, name, value);
+        } else if (line.type === "evals") {
+          const ins = db.prepare(
+            "INSERT OR REPLACE INTO evals (run_id, step, split, top1, loss, n) VALUES (?, ?, ?, ?, ?, ?)",
+          );
+          for (const [step, split, top1, loss, n] of line.rows) ins.run(id, step, split, top1, loss, n);
+        } else {
+          const ins = db.prepare(
+            `INSERT OR REPLACE INTO artifacts (run_id, kind, path, sha256, bytes, created_at, meta_json)
+             VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          );
+          for (const a of line.rows) ins.run(id, a.kind, a.path, a.sha256, a.bytes, a.created_at, a.meta_json);
+        }
+      }
+    }
+  }).immediate();
+  return result;
+}

@@ -1,0 +1,65 @@
+// `nfx runs` as a query: a filter expression, a sort order and columns, all by field name (see where/fields.ts),
+// compiled to parameterized SQL over the runs table.
+import type { RunStore, StoredRun } from "./runStore.js";
+import { fieldsOf, parseWhere, resolveField, type SqlFragment, WhereError, whereToSql } from "./where/index.js";
+
+export interface RunQuery {
+  /** Filter expression, e.g. "agc.lambda <= 0.04 and train.batch_size in (256, 1024)". */
+  where?: string;
+  /** Only runs with this status (ANDed with `where`). */
+  status?: string;
+  /** Comma-separated fields; a leading '-' sorts descending. */
+  sort?: string;
+  limit?: number;
+}
+
+/** Splits "a, b,c" into field names. */
+export function fieldList(text: string | undefined): string[] {
+  return (text ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** Compiles a filter; throws an Error whose message names --where and the column at fault. */
+export function compileWhere(text: string): SqlFragment {
+  try {
+    const e = parseWhere(text);
+    for (const f of fieldsOf(e)) resolveField(f);
+    return whereToSql(e);
+  } catch (err) {
+    if (err instanceof WhereError) throw new Error(`--where: ${err.message} in "${text}"`);
+    if (err instanceof Error) throw new Error(`--where: ${err.message}`);
+    throw err;
+  }
+}
+
+export function compileSort(text: string): SqlFragment {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  for (const item of fieldList(text)) {
+    const desc = item.startsWith("-");
+    const name = desc || item.startsWith("+") ? item.slice(1) : item;
+    let f: ReturnType<typeof resolveField>;
+    try {
+      f = resolveField(name);
+    } catch (err) {
+      throw new Error(`--sort: ${(err as Error).message}`);
+    }
+    parts.push(`${f.sql} ${desc ? "DESC" : "ASC"}`);
+    params.push(...f.params);
+  }
+  parts.push("id ASC");
+  return { sql: parts.join(", "), params };
+}
+
+export function queryRuns(store: RunStore, q: RunQuery): StoredRun[] {
+  let where = q.where?.trim() ? compileWhere(q.where) : null;
+  if (q.status) {
+    where = where
+      ? { sql: `(${where.sql} AND status = ?)`, params: [...where.params, q.status] }
+      : { sql: "status = ?", params: [q.status] };
+  }
+  const order = compileSort(q.sort ?? "");
+  return store.selectRuns(where, order, q.limit ?? null);
+}

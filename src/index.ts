@@ -67,7 +67,7 @@ export {
   type WrittenFigure,
   writeFigure,
 } from "./core/plot/render.js";
-export { parseFilter, type RunFilter, selectRuns } from "./core/plot/selectRuns.js";
+export { type SelectedRun, selectRuns } from "./core/plot/selectRuns.js";
 export { sppFigure, sppSpec } from "./core/plot/sppSpec.js";
 export { contrast, summarize } from "./core/plot/stats.js";
 export { exportBundle, type ImportResult, importBundle } from "./core/store/bundle.js";

@@ -1,7 +1,6 @@
 import { Args, Command, Flags } from "@oclif/core";
 import type { BackendName } from "../core/engine/backend.js";
 import { parseFormats } from "../core/plot/render.js";
-import { parseFilter } from "../core/plot/selectRuns.js";
 import { parsePreset } from "../experiments/figures/presets.js";
 import { FIGURE_NAMES, OTHER_FIGURES, SWEEP_FIGURES } from "../experiments/figures/registry.js";
 import { runFigure } from "../experiments/figures/runFigure.js";
@@ -34,11 +33,7 @@ export default class Figure extends Command {
     out: Flags.string({ description: "directory for the figure", default: "results/figures" }),
     format: Flags.string({ description: "comma-separated: json, svg, png, html", default: "json,svg,png" }),
     of: Flags.string({ description: "curves: draw the training curves of this figure's sweep" }),
-    filter: Flags.string({
-      description: "curves: draw the runs where KEY=VALUE (repeatable)",
-      multiple: true,
-      default: [],
-    }),
+    where: Flags.string({ description: `curves: draw the runs this filter selects, e.g. "train.batch_size = 512"` }),
     model: Flags.string({ description: "spp: the model variant", default: "nf-resnet-micro" }),
     jobs: Flags.integer({ description: "worker processes for --run-missing (default: the number of cores)", min: 1 }),
     db: dbFlag,
@@ -65,7 +60,7 @@ export default class Figure extends Command {
         events: quiet ? undefined : sweepProgress(),
         signal: controller.signal,
         of: flags.of,
-        filters: flags.filter.map(parseFilter),
+        where: flags.where,
         model: flags.model,
         jobs: flags.jobs,
       });

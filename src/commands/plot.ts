@@ -1,7 +1,6 @@
 import { Command, Flags } from "@oclif/core";
 import { plotSpec, STEP } from "../core/plot/plotSelection.js";
 import { parseFormats, writeFigure } from "../core/plot/render.js";
-import { parseFilter } from "../core/plot/selectRuns.js";
 import { RunStore } from "../core/store/runStore.js";
 import { failWith } from "../ui/errors.js";
 import { dbFlag } from "../ui/flags.js";
@@ -11,8 +10,8 @@ export default class Plot extends Command {
     "Plot any run field against another (config keys such as agc.lambda, summary metrics such as top1, test_top1, final_loss, images_per_s), or per-step curves with --x step; mean and 95% band over seeds.";
   static override examples = [
     "<%= config.bin %> plot --x agc.lambda --y top1 --color train.batch_size --log-x",
-    "<%= config.bin %> plot --x train.batch_size --y top1 --color model.name --column agc.granularity --filter data.name=fashion-mnist",
-    "<%= config.bin %> plot --x step --y loss --y clip_frac --color agc.lambda --filter train.batch_size=512",
+    "<%= config.bin %> plot --x train.batch_size --y top1 --color model.name --column agc.granularity --where \"data.name = 'fashion-mnist'\"",
+    '<%= config.bin %> plot --x step --y loss --y clip_frac --color agc.lambda --where "train.batch_size = 512"',
   ];
   static override enableJsonFlag = true;
   static override flags = {
@@ -24,10 +23,8 @@ export default class Plot extends Command {
     }),
     color: Flags.string({ description: "one line per value of this key" }),
     column: Flags.string({ description: "one panel per value of this key" }),
-    filter: Flags.string({
-      description: "keep runs where KEY=VALUE (repeatable; null matches no clipping)",
-      multiple: true,
-      default: [],
+    where: Flags.string({
+      description: `keep the runs this filter selects (the language of \`nfx runs --where\`), e.g. "agc.lambda <= 0.04 and train.batch_size in (256, 1024)"`,
     }),
     "log-x": Flags.boolean({ description: "log scale on x (λ, batch size)" }),
     out: Flags.string({ description: "directory for the figure", default: "results/figures" }),
@@ -40,7 +37,6 @@ export default class Plot extends Command {
     const { flags } = await this.parse(Plot);
     try {
       const formats = parseFormats(flags.format);
-      const filters = flags.filter.map(parseFilter);
       const store = RunStore.open(flags.db, { readonly: true });
       try {
         const spec = plotSpec(store, {
@@ -48,7 +44,7 @@ export default class Plot extends Command {
           y: flags.y,
           color: flags.color,
           column: flags.column,
-          filters,
+          where: flags.where,
           logX: flags["log-x"],
         });
         const files = await writeFigure(spec, flags.out, flags.name, formats);

@@ -5,7 +5,6 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { plotSpec } from "../../src/core/plot/plotSelection.js";
 import { parseFormats, writeFigure } from "../../src/core/plot/render.js";
-import { parseFilter } from "../../src/core/plot/selectRuns.js";
 import { contrast, studentTQuantile, summarize } from "../../src/core/plot/stats.js";
 import { RunStore } from "../../src/core/store/runStore.js";
 import { addConstructedRuns, SUPPORTS } from "../figures/constructedStore.js";
@@ -42,7 +41,7 @@ describe("nfx plot specs", () => {
         y: ["top1"],
         color: "agc.granularity",
         column: "train.batch_size",
-        filters: [parseFilter("model.name=nf-resnet-micro")],
+        where: "model.name = 'nf-resnet-micro' and agc.granularity != 'none'",
         logX: true,
       });
       assertValidVegaLite(spec, "plot");
@@ -50,24 +49,23 @@ describe("nfx plot specs", () => {
       const svg = fs.readFileSync(files.svg, "utf8");
       assert.match(svg, /unit/);
       assert.match(svg, /global/);
-      const perStep = plotSpec(store, { x: "step", y: ["loss", "clip_frac"], color: "agc.lambda", filters: [] });
+      const perStep = plotSpec(store, { x: "step", y: ["loss", "clip_frac"], color: "agc.lambda" });
       assertValidVegaLite(perStep, "per-step plot");
+      assert.throws(() => plotSpec(store, { x: "nope", y: ["top1"] }), /--x nope: no selected run has this key/);
       assert.throws(
-        () => plotSpec(store, { x: "nope", y: ["top1"], filters: [] }),
-        /--x nope: no selected run has this key/,
+        () => plotSpec(store, { x: "agc.lambda", y: ["top1"], where: "train.batch_size = 3" }),
+        /no finished run matches \(runs where train\.batch_size = 3\)/,
       );
       assert.throws(
-        () => plotSpec(store, { x: "agc.lambda", y: ["top1"], filters: [parseFilter("train.batch_size=3")] }),
-        /no finished run matches/,
+        () => plotSpec(store, { x: "agc.lambda", y: ["top1"], where: "train.batch_size = = 3" }),
+        /^Error: --where: /,
       );
     } finally {
       store.close();
     }
   });
 
-  it("bad --format and --filter fail with one line", () => {
+  it("a bad --format fails with one line", () => {
     assert.throws(() => parseFormats("svg,gif"), /--format gif: unknown format \(known: json, svg, png, html\)/);
-    assert.throws(() => parseFilter("lambda"), /expected KEY=VALUE/);
-    assert.deepEqual(parseFilter("agc.lambda=null"), { key: "agc.lambda", value: null });
   });
 });

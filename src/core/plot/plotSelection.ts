@@ -6,7 +6,7 @@ import { curveRows, curvesSpec } from "./curvesSpec.js";
 import { meanCiSpec } from "./meanCiSpec.js";
 import type { VegaLiteSpec } from "./render.js";
 import { devicesSubtitle, type RunRow, seriesLabel, shortKey, varyingConfigKeys } from "./runRows.js";
-import { type RunFilter, selectRuns } from "./selectRuns.js";
+import { selectRuns } from "./selectRuns.js";
 
 /** The x of per-step curves. */
 export const STEP = "step";
@@ -17,12 +17,13 @@ export interface PlotRequest {
   y: readonly string[];
   color?: string;
   column?: string;
-  filters: readonly RunFilter[];
+  /** A `--where` expression over run fields; empty: all finished runs. */
+  where?: string;
   logX?: boolean;
 }
 
-function describeSelection(filters: readonly RunFilter[]): string {
-  return filters.length ? `runs where ${filters.map((f) => `${f.key}=${f.value}`).join(", ")}` : "all finished runs";
+function describeSelection(where: string | undefined): string {
+  return where?.trim() ? `runs where ${where.trim()}` : "all finished runs";
 }
 
 /** Text for keys that name a series or a panel: null reads "none". */
@@ -31,8 +32,8 @@ function asLabel(rows: readonly RunRow[], key: string): RunRow[] {
 }
 
 export function plotSpec(store: RunStore, req: PlotRequest): VegaLiteSpec {
-  const selected = selectRuns(store, req.filters);
-  if (!selected.length) throw new Error(`no finished run matches (${describeSelection(req.filters)})`);
+  const selected = selectRuns(store, req.where);
+  if (!selected.length) throw new Error(`no finished run matches (${describeSelection(req.where)})`);
   const runs = selected.map((s) => s.run);
   const devices = devicesSubtitle(runs);
   const known = new Set(selected.flatMap((s) => Object.keys(s.row)));
@@ -52,7 +53,7 @@ export function plotSpec(store: RunStore, req: PlotRequest): VegaLiteSpec {
     const absent = req.y.filter((m) => !found.has(m));
     if (absent.length) throw new Error(`--y ${absent.join(",")}: no per-step values for the selected runs`);
     return curvesSpec({
-      title: `${req.y.join(", ")} per step: ${describeSelection(req.filters)}`,
+      title: `${req.y.join(", ")} per step: ${describeSelection(req.where)}`,
       subtitle: [`${runs.length} runs; mean over seeds, band: 95% t-interval`, devices],
       rows,
       metrics: req.y,
@@ -77,7 +78,7 @@ export function plotSpec(store: RunStore, req: PlotRequest): VegaLiteSpec {
   const points = aggregate(rows, keys, y);
   if (!points.length) throw new Error(`--y ${y}: no selected run has a numeric value`);
   return meanCiSpec({
-    title: `${y} against ${req.x}: ${describeSelection(req.filters)}`,
+    title: `${y} against ${req.x}: ${describeSelection(req.where)}`,
     subtitle: [`${runs.length} runs; mean over seeds, band: 95% t-interval`, devices],
     points,
     x: { field: req.x, title: req.x, scale: req.logX ? "log" : "linear", type: numericX ? "quantitative" : "ordinal" },

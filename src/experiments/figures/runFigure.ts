@@ -8,7 +8,7 @@ import { curveRows, curvesSpec, TEST_TOP1_CURVE } from "../../core/plot/curvesSp
 import type { FigureFormat, VegaLiteSpec, WrittenFigure } from "../../core/plot/render.js";
 import { writeFigure } from "../../core/plot/render.js";
 import { devicesSubtitle, seriesLabel, shortKey, varyingConfigKeys } from "../../core/plot/runRows.js";
-import { type RunFilter, selectRuns } from "../../core/plot/selectRuns.js";
+import { selectRuns } from "../../core/plot/selectRuns.js";
 import { sppSpec } from "../../core/plot/sppSpec.js";
 import type { StoredRun } from "../../core/store/runStore.js";
 import type { SweepEvents } from "../../core/sweep/runSweep.js";
@@ -31,8 +31,8 @@ export interface FigureOptions {
   signal?: AbortSignal;
   /** curves: draw the runs of this sweep figure's preset… */
   of?: string;
-  /** …or of this selection. */
-  filters?: readonly RunFilter[];
+  /** …or of the runs this `--where` expression selects. */
+  where?: string;
   /** spp: the model variant. */
   model?: string;
   /** Worker processes for --run-missing (default: the sweep's own, the number of cores). */
@@ -111,11 +111,11 @@ async function drawCurves(opts: FigureOptions): Promise<FigureResult> {
   let ran = 0;
   if (opts.of) {
     assertFigureName(opts.of);
-    if (!sweepFigure(opts.of)) throw new Error(`--of ${opts.of}: has no sweep (use a sweep figure or --filter)`);
+    if (!sweepFigure(opts.of)) throw new Error(`--of ${opts.of}: has no sweep (use a sweep figure or --where)`);
     file = presetFile(opts.of, opts.preset);
     if (opts.runMissing) ran = await runMissing(file, opts);
-  } else if (!opts.filters?.length) {
-    throw new Error("curves: say whose curves to draw with --of FIGURE or --filter KEY=VALUE");
+  } else if (!opts.where?.trim()) {
+    throw new Error("curves: say whose curves to draw with --of FIGURE or --where EXPR");
   }
   const store = openStoreIfPresent(opts.db);
   try {
@@ -127,15 +127,13 @@ async function drawCurves(opts: FigureOptions): Promise<FigureResult> {
       runs = preset.finished;
       missing = preset.missing;
     } else {
-      runs = store ? selectRuns(store, opts.filters ?? []).map((s) => s.run) : [];
-      if (!runs.length) throw new Error(`curves: no finished run in ${opts.db} matches the filter`);
+      runs = store ? selectRuns(store, opts.where).map((s) => s.run) : [];
+      if (!runs.length) throw new Error(`curves: no finished run in ${opts.db} matches --where ${opts.where}`);
     }
     const keys = varyingConfigKeys(runs);
     const series = runs.map((run) => ({ run, series: seriesLabel(run, keys) }));
     const devices = devicesSubtitle(runs);
-    const what = opts.of
-      ? presetDisplay(opts.of, opts.preset)
-      : `runs where ${(opts.filters ?? []).map((f) => `${f.key}=${f.value}`).join(", ")}`;
+    const what = opts.of ? presetDisplay(opts.of, opts.preset) : `runs where ${opts.where}`;
     const spec = curvesSpec({
       title: `Training curves: ${what}`,
       subtitle: [`${runs.length} runs; mean over seeds, band: 95% t-interval`, devices],

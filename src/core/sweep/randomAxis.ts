@@ -6,7 +6,9 @@
 //     optim.lr: { uniform: [0.05, 0.4] }
 //     train.batch_size: { choice: [64, 128, 256] }
 //     train.steps: { randint: [100, 200] }   # inclusive
+
 import { ConfigError, isPlainObject } from "../config/resolve.js";
+import { Rng } from "../data/random.js";
 
 export type Distribution =
   | { kind: "uniform" | "loguniform"; low: number; high: number }
@@ -22,18 +24,6 @@ export interface RandomAxis {
 export const DISTRIBUTIONS = ["uniform", "loguniform", "randint", "choice"] as const;
 
 type Locate = (path: readonly (string | number)[]) => string | undefined;
-
-/** mulberry32: small, fast, and the same stream on every platform. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Six significant digits: draws print and hash readably, and differ far below any meaningful resolution. */
 function round6(x: number): number {
@@ -112,7 +102,8 @@ export function parseRandomAxis(raw: unknown, locate: Locate): RandomAxis | null
 
 /** The n draws, each a point {key: value}. */
 export function drawRandomAxis(axis: RandomAxis): Record<string, unknown>[] {
-  const next = rng(axis.seed);
+  const stream = new Rng(axis.seed);
+  const next = () => stream.next();
   return Array.from({ length: axis.n }, () => {
     const point: Record<string, unknown> = {};
     for (const [key, d] of axis.params) {

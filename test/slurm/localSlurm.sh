@@ -22,6 +22,9 @@ if [ "$cmd" = stop ]; then
   exit 0
 fi
 
+# A start that fails halfway leaves no daemon behind.
+trap stop ERR
+
 host=$(hostname -s)
 cpus=$(nproc)
 mem=$(awk '/MemTotal/ { print int($2 / 1024 / 2) }' /proc/meminfo)

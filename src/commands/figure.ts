@@ -4,6 +4,7 @@ import { parseFormats } from "../core/plot/render.js";
 import { parsePreset } from "../experiments/figures/presets.js";
 import { FIGURE_NAMES, OTHER_FIGURES, SWEEP_FIGURES } from "../experiments/figures/registry.js";
 import { runFigure } from "../experiments/figures/runFigure.js";
+import { collectPendingShards } from "../experiments/slurmSweep.js";
 import { failWith } from "../ui/errors.js";
 import { backendFlag, dbFlag, quietFlag } from "../ui/flags.js";
 import { sweepProgress } from "../ui/progress.js";
@@ -49,6 +50,8 @@ export default class Figure extends Command {
       const stop = () => controller.abort();
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
+      // Results of Slurm tasks that finished since the last look come in first.
+      collectPendingShards(flags.db);
       const started = performance.now();
       const result = await runFigure(args.name, {
         preset: parsePreset(flags.preset),

@@ -11,6 +11,7 @@ export default class Run extends Command {
   static override description = "Train one run from a config file and/or --set overrides, and store it.";
   static override examples = [
     "<%= config.bin %> run --config configs/fashion.quick.yaml",
+    "<%= config.bin %> run --config runs/HASH.json --hash HASH --shard shards/HASH.db",
     "<%= config.bin %> run --set model.name=nf-resnet-micro --set agc.lambda=0.02 --set data.name=synthetic",
   ];
   static override enableJsonFlag = true;
@@ -23,6 +24,10 @@ export default class Run extends Command {
     progress: progressFlag,
     "retry-failed": Flags.boolean({ description: "re-run the config if it is stored as failed" }),
     out: Flags.string({ description: "directory for the run's figure", default: "results/figures" }),
+    hash: Flags.string({ description: "fail unless the run's config hash is this one (Slurm tasks use it)" }),
+    shard: Flags.string({
+      description: "store the run in this result shard (a small SQLite file) instead of --db; used by Slurm tasks",
+    }),
   };
 
   async run(): Promise<unknown> {
@@ -33,8 +38,11 @@ export default class Run extends Command {
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
       const quiet = flags.quiet || (this.jsonEnabled() && flags.progress !== "jsonl");
+      const db = flags.shard ?? flags.db;
       const result = await runSweepFile(flags.config ?? null, {
-        db: flags.db,
+        db,
+        shard: flags.shard !== undefined,
+        expectHash: flags.hash,
         backend: flags.backend as BackendName,
         sets: flags.set,
         retryFailed: flags["retry-failed"],
@@ -46,7 +54,7 @@ export default class Run extends Command {
       });
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
-      const store = RunStore.open(flags.db, { readonly: true });
+      const store = RunStore.open(db, { readonly: true });
       const run = store.getRun(result.runIds[0] as number);
       store.close();
       if (!quiet && run) {

@@ -3,6 +3,7 @@ import { groupRuns } from "../core/store/groupRuns.js";
 import { fieldList, queryRuns } from "../core/store/runQuery.js";
 import { RUN_STATUSES, RunStore } from "../core/store/runStore.js";
 import { resolveField } from "../core/store/where/index.js";
+import { collectPendingShards } from "../experiments/slurmSweep.js";
 import { cell, meanCiCell } from "../ui/cells.js";
 import { failWith } from "../ui/errors.js";
 import { dbFlag } from "../ui/flags.js";
@@ -40,6 +41,8 @@ export default class Runs extends Command {
   async run(): Promise<unknown> {
     const { flags } = await this.parse(Runs);
     try {
+      // Results of Slurm tasks that finished since the last look come in first.
+      collectPendingShards(flags.db);
       const store = RunStore.open(flags.db, { readonly: true });
       try {
         const runs = queryRuns(store, {

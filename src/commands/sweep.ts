@@ -1,5 +1,7 @@
+import path from "node:path";
 import { Args, Command, Flags } from "@oclif/core";
 import type { BackendName } from "../core/engine/backend.js";
+import { collectSweepFile, statusSweepFile, submitSweepFile } from "../experiments/slurmSweep.js";
 import { countDone, planSweep, runSweepFile } from "../experiments/sweepFile.js";
 import { failWith } from "../ui/errors.js";
 import { backendFlag, dbFlag, failFastFlag, jobsFlag, progressFlag, quietFlag, setFlag } from "../ui/flags.js";
@@ -13,6 +15,9 @@ export default class Sweep extends Command {
     "<%= config.bin %> sweep configs/quickstart.yaml",
     "<%= config.bin %> sweep configs/quickstart.yaml --dry-run --json",
     "<%= config.bin %> sweep configs/quickstart.yaml --set train.epochs=2 --db /tmp/x.db",
+    "<%= config.bin %> sweep configs/fig2a.full.yaml --executor slurm --partition gpu --time 02:00:00 --gpus-per-run 1",
+    "<%= config.bin %> sweep configs/fig2a.full.yaml --status",
+    "<%= config.bin %> sweep configs/fig2a.full.yaml --collect",
   ];
   static override enableJsonFlag = true;
   static override args = { config: Args.string({ description: "sweep file (YAML)", required: true }) };
@@ -27,11 +32,89 @@ export default class Sweep extends Command {
     "dry-run": Flags.boolean({ description: "print the expanded runs and how many are done; run nothing" }),
     "retry-failed": Flags.boolean({ description: "also re-run runs stored as failed" }),
     out: Flags.string({ description: "directory for the sweep's figure", default: "results/figures" }),
+    executor: Flags.string({
+      description: "local: this machine's worker pool; slurm: submit the missing runs as one Slurm job array",
+      options: ["local", "slurm"],
+      default: "local",
+    }),
+    partition: Flags.string({ description: "slurm: partition (overrides the sweep file's slurm.partition)" }),
+    time: Flags.string({ description: "slurm: time limit per run, e.g. 02:00:00 (slurm.time)" }),
+    "gpus-per-run": Flags.integer({ description: "slurm: GPUs per run (slurm.gpus_per_run)", min: 0 }),
+    "cpus-per-run": Flags.integer({ description: "slurm: CPUs per run (slurm.cpus_per_run)", min: 1 }),
+    "max-concurrent": Flags.integer({
+      description: "slurm: at most this many runs at once (slurm.max_concurrent)",
+      min: 1,
+    }),
+    "sbatch-arg": Flags.string({
+      description: "slurm: extra sbatch option, e.g. --sbatch-arg=--account=lab (repeatable; slurm.sbatch_args)",
+      multiple: true,
+      default: [],
+    }),
+    collect: Flags.boolean({
+      description: "import the finished Slurm tasks' result shards into the store; run nothing",
+    }),
+    status: Flags.boolean({ description: "show each run's state: done, queued, running, failed, pending (Slurm)" }),
   };
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(Sweep);
     try {
+      if (flags.collect) {
+        const r = collectSweepFile(args.config, { db: flags.db, sets: flags.set });
+        if (this.jsonEnabled()) return r;
+        this.log(
+          `${r.name}: ${r.imported} imported, ${r.failed} failed, ${r.waiting} still in the queue → ${flags.db}`,
+        );
+        return r;
+      }
+      if (flags.status) {
+        const r = statusSweepFile(args.config, { db: flags.db, sets: flags.set });
+        if (this.jsonEnabled()) return r;
+        const counts = new Map<string, number>();
+        for (const run of r.runs) counts.set(run.state, (counts.get(run.state) ?? 0) + 1);
+        this.log(`${r.name}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")}`);
+        this.log(
+          table(
+            ["#", "hash", "state", "store", "task", "detail", "point"],
+            r.runs.map((run) => [
+              String(run.index),
+              run.config_hash,
+              run.state,
+              run.store_status ?? "-",
+              run.task ?? "-",
+              run.detail ?? "",
+              pointText(run.point),
+            ]),
+          ),
+        );
+        return r;
+      }
+      if (flags.executor === "slurm" && !flags["dry-run"]) {
+        const r = submitSweepFile(args.config, {
+          db: flags.db,
+          sets: flags.set,
+          backend: flags.backend,
+          slurm: {
+            partition: flags.partition,
+            time: flags.time,
+            gpus_per_run: flags["gpus-per-run"],
+            cpus_per_run: flags["cpus-per-run"],
+            max_concurrent: flags["max-concurrent"],
+            sbatch_args: flags["sbatch-arg"],
+          },
+          // Compute nodes start this very nfx: the same node binary and entry point, by absolute path.
+          nfx: [process.execPath, path.join(this.config.root, "bin", "run.js")],
+        });
+        if (this.jsonEnabled()) return r;
+        const collected = r.collected.imported + r.collected.failed;
+        this.log(
+          `${r.name}: ${r.total} runs, ${r.done} done, ${r.waiting} in the queue` +
+            (collected ? ` (collected ${r.collected.imported} done, ${r.collected.failed} failed)` : "") +
+            (r.jobId ? `; submitted ${r.submitted.length} as job array ${r.jobId}` : "; nothing to submit"),
+        );
+        if (r.script) this.log(`script: ${r.script}`);
+        return r;
+      }
       if (flags["dry-run"]) {
         const { sweep, runs } = planSweep(args.config, flags.set, flags.db);
         if (this.jsonEnabled()) return runs;
@@ -39,14 +122,7 @@ export default class Sweep extends Command {
         this.log(
           table(
             ["#", "hash", "status", "point"],
-            runs.map((r) => [
-              String(r.index),
-              r.config_hash,
-              r.stored_status ?? "new",
-              Object.entries(r.point)
-                .map(([k, v]) => `${k}=${v === null ? "none" : String(v)}`)
-                .join(" "),
-            ]),
+            runs.map((r) => [String(r.index), r.config_hash, r.stored_status ?? "new", pointText(r.point)]),
           ),
         );
         return runs;
@@ -86,4 +162,10 @@ export default class Sweep extends Command {
       return failWith(this, err);
     }
   }
+}
+
+function pointText(point: Record<string, unknown>): string {
+  return Object.entries(point)
+    .map(([k, v]) => `${k}=${v === null ? "none" : String(v)}`)
+    .join(" ");
 }

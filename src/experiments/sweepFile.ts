@@ -62,6 +62,13 @@ export interface SweepFileOptions {
   signal?: AbortSignal;
   /** Refuse a file that describes more than one run (`nfx run`). */
   single?: boolean;
+  /**
+   * The config hash the single run must have: a Slurm task checks that it trains exactly what was submitted
+   * (a different nfx version on the compute node could resolve the same file differently).
+   */
+  expectHash?: string;
+  /** `db` is a Slurm task's result shard (see RunStore.open). */
+  shard?: boolean;
 }
 
 export interface SweepFileResult extends SweepOutcome {
@@ -82,8 +89,12 @@ export async function runSweepFile(file: string | null, opts: SweepFileOptions):
   if (opts.single && sweep.runs.length !== 1) {
     throw new Error(`${file}: describes ${sweep.runs.length} runs; use \`nfx sweep\` for more than one`);
   }
+  const got = sweep.runs[0]?.hash;
+  if (opts.expectHash !== undefined && got !== opts.expectHash) {
+    throw new Error(`${file}: config hash ${got} is not the expected ${opts.expectHash} (nfx versions differ?)`);
+  }
   validateRuns(sweep.runs);
-  const store = RunStore.open(opts.db);
+  const store = RunStore.open(opts.db, { shard: opts.shard });
   try {
     const outcome = await runSweep(store, sweep.spec, file ? path.resolve(file) : null, sweep.runs, {
       backend: opts.backend,

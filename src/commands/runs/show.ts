@@ -1,6 +1,7 @@
 import { Args, Command } from "@oclif/core";
 import { flatten } from "../../core/config/resolve.js";
 import { RunStore } from "../../core/store/runStore.js";
+import { collectPendingShards } from "../../experiments/slurmSweep.js";
 import { cell } from "../../ui/cells.js";
 import { failWith } from "../../ui/errors.js";
 import { dbFlag } from "../../ui/flags.js";
@@ -16,6 +17,8 @@ export default class RunsShow extends Command {
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(RunsShow);
     try {
+      // Results of Slurm tasks that finished since the last look come in first.
+      collectPendingShards(flags.db);
       const store = RunStore.open(flags.db, { readonly: true });
       try {
         const run = store.getRun(args.id);

@@ -102,7 +102,13 @@ function readLines(file: string): Line[] {
   return parsed;
 }
 
-export function importBundle(store: RunStore, file: string): ImportResult {
+export interface ImportOptions {
+  /** Also import the bundle's sweeps and link runs to them (a Slurm shard's one-run sweep is left out). */
+  sweeps?: boolean;
+}
+
+export function importBundle(store: RunStore, file: string, opts: ImportOptions = {}): ImportResult {
+  const withSweeps = opts.sweeps !== false;
   const lines = readLines(file);
   const db = store.db;
   const runCols = new Set((db.prepare("PRAGMA table_info(runs)").all() as { name: string }[]).map((c) => c.name));
@@ -114,6 +120,7 @@ export function importBundle(store: RunStore, file: string): ImportResult {
     const cols = (row: Row, allowed: Set<string>) => Object.keys(row).filter((k) => allowed.has(k) && k !== "id");
     for (const line of lines) {
       if (line.type === "sweep") {
+        if (!withSweeps) continue;
         const c = cols(line.row, sweepCols);
         const r = db
           .prepare(`INSERT OR IGNORE INTO sweeps (${c.join(", ")}) VALUES (${c.map(() => "?").join(", ")})`)

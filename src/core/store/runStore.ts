@@ -136,6 +136,11 @@ function now(): string {
 
 export interface OpenOptions {
   readonly?: boolean;
+  /**
+   * A Slurm task's result shard: one writer, possibly on a network filesystem, where WAL's shared-memory index
+   * does not work; a rollback journal does.
+   */
+  shard?: boolean;
 }
 
 export class RunStore {
@@ -162,7 +167,7 @@ export class RunStore {
     }
     if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     const db = new Database(file);
-    db.pragma("journal_mode = WAL");
+    db.pragma(opts.shard ? "journal_mode = DELETE" : "journal_mode = WAL");
     db.pragma("busy_timeout = 10000");
     db.pragma("foreign_keys = ON");
     db.pragma("synchronous = NORMAL");

@@ -29,7 +29,17 @@ import { readYamlFile } from "../config/yamlFile.js";
 import { admitted, type Constraint, parseConstraints } from "./constraints.js";
 import { drawRandomAxis, parseRandomAxis, type RandomAxis } from "./randomAxis.js";
 
-export const SWEEP_KEYS = ["name", "description", "grid", "zip", "random", "exclude", "only", "seeds"] as const;
+export const SWEEP_KEYS = [
+  "name",
+  "description",
+  "grid",
+  "zip",
+  "random",
+  "exclude",
+  "only",
+  "seeds",
+  "slurm",
+] as const;
 
 export interface SweepSpec {
   name: string;
@@ -41,6 +51,8 @@ export interface SweepSpec {
   exclude: Constraint[];
   only: Constraint[];
   seeds: number[] | null;
+  /** The `slurm:` section as written (validated by the Slurm executor, which alone reads it). */
+  slurm: unknown;
 }
 
 export interface ExpandedRun {
@@ -101,7 +113,7 @@ export function parseSweep(data: unknown, fallbackName: string, locate: Locate =
   const random = parseRandomAxis(data.random, locate);
   const exclude = parseConstraints(data.exclude, "exclude", locate);
   const only = parseConstraints(data.only, "only", locate);
-  return { name, description, base, grid, zip, random, exclude, only, seeds };
+  return { name, description, base, grid, zip, random, exclude, only, seeds, slurm: data.slurm ?? null };
 }
 
 function cartesian(axes: [string, unknown[]][]): Record<string, unknown>[] {

@@ -10,7 +10,8 @@ import { sweepJsonProgress, sweepProgress } from "../ui/progress.js";
 
 export default class Sweep extends Command {
   static override description =
-    "Run every point of a sweep file that the store does not hold yet, then plot the sweep.";
+    "Run every point of a sweep file that the store does not hold yet, then plot the sweep (or, with --executor " +
+    "slurm, submit them to Slurm as one job array; see docs/slurm.md).";
   static override examples = [
     "<%= config.bin %> sweep configs/quickstart.yaml",
     "<%= config.bin %> sweep configs/quickstart.yaml --dry-run --json",

@@ -1,6 +1,7 @@
 // `nfx sweep --executor slurm | --collect | --status`: a sweep file handed to Slurm, its shards collected into
 // the store, and its per-run state. Everything that can fail on bad input or a missing Slurm fails before the
 // store or any sweep file is written.
+import fs from "node:fs";
 import path from "node:path";
 import { RunStore } from "../core/store/runStore.js";
 import { type LoadedSweep, loadSweepFile } from "../core/sweep/expand.js";
@@ -62,13 +63,19 @@ export function submitSweepFile(file: string, opts: SlurmSubmitOptions): SlurmSu
   }
 }
 
+/** Opens a store that a submission created; collecting or asking for status never creates one. */
+function openSubmitted(db: string): RunStore {
+  if (!fs.existsSync(db)) throw new Error(`${db}: no such store (submit the sweep with --executor slurm first)`);
+  return RunStore.open(db);
+}
+
 function collectInto(store: RunStore, dirs: SweepDirs): CollectResult {
   return collectSweepDir(store, dirs, askQueue(jobIdsOf(dirs)));
 }
 
 export function collectSweepFile(file: string, opts: { db: string; sets: string[] }): CollectResult & { name: string } {
   const sweep = loadChecked(file, opts.sets);
-  const store = RunStore.open(opts.db);
+  const store = openSubmitted(opts.db);
   try {
     return { ...collectInto(store, sweepDirs(opts.db, sweep.spec.name)), name: sweep.spec.name };
   } finally {
@@ -82,7 +89,7 @@ export function statusSweepFile(
 ): { name: string; collected: CollectResult; runs: SlurmRunStatus[] } {
   const sweep = loadChecked(file, opts.sets);
   const dirs = sweepDirs(opts.db, sweep.spec.name);
-  const store = RunStore.open(opts.db);
+  const store = openSubmitted(opts.db);
   try {
     const collected = collectInto(store, dirs);
     const live = squeueTasks(jobIdsOf(dirs));

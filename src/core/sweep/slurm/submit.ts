@@ -76,7 +76,14 @@ export function submitSweep(store: RunStore, input: SubmitInput): SubmitResult {
   });
   const draft = path.join(dirs.sbatch, `submit-${Date.now()}.sh`);
   fs.writeFileSync(draft, text, { mode: 0o755 });
-  const jobId = sbatch(draft);
+  let jobId: string;
+  try {
+    jobId = sbatch(draft);
+  } catch (err) {
+    // Nothing was queued: leave no script that looks submitted.
+    fs.rmSync(draft, { force: true });
+    throw err;
+  }
   const script = path.join(dirs.sbatch, `${jobId}.sh`);
   fs.renameSync(draft, script);
   const submittedAt = new Date().toISOString();

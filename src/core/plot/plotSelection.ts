@@ -1,4 +1,4 @@
-// `nfx plot`: any run field (config key or summary metric) against another, or per-step curves, over a selection of
+// `nfx plot`: a run field (config key or summary metric) against another, or per-step curves, over a selection of
 // stored runs; color and column by config keys; seeds folded into mean and 95% band.
 import type { RunStore } from "../store/runStore.js";
 import { aggregate } from "./aggregate.js";

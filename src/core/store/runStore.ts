@@ -454,30 +454,14 @@ export class RunStore {
     this.db.transaction(() => {
       this.db.prepare("DELETE FROM metrics WHERE run_id = ?").run(id);
       this.db.prepare("DELETE FROM evals WHERE run_id = ?").run(id);
-      const t = now();
       this.db
         .prepare(
-          `UPDATE runs SET status = 'running', started_at = ?, heartbeat_at = ?, finished_at = NULL, duration_s = NULL,
-             steps_total = ?, steps_done = 0, test_top1 = NULL, final_loss = NULL, summary_json = NULL, error = NULL,
-             backend = ?, backend_version = ?, device = ?, host = ?, node_version = ?, nfx_version = ?,
-             git_commit = ?, git_dirty = ?, env_json = ?
+          `UPDATE runs SET status = 'running', finished_at = NULL, duration_s = NULL, steps_done = 0,
+             test_top1 = NULL, final_loss = NULL, summary_json = NULL, error = NULL
            WHERE id = ?`,
         )
-        .run(
-          t,
-          t,
-          stepsTotal,
-          env.backend,
-          env.backend_version,
-          env.device,
-          env.host,
-          env.node_version,
-          env.nfx_version,
-          env.git_commit,
-          env.git_dirty === null ? null : env.git_dirty ? 1 : 0,
-          JSON.stringify(env),
-          id,
-        );
+        .run(id);
+      this.recordStart(id, env, stepsTotal, null);
     })();
   }
 

@@ -48,7 +48,7 @@ export interface ClaimRule {
   title: string;
   /** The paper's statement, paraphrased. */
   paper: string;
-  /** What our scale leaves out, when it does (e.g. LARS is not implemented). */
+  /** What our scale leaves out, when it does (e.g. nfx has no LARS). */
   scope?: string;
   tests: readonly ClaimTest[];
 }

@@ -49,6 +49,14 @@ describe("config resolution", () => {
     assert.deepEqual(parseSetOverride("agc.lambda=0.02"), ["agc.lambda", 0.02]);
     assert.deepEqual(parseSetOverride("agc.lambda=none"), ["agc.lambda", null]);
     assert.deepEqual(parseSetOverride('agc.exclude=["stem_conv"]'), ["agc.exclude", ["stem_conv"]]);
+    // Written as in a YAML file: unquoted flow lists, exponents, plain strings.
+    assert.deepEqual(parseSetOverride("agc.exclude=[classifier_weight, skip_gain]"), [
+      "agc.exclude",
+      ["classifier_weight", "skip_gain"],
+    ]);
+    assert.deepEqual(parseSetOverride("agc.eps=1e-3"), ["agc.eps", 0.001]);
+    assert.deepEqual(parseSetOverride("train.micro_batch=auto"), ["train.micro_batch", "auto"]);
+    assert.deepEqual(parseSetOverride("data.path=/data/my images"), ["data.path", "/data/my images"]);
     assert.throws(() => parseSetOverride("train.batchsize=3"), /did you mean 'train\.batch_size'/);
   });
 });
@@ -106,6 +114,15 @@ describe("sweep expansion", () => {
     const spec = parseSweep({ grid: { "train.batch_size": [64, 256] } }, "t");
     const runs = expandSweep(spec, ["agc.lambda=0.02", "train.epochs=2"]);
     assert.ok(runs.every((r) => r.config.agc.lambda === 0.02 && r.config.train.epochs === 2));
+  });
+
+  it("blames --set, not the file line it replaced, for a bad override", () => {
+    const dir = tempDir();
+    const file = writeFile(dir, "s.yaml", "model:\n  name: nf-resnet-micro\nagc:\n  lambda: 0.01\n");
+    assert.throws(
+      () => loadSweepFile(file, ["agc.lambda=-1"]),
+      (e: unknown) => e instanceof ConfigError && /^--set: agc\.lambda: must be > 0/.test(e.message),
+    );
   });
 
   it("names file:line:col for faults in a sweep file", () => {

@@ -111,6 +111,9 @@ describe("wasm gradient kernels match the cpu backend", () => {
       { x: [2, 32, 32, 16], w: [3, 3, 16, 24], strides: [1, 1], pad: "same" },
       { x: [2, 33, 31, 3], w: [7, 7, 3, 8], strides: [2, 2], pad: "same" },
       { x: [2, 17, 17, 12], w: [1, 1, 12, 20], strides: [2, 2], pad: "valid" },
+      { x: [3, 9, 7, 6], w: [1, 1, 6, 5], strides: [1, 1], pad: "same" },
+      { x: [2, 8, 8, 6], w: [1, 1, 6, 9], strides: [2, 2], pad: "same" },
+      { x: [2, 7, 9, 4], w: [1, 1, 4, 3], strides: [3, 2], pad: "valid" },
       {
         x: [1, 28, 28, 8],
         w: [3, 3, 8, 8],
@@ -154,6 +157,49 @@ describe("wasm gradient kernels match the cpu backend", () => {
     }
   });
 
+  test("BatchMatMul and _FusedMatMul with transposed operands (wrapped): values and gradients", async () => {
+    const r = rng(300);
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      for (const batch of [[], [3]]) {
+        const [m, k, n] = [int(r, 1, 9), int(r, 1, 9), int(r, 1, 9)];
+        const aShape = [...batch, ...(ta ? [k, m] : [m, k])];
+        const bShape = [...batch, ...(tb ? [n, k] : [k, n])];
+        const label = `matMul ta=${ta} tb=${tb} ${aShape}·${bShape}`;
+        await checkBothBackends(
+          label,
+          (a, b) => tf.matMul(a as tf.Tensor, b as tf.Tensor, ta, tb),
+          [aShape, bShape],
+          301,
+        );
+        const a = randomData(r, aShape);
+        const b = randomData(r, bShape);
+        const bias = randomData(r, [n]);
+        const fused = async (backend: string) => {
+          await tf.setBackend(backend);
+          return tf.tidy(() =>
+            tf.fused
+              .matMul({
+                a: tf.tensor(a, aShape),
+                b: tf.tensor(b, bShape),
+                transposeA: ta,
+                transposeB: tb,
+                bias: tf.tensor1d(bias),
+                activation: "relu",
+              })
+              .dataSync(),
+          ) as Float32Array;
+        };
+        const err = relError(await fused("wasm"), await fused("cpu"));
+        assert.ok(err < TOL, `fused ${label}: differs from cpu by ${err.toExponential(2)}`);
+      }
+    }
+  });
+
   test("UnsortedSegmentSum (via gather's gradient and directly)", async () => {
     const ids = [0, 3, 3, 1, 5, 0, 2, 3];
     await checkBothBackends("gather", (x) => tf.gather(x, tf.tensor1d(ids, "int32")), [[6, 4]], 7);
@@ -163,5 +209,79 @@ describe("wasm gradient kernels match the cpu backend", () => {
       [[8, 3, 2]],
       8,
     );
+  });
+});
+
+describe("wasm Slice and StridedSlice (replaced by heap copies) match the cpu backend", () => {
+  before(async () => {
+    await initBackend("wasm");
+  });
+
+  const onBoth = async (f: () => tf.Tensor): Promise<[tf.Tensor, tf.Tensor]> => {
+    await tf.setBackend("cpu");
+    const c = f();
+    await tf.setBackend("wasm");
+    return [f(), c];
+  };
+
+  test("random slices, strided slices (begin/end masks) and splits of float, int and bool tensors", async () => {
+    for (let seed = 400; seed < 520; seed++) {
+      const r = rng(seed);
+      const rank = int(r, 1, 5);
+      const shape = Array.from({ length: rank }, () => int(r, 1, 7));
+      const dtype = pick(r, ["float32", "float32", "int32", "bool"] as const);
+      const data = Array.from(randomData(r, shape), (v) => (dtype === "float32" ? v : Math.round(v * 3)));
+      const make = () => tf.tensor(data, shape, dtype);
+      const begin = shape.map((d) => int(r, 0, d - 1));
+      const size = shape.map((d, i) => (r() < 0.2 ? -1 : int(r, 0, d - (begin[i] as number))));
+      const end = shape.map((d, i) => int(r, (begin[i] as number) + 1, d));
+      const strides = shape.map(() => pick(r, [1, 1, 2, 3]));
+      const masks = [0, 1].map(() => (r() < 0.3 ? int(r, 0, (1 << rank) - 1) : 0));
+      const label = `seed ${seed} ${dtype} ${shape} begin ${begin} size ${size} end ${end} strides ${strides} masks ${masks}`;
+      const cases: [string, () => tf.Tensor][] = [
+        ["slice", () => tf.slice(make(), begin, size)],
+        ["stridedSlice", () => tf.stridedSlice(make(), begin, end, strides, masks[0], masks[1])],
+        [
+          "split",
+          () =>
+            tf.concat(
+              tf.split(
+                make(),
+                [1, (shape[0] as number) - 1].filter((n) => n > 0),
+                0,
+              ),
+              0,
+            ),
+        ],
+      ];
+      for (const [name, f] of cases) {
+        const [w, c] = await onBoth(f);
+        assert.deepEqual(w.shape, c.shape, `${name} ${label}: shape`);
+        assert.deepEqual(Array.from(w.dataSync()), Array.from(c.dataSync()), `${name} ${label}: values`);
+      }
+    }
+  });
+
+  test("crops and strided subsampling of NHWC activations", async () => {
+    const r = rng(7);
+    const x = Array.from(randomData(r, [3, 9, 8, 5]));
+    const [a, b] = await onBoth(() => tf.slice(tf.tensor4d(x, [3, 9, 8, 5]), [0, 1, 2, 0], [3, 7, 5, 5]));
+    assert.deepEqual(Array.from(a.dataSync()), Array.from(b.dataSync()));
+    const [c, d] = await onBoth(() =>
+      tf.stridedSlice(tf.tensor4d(x, [3, 9, 8, 5]), [0, 1, 0, 0], [3, 9, 8, 5], [1, 2, 2, 1]),
+    );
+    assert.deepEqual(c.shape, [3, 4, 4, 5]);
+    assert.deepEqual(Array.from(c.dataSync()), Array.from(d.dataSync()));
+    // A shrunk axis (x[:, 2]) and a new axis: reshaped views of the same copy.
+    const shrink = () =>
+      tf.stridedSlice(tf.tensor4d(x, [3, 9, 8, 5]), [0, 2, 0, 0], [3, 3, 8, 5], [1, 1, 1, 1], 0, 0, 0, 0, 2);
+    const [e, f] = await onBoth(shrink);
+    assert.deepEqual(e.shape, [3, 8, 5]);
+    assert.deepEqual(Array.from(e.dataSync()), Array.from(f.dataSync()));
+    const [g, h] = await onBoth(() =>
+      tf.stridedSlice(tf.tensor2d(x.slice(0, 12), [3, 4]), [0, 1], [3, 4], [2, 1], 0, 0, 0, 1),
+    );
+    assert.deepEqual(g.shape, h.shape);
+    assert.deepEqual(Array.from(g.dataSync()), Array.from(h.dataSync()));
   });
 });

@@ -1,4 +1,5 @@
 // Turning user input (YAML objects, --set overrides) into a validated, fully defaulted RunConfig.
+import { parse as parseYaml } from "yaml";
 import { didYouMean } from "../text/didYouMean.js";
 import { CONFIG_KEYS, type ConfigValue, type Rule, type RunConfig } from "./schema.js";
 
@@ -157,7 +158,10 @@ export function resolveConfig(input: unknown): RunConfig {
   return cfg;
 }
 
-/** Parses a `--set KEY=VALUE` override: the value is read as YAML-ish JSON (numbers, booleans, null, lists). */
+/**
+ * Parses a `--set KEY=VALUE` override. The value is read as a YAML flow value, as it would be written in a config
+ * file: numbers, booleans, null (or `none`), lists (`[classifier_weight, stem_conv]`), anything else a string.
+ */
 export function parseSetOverride(text: string): [string, unknown] {
   const eq = text.indexOf("=");
   if (eq <= 0) throw new ConfigError("", `--set expects KEY=VALUE (got '${text}')`);
@@ -167,7 +171,7 @@ export function parseSetOverride(text: string): [string, unknown] {
   if (raw === "none") value = null;
   else {
     try {
-      value = JSON.parse(raw);
+      value = parseYaml(raw);
     } catch {
       value = raw;
     }

@@ -13,10 +13,19 @@
 
 import { tf } from "./tf.js";
 import { cropNHWC, dilateNHWC, explicitPad, filterGradAxis, inputGradAxis } from "./wasmConvGeometry.js";
-import { type TensorInfo, type WasmKernelArgs, wasmKernel, withScope } from "./wasmKernelScope.js";
+import {
+  type TensorInfo,
+  type WasmKernelArgs,
+  type WasmKernelScope,
+  wasmKernel,
+  withScope,
+} from "./wasmKernelScope.js";
 import { inputGrad1x1Strided, inputGradPhases } from "./wasmStridedInputGrad.js";
 
 type Shape4 = [number, number, number, number];
+
+const noPadding = (info: tf.backend_util.Conv2DInfo): boolean =>
+  info.padInfo.top === 0 && info.padInfo.bottom === 0 && info.padInfo.left === 0 && info.padInfo.right === 0;
 
 function conv2DBackpropInput({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {
   const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
@@ -33,6 +42,21 @@ function conv2DBackpropInput({ inputs, backend, attrs }: WasmKernelArgs): Tensor
   const ph = inputGradAxis(info.inHeight, info.outHeight, info.filterHeight, info.strideHeight, info.padInfo.top);
   const pw = inputGradAxis(info.inWidth, info.outWidth, info.filterWidth, info.strideWidth, info.padInfo.left);
   const strided = info.strideHeight > 1 || info.strideWidth > 1;
+  const [n, , , cin] = a.inputShape;
+  if (!strided && info.filterHeight === 1 && info.filterWidth === 1 && noPadding(info)) {
+    // 1×1 stride 1: dx = dy·Wᵀ over all pixels — one GEMM (Wᵀ transposed explicitly, see wasmMatMul.ts).
+    const rows = n * info.inHeight * info.inWidth;
+    const cout = filter.shape[3] as number;
+    return withScope(backend, (s) => {
+      const wt = s.transpose(s.reshape(filter, [cin, cout]), [1, 0]);
+      const g = s.run(
+        "BatchMatMul",
+        { a: s.reshape(dy, [1, rows, cout]), b: s.reshape(wt, [1, cout, cin]) },
+        { transposeA: false, transposeB: false },
+      );
+      return s.reshape(g, [n, info.inHeight, info.inWidth, cin]);
+    });
+  }
   if (strided && info.filterHeight === 1 && info.filterWidth === 1) {
     return withScope(backend, (s) => inputGrad1x1Strided(s, dy, filter, info));
   }
@@ -52,6 +76,61 @@ function conv2DBackpropInput({ inputs, backend, attrs }: WasmKernelArgs): Tensor
   });
 }
 
+/**
+ * Up to this many filter taps × input channels (a stem on 1–3 channel images), dW is computed as one GEMM over
+ * explicit patches: the conv trick below has only kh·kw output pixels and N input channels there and ran at about
+ * 1 GFLOP/s (the 3×3 stem of a 28×28×1 batch of 128: 23 ms; as patches: 3 ms).
+ */
+const IM2COL_MAX_K = 64;
+
+/** dW = patchesᵀ·dy: patchesᵀ [kh·kw·Cin, N·Ho·Wo] built tap by tap from x transposed to [Cin,N,H,W] and padded. */
+function filterGradIm2col(
+  s: WasmKernelScope,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): TensorInfo {
+  const [n, , , cin] = x.shape as Shape4;
+  const cout = dy.shape[3] as number;
+  const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
+  const { top, bottom, left, right } = info.padInfo;
+  const xt = s.pad(s.transpose(x, [3, 0, 1, 2]), [
+    [0, 0],
+    [0, 0],
+    [top, bottom],
+    [left, right],
+  ]); // [Cin, N, H+pads, W+pads]
+  const rows = n * oh * ow;
+  const taps: TensorInfo[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const tap = s.run(
+        "StridedSlice",
+        { x: xt },
+        {
+          begin: [0, 0, i, j],
+          end: [cin, n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1],
+          strides: [1, 1, sh, sw],
+          beginMask: 0,
+          endMask: 0,
+          ellipsisMask: 0,
+          newAxisMask: 0,
+          shrinkAxisMask: 0,
+        },
+      );
+      taps.push(s.reshape(tap, [cin, rows]));
+    }
+  }
+  // Row (i·kw + j)·Cin + c of the patches is filter element [i, j, c]: HWIO order, so the GEMM's result reshapes.
+  const patches = s.concat(taps, 0);
+  const g = s.run(
+    "BatchMatMul",
+    { a: s.reshape(patches, [1, kh * kw * cin, rows]), b: s.reshape(dy, [1, rows, cout]) },
+    { transposeA: false, transposeB: false },
+  );
+  return s.reshape(g, [kh, kw, cin, cout]);
+}
+
 function conv2DBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
@@ -69,16 +148,36 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): Tenso
   const [n, , , cin] = x.shape as Shape4;
   const cout = dy.shape[3] as number;
   return withScope(backend, (s) => {
-    if (info.filterHeight === 1 && info.filterWidth === 1 && info.strideHeight === 1 && info.strideWidth === 1) {
-      // 1×1 stride 1: dW = xᵀ·dy over all pixels — one GEMM, no transposes.
-      const rows = n * info.inHeight * info.inWidth;
+    if (info.filterHeight === 1 && info.filterWidth === 1 && noPadding(info)) {
+      // 1×1: dW = xᵀ·dy over all output pixels — one GEMM. A strided 1×1 conv only ever reads every s-th pixel,
+      // so those are sliced out first (the conv trick below would run a dilated conv over the whole input).
+      const xs =
+        info.strideHeight === 1 && info.strideWidth === 1
+          ? x
+          : s.run(
+              "StridedSlice",
+              { x },
+              {
+                begin: [0, 0, 0, 0],
+                end: [n, (info.outHeight - 1) * info.strideHeight + 1, (info.outWidth - 1) * info.strideWidth + 1, cin],
+                strides: [1, info.strideHeight, info.strideWidth, 1],
+                beginMask: 0,
+                endMask: 0,
+                ellipsisMask: 0,
+                newAxisMask: 0,
+                shrinkAxisMask: 0,
+              },
+            );
+      const rows = n * info.outHeight * info.outWidth;
+      const xt = s.transpose(s.reshape(xs, [rows, cin]), [1, 0]); // explicit: wasm's transposeA path is slow
       const g = s.run(
         "BatchMatMul",
-        { a: s.reshape(x, [1, rows, cin]), b: s.reshape(dy, [1, rows, cout]) },
-        { transposeA: true, transposeB: false },
+        { a: s.reshape(xt, [1, cin, rows]), b: s.reshape(dy, [1, rows, cout]) },
+        { transposeA: false, transposeB: false },
       );
       return s.reshape(g, [1, 1, cin, cout]);
     }
+    if (info.filterHeight * info.filterWidth * cin <= IM2COL_MAX_K) return filterGradIm2col(s, x, dy, info);
     const xc = cropNHWC(s, x, ph, pw);
     const xt = s.transpose(xc, [3, 1, 2, 0]); // [Cin,H,W,N]: Cin images of N channels
     const dyt = s.transpose(dy, [1, 2, 0, 3]); // [Ho,Wo,N,Cout]: dy as the filter

@@ -81,15 +81,12 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): Te
         taps.push(s.run("Sum", { x: prod }, { axis: [0, 1, 2], keepDims: false })); // [c,m]
       }
     }
-    const stacked = taps.length === 1 ? (taps[0] as TensorInfo) : s.run("Concat", inputsOf(taps), { axis: 0 });
+    const stacked = s.concat(taps, 0);
     return s.reshape(stacked, [kh, kw, c, m]);
   });
 }
 
 /** Concat takes its inputs as an array; the kernel API types them as a named map. */
-function inputsOf(tensors: TensorInfo[]): tf.NamedTensorInfoMap {
-  return tensors as unknown as tf.NamedTensorInfoMap;
-}
 
 export const depthwiseBackpropInputConfig = wasmKernel("DepthwiseConv2dNativeBackpropInput", depthwiseBackpropInput);
 

@@ -2,9 +2,11 @@
 import { tf } from "./tf.js";
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from "./wasmConvGradients.js";
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from "./wasmDepthwiseGradients.js";
+import { untransposedWasmMatMuls } from "./wasmMatMul.js";
 import { maxPoolGradConfig } from "./wasmMaxPoolGrad.js";
 import { padGuardedWasmConvs } from "./wasmPadGuard.js";
 import { unsortedSegmentSumConfig } from "./wasmSegmentSum.js";
+import { fastWasmSlices } from "./wasmSlice.js";
 
 /** The kernels nfx registers (or replaces) on the wasm backend. */
 export const WASM_GRADIENT_KERNELS: readonly tf.KernelConfig[] = [
@@ -21,9 +23,14 @@ let registered = false;
 /** Registers nfx's gradient kernels for the wasm backend (idempotent). */
 export function registerWasmGradients(): void {
   if (registered) return;
-  // The guards wrap wasm's own forward kernels (keeping their setupFunc), so they are built from what is
-  // registered now, before any replacement.
-  for (const config of [...WASM_GRADIENT_KERNELS, ...padGuardedWasmConvs()]) {
+  // The guards, matmul and slice wrappers wrap wasm's own kernels (keeping their setupFunc), so they are built from
+  // what is registered now, before any replacement.
+  for (const config of [
+    ...WASM_GRADIENT_KERNELS,
+    ...padGuardedWasmConvs(),
+    ...untransposedWasmMatMuls(),
+    ...fastWasmSlices(),
+  ]) {
     // Unregister first: registerKernel on an existing name works but logs a warning for each.
     if (tf.getKernel(config.kernelName, "wasm") !== undefined) tf.unregisterKernel(config.kernelName, "wasm");
     tf.registerKernel(config);

@@ -21,6 +21,12 @@ export class WasmKernelScope {
     return info;
   }
 
+  /** Registers an output computed outside run() (e.g. by a wrapped kernel) so that it is freed like the others. */
+  adopt(out: TensorInfo): TensorInfo {
+    this.temps.push(out);
+    return out;
+  }
+
   reshape(x: TensorInfo, shape: number[]): TensorInfo {
     return this.run("Reshape", { x }, { shape });
   }
@@ -32,6 +38,13 @@ export class WasmKernelScope {
   slice(x: TensorInfo, begin: number[], size: number[]): TensorInfo {
     const whole = begin.every((b, i) => b === 0 && size[i] === x.shape[i]);
     return whole ? x : this.run("Slice", { x }, { begin, size });
+  }
+
+  /** Concatenation along `axis` (one tensor is returned as it is). */
+  concat(tensors: TensorInfo[], axis: number): TensorInfo {
+    if (tensors.length === 1) return tensors[0] as TensorInfo;
+    // tfjs passes Concat's inputs as an array where other kernels take a name → tensor map.
+    return this.run("Concat", tensors as unknown as tf.NamedTensorInfoMap, { axis });
   }
 
   pad(x: TensorInfo, paddings: [number, number][]): TensorInfo {

@@ -150,6 +150,8 @@ export function expandSweep(spec: SweepSpec, sets: string[] = [], locate: Locate
       config = resolveConfig(merged);
     } catch (err) {
       if (err instanceof ConfigError && !err.where) {
+        // A key given with --set is at fault there, not at the file's line that --set replaced.
+        if (overrides.some(([k]) => k === err.key || err.key.startsWith(`${k}.`))) throw err.at("--set");
         const axis = spec.grid.some(([k]) => k === err.key)
           ? "grid"
           : spec.zip.some(([k]) => k === err.key)

@@ -24,6 +24,8 @@ export interface MicroBatchChoice {
 /** Activation memory a calibration candidate may use. */
 const MEMORY_BOUND_BYTES = 4 * 1024 ** 3;
 const CANDIDATES = [8, 16, 32, 64, 128, 256];
+const MIN_REPS = 2;
+const MIN_MS = 200;
 
 function cacheFile(): string {
   return path.join(resolveCacheDir(), "microbatch.json");
@@ -77,11 +79,14 @@ export function calibrate(
     step(); // warm-up: kernel set-up and first-use allocations
     let peakBytes = 0;
     const t0 = performance.now();
-    const reps = Math.max(2, Math.ceil(256 / micro));
-    for (let r = 0; r < reps; r++) {
+    // At least MIN_REPS calls and MIN_MS per candidate: enough to rank sizes, cheap next to a short run (a fixed
+    // 256 images per candidate cost a 100-step run a third of its time).
+    let reps = 0;
+    while (reps < MIN_REPS || (performance.now() - t0 < MIN_MS && reps * micro < 256)) {
       const before = tf.memory().numBytes;
       step();
       peakBytes = Math.max(peakBytes, tf.memory().numBytes - before);
+      reps++;
     }
     const imagesPerS = (reps * micro * 1000) / (performance.now() - t0);
     x.dispose();

@@ -1,18 +1,14 @@
 import { Command, Flags } from "@oclif/core";
 import { BACKEND_NAMES, type BackendName } from "../core/engine/backend.js";
-import {
-  type BenchResult,
-  builtinCases,
-  DEFAULT_BENCH_OPTIONS,
-  PYTORCH_TWO_CONV_MS,
-  REF_BATCH,
-  runBench,
-} from "../core/engine/bench.js";
+import { type BenchResult, builtinCases, DEFAULT_BENCH_OPTIONS, REF_BATCH, runBench } from "../core/engine/bench.js";
+import { type PytorchReference, pytorchTwoConvReference } from "../core/engine/pytorchReference.js";
 
 export interface BenchReport {
   results: BenchResult[];
-  /** Two-conv step time over PyTorch's single-thread reference (≈150 ms, from the issue), per backend. */
+  /** Two-conv step time over PyTorch's single-thread time, per backend. */
   vsPytorch: Record<string, number>;
+  /** PyTorch's time: measured now when python3 has torch, else the issue's figure (and why). */
+  pytorch: PytorchReference | null;
 }
 
 function fmt(r: BenchResult): string {
@@ -42,8 +38,13 @@ export default class Bench extends Command {
       default: DEFAULT_BENCH_OPTIONS.maxReps,
     }),
     batch: Flags.integer({
-      description: `batch of the reference conv problem (${REF_BATCH}×32×32×64); the PyTorch ratio is only printed at ${REF_BATCH}`,
+      description: `batch of the reference conv problem (${REF_BATCH}×32×32×64)`,
       default: REF_BATCH,
+    }),
+    pytorch: Flags.boolean({
+      description: "time the same two-conv step in PyTorch on one thread (python3 with torch) for the ratio",
+      default: true,
+      allowNo: true,
     }),
     warmup: Flags.integer({ description: "untimed calls before timing", default: DEFAULT_BENCH_OPTIONS.warmup }),
   };
@@ -60,17 +61,18 @@ export default class Bench extends Command {
       { minTimeMs: flags["min-time"], maxReps: flags["max-reps"], warmup: flags.warmup },
       (r) => this.log(fmt(r)),
     );
+    const steps = results.filter((r) => r.case.startsWith("two-conv step"));
+    const pytorch = steps.length > 0 && flags.pytorch ? pytorchTwoConvReference(flags.batch) : null;
     const vsPytorch: Record<string, number> = {};
-    for (const r of results) {
-      if (r.case.startsWith("two-conv step") && flags.batch === REF_BATCH) {
-        vsPytorch[r.backend] = r.medianMs / PYTORCH_TWO_CONV_MS;
+    if (pytorch) {
+      this.log(`PyTorch two-conv step: ${pytorch.ms.toFixed(1)} ms (${pytorch.source})`);
+      for (const r of steps) {
+        vsPytorch[r.backend] = r.medianMs / pytorch.ms;
+        this.log(
+          `two-conv step on ${r.backend}: ${(r.medianMs / pytorch.ms).toFixed(2)}× PyTorch's single-thread time`,
+        );
       }
     }
-    for (const [b, ratio] of Object.entries(vsPytorch)) {
-      this.log(
-        `two-conv step on ${b}: ${ratio.toFixed(2)}× PyTorch's single-thread reference (≈${PYTORCH_TWO_CONV_MS} ms)`,
-      );
-    }
-    return { results, vsPytorch };
+    return { results, vsPytorch, pytorch };
   }
 }

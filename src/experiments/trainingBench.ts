@@ -20,7 +20,9 @@ export interface StepCaseOptions {
 /** One optimizer step of a logical batch computed in micro-batches. */
 export function trainStepCase(o: StepCaseOptions): BenchCase {
   const spec = resolveModelSpec({ name: o.model });
-  const { macs } = countModel(spec, { px: o.px, inChannels: o.channels, numClasses: 10 });
+  // The model's own head (10 classes for the CPU-scale rows, 1000 for the ImageNet ones).
+  const classes = spec.numClasses;
+  const { macs } = countModel(spec, { px: o.px, inChannels: o.channels, numClasses: classes });
   const cfg = resolveConfig({
     model: { name: o.model },
     train: { batch_size: o.batch, micro_batch: o.micro },
@@ -32,11 +34,11 @@ export function trainStepCase(o: StepCaseOptions): BenchCase {
     flops: 3 * 2 * macs * o.batch, // forward + two backward convolutions per layer
     images: o.batch,
     setup: () => {
-      const model = buildModel(spec, { numClasses: 10, inputShape: [o.px, o.px, o.channels], seed: 0 });
-      const trainer = createTrainer(cfg, model, 10, o.micro);
+      const model = buildModel(spec, { numClasses: classes, inputShape: [o.px, o.px, o.channels], seed: 0 });
+      const trainer = createTrainer(cfg, model, classes, o.micro);
       const x = tf.randomNormal([o.batch, o.px, o.px, o.channels], 0, 1, "float32", 1) as tf.Tensor4D;
       const y = tf.tensor1d(
-        Array.from({ length: o.batch }, (_, i) => i % 10),
+        Array.from({ length: o.batch }, (_, i) => i % classes),
         "int32",
       );
       let step = 0;

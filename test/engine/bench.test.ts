@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { type BenchCase, runBench } from "../../src/core/engine/bench.js";
+import { pytorchTwoConvReference } from "../../src/core/engine/pytorchReference.js";
 import { tf } from "../../src/core/engine/tf.js";
 
 describe("bench core", () => {
@@ -47,5 +48,13 @@ describe("bench core", () => {
       assert.ok(r.peakRssBytes > 0);
     }
     assert.equal(tf.memory().numTensors, before, "bench leaks no tensors");
+  });
+
+  test("the PyTorch reference falls back to the issue's figure, and says why, without python/torch", () => {
+    const ref = pytorchTwoConvReference(32, "/nonexistent/python3");
+    assert.equal(ref.measured, false);
+    assert.equal(ref.ms, 150);
+    assert.match(ref.source, /not measured here \(\/nonexistent\/python3: /);
+    assert.equal(pytorchTwoConvReference(64, "/nonexistent/python3").ms, 300, "scaled with the batch");
   });
 });

@@ -22,6 +22,10 @@ export default class BenchTraining extends Command {
     batch: Flags.integer({ description: "logical batch for the accumulation case", default: 2048 }),
     micro: Flags.integer({ description: "micro-batch (default: the calibrated fastest)" }),
     "min-time": Flags.integer({ description: "time each case at least this long (ms)", default: 3000 }),
+    "logical-only": Flags.boolean({
+      description: "time only the logical-batch step, once, without warm-up (large models: NFNet-F0 at 192 px)",
+      default: false,
+    }),
   };
 
   async run(): Promise<unknown> {
@@ -30,6 +34,7 @@ export default class BenchTraining extends Command {
       const backend = await initBackend(flags.backend as BackendName);
       const quiet = this.jsonEnabled();
       if (!quiet) this.log(`backend ${backend.name} ${backend.version} on ${backend.device}`);
+      if (flags["logical-only"] && !flags.micro) throw new Error("--logical-only needs --micro (calibrating is slow)");
       const calibration = flags.micro ? [] : calibrateMicro(flags.model, flags.px, flags.channels, 256);
       const best = calibration.reduce((a, b) => (b.imagesPerS > a.imagesPerS ? b : a), calibration[0] ?? null);
       const micro = flags.micro ?? best?.micro ?? 64;
@@ -37,18 +42,24 @@ export default class BenchTraining extends Command {
         for (const c of calibration) this.log(`calibration micro=${c.micro}: ${c.imagesPerS.toFixed(0)} img/s`);
       }
       const common = { model: flags.model, px: flags.px, channels: flags.channels };
+      const logicalCase = trainStepCase({ ...common, batch: flags.batch, micro, agc: "unit" });
+      const print = (r: BenchResult) => {
+        if (!quiet) this.log(line(r));
+      };
+      if (flags["logical-only"]) {
+        const [logical] = await runBench([logicalCase], [backend.name], { minTimeMs: 0, maxReps: 1, warmup: 0 }, print);
+        return { backend, micro, results: [logical] };
+      }
       const cases = [
         trainStepCase({ ...common, batch: micro, micro, agc: "none" }),
         trainStepCase({ ...common, batch: micro, micro, agc: "unit" }),
-        trainStepCase({ ...common, batch: flags.batch, micro, agc: "unit" }),
+        logicalCase,
       ];
       const results = await runBench(
         cases,
         [backend.name],
         { minTimeMs: flags["min-time"], maxReps: 20, warmup: 1 },
-        (r) => {
-          if (!quiet) this.log(line(r));
-        },
+        print,
       );
       const [noAgc, withAgc, logical] = results as [BenchResult, BenchResult, BenchResult];
       const summary = {

@@ -138,12 +138,6 @@ const REF = { n: 32, h: 32, w: 32, c: 64, k: 3 } as const;
 export const REF_BATCH = REF.n;
 const refConvFlops = (n: number): number => convFlops(n, REF.h, REF.w, REF.k, REF.c, REF.c);
 
-/**
- * PyTorch's time for the two-conv step on one CPU thread, as measured by the issue author (≈150 ms). PyTorch is
- * not installed on the machines nfx is developed on, so it is a reference constant, not a measurement by nfx.
- */
-export const PYTORCH_TWO_CONV_MS = 150;
-
 function randn(shape: number[], std: number, seed: number): tf.Tensor {
   return tf.randomNormal(shape, 0, std, "float32", seed);
 }

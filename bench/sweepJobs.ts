@@ -1,6 +1,6 @@
 // Benchmark: wall time of a CPU-bound 4-run sweep with --jobs 1 and --jobs 2 (target: jobs 2 ≤ 0.6× jobs 1 on two
 // cores), and the store-logging overhead (orchestrator write time / training time). Uses the built CLI:
-//   npm run build && node --import tsx bench/sweepJobs.ts [--steps 100] [--repeat 1] [--backend wasm]
+//   npm run build && node --import tsx bench/sweepJobs.ts [--steps 300] [--repeat 1] [--backend wasm]
 // Other processes compete for the cores: the script prints the load average before and after each measurement.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -13,7 +13,7 @@ const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? (process.argv[i + 1] ?? dflt) : dflt;
 };
-const steps = Number(arg("steps", "100"));
+const steps = Number(arg("steps", "300"));
 const repeat = Number(arg("repeat", "1"));
 const backend = arg("backend", "wasm");
 

@@ -51,10 +51,10 @@ describe("bench core", () => {
   });
 
   test("the PyTorch reference falls back to the issue's figure, and says why, without python/torch", () => {
-    const ref = pytorchTwoConvReference(32, "/nonexistent/python3");
+    const ref = pytorchTwoConvReference(32, ["/nonexistent/python3"]);
     assert.equal(ref.measured, false);
     assert.equal(ref.ms, 150);
     assert.match(ref.source, /not measured here \(\/nonexistent\/python3: /);
-    assert.equal(pytorchTwoConvReference(64, "/nonexistent/python3").ms, 300, "scaled with the batch");
+    assert.equal(pytorchTwoConvReference(64, ["/nonexistent/python3"]).ms, 300, "scaled with the batch");
   });
 });

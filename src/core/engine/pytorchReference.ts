@@ -20,19 +20,35 @@ export interface PytorchReference {
   measured: boolean;
 }
 
+/** Pythons to try: NFX_PYTHON if set, else the one on PATH and the system's (pyenv shims often hide the latter). */
+function pythons(): string[] {
+  const env = process.env.NFX_PYTHON;
+  return env ? [env] : ["python3", "/usr/bin/python3"];
+}
+
 /** Runs the PyTorch reference script (≈5 s), or returns the issue's figure with the reason it could not. */
-export function pytorchTwoConvReference(batch: number, python = "python3"): PytorchReference {
-  const fallback = (why: string): PytorchReference => ({
+export function pytorchTwoConvReference(batch: number, candidates: string[] = pythons()): PytorchReference {
+  const reasons: string[] = [];
+  for (const python of candidates) {
+    const got = runWith(python, batch);
+    if (typeof got !== "string") return got;
+    reasons.push(`${python}: ${got}`);
+  }
+  return {
     ms: (PYTORCH_TWO_CONV_MS * batch) / 32,
-    source: `the issue's reference ≈${PYTORCH_TWO_CONV_MS} ms at batch 32, not measured here (${why})`,
+    source: `the issue's reference ≈${PYTORCH_TWO_CONV_MS} ms at batch 32, not measured here (${reasons.join("; ")})`,
     measured: false,
-  });
-  if (!fs.existsSync(SCRIPT)) return fallback(`${SCRIPT} is missing`);
+  };
+}
+
+/** The measurement, or why it failed. */
+function runWith(python: string, batch: number): PytorchReference | string {
+  if (!fs.existsSync(SCRIPT)) return `${SCRIPT} is missing`;
   const res = spawnSync(python, [SCRIPT, "--batch", String(batch)], { encoding: "utf8", timeout: 180_000 });
-  if (res.error) return fallback(`${python}: ${res.error.message}`);
+  if (res.error) return res.error.message;
   if (res.status !== 0) {
     const last = res.stderr.trim().split("\n").pop() ?? "";
-    return fallback(last.includes("No module named") ? "python3 has no torch" : `the script failed: ${last}`);
+    return last.includes("No module named") ? "no torch" : `the script failed: ${last}`;
   }
   try {
     const out = JSON.parse(res.stdout.trim().split("\n").pop() ?? "") as {
@@ -42,10 +58,10 @@ export function pytorchTwoConvReference(batch: number, python = "python3"): Pyto
     };
     return {
       ms: out.median_ms,
-      source: `${out.framework}, ${out.threads} thread, measured now on this machine`,
+      source: `${out.framework}, ${out.threads} thread, measured now on this machine (${python})`,
       measured: true,
     };
   } catch {
-    return fallback("unreadable output from the script");
+    return "unreadable output from the script";
   }
 }

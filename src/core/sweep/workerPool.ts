@@ -40,15 +40,18 @@ export class WorkerPool {
   private readonly slots = new Map<number, Slot>();
   private closing = false;
 
+  /** `singleThreadedGc`: run V8's garbage collector on each worker's own thread (when workers fill the cores). */
   constructor(
     private readonly backend: BackendName,
+    private readonly singleThreadedGc: boolean,
     private readonly events: PoolEvents,
   ) {}
 
   /** Forks a worker into `slot` and resolves once its backend is up (rejects if it cannot start one). */
   spawn(slot: number): Promise<Worker> {
     // A worker's own output (library banners, warnings) goes to stderr: stdout belongs to `--json` results.
-    const child = fork(WORKER_ENTRY, [], { stdio: ["ignore", 2, 2, "ipc"] });
+    const execArgv = this.singleThreadedGc ? [...process.execArgv, "--single-threaded-gc"] : process.execArgv;
+    const child = fork(WORKER_ENTRY, [], { stdio: ["ignore", 2, 2, "ipc"], execArgv });
     const worker: Worker = {
       slot,
       pid: child.pid ?? -1,

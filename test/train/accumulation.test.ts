@@ -108,4 +108,36 @@ describe("AGC acts on the accumulated gradient", () => {
     m.dispose();
     ref.dispose();
   });
+
+  it("peak memory of a step follows the micro-batch, not the logical batch (model-sized copies freed as it goes)", async () => {
+    await initBackend("wasm");
+    // The full-width micro model: its parameters (≈1 MB) outweigh an 8-image micro-batch's activations.
+    const cfg = resolveConfig({
+      model: { name: "nf-resnet-micro" },
+      train: { batch_size: 256 },
+      agc: { lambda: 0.01 },
+    });
+    const m = buildModel(resolveModelSpec(cfg.model), { numClasses: 10, inputShape: SHAPE, seed: 5 });
+    const paramBytes = m.params.reduce((a, p) => a + p.variable.size * 4, 0);
+    const peakOf = async (logical: number) => {
+      const { x, y, targets } = data(logical);
+      const trainer = createTrainer(cfg, m, 10, 8);
+      trainer.step(x, y, 0, 0.01).values.dispose(); // first call: kernel set-up
+      const before = tf.memory().numBytes;
+      const info = await tf.profile(() => trainer.step(x, y, 1, 0.01).values.dispose());
+      trainer.dispose();
+      tf.dispose([x, y, targets]);
+      return info.peakBytes - before;
+    };
+    const one = await peakOf(8);
+    const many = await peakOf(256);
+    // 32 micro-batches: if gradients piled up per micro-batch, the peak would grow by ~31 model copies. The
+    // logical batch's own input and one-hot targets (256 images) are the only thing allowed to grow.
+    const inputBytes = 256 * (SHAPE[0] * SHAPE[1] * SHAPE[2] + 10 + 1) * 4 * 2;
+    assert.ok(
+      many < one + paramBytes + inputBytes,
+      `peak ${(many / 1e6).toFixed(1)} MB at logical 256 vs ${(one / 1e6).toFixed(1)} MB at 8 (model ${(paramBytes / 1e6).toFixed(2)} MB)`,
+    );
+    m.dispose();
+  });
 });

@@ -125,24 +125,28 @@ export function clipGradients(
     for (const members of groups.values()) {
       const shape = (grads[members[0] as number] as tf.Tensor).shape;
       const rank = shape.length;
-      const G = tf.stack(members.map((i) => grads[i] as tf.Tensor));
-      const W = tf.stack(members.map((i) => (targets[i] as ClipTarget).value));
-      // Stacked axis 0 is the member; a unit is the last axis of a rank ≥ 2 parameter, else the whole parameter.
-      const axes =
-        granularity === "unit" && rank >= 2
-          ? Array.from({ length: rank - 1 }, (_, a) => a + 1)
-          : Array.from({ length: rank }, (_, a) => a + 1);
-      const norm = (t: tf.Tensor) => (axes.length ? t.square().sum(axes, true).sqrt() : t.abs());
-      const maxNorm = norm(W).maximum(eps).mul(opts.lambda);
-      const gNorm = norm(G);
-      const trigger = gNorm.greater(maxNorm);
-      const clipped = tf.where(trigger, G.mul(maxNorm.div(gNorm.maximum(GRAD_NORM_FLOOR))), G);
-      tf.unstack(clipped).forEach((c, j) => {
+      const unitsEach = granularity === "unit" && rank >= 2 ? (shape[rank - 1] as number) : 1;
+      // A tidy per group: only the clipped gradients and the counts outlive it, so AGC's temporaries (the stacks,
+      // squares, products) cost a few copies of one group, not of the whole model.
+      const [flags, ...clipped] = tf.tidy(() => {
+        const G = tf.stack(members.map((i) => grads[i] as tf.Tensor));
+        const W = tf.stack(members.map((i) => (targets[i] as ClipTarget).value));
+        // Stacked axis 0 is the member; a unit is the last axis of a rank ≥ 2 parameter, else the whole parameter.
+        const axes =
+          granularity === "unit" && rank >= 2
+            ? Array.from({ length: rank - 1 }, (_, a) => a + 1)
+            : Array.from({ length: rank }, (_, a) => a + 1);
+        const norm = (t: tf.Tensor) => (axes.length ? t.square().sum(axes, true).sqrt() : t.abs());
+        const maxNorm = norm(W).maximum(eps).mul(opts.lambda);
+        const gNorm = norm(G);
+        const trigger = gNorm.greater(maxNorm);
+        const scaled = tf.where(trigger, G.mul(maxNorm.div(gNorm.maximum(GRAD_NORM_FLOOR))), G);
+        return [trigger.cast("float32").reshape([members.length, -1]).sum(1), ...tf.unstack(scaled)];
+      }) as [tf.Tensor, ...tf.Tensor[]];
+      clipped.forEach((c, j) => {
         out[members[j] as number] = c;
       });
-      const flags = trigger.cast("float32").reshape([members.length, -1]).sum(1);
       clippedPerParam.push(flags);
-      const unitsEach = trigger.size / members.length;
       for (const i of members) {
         order.push(i);
         const role = (targets[i] as ClipTarget).role;

@@ -24,8 +24,10 @@ export class Sgd {
   /** One step: v ← μ·v + g;  w ← w − lr·(g + μ·v) (Nesterov) or w − lr·v. */
   apply(grads: readonly tf.Tensor[], lr: number): void {
     const { momentum: mu, nesterov, weightDecay } = this.opts;
-    tf.tidy(() => {
-      this.vars.forEach((w, i) => {
+    // One tidy per variable: temporaries are freed as we go, so the update costs a few copies of the largest
+    // tensor rather than of the whole model.
+    this.vars.forEach((w, i) => {
+      tf.tidy(() => {
         let g = grads[i] as tf.Tensor;
         if (weightDecay > 0 && this.decay[i]) g = g.add(w.mul(weightDecay));
         const buf = this.buffers[i] as tf.Variable;

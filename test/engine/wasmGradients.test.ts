@@ -281,4 +281,18 @@ describe("wasm Slice and StridedSlice (replaced by heap copies) match the cpu ba
     assert.deepEqual(g.shape, h.shape);
     assert.deepEqual(Array.from(g.dataSync()), Array.from(h.dataSync()));
   });
+
+  test("Identity (tf.clone) shares data by reference count; disposing either side leaves the other intact", async () => {
+    await tf.setBackend("wasm");
+    const x = tf.tensor1d([1, 2, 3]);
+    const c = tf.clone(x);
+    assert.equal(c.dataId, x.dataId);
+    x.dispose();
+    assert.deepEqual(Array.from(c.dataSync()), [1, 2, 3]);
+    const v = tf.variable(tf.tensor1d([4, 5]));
+    const snapshot = tf.clone(v);
+    v.assign(tf.tensor1d([6, 7]));
+    assert.deepEqual(Array.from(snapshot.dataSync()), [4, 5], "a clone of a variable keeps its old value");
+    tf.dispose([c, v, snapshot]);
+  });
 });

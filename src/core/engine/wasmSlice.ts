@@ -154,9 +154,27 @@ function fastSplitV(original: tf.KernelConfig): tf.KernelConfig {
   return { ...original, kernelFunc: kernelFunc as unknown as tf.KernelFunc };
 }
 
-/** Heap-copy versions of wasm's Slice, StridedSlice and SplitV, to register in their place. */
+/**
+ * Identity (tf.clone, same-dtype casts, tensors saved by custom gradients) sharing the input's data by reference
+ * count, as the cpu backend and wasm's own Reshape do; wasm's copies every byte. Tensor data is never written in
+ * place (a variable's assign swaps in new data), so sharing is safe.
+ */
+function sharedIdentity(original: tf.KernelConfig): tf.KernelConfig {
+  const inner = original.kernelFunc as unknown as (args: WasmKernelArgs) => TensorInfo;
+  const kernelFunc = (args: WasmKernelArgs): TensorInfo => {
+    const { x } = args.inputs as { x: TensorInfo };
+    if (x.dtype === "string") return inner(args);
+    args.backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+  };
+  return { ...original, kernelFunc: kernelFunc as unknown as tf.KernelFunc };
+}
+
+/** Heap-copy versions of wasm's Slice, StridedSlice and SplitV, and a sharing Identity, to register in their place. */
 export function fastWasmSlices(): tf.KernelConfig[] {
   const out: tf.KernelConfig[] = [];
+  const identity = tf.getKernel("Identity", "wasm");
+  if (identity !== undefined) out.push(sharedIdentity(identity));
   const split = tf.getKernel("SplitV", "wasm");
   if (split !== undefined) out.push(fastSplitV(split));
   const slice = tf.getKernel("Slice", "wasm");

@@ -31,9 +31,8 @@ export function standardizeWeight(w: tf.Tensor4D, gain: tf.Tensor1D): tf.Tensor4
   };
   // customGrad passes the inputs and then the save function in one untyped rest list.
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    // W and the gain are read in the backward pass from this closure, not save(): tfjs clones saved tensors (a
-    // full copy on wasm), and the inputs of a taped op stay alive until its gradient is computed anyway.
-    const [w4, g] = args as [tf.Tensor4D, tf.Tensor1D];
+    const [w4, g, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.GradSaveFunc];
+    save([w4, g]); // clones by reference count (nfx's wasm Identity shares data), not copies
     const value = tf.tidy(() => {
       const { mean, r } = stats(w4);
       return tf.mul(tf.sub(w4, mean), tf.mul(r, g)) as tf.Tensor4D;
@@ -42,9 +41,9 @@ export function standardizeWeight(w: tf.Tensor4D, gain: tf.Tensor1D): tf.Tensor4
       value,
       // tidy: tfjs frees a backward pass's temporaries only when the whole gradient is done, so without it the
       // weight-sized temporaries of every conv would add up.
-      gradFunc: (dy: tf.Tensor4D) =>
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) =>
         tf.tidy(() => {
-          const [ws, gs] = [w4, g];
+          const [ws, gs] = saved as [tf.Tensor4D, tf.Tensor1D];
           const s = stats(ws);
           const c = tf.sub(ws, s.mean);
           const dyGain = tf.mul(dy, gs);

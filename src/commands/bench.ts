@@ -2,6 +2,7 @@ import { Command, Flags } from "@oclif/core";
 import { BACKEND_NAMES, type BackendName } from "../core/engine/backend.js";
 import { type BenchResult, builtinCases, DEFAULT_BENCH_OPTIONS, REF_BATCH, runBench } from "../core/engine/bench.js";
 import { type PytorchReference, pytorchTwoConvReference } from "../core/engine/pytorchReference.js";
+import { memoryLine } from "../ui/format.js";
 
 export interface BenchReport {
   results: BenchResult[];
@@ -14,7 +15,7 @@ export interface BenchReport {
 function fmt(r: BenchResult): string {
   const g = r.gflops === null ? "" : `  ${r.gflops.toFixed(1)} GFLOP/s`;
   const i = r.imagesPerSec === null ? "" : `  ${r.imagesPerSec.toFixed(1)} img/s`;
-  const mem = `  peak ${(r.peakTensorBytes / 2 ** 20).toFixed(0)} MiB tensors, ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB RSS`;
+  const mem = `  peak ${memoryLine(r)}`;
   return `${r.backend.padEnd(10)} ${r.case.padEnd(48)} ${r.medianMs.toFixed(1).padStart(9)} ms (min ${r.minMs.toFixed(1)}, n=${r.reps})${g}${i}${mem}`;
 }
 

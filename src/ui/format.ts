@@ -29,3 +29,18 @@ export function table(headers: string[], rows: string[][]): string {
       .trimEnd();
   return [line(headers), line(widths.map((w) => "─".repeat(w))), ...rows.map(line)].join("\n");
 }
+
+/** A bench result's memory: peak tensors (when profiled), the wasm heap (its peak) and the process's peak RSS. */
+export function memoryLine(r: {
+  peakTensorBytes: number | null;
+  peakRssBytes: number;
+  wasmHeapBytes: number | null;
+}): string {
+  const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+  const parts = [
+    r.peakTensorBytes === null ? null : `${mib(r.peakTensorBytes)} tensors`,
+    r.wasmHeapBytes === null ? null : `${mib(r.wasmHeapBytes)} wasm heap`,
+    `${mib(r.peakRssBytes)} RSS`,
+  ];
+  return parts.filter((p) => p !== null).join(", ");
+}

@@ -58,7 +58,7 @@ describe("standardizeWeight (custom gradient)", () => {
       let held = 0;
       const { grads, value } = tf.variableGrads(() => {
         const before = buffers();
-        const out = f(w, gain);
+        const out = f(w as unknown as tf.Tensor4D, gain as unknown as tf.Tensor1D);
         held = buffers() - before;
         return tf.sum(out) as tf.Scalar;
       }, [w, gain]);

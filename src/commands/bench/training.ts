@@ -4,10 +4,10 @@ import { type BenchResult, runBench } from "../../core/engine/bench.js";
 import { calibrateMicro, trainStepCase } from "../../experiments/trainingBench.js";
 import { failWith } from "../../ui/errors.js";
 import { backendFlag } from "../../ui/flags.js";
+import { memoryLine } from "../../ui/format.js";
 
 function line(r: BenchResult): string {
-  const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
-  return `${r.case.padEnd(56)} ${r.medianMs.toFixed(0).padStart(7)} ms  ${(r.imagesPerSec ?? 0).toFixed(0).padStart(6)} img/s  peak ${mib(r.peakTensorBytes)} tensors`;
+  return `${r.case.padEnd(56)} ${r.medianMs.toFixed(0).padStart(7)} ms  ${(r.imagesPerSec ?? 0).toFixed(1).padStart(6)} img/s  peak ${memoryLine(r)}`;
 }
 
 export default class BenchTraining extends Command {
@@ -47,7 +47,8 @@ export default class BenchTraining extends Command {
         if (!quiet) this.log(line(r));
       };
       if (flags["logical-only"]) {
-        const [logical] = await runBench([logicalCase], [backend.name], { minTimeMs: 0, maxReps: 1, warmup: 0 }, print);
+        const once = { minTimeMs: 0, maxReps: 1, warmup: 0, profileMemory: false };
+        const [logical] = await runBench([logicalCase], [backend.name], once, print);
         return { backend, micro, results: [logical] };
       }
       const cases = [

@@ -26,9 +26,11 @@ export interface BenchResult {
   minMs: number;
   gflops: number | null;
   imagesPerSec: number | null;
-  /** Peak bytes of tfjs tensors alive during one call (tf.profile), and the process's peak RSS. */
-  peakTensorBytes: number;
+  /** Peak bytes of tfjs tensors alive during one call (tf.profile; null when not profiled), and peak RSS. */
+  peakTensorBytes: number | null;
   peakRssBytes: number;
+  /** wasm only: the wasm heap's size afterwards — it grows and never shrinks, so it is the heap's peak. */
+  wasmHeapBytes: number | null;
 }
 
 export interface BenchOptions {
@@ -38,6 +40,18 @@ export interface BenchOptions {
   maxReps: number;
   /** Untimed calls first (wasm creates and packs XNNPACK operators on the first call). */
   warmup: number;
+  /**
+   * Measure tensor memory with tf.profile around one call (default). Off for very long calls (thousands of
+   * kernels per micro-batch, dozens of micro-batches), where the wasm heap size stands for the peak.
+   */
+  profileMemory?: boolean;
+}
+
+/** The wasm heap's current size (its peak, since it never shrinks), or null on other backends. */
+function wasmHeapBytes(): number | null {
+  if (tf.getBackend() !== "wasm") return null;
+  const backend = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
+  return backend.wasm?.HEAPU8?.buffer.byteLength ?? null;
 }
 
 export const DEFAULT_BENCH_OPTIONS: BenchOptions = { minTimeMs: 2000, maxReps: 20, warmup: 1 };
@@ -68,8 +82,12 @@ export async function benchCase(c: BenchCase, opts: BenchOptions = DEFAULT_BENCH
   try {
     // Peak tensor memory comes from tf.profile around one call: the first warm-up call, or (without warm-up, for
     // slow backends where every call counts) the first timed call.
-    let peakTensorBytes = 0;
+    let peakTensorBytes: number | null = null;
     const profiled = async (): Promise<void> => {
+      if (opts.profileMemory === false) {
+        sync(run());
+        return;
+      }
       peakTensorBytes = (
         await tf.profile(() => {
           sync(run());
@@ -103,6 +121,7 @@ export async function benchCase(c: BenchCase, opts: BenchOptions = DEFAULT_BENCH
       imagesPerSec: c.images > 0 ? (c.images * 1000) / med : null,
       peakTensorBytes,
       peakRssBytes: peakRss,
+      wasmHeapBytes: wasmHeapBytes(),
     };
   } finally {
     dispose();

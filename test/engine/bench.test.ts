@@ -45,7 +45,8 @@ describe("bench core", () => {
       assert.ok(Math.abs((r.gflops as number) - flops / r.medianMs / 1e6) < 1e-9);
       assert.ok(Math.abs((r.imagesPerSec as number) - 4000 / r.medianMs) < 1e-9);
       assert.ok((r.peakTensorBytes ?? 0) >= 4 * 8 * 8 * 3 * 4, "peak memory covers at least the input");
-      if (r.backend === "wasm") assert.ok((r.wasmHeapBytes ?? 0) >= (r.peakTensorBytes ?? 0), "the wasm heap holds them");
+      if (r.backend === "wasm")
+        assert.ok((r.wasmHeapBytes ?? 0) >= (r.peakTensorBytes ?? 0), "the wasm heap holds them");
       assert.ok(r.peakRssBytes > 0);
     }
     assert.equal(tf.memory().numTensors, before, "bench leaks no tensors");

@@ -252,6 +252,7 @@ export async function initBackend(requested: BackendName = "auto"): Promise<Back
       if (name === "wasm") {
         const { wasmFeatures } = await import("./wasmThreads.js");
         Object.assign(info, await wasmFeatures());
+        watchWasmAbort();
       } else if (name === "cpu") {
         info.threads = 1;
       }
@@ -265,4 +266,38 @@ export async function initBackend(requested: BackendName = "auto"): Promise<Back
   }
   const why = skipped.map((s) => `${s.name}: ${s.why}`).join("; ");
   throw new Error(`no usable backend for '${requested}' (${why})`);
+}
+
+let wasmAborted: string | null = null;
+
+/**
+ * Emscripten's module calls `onAbort` when it dies (in practice: malloc failing at wasm's 4 GB heap limit), after
+ * which every tfjs call fails with an unrelated TypeError. Recording it lets callers say what happened.
+ */
+function watchWasmAbort(): void {
+  const module = (tf.backend() as unknown as { wasm?: { onAbort?: (what: unknown) => void } }).wasm;
+  if (module) {
+    module.onAbort = (what) => {
+      wasmAborted = String(what ?? "");
+    };
+  }
+}
+
+/** wasm32 addresses at most 4 GiB; tfjs's build grows its heap up to that. */
+const WASM_HEAP_LIMIT = 4 * 2 ** 30;
+
+/**
+ * An explanation to replace the meaningless error that follows running out of wasm memory, or null when the
+ * wasm heap is not the likely cause. Out of memory shows up as an emscripten abort (then TypeErrors), as malloc
+ * returning 0 (then "offset is out of bounds" when tfjs views the new tensor), or with the heap at its limit.
+ */
+export function wasmAbortExplanation(err?: unknown): string | null {
+  if (tf.getBackend() !== "wasm") return null;
+  const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.buffer.byteLength ?? 0;
+  const failedAlloc = err instanceof RangeError && /offset is out of bounds|allocation failed/i.test(err.message);
+  if (wasmAborted === null && !failedAlloc && heap < 0.94 * WASM_HEAP_LIMIT) return null;
+  return (
+    `the wasm backend ran out of memory (heap at ${(heap / 2 ** 30).toFixed(2)} GiB; wasm's limit is 4 GiB): ` +
+    "use a smaller train.micro_batch (or --micro), smaller images, or a native backend (nfx doctor)"
+  );
 }

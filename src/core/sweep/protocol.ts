@@ -28,4 +28,6 @@ export type FromWorker =
       error: string | null;
       /** Seconds the worker spent inside trainRun. */
       seconds: number;
+      /** The worker cannot train again (its wasm module died): it exits, and the orchestrator starts another. */
+      fatal?: boolean;
     };

@@ -279,7 +279,8 @@ export async function runSweep(
           w.runId = null;
           trainSeconds += msg.seconds;
           end(w, msg.id, msg.status, msg.summary, msg.error);
-          next(w);
+          // A fatal end: the worker exits by itself; its exit (runId now null) spawns the replacement.
+          if (!msg.fatal) next(w);
           break;
         default:
           break;

@@ -2,7 +2,7 @@
 // over IPC. It never touches the store, so a crash here loses at most the current run, which the orchestrator
 // then marks failed.
 import { type Dataset, loadDataset } from "../data/index.js";
-import { initBackend } from "../engine/backend.js";
+import { initBackend, wasmAbortExplanation } from "../engine/backend.js";
 import { trainRun } from "../train/trainRun.js";
 import { dataKey } from "./dataKey.js";
 import { runEnvironment } from "./environment.js";
@@ -11,8 +11,9 @@ import type { FromWorker, StepRows, ToWorker } from "./protocol.js";
 /** Steps are sent in batches at most this often, so that IPC costs nothing next to a training step. */
 const SEND_EVERY_MS = 200;
 
-function send(msg: FromWorker): void {
-  process.send?.(msg);
+function send(msg: FromWorker, sent?: () => void): void {
+  if (sent) process.send?.(msg, undefined, undefined, sent);
+  else process.send?.(msg);
 }
 
 const datasets = new Map<string, Dataset>();
@@ -74,14 +75,20 @@ async function train(id: number, msg: Extract<ToWorker, { type: "run" }>): Promi
     });
   } catch (err) {
     flush();
-    send({
-      type: "end",
-      id,
-      status: "failed",
-      summary: null,
-      error: err instanceof Error ? err.message : String(err),
-      seconds: (performance.now() - started) / 1000,
-    });
+    const aborted = wasmAbortExplanation(err);
+    // A dead wasm module cannot train again: the worker exits once this message is out, for a fresh one.
+    send(
+      {
+        type: "end",
+        id,
+        status: "failed",
+        summary: null,
+        error: aborted ?? (err instanceof Error ? err.message : String(err)),
+        seconds: (performance.now() - started) / 1000,
+        fatal: aborted !== null,
+      },
+      aborted ? () => process.exit(1) : undefined,
+    );
   }
 }
 

@@ -6,10 +6,14 @@
 //                                                             wasmStridedInputGrad.ts — phases, no zeros)
 //   dW = conv(xᵀ, dyᵀ, stride 1, dilation s)ᵀ                 (backprop-filter; batch and channels swap roles)
 // where for dW the image is x with Cin as batch and N as channels, and the "filter" is dy [Ho,Wo,N,Cout].
-// Measured on the 32×32×32×64 → 64 3×3 problem (2-core EPYC, SIMD, 1 thread): forward 107 ms, backprop-input
-// 113 ms, backprop-filter 164 ms (the transposes cost ≈20 ms; XNNPACK runs the remaining conv, whose "filter" is
-// a 2M-element activation, ≈1.2× slower than the forward one). Splitting the batch into chunks to shrink that
-// filter, banding the rows, or building im2col with slices were all measured slower.
+// Measured on the 32×32×32×64 → 64 3×3 problem (2-core EPYC, SIMD, 1 thread): forward 101 ms, backprop-input
+// 103 ms, backprop-filter 166 ms (the transposes cost ≈20 ms; XNNPACK runs the remaining conv, whose "filter" is
+// a 2M-element activation, ≈1.4× slower than the forward one: per image its GEMM has only kh·kw = 9 output rows,
+// which XNNPACK's row tiles cover with wasted lanes, and the 8 MB "filter" is packed on every call). Splitting the
+// batch into chunks to shrink that filter, banding the rows, swapping the roles of x and dy, or im2col + one GEMM
+// (75 MB of patches) were all measured slower or equal; Winograd for 3×3 stride 1 would be the next step.
+// Special cases: 1×1 convs are one GEMM (strided ones slice first); up to 64 taps × input channels (stems on
+// 1–3 channel images) dW is a GEMM over explicit patches.
 
 import { tf } from "./tf.js";
 import { cropNHWC, dilateNHWC, explicitPad, filterGradAxis, inputGradAxis } from "./wasmConvGeometry.js";

@@ -31,10 +31,10 @@ export default class BenchTraining extends Command {
   async run(): Promise<unknown> {
     const { flags } = await this.parse(BenchTraining);
     try {
+      if (flags["logical-only"] && !flags.micro) throw new Error("--logical-only needs --micro (calibrating is slow)");
       const backend = await initBackend(flags.backend as BackendName);
       const quiet = this.jsonEnabled();
       if (!quiet) this.log(`backend ${backend.name} ${backend.version} on ${backend.device}`);
-      if (flags["logical-only"] && !flags.micro) throw new Error("--logical-only needs --micro (calibrating is slow)");
       const calibration = flags.micro ? [] : calibrateMicro(flags.model, flags.px, flags.channels, 256);
       const best = calibration.reduce((a, b) => (b.imagesPerS > a.imagesPerS ? b : a), calibration[0] ?? null);
       const micro = flags.micro ?? best?.micro ?? 64;

@@ -15,6 +15,8 @@ export interface StepCaseOptions {
   micro: number;
   /** AGC granularity: `unit` (the paper's) or `none` (to measure AGC's cost). */
   agc: "unit" | "none";
+  /** Progress within the logical batch. */
+  onMicroBatch?: (done: number, total: number) => void;
 }
 
 /** One optimizer step of a logical batch computed in micro-batches. */
@@ -35,7 +37,7 @@ export function trainStepCase(o: StepCaseOptions): BenchCase {
     images: o.batch,
     setup: () => {
       const model = buildModel(spec, { numClasses: classes, inputShape: [o.px, o.px, o.channels], seed: 0 });
-      const trainer = createTrainer(cfg, model, classes, o.micro);
+      const trainer = createTrainer(cfg, model, classes, o.micro, o.onMicroBatch);
       const x = tf.randomNormal([o.batch, o.px, o.px, o.channels], 0, 1, "float32", 1) as tf.Tensor4D;
       const y = tf.tensor1d(
         Array.from({ length: o.batch }, (_, i) => i % classes),

@@ -4,7 +4,7 @@ import { type BenchResult, runBench } from "../../core/engine/bench.js";
 import { calibrateMicro, trainStepCase } from "../../experiments/trainingBench.js";
 import { failWith } from "../../ui/errors.js";
 import { backendFlag } from "../../ui/flags.js";
-import { memoryLine } from "../../ui/format.js";
+import { formatDuration, memoryLine } from "../../ui/format.js";
 
 function line(r: BenchResult): string {
   return `${r.case.padEnd(56)} ${r.medianMs.toFixed(0).padStart(7)} ms  ${(r.imagesPerSec ?? 0).toFixed(1).padStart(6)} img/s  peak ${memoryLine(r)}`;
@@ -42,7 +42,25 @@ export default class BenchTraining extends Command {
         for (const c of calibration) this.log(`calibration micro=${c.micro}: ${c.imagesPerS.toFixed(0)} img/s`);
       }
       const common = { model: flags.model, px: flags.px, channels: flags.channels };
-      const logicalCase = trainStepCase({ ...common, batch: flags.batch, micro, agc: "unit" });
+      // A logical-only step can take many minutes (NFNet-F0): report micro-batches with an ETA, unless --json.
+      const started = performance.now();
+      let lastReport = 0;
+      const progress = (done: number, total: number) => {
+        const elapsed = (performance.now() - started) / 1000;
+        if (quiet || (done < total && elapsed - lastReport < 30)) return;
+        lastReport = elapsed;
+        const eta = (elapsed / done) * (total - done);
+        process.stderr.write(
+          `  micro-batch ${done}/${total}  ${formatDuration(elapsed)} elapsed, ETA ${formatDuration(eta)}\n`,
+        );
+      };
+      const logicalCase = trainStepCase({
+        ...common,
+        batch: flags.batch,
+        micro,
+        agc: "unit",
+        onMicroBatch: flags["logical-only"] ? progress : undefined,
+      });
       const print = (r: BenchResult) => {
         if (!quiet) this.log(line(r));
       };

@@ -21,7 +21,13 @@ export function batchGradient(
   vars: readonly tf.Variable[],
   x: tf.Tensor4D,
   targets: tf.Tensor2D,
-  opts: { micro: number; smoothing: number; seed: number },
+  opts: {
+    micro: number;
+    smoothing: number;
+    seed: number;
+    /** Called after each micro-batch (progress for very long logical batches). */
+    onMicroBatch?: (done: number, total: number) => void;
+  },
 ): BatchGradient {
   const n = x.shape[0];
   let sum: tf.Tensor[] | null = null;
@@ -45,6 +51,7 @@ export function batchGradient(
     loss = loss.add(value);
     tf.dispose([lossBefore, value]);
     if (xm !== x) tf.dispose([xm, tm]);
+    opts.onMicroBatch?.(Math.ceil((start + m) / opts.micro), Math.ceil(n / opts.micro));
   }
   return { loss, grads: sum ?? [] };
 }

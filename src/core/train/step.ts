@@ -23,7 +23,14 @@ export interface Trainer {
   dispose(): void;
 }
 
-export function createTrainer(cfg: RunConfig, model: Model, numClasses: number, micro: number): Trainer {
+export function createTrainer(
+  cfg: RunConfig,
+  model: Model,
+  numClasses: number,
+  micro: number,
+  /** Progress within a logical batch, for steps that take minutes (NFNet-F0 on a CPU). */
+  onMicroBatch?: (done: number, total: number) => void,
+): Trainer {
   const vars = model.params.map((p) => p.variable);
   const clipTargets = model.params.map((p) => ({ value: p.variable as tf.Tensor, role: p.role }));
   const sgd = new Sgd(
@@ -40,7 +47,12 @@ export function createTrainer(cfg: RunConfig, model: Model, numClasses: number, 
         let x = x0;
         let targets = tf.oneHot(y, numClasses).toFloat() as tf.Tensor2D;
         if (mixing) ({ x, targets } = mixBatch(x, targets, cfg.data.augment, cfg.seed, step));
-        const opts = { micro, smoothing: cfg.train.label_smoothing, seed: cfg.seed * 1_000_003 + step * 7919 };
+        const opts = {
+          micro,
+          smoothing: cfg.train.label_smoothing,
+          seed: cfg.seed * 1_000_003 + step * 7919,
+          onMicroBatch,
+        };
         let restore: (() => void) | null = null;
         if (cfg.optim.sam_rho !== null) {
           const k = Math.max(1, Math.round(x.shape[0] * cfg.optim.sam_fraction));

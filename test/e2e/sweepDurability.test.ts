@@ -19,6 +19,12 @@ interface Row {
 
 const ROWS = "SELECT id, config_hash, status, attempts, worker_pid, steps_done, error FROM runs ORDER BY id";
 
+/**
+ * Steps per run in tests that act in the middle of a run (kill, SIGTERM): enough that a run lasts about a second,
+ * so that polling the store every 100 ms sees it running (at 20 steps a run took ~0.1 s and could be missed).
+ */
+const MID_RUN_STEPS = 100;
+
 function checkStore(db: string, expectRuns: number, steps: number): Row[] {
   const rows = peek<Row>(db, ROWS);
   assert.equal(rows.length, expectRuns);
@@ -46,7 +52,7 @@ const common = ["--backend", "wasm", "--out", "figs"];
 describe("sweep durability", () => {
   it("kill -9 mid-sweep, then run again: one completed run per grid point, store intact", async () => {
     const dir = tempDir();
-    const cfg = writeFile(dir, "tiny.yaml", tinySweep({ steps: 24 }));
+    const cfg = writeFile(dir, "tiny.yaml", tinySweep({ steps: MID_RUN_STEPS }));
     const db = path.join(dir, "nfx.db");
     const first = nfxBackground(["sweep", cfg, "--db", db, "--jobs", "2", ...common], dir);
     await waitFor("a run with stored steps", () =>
@@ -62,7 +68,7 @@ describe("sweep durability", () => {
     const again = nfx(["sweep", cfg, "--db", db, "--jobs", "2", ...common], dir);
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stderr, /orphaned runs re-queued/);
-    const rows = checkStore(db, 4, 24);
+    const rows = checkStore(db, 4, MID_RUN_STEPS);
     assert.ok(
       rows.some((r) => r.attempts === 2),
       "an orphaned run was re-run",
@@ -89,7 +95,7 @@ describe("sweep durability", () => {
 
   it("a crashing worker fails its run and the sweep goes on; --retry-failed re-runs it", async () => {
     const dir = tempDir();
-    const cfg = writeFile(dir, "tiny.yaml", tinySweep({ steps: 20, lambdas: [0.01], seeds: 3 }));
+    const cfg = writeFile(dir, "tiny.yaml", tinySweep({ steps: MID_RUN_STEPS, lambdas: [0.01], seeds: 3 }));
     const db = path.join(dir, "nfx.db");
     const sweep = nfxBackground(["sweep", cfg, "--db", db, "--jobs", "1", ...common], dir);
     await waitFor("a worker pid", () => peek<Row>(db, ROWS).some((r) => r.worker_pid !== null && r.steps_done > 0));
@@ -109,12 +115,12 @@ describe("sweep durability", () => {
     assert.match(skip.stderr, /3 already done, 0 to run/);
     const retry = nfx(["sweep", cfg, "--db", db, "--jobs", "1", "--retry-failed", ...common], dir);
     assert.equal(retry.status, 0, retry.stderr);
-    checkStore(db, 3, 20);
+    checkStore(db, 3, MID_RUN_STEPS);
   });
 
   it("--fail-fast stops at the first failure and exits non-zero", async () => {
     const dir = tempDir();
-    const cfg = writeFile(dir, "tiny.yaml", tinySweep({ steps: 40, lambdas: [0.01], seeds: 3 }));
+    const cfg = writeFile(dir, "tiny.yaml", tinySweep({ steps: MID_RUN_STEPS, lambdas: [0.01], seeds: 3 }));
     const db = path.join(dir, "nfx.db");
     const sweep = nfxBackground(["sweep", cfg, "--db", db, "--jobs", "1", "--fail-fast", ...common], dir);
     await waitFor("a worker pid", () => peek<Row>(db, ROWS).some((r) => r.worker_pid !== null && r.steps_done > 0));
@@ -129,7 +135,7 @@ describe("sweep durability", () => {
 
   it("SIGTERM interrupts running runs, exits cleanly, and the next sweep finishes them", async () => {
     const dir = tempDir();
-    const cfg = writeFile(dir, "tiny.yaml", tinySweep({ steps: 24 }));
+    const cfg = writeFile(dir, "tiny.yaml", tinySweep({ steps: MID_RUN_STEPS }));
     const db = path.join(dir, "nfx.db");
     const sweep = nfxBackground(["sweep", cfg, "--db", db, "--jobs", "2", ...common], dir);
     await waitFor("a running run", () => peek<Row>(db, ROWS).some((r) => r.status === "running" && r.steps_done > 0));
@@ -142,6 +148,6 @@ describe("sweep durability", () => {
     assert.ok(!rows.some((r) => r.status === "running"), "nothing left running");
     const again = nfx(["sweep", cfg, "--db", db, "--jobs", "2", ...common], dir);
     assert.equal(again.status, 0, again.stderr);
-    checkStore(db, 4, 24);
+    checkStore(db, 4, MID_RUN_STEPS);
   });
 });

@@ -11,7 +11,8 @@
 // a 2M-element activation, ≈1.4× slower than the forward one: per image its GEMM has only kh·kw = 9 output rows,
 // which XNNPACK's row tiles cover with wasted lanes, and the 8 MB "filter" is packed on every call). Splitting the
 // batch into chunks to shrink that filter, banding the rows, swapping the roles of x and dy, or im2col + one GEMM
-// (75 MB of patches) were all measured slower or equal; Winograd for 3×3 stride 1 would be the next step.
+// (75 MB of patches) were all measured slower or equal. Winograd F(2,3) from tfjs kernels was estimated no faster
+// (its transforms and transposes are separate memory passes); the gap needs a fused wasm SIMD kernel of our own.
 // Special cases: 1×1 convs are one GEMM (strided ones slice first); up to 64 taps × input channels (stems on
 // 1–3 channel images) dW is a GEMM over explicit patches.
 

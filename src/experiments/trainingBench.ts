@@ -58,10 +58,10 @@ export function trainStepCase(o: StepCaseOptions): BenchCase {
 }
 
 /** The micro-batch calibration nfx's `auto` uses, run now on the current backend. */
-export function calibrateMicro(model: string, px: number, channels: number, maxMicro: number) {
+export async function calibrateMicro(model: string, px: number, channels: number, maxMicro: number) {
   const m = buildModel(resolveModelSpec({ name: model }), { numClasses: 10, inputShape: [px, px, channels], seed: 0 });
   try {
-    return calibrate(m, [px, px, channels], 10, maxMicro).measured;
+    return (await calibrate(m, [px, px, channels], 10, maxMicro)).measured;
   } finally {
     m.dispose();
   }

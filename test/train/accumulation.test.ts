@@ -8,6 +8,7 @@ import { initBackend } from "../../src/core/engine/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { buildModel, resolveModelSpec } from "../../src/core/models/index.js";
 import { batchGradient } from "../../src/core/train/gradients.js";
+import { calibrate } from "../../src/core/train/microBatch.js";
 import { createTrainer } from "../../src/core/train/step.js";
 
 const SHAPE: [number, number, number] = [8, 8, 1];
@@ -138,6 +139,24 @@ describe("AGC acts on the accumulated gradient", () => {
       many < one + paramBytes + inputBytes,
       `peak ${(many / 1e6).toFixed(1)} MB at logical 256 vs ${(one / 1e6).toFixed(1)} MB at 8 (model ${(paramBytes / 1e6).toFixed(2)} MB)`,
     );
+    m.dispose();
+  });
+
+  it("calibration measures each micro-batch's images/s and its peak tensor memory, which grows with it", async () => {
+    await initBackend("wasm");
+    const m = buildModel(resolveModelSpec(NARROW), { numClasses: 10, inputShape: SHAPE, seed: 5 });
+    const { measured } = await calibrate(m, SHAPE, 10, 32);
+    assert.deepEqual(
+      measured.map((c) => c.micro),
+      [8, 16, 32].slice(0, measured.length),
+    );
+    for (const c of measured) assert.ok(c.imagesPerS > 0 && c.peakBytes > 0, JSON.stringify(c));
+    for (let i = 1; i < measured.length; i++) {
+      assert.ok(
+        (measured[i]?.peakBytes ?? 0) > (measured[i - 1]?.peakBytes ?? 0),
+        `peak memory grows with the micro-batch: ${JSON.stringify(measured)}`,
+      );
+    }
     m.dispose();
   });
 });

@@ -35,11 +35,15 @@ export default class BenchTraining extends Command {
       const backend = await initBackend(flags.backend as BackendName);
       const quiet = this.jsonEnabled();
       if (!quiet) this.log(`backend ${backend.name} ${backend.version} on ${backend.device}`);
-      const calibration = flags.micro ? [] : calibrateMicro(flags.model, flags.px, flags.channels, 256);
+      const calibration = flags.micro ? [] : await calibrateMicro(flags.model, flags.px, flags.channels, 256);
       const best = calibration.reduce((a, b) => (b.imagesPerS > a.imagesPerS ? b : a), calibration[0] ?? null);
       const micro = flags.micro ?? best?.micro ?? 64;
       if (!quiet) {
-        for (const c of calibration) this.log(`calibration micro=${c.micro}: ${c.imagesPerS.toFixed(0)} img/s`);
+        for (const c of calibration) {
+          this.log(
+            `calibration micro=${c.micro}: ${c.imagesPerS.toFixed(0)} img/s, peak ${(c.peakBytes / 2 ** 20).toFixed(0)} MiB tensors`,
+          );
+        }
       }
       const common = { model: flags.model, px: flags.px, channels: flags.channels };
       // A logical-only step can take many minutes (NFNet-F0): report micro-batches with an ETA, unless --json.

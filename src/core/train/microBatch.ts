@@ -60,12 +60,12 @@ function writeCache(key: string, entry: CacheEntry): void {
 }
 
 /** Times one gradient computation per candidate micro-batch on random inputs (weights are not changed). */
-export function calibrate(
+export async function calibrate(
   model: Model,
   inputShape: readonly [number, number, number],
   numClasses: number,
   maxMicro: number,
-): CacheEntry {
+): Promise<CacheEntry> {
   const vars = model.params.map((p) => p.variable);
   const out: Measured = [];
   for (const micro of CANDIDATES.filter((c) => c <= maxMicro)) {
@@ -76,16 +76,15 @@ export function calibrate(
         const g = batchGradient(model, vars, x, t, { micro, smoothing: 0, seed: 0 });
         g.loss.dataSync();
       });
-    step(); // warm-up: kernel set-up and first-use allocations
-    let peakBytes = 0;
+    // Warm-up (kernel set-up, first-use allocations), profiled for the peak bytes of tensors one step holds.
+    const before = tf.memory().numBytes;
+    const peakBytes = Math.max(0, (await tf.profile(step)).peakBytes - before);
     const t0 = performance.now();
     // At least MIN_REPS calls and MIN_MS per candidate: enough to rank sizes, cheap next to a short run (a fixed
     // 256 images per candidate cost a 100-step run a third of its time).
     let reps = 0;
     while (reps < MIN_REPS || (performance.now() - t0 < MIN_MS && reps * micro < 256)) {
-      const before = tf.memory().numBytes;
       step();
-      peakBytes = Math.max(peakBytes, tf.memory().numBytes - before);
       reps++;
     }
     const imagesPerS = (reps * micro * 1000) / (performance.now() - t0);
@@ -109,13 +108,13 @@ function bestOf(measured: Measured, batch: number): number {
  * recorded). `auto` never splits a BatchNorm model's batch (that would change what it computes) and otherwise
  * picks the calibrated fastest size, from the cache when this machine has measured this model before.
  */
-export function chooseMicroBatch(
+export async function chooseMicroBatch(
   cfg: RunConfig,
   model: Model,
   inputShape: readonly [number, number, number],
   numClasses: number,
   backend: string,
-): MicroBatchChoice {
+): Promise<MicroBatchChoice> {
   const batch = cfg.train.batch_size;
   const hasBatchNorm = model.state.length > 0;
   if (cfg.train.micro_batch !== "auto") {
@@ -133,7 +132,7 @@ export function chooseMicroBatch(
       ghostBatchNorm: false,
     };
   }
-  const entry = calibrate(model, inputShape, numClasses, Math.min(batch, 256));
+  const entry = await calibrate(model, inputShape, numClasses, Math.min(batch, 256));
   writeCache(key, entry);
   return {
     micro: bestOf(entry.measured, batch),

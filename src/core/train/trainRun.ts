@@ -71,7 +71,13 @@ export async function trainRun(cfg: RunConfig, dataset: Dataset, reporter: RunRe
     totalSteps: total,
     kind: cfg.optim.schedule,
   };
-  const micro = chooseMicroBatch(cfg, model, dataset.imageShape, dataset.numClasses, currentBackend()?.name ?? "");
+  const micro = await chooseMicroBatch(
+    cfg,
+    model,
+    dataset.imageShape,
+    dataset.numClasses,
+    currentBackend()?.name ?? "",
+  );
   const trainer = createTrainer(cfg, model, dataset.numClasses, micro.micro);
   const evalNow = () => {
     const run = () => evaluate(model, dataset, "test", cfg.data.test_size);

@@ -30,17 +30,21 @@ export function table(headers: string[], rows: string[][]): string {
   return [line(headers), line(widths.map((w) => "─".repeat(w))), ...rows.map(line)].join("\n");
 }
 
+/** Bytes as whole MiB. */
+export function formatMiB(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+}
+
 /** A bench result's memory: peak tensors (when profiled), the wasm heap (its peak) and the process's peak RSS. */
 export function memoryLine(r: {
   peakTensorBytes: number | null;
   peakRssBytes: number;
   wasmHeapBytes: number | null;
 }): string {
-  const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
   const parts = [
-    r.peakTensorBytes === null ? null : `${mib(r.peakTensorBytes)} tensors`,
-    r.wasmHeapBytes === null ? null : `${mib(r.wasmHeapBytes)} wasm heap`,
-    `${mib(r.peakRssBytes)} RSS`,
+    r.peakTensorBytes === null ? null : `${formatMiB(r.peakTensorBytes)} tensors`,
+    r.wasmHeapBytes === null ? null : `${formatMiB(r.wasmHeapBytes)} wasm heap`,
+    `${formatMiB(r.peakRssBytes)} RSS`,
   ];
   return parts.filter((p) => p !== null).join(", ");
 }

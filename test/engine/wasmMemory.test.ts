@@ -2,12 +2,12 @@
 // (Its own file: node --test runs each file in a process, and this one leaves a 3 GiB wasm heap behind.)
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { initBackend, wasmAbortExplanation } from "../../src/core/engine/backend.js";
+import { initBackend, wasmOutOfMemoryExplanation } from "../../src/core/engine/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 
 test("an allocation past the wasm heap limit is explained as out of memory", async () => {
   await initBackend("wasm");
-  assert.equal(wasmAbortExplanation(new Error("some other failure")), null, "no blame while memory is fine");
+  assert.equal(wasmOutOfMemoryExplanation(new Error("some other failure")), null, "no blame while memory is fine");
   const held: tf.Tensor[] = [];
   let failure: unknown = null;
   try {
@@ -16,6 +16,6 @@ test("an allocation past the wasm heap limit is explained as out of memory", asy
     failure = err;
   }
   assert.ok(failure !== null, "a fifth GiB cannot fit a 4 GiB heap");
-  assert.match(wasmAbortExplanation(failure) ?? "", /wasm backend ran out of memory .*4 GiB.*train\.micro_batch/);
+  assert.match(wasmOutOfMemoryExplanation(failure) ?? "", /wasm backend ran out of memory .*4 GiB.*train\.micro_batch/);
   tf.dispose(held);
 });

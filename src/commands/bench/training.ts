@@ -4,7 +4,7 @@ import { type BenchResult, runBench } from "../../core/engine/bench.js";
 import { calibrateMicro, trainStepCase } from "../../experiments/trainingBench.js";
 import { failWith } from "../../ui/errors.js";
 import { backendFlag } from "../../ui/flags.js";
-import { formatDuration, memoryLine } from "../../ui/format.js";
+import { formatDuration, formatMiB, memoryLine } from "../../ui/format.js";
 
 function line(r: BenchResult): string {
   return `${r.case.padEnd(56)} ${r.medianMs.toFixed(0).padStart(7)} ms  ${(r.imagesPerSec ?? 0).toFixed(1).padStart(6)} img/s  peak ${memoryLine(r)}`;
@@ -41,7 +41,7 @@ export default class BenchTraining extends Command {
       if (!quiet) {
         for (const c of calibration) {
           this.log(
-            `calibration micro=${c.micro}: ${c.imagesPerS.toFixed(0)} img/s, peak ${(c.peakBytes / 2 ** 20).toFixed(0)} MiB tensors`,
+            `calibration micro=${c.micro}: ${c.imagesPerS.toFixed(0)} img/s, peak ${formatMiB(c.peakBytes)} tensors`,
           );
         }
       }

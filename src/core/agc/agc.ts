@@ -125,17 +125,16 @@ export function clipGradients(
     for (const members of groups.values()) {
       const shape = (grads[members[0] as number] as tf.Tensor).shape;
       const rank = shape.length;
-      const unitsEach = granularity === "unit" && rank >= 2 ? (shape[rank - 1] as number) : 1;
+      // A unit is the last axis of a rank ≥ 2 parameter, else the whole parameter.
+      const perUnit = granularity === "unit" && rank >= 2;
+      const unitsEach = perUnit ? (shape[rank - 1] as number) : 1;
       // A tidy per group: only the clipped gradients and the counts outlive it, so AGC's temporaries (the stacks,
       // squares, products) cost a few copies of one group, not of the whole model.
       const [flags, ...clipped] = tf.tidy(() => {
         const G = tf.stack(members.map((i) => grads[i] as tf.Tensor));
         const W = tf.stack(members.map((i) => (targets[i] as ClipTarget).value));
-        // Stacked axis 0 is the member; a unit is the last axis of a rank ≥ 2 parameter, else the whole parameter.
-        const axes =
-          granularity === "unit" && rank >= 2
-            ? Array.from({ length: rank - 1 }, (_, a) => a + 1)
-            : Array.from({ length: rank }, (_, a) => a + 1);
+        // Stacked axis 0 is the member; norms reduce the axes after it, all but the unit axis when per unit.
+        const axes = Array.from({ length: perUnit ? rank - 1 : rank }, (_, a) => a + 1);
         const norm = (t: tf.Tensor) => (axes.length ? t.square().sum(axes, true).sqrt() : t.abs());
         const maxNorm = norm(W).maximum(eps).mul(opts.lambda);
         const gNorm = norm(G);

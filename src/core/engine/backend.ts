@@ -283,6 +283,12 @@ function watchWasmAbort(): void {
   }
 }
 
+/** The wasm heap's current size — its peak, since it grows and never shrinks — or null off wasm. */
+export function wasmHeapBytes(): number | null {
+  if (tf.getBackend() !== "wasm") return null;
+  return (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.buffer.byteLength ?? null;
+}
+
 /** wasm32 addresses at most 4 GiB; tfjs's build grows its heap up to that. */
 const WASM_HEAP_LIMIT = 4 * 2 ** 30;
 
@@ -291,9 +297,9 @@ const WASM_HEAP_LIMIT = 4 * 2 ** 30;
  * wasm heap is not the likely cause. Out of memory shows up as an emscripten abort (then TypeErrors), as malloc
  * returning 0 (then "offset is out of bounds" when tfjs views the new tensor), or with the heap at its limit.
  */
-export function wasmAbortExplanation(err?: unknown): string | null {
-  if (tf.getBackend() !== "wasm") return null;
-  const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.buffer.byteLength ?? 0;
+export function wasmOutOfMemoryExplanation(err?: unknown): string | null {
+  const heap = wasmHeapBytes();
+  if (heap === null) return null;
   const failedAlloc = err instanceof RangeError && /offset is out of bounds|allocation failed/i.test(err.message);
   if (wasmAborted === null && !failedAlloc && heap < 0.94 * WASM_HEAP_LIMIT) return null;
   return (

@@ -1,7 +1,7 @@
 // Benchmark core: times named cases on each requested backend. Model-agnostic — a case is a setup function
 // returning a step to time — so the model zoo can add its own training steps (e.g. a full NF-ResNet step)
 // without the engine knowing any model.
-import { type BackendName, initBackend } from "./backend.js";
+import { type BackendName, initBackend, wasmHeapBytes } from "./backend.js";
 import { groupedConv2d } from "./groupedConv.js";
 import { tf } from "./tf.js";
 
@@ -45,13 +45,6 @@ export interface BenchOptions {
    * kernels per micro-batch, dozens of micro-batches), where the wasm heap size stands for the peak.
    */
   profileMemory?: boolean;
-}
-
-/** The wasm heap's current size (its peak, since it never shrinks), or null on other backends. */
-function wasmHeapBytes(): number | null {
-  if (tf.getBackend() !== "wasm") return null;
-  const backend = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
-  return backend.wasm?.HEAPU8?.buffer.byteLength ?? null;
 }
 
 export const DEFAULT_BENCH_OPTIONS: BenchOptions = { minTimeMs: 2000, maxReps: 20, warmup: 1 };

@@ -49,15 +49,14 @@ function conv2DBackpropInput({ inputs, backend, attrs }: WasmKernelArgs): Tensor
   const strided = info.strideHeight > 1 || info.strideWidth > 1;
   const [n, , , cin] = a.inputShape;
   if (!strided && info.filterHeight === 1 && info.filterWidth === 1 && noPadding(info)) {
-    // 1×1 stride 1: dx = dy·Wᵀ over all pixels — one GEMM (Wᵀ transposed explicitly, see wasmMatMul.ts).
+    // 1×1 stride 1: dx = dy·Wᵀ over all pixels — one GEMM (wasmMatMul.ts makes transposeB a transpose and a·b).
     const rows = n * info.inHeight * info.inWidth;
     const cout = filter.shape[3] as number;
     return withScope(backend, (s) => {
-      const wt = s.transpose(s.reshape(filter, [cin, cout]), [1, 0]);
       const g = s.run(
         "BatchMatMul",
-        { a: s.reshape(dy, [1, rows, cout]), b: s.reshape(wt, [1, cout, cin]) },
-        { transposeA: false, transposeB: false },
+        { a: s.reshape(dy, [1, rows, cout]), b: s.reshape(filter, [1, cin, cout]) },
+        { transposeA: false, transposeB: true },
       );
       return s.reshape(g, [n, info.inHeight, info.inWidth, cin]);
     });
@@ -109,19 +108,11 @@ function filterGradIm2col(
   const taps: TensorInfo[] = [];
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
-      const tap = s.run(
-        "StridedSlice",
-        { x: xt },
-        {
-          begin: [0, 0, i, j],
-          end: [cin, n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1],
-          strides: [1, 1, sh, sw],
-          beginMask: 0,
-          endMask: 0,
-          ellipsisMask: 0,
-          newAxisMask: 0,
-          shrinkAxisMask: 0,
-        },
+      const tap = s.stridedSlice(
+        xt,
+        [0, 0, i, j],
+        [cin, n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1],
+        [1, 1, sh, sw],
       );
       taps.push(s.reshape(tap, [cin, rows]));
     }
@@ -156,29 +147,13 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): Tenso
     if (info.filterHeight === 1 && info.filterWidth === 1 && noPadding(info)) {
       // 1×1: dW = xᵀ·dy over all output pixels — one GEMM. A strided 1×1 conv only ever reads every s-th pixel,
       // so those are sliced out first (the conv trick below would run a dilated conv over the whole input).
-      const xs =
-        info.strideHeight === 1 && info.strideWidth === 1
-          ? x
-          : s.run(
-              "StridedSlice",
-              { x },
-              {
-                begin: [0, 0, 0, 0],
-                end: [n, (info.outHeight - 1) * info.strideHeight + 1, (info.outWidth - 1) * info.strideWidth + 1, cin],
-                strides: [1, info.strideHeight, info.strideWidth, 1],
-                beginMask: 0,
-                endMask: 0,
-                ellipsisMask: 0,
-                newAxisMask: 0,
-                shrinkAxisMask: 0,
-              },
-            );
-      const rows = n * info.outHeight * info.outWidth;
-      const xt = s.transpose(s.reshape(xs, [rows, cin]), [1, 0]); // explicit: wasm's transposeA path is slow
+      const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
+      const xs = s.stridedSlice(x, [0, 0, 0, 0], [n, (oh - 1) * sh + 1, (ow - 1) * sw + 1, cin], [1, sh, sw, 1]);
+      const rows = n * oh * ow;
       const g = s.run(
         "BatchMatMul",
-        { a: s.reshape(xt, [1, cin, rows]), b: s.reshape(dy, [1, rows, cout]) },
-        { transposeA: false, transposeB: false },
+        { a: s.reshape(xs, [1, rows, cin]), b: s.reshape(dy, [1, rows, cout]) },
+        { transposeA: true, transposeB: false }, // wasmMatMul.ts turns this into a transpose and a fast a·b
       );
       return s.reshape(g, [1, 1, cin, cout]);
     }

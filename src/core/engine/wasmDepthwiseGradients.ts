@@ -86,8 +86,6 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): Te
   });
 }
 
-/** Concat takes its inputs as an array; the kernel API types them as a named map. */
-
 export const depthwiseBackpropInputConfig = wasmKernel("DepthwiseConv2dNativeBackpropInput", depthwiseBackpropInput);
 
 export const depthwiseBackpropFilterConfig = wasmKernel("DepthwiseConv2dNativeBackpropFilter", depthwiseBackpropFilter);

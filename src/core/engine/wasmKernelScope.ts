@@ -40,6 +40,14 @@ export class WasmKernelScope {
     return whole ? x : this.run("Slice", { x }, { begin, size });
   }
 
+  /** x[begin : end : strides] with positive strides and no masks (the whole tensor is returned as it is). */
+  stridedSlice(x: TensorInfo, begin: number[], end: number[], strides: number[]): TensorInfo {
+    const whole = begin.every((b, i) => b === 0 && end[i] === x.shape[i] && strides[i] === 1);
+    if (whole) return x;
+    const noMasks = { beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 };
+    return this.run("StridedSlice", { x }, { begin, end, strides, ...noMasks });
+  }
+
   /** Concatenation along `axis` (one tensor is returned as it is). */
   concat(tensors: TensorInfo[], axis: number): TensorInfo {
     if (tensors.length === 1) return tensors[0] as TensorInfo;

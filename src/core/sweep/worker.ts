@@ -2,7 +2,7 @@
 // over IPC. It never touches the store, so a crash here loses at most the current run, which the orchestrator
 // then marks failed.
 import { type Dataset, loadDataset } from "../data/index.js";
-import { initBackend, wasmAbortExplanation } from "../engine/backend.js";
+import { initBackend, wasmOutOfMemoryExplanation } from "../engine/backend.js";
 import { trainRun } from "../train/trainRun.js";
 import { dataKey } from "./dataKey.js";
 import { runEnvironment } from "./environment.js";
@@ -75,7 +75,7 @@ async function train(id: number, msg: Extract<ToWorker, { type: "run" }>): Promi
     });
   } catch (err) {
     flush();
-    const aborted = wasmAbortExplanation(err);
+    const aborted = wasmOutOfMemoryExplanation(err);
     // A dead wasm module cannot train again: the worker exits once this message is out, for a fresh one.
     send(
       {

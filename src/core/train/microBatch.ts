@@ -122,7 +122,9 @@ export async function chooseMicroBatch(
     return { micro, source: "config", ghostBatchNorm: hasBatchNorm && micro < batch };
   }
   if (hasBatchNorm) return { micro: batch, source: "full-batch", ghostBatchNorm: false };
-  const key = canonicalJson({ host: os.hostname(), backend, model: cfg.model, inputShape, numClasses });
+  // `method` versions the measurement: entries of method 1 recorded peakBytes 0 (bytes left after a step, not its
+  // peak), so they would pass any memory bound; they are measured again.
+  const key = canonicalJson({ method: 2, host: os.hostname(), backend, model: cfg.model, inputShape, numClasses });
   const cached = readCache()[key];
   if (cached && (cached.knee || cached.maxMicro >= Math.min(batch, 256))) {
     return {

@@ -18,16 +18,19 @@ interface ConvCase {
 }
 
 /** A random conv geometry that tfjs accepts: the padded input always covers the kernel at least once. */
-function convCase(seed: number, depthwise: boolean): ConvCase {
+function convCase(seed: number, depthwise: boolean, simdTiles = false): ConvCase {
   const r = rng(seed);
   const k = [pick(r, [1, 2, 3, 3, 5, 7]), pick(r, [1, 2, 3, 3, 5])] as const;
   const s = pick(r, [1, 1, 2, 2, 3]);
   const strides: [number, number] = r() < 0.2 ? [s, pick(r, [1, 2])] : [s, s];
-  // A numeric pad only with square kernels: tfjs 4.22 computes the output width of a numeric-pad conv from the
-  // kernel *height*, so for kh≠kw its shape is wrong and wasm's forward conv writes past its output buffer.
+  // A numeric pad only with square kernels and equal strides: tfjs 4.22 computes the output width of a
+  // numeric-pad conv from the kernel *height* and *height* stride, so otherwise its shape is wrong and wasm's
+  // forward conv writes past its output buffer (wasmPadGuard.ts refuses those).
   const padKind = pick(
     r,
-    k[0] === k[1] ? (["same", "valid", "explicit", "number"] as const) : (["same", "valid", "explicit"] as const),
+    k[0] === k[1] && strides[0] === strides[1]
+      ? (["same", "valid", "explicit", "number"] as const)
+      : (["same", "valid", "explicit"] as const),
   );
   const p: [number, number][] = [
     [int(r, 0, 3), int(r, 0, 3)],
@@ -48,8 +51,9 @@ function convCase(seed: number, depthwise: boolean): ConvCase {
   const h = Math.max(int(r, 1, 13), k[0] - minPad(0));
   const w = Math.max(int(r, 1, 13), k[1] - minPad(1));
   const n = int(r, 1, 3);
-  const cin = int(r, 1, 6);
-  const cout = depthwise ? int(r, 1, 3) : int(r, 1, 7);
+  // simdTiles: channel counts that nfx's SIMD filter-gradient kernel takes (Cin % 4 = 0, Cout % 8 = 0).
+  const cin = simdTiles ? 4 * int(r, 1, 3) : int(r, 1, 6);
+  const cout = depthwise ? int(r, 1, 3) : simdTiles ? 8 * int(r, 1, 2) : int(r, 1, 7);
   return { x: [n, h, w, cin], w: [k[0], k[1], cin, cout], strides, pad };
 }
 
@@ -92,6 +96,18 @@ describe("wasm gradient kernels match the cpu backend", () => {
     }
   });
 
+  test("conv2d with Cin % 4 = 0 and Cout % 8 = 0 (the SIMD filter-gradient kernel) over 40 random geometries", async () => {
+    for (let seed = 201; seed <= 240; seed++) {
+      const c = convCase(seed, false, true);
+      await checkBothBackends(
+        `conv2d ${JSON.stringify(c)}`,
+        (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.strides, c.pad),
+        [c.x, c.w],
+        seed,
+      );
+    }
+  });
+
   test("depthwiseConv2d (channel multiplier 1–3): both backprop kernels over 40 random geometries", async () => {
     for (let seed = 101; seed <= 140; seed++) {
       const c = convCase(seed, true);
@@ -109,6 +125,7 @@ describe("wasm gradient kernels match the cpu backend", () => {
   test("conv2d on realistic sizes (32×32, 3×3 and 7×7/2 stems, 1×1/2 shortcuts)", async () => {
     const cases: ConvCase[] = [
       { x: [2, 32, 32, 16], w: [3, 3, 16, 24], strides: [1, 1], pad: "same" },
+      { x: [2, 15, 13, 32], w: [3, 3, 32, 64], strides: [2, 2], pad: "same" },
       { x: [2, 33, 31, 3], w: [7, 7, 3, 8], strides: [2, 2], pad: "same" },
       { x: [2, 17, 17, 12], w: [1, 1, 12, 20], strides: [2, 2], pad: "valid" },
       { x: [3, 9, 7, 6], w: [1, 1, 6, 5], strides: [1, 1], pad: "same" },
@@ -136,11 +153,12 @@ describe("wasm gradient kernels match the cpu backend", () => {
     }
   });
 
-  test("a numeric pad with a non-square kernel is refused on wasm instead of corrupting its heap", async () => {
+  test("a numeric pad with a non-square kernel or unequal strides is refused on wasm instead of corrupting its heap", async () => {
     await tf.setBackend("wasm");
     const x = tf.ones([1, 6, 7, 2]) as tf.Tensor4D;
     assert.throws(() => tf.conv2d(x, tf.ones([3, 1, 2, 2]) as tf.Tensor4D, 2, 2), /numeric pad/);
     assert.throws(() => tf.depthwiseConv2d(x, tf.ones([1, 3, 2, 1]) as tf.Tensor4D, 1, 1), /numeric pad/);
+    assert.throws(() => tf.conv2d(x, tf.ones([2, 2, 2, 2]) as tf.Tensor4D, [2, 1], 0), /unequal strides 2×1/);
     assert.deepEqual(tf.conv2d(x, tf.ones([3, 3, 2, 2]) as tf.Tensor4D, 2, 2).shape, [1, 4, 5, 2]);
   });
 

@@ -7,15 +7,16 @@
 //   dW = conv(xᵀ, dyᵀ, stride 1, dilation s)ᵀ                 (backprop-filter; batch and channels swap roles)
 // where for dW the image is x with Cin as batch and N as channels, and the "filter" is dy [Ho,Wo,N,Cout].
 // Measured on the 32×32×32×64 → 64 3×3 problem (2-core EPYC, SIMD, 1 thread): forward 101 ms, backprop-input
-// 103 ms, backprop-filter 166 ms (the transposes cost ≈20 ms; XNNPACK runs the remaining conv, whose "filter" is
-// a 2M-element activation, ≈1.4× slower than the forward one: per image its GEMM has only kh·kw = 9 output rows,
-// which XNNPACK's row tiles cover with wasted lanes, and the 8 MB "filter" is packed on every call). Splitting the
-// batch into chunks to shrink that filter, banding the rows, swapping the roles of x and dy, or im2col + one GEMM
-// (75 MB of patches) were all measured slower or equal. Winograd F(2,3) from tfjs kernels was estimated no faster
-// (its transforms and transposes are separate memory passes); the gap needs a fused wasm SIMD kernel of our own.
+// 103 ms. The filter gradient as the conv above took 166 ms (the transposes cost ≈20 ms, and XNNPACK's GEMM for
+// it has only kh·kw = 9 output rows per image and packs an 8 MB "filter" on every call); splitting the batch,
+// banding rows, swapping x and dy, or im2col + one GEMM were all slower or equal. So where the channels allow
+// (Cin % 4 = 0, Cout % 8 = 0) dW comes from nfx's own wasm SIMD kernel
+// (simdKernels.wat), which reads padded x and dy in place: 85 ms, 28.6 GFLOP/s. The conv trick stays for other
+// channel counts.
 // Special cases: 1×1 convs are one GEMM (strided ones slice first); up to 64 taps × input channels (stems on
 // 1–3 channel images) dW is a GEMM over explicit patches.
 
+import { conv2dFilterGrad, filterGradFits } from "./simdKernels.js";
 import { tf } from "./tf.js";
 import { cropNHWC, dilateNHWC, explicitPad, filterGradAxis, inputGradAxis } from "./wasmConvGeometry.js";
 import {
@@ -158,6 +159,17 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): Tenso
       return s.reshape(g, [1, 1, cin, cout]);
     }
     if (info.filterHeight * info.filterWidth * cin <= IM2COL_MAX_K) return filterGradIm2col(s, x, dy, info);
+    if (filterGradFits(cin, cout)) {
+      const { top, bottom, left, right } = info.padInfo;
+      const xp = s.pad(x, [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ]);
+      const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+      return s.adopt(conv2dFilterGrad(backend, xp, dy, kh, kw, sh, sw));
+    }
     const xc = cropNHWC(s, x, ph, pw);
     const xt = s.transpose(xc, [3, 1, 2, 0]); // [Cin,H,W,N]: Cin images of N channels
     const dyt = s.transpose(dy, [1, 2, 0, 3]); // [Ho,Wo,N,Cout]: dy as the filter

@@ -1,8 +1,9 @@
 // Guards wasm's forward Conv2D and DepthwiseConv2dNative against a tfjs 4.22 shape bug. With a numeric `pad`,
-// tfjs computes the output *width* from the kernel *height* (computeOutputShape2D takes one field size), so for
-// kh≠kw the output buffer it allocates is smaller or larger than what XNNPACK writes — on wasm that silently
-// corrupts the heap and crashes later in an unrelated free(). We refuse that one case with a clear error; "same",
-// "valid", explicit paddings and square kernels are unaffected.
+// tfjs computes the output *width* from the kernel *height* and the *height* stride (computeOutputShape2D takes
+// one field size and one stride), so for kh≠kw or unequal strides the output buffer it allocates is smaller or
+// larger than what XNNPACK writes — on wasm that silently corrupts the heap and crashes later in an unrelated
+// free(). We refuse those cases with a clear error; "same", "valid", explicit paddings and square kernels with
+// equal strides are unaffected.
 import { tf } from "./tf.js";
 import type { TensorInfo, WasmKernelArgs } from "./wasmKernelScope.js";
 
@@ -11,9 +12,15 @@ function guarded(original: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc = (args: WasmKernelArgs): TensorInfo => {
     const pad = args.attrs?.pad;
     const filter = args.inputs.filter;
-    if (typeof pad === "number" && filter !== undefined && filter.shape[0] !== filter.shape[1]) {
+    const strides = args.attrs?.strides;
+    const [sh, sw] = typeof strides === "number" ? [strides, strides] : ((strides as number[] | undefined) ?? [1, 1]);
+    if (typeof pad === "number" && filter !== undefined && (filter.shape[0] !== filter.shape[1] || sh !== sw)) {
+      const what =
+        filter.shape[0] !== filter.shape[1]
+          ? `a non-square ${filter.shape[0]}×${filter.shape[1]} kernel`
+          : `unequal strides ${sh}×${sw}`;
       throw new Error(
-        `nfx: ${original.kernelName} with a numeric pad and a non-square ${filter.shape[0]}×${filter.shape[1]} kernel ` +
+        `nfx: ${original.kernelName} with a numeric pad and ${what} ` +
           "has a wrong output shape in tfjs 4.22 (and corrupts wasm memory); use 'same', 'valid' or explicit padding",
       );
     }

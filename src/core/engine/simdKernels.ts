@@ -1,0 +1,133 @@
+// nfx's hand-written wasm SIMD kernels (simdKernels.wat), instantiated on the tfjs wasm backend's own memory so
+// that they read and write tensors in place. One instance per heap (tests may start several backends).
+import { SIMD_KERNELS_WASM_BASE64 } from "./simdKernelsBinary.js";
+import type { tf } from "./tf.js";
+import type { TensorInfo } from "./wasmKernelScope.js";
+
+/** The part of the WebAssembly JS API used here (the tsconfig's ES2022 lib declares none of it). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+const WebAssemblyJs = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
+interface SimdExports {
+  conv2dFilterGrad(
+    x: number,
+    dy: number,
+    dw: number,
+    n: number,
+    hp: number,
+    wp: number,
+    cin: number,
+    ho: number,
+    wo: number,
+    cout: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    block: number,
+  ): void;
+}
+
+/** The parts of tfjs's BackendWasm the kernels need: its memory and where each tensor lives in it. */
+interface WasmHeapBackend {
+  wasm: { asm: { memory: WasmMemory } };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+}
+
+let compiled: object | null | undefined;
+const instances = new WeakMap<WasmMemory, SimdExports>();
+
+/** The compiled kernels, or null where this engine has no wasm SIMD (then callers use XNNPACK compositions). */
+function compiledKernels(): object | null {
+  if (compiled === undefined) {
+    try {
+      compiled = new WebAssemblyJs.Module(Buffer.from(SIMD_KERNELS_WASM_BASE64, "base64"));
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled;
+}
+
+/** Whether nfx's SIMD kernels run here (every Node ≥ 16.4 has wasm SIMD; a flag can turn it off). */
+export const simdKernelsAvailable = (): boolean => compiledKernels() !== null;
+
+function kernelsFor(memory: WasmMemory): SimdExports {
+  let k = instances.get(memory);
+  if (k === undefined) {
+    const module = compiledKernels();
+    if (module === null) throw new Error("nfx simd kernels: this JavaScript engine has no wasm SIMD");
+    k = new WebAssemblyJs.Instance(module, { env: { memory } }).exports as unknown as SimdExports;
+    instances.set(memory, k);
+  }
+  return k;
+}
+
+function offsetOf(b: WasmHeapBackend, t: TensorInfo): number {
+  const at = b.dataIdMap.get(t.dataId)?.memoryOffset;
+  if (at === undefined) throw new Error("nfx simd kernels: tensor is not on the wasm heap");
+  return at;
+}
+
+/** Output rows per pixel block: about 128 output pixels, so a block's dy and x rows stay in cache. */
+const blockRows = (wo: number): number => Math.max(1, Math.round(128 / wo));
+
+/**
+ * Conv2D's filter gradient from the padded input xp [N,Hp,Wp,Cin] and dy [N,Ho,Wo,Cout] with strides (sh, sw):
+ * dW [kh,kw,Cin,Cout]. Requires Cin % 4 = 0 and Cout % 8 = 0 (see `filterGradFits`).
+ */
+export function conv2dFilterGrad(
+  backend: tf.KernelBackend,
+  xp: TensorInfo,
+  dy: TensorInfo,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+): TensorInfo {
+  const b = backend as unknown as WasmHeapBackend;
+  const [n, hp, wp, cin] = xp.shape as [number, number, number, number];
+  const [, ho, wo, cout] = dy.shape as [number, number, number, number];
+  if (!filterGradFits(cin, cout)) throw new Error(`nfx simd conv2dFilterGrad: channels ${cin}→${cout} unsupported`);
+  if (hp < (ho - 1) * sh + kh || wp < (wo - 1) * sw + kw) {
+    throw new Error(`nfx simd conv2dFilterGrad: padded input ${hp}×${wp} too small for ${ho}×${wo} outputs`);
+  }
+  const out = b.makeOutput([kh, kw, cin, cout], "float32");
+  const memory = b.wasm.asm.memory;
+  if (n * ho * wo === 0) {
+    // No output pixels: dW is zero (the kernel's loops assume at least one pixel).
+    const at = offsetOf(b, out) / 4;
+    new Float32Array(memory.buffer).fill(0, at, at + kh * kw * cin * cout);
+    return out;
+  }
+  const k = kernelsFor(memory);
+  k.conv2dFilterGrad(
+    offsetOf(b, xp),
+    offsetOf(b, dy),
+    offsetOf(b, out),
+    n,
+    hp,
+    wp,
+    cin,
+    ho,
+    wo,
+    cout,
+    kh,
+    kw,
+    sh,
+    sw,
+    blockRows(wo),
+  );
+  return out;
+}
+
+/** Channel counts the SIMD filter-gradient kernel handles (its tile is 4 input × 8 output channels). */
+export const filterGradFits = (cin: number, cout: number): boolean =>
+  cin > 0 && cout > 0 && cin % 4 === 0 && cout % 8 === 0 && simdKernelsAvailable();

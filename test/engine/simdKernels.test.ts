@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { before, describe, test } from "node:test";
+import { assembleSimdKernels, simdKernelsModuleText } from "../../scripts/simdKernelsAssembler.js";
+import { initBackend } from "../../src/core/engine/backend.js";
+import { conv2dFilterGrad } from "../../src/core/engine/simdKernels.js";
+import { tf } from "../../src/core/engine/tf.js";
+import { int, rng } from "./gradcheck.js";
+
+/** dW by the definition, in float64. */
+function filterGradReference(
+  x: Float32Array,
+  [n, h, w, cin]: number[],
+  dy: Float32Array,
+  [, ho, wo, cout]: number[],
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+): Float64Array {
+  const out = new Float64Array(kh * kw * cin * cout);
+  for (let b = 0; b < (n as number); b++)
+    for (let y = 0; y < (ho as number); y++)
+      for (let xx = 0; xx < (wo as number); xx++)
+        for (let i = 0; i < kh; i++)
+          for (let j = 0; j < kw; j++)
+            for (let c = 0; c < (cin as number); c++) {
+              const xv = x[
+                ((b * (h as number) + y * sh + i) * (w as number) + xx * sw + j) * (cin as number) + c
+              ] as number;
+              const dyAt = ((b * (ho as number) + y) * (wo as number) + xx) * (cout as number);
+              const outAt = ((i * kw + j) * (cin as number) + c) * (cout as number);
+              for (let o = 0; o < (cout as number); o++) out[outAt + o] += xv * (dy[dyAt + o] as number);
+            }
+  return out;
+}
+
+describe("nfx's wasm SIMD kernels", () => {
+  before(async () => {
+    await initBackend("wasm");
+  });
+
+  test("the committed binary is simdKernels.wat assembled (run `npm run build:simd` after editing it)", async () => {
+    const wat = readFileSync(new URL("../../src/core/engine/simdKernels.wat", import.meta.url), "utf8");
+    const committed = readFileSync(new URL("../../src/core/engine/simdKernelsBinary.ts", import.meta.url), "utf8");
+    assert.equal(committed, simdKernelsModuleText(await assembleSimdKernels(wat)));
+  });
+
+  test("conv2dFilterGrad equals the definition over 25 random geometries (strides, blocks, tiles)", async () => {
+    const backend = tf.backend();
+    for (let seed = 1; seed <= 25; seed++) {
+      const r = rng(seed);
+      const [kh, kw, sh, sw] = [int(r, 1, 4), int(r, 1, 4), int(r, 1, 3), int(r, 1, 3)];
+      const [ho, wo] = [int(r, 1, 9), int(r, 1, 40)]; // wo up to 40: blocks of 3–128 rows, partial last blocks
+      const xShape = [
+        int(r, 1, 3),
+        (ho - 1) * sh + kh + int(r, 0, 2),
+        (wo - 1) * sw + kw + int(r, 0, 2),
+        4 * int(r, 1, 3),
+      ];
+      const dyShape = [xShape[0] as number, ho, wo, 8 * int(r, 1, 3)];
+      const x = tf.randomNormal(xShape, 0, 1, "float32", seed);
+      const dy = tf.randomNormal(dyShape, 0, 1, "float32", seed + 1000);
+      const dw = tf.engine().makeTensorFromTensorInfo(conv2dFilterGrad(backend, x, dy, kh, kw, sh, sw));
+      const want = filterGradReference(
+        x.dataSync() as Float32Array,
+        xShape,
+        dy.dataSync() as Float32Array,
+        dyShape,
+        kh,
+        kw,
+        sh,
+        sw,
+      );
+      const got = dw.dataSync() as Float32Array;
+      const scale = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      const err = got.reduce((m, v, i) => Math.max(m, Math.abs(v - (want[i] as number))), 0);
+      assert.ok(err <= 1e-5 * scale, `seed ${seed}: k ${kh}×${kw} s ${sh}×${sw} x ${xShape} dy ${dyShape}: ${err}`);
+      tf.dispose([x, dy, dw]);
+    }
+  });
+
+  test("conv2dFilterGrad of an empty batch is zero, and unsupported channel counts are refused", () => {
+    const backend = tf.backend();
+    const x = tf.zeros([0, 5, 5, 4]);
+    const dy = tf.zeros([0, 3, 3, 8]);
+    const dw = tf.engine().makeTensorFromTensorInfo(conv2dFilterGrad(backend, x, dy, 3, 3, 1, 1));
+    assert.deepEqual(dw.shape, [3, 3, 4, 8]);
+    assert.ok(dw.dataSync().every((v) => v === 0));
+    assert.throws(
+      () => conv2dFilterGrad(backend, tf.zeros([1, 5, 5, 3]), tf.zeros([1, 3, 3, 8]), 3, 3, 1, 1),
+      /channels 3→8/,
+    );
+    tf.dispose([x, dy, dw]);
+  });
+});

@@ -15,6 +15,24 @@ interface WebAssemblyApi {
 const WebAssemblyJs = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
 
 interface SimdExports {
+  conv2d(
+    xp: number,
+    packed: number,
+    y: number,
+    n: number,
+    hp: number,
+    wp: number,
+    cin: number,
+    ho: number,
+    wo: number,
+    cout: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    block: number,
+  ): void;
+  packFilter(w: number, packed: number, rows: number, cout: number): void;
   conv2dFilterGrad(
     x: number,
     dy: number,
@@ -39,6 +57,7 @@ interface WasmHeapBackend {
   wasm: { asm: { memory: WasmMemory } };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  disposeData(dataId: object): boolean;
 }
 
 let compiled: object | null | undefined;
@@ -131,3 +150,59 @@ export function conv2dFilterGrad(
 /** Channel counts the SIMD filter-gradient kernel handles (its tile is 4 input × 8 output channels). */
 export const filterGradFits = (cin: number, cout: number): boolean =>
   cin > 0 && cout > 0 && cin % 4 === 0 && cout % 8 === 0 && simdKernelsAvailable();
+
+/** Channel counts the SIMD forward conv handles (its tile is 8 output channels; any number of inputs). */
+export const conv2dFits = (cin: number, cout: number): boolean =>
+  cin > 0 && cout > 0 && cout % 8 === 0 && simdKernelsAvailable();
+
+/** Output pixels per block of the forward conv: inside a block, every group of 8 output channels runs in turn. */
+const CONV_BLOCK_PIXELS = 256;
+
+/**
+ * Conv2D forward from the padded input xp [N,Hp,Wp,Cin] and filter [kh,kw,Cin,Cout] with strides (sh, sw) and
+ * no dilation: y [N,Ho,Wo,Cout]. Requires Cout % 8 = 0 (see `conv2dFits`).
+ */
+export function conv2dForward(
+  backend: tf.KernelBackend,
+  xp: TensorInfo,
+  filter: TensorInfo,
+  sh: number,
+  sw: number,
+  ho: number,
+  wo: number,
+): TensorInfo {
+  const b = backend as unknown as WasmHeapBackend;
+  const [n, hp, wp, cin] = xp.shape as [number, number, number, number];
+  const [kh, kw, fin, cout] = filter.shape as [number, number, number, number];
+  if (fin !== cin || !conv2dFits(cin, cout)) throw new Error(`nfx simd conv2d: channels ${cin}→${cout} unsupported`);
+  if (hp < (ho - 1) * sh + kh || wp < (wo - 1) * sw + kw) {
+    throw new Error(`nfx simd conv2d: padded input ${hp}×${wp} too small for ${ho}×${wo} outputs`);
+  }
+  const out = b.makeOutput([n, ho, wo, cout], "float32");
+  if (n * ho * wo === 0) return out;
+  const packed = b.makeOutput([kh * kw * cin * cout], "float32");
+  try {
+    const k = kernelsFor(b.wasm.asm.memory);
+    k.packFilter(offsetOf(b, filter), offsetOf(b, packed), kh * kw * cin, cout);
+    k.conv2d(
+      offsetOf(b, xp),
+      offsetOf(b, packed),
+      offsetOf(b, out),
+      n,
+      hp,
+      wp,
+      cin,
+      ho,
+      wo,
+      cout,
+      kh,
+      kw,
+      sh,
+      sw,
+      CONV_BLOCK_PIXELS,
+    );
+  } finally {
+    b.disposeData(packed.dataId);
+  }
+  return out;
+}

@@ -6,6 +6,7 @@ import { untransposedWasmMatMuls } from "./wasmMatMul.js";
 import { maxPoolGradConfig } from "./wasmMaxPoolGrad.js";
 import { padGuardedWasmConvs } from "./wasmPadGuard.js";
 import { unsortedSegmentSumConfig } from "./wasmSegmentSum.js";
+import { simdConv2D } from "./wasmSimdConv.js";
 import { fastWasmSlices } from "./wasmSlice.js";
 
 /** The kernels nfx registers (or replaces) on the wasm backend. */
@@ -27,7 +28,7 @@ export function registerWasmGradients(): void {
   // what is registered now, before any replacement.
   for (const config of [
     ...WASM_GRADIENT_KERNELS,
-    ...padGuardedWasmConvs(),
+    ...padGuardedWasmConvs((c) => (c.kernelName === "Conv2D" ? simdConv2D(c) : c)), // nfx's SIMD forward conv
     ...untransposedWasmMatMuls(),
     ...fastWasmSlices(),
   ]) {

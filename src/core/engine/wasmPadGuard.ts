@@ -29,12 +29,15 @@ function guarded(original: tf.KernelConfig): tf.KernelConfig {
   return { ...original, kernelFunc: kernelFunc as unknown as tf.KernelFunc };
 }
 
-/** The guarded versions of wasm's own forward convolutions, to register in their place. */
-export function padGuardedWasmConvs(): tf.KernelConfig[] {
+/**
+ * The guarded versions of wasm's own forward convolutions, to register in their place; `inner` may first replace
+ * a kernel (the guard then runs before it).
+ */
+export function padGuardedWasmConvs(inner: (config: tf.KernelConfig) => tf.KernelConfig = (c) => c): tf.KernelConfig[] {
   const out: tf.KernelConfig[] = [];
   for (const name of ["Conv2D", "DepthwiseConv2dNative"]) {
     const original = tf.getKernel(name, "wasm");
-    if (original !== undefined) out.push(guarded(original));
+    if (original !== undefined) out.push(guarded(inner(original)));
   }
   return out;
 }

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { before, describe, test } from "node:test";
 import { assembleSimdKernels, simdKernelsModuleText } from "../../scripts/simdKernelsAssembler.js";
 import { initBackend } from "../../src/core/engine/backend.js";
-import { conv2dFilterGrad } from "../../src/core/engine/simdKernels.js";
+import { conv2dFilterGrad, conv2dFits, conv2dForward } from "../../src/core/engine/simdKernels.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { int, pick, randomData, relError, rng } from "./gradcheck.js";
 
@@ -33,6 +33,40 @@ function filterGradReference(
               for (let o = 0; o < (cout as number); o++) out[outAt + o] += xv * (dy[dyAt + o] as number);
             }
   return out;
+}
+
+/** y by the definition (xp already padded), in float64. */
+function convReference(
+  x: Float32Array,
+  [n, h, w, cin]: number[],
+  f: Float32Array,
+  [kh, kw, , cout]: number[],
+  sh: number,
+  sw: number,
+): { y: Float64Array; shape: number[] } {
+  const ho = Math.floor(((h as number) - (kh as number)) / sh) + 1;
+  const wo = Math.floor(((w as number) - (kw as number)) / sw) + 1;
+  const [N, H, W, C, KH, KW, O] = [n, h, w, cin, kh, kw, cout] as number[] as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const y = new Float64Array(N * ho * wo * O);
+  for (let b = 0; b < N; b++)
+    for (let oy = 0; oy < ho; oy++)
+      for (let ox = 0; ox < wo; ox++)
+        for (let i = 0; i < KH; i++)
+          for (let j = 0; j < KW; j++)
+            for (let c = 0; c < C; c++) {
+              const xv = x[((b * H + oy * sh + i) * W + ox * sw + j) * C + c] as number;
+              const at = ((b * ho + oy) * wo + ox) * O;
+              for (let o = 0; o < O; o++) y[at + o] += xv * (f[((i * KW + j) * C + c) * O + o] as number);
+            }
+  return { y, shape: [N, ho, wo, O] };
 }
 
 describe("nfx's wasm SIMD kernels", () => {
@@ -80,7 +114,29 @@ describe("nfx's wasm SIMD kernels", () => {
     }
   });
 
+  test("conv2dForward equals the definition over 25 random geometries (strides, odd pixel counts, 1-channel inputs)", () => {
+    const backend = tf.backend();
+    for (let seed = 1; seed <= 25; seed++) {
+      const r = rng(seed + 300);
+      const [kh, kw, sh, sw] = [int(r, 1, 4), int(r, 1, 4), int(r, 1, 3), int(r, 1, 3)];
+      const xShape = [int(r, 1, 3), int(r, kh, 13), int(r, kw, 13), int(r, 1, 12)];
+      const fShape = [kh, kw, xShape[3] as number, 8 * int(r, 1, 3)];
+      const x = tf.randomNormal(xShape, 0, 1, "float32", seed);
+      const f = tf.randomNormal(fShape, 0, 1, "float32", seed + 1000);
+      const want = convReference(x.dataSync() as Float32Array, xShape, f.dataSync() as Float32Array, fShape, sh, sw);
+      const [, ho, wo] = want.shape as [number, number, number, number];
+      const y = tf.engine().makeTensorFromTensorInfo(conv2dForward(backend, x, f, sh, sw, ho, wo));
+      assert.deepEqual(y.shape, want.shape);
+      const got = y.dataSync() as Float32Array;
+      const scale = want.y.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      const err = got.reduce((m, v, i) => Math.max(m, Math.abs(v - (want.y[i] as number))), 0);
+      assert.ok(err <= 1e-5 * scale, `seed ${seed}: k ${kh}×${kw} s ${sh}×${sw} x ${xShape} f ${fShape}: ${err}`);
+      tf.dispose([x, f, y]);
+    }
+  });
+
   test("Conv2D on wasm (nfx's SIMD kernel where Cout % 8 = 0, XNNPACK otherwise) equals cpu over 40 random convs", async () => {
+    let simdCases = 0;
     for (let seed = 1; seed <= 40; seed++) {
       const r = rng(seed + 500);
       const [kh, kw] = [int(r, 1, 5), int(r, 1, 5)];
@@ -95,8 +151,9 @@ describe("nfx's wasm SIMD kernels", () => {
               [0, 0],
             ]
           : pad;
-      const xShape = [int(r, 1, 3), int(r, kh, 14), int(r, kw, 14), int(r, 1, 20)];
+      const xShape = [int(r, 1, 3), int(r, kh, 14), int(r, kw, 14), int(r, 1, 40)];
       const wShape = [kh, kw, xShape[3] as number, pick(r, [8, 16, 24, 5])];
+      if (conv2dFits(kh, kw, xShape[3] as number, wShape[3] as number)) simdCases++;
       const xData = randomData(r, xShape);
       const wData = randomData(r, wShape);
       const outputs: Float32Array[] = [];
@@ -112,6 +169,7 @@ describe("nfx's wasm SIMD kernels", () => {
       assert.ok(err < 1e-5, `seed ${seed}: x ${xShape} w ${wShape} s ${strides} ${JSON.stringify(padding)}: ${err}`);
     }
     await tf.setBackend("wasm");
+    assert.ok(simdCases >= 8, `only ${simdCases} of the 40 convs ran nfx's kernel`);
   });
 
   test("conv2dFilterGrad of an empty batch is zero, and unsupported channel counts are refused", () => {

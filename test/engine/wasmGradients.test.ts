@@ -162,6 +162,38 @@ describe("wasm gradient kernels match the cpu backend", () => {
     assert.deepEqual(tf.conv2d(x, tf.ones([3, 3, 2, 2]) as tf.Tensor4D, 2, 2).shape, [1, 4, 5, 2]);
   });
 
+  test("forward conv2d and depthwiseConv2d on wasm equal cpu over 40 random geometries each (tfjs's 'same' bug)", async () => {
+    // XNNPACK returned zeros for "same" with a kernel side of 1 at stride > 1 (wasmPadGuard.ts); this compares
+    // values, where the gradient checks above would not notice a wrong forward pass.
+    for (let seed = 301; seed <= 380; seed++) {
+      const depthwise = seed > 340;
+      const c = convCase(seed, depthwise);
+      const s = c.strides[0];
+      const r = rng(seed);
+      const [xData, wData] = [randomData(r, c.x), randomData(r, c.w)];
+      const outputs: Float32Array[] = [];
+      for (const backend of ["cpu", "wasm"]) {
+        await tf.setBackend(backend);
+        const y = tf.tidy(() => {
+          const x = tf.tensor4d(xData, c.x as [number, number, number, number]);
+          const w = tf.tensor4d(wData, c.w as [number, number, number, number]);
+          return depthwise ? tf.depthwiseConv2d(x, w, s, c.pad) : tf.conv2d(x, w, c.strides, c.pad);
+        });
+        outputs.push(y.dataSync() as Float32Array);
+        y.dispose();
+      }
+      const err = relError(outputs[1] as Float32Array, outputs[0] as Float32Array);
+      assert.ok(err < TOL, `${depthwise ? "depthwise" : "conv2d"} ${JSON.stringify(c)}: ${err} (seed ${seed})`);
+    }
+    await tf.setBackend("wasm");
+    const x = tf.range(1, 13).reshape([1, 4, 3, 1]) as tf.Tensor4D;
+    const y = tf.conv2d(x, tf.ones([1, 3, 1, 8]) as tf.Tensor4D, [2, 1], "same");
+    assert.deepEqual(
+      Array.from(y.dataSync()).filter((_, i) => i % 8 === 0),
+      [3, 6, 5, 15, 24, 17],
+    );
+  });
+
   test("MaxPoolGrad (replaced) and AvgPoolGrad over 30 random pools", async () => {
     for (let seed = 201; seed <= 230; seed++) {
       const r = rng(seed);

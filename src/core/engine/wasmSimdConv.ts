@@ -1,21 +1,22 @@
 // Conv2D on the wasm backend with nfx's own SIMD kernel (simdKernels.wat) where it applies, XNNPACK elsewhere.
-// Measured (2-core EPYC, 1 thread): 32×32×32×64 → 64 3×3, XNNPACK 101 ms (23.9 GFLOP/s), nfx 75 ms (32 GFLOP/s);
-// the same ≈32 GFLOP/s at 8×8×128 → 128 and for 1×1 convs. Every conv on wasm goes through here, so the
-// backprop-input kernels, which are forward convs of dy (wasmConvGradients.ts, wasmStridedInputGrad.ts), gain too.
+// Measured (2-core EPYC, 1 thread): 32×32×32×64 → 64 3×3, XNNPACK 95–101 ms (24 GFLOP/s), nfx 75 ms (32 GFLOP/s);
+// [16,24,24,128] → 128 3×3: 107 vs 83 ms. Small receptive fields and 1×1 convs stay on XNNPACK (conv2dFits). Every
+// conv on wasm goes through here, so the backprop-input kernels, which are forward convs of dy
+// (wasmConvGradients.ts, wasmStridedInputGrad.ts), gain too.
 import { conv2dFits, conv2dForward } from "./simdKernels.js";
 import { tf } from "./tf.js";
 import { type TensorInfo, type WasmKernelArgs, withScope } from "./wasmKernelScope.js";
 
 type Shape4 = [number, number, number, number];
 
-/** `xnnpack` (wasm's own Conv2D config) with nfx's SIMD kernel taking every NHWC, undilated conv with Cout % 8 = 0. */
+/** `xnnpack` (wasm's own Conv2D config) with nfx's SIMD kernel taking the NHWC, undilated convs it is faster at. */
 export function simdConv2D(xnnpack: tf.KernelConfig): tf.KernelConfig {
   const fallback = xnnpack.kernelFunc as unknown as (args: WasmKernelArgs) => TensorInfo;
   const kernelFunc = (args: WasmKernelArgs): TensorInfo => {
     const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
     const a = args.attrs as unknown as tf.Conv2DAttrs;
-    const [, , cin, cout] = filter.shape as Shape4;
-    if (a.dataFormat === "NCHW" || !conv2dFits(cin, cout)) return fallback(args);
+    const [kh, kw, cin, cout] = filter.shape as Shape4;
+    if (a.dataFormat === "NCHW" || !conv2dFits(kh, kw, cin, cout)) return fallback(args);
     const info = tf.backend_util.computeConv2DInfo(
       x.shape as Shape4,
       filter.shape as Shape4,

@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { Command, Flags } from "@oclif/core";
 import { BACKEND_NAMES, type BackendInfo, type BackendName, initBackend } from "../core/engine/backend.js";
 import { CPU_INSTALL_STEPS, GPU_INSTALL_STEPS } from "../core/engine/nativeAdvice.js";
+import { SIMD_KERNELS_BUILD_LABEL } from "../core/engine/simdKernels.js";
 import { tf } from "../core/engine/tf.js";
 
 const require = createRequire(import.meta.url);
@@ -52,6 +53,7 @@ export default class Doctor extends Command {
     this.log(`  why: ${info.reason}`);
     if (info.simd !== undefined) this.log(`  SIMD: ${info.simd ? "yes" : "no"}`);
     if (info.threads !== undefined) this.log(`  threads: ${info.threads}`);
+    if (info.nfxKernels !== undefined) this.log(`  nfx conv kernels: ${SIMD_KERNELS_BUILD_LABEL[info.nfxKernels]}`);
     if (info.native !== undefined) {
       const n = info.native;
       this.log(`  TensorFlow ${n.tensorflowVersion}, GPU in use: ${n.usingGpu ? "yes" : "no"}`);

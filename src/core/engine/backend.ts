@@ -30,6 +30,8 @@ export interface BackendInfo {
   simd?: boolean;
   /** Threads the backend computes with (wasm: XNNPACK's thread pool; see wasmThreads.ts). */
   threads?: number;
+  /** wasm: which build of nfx's own SIMD conv kernels runs ("fma": fused multiply-adds; see simdKernels.ts). */
+  nfxKernels?: "fma" | "simd" | "none";
   /** tensorflow / tensorflow-gpu: the libtensorflow version and whether TensorFlow placed ops on a GPU. */
   native?: NativeInfo;
 }

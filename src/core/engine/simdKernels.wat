@@ -292,4 +292,37 @@
         (br_if $rowsLoop (i32.lt_u (local.get $src) (local.get $end))))
       (local.set $o (i32.add (local.get $o) (i32.const 8)))
       (br_if $outChannels (i32.lt_u (local.get $o) (local.get $cout)))))
+
+  ;; Zero-padding of x [N,H,W,C] into out [N, top+H+bottom, left+W+right, C], as row copies and fills (tfjs's wasm
+  ;; PadV2 is a per-element loop: 4 ms for a [128,28,28,16] batch, more than the 3×3 conv that needed it).
+  (func (export "padNHWC") (param $x i32) (param $out i32) (param $n i32) (param $h i32) (param $w i32) (param $c i32)
+        (param $top i32) (param $bottom i32) (param $left i32) (param $right i32)
+    (local $pixelBytes i32) (local $rowBytes i32) (local $outRowBytes i32) (local $leftBytes i32) (local $rightBytes i32)
+    (local $img i32) (local $y i32)
+    (local.set $pixelBytes (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $rowBytes (i32.mul (local.get $w) (local.get $pixelBytes)))
+    (local.set $leftBytes (i32.mul (local.get $left) (local.get $pixelBytes)))
+    (local.set $rightBytes (i32.mul (local.get $right) (local.get $pixelBytes)))
+    (local.set $outRowBytes (i32.add (local.get $rowBytes) (i32.add (local.get $leftBytes) (local.get $rightBytes))))
+    (block $done
+      (br_if $done (i32.eqz (local.get $n)))
+      (loop $images
+        (memory.fill (local.get $out) (i32.const 0) (i32.mul (local.get $top) (local.get $outRowBytes)))
+        (local.set $out (i32.add (local.get $out) (i32.mul (local.get $top) (local.get $outRowBytes))))
+        (local.set $y (local.get $h))
+        (block $rowsDone
+          (br_if $rowsDone (i32.eqz (local.get $y)))
+          (loop $rows
+            (memory.fill (local.get $out) (i32.const 0) (local.get $leftBytes))
+            (memory.copy (i32.add (local.get $out) (local.get $leftBytes)) (local.get $x) (local.get $rowBytes))
+            (memory.fill (i32.add (local.get $out) (i32.add (local.get $leftBytes) (local.get $rowBytes)))
+                         (i32.const 0) (local.get $rightBytes))
+            (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
+            (local.set $out (i32.add (local.get $out) (local.get $outRowBytes)))
+            (local.set $y (i32.sub (local.get $y) (i32.const 1)))
+            (br_if $rows (local.get $y))))
+        (memory.fill (local.get $out) (i32.const 0) (i32.mul (local.get $bottom) (local.get $outRowBytes)))
+        (local.set $out (i32.add (local.get $out) (i32.mul (local.get $bottom) (local.get $outRowBytes))))
+        (local.set $img (i32.add (local.get $img) (i32.const 1)))
+        (br_if $images (i32.lt_u (local.get $img) (local.get $n))))))
 )

@@ -161,12 +161,7 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): Tenso
     if (info.filterHeight * info.filterWidth * cin <= IM2COL_MAX_K) return filterGradIm2col(s, x, dy, info);
     if (filterGradFits(cin, cout)) {
       const { top, bottom, left, right } = info.padInfo;
-      const xp = s.pad(x, [
-        [0, 0],
-        [top, bottom],
-        [left, right],
-        [0, 0],
-      ]);
+      const xp = s.zeroPadNHWC(x, top, bottom, left, right);
       const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
       return s.adopt(conv2dFilterGrad(backend, xp, dy, kh, kw, sh, sw));
     }

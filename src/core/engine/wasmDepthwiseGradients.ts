@@ -58,7 +58,7 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): Te
   const n = x.shape[0] as number;
   return withScope(backend, (s) => {
     // xp: x padded/cropped so that tap (i,j) of output pixel (oh,ow) reads xp[oh·sh+i, ow·sw+j].
-    const xp = s.pad(cropNHWC(s, x, ph, pw), explicitPad(ph, pw));
+    const xp = s.zeroPadNHWC(cropNHWC(s, x, ph, pw), ph.before, ph.after, pw.before, pw.after);
     const dy5 = s.reshape(dy, [n, ho, wo, c, m]);
     const taps: TensorInfo[] = [];
     for (let i = 0; i < kh; i++) {

@@ -1,6 +1,7 @@
 // Calls the wasm backend's own kernels from inside another kernel. Going through tf ops there would register
 // every intermediate with the engine (and the tape); calling kernelFuncs directly keeps intermediates as bare
 // backend data that we free ourselves, so a composed kernel costs exactly the wasm kernels it runs.
+import { padNHWC } from "./simdKernels.js";
 import { tf } from "./tf.js";
 
 export type TensorInfo = tf.TensorInfo;
@@ -58,6 +59,12 @@ export class WasmKernelScope {
   pad(x: TensorInfo, paddings: [number, number][]): TensorInfo {
     if (paddings.every(([a, b]) => a === 0 && b === 0)) return x;
     return this.run("PadV2", { x }, { paddings, constantValue: 0 });
+  }
+
+  /** x [N,H,W,C] zero-padded spatially, by nfx's wasm row copies (tfjs's PadV2 loops per element). */
+  zeroPadNHWC(x: TensorInfo, top: number, bottom: number, left: number, right: number): TensorInfo {
+    const out = padNHWC(this.backend, x, top, bottom, left, right);
+    return out === x ? x : this.adopt(out);
   }
 
   /** Takes `out` out of the scope: the caller (the engine) owns it from now on. */

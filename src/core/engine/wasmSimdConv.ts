@@ -15,8 +15,8 @@ export function simdConv2D(xnnpack: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc = (args: WasmKernelArgs): TensorInfo => {
     const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
     const a = args.attrs as unknown as tf.Conv2DAttrs;
-    const [kh, kw, cin, cout] = filter.shape as Shape4;
-    if (a.dataFormat === "NCHW" || !conv2dFits(kh, kw, cin, cout)) return fallback(args);
+    const [, , cin, cout] = filter.shape as Shape4;
+    if (a.dataFormat === "NCHW" || !conv2dFits(cin, cout)) return fallback(args);
     const info = tf.backend_util.computeConv2DInfo(
       x.shape as Shape4,
       filter.shape as Shape4,
@@ -28,12 +28,7 @@ export function simdConv2D(xnnpack: tf.KernelConfig): tf.KernelConfig {
     if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return fallback(args);
     const { top, bottom, left, right } = info.padInfo;
     return withScope(args.backend, (s) => {
-      const xp = s.pad(x, [
-        [0, 0],
-        [top, bottom],
-        [left, right],
-        [0, 0],
-      ]);
+      const xp = s.zeroPadNHWC(x, top, bottom, left, right);
       return s.adopt(
         conv2dForward(args.backend, xp, filter, info.strideHeight, info.strideWidth, info.outHeight, info.outWidth),
       );

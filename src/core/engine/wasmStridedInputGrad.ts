@@ -35,7 +35,7 @@ export function inputGrad1x1Strided(
     -info.padInfo.left,
     info.inWidth - ((info.outWidth - 1) * info.strideWidth + 1) + info.padInfo.left,
   );
-  return s.pad(cropNHWC(s, d, ph, pw), explicitPad(ph, pw));
+  return s.zeroPadNHWC(cropNHWC(s, d, ph, pw), ph.before, ph.after, pw.before, pw.after);
 }
 
 /** k×k filter, equal strides s > 1: phase decomposition as described above. */

@@ -14,14 +14,17 @@
 // So threads are not a working option with the published 4.22 binaries; making them work would need a rebuilt
 // wasm (PTHREAD_POOL_SIZE with Node-compatible worker loading), which is outside an npm-only install. nfx keeps
 // the SIMD build and records threads = 1; parallelism comes from running sweep workers in separate processes.
+import { type SimdKernelsBuild, simdKernelsBuild } from "./simdKernels.js";
 import { tf } from "./tf.js";
 
 export interface WasmFeatures {
   simd: boolean;
   threads: number;
+  /** Which build of nfx's own SIMD kernels runs (simdKernels.ts): fused multiply-adds, plain SIMD, or none. */
+  nfxKernels: SimdKernelsBuild;
 }
 
-/** SIMD support and XNNPACK thread count of the initialised wasm backend. */
+/** SIMD support, XNNPACK thread count and nfx's kernel build of the initialised wasm backend. */
 export async function wasmFeatures(): Promise<WasmFeatures> {
   const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) === true;
   const { getThreadsCount } = await import("@tensorflow/tfjs-backend-wasm");
@@ -31,5 +34,5 @@ export async function wasmFeatures(): Promise<WasmFeatures> {
   } catch {
     // The backend is not initialised yet: it will run on one thread (see above).
   }
-  return { simd, threads };
+  return { simd, threads, nfxKernels: simdKernelsBuild() };
 }

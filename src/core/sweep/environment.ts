@@ -57,6 +57,12 @@ export function runEnvironment(backend: BackendInfo): RunEnvironment {
     backend: backend.name,
     backend_version: backend.version,
     device: backend.device,
-    extra: { ...cached.extra, backend_reason: backend.reason },
+    extra: {
+      ...cached.extra,
+      backend_reason: backend.reason,
+      ...(backend.simd === undefined ? {} : { simd: backend.simd }),
+      ...(backend.threads === undefined ? {} : { threads: backend.threads }),
+      ...(backend.nfxKernels === undefined ? {} : { nfx_kernels: backend.nfxKernels }),
+    },
   };
 }

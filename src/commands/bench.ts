@@ -1,10 +1,12 @@
 import { Command, Flags } from "@oclif/core";
-import { BACKEND_NAMES, type BackendName } from "../core/engine/backend.js";
+import { BACKEND_NAMES, type BackendInfo, type BackendName, describeBackend } from "../core/engine/backend.js";
 import { type BenchResult, builtinCases, DEFAULT_BENCH_OPTIONS, REF_BATCH, runBench } from "../core/engine/bench.js";
 import { type PytorchReference, pytorchTwoConvReference } from "../core/engine/pytorchReference.js";
 import { memoryLine } from "../ui/format.js";
 
 export interface BenchReport {
+  /** What each backend was: version, device, SIMD, threads, nfx's kernel build. */
+  backends: BackendInfo[];
   results: BenchResult[];
   /** Two-conv step time over PyTorch's single-thread time, per backend. */
   vsPytorch: Record<string, number>;
@@ -56,11 +58,16 @@ export default class Bench extends Command {
     for (const b of backends) {
       if (!(BACKEND_NAMES as readonly string[]).includes(b)) this.error(`unknown backend '${b}'`);
     }
+    const infos: BackendInfo[] = [];
     const results = await runBench(
       builtinCases(flags.cases as "kernels" | "steps" | "all", flags.batch),
       backends as BackendName[],
       { minTimeMs: flags["min-time"], maxReps: flags["max-reps"], warmup: flags.warmup },
       (r) => this.log(fmt(r)),
+      (info) => {
+        infos.push(info);
+        this.log(describeBackend(info));
+      },
     );
     const steps = results.filter((r) => r.case.startsWith("two-conv step"));
     const pytorch = steps.length > 0 && flags.pytorch ? pytorchTwoConvReference(flags.batch) : null;
@@ -74,6 +81,6 @@ export default class Bench extends Command {
         );
       }
     }
-    return { results, vsPytorch, pytorch };
+    return { backends: infos, results, vsPytorch, pytorch };
   }
 }

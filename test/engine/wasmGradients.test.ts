@@ -126,6 +126,11 @@ describe("wasm gradient kernels match the cpu backend", () => {
     const cases: ConvCase[] = [
       { x: [2, 32, 32, 16], w: [3, 3, 16, 24], strides: [1, 1], pad: "same" },
       { x: [2, 15, 13, 32], w: [3, 3, 32, 64], strides: [2, 2], pad: "same" },
+      // Filters too large for the SIMD filter-gradient kernel: the conv trick and the 1×1 GEMMs.
+      { x: [1, 7, 6, 96], w: [3, 3, 96, 96], strides: [1, 1], pad: "same" },
+      { x: [1, 9, 9, 72], w: [3, 3, 72, 112], strides: [2, 2], pad: "valid" },
+      { x: [2, 5, 5, 256], w: [1, 1, 256, 264], strides: [2, 2], pad: "valid" },
+      { x: [1, 4, 4, 260], w: [1, 1, 260, 256], strides: [1, 1], pad: "same" },
       { x: [2, 33, 31, 3], w: [7, 7, 3, 8], strides: [2, 2], pad: "same" },
       { x: [2, 17, 17, 12], w: [1, 1, 12, 20], strides: [2, 2], pad: "valid" },
       { x: [3, 9, 7, 6], w: [1, 1, 6, 5], strides: [1, 1], pad: "same" },

@@ -1,5 +1,5 @@
 import { Command, Flags } from "@oclif/core";
-import { type BackendName, initBackend } from "../../core/engine/backend.js";
+import { type BackendName, describeBackend, initBackend } from "../../core/engine/backend.js";
 import { type BenchResult, runBench } from "../../core/engine/bench.js";
 import { calibrateMicro, trainStepCase } from "../../experiments/trainingBench.js";
 import { failWith } from "../../ui/errors.js";
@@ -34,7 +34,7 @@ export default class BenchTraining extends Command {
       if (flags["logical-only"] && !flags.micro) throw new Error("--logical-only needs --micro (calibrating is slow)");
       const backend = await initBackend(flags.backend as BackendName);
       const quiet = this.jsonEnabled();
-      if (!quiet) this.log(`backend ${backend.name} ${backend.version} on ${backend.device}`);
+      if (!quiet) this.log(`backend ${describeBackend(backend)}`);
       const calibration = flags.micro ? [] : await calibrateMicro(flags.model, flags.px, flags.channels, 256);
       const best = calibration.reduce((a, b) => (b.imagesPerS > a.imagesPerS ? b : a), calibration[0] ?? null);
       const micro = flags.micro ?? best?.micro ?? 64;

@@ -205,6 +205,17 @@ function silenceNodeBanner(): void {
 let current: BackendInfo | undefined;
 
 /** The backend initBackend chose last, if any. */
+/** One line for people: "wasm 4.22.0 on AMD EPYC (2 cores): SIMD, 1 thread, nfx kernels fma". */
+export function describeBackend(info: BackendInfo): string {
+  const parts: string[] = [];
+  if (info.simd !== undefined) parts.push(info.simd ? "SIMD" : "no SIMD");
+  if (info.threads !== undefined) parts.push(`${info.threads} thread${info.threads === 1 ? "" : "s"}`);
+  if (info.nfxKernels !== undefined) parts.push(`nfx kernels ${info.nfxKernels}`);
+  if (info.native !== undefined)
+    parts.push(`TensorFlow ${info.native.tensorflowVersion}${info.native.usingGpu ? " on GPU" : ""}`);
+  return `${info.name} ${info.version} on ${info.device}${parts.length > 0 ? `: ${parts.join(", ")}` : ""}`;
+}
+
 export function currentBackend(): BackendInfo | undefined {
   return current;
 }
@@ -277,11 +288,27 @@ let wasmAborted: string | null = null;
  * which every tfjs call fails with an unrelated TypeError. Recording it lets callers say what happened.
  */
 function watchWasmAbort(): void {
-  const module = (tf.backend() as unknown as { wasm?: { onAbort?: (what: unknown) => void } }).wasm;
+  const module = (
+    tf.backend() as unknown as {
+      wasm?: { onAbort?: (what: unknown) => void; _malloc?: (bytes: number) => number; nfxMallocChecked?: boolean };
+    }
+  ).wasm;
   if (module) {
     module.onAbort = (what) => {
       wasmAborted = String(what ?? "");
     };
+    // tfjs allocates every tensor with _malloc and never checks for 0: a failed allocation then writes the tensor
+    // over the start of the heap (or throws "offset is out of bounds", depending on where the allocator stood).
+    // Failing loudly instead keeps memory intact and lets wasmOutOfMemoryExplanation name the cause.
+    const malloc = module._malloc;
+    if (malloc !== undefined && module.nfxMallocChecked !== true) {
+      module._malloc = (bytes: number): number => {
+        const at = malloc(bytes);
+        if (at === 0 && bytes > 0) throw new RangeError(`wasm allocation failed: ${bytes} bytes`);
+        return at;
+      };
+      module.nfxMallocChecked = true;
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 // Benchmark core: times named cases on each requested backend. Model-agnostic — a case is a setup function
 // returning a step to time — so the model zoo can add its own training steps (e.g. a full NF-ResNet step)
 // without the engine knowing any model.
-import { type BackendName, initBackend, wasmHeapBytes } from "./backend.js";
+import { type BackendInfo, type BackendName, initBackend, wasmHeapBytes } from "./backend.js";
 import { groupedConv2d } from "./groupedConv.js";
 import { tf } from "./tf.js";
 
@@ -121,17 +121,22 @@ export async function benchCase(c: BenchCase, opts: BenchOptions = DEFAULT_BENCH
   }
 }
 
-/** Runs every case on every backend, in that order; `onResult` reports progress. */
+/**
+ * Runs every case on every backend, in that order; `onResult` reports progress, `onBackend` what each backend is
+ * (version, device, SIMD, threads, nfx's kernel build) so that numbers are never shown without their machine.
+ */
 export async function runBench(
   cases: readonly BenchCase[],
   backends: readonly BackendName[],
   opts: BenchOptions = DEFAULT_BENCH_OPTIONS,
   onResult: (r: BenchResult) => void = () => {},
+  onBackend: (info: BackendInfo) => void = () => {},
 ): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   for (const b of backends) {
     const info = await initBackend(b);
     await tf.setBackend(info.tfjsBackend);
+    onBackend(info);
     for (const c of cases) {
       const r = await benchCase(c, opts);
       results.push(r);

@@ -45,6 +45,7 @@ interface SimdExports {
     bottom: number,
     left: number,
     right: number,
+    cOut: number,
   ): void;
   conv2dFilterGrad(
     x: number,
@@ -141,8 +142,15 @@ function offsetOf(b: WasmHeapBackend, t: TensorInfo): number {
   return at;
 }
 
-/** Output rows per pixel block: about 128 output pixels, so a block's dy and x rows stay in cache. */
-const blockRows = (wo: number): number => Math.max(1, Math.round(128 / wo));
+/**
+ * Output rows per pixel block of the filter gradient: blocks of at most FILTER_GRAD_BLOCK_PIXELS output pixels,
+ * balanced over the image (a short last block costs a dW tile load and store for few pixels).
+ */
+const blockRows = (ho: number, wo: number): number => {
+  const blocks = Math.ceil((ho * wo) / FILTER_GRAD_BLOCK_PIXELS);
+  return Math.max(1, Math.ceil(ho / blocks));
+};
+const FILTER_GRAD_BLOCK_PIXELS = 256;
 
 /**
  * Conv2D's filter gradient from the padded input xp [N,Hp,Wp,Cin] and dy [N,Ho,Wo,Cout] with strides (sh, sw):
@@ -188,7 +196,7 @@ export function conv2dFilterGrad(
     kw,
     sh,
     sw,
-    blockRows(wo),
+    blockRows(ho, wo),
   );
   return out;
 }
@@ -260,8 +268,8 @@ export function conv2dForward(
 }
 
 /**
- * x [N,H,W,C] (float32) zero-padded by top/bottom rows and left/right columns, as a new tensor; x itself when there
- * is nothing to pad. Row copies in wasm, where tfjs's PadV2 loops per element.
+ * x [N,H,W,C] (float32) zero-padded by top/bottom rows and left/right columns, and to `cOut` ≥ C channels, as a
+ * new tensor; x itself when there is nothing to pad. Row copies in wasm, where tfjs's PadV2 loops per element.
  */
 export function padNHWC(
   backend: tf.KernelBackend,
@@ -270,17 +278,20 @@ export function padNHWC(
   bottom: number,
   left: number,
   right: number,
+  cOut: number = x.shape[3] as number,
 ): TensorInfo {
-  if (top === 0 && bottom === 0 && left === 0 && right === 0) return x;
-  const b = backend as unknown as WasmHeapBackend;
   const [n, h, w, c] = x.shape as [number, number, number, number];
-  const out = b.makeOutput([n, top + h + bottom, left + w + right, c], "float32");
-  if (out.shape.reduce((p, d) => p * d, 1) === 0) return out;
+  if (top === 0 && bottom === 0 && left === 0 && right === 0 && cOut === c) return x;
+  if (cOut < c) throw new Error(`nfx padNHWC: ${cOut} channels < ${c}`);
+  const b = backend as unknown as WasmHeapBackend;
+  const out = b.makeOutput([n, top + h + bottom, left + w + right, cOut], "float32");
+  const size = out.shape.reduce((p, d) => p * d, 1);
+  if (size === 0) return out;
   if (n * h * w * c === 0) {
     const at = offsetOf(b, out) / 4;
-    new Float32Array(b.wasm.asm.memory.buffer).fill(0, at, at + out.shape.reduce((p, d) => p * d, 1));
+    new Float32Array(b.wasm.asm.memory.buffer).fill(0, at, at + size);
     return out;
   }
-  kernelsFor(b.wasm.asm.memory).padNHWC(offsetOf(b, x), offsetOf(b, out), n, h, w, c, top, bottom, left, right);
+  kernelsFor(b.wasm.asm.memory).padNHWC(offsetOf(b, x), offsetOf(b, out), n, h, w, c, top, bottom, left, right, cOut);
   return out;
 }

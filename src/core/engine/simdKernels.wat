@@ -293,17 +293,20 @@
       (local.set $o (i32.add (local.get $o) (i32.const 8)))
       (br_if $outChannels (i32.lt_u (local.get $o) (local.get $cout)))))
 
-  ;; Zero-padding of x [N,H,W,C] into out [N, top+H+bottom, left+W+right, C], as row copies and fills (tfjs's wasm
-  ;; PadV2 is a per-element loop: 4 ms for a [128,28,28,16] batch, more than the 3×3 conv that needed it).
+  ;; Zero-padding of x [N,H,W,C] into out [N, top+H+bottom, left+W+right, cOut] (cOut ≥ C: extra channels are
+  ;; zeros too), as row copies and fills (tfjs's wasm PadV2 is a per-element loop: 4 ms for a [128,28,28,16] batch,
+  ;; more than the 3×3 conv that needed it). With extra channels each pixel is copied value by value.
   (func (export "padNHWC") (param $x i32) (param $out i32) (param $n i32) (param $h i32) (param $w i32) (param $c i32)
-        (param $top i32) (param $bottom i32) (param $left i32) (param $right i32)
-    (local $pixelBytes i32) (local $rowBytes i32) (local $outRowBytes i32) (local $leftBytes i32) (local $rightBytes i32)
-    (local $img i32) (local $y i32)
-    (local.set $pixelBytes (i32.shl (local.get $c) (i32.const 2)))
-    (local.set $rowBytes (i32.mul (local.get $w) (local.get $pixelBytes)))
-    (local.set $leftBytes (i32.mul (local.get $left) (local.get $pixelBytes)))
-    (local.set $rightBytes (i32.mul (local.get $right) (local.get $pixelBytes)))
-    (local.set $outRowBytes (i32.add (local.get $rowBytes) (i32.add (local.get $leftBytes) (local.get $rightBytes))))
+        (param $top i32) (param $bottom i32) (param $left i32) (param $right i32) (param $cOut i32)
+    (local $inPixelBytes i32) (local $outPixelBytes i32) (local $rowBytes i32) (local $outRowBytes i32)
+    (local $leftBytes i32) (local $rightBytes i32) (local $img i32) (local $y i32) (local $rowEnd i32) (local $k i32)
+    (local.set $inPixelBytes (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $outPixelBytes (i32.shl (local.get $cOut) (i32.const 2)))
+    (local.set $rowBytes (i32.mul (local.get $w) (local.get $inPixelBytes)))
+    (local.set $leftBytes (i32.mul (local.get $left) (local.get $outPixelBytes)))
+    (local.set $rightBytes (i32.mul (local.get $right) (local.get $outPixelBytes)))
+    (local.set $outRowBytes (i32.add (i32.mul (local.get $w) (local.get $outPixelBytes))
+                                     (i32.add (local.get $leftBytes) (local.get $rightBytes))))
     (block $done
       (br_if $done (i32.eqz (local.get $n)))
       (loop $images
@@ -314,11 +317,29 @@
           (br_if $rowsDone (i32.eqz (local.get $y)))
           (loop $rows
             (memory.fill (local.get $out) (i32.const 0) (local.get $leftBytes))
-            (memory.copy (i32.add (local.get $out) (local.get $leftBytes)) (local.get $x) (local.get $rowBytes))
-            (memory.fill (i32.add (local.get $out) (i32.add (local.get $leftBytes) (local.get $rowBytes)))
-                         (i32.const 0) (local.get $rightBytes))
-            (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
-            (local.set $out (i32.add (local.get $out) (local.get $outRowBytes)))
+            (local.set $out (i32.add (local.get $out) (local.get $leftBytes)))
+            (if (i32.eq (local.get $c) (local.get $cOut))
+              (then
+                (memory.copy (local.get $out) (local.get $x) (local.get $rowBytes))
+                (local.set $out (i32.add (local.get $out) (local.get $rowBytes)))
+                (local.set $x (i32.add (local.get $x) (local.get $rowBytes))))
+              (else
+                (local.set $rowEnd (i32.add (local.get $x) (local.get $rowBytes)))
+                (block $pixelsDone
+                  (br_if $pixelsDone (i32.ge_u (local.get $x) (local.get $rowEnd)))
+                  (loop $pixels
+                    (local.set $k (i32.const 0))
+                    (loop $values
+                      (if (i32.lt_u (local.get $k) (local.get $c))
+                        (then (f32.store (local.get $out) (f32.load (local.get $x)))
+                              (local.set $x (i32.add (local.get $x) (i32.const 4))))
+                        (else (f32.store (local.get $out) (f32.const 0))))
+                      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+                      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                      (br_if $values (i32.lt_u (local.get $k) (local.get $cOut))))
+                    (br_if $pixels (i32.lt_u (local.get $x) (local.get $rowEnd)))))))
+            (memory.fill (local.get $out) (i32.const 0) (local.get $rightBytes))
+            (local.set $out (i32.add (local.get $out) (local.get $rightBytes)))
             (local.set $y (i32.sub (local.get $y) (i32.const 1)))
             (br_if $rows (local.get $y))))
         (memory.fill (local.get $out) (i32.const 0) (i32.mul (local.get $bottom) (local.get $outRowBytes)))

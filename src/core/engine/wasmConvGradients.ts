@@ -1,4 +1,4 @@
-// Conv2D gradients for the wasm backend, built from its XNNPACK forward convolution.
+// Conv2D gradients for the wasm backend: nfx's SIMD kernels where they win, compositions of forward convs elsewhere.
 //
 // tfjs's wasm backend has no Conv2DBackpropFilter and its Conv2DBackpropInput is a plain C++ loop ≈15× slower
 // than the forward conv. Both gradients are themselves correlations, so we express them as forward convs:
@@ -6,17 +6,17 @@
 //                                                             wasmStridedInputGrad.ts — phases, no zeros)
 //   dW = conv(xᵀ, dyᵀ, stride 1, dilation s)ᵀ                 (backprop-filter; batch and channels swap roles)
 // where for dW the image is x with Cin as batch and N as channels, and the "filter" is dy [Ho,Wo,N,Cout].
-// Measured on the 32×32×32×64 → 64 3×3 problem (2-core EPYC, SIMD, 1 thread): forward 101 ms, backprop-input
-// 103 ms. The filter gradient as the conv above took 166 ms (the transposes cost ≈20 ms, and XNNPACK's GEMM for
-// it has only kh·kw = 9 output rows per image and packs an 8 MB "filter" on every call); splitting the batch,
-// banding rows, swapping x and dy, or im2col + one GEMM were all slower or equal. So where the channels allow
-// (Cin % 4 = 0, Cout % 8 = 0) dW comes from nfx's own wasm SIMD kernel
-// (simdKernels.wat), which reads padded x and dy in place: 85 ms, 28.6 GFLOP/s. The conv trick stays for other
-// channel counts.
-// Special cases: 1×1 convs are one GEMM (strided ones slice first); up to 64 taps × input channels (stems on
-// 1–3 channel images) dW is a GEMM over explicit patches.
+// Measured on the 32×32×32×64 → 64 3×3 problem (2-core EPYC, 1 thread): XNNPACK's forward conv 101 ms; the
+// filter gradient as the conv above 166 ms (the transposes cost ≈20 ms, and XNNPACK's GEMM for it has only
+// kh·kw = 9 output rows per image and packs an 8 MB "filter" on every call; splitting the batch, banding rows,
+// swapping x and dy, or im2col + one GEMM were all slower or equal). Now convs, and so backprop-input, run on nfx's
+// own SIMD conv (wasmSimdConv.ts), and small filters' dW (up to SIMD_FILTER_GRAD_MAX_ELEMENTS) on nfx's SIMD
+// filter-gradient kernel (simdKernels.wat), which reads padded x and dy in place: 70 ms with fused multiply-adds.
+// Larger filters keep the compositions here, where XNNPACK's packed GEMMs do better.
+// Special cases: 1×1 convs are one GEMM (strided ones slice first). (Stems on 1–3 channel images, where the conv
+// trick ran at ≈1 GFLOP/s, have small filters and so always take the SIMD kernel, channels padded to 4.)
 
-import { conv2dFilterGrad, filterGradFits } from "./simdKernels.js";
+import { conv2dFilterGrad, simdKernelsAvailable } from "./simdKernels.js";
 import { tf } from "./tf.js";
 import { cropNHWC, dilateNHWC, explicitPad, filterGradAxis, inputGradAxis } from "./wasmConvGeometry.js";
 import {
@@ -82,50 +82,36 @@ function conv2DBackpropInput({ inputs, backend, attrs }: WasmKernelArgs): Tensor
 }
 
 /**
- * Up to this many filter taps × input channels (a stem on 1–3 channel images), dW is computed as one GEMM over
- * explicit patches: the conv trick below has only kh·kw output pixels and N input channels there and ran at about
- * 1 GFLOP/s (the 3×3 stem of a 28×28×1 batch of 128: 23 ms; as patches: 3 ms).
+ * Up to this many filter elements nfx's SIMD kernel computes dW. Its dW tiles live in L2 between pixel blocks, and
+ * measured against the compositions below (2-core EPYC, FMA build) it wins while dW is small: 3×3×64×64 70 vs
+ * 166 ms, a 1-channel 3×3 stem 3.6 vs 5.9 ms, 1×1 16→32 0.7 vs 2.0 ms, 1×1 128→256 22 vs 35 ms; from 3×3×128×128
+ * on it ties or loses (44 vs 37 ms at [32,12,12,128]; 3×3×512×512 151 vs 99 ms), where XNNPACK's packed GEMMs win.
  */
-const IM2COL_MAX_K = 64;
+const SIMD_FILTER_GRAD_MAX_ELEMENTS = 65536;
 
-/** dW = patchesᵀ·dy: patchesᵀ [kh·kw·Cin, N·Ho·Wo] built tap by tap from x transposed to [Cin,N,H,W] and padded. */
-function filterGradIm2col(
+const filterGradBySimd = (info: tf.backend_util.Conv2DInfo, cin: number, cout: number): boolean =>
+  info.filterHeight * info.filterWidth * cin * cout <= SIMD_FILTER_GRAD_MAX_ELEMENTS && simdKernelsAvailable();
+
+/**
+ * dW by nfx's SIMD kernel: x zero-padded spatially (and to a multiple of 4 channels), dy to a multiple of 8
+ * channels, the padded channels' gradients sliced off again.
+ */
+function filterGradSimd(
   s: WasmKernelScope,
+  backend: tf.KernelBackend,
   x: TensorInfo,
   dy: TensorInfo,
   info: tf.backend_util.Conv2DInfo,
 ): TensorInfo {
-  const [n, , , cin] = x.shape as Shape4;
+  const cin = x.shape[3] as number;
   const cout = dy.shape[3] as number;
-  const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
+  const [cin4, cout8] = [Math.ceil(cin / 4) * 4, Math.ceil(cout / 8) * 8];
   const { top, bottom, left, right } = info.padInfo;
-  const xt = s.pad(s.transpose(x, [3, 0, 1, 2]), [
-    [0, 0],
-    [0, 0],
-    [top, bottom],
-    [left, right],
-  ]); // [Cin, N, H+pads, W+pads]
-  const rows = n * oh * ow;
-  const taps: TensorInfo[] = [];
-  for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) {
-      const tap = s.stridedSlice(
-        xt,
-        [0, 0, i, j],
-        [cin, n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1],
-        [1, 1, sh, sw],
-      );
-      taps.push(s.reshape(tap, [cin, rows]));
-    }
-  }
-  // Row (i·kw + j)·Cin + c of the patches is filter element [i, j, c]: HWIO order, so the GEMM's result reshapes.
-  const patches = s.concat(taps, 0);
-  const g = s.run(
-    "BatchMatMul",
-    { a: s.reshape(patches, [1, kh * kw * cin, rows]), b: s.reshape(dy, [1, rows, cout]) },
-    { transposeA: false, transposeB: false },
-  );
-  return s.reshape(g, [kh, kw, cin, cout]);
+  const xp = s.zeroPadNHWC(x, top, bottom, left, right, cin4);
+  const dyp = s.zeroPadNHWC(dy, 0, 0, 0, 0, cout8);
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const g = s.adopt(conv2dFilterGrad(backend, xp, dyp, kh, kw, sh, sw));
+  return s.slice(g, [0, 0, 0, 0], [kh, kw, cin, cout]);
 }
 
 function conv2DBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {
@@ -145,6 +131,7 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): Tenso
   const [n, , , cin] = x.shape as Shape4;
   const cout = dy.shape[3] as number;
   return withScope(backend, (s) => {
+    if (filterGradBySimd(info, cin, cout)) return filterGradSimd(s, backend, x, dy, info);
     if (info.filterHeight === 1 && info.filterWidth === 1 && noPadding(info)) {
       // 1×1: dW = xᵀ·dy over all output pixels — one GEMM. A strided 1×1 conv only ever reads every s-th pixel,
       // so those are sliced out first (the conv trick below would run a dilated conv over the whole input).
@@ -157,13 +144,6 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): Tenso
         { transposeA: true, transposeB: false }, // wasmMatMul.ts turns this into a transpose and a fast a·b
       );
       return s.reshape(g, [1, 1, cin, cout]);
-    }
-    if (info.filterHeight * info.filterWidth * cin <= IM2COL_MAX_K) return filterGradIm2col(s, x, dy, info);
-    if (filterGradFits(cin, cout)) {
-      const { top, bottom, left, right } = info.padInfo;
-      const xp = s.zeroPadNHWC(x, top, bottom, left, right);
-      const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-      return s.adopt(conv2dFilterGrad(backend, xp, dy, kh, kw, sh, sw));
     }
     const xc = cropNHWC(s, x, ph, pw);
     const xt = s.transpose(xc, [3, 1, 2, 0]); // [Cin,H,W,N]: Cin images of N channels

@@ -61,9 +61,9 @@ export class WasmKernelScope {
     return this.run("PadV2", { x }, { paddings, constantValue: 0 });
   }
 
-  /** x [N,H,W,C] zero-padded spatially, by nfx's wasm row copies (tfjs's PadV2 loops per element). */
-  zeroPadNHWC(x: TensorInfo, top: number, bottom: number, left: number, right: number): TensorInfo {
-    const out = padNHWC(this.backend, x, top, bottom, left, right);
+  /** x [N,H,W,C] zero-padded spatially (and to cOut channels), by nfx's wasm row copies (tfjs's PadV2 loops). */
+  zeroPadNHWC(x: TensorInfo, top: number, bottom: number, left: number, right: number, cOut?: number): TensorInfo {
+    const out = padNHWC(this.backend, x, top, bottom, left, right, cOut);
     return out === x ? x : this.adopt(out);
   }
 

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { assembleSimdKernels, fmaVariant, simdKernelsModuleText } from "../../scripts/simdKernelsAssembler.js";
 import { initBackend } from "../../src/core/engine/backend.js";
 import { conv2dFilterGrad, conv2dFits, conv2dForward } from "../../src/core/engine/simdKernels.js";
@@ -175,6 +177,18 @@ describe("nfx's wasm SIMD kernels", () => {
     }
     await tf.setBackend("wasm");
     assert.ok(simdCases >= 8, `only ${simdCases} of the 40 convs ran nfx's kernel`);
+  });
+
+  test("the plain build (NFX_WASM_FMA=0) is the one that runs when asked, and matches cpu", () => {
+    const script = fileURLToPath(new URL("./simdPlainBuild.ts", import.meta.url));
+    const out = execFileSync(process.execPath, ["--import", "tsx", script], {
+      env: { ...process.env, NFX_WASM_FMA: "0" },
+      encoding: "utf8",
+    });
+    const { build, errors } = JSON.parse(out.trim().split("\n").pop() ?? "{}") as { build: string; errors: number[] };
+    assert.equal(build, "simd");
+    assert.equal(errors.length, 2);
+    for (const e of errors) assert.ok(e < 1e-4, `plain build differs from cpu by ${e}`);
   });
 
   test("conv2dFilterGrad of an empty batch is zero, and unsupported channel counts are refused", () => {

@@ -19,6 +19,7 @@
 import { conv2dFilterGrad, simdKernelsAvailable } from "./simdKernels.js";
 import { tf } from "./tf.js";
 import { cropNHWC, dilateNHWC, explicitPad, filterGradAxis, inputGradAxis } from "./wasmConvGeometry.js";
+import { flippedTransposedFilter } from "./wasmFilterLayout.js";
 import {
   type TensorInfo,
   type WasmKernelArgs,
@@ -72,7 +73,7 @@ function conv2DBackpropInput({ inputs, backend, attrs }: WasmKernelArgs): Tensor
     // Stride 1 (or unequal strides, which DepthToSpace cannot interleave): dilate dy and run one stride-1 conv.
     const dyd = cropNHWC(s, dilateNHWC(s, dy, info.strideHeight, info.strideWidth), ph, pw);
     // flip(W)ᵀ: [kh,kw,Cin,Cout] reversed spatially, channels swapped → [kh,kw,Cout,Cin].
-    const wf = s.transpose(s.run("Reverse", { x: filter }, { dims: [0, 1] }), [0, 1, 3, 2]);
+    const wf = s.adopt(flippedTransposedFilter(backend, filter));
     return s.run(
       "Conv2D",
       { x: dyd, filter: wf },

@@ -9,7 +9,7 @@ export type TensorInfo = tf.TensorInfo;
 export class WasmKernelScope {
   private readonly temps: TensorInfo[] = [];
 
-  constructor(private readonly backend: tf.KernelBackend) {}
+  constructor(readonly backend: tf.KernelBackend) {}
 
   /** Runs the wasm kernel `name`; its output is freed by dispose() unless handed to keep(). */
   run(name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): TensorInfo {

@@ -8,6 +8,7 @@
 // zero-interleave, at exactly the forward cost.
 import type { tf } from "./tf.js";
 import { cropNHWC, dilateNHWC, explicitPad, splitPad } from "./wasmConvGeometry.js";
+import { phaseFilters } from "./wasmFilterLayout.js";
 import type { TensorInfo, WasmKernelScope } from "./wasmKernelScope.js";
 
 type Shape4 = [number, number, number, number];
@@ -46,21 +47,14 @@ export function inputGradPhases(
   info: tf.backend_util.Conv2DInfo,
 ): TensorInfo {
   const st = info.strideHeight;
-  const [kh, kw, ci, co] = filter.shape as Shape4;
+  const [kh, kw, ci] = filter.shape as Shape4;
   const th = Math.ceil(kh / st);
   const tw = Math.ceil(kw / st);
   const qh = Math.ceil((info.padInfo.top + info.inHeight) / st);
   const qw = Math.ceil((info.padInfo.left + info.inWidth) / st);
   // Sub-filters: W padded to s·T taps, split as [T, s(phase), T, s(phase)], phases moved onto output channels in
   // DepthToSpace's order ((rh·s + rw)·Cin + ci), then flipped spatially (correlation → convolution).
-  const wp = s.pad(filter, [
-    [0, st * th - kh],
-    [0, st * tw - kw],
-    [0, 0],
-    [0, 0],
-  ]);
-  const w6 = s.transpose(s.reshape(wp, [th, st, tw, st, ci, co]), [0, 2, 5, 1, 3, 4]);
-  const wf = s.run("Reverse", { x: s.reshape(w6, [th, tw, co, st * st * ci]) }, { dims: [0, 1] });
+  const wf = s.adopt(phaseFilters(s.backend, filter, st));
   const n = dy.shape[0] as number;
   const ph = splitPad(th - 1, qh - info.outHeight);
   const pw = splitPad(tw - 1, qw - info.outWidth);

@@ -1,5 +1,6 @@
 // What a run ran on: recorded with every run so that results can be traced months later.
 import { execFileSync } from "node:child_process";
+import fs from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -10,10 +11,24 @@ import type { RunEnvironment } from "../store/runStore.js";
 const require = createRequire(import.meta.url);
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
+/** A package's version; packages whose exports hide package.json (vega-lite) are found from their entry point. */
 function version(pkg: string): string | null {
   try {
     return (require(`${pkg}/package.json`) as { version: string }).version;
   } catch {
+    try {
+      let dir = path.dirname(require.resolve(pkg));
+      while (dir !== path.dirname(dir)) {
+        const file = path.join(dir, "package.json");
+        if (fs.existsSync(file)) {
+          const meta = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; version?: string };
+          if (meta.name === pkg) return meta.version ?? null;
+        }
+        dir = path.dirname(dir);
+      }
+    } catch {
+      // not installed
+    }
     return null;
   }
 }

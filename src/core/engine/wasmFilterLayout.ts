@@ -13,35 +13,27 @@ interface WasmHeapBackend {
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
 }
 
-/** A new [shape] tensor whose element at flat index k (row-major) is filter's element `source(k)`, or 0 if −1. */
-function gather(backend: tf.KernelBackend, filter: TensorInfo, shape: Shape4, source: (k: number[]) => number) {
+/** A new float32 tensor of `shape` on the heap, with the heap's float view and both element offsets. */
+function heapPair(backend: tf.KernelBackend, filter: TensorInfo, shape: Shape4) {
   const b = backend as unknown as WasmHeapBackend;
   const out = b.makeOutput(shape, "float32");
   const heap = b.wasm.HEAPF32; // taken after makeOutput, which may grow the heap
   const from = (b.dataIdMap.get(filter.dataId)?.memoryOffset ?? 0) / 4;
-  let to = (b.dataIdMap.get(out.dataId)?.memoryOffset ?? 0) / 4;
-  const [d0, d1, d2, d3] = shape;
-  const k = [0, 0, 0, 0];
-  for (k[0] = 0; (k[0] as number) < d0; k[0]++)
-    for (k[1] = 0; (k[1] as number) < d1; k[1]++)
-      for (k[2] = 0; (k[2] as number) < d2; k[2]++)
-        for (k[3] = 0; (k[3] as number) < d3; k[3]++) {
-          const at = source(k);
-          heap[to++] = at < 0 ? 0 : (heap[from + at] as number);
-        }
-  return out;
+  const to = (b.dataIdMap.get(out.dataId)?.memoryOffset ?? 0) / 4;
+  return { out, heap, from, to };
 }
 
 /** flip(W)ᵀ: [kh,kw,Cin,Cout] → [kh,kw,Cout,Cin] reversed spatially — the filter of a stride-1 backprop-input. */
 export function flippedTransposedFilter(backend: tf.KernelBackend, filter: TensorInfo): TensorInfo {
   const [kh, kw, ci, co] = filter.shape as Shape4;
-  return gather(
-    backend,
-    filter,
-    [kh, kw, co, ci],
-    ([a, b, o, c]) =>
-      (((kh - 1 - (a as number)) * kw + (kw - 1 - (b as number))) * ci + (c as number)) * co + (o as number),
-  );
+  const { out, heap, from, to } = heapPair(backend, filter, [kh, kw, co, ci]);
+  let k = to;
+  for (let a = 0; a < kh; a++)
+    for (let b = 0; b < kw; b++) {
+      const tap = from + ((kh - 1 - a) * kw + (kw - 1 - b)) * ci * co;
+      for (let o = 0; o < co; o++) for (let c = 0; c < ci; c++) heap[k++] = heap[tap + c * co + o] as number;
+    }
+  return out;
 }
 
 /**
@@ -52,11 +44,22 @@ export function flippedTransposedFilter(backend: tf.KernelBackend, filter: Tenso
 export function phaseFilters(backend: tf.KernelBackend, filter: TensorInfo, s: number): TensorInfo {
   const [kh, kw, ci, co] = filter.shape as Shape4;
   const [th, tw] = [Math.ceil(kh / s), Math.ceil(kw / s)];
-  return gather(backend, filter, [th, tw, co, s * s * ci], ([a, b, o, l]) => {
-    const c = (l as number) % ci;
-    const phase = ((l as number) - c) / ci;
-    const i = (th - 1 - (a as number)) * s + Math.floor(phase / s);
-    const j = (tw - 1 - (b as number)) * s + (phase % s);
-    return i < kh && j < kw ? ((i * kw + j) * ci + c) * co + (o as number) : -1;
-  });
+  const { out, heap, from, to } = heapPair(backend, filter, [th, tw, co, s * s * ci]);
+  let k = to;
+  for (let a = 0; a < th; a++)
+    for (let b = 0; b < tw; b++)
+      for (let o = 0; o < co; o++)
+        for (let rh = 0; rh < s; rh++)
+          for (let rw = 0; rw < s; rw++) {
+            const i = (th - 1 - a) * s + rh;
+            const j = (tw - 1 - b) * s + rw;
+            if (i < kh && j < kw) {
+              const tap = from + (i * kw + j) * ci * co + o;
+              for (let c = 0; c < ci; c++) heap[k++] = heap[tap + c * co] as number;
+            } else {
+              heap.fill(0, k, k + ci);
+              k += ci;
+            }
+          }
+  return out;
 }

@@ -5,7 +5,7 @@ import { before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { assembleSimdKernels, fmaVariant, simdKernelsModuleText } from "../../scripts/simdKernelsAssembler.js";
 import { initBackend } from "../../src/core/engine/backend.js";
-import { conv2dFilterGrad, conv2dFits, conv2dForward } from "../../src/core/engine/simdKernels.js";
+import { conv2dFilterGrad, conv2dFits, conv2dForward, transposeLastTwo } from "../../src/core/engine/simdKernels.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { int, pick, randomData, relError, rng } from "./gradcheck.js";
 
@@ -189,6 +189,62 @@ describe("nfx's wasm SIMD kernels", () => {
     assert.equal(build, "simd");
     assert.equal(errors.length, 2);
     for (const e of errors) assert.ok(e < 1e-4, `plain build differs from cpu by ${e}`);
+  });
+
+  test("Sum and Mean on wasm (nfx's column sums over leading axes, tfjs otherwise) equal cpu over 40 random cases", async () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const r = rng(seed + 900);
+      const rank = int(r, 1, 4);
+      const shape = Array.from({ length: rank }, () => int(r, 1, 9));
+      if (seed % 10 === 0) shape[0] = 0; // empty reductions (tfjs's cpu backend gives 0 for sum and mean)
+      const leading = r() < 0.7;
+      const k = int(r, 1, rank);
+      const axes = leading ? Array.from({ length: k }, (_, i) => (r() < 0.3 ? i - rank : i)) : [int(r, 0, rank - 1)];
+      const keepDims = r() < 0.5;
+      const data = randomData(r, shape);
+      const results: { values: Float32Array; shape: number[] }[] = [];
+      for (const backend of ["cpu", "wasm"]) {
+        await tf.setBackend(backend);
+        for (const op of [tf.sum, tf.mean]) {
+          const y = tf.tidy(() => op(tf.tensor(data, shape), axes, keepDims));
+          results.push({ values: y.dataSync() as Float32Array, shape: y.shape });
+          y.dispose();
+        }
+      }
+      for (const i of [0, 1]) {
+        const [cpu, wasm] = [results[i], results[i + 2]] as [(typeof results)[0], (typeof results)[0]];
+        const label = `seed ${seed}: ${i === 0 ? "sum" : "mean"} of ${shape} over ${axes} keepDims ${keepDims}`;
+        assert.deepEqual(wasm.shape, cpu.shape, label);
+        cpu.values.forEach((v, j) => {
+          const w = wasm.values[j] as number;
+          assert.ok(Number.isNaN(v) ? Number.isNaN(w) : Math.abs(w - v) <= 1e-5 * Math.max(1, Math.abs(v)), label);
+        });
+      }
+    }
+    await tf.setBackend("wasm");
+  });
+
+  test("transposeLastTwo equals tf.transpose over 20 random shapes (blocks of 16, partial blocks, int32)", () => {
+    const backend = tf.backend();
+    for (let seed = 1; seed <= 20; seed++) {
+      const r = rng(seed + 1200);
+      const rank = int(r, 2, 4);
+      const shape = Array.from({ length: rank }, (_, i) => (i >= rank - 2 ? int(r, 1, 40) : int(r, 1, 3)));
+      const dtype = seed % 4 === 0 ? "int32" : "float32";
+      const x =
+        dtype === "int32"
+          ? tf.randomUniform(shape, -100, 100, "int32", seed)
+          : tf.randomNormal(shape, 0, 1, "float32", seed);
+      const n = shape.length;
+      const perm = shape.map((_, i) => (i < n - 2 ? i : i === n - 2 ? n - 1 : n - 2));
+      const want = tf.transpose(x, perm);
+      const info = transposeLastTwo(backend, x);
+      assert.ok(info !== null);
+      const got = tf.engine().makeTensorFromTensorInfo(info);
+      assert.deepEqual(got.shape, want.shape);
+      assert.deepEqual(Array.from(got.dataSync()), Array.from(want.dataSync()), `seed ${seed}: ${shape} ${dtype}`);
+      tf.dispose([x, want, got]);
+    }
   });
 
   test("conv2dFilterGrad of an empty batch is zero, and unsupported channel counts are refused", () => {

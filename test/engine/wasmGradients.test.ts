@@ -212,7 +212,7 @@ describe("wasm gradient kernels match the cpu backend", () => {
     }
   });
 
-  test("BatchMatMul and _FusedMatMul with transposed operands (wrapped): values and gradients", async () => {
+  test("BatchMatMul and _FusedMatMul, transposed or not, on XNNPACK and nfx's kernel: values and gradients", async () => {
     const r = rng(300);
     for (const [ta, tb] of [
       [false, false],
@@ -220,8 +220,16 @@ describe("wasm gradient kernels match the cpu backend", () => {
       [false, true],
       [true, true],
     ] as const) {
-      for (const batch of [[], [3]]) {
-        const [m, k, n] = [int(r, 1, 9), int(r, 1, 9), int(r, 1, 9)];
+      // Small sizes (XNNPACK), and K ≥ 16 with N % 8 = 0 (single products: nfx's SIMD kernel, wasmMatMul.ts).
+      for (const [batch, simd] of [
+        [[], false],
+        [[3], false],
+        [[], true],
+        [[3], true],
+      ] as const) {
+        const [m, k, n] = simd
+          ? [int(r, 1, 9), int(r, 16, 40), 8 * int(r, 1, 3)]
+          : [int(r, 1, 9), int(r, 1, 9), int(r, 1, 9)];
         const aShape = [...batch, ...(ta ? [k, m] : [m, k])];
         const bShape = [...batch, ...(tb ? [n, k] : [k, n])];
         const label = `matMul ta=${ta} tb=${tb} ${aShape}·${bShape}`;

@@ -34,6 +34,8 @@ interface SimdExports {
     block: number,
   ): void;
   packFilter(w: number, packed: number, rows: number, cout: number): void;
+  columnSum(x: number, out: number, rows: number, cols: number, scale: number): void;
+  transpose2d(x: number, out: number, batch: number, rows: number, cols: number): void;
   padNHWC(
     x: number,
     out: number,
@@ -293,5 +295,43 @@ export function padNHWC(
     return out;
   }
   kernelsFor(b.wasm.asm.memory).padNHWC(offsetOf(b, x), offsetOf(b, out), n, h, w, c, top, bottom, left, right, cOut);
+  return out;
+}
+
+/** out [cols] = scale · (column sums of x viewed as [rows, cols]), float32; `outShape` must hold cols elements. */
+export function columnSum(
+  backend: tf.KernelBackend,
+  x: TensorInfo,
+  rows: number,
+  cols: number,
+  scale: number,
+  outShape: number[],
+): TensorInfo {
+  const b = backend as unknown as WasmHeapBackend;
+  const out = b.makeOutput(outShape, "float32");
+  if (cols === 0) return out;
+  if (rows === 0) {
+    const at = offsetOf(b, out) / 4;
+    // Nothing to sum: 0, for the mean too (what tfjs's cpu backend returns).
+    new Float32Array(b.wasm.asm.memory.buffer).fill(0, at, at + cols);
+    return out;
+  }
+  kernelsFor(b.wasm.asm.memory).columnSum(offsetOf(b, x), offsetOf(b, out), rows, cols, scale);
+  return out;
+}
+
+/**
+ * x [..., rows, cols] with its last two axes swapped, for 32-bit tensors (float32, int32), or null where nfx's
+ * kernels do not run. Blocked, where tfjs's wasm Transpose loops per element.
+ */
+export function transposeLastTwo(backend: tf.KernelBackend, x: TensorInfo): TensorInfo | null {
+  if (x.shape.length < 2 || (x.dtype !== "float32" && x.dtype !== "int32") || !simdKernelsAvailable()) return null;
+  const b = backend as unknown as WasmHeapBackend;
+  const shape = x.shape;
+  const [rows, cols] = shape.slice(-2) as [number, number];
+  const batch = shape.slice(0, -2).reduce((p, d) => p * d, 1);
+  const out = b.makeOutput([...shape.slice(0, -2), cols, rows], x.dtype);
+  if (batch * rows * cols === 0) return out;
+  kernelsFor(b.wasm.asm.memory).transpose2d(offsetOf(b, x), offsetOf(b, out), batch, rows, cols);
   return out;
 }

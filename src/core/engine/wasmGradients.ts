@@ -5,6 +5,7 @@ import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from "./w
 import { untransposedWasmMatMuls } from "./wasmMatMul.js";
 import { maxPoolGradConfig } from "./wasmMaxPoolGrad.js";
 import { padGuardedWasmConvs } from "./wasmPadGuard.js";
+import { leadingAxisReductions } from "./wasmReductions.js";
 import { unsortedSegmentSumConfig } from "./wasmSegmentSum.js";
 import { simdConv2D } from "./wasmSimdConv.js";
 import { fastWasmSlices } from "./wasmSlice.js";
@@ -31,6 +32,7 @@ export function registerWasmGradients(): void {
     ...padGuardedWasmConvs((c) => (c.kernelName === "Conv2D" ? simdConv2D(c) : c)), // nfx's SIMD forward conv
     ...untransposedWasmMatMuls(),
     ...fastWasmSlices(),
+    ...leadingAxisReductions(),
   ]) {
     // Unregister first: registerKernel on an existing name works but logs a warning for each.
     if (tf.getKernel(config.kernelName, "wasm") !== undefined) tf.unregisterKernel(config.kernelName, "wasm");

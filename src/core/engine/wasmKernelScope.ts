@@ -1,7 +1,7 @@
 // Calls the wasm backend's own kernels from inside another kernel. Going through tf ops there would register
 // every intermediate with the engine (and the tape); calling kernelFuncs directly keeps intermediates as bare
 // backend data that we free ourselves, so a composed kernel costs exactly the wasm kernels it runs.
-import { padNHWC } from "./simdKernels.js";
+import { padNHWC, transposeLastTwo } from "./simdKernels.js";
 import { tf } from "./tf.js";
 
 export type TensorInfo = tf.TensorInfo;
@@ -33,7 +33,10 @@ export class WasmKernelScope {
   }
 
   transpose(x: TensorInfo, perm: number[]): TensorInfo {
-    return this.run("Transpose", { x }, { perm });
+    const n = perm.length;
+    const lastTwoSwapped = n >= 2 && perm.every((p, i) => p === (i < n - 2 ? i : i === n - 2 ? n - 1 : n - 2));
+    const fast = lastTwoSwapped ? transposeLastTwo(this.backend, x) : null;
+    return fast === null ? this.run("Transpose", { x }, { perm }) : this.adopt(fast);
   }
 
   slice(x: TensorInfo, begin: number[], size: number[]): TensorInfo {

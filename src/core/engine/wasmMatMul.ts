@@ -3,8 +3,14 @@
 // is 10–20× slower. Measured (2-core EPYC, SIMD, 1 thread): xᵀ·dy for [128,1536]ᵀ·[128,768] 338 ms with transposeA
 // vs 16 ms as transpose + a·b; dy·Wᵀ for [2048,1536]·[768,1536]ᵀ 2.8 s vs 0.21 s. Every dense layer's backward
 // pass (dx = dy·Wᵀ, dW = xᵀ·dy) and the 1×1 conv filter gradient go through these flags.
+// Single products a·b with N % 8 = 0 run on nfx's SIMD conv kernel as a 1×1 conv (M pixels, K channels, N
+// filters): XNNPACK packs b into its own layout on every call with a new b — every training step — and that
+// packing dominated: [4,768]·[768,1536] took 8.4 ms as transpose + XNNPACK, of which the product 0.4 ms; nfx's
+// kernel packs in wasm and runs at 30–35 GFLOP/s ([144,768]·[768,1536]: 11.5 ms vs 13.9 ms even with XNNPACK's
+// packing cached).
 // Also: wasm's _FusedMatMul is wrong with more than one batch matrix (rows after the first get the bias and
 // activation of the wrong elements), so a batched fused product is computed unfused here.
+import { conv2dFits, conv2dForward } from "./simdKernels.js";
 import { tf } from "./tf.js";
 import { type TensorInfo, type WasmKernelArgs, type WasmKernelScope, withScope } from "./wasmKernelScope.js";
 
@@ -47,6 +53,19 @@ function biasAndActivation(s: WasmKernelScope, y: TensorInfo, args: WasmKernelAr
   }
 }
 
+/** a·b for single matrices ([1,M,K]·[1,K,N], float32, N % 8 = 0) on nfx's conv kernel; null where it does not apply. */
+function simdProduct(s: WasmKernelScope, a: TensorInfo, b: TensorInfo): TensorInfo | null {
+  if (a.dtype !== "float32" || b.dtype !== "float32" || a.shape.length !== b.shape.length) return null;
+  if (batchCount(a) !== 1 || batchCount(b) !== 1) return null;
+  const [m, k] = a.shape.slice(-2) as [number, number];
+  const n = b.shape[b.shape.length - 1] as number;
+  // With a short reduction (K < 16) the kernel's per-tile overhead dominates: xᵀ·dy for a batch of 4 images
+  // ([768,4]·[4,1536]) took 1.9 ms vs XNNPACK's 0.5 ms.
+  if (!conv2dFits(k, n) || m === 0 || k < 16) return null;
+  const y = s.adopt(conv2dForward(s.backend, s.reshape(a, [1, 1, m, k]), s.reshape(b, [1, 1, k, n]), 1, 1, 1, m));
+  return s.reshape(y, [...a.shape.slice(0, -2), m, n]);
+}
+
 function untransposed(original: tf.KernelConfig): tf.KernelConfig {
   const inner = original.kernelFunc as unknown as (args: WasmKernelArgs) => TensorInfo;
   const fused = original.kernelName === "_FusedMatMul";
@@ -54,10 +73,12 @@ function untransposed(original: tf.KernelConfig): tf.KernelConfig {
     const attrs = args.attrs ?? {};
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
     const batched = fused && Math.max(batchCount(a), batchCount(b)) > 1;
-    if (!attrs.transposeA && !attrs.transposeB && !batched) return inner(args);
     return withScope(args.backend, (s) => {
       const a2 = attrs.transposeA ? s.transpose(a, lastTwoSwapped(a.shape.length)) : a;
       const b2 = attrs.transposeB ? s.transpose(b, lastTwoSwapped(b.shape.length)) : b;
+      const product = simdProduct(s, a2, b2);
+      if (product !== null) return fused ? biasAndActivation(s, product, args) : product;
+      if (!attrs.transposeA && !attrs.transposeB && !batched) return s.adopt(inner(args));
       if (batched) {
         const y = s.run("BatchMatMul", { a: a2, b: b2 }, { transposeA: false, transposeB: false });
         return biasAndActivation(s, y, args);

@@ -14,6 +14,10 @@
 // So threads are not a working option with the published 4.22 binaries; making them work would need a rebuilt
 // wasm (PTHREAD_POOL_SIZE with Node-compatible worker loading), which is outside an npm-only install. nfx keeps
 // the SIMD build and records threads = 1; parallelism comes from running sweep workers in separate processes.
+// nfx's own conv kernels (simdKernels.wat) cannot split a conv across worker_threads either: they work in place on
+// the single-threaded build's heap, a WebAssembly.Memory that is not shared (not a SharedArrayBuffer), so no other
+// thread can see the tensors. Using the threaded build only for its shared memory would bring back the loading
+// problems above.
 import { type SimdKernelsBuild, simdKernelsBuild } from "./simdKernels.js";
 import { tf } from "./tf.js";
 

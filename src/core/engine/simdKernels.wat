@@ -1,9 +1,13 @@
 ;; nfx's own wasm SIMD kernels, run on the tfjs wasm backend's heap (the memory is imported from it, so tensors
 ;; are read and written in place by their heap offsets). Assembled by `npm run build:simd` into
-;; simdKernelsBinary.ts; simdKernels.ts loads them. Hand-written because tfjs's XNNPACK has no kernel for these and
-;; composing them from XNNPACK's forward conv costs extra memory passes and badly shaped GEMMs (wasmConvGradients.ts).
+;; simdKernelsBinary.ts, twice: as written, and with every accumulation (f32x4.add (local.get $aN) (f32x4.mul X Y))
+;; turned into a fused multiply-add (scripts/simdKernelsAssembler.ts); simdKernels.ts loads one of them.
+;; Hand-written because tfjs's XNNPACK has no filter-gradient kernel (composing one from its forward conv costs
+;; extra memory passes and badly shaped GEMMs, wasmConvGradients.ts), and these tiles also beat its forward conv
+;; here; the helpers replace tfjs kernels that are per-element loops (PadV2, Transpose, Sum/Mean over leading axes).
 ;;
-;; All pointers are byte offsets into the heap; tensors are float32, dense, NHWC / HWIO.
+;; All pointers are byte offsets into the heap; tensors are float32 (transpose2d: any 32-bit type), dense,
+;; NHWC / HWIO.
 (module
   (import "env" "memory" (memory 1))
 
@@ -180,7 +184,7 @@
     (v128.store (local.get $y3) (local.get $a6))
     (v128.store offset=16 (local.get $y3) (local.get $a7)))
 
-;; The forward conv walks output pixels in order (flat over N·Ho·Wo) with this state instead of dividing a flat
+  ;; The forward conv walks output pixels in order (flat over N·Ho·Wo) with this state instead of dividing a flat
   ;; index per pixel (4 divisions per pixel cost ≈25% of a 3×3 conv with 32 channels, and more for 1×1 convs).
   (global $ox (mut i32) (i32.const 0))        ;; the next pixel's column
   (global $oy (mut i32) (i32.const 0))        ;; and row

@@ -1,8 +1,8 @@
 // Conv2D on the wasm backend with nfx's own SIMD kernel (simdKernels.wat) where it applies, XNNPACK elsewhere.
-// Measured (2-core EPYC, 1 thread): 32×32×32×64 → 64 3×3, XNNPACK 95–101 ms (24 GFLOP/s), nfx 75 ms (32 GFLOP/s);
-// [16,24,24,128] → 128 3×3: 107 vs 83 ms. Small receptive fields and 1×1 convs stay on XNNPACK (conv2dFits). Every
-// conv on wasm goes through here, so the backprop-input kernels, which are forward convs of dy
-// (wasmConvGradients.ts, wasmStridedInputGrad.ts), gain too.
+// Measured (2-core EPYC, 1 thread, FMA build): 32×32×32×64 → 64 3×3, XNNPACK 95–101 ms (24 GFLOP/s), nfx 68 ms
+// (35 GFLOP/s); faster on every shape tried, 1×1 and 1-channel stems included (conv2dFits). Every conv on wasm goes
+// through here, so the backprop-input kernels, which are forward convs of dy (wasmConvGradients.ts,
+// wasmStridedInputGrad.ts), gain too. XNNPACK keeps NCHW, dilated convs and Cout % 8 ≠ 0.
 import { conv2dFits, conv2dForward } from "./simdKernels.js";
 import { tf } from "./tf.js";
 import { type TensorInfo, type WasmKernelArgs, withScope } from "./wasmKernelScope.js";

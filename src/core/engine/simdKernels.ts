@@ -36,6 +36,8 @@ interface SimdExports {
   packFilter(w: number, packed: number, rows: number, cout: number): void;
   columnSum(x: number, out: number, rows: number, cols: number, scale: number): void;
   transpose2d(x: number, out: number, batch: number, rows: number, cols: number): void;
+  geluForward(x: number, y: number, n: number): void;
+  geluBackward(x: number, dy: number, dx: number, n: number): void;
   padNHWC(
     x: number,
     out: number,
@@ -333,5 +335,34 @@ export function transposeLastTwo(backend: tf.KernelBackend, x: TensorInfo): Tens
   const out = b.makeOutput([...shape.slice(0, -2), cols, rows], x.dtype);
   if (batch * rows * cols === 0) return out;
   kernelsFor(b.wasm.asm.memory).transpose2d(offsetOf(b, x), offsetOf(b, out), batch, rows, cols);
+  return out;
+}
+
+const GELU_C = Math.sqrt(2 / Math.PI);
+const GELU_A = 0.044715;
+
+/**
+ * GELU (tanh form) of x, or with `dy` its gradient dy·GELU'(x), in one pass (float32). The kernel takes groups of 4
+ * values; the last n mod 4 are computed here.
+ */
+export function geluTanh(backend: tf.KernelBackend, x: TensorInfo, dy?: TensorInfo): TensorInfo {
+  const b = backend as unknown as WasmHeapBackend;
+  const out = b.makeOutput(x.shape, "float32");
+  const n = x.shape.reduce((p, d) => p * d, 1);
+  if (n === 0) return out;
+  const [xAt, outAt] = [offsetOf(b, x), offsetOf(b, out)];
+  const dyAt = dy === undefined ? 0 : offsetOf(b, dy);
+  const k = kernelsFor(b.wasm.asm.memory);
+  if (dy === undefined) k.geluForward(xAt, outAt, n);
+  else k.geluBackward(xAt, dyAt, outAt, n);
+  const heap = new Float32Array(b.wasm.asm.memory.buffer);
+  for (let i = n - (n % 4); i < n; i++) {
+    const v = heap[xAt / 4 + i] as number;
+    const t = Math.tanh(GELU_C * (v + GELU_A * v * v * v));
+    heap[outAt / 4 + i] =
+      dy === undefined
+        ? 0.5 * v * (1 + t)
+        : (heap[dyAt / 4 + i] as number) * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * GELU_C * (1 + 3 * GELU_A * v * v));
+  }
   return out;
 }

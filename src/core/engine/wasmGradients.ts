@@ -1,4 +1,5 @@
 // Gradient kernels that tfjs's wasm backend lacks or runs slowly, registered so that wasm trains conv nets.
+import { geluKernelConfigs } from "./fusedGelu.js";
 import { tf } from "./tf.js";
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from "./wasmConvGradients.js";
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from "./wasmDepthwiseGradients.js";
@@ -33,6 +34,7 @@ export function registerWasmGradients(): void {
     ...untransposedWasmMatMuls(),
     ...fastWasmSlices(),
     ...leadingAxisReductions(),
+    ...geluKernelConfigs,
   ]) {
     // Unregister first: registerKernel on an existing name works but logs a warning for each.
     if (tf.getKernel(config.kernelName, "wasm") !== undefined) tf.unregisterKernel(config.kernelName, "wasm");

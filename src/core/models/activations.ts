@@ -1,5 +1,6 @@
 // Nonlinearities with their γ constants baked in (PAPER.md, `base.py`): act(x)·γ has unit second moment when
 // x ~ N(0,1), which is what keeps a normalizer-free network variance-preserving at initialization.
+import { geluTanhGrad, geluTanhValue } from "../engine/fusedGelu.js";
 import { tf } from "../engine/tf.js";
 
 /** γ for each activation; `identity` needs none. */
@@ -16,16 +17,6 @@ export const ACTIVATION_GAMMA = {
 export type ActivationName = keyof typeof ACTIVATION_GAMMA;
 export const ACTIVATION_NAMES = Object.keys(ACTIVATION_GAMMA) as ActivationName[];
 
-// √(2/π), for the tanh form of GELU: jax.nn.gelu defaults to it, and γ for gelu was measured with it.
-const GELU_TANH_C = Math.sqrt(2 / Math.PI);
-
-const GELU_A = 0.044715;
-
-/** tanh(√(2/π)·(x + a·x³)), the shared piece of GELU's value and derivative. */
-function geluTanh(x: tf.Tensor): tf.Tensor {
-  return tf.tanh(tf.mul(tf.add(x, tf.mul(tf.mul(tf.square(x), x), GELU_A)), GELU_TANH_C));
-}
-
 /**
  * GELU (tanh form) with a hand-written gradient. Autodiff through its seven elementwise ops keeps each of their
  * outputs until the backward pass — seven activation-sized tensors per GELU, most of NFNet-F0's activation memory
@@ -36,15 +27,8 @@ const gelu = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
   save([x]); // a clone by reference count (nfx's wasm Identity shares data), not a copy
   return {
-    value: tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(geluTanh(x), 1))),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-      tf.tidy(() => {
-        const x = saved[0] as tf.Tensor;
-        const t = geluTanh(x);
-        const slope = tf.mul(tf.add(tf.mul(tf.square(x), 3 * GELU_A), 1), GELU_TANH_C);
-        const d = tf.add(tf.add(t, 1), tf.mul(tf.mul(x, tf.sub(1, tf.square(t))), slope));
-        return tf.mul(dy, tf.mul(d, 0.5));
-      }),
+    value: geluTanhValue(x),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => geluTanhGrad(saved[0] as tf.Tensor, dy),
   };
 });
 

@@ -204,7 +204,6 @@ function silenceNodeBanner(): void {
 
 let current: BackendInfo | undefined;
 
-/** The backend initBackend chose last, if any. */
 /** One line for people: "wasm 4.22.0 on AMD EPYC (2 cores): SIMD, 1 thread, nfx kernels fma". */
 export function describeBackend(info: BackendInfo): string {
   const parts: string[] = [];
@@ -216,6 +215,7 @@ export function describeBackend(info: BackendInfo): string {
   return `${info.name} ${info.version} on ${info.device}${parts.length > 0 ? `: ${parts.join(", ")}` : ""}`;
 }
 
+/** The backend initBackend chose last, if any. */
 export function currentBackend(): BackendInfo | undefined {
   return current;
 }

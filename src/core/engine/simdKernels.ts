@@ -3,41 +3,27 @@
 import v8 from "node:v8";
 import { SIMD_KERNELS_FMA_WASM_BASE64, SIMD_KERNELS_WASM_BASE64 } from "./simdKernelsBinary.js";
 import type { tf } from "./tf.js";
+import { heapF32, heapOffset, type WasmHeapBackend, wasmHeap, zeroFill } from "./wasmHeap.js";
 import type { TensorInfo } from "./wasmKernelScope.js";
 
 /** The part of the WebAssembly JS API used here (the tsconfig's ES2022 lib declares none of it). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
+type WasmMemory = WasmHeapBackend["wasm"]["asm"]["memory"];
 interface WebAssemblyApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
 }
 const WebAssemblyJs = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
 
+/** A conv's geometry as the kernels take it: N, padded Hp, Wp, Cin, output Ho, Wo, Cout, kh, kw, strides sh, sw. */
+type ConvGeometry = [number, number, number, number, number, number, number, number, number, number, number];
+
+/** conv2d(xp, packed filter, y, ...geometry, block) and conv2dFilterGrad(xp, dy, dW, ...geometry, block). */
+type ConvKernel = (a: number, b: number, out: number, ...geometryAndBlock: [...ConvGeometry, number]) => void;
+
 interface SimdExports {
-  conv2d(
-    xp: number,
-    packed: number,
-    y: number,
-    n: number,
-    hp: number,
-    wp: number,
-    cin: number,
-    ho: number,
-    wo: number,
-    cout: number,
-    kh: number,
-    kw: number,
-    sh: number,
-    sw: number,
-    block: number,
-  ): void;
+  conv2d: ConvKernel;
+  conv2dFilterGrad: ConvKernel;
   packFilter(w: number, packed: number, rows: number, cout: number): void;
-  columnSum(x: number, out: number, rows: number, cols: number, scale: number): void;
-  transpose2d(x: number, out: number, batch: number, rows: number, cols: number): void;
-  geluForward(x: number, y: number, n: number): void;
-  geluBackward(x: number, dy: number, dx: number, n: number): void;
   padNHWC(
     x: number,
     out: number,
@@ -51,31 +37,10 @@ interface SimdExports {
     right: number,
     cOut: number,
   ): void;
-  conv2dFilterGrad(
-    x: number,
-    dy: number,
-    dw: number,
-    n: number,
-    hp: number,
-    wp: number,
-    cin: number,
-    ho: number,
-    wo: number,
-    cout: number,
-    kh: number,
-    kw: number,
-    sh: number,
-    sw: number,
-    block: number,
-  ): void;
-}
-
-/** The parts of tfjs's BackendWasm the kernels need: its memory and where each tensor lives in it. */
-interface WasmHeapBackend {
-  wasm: { asm: { memory: WasmMemory } };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-  disposeData(dataId: object): boolean;
+  columnSum(x: number, out: number, rows: number, cols: number, scale: number): void;
+  transpose2d(x: number, out: number, batch: number, rows: number, cols: number): void;
+  geluForward(x: number, y: number, n: number): void;
+  geluBackward(x: number, dy: number, dx: number, n: number): void;
 }
 
 /** Which build of the kernels runs: with fused multiply-adds, plain SIMD, or none (no wasm SIMD here). */
@@ -129,7 +94,9 @@ export const simdKernelsBuild = (): SimdKernelsBuild => compiledKernels().build;
 /** Whether nfx's SIMD kernels run here (every Node ≥ 16.4 has wasm SIMD; a flag can turn it off). */
 export const simdKernelsAvailable = (): boolean => compiledKernels().module !== null;
 
-function kernelsFor(memory: WasmMemory): SimdExports {
+/** The kernels instantiated on b's heap. */
+function kernelsFor(b: WasmHeapBackend): SimdExports {
+  const memory = b.wasm.asm.memory;
   let k = instances.get(memory);
   if (k === undefined) {
     const { module } = compiledKernels();
@@ -140,10 +107,11 @@ function kernelsFor(memory: WasmMemory): SimdExports {
   return k;
 }
 
-function offsetOf(b: WasmHeapBackend, t: TensorInfo): number {
-  const at = b.dataIdMap.get(t.dataId)?.memoryOffset;
-  if (at === undefined) throw new Error("nfx simd kernels: tensor is not on the wasm heap");
-  return at;
+/** The padded input must cover every output pixel's receptive field. */
+function checkPaddedInput(kernel: string, [, hp, wp, , ho, wo, , kh, kw, sh, sw]: ConvGeometry): void {
+  if (hp < (ho - 1) * sh + kh || wp < (wo - 1) * sw + kw) {
+    throw new Error(`nfx simd ${kernel}: padded input ${hp}×${wp} too small for ${ho}×${wo} outputs`);
+  }
 }
 
 /**
@@ -169,44 +137,28 @@ export function conv2dFilterGrad(
   sh: number,
   sw: number,
 ): TensorInfo {
-  const b = backend as unknown as WasmHeapBackend;
+  const b = wasmHeap(backend);
   const [n, hp, wp, cin] = xp.shape as [number, number, number, number];
   const [, ho, wo, cout] = dy.shape as [number, number, number, number];
   if (!filterGradFits(cin, cout)) throw new Error(`nfx simd conv2dFilterGrad: channels ${cin}→${cout} unsupported`);
-  if (hp < (ho - 1) * sh + kh || wp < (wo - 1) * sw + kw) {
-    throw new Error(`nfx simd conv2dFilterGrad: padded input ${hp}×${wp} too small for ${ho}×${wo} outputs`);
-  }
+  const geometry: ConvGeometry = [n, hp, wp, cin, ho, wo, cout, kh, kw, sh, sw];
+  checkPaddedInput("conv2dFilterGrad", geometry);
   const out = b.makeOutput([kh, kw, cin, cout], "float32");
-  const memory = b.wasm.asm.memory;
-  if (n * ho * wo === 0) {
-    // No output pixels: dW is zero (the kernel's loops assume at least one pixel).
-    const at = offsetOf(b, out) / 4;
-    new Float32Array(memory.buffer).fill(0, at, at + kh * kw * cin * cout);
-    return out;
-  }
-  const k = kernelsFor(memory);
-  k.conv2dFilterGrad(
-    offsetOf(b, xp),
-    offsetOf(b, dy),
-    offsetOf(b, out),
-    n,
-    hp,
-    wp,
-    cin,
-    ho,
-    wo,
-    cout,
-    kh,
-    kw,
-    sh,
-    sw,
-    blockRows(ho, wo),
-  );
+  // No output pixels: dW is zero (the kernel's loops assume at least one pixel).
+  if (n * ho * wo === 0) zeroFill(b, out, kh * kw * cin * cout);
+  else
+    kernelsFor(b).conv2dFilterGrad(
+      heapOffset(b, xp),
+      heapOffset(b, dy),
+      heapOffset(b, out),
+      ...geometry,
+      blockRows(ho, wo),
+    );
   return out;
 }
 
 /** Channel counts the SIMD filter-gradient kernel handles (its tile is 4 input × 8 output channels). */
-export const filterGradFits = (cin: number, cout: number): boolean =>
+const filterGradFits = (cin: number, cout: number): boolean =>
   cin > 0 && cout > 0 && cin % 4 === 0 && cout % 8 === 0 && simdKernelsAvailable();
 
 /**
@@ -233,38 +185,21 @@ export function conv2dForward(
   ho: number,
   wo: number,
 ): TensorInfo {
-  const b = backend as unknown as WasmHeapBackend;
+  const b = wasmHeap(backend);
   const [n, hp, wp, cin] = xp.shape as [number, number, number, number];
   const [kh, kw, fin, cout] = filter.shape as [number, number, number, number];
   if (fin !== cin || cin === 0 || cout % 8 !== 0 || !simdKernelsAvailable()) {
     throw new Error(`nfx simd conv2d: channels ${cin}→${cout} unsupported`);
   }
-  if (hp < (ho - 1) * sh + kh || wp < (wo - 1) * sw + kw) {
-    throw new Error(`nfx simd conv2d: padded input ${hp}×${wp} too small for ${ho}×${wo} outputs`);
-  }
+  const geometry: ConvGeometry = [n, hp, wp, cin, ho, wo, cout, kh, kw, sh, sw];
+  checkPaddedInput("conv2d", geometry);
   const out = b.makeOutput([n, ho, wo, cout], "float32");
   if (n * ho * wo === 0) return out;
   const packed = b.makeOutput([kh * kw * cin * cout], "float32");
   try {
-    const k = kernelsFor(b.wasm.asm.memory);
-    k.packFilter(offsetOf(b, filter), offsetOf(b, packed), kh * kw * cin, cout);
-    k.conv2d(
-      offsetOf(b, xp),
-      offsetOf(b, packed),
-      offsetOf(b, out),
-      n,
-      hp,
-      wp,
-      cin,
-      ho,
-      wo,
-      cout,
-      kh,
-      kw,
-      sh,
-      sw,
-      CONV_BLOCK_PIXELS,
-    );
+    const k = kernelsFor(b);
+    k.packFilter(heapOffset(b, filter), heapOffset(b, packed), kh * kw * cin, cout);
+    k.conv2d(heapOffset(b, xp), heapOffset(b, packed), heapOffset(b, out), ...geometry, CONV_BLOCK_PIXELS);
   } finally {
     b.disposeData(packed.dataId);
   }
@@ -287,16 +222,15 @@ export function padNHWC(
   const [n, h, w, c] = x.shape as [number, number, number, number];
   if (top === 0 && bottom === 0 && left === 0 && right === 0 && cOut === c) return x;
   if (cOut < c) throw new Error(`nfx padNHWC: ${cOut} channels < ${c}`);
-  const b = backend as unknown as WasmHeapBackend;
+  const b = wasmHeap(backend);
   const out = b.makeOutput([n, top + h + bottom, left + w + right, cOut], "float32");
   const size = out.shape.reduce((p, d) => p * d, 1);
   if (size === 0) return out;
   if (n * h * w * c === 0) {
-    const at = offsetOf(b, out) / 4;
-    new Float32Array(b.wasm.asm.memory.buffer).fill(0, at, at + size);
+    zeroFill(b, out, size);
     return out;
   }
-  kernelsFor(b.wasm.asm.memory).padNHWC(offsetOf(b, x), offsetOf(b, out), n, h, w, c, top, bottom, left, right, cOut);
+  kernelsFor(b).padNHWC(heapOffset(b, x), heapOffset(b, out), n, h, w, c, top, bottom, left, right, cOut);
   return out;
 }
 
@@ -309,16 +243,14 @@ export function columnSum(
   scale: number,
   outShape: number[],
 ): TensorInfo {
-  const b = backend as unknown as WasmHeapBackend;
+  const b = wasmHeap(backend);
   const out = b.makeOutput(outShape, "float32");
   if (cols === 0) return out;
   if (rows === 0) {
-    const at = offsetOf(b, out) / 4;
-    // Nothing to sum: 0, for the mean too (what tfjs's cpu backend returns).
-    new Float32Array(b.wasm.asm.memory.buffer).fill(0, at, at + cols);
+    zeroFill(b, out, cols); // nothing to sum: 0, for the mean too (what tfjs's cpu backend returns)
     return out;
   }
-  kernelsFor(b.wasm.asm.memory).columnSum(offsetOf(b, x), offsetOf(b, out), rows, cols, scale);
+  kernelsFor(b).columnSum(heapOffset(b, x), heapOffset(b, out), rows, cols, scale);
   return out;
 }
 
@@ -328,41 +260,43 @@ export function columnSum(
  */
 export function transposeLastTwo(backend: tf.KernelBackend, x: TensorInfo): TensorInfo | null {
   if (x.shape.length < 2 || (x.dtype !== "float32" && x.dtype !== "int32") || !simdKernelsAvailable()) return null;
-  const b = backend as unknown as WasmHeapBackend;
+  const b = wasmHeap(backend);
   const shape = x.shape;
   const [rows, cols] = shape.slice(-2) as [number, number];
   const batch = shape.slice(0, -2).reduce((p, d) => p * d, 1);
   const out = b.makeOutput([...shape.slice(0, -2), cols, rows], x.dtype);
   if (batch * rows * cols === 0) return out;
-  kernelsFor(b.wasm.asm.memory).transpose2d(offsetOf(b, x), offsetOf(b, out), batch, rows, cols);
+  kernelsFor(b).transpose2d(heapOffset(b, x), heapOffset(b, out), batch, rows, cols);
   return out;
 }
 
-const GELU_C = Math.sqrt(2 / Math.PI);
-const GELU_A = 0.044715;
+/** GELU's tanh form, y = ½x(1 + tanh(c(x + a x³))): c = √(2/π) (jax.nn.gelu's default) and a, as the WAT has them. */
+export const GELU_TANH_C = Math.sqrt(2 / Math.PI);
+export const GELU_A = 0.044715;
 
 /**
  * GELU (tanh form) of x, or with `dy` its gradient dy·GELU'(x), in one pass (float32). The kernel takes groups of 4
  * values; the last n mod 4 are computed here.
  */
 export function geluTanh(backend: tf.KernelBackend, x: TensorInfo, dy?: TensorInfo): TensorInfo {
-  const b = backend as unknown as WasmHeapBackend;
+  const b = wasmHeap(backend);
   const out = b.makeOutput(x.shape, "float32");
   const n = x.shape.reduce((p, d) => p * d, 1);
   if (n === 0) return out;
-  const [xAt, outAt] = [offsetOf(b, x), offsetOf(b, out)];
-  const dyAt = dy === undefined ? 0 : offsetOf(b, dy);
-  const k = kernelsFor(b.wasm.asm.memory);
+  const [xAt, outAt] = [heapOffset(b, x), heapOffset(b, out)];
+  const dyAt = dy === undefined ? 0 : heapOffset(b, dy);
+  const k = kernelsFor(b);
   if (dy === undefined) k.geluForward(xAt, outAt, n);
   else k.geluBackward(xAt, dyAt, outAt, n);
-  const heap = new Float32Array(b.wasm.asm.memory.buffer);
+  const heap = heapF32(b);
   for (let i = n - (n % 4); i < n; i++) {
     const v = heap[xAt / 4 + i] as number;
-    const t = Math.tanh(GELU_C * (v + GELU_A * v * v * v));
+    const t = Math.tanh(GELU_TANH_C * (v + GELU_A * v * v * v));
     heap[outAt / 4 + i] =
       dy === undefined
         ? 0.5 * v * (1 + t)
-        : (heap[dyAt / 4 + i] as number) * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * GELU_C * (1 + 3 * GELU_A * v * v));
+        : (heap[dyAt / 4 + i] as number) *
+          (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * GELU_TANH_C * (1 + 3 * GELU_A * v * v));
   }
   return out;
 }

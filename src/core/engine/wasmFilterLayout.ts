@@ -3,24 +3,17 @@
 // the 4×4-pixel conv they prepare (measured: a stride-2 backprop-input on [32,4,4,64] spent 8 of its 11 ms here).
 // A filter has at most a few hundred thousand values, so one pass in JavaScript costs well under a millisecond.
 import type { tf } from "./tf.js";
+import { heapF32, heapOffset, wasmHeap } from "./wasmHeap.js";
 import type { TensorInfo } from "./wasmKernelScope.js";
 
 type Shape4 = [number, number, number, number];
 
-interface WasmHeapBackend {
-  wasm: { HEAPF32: Float32Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-}
-
 /** A new float32 tensor of `shape` on the heap, with the heap's float view and both element offsets. */
 function heapPair(backend: tf.KernelBackend, filter: TensorInfo, shape: Shape4) {
-  const b = backend as unknown as WasmHeapBackend;
+  const b = wasmHeap(backend);
   const out = b.makeOutput(shape, "float32");
-  const heap = b.wasm.HEAPF32; // taken after makeOutput, which may grow the heap
-  const from = (b.dataIdMap.get(filter.dataId)?.memoryOffset ?? 0) / 4;
-  const to = (b.dataIdMap.get(out.dataId)?.memoryOffset ?? 0) / 4;
-  return { out, heap, from, to };
+  const heap = heapF32(b); // taken after makeOutput, which may grow the heap
+  return { out, heap, from: heapOffset(b, filter) / 4, to: heapOffset(b, out) / 4 };
 }
 
 /** flip(W)ᵀ: [kh,kw,Cin,Cout] → [kh,kw,Cout,Cin] reversed spatially — the filter of a stride-1 backprop-input. */

@@ -3,6 +3,7 @@
 // backend data that we free ourselves, so a composed kernel costs exactly the wasm kernels it runs.
 import { padNHWC, transposeLastTwo } from "./simdKernels.js";
 import { tf } from "./tf.js";
+import { wasmHeap } from "./wasmHeap.js";
 
 export type TensorInfo = tf.TensorInfo;
 
@@ -105,14 +106,9 @@ export interface WasmKernelArgs {
   attrs?: tf.NamedAttrMap;
 }
 
-/** The one wasm-backend method beyond KernelBackend that nfx uses: allocate an output on the wasm heap. */
-interface WasmOutputs {
-  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: Float32Array): TensorInfo;
-}
-
 /** A new tensor on the wasm heap holding `values` (copied). */
 export function wasmOutput(backend: tf.KernelBackend, shape: number[], values: Float32Array): TensorInfo {
-  return (backend as unknown as WasmOutputs).makeOutput(shape, "float32", undefined, values);
+  return wasmHeap(backend).makeOutput(shape, "float32", undefined, values);
 }
 
 /** A wasm KernelConfig from a function over typed arguments. */

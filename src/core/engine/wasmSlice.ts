@@ -6,14 +6,8 @@
 // the longest contiguous run of elements at a time with copyWithin, on views of the heap (no copy out).
 // (wasm's own StridedSlice also returns garbage for bool tensors; this one does not.)
 import { tf } from "./tf.js";
+import { heapOffset, type WasmHeapBackend, wasmHeap } from "./wasmHeap.js";
 import type { TensorInfo, WasmKernelArgs } from "./wasmKernelScope.js";
-
-/** The parts of tfjs's BackendWasm that a heap-level copy needs. */
-interface WasmHeapBackend {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-}
 
 /** Bytes per element of the types copied here (wasm stores bool as one byte); others go to tfjs's kernel. */
 const ELEMENT_BYTES: Partial<Record<tf.DataType, 1 | 4>> = { float32: 4, int32: 4, bool: 1 };
@@ -35,10 +29,10 @@ function stridedCopy(
   const rank = x.shape.length;
   // The heap may have grown while allocating the output: take its views only now.
   const bytes = ELEMENT_BYTES[x.dtype] ?? 4;
-  const buffer = backend.wasm.HEAPU8.buffer;
+  const buffer = backend.wasm.asm.memory.buffer;
   const heap = bytes === 1 ? new Uint8Array(buffer) : new Int32Array(buffer);
-  const xBase = (backend.dataIdMap.get(x.dataId)?.memoryOffset ?? 0) / bytes;
-  const outBase = (backend.dataIdMap.get(out.dataId)?.memoryOffset ?? 0) / bytes;
+  const xBase = heapOffset(backend, x) / bytes;
+  const outBase = heapOffset(backend, out) / bytes;
   const xStrides = new Array<number>(rank);
   let acc = 1;
   for (let d = rank - 1; d >= 0; d--) {
@@ -88,7 +82,7 @@ function fastSlice(original: tf.KernelConfig): tf.KernelConfig {
     if (ELEMENT_BYTES[x.dtype] === undefined) return inner(args);
     const { begin, size } = args.attrs as unknown as tf.SliceAttrs;
     const [b, s] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
-    return stridedCopy(args.backend as unknown as WasmHeapBackend, x, b, new Array(b.length).fill(1), s);
+    return stridedCopy(wasmHeap(args.backend), x, b, new Array(b.length).fill(1), s);
   };
   return { ...original, kernelFunc: kernelFunc as unknown as tf.KernelFunc };
 }
@@ -114,7 +108,7 @@ function fastStridedSlice(original: tf.KernelConfig): tf.KernelConfig {
     if (info.isIdentity || info.strides.some((st) => st < 1) || info.finalShapeSparse.length !== x.shape.length) {
       return inner(args);
     }
-    const backend = args.backend as unknown as WasmHeapBackend;
+    const backend = wasmHeap(args.backend);
     const dense = stridedCopy(backend, x, info.begin, info.strides, info.finalShapeSparse);
     if (info.finalShape.length === info.finalShapeSparse.length) return dense;
     // Shrunk axes: the same data under the final shape (Reshape shares it; the dense output is then released).
@@ -140,7 +134,7 @@ function fastSplitV(original: tf.KernelConfig): tf.KernelConfig {
     const { numOrSizeSplits, axis } = args.attrs as unknown as tf.SplitVAttrs;
     const ax = tf.util.parseAxisParam(axis, x.shape)[0] as number;
     const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, ax);
-    const backend = args.backend as unknown as WasmHeapBackend;
+    const backend = wasmHeap(args.backend);
     const begin = new Array<number>(x.shape.length).fill(0);
     const ones = new Array<number>(x.shape.length).fill(1);
     return sizes.map((size) => {

@@ -9,7 +9,8 @@ import { exportBundle, importBundle } from "../../src/core/store/bundle.js";
 import { runsToCsv } from "../../src/core/store/exportTable.js";
 import { groupRuns, meanCi } from "../../src/core/store/groupRuns.js";
 import { readonlyQuery } from "../../src/core/store/readonlyQuery.js";
-import { type RunEnvironment, RunStore, thisOwner } from "../../src/core/store/runStore.js";
+import { thisOwner } from "../../src/core/store/runOwner.js";
+import { type RunEnvironment, RunStore } from "../../src/core/store/runStore.js";
 import { tempDir } from "../helpers.js";
 
 const env: RunEnvironment = {

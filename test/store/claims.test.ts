@@ -5,7 +5,8 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { configHash } from "../../src/core/config/hash.js";
 import { resolveConfig } from "../../src/core/config/resolve.js";
-import { RunStore, thisOwner } from "../../src/core/store/runStore.js";
+import { thisOwner } from "../../src/core/store/runOwner.js";
+import { RunStore } from "../../src/core/store/runStore.js";
 import { tempDir } from "../helpers.js";
 
 function withRuns(n: number): { store: RunStore; ids: number[] } {

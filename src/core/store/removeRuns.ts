@@ -1,6 +1,7 @@
 // Which runs `nfx runs rm` may delete: every reference must name a run, and a run that a live sweep is training
 // is refused (deleting it under its writer would lose the writer's updates silently).
-import { pidAlive, type RunStore, type StoredRun, thisOwner } from "./runStore.js";
+import { pidAlive, thisOwner } from "./runOwner.js";
+import type { RunStore, StoredRun } from "./runStore.js";
 
 export function resolveRunRefs(store: RunStore, refs: readonly string[]): StoredRun[] {
   const me = thisOwner();

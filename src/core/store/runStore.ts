@@ -2,10 +2,10 @@
 // Only the sweep's orchestrator writes it (a training run reports; it never writes).
 import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { RunConfig } from "../config/schema.js";
+import { pidAlive, type RunOwner, thisOwner } from "./runOwner.js";
 import { MIGRATIONS, SCHEMA_VERSION } from "./schema.js";
 import { assertSqliteOrAbsent } from "./sqliteFile.js";
 
@@ -54,27 +54,6 @@ export interface StoredRun {
   attempts: number;
   owner: RunOwner | null;
   heartbeat_at: string | null;
-}
-
-/** Who holds a running run: the orchestrator process that claimed it (and writes for it). */
-export interface RunOwner {
-  host: string;
-  pid: number;
-}
-
-/** This process as an owner. */
-export function thisOwner(): RunOwner {
-  return { host: os.hostname(), pid: process.pid };
-}
-
-/** Whether a process on this host is alive (a process we may not signal still exists). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** One flush of what running runs reported: written in a single transaction. */
@@ -197,7 +176,7 @@ export class RunStore {
   createSweep(name: string, file: string | null, spec: unknown): number {
     const r = this.db
       .prepare("INSERT INTO sweeps (name, file, spec_json, created_at, uid, host, pid) VALUES (?, ?, ?, ?, ?, ?, ?)")
-      .run(name, file, JSON.stringify(spec), now(), randomUUID(), os.hostname(), process.pid);
+      .run(name, file, JSON.stringify(spec), now(), randomUUID(), thisOwner().host, process.pid);
     return Number(r.lastInsertRowid);
   }
 

@@ -1,7 +1,8 @@
 // The orchestrator's write path: what workers report is buffered and written in one transaction per flush, which
 // also refreshes the heartbeat of every run this process holds. Flushing on a timer keeps the number of
 // transactions independent of the step rate, so logging stays a small, fixed cost.
-import type { MetricRow, RunOwner, RunStore, WriteBatch } from "../store/runStore.js";
+import type { RunOwner } from "../store/runOwner.js";
+import type { MetricRow, RunStore, WriteBatch } from "../store/runStore.js";
 import type { StepRows } from "./protocol.js";
 
 export class StoreWriter {

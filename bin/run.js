@@ -1,4 +1,12 @@
 #!/usr/bin/env node
-import { execute } from "@oclif/core";
+import { flush, run } from "@oclif/core";
 
-await execute({ dir: import.meta.url });
+// Commands report their own failures (src/ui/command.ts); what fails before a command runs (an unknown command)
+// is reported the same way: one line on stderr, with --json one document on stdout, and a non-zero exit.
+try {
+  await run(process.argv.slice(2), import.meta.url);
+  await flush();
+} catch (err) {
+  const { handleTopLevel } = await import("../dist/ui/errors.js");
+  handleTopLevel(err);
+}

@@ -1,7 +1,8 @@
-import { Command, Flags } from "@oclif/core";
+import { Flags } from "@oclif/core";
 import { BACKEND_NAMES, type BackendInfo, type BackendName, describeBackend } from "../core/engine/backend.js";
 import { type BenchResult, builtinCases, DEFAULT_BENCH_OPTIONS, REF_BATCH, runBench } from "../core/engine/bench.js";
 import { type PytorchReference, pytorchTwoConvReference } from "../core/engine/pytorchReference.js";
+import { NfxCommand } from "../ui/command.js";
 import { memoryLine } from "../ui/format.js";
 
 export interface BenchReport {
@@ -21,7 +22,7 @@ function fmt(r: BenchResult): string {
   return `${r.backend.padEnd(10)} ${r.case.padEnd(48)} ${r.medianMs.toFixed(1).padStart(9)} ms (min ${r.minMs.toFixed(1)}, n=${r.reps})${g}${i}${mem}`;
 }
 
-export default class Bench extends Command {
+export default class Bench extends NfxCommand {
   static override description =
     "Time conv kernels and training steps per backend: ms, achieved GFLOP/s, images/s and peak memory.";
   static override enableJsonFlag = true;

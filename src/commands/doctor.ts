@@ -1,9 +1,10 @@
 import { createRequire } from "node:module";
-import { Command, Flags } from "@oclif/core";
+import { Flags } from "@oclif/core";
 import { BACKEND_NAMES, type BackendInfo, type BackendName, initBackend } from "../core/engine/backend.js";
 import { CPU_INSTALL_STEPS, GPU_INSTALL_STEPS } from "../core/engine/nativeAdvice.js";
 import { SIMD_KERNELS_BUILD_LABEL } from "../core/engine/simdKernels.js";
 import { tf } from "../core/engine/tf.js";
+import { NfxCommand } from "../ui/command.js";
 
 const require = createRequire(import.meta.url);
 
@@ -23,7 +24,7 @@ export interface DoctorReport {
   cpuInstallSteps: string[];
 }
 
-export default class Doctor extends Command {
+export default class Doctor extends NfxCommand {
   static override description =
     "Show which compute backend nfx uses and why, its versions, SIMD/threads or GPU/CUDA, and how to install the GPU backend.";
   static override enableJsonFlag = true;

@@ -25,6 +25,11 @@ function fmt(r: BenchResult): string {
 export default class Bench extends NfxCommand {
   static override description =
     "Time conv kernels and training steps per backend: ms, achieved GFLOP/s, images/s and peak memory.";
+  static override examples = [
+    "<%= config.bin %> bench",
+    "<%= config.bin %> bench --backend wasm,cpu --cases kernels --warmup 0 --max-reps 1",
+    "<%= config.bin %> bench --cases steps --no-pytorch --json",
+  ];
   static override enableJsonFlag = true;
   static override flags = {
     backend: Flags.string({

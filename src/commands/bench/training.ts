@@ -14,6 +14,11 @@ function line(r: BenchResult): string {
 export default class BenchTraining extends NfxCommand {
   static override description =
     "Time nfx's whole training step on a model: AGC's cost, micro-batch calibration and gradient accumulation.";
+  static override examples = [
+    "<%= config.bin %> bench training",
+    "<%= config.bin %> bench training --model nfnet-micro --batch 256",
+    "<%= config.bin %> bench training --model nfnet-f0 --px 192 --channels 3 --batch 256 --micro 8 --logical-only",
+  ];
   static override enableJsonFlag = true;
   static override flags = {
     backend: backendFlag,

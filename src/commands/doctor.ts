@@ -3,6 +3,7 @@ import { BACKEND_NAMES, type BackendName } from "../core/engine/backend.js";
 import { type DoctorReport, diagnoseBackend } from "../core/engine/doctor.js";
 import { SIMD_KERNELS_BUILD_LABEL } from "../core/engine/simdKernels.js";
 import { NfxCommand } from "../ui/command.js";
+import { failWith } from "../ui/errors.js";
 
 export type { DoctorReport };
 
@@ -21,7 +22,8 @@ export default class Doctor extends NfxCommand {
 
   async run(): Promise<DoctorReport> {
     const { flags } = await this.parse(Doctor);
-    const report = await diagnoseBackend(flags.backend as BackendName);
+    // A backend that cannot run is a diagnosis (the report); only an unknown failure is an error.
+    const report = await diagnoseBackend(flags.backend as BackendName).catch((err: unknown) => failWith(this, err));
     const numbered = (steps: readonly string[]) => {
       steps.forEach((s, i) => {
         this.log(`  ${i + 1}. ${s}`);

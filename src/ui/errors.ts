@@ -77,7 +77,8 @@ function oclifReason(err: OclifLikeError): string {
   const lines = text
     .split("\n")
     .map((l) => l.trim())
-    .filter((l) => l !== "" && !/^(See more help with|Note:|Alternatively,)/.test(l));
+    .filter((l) => l !== "" && !/^(See more help with|Note:|Alternatively,|The following errors? occurred:$)/.test(l))
+    .map((l) => l.replace(/^Missing required flag (\w[\w-]*)$/, "Missing required flag --$1"));
   let out = "";
   for (const l of lines) {
     if (out === "") out = l;

@@ -43,7 +43,11 @@ describe("describeFailure", () => {
     const failed = new Errors.CLIError(
       "The following error occurred:\n  \u001b[2m--a=x cannot also be provided\u001b[22m",
     );
-    assert.equal(describeFailure(failed).message, "The following error occurred: --a=x cannot also be provided");
+    assert.equal(describeFailure(failed).message, "--a=x cannot also be provided");
+    const required = new Errors.CLIError(
+      "The following error occurred:\n  Missing required flag x\nSee more help with --help",
+    );
+    assert.equal(describeFailure(required).message, "Missing required flag --x");
     assert.deepEqual(describeFailure(new Errors.ExitError(130)), { message: null, exitStatus: 130 });
   });
 

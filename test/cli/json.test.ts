@@ -178,6 +178,11 @@ describe("failures: one line, one {error} document with --json, the same exit st
       { args: ["runs", "--status", "done"], status: 2, message: /^Expected --status=done to be one of: pending,/ },
       { args: ["sweep", "tiny.yaml", "--jobs", "many"], status: 2, message: /^Parsing --jobs: Expected an integer/ },
       { args: ["config", "lamda"], status: 2, message: /^no config key matches 'lamda' \(did you mean 'lambda'\?\)/ },
+      {
+        args: ["plot", "--db", "missing.db"],
+        status: 2,
+        message: /^Missing required flag --x \(see nfx plot --help\)$/,
+      },
       { args: ["bogus"], status: 2, message: /^command bogus not found$/ },
     ];
     const plain = await all(

@@ -107,7 +107,10 @@ export function describeFailure(err: unknown, help?: string): Failure {
   if (isOclifError(err) || isFlagParseError(err)) {
     const exitStatus = (err as Partial<OclifLikeError>).oclif?.exit ?? EXIT_BAD_INPUT;
     if ((err as Partial<OclifLikeError>).code === "EEXIT") return { message: null, exitStatus };
-    const reason = oclifReason(err as OclifLikeError);
+    const reason = oclifReason(err as OclifLikeError).replace(
+      /^command (\S+) not found$/,
+      (_, id: string) => `command '${id.replaceAll(":", " ")}' not found (see nfx --help)`,
+    );
     return { message: help === undefined ? reason : `${reason} (see ${help})`, exitStatus };
   }
   return { message: firstLine(errorText(err)), exitStatus: EXIT_UNEXPECTED };

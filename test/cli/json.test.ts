@@ -183,7 +183,7 @@ describe("failures: one line, one {error} document with --json, the same exit st
         status: 2,
         message: /^Missing required flag --x \(see nfx plot --help\)$/,
       },
-      { args: ["bogus"], status: 2, message: /^command bogus not found$/ },
+      { args: ["runs", "bogus"], status: 2, message: /^command 'runs bogus' not found \(see nfx --help\)$/ },
     ];
     const plain = await all(
       cases.map((c) => c.args),

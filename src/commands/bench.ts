@@ -1,7 +1,9 @@
-import { Command, Flags } from "@oclif/core";
+import { Flags } from "@oclif/core";
 import { BACKEND_NAMES, type BackendInfo, type BackendName, describeBackend } from "../core/engine/backend.js";
 import { type BenchResult, builtinCases, DEFAULT_BENCH_OPTIONS, REF_BATCH, runBench } from "../core/engine/bench.js";
 import { type PytorchReference, pytorchTwoConvReference } from "../core/engine/pytorchReference.js";
+import { NfxCommand } from "../ui/command.js";
+import { failWith } from "../ui/errors.js";
 import { memoryLine } from "../ui/format.js";
 
 export interface BenchReport {
@@ -21,9 +23,14 @@ function fmt(r: BenchResult): string {
   return `${r.backend.padEnd(10)} ${r.case.padEnd(48)} ${r.medianMs.toFixed(1).padStart(9)} ms (min ${r.minMs.toFixed(1)}, n=${r.reps})${g}${i}${mem}`;
 }
 
-export default class Bench extends Command {
+export default class Bench extends NfxCommand {
   static override description =
     "Time conv kernels and training steps per backend: ms, achieved GFLOP/s, images/s and peak memory.";
+  static override examples = [
+    "<%= config.bin %> bench",
+    "<%= config.bin %> bench --backend wasm,cpu --cases kernels --warmup 0 --max-reps 1",
+    "<%= config.bin %> bench --cases steps --no-pytorch --json",
+  ];
   static override enableJsonFlag = true;
   static override flags = {
     backend: Flags.string({
@@ -54,33 +61,38 @@ export default class Bench extends Command {
 
   async run(): Promise<BenchReport> {
     const { flags } = await this.parse(Bench);
-    const backends = flags.backend.split(",").map((b) => b.trim());
-    for (const b of backends) {
-      if (!(BACKEND_NAMES as readonly string[]).includes(b)) this.error(`unknown backend '${b}'`);
-    }
-    const infos: BackendInfo[] = [];
-    const results = await runBench(
-      builtinCases(flags.cases as "kernels" | "steps" | "all", flags.batch),
-      backends as BackendName[],
-      { minTimeMs: flags["min-time"], maxReps: flags["max-reps"], warmup: flags.warmup },
-      (r) => this.log(fmt(r)),
-      (info) => {
-        infos.push(info);
-        this.log(describeBackend(info));
-      },
-    );
-    const steps = results.filter((r) => r.case.startsWith("two-conv step"));
-    const pytorch = steps.length > 0 && flags.pytorch ? pytorchTwoConvReference(flags.batch) : null;
-    const vsPytorch: Record<string, number> = {};
-    if (pytorch) {
-      this.log(`PyTorch two-conv step: ${pytorch.ms.toFixed(1)} ms (${pytorch.source})`);
-      for (const r of steps) {
-        vsPytorch[r.backend] = r.medianMs / pytorch.ms;
-        this.log(
-          `two-conv step on ${r.backend}: ${(r.medianMs / pytorch.ms).toFixed(2)}× PyTorch's single-thread time`,
-        );
+    try {
+      const backends = flags.backend.split(",").map((b) => b.trim());
+      for (const b of backends) {
+        if (!(BACKEND_NAMES as readonly string[]).includes(b))
+          throw new Error(`--backend: unknown backend '${b}' (known: ${BACKEND_NAMES.join(", ")})`);
       }
+      const infos: BackendInfo[] = [];
+      const results = await runBench(
+        builtinCases(flags.cases as "kernels" | "steps" | "all", flags.batch),
+        backends as BackendName[],
+        { minTimeMs: flags["min-time"], maxReps: flags["max-reps"], warmup: flags.warmup },
+        (r) => this.log(fmt(r)),
+        (info) => {
+          infos.push(info);
+          this.log(describeBackend(info));
+        },
+      );
+      const steps = results.filter((r) => r.case.startsWith("two-conv step"));
+      const pytorch = steps.length > 0 && flags.pytorch ? pytorchTwoConvReference(flags.batch) : null;
+      const vsPytorch: Record<string, number> = {};
+      if (pytorch) {
+        this.log(`PyTorch two-conv step: ${pytorch.ms.toFixed(1)} ms (${pytorch.source})`);
+        for (const r of steps) {
+          vsPytorch[r.backend] = r.medianMs / pytorch.ms;
+          this.log(
+            `two-conv step on ${r.backend}: ${(r.medianMs / pytorch.ms).toFixed(2)}× PyTorch's single-thread time`,
+          );
+        }
+      }
+      return { backends: infos, results, vsPytorch, pytorch };
+    } catch (err) {
+      return failWith(this, err);
     }
-    return { backends: infos, results, vsPytorch, pytorch };
   }
 }

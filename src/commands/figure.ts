@@ -1,10 +1,11 @@
-import { Args, Command, Flags } from "@oclif/core";
+import { Args, Flags } from "@oclif/core";
 import type { BackendName } from "../core/engine/backend.js";
 import { parseFormats } from "../core/plot/render.js";
 import { parsePreset } from "../experiments/figures/presets.js";
 import { FIGURE_NAMES, OTHER_FIGURES, SWEEP_FIGURES } from "../experiments/figures/registry.js";
 import { runFigure } from "../experiments/figures/runFigure.js";
 import { collectPendingShards } from "../experiments/slurmSweep.js";
+import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
 import { backendFlag, dbFlag, quietFlag } from "../ui/flags.js";
 import { sweepProgress } from "../ui/progress.js";
@@ -14,7 +15,7 @@ const LIST = [
   ...Object.entries(OTHER_FIGURES).map(([n, d]) => `  ${n.padEnd(12)} ${d}`),
 ].join("\n");
 
-export default class Figure extends Command {
+export default class Figure extends NfxCommand {
   static override description =
     `Regenerate one of the paper's figures from the store (running what is missing with --run-missing).\n\nFigures:\n${LIST}`;
   static override examples = [

@@ -1,10 +1,11 @@
-import { Args, Command } from "@oclif/core";
+import { Args } from "@oclif/core";
 import { importBundle } from "../core/store/bundle.js";
 import { RunStore } from "../core/store/runStore.js";
+import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
 import { dbFlag } from "../ui/flags.js";
 
-export default class Import extends Command {
+export default class Import extends NfxCommand {
   static override description =
     "Merge a bundle (from `nfx export --format bundle`) into the store by config hash; importing twice changes nothing.";
   static override examples = ["<%= config.bin %> import lambda.nfxb --db results/other.db"];

@@ -1,5 +1,5 @@
-import { Command } from "@oclif/core";
 import { modelCatalog } from "../core/models/catalog.js";
+import { NfxCommand } from "../ui/command.js";
 import { table } from "../ui/format.js";
 
 function millions(n: number): string {
@@ -10,7 +10,7 @@ function gmacs(n: number): string {
   return n >= 1e9 ? `${(n / 1e9).toFixed(2)}G` : `${(n / 1e6).toFixed(2)}M`;
 }
 
-export default class Models extends Command {
+export default class Models extends NfxCommand {
   static override description =
     "List the model zoo: parameters and multiply-accumulates (the paper's FLOPs) counted from layer shapes.";
   static override examples = ["<%= config.bin %> models", "<%= config.bin %> models --json"];

@@ -1,11 +1,12 @@
-import { Command, Flags } from "@oclif/core";
+import { Flags } from "@oclif/core";
 import { plotSpec, STEP } from "../core/plot/plotSelection.js";
 import { parseFormats, writeFigure } from "../core/plot/render.js";
 import { RunStore } from "../core/store/runStore.js";
+import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
 import { dbFlag } from "../ui/flags.js";
 
-export default class Plot extends Command {
+export default class Plot extends NfxCommand {
   static override description =
     "Plot any run field against another (config keys such as agc.lambda, summary metrics such as top1, test_top1, final_loss, images_per_s), or per-step curves with --x step; mean and 95% band over seeds.";
   static override examples = [
@@ -19,6 +20,7 @@ export default class Plot extends Command {
     y: Flags.string({
       description: "field on y (top1 by default); with --x step, per-step metrics (repeatable)",
       multiple: true,
+      multipleNonGreedy: true, // one value per --flag: positional arguments may follow it
       default: ["top1"],
     }),
     color: Flags.string({ description: "one line per value of this key" }),

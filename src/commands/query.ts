@@ -1,11 +1,12 @@
-import { Args, Command } from "@oclif/core";
+import { Args } from "@oclif/core";
 import { readonlyQuery } from "../core/store/readonlyQuery.js";
 import { cell } from "../ui/cells.js";
+import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
 import { dbFlag } from "../ui/flags.js";
 import { table } from "../ui/format.js";
 
-export default class Query extends Command {
+export default class Query extends NfxCommand {
   static override description = "Run one read-only SQL statement on the store (writes are refused).";
   static override examples = [
     `<%= config.bin %> query "SELECT agc_lambda, batch_size, avg(test_top1) FROM runs WHERE status = 'completed' GROUP BY 1, 2"`,

@@ -1,12 +1,13 @@
-import { Command, Flags } from "@oclif/core";
+import { Flags } from "@oclif/core";
 import { parseFormats } from "../core/plot/render.js";
 import { parsePreset } from "../experiments/figures/presets.js";
 import { buildReport, claimsInOrder } from "../experiments/report/buildReport.js";
+import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
 import { dbFlag } from "../ui/flags.js";
 import { table } from "../ui/format.js";
 
-export default class Report extends Command {
+export default class Report extends NfxCommand {
   static override description =
     "Check each AGC claim of the paper against the stored runs of its figure: holds, does not hold, or not enough runs, with the evidence. Writes report.html (offline) and report.md.";
   static override examples = [

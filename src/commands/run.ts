@@ -1,13 +1,14 @@
-import { Command, Flags } from "@oclif/core";
+import { Flags } from "@oclif/core";
 import type { BackendName } from "../core/engine/backend.js";
 import { RunStore } from "../core/store/runStore.js";
 import { runSweepFile } from "../experiments/sweepFile.js";
+import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
 import { backendFlag, dbFlag, progressFlag, quietFlag, setFlag } from "../ui/flags.js";
 import { formatPercent } from "../ui/format.js";
 import { sweepJsonProgress, sweepProgress } from "../ui/progress.js";
 
-export default class Run extends Command {
+export default class Run extends NfxCommand {
   static override description = "Train one run from a config file and/or --set overrides, and store it.";
   static override examples = [
     "<%= config.bin %> run --config configs/fashion.quick.yaml",
@@ -62,7 +63,7 @@ export default class Run extends Command {
           `run ${run.id} (${run.config_hash}): ${run.status}, test top-1 ${formatPercent(run.summary?.test_top1)}`,
         );
       }
-      if (result.interrupted) this.exit(130);
+      if (result.interrupted) return this.finish(run, 130);
       return run;
     } catch (err) {
       return failWith(this, err);

@@ -1,15 +1,16 @@
-import { Command, Flags } from "@oclif/core";
+import { Flags } from "@oclif/core";
 import { groupRuns } from "../core/store/groupRuns.js";
 import { fieldList, queryRuns } from "../core/store/runQuery.js";
 import { RUN_STATUSES, RunStore } from "../core/store/runStore.js";
 import { resolveField } from "../core/store/where/index.js";
 import { collectPendingShards } from "../experiments/slurmSweep.js";
 import { cell, meanCiCell } from "../ui/cells.js";
+import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
 import { dbFlag } from "../ui/flags.js";
 import { formatDuration, formatPercent, table } from "../ui/format.js";
 
-export default class Runs extends Command {
+export default class Runs extends NfxCommand {
   static override description =
     "List, filter, sort and summarize the runs in the store (see also: runs show, runs rm, query, export).";
   static override examples = [

@@ -1,11 +1,12 @@
-import { Command, Flags } from "@oclif/core";
+import { Flags } from "@oclif/core";
 import { type BackendName, initBackend } from "../core/engine/backend.js";
 import { resolveModelSpec } from "../core/models/resolve.js";
 import { sppFigure } from "../core/plot/sppSpec.js";
+import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
 import { backendFlag } from "../ui/flags.js";
 
-export default class Spp extends Command {
+export default class Spp extends NfxCommand {
   static override description =
     "Signal propagation at initialization: per residual block, the output's average channel squared mean and variance and the residual branch's variance on N(0,1) inputs, as a Vega-Lite figure.";
   static override examples = [

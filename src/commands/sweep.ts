@@ -1,14 +1,15 @@
 import path from "node:path";
-import { Args, Command, Flags } from "@oclif/core";
+import { Args, Flags } from "@oclif/core";
 import type { BackendName } from "../core/engine/backend.js";
 import { collectSweepFile, statusSweepFile, submitSweepFile } from "../experiments/slurmSweep.js";
 import { countDone, planSweep, runSweepFile } from "../experiments/sweepFile.js";
+import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
 import { backendFlag, dbFlag, failFastFlag, jobsFlag, progressFlag, quietFlag, setFlag } from "../ui/flags.js";
 import { table } from "../ui/format.js";
 import { sweepJsonProgress, sweepProgress } from "../ui/progress.js";
 
-export default class Sweep extends Command {
+export default class Sweep extends NfxCommand {
   static override description =
     "Run every point of a sweep file that the store does not hold yet, then plot the sweep (or, with --executor " +
     "slurm, submit them to Slurm as one job array; see docs/slurm.md).";
@@ -49,6 +50,7 @@ export default class Sweep extends Command {
     "sbatch-arg": Flags.string({
       description: "slurm: extra sbatch option, e.g. --sbatch-arg=--account=lab (repeatable; slurm.sbatch_args)",
       multiple: true,
+      multipleNonGreedy: true, // one value per --flag: positional arguments may follow it
       default: [],
     }),
     collect: Flags.boolean({
@@ -156,8 +158,8 @@ export default class Sweep extends Command {
         );
         if (result.figure) this.log(`figure: ${result.figure.svg} (spec ${result.figure.spec})`);
       }
-      if (result.interrupted) this.exit(130);
-      if (result.failedFast) this.exit(1);
+      if (result.interrupted) return this.finish(result, 130);
+      if (result.failedFast) return this.finish(result, 1);
       return result;
     } catch (err) {
       return failWith(this, err);

@@ -21,6 +21,7 @@ export const quietFlag = Flags.boolean({ char: "q", description: "no progress ou
 export const setFlag = Flags.string({
   description: "override a config key, e.g. --set agc.lambda=0.02 (repeatable)",
   multiple: true,
+  multipleNonGreedy: true, // one value per --flag: positional arguments may follow it
   default: [],
 });
 

@@ -1,7 +1,8 @@
-import { Command, Flags } from "@oclif/core";
+import { Flags } from "@oclif/core";
 import { type BackendName, describeBackend, initBackend } from "../../core/engine/backend.js";
 import { type BenchResult, runBench } from "../../core/engine/bench.js";
 import { calibrateMicro, trainStepCase } from "../../experiments/trainingBench.js";
+import { NfxCommand } from "../../ui/command.js";
 import { failWith } from "../../ui/errors.js";
 import { backendFlag } from "../../ui/flags.js";
 import { formatDuration, formatMiB, memoryLine } from "../../ui/format.js";
@@ -10,9 +11,14 @@ function line(r: BenchResult): string {
   return `${r.case.padEnd(56)} ${r.medianMs.toFixed(0).padStart(7)} ms  ${(r.imagesPerSec ?? 0).toFixed(1).padStart(6)} img/s  peak ${memoryLine(r)}`;
 }
 
-export default class BenchTraining extends Command {
+export default class BenchTraining extends NfxCommand {
   static override description =
     "Time nfx's whole training step on a model: AGC's cost, micro-batch calibration and gradient accumulation.";
+  static override examples = [
+    "<%= config.bin %> bench training",
+    "<%= config.bin %> bench training --model nfnet-micro --batch 256",
+    "<%= config.bin %> bench training --model nfnet-f0 --px 192 --channels 3 --batch 256 --micro 8 --logical-only",
+  ];
   static override enableJsonFlag = true;
   static override flags = {
     backend: backendFlag,

@@ -1,11 +1,12 @@
 import { createInterface } from "node:readline/promises";
-import { Args, Command, Flags } from "@oclif/core";
+import { Args, Flags } from "@oclif/core";
 import { resolveRunRefs } from "../../core/store/removeRuns.js";
 import { RunStore } from "../../core/store/runStore.js";
+import { NfxCommand } from "../../ui/command.js";
 import { failWith } from "../../ui/errors.js";
 import { dbFlag } from "../../ui/flags.js";
 
-export default class RunsRm extends Command {
+export default class RunsRm extends NfxCommand {
   static override description = "Delete runs (with their metrics, evals and artifacts) from the store.";
   static override examples = ["<%= config.bin %> runs rm 3 4 --yes", "<%= config.bin %> runs rm 1a2b3c"];
   static override strict = false;

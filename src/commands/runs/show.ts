@@ -1,13 +1,14 @@
-import { Args, Command } from "@oclif/core";
+import { Args } from "@oclif/core";
 import { flatten } from "../../core/config/resolve.js";
 import { RunStore } from "../../core/store/runStore.js";
 import { collectPendingShards } from "../../experiments/slurmSweep.js";
 import { cell } from "../../ui/cells.js";
+import { NfxCommand } from "../../ui/command.js";
 import { failWith } from "../../ui/errors.js";
 import { dbFlag } from "../../ui/flags.js";
 import { table } from "../../ui/format.js";
 
-export default class RunsShow extends Command {
+export default class RunsShow extends NfxCommand {
   static override description = "Show one run: config, summary, environment, metric names and evaluations.";
   static override examples = ["<%= config.bin %> runs show 3", "<%= config.bin %> runs show 1a2b3c --json"];
   static override enableJsonFlag = true;

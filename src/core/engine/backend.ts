@@ -72,6 +72,19 @@ function cpuDevice(): string {
   return `${model} (${cpus.length} cores)`;
 }
 
+/** The requested backend (for `auto`: every backend) failed to load or to pass the self-check. */
+export class BackendUnavailableError extends Error {
+  constructor(
+    readonly requested: BackendName,
+    /** Each backend tried, why it failed, and for tfjs-node(-gpu) what to do about it. */
+    readonly tried: BackendInfo["skipped"],
+  ) {
+    const why = tried.map((s) => `${s.name}: ${s.why}`).join("; ");
+    super(`no usable backend for '${requested}' (${why}); \`nfx doctor --backend ${requested}\` says what to do`);
+    this.name = "BackendUnavailableError";
+  }
+}
+
 /** A load failure of tfjs-node(-gpu), with the matching advice attached. */
 export class NativeLoadError extends Error {
   constructor(
@@ -133,7 +146,7 @@ function selfCheck(): void {
 }
 
 /** GPU names and the driver's CUDA version from nvidia-smi; empty when it is absent. */
-function nvidiaSmi(): { gpus: string[]; cuda?: string } {
+export function nvidiaSmi(): { gpus: string[]; cuda?: string } {
   try {
     const names = execFileSync("nvidia-smi", ["--query-gpu=name,driver_version", "--format=csv,noheader"], {
       encoding: "utf8",
@@ -231,7 +244,7 @@ async function tryBackend(name: ConcreteBackend): Promise<void> {
 
 /**
  * Selects and initialises a backend. `auto` takes the fastest one that loads and passes a one-step self-check.
- * A named backend that fails throws with the reason.
+ * @throws BackendUnavailableError naming each backend tried and why it failed; Error for an unknown name.
  */
 export async function initBackend(requested: BackendName = "auto"): Promise<BackendInfo> {
   if (!(BACKEND_NAMES as readonly string[]).includes(requested)) {
@@ -277,8 +290,7 @@ export async function initBackend(requested: BackendName = "auto"): Promise<Back
       skipped.push(err instanceof NativeLoadError ? { name, why, advice: err.advice } : { name, why });
     }
   }
-  const why = skipped.map((s) => `${s.name}: ${s.why}`).join("; ");
-  throw new Error(`no usable backend for '${requested}' (${why})`);
+  throw new BackendUnavailableError(requested, skipped);
 }
 
 let wasmAborted: string | null = null;

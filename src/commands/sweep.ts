@@ -1,6 +1,7 @@
 import path from "node:path";
 import { Args, Command, Flags } from "@oclif/core";
 import type { BackendName } from "../core/engine/backend.js";
+import { pointLabel } from "../core/sweep/expand.js";
 import { collectSweepFile, statusSweepFile, submitSweepFile } from "../experiments/slurmSweep.js";
 import { countDone, planSweep, runSweepFile } from "../experiments/sweepFile.js";
 import { failWith } from "../ui/errors.js";
@@ -118,8 +119,16 @@ export default class Sweep extends Command {
       }
       if (flags["dry-run"]) {
         const { sweep, runs } = planSweep(args.config, flags.set, flags.db);
+        for (const line of sweep.warnings) this.warn(line);
         if (this.jsonEnabled()) return runs;
-        this.log(`${sweep.spec.name}: ${runs.length} runs, ${countDone(runs)} already done in ${flags.db}`);
+        const dropped = [
+          sweep.collapsed.length ? `${sweep.collapsed.length} points are repeats of these runs` : "",
+          sweep.excluded ? `${sweep.excluded} points excluded` : "",
+        ].filter(Boolean);
+        this.log(
+          `${sweep.spec.name}: ${runs.length} runs${dropped.length ? ` (${dropped.join(", ")})` : ""}, ` +
+            `${countDone(runs)} already done in ${flags.db}`,
+        );
         this.log(
           table(
             ["#", "hash", "status", "point"],
@@ -143,6 +152,7 @@ export default class Sweep extends Command {
         figuresDir: flags.out,
         events: quiet ? undefined : flags.progress === "jsonl" ? sweepJsonProgress() : sweepProgress(),
         signal: controller.signal,
+        warn: (line) => this.warn(line),
       });
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
@@ -166,7 +176,5 @@ export default class Sweep extends Command {
 }
 
 function pointText(point: Record<string, unknown>): string {
-  return Object.entries(point)
-    .map(([k, v]) => `${k}=${v === null ? "none" : String(v)}`)
-    .join(" ");
+  return pointLabel(point);
 }

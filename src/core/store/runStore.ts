@@ -162,7 +162,9 @@ export class RunStore {
     for (let i = v; i < MIGRATIONS.length; i++) {
       this.db
         .transaction(() => {
-          this.db.exec(MIGRATIONS[i] as string);
+          const m = MIGRATIONS[i];
+          if (typeof m === "function") m(this.db);
+          else this.db.exec(m as string);
           this.db.pragma(`user_version = ${i + 1}`);
         })
         .immediate();

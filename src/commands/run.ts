@@ -51,6 +51,7 @@ export default class Run extends Command {
         events: quiet ? undefined : flags.progress === "jsonl" ? sweepJsonProgress() : sweepProgress(),
         signal: controller.signal,
         single: true,
+        warn: (line) => this.warn(line),
       });
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);

@@ -193,8 +193,8 @@ export function stepFault(cfg: RunConfig, trainSize: number, what: string): Conf
   if (trainSize >= cfg.train.batch_size) return null;
   return new ConfigError(
     "train.batch_size",
-    `${cfg.train.batch_size} is larger than the ${trainSize} training examples (${what}): no optimizer step ` +
-      "can be made; lower train.batch_size or raise data.train_size",
+    `train.batch_size ${cfg.train.batch_size} is larger than the training split (${what}: ${trainSize} examples), ` +
+      "so no optimizer step can be made; lower train.batch_size or raise data.train_size",
     undefined,
     ["train.batch_size", "data.train_size"],
   );

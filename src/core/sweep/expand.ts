@@ -286,22 +286,20 @@ export function expandSweep(spec: SweepSpec, sets: string[] = [], locate: Locate
   return expandSweepPlan(spec, sets, locate).runs;
 }
 
-/** One line per group of collapsed points: which run they are and which keys made no difference. */
+/** One line per run that other points collapsed into: which points, and which keys made no difference. */
 export function collapsedWarnings(expansion: Expansion): string[] {
-  const groups = new Map<string, CollapsedPoint[]>();
-  for (const c of expansion.collapsed) {
-    const id = `${c.into}|${c.keys.join(",")}`;
-    groups.set(id, [...(groups.get(id) ?? []), c]);
-  }
-  return [...groups.values()].map((g) => {
-    const c = g[0] as CollapsedPoint;
-    const run = expansion.runs[c.into] as ExpandedRun;
+  const groups = new Map<number, CollapsedPoint[]>();
+  for (const c of expansion.collapsed) groups.set(c.into, [...(groups.get(c.into) ?? []), c]);
+  return [...groups].map(([into, g]) => {
+    const run = expansion.runs[into] as ExpandedRun;
+    const keys = [...new Set(g.flatMap((c) => c.keys))];
     const pts = g.map((x) => pointLabel(x.point) || "(base)").join("; ");
-    const why = c.keys.length
-      ? `they differ only in ${c.keys.join(", ")}, which ${c.keys.length > 1 ? "do" : "does"} not change the run ` +
-        `(${inertWhy(run.config, c.keys)})`
+    const why = keys.length
+      ? `they differ from it only in ${keys.join(", ")}, which ${keys.length > 1 ? "do" : "does"} not change the ` +
+        `run (${inertWhy(run.config, keys)})`
       : "the same values are written twice";
-    return `${g.length} point${g.length > 1 ? "s" : ""} (${pts}) ${g.length > 1 ? "are" : "is"} run #${c.into} (${pointLabel(run.point) || "(base)"}): ${why}`;
+    const n = g.length;
+    return `${n} point${n > 1 ? "s" : ""} (${pts}) ${n > 1 ? "are" : "is"} run #${into} (${pointLabel(run.point) || "(base)"}): ${why}`;
   });
 }
 

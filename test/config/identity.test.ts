@@ -230,7 +230,10 @@ describe("what a sweep may describe", () => {
     const file = writeFile(tempDir(), "q.yaml", "model: { name: nf-resnet-micro }\ngrid:\n  train.batch_size: [64]\n");
     assert.throws(() => planSweep(file, ["data.name=mnist"], null), /--set: data\.name: must be one of fashion-mnist/);
     assert.throws(() => loadSweepSource(file, ["data.name=mnist"]), /--set: data\.name: must be one of/);
-    assert.throws(() => planSweep(file, ["data.name=cifar10"], null), /--set: data\.name: dataset cifar10 needs data\.path/);
+    assert.throws(
+      () => planSweep(file, ["data.name=cifar10"], null),
+      /--set: data\.name: dataset cifar10 needs data\.path/,
+    );
     assert.throws(() => planSweep(file, ["data.name=cifar10", "data.path=/no/such/dir"], null), /no such directory/);
   });
 

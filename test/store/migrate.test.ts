@@ -68,6 +68,10 @@ describe("store migrations", () => {
     v2.prepare("INSERT INTO metrics (run_id, step, name, value) VALUES (?, 1, 'loss', 2.3)").run(b);
     v2.close();
 
+    // A reader (nfx figure, nfx runs) upgrades the store first: it looks runs up by the new hashes.
+    const reader = RunStore.open(file, { readonly: true });
+    assert.equal(reader.getRun(configHash(noClipB))?.id, a);
+    reader.close();
     const store = RunStore.open(file);
     try {
       assert.equal(store.db.pragma("user_version", { simple: true }), SCHEMA_VERSION);

@@ -137,6 +137,7 @@ export class RunStore {
     assertSqliteOrAbsent(file);
     if (opts.readonly) {
       if (!fs.existsSync(file)) throw new Error(`${file}: no such store (run a sweep first)`);
+      RunStore.upgradeIfOlder(file);
       const db = new Database(file, { readonly: true, fileMustExist: true });
       const store = new RunStore(file, db);
       const v = db.pragma("user_version", { simple: true }) as number;
@@ -153,6 +154,29 @@ export class RunStore {
     const store = new RunStore(file, db);
     store.migrate();
     return store;
+  }
+
+  /**
+   * A store from an older nfx is migrated before it is read where it can be written: readers look runs up by
+   * config hash, and hashes change with the identity rule (schema.ts v3). A store that cannot be written is read
+   * as it is (lookups by hash then miss runs that an upgrade would re-hash).
+   */
+  private static upgradeIfOlder(file: string): void {
+    let v: number;
+    try {
+      const probe = new Database(file, { readonly: true, fileMustExist: true });
+      try {
+        v = probe.pragma("user_version", { simple: true }) as number;
+      } finally {
+        probe.close();
+      }
+      if (v === 0 || v >= SCHEMA_VERSION) return; // not an nfx store, or current
+      fs.accessSync(file, fs.constants.W_OK);
+      fs.accessSync(path.dirname(path.resolve(file)), fs.constants.W_OK);
+    } catch {
+      return;
+    }
+    RunStore.open(file).close();
   }
 
   private migrate(): void {

@@ -7,7 +7,8 @@ import { describe, it } from "node:test";
 import { configHash, configIdentity, IDENTITY_BASELINE, inertKeys } from "../../src/core/config/hash.js";
 import { ConfigError, resolveConfig } from "../../src/core/config/resolve.js";
 import { CONFIG_KEYS, type RunConfig } from "../../src/core/config/schema.js";
-import { RunStore } from "../../src/core/store/runStore.js";
+import { varyingConfigKeys } from "../../src/core/plot/runRows.js";
+import { RunStore, type StoredRun } from "../../src/core/store/runStore.js";
 import {
   checkSweepName,
   expandSweep,
@@ -153,6 +154,17 @@ describe("run identity", () => {
     } finally {
       store.close();
     }
+  });
+
+  it("runs that differ only in keys that change nothing are not told apart as series", () => {
+    const runs = [
+      { agc: { lambda: null }, train: { micro_batch: 16 } },
+      { agc: { lambda: null, exclude: [] }, train: { micro_batch: 64 } },
+      { agc: { lambda: null, eps: 0.5 }, seed: 1 },
+    ].map((c, id) => ({ id, config: resolveConfig(c) }) as unknown as StoredRun);
+    assert.deepEqual(varyingConfigKeys(runs), []);
+    const more = [...runs, { id: 9, config: resolveConfig({ train: { batch_size: 64 } }) } as unknown as StoredRun];
+    assert.deepEqual(varyingConfigKeys(more), ["train.batch_size", "agc.granularity", "agc.lambda"]);
   });
 });
 

@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import { configHash, configIdentity, IDENTITY_BASELINE, inertKeys } from "../../src/core/config/hash.js";
 import { ConfigError, resolveConfig } from "../../src/core/config/resolve.js";
 import { CONFIG_KEYS, type RunConfig } from "../../src/core/config/schema.js";
+import { checkFigureName } from "../../src/core/plot/render.js";
 import { varyingConfigKeys } from "../../src/core/plot/runRows.js";
 import { RunStore, type StoredRun } from "../../src/core/store/runStore.js";
 import {
@@ -275,5 +276,8 @@ describe("what a sweep may describe", () => {
     assert.equal(safeSweepName("..."), "sweep");
     const odd = writeFile(dir, "my sweep.yaml", "model: { name: nf-resnet-micro }\n");
     assert.equal(loadSweepFile(odd).spec.name, "my-sweep");
+    // The same kind: every figure file name (nfx plot --name, figure names) stays one file in its directory.
+    for (const bad of ["../escaped", "a/b", "..", "", "x".repeat(201)]) assert.throws(() => checkFigureName(bad));
+    assert.doesNotThrow(() => checkFigureName("curves-fig2a"));
   });
 });

@@ -88,6 +88,7 @@ describe("store migrations", () => {
       assert.notEqual(byId.get(b)?.config_hash, configHash(noClipA));
       assert.match(byId.get(b)?.config_hash ?? "", /^[0-9a-f]{16}$/);
       assert.equal(store.metrics(b).length, 1, "a repeat keeps its data");
+      assert.equal(store.getRun(b)?.duplicate_of, a, "and says which run it repeats");
       assert.equal(byId.get(d)?.config_hash, configHash(micro64), "the finished run keeps the hash");
       assert.equal(byId.get(c)?.duplicate_of, d);
       assert.equal(byId.get(e)?.config_hash, configHash(resolveConfig({ seed: 5 })));

@@ -54,6 +54,8 @@ export interface StoredRun {
   attempts: number;
   owner: RunOwner | null;
   heartbeat_at: string | null;
+  /** Set on a run that the v3 re-hash found to repeat another (the id of the run that keeps the hash). */
+  duplicate_of: number | null;
 }
 
 /** One flush of what running runs reported: written in a single transaction. */
@@ -107,6 +109,7 @@ interface RunRow {
   owner_host: string | null;
   owner_pid: number | null;
   heartbeat_at: string | null;
+  duplicate_of?: number | null;
 }
 
 function now(): string {
@@ -524,6 +527,7 @@ export class RunStore {
       attempts: r.attempts,
       owner: r.owner_host !== null && r.owner_pid !== null ? { host: r.owner_host, pid: r.owner_pid } : null,
       heartbeat_at: r.heartbeat_at,
+      duplicate_of: r.duplicate_of ?? null,
     };
   }
 

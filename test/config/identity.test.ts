@@ -3,7 +3,10 @@
 // cannot run as written are refused before anything trains.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
 import { describe, it } from "node:test";
+import { PNG } from "pngjs";
 import { configHash, configIdentity, IDENTITY_BASELINE, inertKeys } from "../../src/core/config/hash.js";
 import { ConfigError, resolveConfig } from "../../src/core/config/resolve.js";
 import { CONFIG_KEYS, type RunConfig } from "../../src/core/config/schema.js";
@@ -18,6 +21,7 @@ import {
   parseSweep,
   safeSweepName,
 } from "../../src/core/sweep/expand.js";
+import { validateRunsDeep } from "../../src/core/sweep/runSweep.js";
 import { finishedRunsOf } from "../../src/experiments/figures/presetRuns.js";
 import { loadSweepSource, planSweep } from "../../src/experiments/sweepFile.js";
 import { tempDir, writeFile } from "../helpers.js";
@@ -196,6 +200,24 @@ describe("what a sweep may describe", () => {
       "model: { name: nf-resnet-micro }\ndata: { name: synthetic, train_size: 100 }\ngrid:\n  train.batch_size: [64, 256]\n",
     );
     assert.throws(() => loadSweepFile(file), /b\.yaml:4:3: train\.batch_size: .*no optimizer step/);
+  });
+
+  it("an image folder smaller than one batch is refused once it is read, before anything runs", async () => {
+    const root = tempDir();
+    for (const cls of ["a", "b", "c"]) {
+      for (let i = 0; i < 4; i++) {
+        const img = new PNG({ width: 6, height: 6 });
+        img.data.fill(cls === "a" ? 40 : cls === "b" ? 120 : 200);
+        writeFile(root, `${cls}/${i}.png`, "");
+        fs.writeFileSync(path.join(root, cls, `${i}.png`), PNG.sync.write(img));
+      }
+    }
+    const runs = (batch: number) =>
+      expandSweep(
+        parseSweep({ data: { name: "imagefolder", path: root, image_size: 4 }, train: { batch_size: batch } }, "f"),
+      );
+    await validateRunsDeep(runs(8));
+    await assert.rejects(validateRunsDeep(runs(16)), /train\.batch_size 16 is larger than the training split/);
   });
 
   it("--set of a swept key is refused, naming the axis; points show the values that run", () => {

@@ -104,25 +104,29 @@ export function defaultJobs(): number {
  */
 export async function validateRunsDeep(runs: readonly ExpandedRun[]): Promise<void> {
   validateRuns(runs);
-  const sizes = new Map<string, number>();
+  // Training-split sizes of folders (other datasets' sizes are known without reading them: checkRunnable).
+  const folderSizes = new Map<string, number>();
+  const loaded = new Set<string>();
   for (const r of runs) {
     const d = r.config.data;
     const key = dataKey(r.config);
-    let size = sizes.get(key);
-    if (size === undefined) {
-      // The whole split (dataKey ignores the sizes): each run's own train_size is checked against it below.
-      const ds = await loadDataset({ ...d, train_size: null, test_size: null, seed: r.config.seed });
-      size = ds.train.size;
-      sizes.set(key, size);
+    if (!loaded.has(key)) {
+      loaded.add(key);
+      const folder = d.name === "imagefolder";
+      // A folder is read whole (dataKey ignores sizes); each run's own train_size is checked against it below.
+      const ds = await loadDataset({
+        ...d,
+        ...(folder ? { train_size: null, test_size: null } : {}),
+        seed: r.config.seed,
+      });
+      if (folder) folderSizes.set(key, ds.train.size);
     }
+    const size = folderSizes.get(key);
+    if (size === undefined) continue;
     if (d.train_size !== null && d.train_size > size) {
-      throw new ConfigError("data.train_size", `${d.train_size} exceeds the ${size} examples ${d.name} has`);
+      throw new ConfigError("data.train_size", `${d.train_size} exceeds the ${size} training examples in ${d.path}`);
     }
-    const fault = stepFault(
-      r.config,
-      d.train_size ?? size,
-      d.train_size !== null ? "data.train_size" : `all of ${d.name}`,
-    );
+    const fault = stepFault(r.config, d.train_size ?? size, d.train_size !== null ? "data.train_size" : `${d.path}`);
     if (fault) throw fault;
   }
 }

@@ -122,8 +122,9 @@ export default class Sweep extends Command {
         for (const line of sweep.warnings) this.warn(line);
         if (this.jsonEnabled()) return runs;
         const dropped = [
-          sweep.collapsed.length ? `${sweep.collapsed.length} points are repeats of these runs` : "",
-          sweep.excluded ? `${sweep.excluded} points excluded` : "",
+          sweep.collapsed.length > 1 ? `${sweep.collapsed.length} points are repeats of these runs` : "",
+          sweep.collapsed.length === 1 ? "1 point is a repeat of one of these runs" : "",
+          sweep.excluded ? `${sweep.excluded} point${sweep.excluded > 1 ? "s" : ""} excluded` : "",
         ].filter(Boolean);
         this.log(
           `${sweep.spec.name}: ${runs.length} runs${dropped.length ? ` (${dropped.join(", ")})` : ""}, ` +

@@ -188,6 +188,12 @@ describe("what a sweep may describe", () => {
     assert.throws(() => resolveConfig({ train: { batch_size: 80_000 } }), /all of fashion-mnist: 60000 examples/);
     assert.throws(() => resolveConfig({ data: { train_size: 70_000 } }), /data\.train_size: 70000 exceeds the 60000/);
     assert.ok(resolveConfig({ data: { name: "synthetic", train_size: 256 }, train: { batch_size: 256 } }));
+    // Synthetic data has no fixed size: any train_size can be generated; its default (5000) still bounds the batch.
+    assert.ok(resolveConfig({ data: { name: "synthetic", train_size: 20_000 }, train: { batch_size: 8192 } }));
+    assert.throws(
+      () => resolveConfig({ data: { name: "synthetic" }, train: { batch_size: 8192 } }),
+      /all of synthetic/,
+    );
     // nfx run --set data.train_size=100 --set train.batch_size=256: blamed on --set.
     assert.throws(
       () => loadSweepSource(null, ["data.train_size=100", "train.batch_size=256"]),

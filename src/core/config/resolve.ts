@@ -174,14 +174,15 @@ export function resolveConfig(input: unknown): RunConfig {
 }
 
 /**
- * Training-split sizes of the datasets whose size is known without reading them (Fashion-MNIST: 60,000 train /
- * 10,000 test, Xiao et al. 2017; CIFAR-10: 50,000 / 10,000, Krizhevsky 2009; synthetic: its generator's
- * defaults). An imagefolder's size is known only once it is read (see validateRunsDeep in core/sweep).
+ * Split sizes (examples) of the datasets whose size is known without reading them, used when `data.train_size` /
+ * `data.test_size` is null: Fashion-MNIST 60,000 train / 10,000 test (Xiao et al. 2017), CIFAR-10 50,000 /
+ * 10,000 (Krizhevsky 2009), both `fixed` (a larger size is an error); synthetic: its generator's defaults, any
+ * size can be generated. An imagefolder's size is known only once it is read (validateRunsDeep in core/sweep).
  */
-export const KNOWN_SPLIT_SIZES: Readonly<Record<string, { train: number; test: number }>> = {
-  "fashion-mnist": { train: 60_000, test: 10_000 },
-  cifar10: { train: 50_000, test: 10_000 },
-  synthetic: { train: SYNTHETIC_DEFAULTS.trainSize, test: SYNTHETIC_DEFAULTS.testSize },
+export const KNOWN_SPLIT_SIZES: Readonly<Record<string, { train: number; test: number; fixed: boolean }>> = {
+  "fashion-mnist": { train: 60_000, test: 10_000, fixed: true },
+  cifar10: { train: 50_000, test: 10_000, fixed: true },
+  synthetic: { train: SYNTHETIC_DEFAULTS.trainSize, test: SYNTHETIC_DEFAULTS.testSize, fixed: false },
 };
 
 /**
@@ -219,7 +220,7 @@ export function checkRunnable(cfg: RunConfig): void {
     ["data.train_size", d.train_size, known?.train],
     ["data.test_size", d.test_size, known?.test],
   ] as const) {
-    if (size !== null && split !== undefined && size > split) {
+    if (size !== null && split !== undefined && known?.fixed && size > split) {
       throw new ConfigError(key, `${size} exceeds the ${split} examples ${d.name} has in that split`, undefined, [
         key,
         "data.name",

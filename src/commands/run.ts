@@ -52,6 +52,7 @@ export default class Run extends NfxCommand {
         events: quiet ? undefined : flags.progress === "jsonl" ? sweepJsonProgress() : sweepProgress(),
         signal: controller.signal,
         single: true,
+        warn: (line) => this.warn(line),
       });
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);

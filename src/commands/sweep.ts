@@ -1,6 +1,7 @@
 import path from "node:path";
 import { Args, Flags } from "@oclif/core";
 import type { BackendName } from "../core/engine/backend.js";
+import { pointLabel } from "../core/sweep/expand.js";
 import { collectSweepFile, statusSweepFile, submitSweepFile } from "../experiments/slurmSweep.js";
 import { countDone, planSweep, runSweepFile } from "../experiments/sweepFile.js";
 import { NfxCommand } from "../ui/command.js";
@@ -120,8 +121,17 @@ export default class Sweep extends NfxCommand {
       }
       if (flags["dry-run"]) {
         const { sweep, runs } = planSweep(args.config, flags.set, flags.db);
+        for (const line of sweep.warnings) this.warn(line);
         if (this.jsonEnabled()) return runs;
-        this.log(`${sweep.spec.name}: ${runs.length} runs, ${countDone(runs)} already done in ${flags.db}`);
+        const dropped = [
+          sweep.collapsed.length > 1 ? `${sweep.collapsed.length} points are repeats of these runs` : "",
+          sweep.collapsed.length === 1 ? "1 point is a repeat of one of these runs" : "",
+          sweep.excluded ? `${sweep.excluded} point${sweep.excluded > 1 ? "s" : ""} excluded` : "",
+        ].filter(Boolean);
+        this.log(
+          `${sweep.spec.name}: ${runs.length} runs${dropped.length ? ` (${dropped.join(", ")})` : ""}, ` +
+            `${countDone(runs)} already done in ${flags.db}`,
+        );
         this.log(
           table(
             ["#", "hash", "status", "point"],
@@ -145,6 +155,7 @@ export default class Sweep extends NfxCommand {
         figuresDir: flags.out,
         events: quiet ? undefined : flags.progress === "jsonl" ? sweepJsonProgress() : sweepProgress(),
         signal: controller.signal,
+        warn: (line) => this.warn(line),
       });
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
@@ -168,7 +179,5 @@ export default class Sweep extends NfxCommand {
 }
 
 function pointText(point: Record<string, unknown>): string {
-  return Object.entries(point)
-    .map(([k, v]) => `${k}=${v === null ? "none" : String(v)}`)
-    .join(" ");
+  return pointLabel(point);
 }

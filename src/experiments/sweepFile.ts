@@ -4,7 +4,14 @@ import type { BackendName } from "../core/engine/backend.js";
 import { writeFigure } from "../core/plot/render.js";
 import { runLabel, sweepComparisonSpec } from "../core/plot/sweepPlot.js";
 import { DONE_STATUSES, RunStore } from "../core/store/runStore.js";
-import { type ExpandedRun, expandSweep, type LoadedSweep, loadSweepFile, parseSweep } from "../core/sweep/expand.js";
+import {
+  type ExpandedRun,
+  expandSweepPlan,
+  fromExpansion,
+  type LoadedSweep,
+  loadSweepFile,
+  parseSweep,
+} from "../core/sweep/expand.js";
 import { runSweep, type SweepEvents, type SweepOutcome, validateRuns } from "../core/sweep/runSweep.js";
 
 export interface PlannedRun {
@@ -14,11 +21,16 @@ export interface PlannedRun {
   config: ExpandedRun["config"];
   /** Status in the store, if the store exists and has this run. */
   stored_status: string | null;
+  /** Other points of the sweep that are this same run (they differ only in keys that change nothing). */
+  same_run_points: { point: ExpandedRun["point"]; differing_keys: string[] }[];
 }
 
-/** The expansion of a sweep file, with what the store already holds (read-only: nothing is written). */
+/**
+ * The expansion of a sweep file, with what the store already holds (read-only: nothing is written). It refuses
+ * what `runSweepFile` refuses before training, except what needs the data read (validateRunsDeep).
+ */
 export function planSweep(file: string, sets: string[], db: string | null): { sweep: LoadedSweep; runs: PlannedRun[] } {
-  const sweep = loadSweepFile(file, sets);
+  const sweep = loadSweepSource(file, sets);
   validateRuns(sweep.runs);
   let stored = new Map<string, string>();
   if (db) {
@@ -41,6 +53,9 @@ export function planSweep(file: string, sets: string[], db: string | null): { sw
       point: r.point,
       config: r.config,
       stored_status: stored.get(r.hash) ?? null,
+      same_run_points: sweep.collapsed
+        .filter((c) => c.into === r.index)
+        .map((c) => ({ point: c.point, differing_keys: c.keys })),
     })),
   };
 }
@@ -69,6 +84,8 @@ export interface SweepFileOptions {
   expectHash?: string;
   /** `db` is a Slurm task's result shard (see RunStore.open). */
   shard?: boolean;
+  /** Told, before anything runs, what the user should know about the sweep (points that are one run). */
+  warn?: (line: string) => void;
 }
 
 export interface SweepFileResult extends SweepOutcome {
@@ -80,7 +97,7 @@ export interface SweepFileResult extends SweepOutcome {
 export function loadSweepSource(file: string | null, sets: string[]): LoadedSweep {
   if (file) return loadSweepFile(file, sets);
   const spec = parseSweep({}, "run");
-  return { file: "", spec, runs: expandSweep(spec, sets) };
+  return { file: "", spec, ...fromExpansion(expandSweepPlan(spec, sets)) };
 }
 
 export async function runSweepFile(file: string | null, opts: SweepFileOptions): Promise<SweepFileResult> {
@@ -94,6 +111,7 @@ export async function runSweepFile(file: string | null, opts: SweepFileOptions):
     throw new Error(`${file}: config hash ${got} is not the expected ${opts.expectHash} (nfx versions differ?)`);
   }
   validateRuns(sweep.runs);
+  for (const line of sweep.warnings) opts.warn?.(line);
   const store = RunStore.open(opts.db, { shard: opts.shard });
   try {
     const outcome = await runSweep(store, sweep.spec, file ? path.resolve(file) : null, sweep.runs, {

@@ -17,7 +17,7 @@ const runs = expandSweep(
   parseSweep(
     {
       data: { name: "synthetic", train_size: 64, test_size: 32, image_size: 8 },
-      train: { steps: 3 },
+      train: { steps: 3, batch_size: 8 },
       grid: { "agc.lambda": [0.01, 0.02] },
     },
     "u",

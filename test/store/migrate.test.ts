@@ -1,10 +1,12 @@
 // A store written by the first schema opens under the current one: migrations run in order, once, and keep data.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import path from "node:path";
 import { describe, it } from "node:test";
 import Database from "better-sqlite3";
-import { configHash } from "../../src/core/config/hash.js";
+import { canonicalJson, configHash } from "../../src/core/config/hash.js";
 import { resolveConfig } from "../../src/core/config/resolve.js";
+import type { RunConfig } from "../../src/core/config/schema.js";
 import { RunStore } from "../../src/core/store/runStore.js";
 import { MIGRATIONS, SCHEMA_VERSION } from "../../src/core/store/schema.js";
 import { tempDir } from "../helpers.js";
@@ -35,6 +37,66 @@ describe("store migrations", () => {
     store.close();
     // Opening again runs nothing twice.
     RunStore.open(file).close();
+  });
+
+  it("v3 re-hashes stored runs by identity; runs that become one identity are all kept, the repeats marked", () => {
+    const file = path.join(tempDir(), "v2.db");
+    const v2 = new Database(file);
+    v2.exec(MIGRATIONS[0] as string);
+    v2.exec(MIGRATIONS[1] as string);
+    v2.pragma("user_version = 2");
+    // Hashes as nfx wrote them before v3: SHA-256 over the whole canonical config.
+    const oldHash = (cfg: unknown) => createHash("sha256").update(canonicalJson(cfg)).digest("hex").slice(0, 16);
+    const insert = v2.prepare(
+      `INSERT INTO runs (config_hash, config_json, status, model, dataset, agc_granularity, agc_lambda, batch_size, seed,
+         created_at, finished_at) VALUES (?, ?, ?, 'm', 'd', 'unit', 0.01, 256, 0, 'then', ?)`,
+    );
+    const add = (cfg: unknown, status: string, finished: string | null) =>
+      Number(insert.run(oldHash(cfg), JSON.stringify(cfg), status, finished).lastInsertRowid);
+    const noClipA = resolveConfig({ agc: { lambda: null } });
+    const noClipB = resolveConfig({ agc: { lambda: null, exclude: [] } });
+    const micro16 = resolveConfig({ optim: { lr: 0.2 }, train: { micro_batch: 16 } });
+    const micro64 = resolveConfig({ optim: { lr: 0.2 }, train: { micro_batch: 64 } });
+    // A config stored before optim.sam_fraction existed lacks the key.
+    const older: RunConfig = resolveConfig({ seed: 5 });
+    delete (older.optim as Partial<RunConfig["optim"]>).sam_fraction;
+    const a = add(noClipA, "completed", "2026-01-01");
+    const b = add(noClipB, "completed", "2026-01-02");
+    const c = add(micro16, "interrupted", null);
+    const d = add(micro64, "completed", "2026-01-03");
+    const e = add(older, "completed", "2026-01-04");
+    v2.prepare("INSERT INTO metrics (run_id, step, name, value) VALUES (?, 1, 'loss', 2.3)").run(b);
+    v2.close();
+
+    // A reader (nfx figure, nfx runs) upgrades the store first: it looks runs up by the new hashes.
+    const reader = RunStore.open(file, { readonly: true });
+    assert.equal(reader.getRun(configHash(noClipB))?.id, a);
+    reader.close();
+    const store = RunStore.open(file);
+    try {
+      assert.equal(store.db.pragma("user_version", { simple: true }), SCHEMA_VERSION);
+      const rows = store.db.prepare("SELECT id, config_hash, duplicate_of FROM runs ORDER BY id").all() as {
+        id: number;
+        config_hash: string;
+        duplicate_of: number | null;
+      }[];
+      assert.equal(rows.length, 5, "nothing is deleted");
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      assert.equal(byId.get(a)?.config_hash, configHash(noClipA));
+      assert.equal(byId.get(a)?.duplicate_of, null);
+      assert.equal(byId.get(b)?.duplicate_of, a, "the later repeat points at the run that keeps the hash");
+      assert.notEqual(byId.get(b)?.config_hash, configHash(noClipA));
+      assert.match(byId.get(b)?.config_hash ?? "", /^[0-9a-f]{16}$/);
+      assert.equal(store.metrics(b).length, 1, "a repeat keeps its data");
+      assert.equal(store.getRun(b)?.duplicate_of, a, "and says which run it repeats");
+      assert.equal(byId.get(d)?.config_hash, configHash(micro64), "the finished run keeps the hash");
+      assert.equal(byId.get(c)?.duplicate_of, d);
+      assert.equal(byId.get(e)?.config_hash, configHash(resolveConfig({ seed: 5 })));
+      // A sweep asking for either spelling finds the kept run.
+      assert.equal(store.ensureRun(noClipB, configHash(noClipB), null).id, a);
+    } finally {
+      store.close();
+    }
   });
 
   it("refuses a store from a newer nfx", () => {

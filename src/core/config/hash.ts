@@ -1,6 +1,27 @@
-// Content addressing: a run is identified by the hash of its canonical config (defaults filled, keys sorted).
+// Content addressing: a run is identified by the hash of its *identity*, the part of its config that decides what
+// is trained and recorded.
+//
+// The identity of a resolved config (see `configIdentity`) is a flat map of dotted key → value, sorted, with:
+//   1. execution details left out: `train.micro_batch` (how a logical batch is split across gradient
+//      accumulation changes nothing beyond float summation order, like `--jobs`);
+//   2. inert keys left out: keys that another key's value makes irrelevant (see `inertKeys`: ε and exclusions
+//      without clipping, ε with global clipping, SAM's fraction without SAM, Nesterov without momentum,
+//      `train.epochs` when `train.steps` is set, `data.path` / `data.image_size` for datasets that ignore them);
+//   3. keys at their *identity baseline* left out (IDENTITY_BASELINE below).
+//
+// The baseline rule is what keeps stored hashes stable across nfx versions:
+//   - Adding a config key: give it a baseline equal to the behaviour nfx had before the key existed (normally
+//     its default). Every config that leaves it there hashes as before, and stored configs, which lack the key,
+//     are read as being at the baseline. A key missing from IDENTITY_BASELINE falls back to its schema default
+//     (test/config/identity.test.ts insists that every key has an entry).
+//   - Changing a key's default: change `default` in schema.ts, never its baseline here. Runs under the old
+//     default keep their hashes (the value equals the baseline, so it is left out); runs under the new default
+//     get new hashes (the value differs from the baseline, so it is written in). Two runs that trained
+//     differently never share a hash.
+//   - Making a key inert under a new condition, or changing what identity means in any other way, changes stored
+//     hashes: append a store migration that re-hashes them (src/core/store/schema.ts, `rehashRuns`).
 import { createHash } from "node:crypto";
-import type { RunConfig } from "./schema.js";
+import { CONFIG_KEYS, type ConfigValue, type RunConfig } from "./schema.js";
 
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
@@ -17,7 +38,112 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(sortKeys(v));
 }
 
-/** 16 hex digits of SHA-256 over the canonical config. */
+/** Keys that never enter a run's identity: how a run is executed, not what it trains. */
+export const EXECUTION_KEYS: readonly string[] = ["train.micro_batch"];
+
+/**
+ * Frozen per-key values under which a key is left out of a run's identity (see the rule at the top of this
+ * file). Do not edit an entry when a default changes; add one for every new key.
+ */
+export const IDENTITY_BASELINE: Readonly<Record<string, ConfigValue>> = Object.freeze({
+  seed: 0,
+  "model.name": "nf-resnet-micro",
+  "data.name": "fashion-mnist",
+  "data.path": null,
+  "data.train_size": null,
+  "data.test_size": null,
+  "data.image_size": null,
+  "data.augment.crop": 0,
+  "data.augment.flip": false,
+  "data.augment.mixup": 0,
+  "data.augment.cutmix": 0,
+  "train.batch_size": 256,
+  "train.micro_batch": "auto",
+  "train.epochs": 1,
+  "train.steps": null,
+  "train.eval_every": 0,
+  "train.label_smoothing": 0.1,
+  "train.diverge_loss": 1e3,
+  "optim.lr": 0.1,
+  "optim.momentum": 0.9,
+  "optim.nesterov": true,
+  "optim.weight_decay": 2e-5,
+  "optim.warmup_epochs": 0.2,
+  "optim.ema_decay": null,
+  "optim.sam_rho": null,
+  "optim.sam_fraction": 0.2,
+  "optim.schedule": "cosine",
+  "agc.granularity": "unit",
+  "agc.lambda": 0.01,
+  "agc.eps": 1e-3,
+  "agc.exclude": ["classifier_weight"],
+});
+
+/** Datasets that read `data.path` / `data.image_size` (the others ignore them). */
+const READS_PATH = new Set(["cifar10", "imagefolder"]);
+const READS_IMAGE_SIZE = new Set(["synthetic", "imagefolder"]);
+
+/**
+ * The dotted keys whose values `cfg` makes irrelevant to training: another key switches off what they tune.
+ * Each entry is one line of the trainer's or loader's code that skips the key under that condition.
+ */
+export function inertKeys(cfg: RunConfig): string[] {
+  const out: string[] = [];
+  const clipping = cfg.agc.granularity !== "none" && cfg.agc.lambda !== null;
+  if (!clipping) out.push("agc.eps", "agc.exclude");
+  else if (cfg.agc.granularity === "global") out.push("agc.eps"); // global clipping uses no parameter norm
+  if (cfg.optim.sam_rho === null) out.push("optim.sam_fraction");
+  if (cfg.optim.momentum === 0) out.push("optim.nesterov"); // with μ = 0 both updates are the gradient itself
+  if (cfg.train.steps !== null) out.push("train.epochs");
+  if (!READS_PATH.has(cfg.data.name)) out.push("data.path");
+  if (!READS_IMAGE_SIZE.has(cfg.data.name)) out.push("data.image_size");
+  return out;
+}
+
+function valueAt(obj: unknown, key: string): unknown {
+  let cur: unknown = obj;
+  for (const p of key.split(".")) {
+    if (typeof cur !== "object" || cur === null || Array.isArray(cur)) return undefined;
+    cur = (cur as Record<string, unknown>)[p];
+  }
+  return cur;
+}
+
+function baselineOf(key: string): ConfigValue | undefined {
+  return key in IDENTITY_BASELINE ? IDENTITY_BASELINE[key] : CONFIG_KEYS[key]?.default;
+}
+
+/**
+ * The part of a resolved config that identifies a run: dotted key → value, keys sorted, without execution
+ * details, inert keys and keys at their identity baseline (see the rule at the top of this file). A key the
+ * config lacks (a config stored before the key existed) counts as being at its baseline. `model.*` overrides
+ * (keys the schema does not list) are kept as given.
+ */
+export function configIdentity(cfg: RunConfig): Record<string, unknown> {
+  const drop = new Set([...EXECUTION_KEYS, ...inertKeys(cfg)]);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(CONFIG_KEYS)) {
+    if (drop.has(key)) continue;
+    const value = valueAt(cfg, key);
+    if (value === undefined) continue;
+    if (canonicalJson(value) === canonicalJson(baselineOf(key))) continue;
+    out[key] = value;
+  }
+  for (const [k, v] of Object.entries(cfg.model ?? {})) {
+    if (k !== "name" && v !== undefined) out[`model.${k}`] = v;
+  }
+  return sortKeys(out) as Record<string, unknown>;
+}
+
+/** 16 hex digits of SHA-256 over the canonical JSON of the config's identity (configIdentity). */
 export function configHash(cfg: RunConfig): string {
-  return createHash("sha256").update(canonicalJson(cfg)).digest("hex").slice(0, 16);
+  return createHash("sha256")
+    .update(canonicalJson(configIdentity(cfg)))
+    .digest("hex")
+    .slice(0, 16);
+}
+
+/** Two configs with one identity: the keys whose values differ between them (they are all inert or execution). */
+export function differingKeys(a: RunConfig, b: RunConfig): string[] {
+  return Object.keys(CONFIG_KEYS).filter((k) => canonicalJson(valueAt(a, k)) !== canonicalJson(valueAt(b, k)));
 }

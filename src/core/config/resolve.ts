@@ -1,24 +1,37 @@
 // Turning user input (YAML objects, --set overrides) into a validated, fully defaulted RunConfig.
 import { parse as parseYaml } from "yaml";
+import { SYNTHETIC_DEFAULTS } from "../data/synthetic.js";
 import { didYouMean } from "../text/didYouMean.js";
 import { CONFIG_KEYS, type ConfigValue, type Rule, type RunConfig } from "./schema.js";
 
 export { didYouMean };
 
-/** A config fault: `key` is the dotted path at fault; `where` is filled in by loaders that know the file. */
+/**
+ * A config fault: `key` is the dotted path at fault; `where` is filled in by loaders that know the file.
+ * `keys` lists every key the fault involves (a combination of values can be at fault); it starts with `key`.
+ */
 export class ConfigError extends Error {
+  readonly keys: readonly string[];
+
   constructor(
     readonly key: string,
     readonly reason: string,
     readonly where?: string,
+    keys?: readonly string[],
   ) {
     super(where ? `${where}: ${key ? `${key}: ` : ""}${reason}` : `${key ? `${key}: ` : ""}${reason}`);
     this.name = "ConfigError";
+    this.keys = keys ?? (key ? [key] : []);
   }
 
   /** The same error, located in a file (`file:line:col`). */
   at(where: string): ConfigError {
-    return new ConfigError(this.key, this.reason, where);
+    return new ConfigError(this.key, this.reason, where, this.keys);
+  }
+
+  /** The same error, blamed on another of its keys (the one a loader can locate). */
+  blame(key: string): ConfigError {
+    return new ConfigError(key, this.reason, this.where, [key, ...this.keys.filter((k) => k !== key)]);
   }
 }
 
@@ -95,7 +108,8 @@ export function checkValue(key: string, value: unknown, rule: Rule): ConfigValue
       return checkValue(key, value, { kind: "number", min: rule.min, integer: rule.integer });
     case "enum":
       if (typeof value !== "string" || !rule.values.includes(value)) {
-        return fail(`must be one of ${rule.values.join(", ")}`);
+        const hint = typeof value === "string" ? didYouMean(value, rule.values) : undefined;
+        return fail(`must be one of ${rule.values.join(", ")}${hint ? `; did you mean '${hint}'?` : ""}`);
       }
       return value;
     case "boolean":
@@ -155,7 +169,69 @@ export function resolveConfig(input: unknown): RunConfig {
     cfg.agc.granularity = "none";
     cfg.agc.lambda = null;
   }
+  checkRunnable(cfg);
   return cfg;
+}
+
+/**
+ * Split sizes (examples) of the datasets whose size is known without reading them, used when `data.train_size` /
+ * `data.test_size` is null: Fashion-MNIST 60,000 train / 10,000 test (Xiao et al. 2017), CIFAR-10 50,000 /
+ * 10,000 (Krizhevsky 2009), both `fixed` (a larger size is an error); synthetic: its generator's defaults, any
+ * size can be generated. An imagefolder's size is known only once it is read (validateRunsDeep in core/sweep).
+ */
+export const KNOWN_SPLIT_SIZES: Readonly<Record<string, { train: number; test: number; fixed: boolean }>> = {
+  "fashion-mnist": { train: 60_000, test: 10_000, fixed: true },
+  cifar10: { train: 50_000, test: 10_000, fixed: true },
+  synthetic: { train: SYNTHETIC_DEFAULTS.trainSize, test: SYNTHETIC_DEFAULTS.testSize, fixed: false },
+};
+
+/**
+ * The fault that keeps a run from making even one optimizer step on a training split of `trainSize` examples,
+ * or null. Batches are whole (the last partial batch of an epoch is dropped), so a split smaller than one
+ * logical batch gives epochs of zero steps.
+ */
+export function stepFault(cfg: RunConfig, trainSize: number, what: string): ConfigError | null {
+  if (trainSize >= cfg.train.batch_size) return null;
+  return new ConfigError(
+    "train.batch_size",
+    `train.batch_size ${cfg.train.batch_size} is larger than the training split (${what}: ${trainSize} examples), ` +
+      "so no optimizer step can be made; lower train.batch_size or raise data.train_size",
+    undefined,
+    ["train.batch_size", "data.train_size"],
+  );
+}
+
+/**
+ * Combinations of valid values that cannot run, refused here so that `nfx run`, `nfx sweep` and its dry run
+ * refuse them alike, before anything is trained: a training split smaller than one batch (no step), splits
+ * larger than the dataset, a dataset that needs a path without one.
+ * @throws ConfigError naming the keys at fault (`keys`).
+ */
+export function checkRunnable(cfg: RunConfig): void {
+  const d = cfg.data;
+  if ((d.name === "cifar10" || d.name === "imagefolder") && d.path === null) {
+    throw new ConfigError("data.path", `dataset ${d.name} needs data.path (its directory)`, undefined, [
+      "data.path",
+      "data.name",
+    ]);
+  }
+  const known = KNOWN_SPLIT_SIZES[d.name];
+  for (const [key, size, split] of [
+    ["data.train_size", d.train_size, known?.train],
+    ["data.test_size", d.test_size, known?.test],
+  ] as const) {
+    if (size !== null && split !== undefined && known?.fixed && size > split) {
+      throw new ConfigError(key, `${size} exceeds the ${split} examples ${d.name} has in that split`, undefined, [
+        key,
+        "data.name",
+      ]);
+    }
+  }
+  const trainSize = d.train_size ?? known?.train;
+  if (trainSize !== undefined) {
+    const fault = stepFault(cfg, trainSize, d.train_size !== null ? "data.train_size" : `all of ${d.name}`);
+    if (fault) throw fault;
+  }
 }
 
 /**

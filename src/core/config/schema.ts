@@ -2,6 +2,7 @@
 // (../shared/PAPER.md) except where a CPU-scale reproduction needs smaller numbers; those say so.
 // A parameter such as `agc.lambda` travels YAML → this schema (validated, defaulted, hashed) → train → agc,
 // and is never re-defaulted along the way.
+import { DATASET_NAMES } from "../data/types.js";
 import { PARAM_ROLES } from "../models/types.js";
 
 export type Rule =
@@ -31,7 +32,7 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
 
   "data.name": {
     default: "fashion-mnist",
-    rule: { kind: "string" },
+    rule: { kind: "enum", values: DATASET_NAMES },
     doc: "fashion-mnist | synthetic | cifar10 | imagefolder",
   },
   "data.path": {
@@ -79,7 +80,7 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
   "train.micro_batch": {
     default: "auto",
     rule: { kind: "numberOrAuto", min: 1, integer: true },
-    doc: "micro-batch for gradient accumulation (auto: fastest per image)",
+    doc: "micro-batch for gradient accumulation (auto: fastest per image); an execution detail, not in the run's hash",
   },
   "train.epochs": {
     default: 1,

@@ -58,12 +58,24 @@ function titleOf(spec: VegaLiteSpec, fallback: string): string {
  * always written: every other format derives from them. Each file is written to a temporary name and renamed, so
  * an interrupted render never leaves half a figure behind.
  */
+/**
+ * Refuses a figure name that is not one plain file name: a `/` or `..` would write outside the figure directory,
+ * and a name over 200 bytes fails only when the file is created.
+ * @throws Error naming the name.
+ */
+export function checkFigureName(name: string): void {
+  const plain = name !== "" && name !== "." && name !== ".." && !/[/\\\0]/.test(name);
+  if (!plain) throw new Error(`figure name ${JSON.stringify(name)} must be one file name (no '/', '\\' or '..')`);
+  if (Buffer.byteLength(name) > 200) throw new Error(`figure name is ${Buffer.byteLength(name)} bytes; at most 200`);
+}
+
 export async function writeFigure(
   spec: VegaLiteSpec,
   dir: string,
   name: string,
   formats: readonly FigureFormat[] = DEFAULT_FORMATS,
 ): Promise<WrittenFigure> {
+  checkFigureName(name);
   fs.mkdirSync(dir, { recursive: true });
   const svg = await renderSvg(spec);
   const base = path.join(dir, name);

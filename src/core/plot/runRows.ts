@@ -1,6 +1,7 @@
 // Stored runs as flat rows for plotting: every config key dotted (`agc.lambda`), every summary metric, the status,
 // the seed and the device the run ran on. A diverged run's top-1 counts as chance level: it stopped because its
 // loss blew up, and leaving it out would hide exactly the instability the AGC figures are about.
+import { configIdentity } from "../config/hash.js";
 import type { StoredRun } from "../store/runStore.js";
 
 export type Cell = number | string | boolean | null;
@@ -68,20 +69,26 @@ export function runRow(run: StoredRun): RunRow {
   return row;
 }
 
-/** Config keys (dotted) whose values differ between the runs, seed excluded: what tells the runs' series apart. */
+/**
+ * Config keys (dotted) whose values differ between the runs' identities (config/hash.ts), seed excluded: what
+ * tells the runs' series apart. Keys that change nothing (the micro-batch, inert keys such as the exclusions of
+ * an unclipped run) never split runs into series.
+ */
 export function varyingConfigKeys(runs: readonly StoredRun[]): string[] {
-  const values = new Map<string, Set<string>>();
+  const ids = runs.map((r) => configIdentity(r.config));
+  const keys = new Set(ids.flatMap((id) => Object.keys(id)));
+  keys.delete("seed");
+  const varying = new Set(
+    [...keys].filter((k) => new Set(ids.map((id) => (k in id ? JSON.stringify(id[k]) : "baseline"))).size > 1),
+  );
+  // In the order the config is written (schema order), as legends list them.
+  const order: string[] = [];
   for (const run of runs) {
     const flat: RunRow = {};
     flattenInto(flat, "", run.config);
-    for (const [k, v] of Object.entries(flat)) {
-      if (k === "seed") continue;
-      const set = values.get(k) ?? new Set<string>();
-      set.add(JSON.stringify(v));
-      values.set(k, set);
-    }
+    for (const k of Object.keys(flat)) if (varying.has(k) && !order.includes(k)) order.push(k);
   }
-  return [...values.entries()].filter(([, s]) => s.size > 1).map(([k]) => k);
+  return order;
 }
 
 /** Short names of the ablation axes, for legends; other keys keep their dotted name. */

@@ -3,6 +3,8 @@
 // idempotently: a run the target already finished is kept, a finished run replaces an unfinished one, and a
 // second import of the same bundle changes nothing.
 import fs from "node:fs";
+import { configHash } from "../config/hash.js";
+import type { RunConfig } from "../config/schema.js";
 import { DONE_STATUSES, type RunStatus, type RunStore, type StoredRun } from "./runStore.js";
 import { SCHEMA_VERSION } from "./schema.js";
 
@@ -132,7 +134,12 @@ export function importBundle(store: RunStore, file: string, opts: ImportOptions 
         const row = { ...line.row };
         // A run that was running where it was exported is not running here.
         if (row.status === "running") row.status = "interrupted";
-        const hash = row.config_hash as string;
+        // The identity is recomputed from the config: a bundle from an older nfx carries hashes of an older
+        // identity rule (config/hash.ts), and a run marked as a repeat there is the run it repeats here.
+        const lineHash = row.config_hash as string;
+        const hash = configHash(JSON.parse(row.config_json as string) as RunConfig);
+        row.config_hash = hash;
+        row.duplicate_of = null;
         const existing = db.prepare("SELECT id, status FROM runs WHERE config_hash = ?").get(hash) as
           | { id: number; status: RunStatus }
           | undefined;
@@ -168,7 +175,7 @@ export function importBundle(store: RunStore, file: string, opts: ImportOptions 
               db.prepare("INSERT OR IGNORE INTO sweep_runs (sweep_id, run_id) VALUES (?, ?)").run(s, linkTo);
           }
         }
-        runId.set(hash, id);
+        runId.set(lineHash, id);
       } else if (line.type === "metrics" || line.type === "evals" || line.type === "artifacts") {
         const id = runId.get(line.hash);
         if (id === undefined || id === null) continue;

@@ -54,6 +54,8 @@ export interface StoredRun {
   attempts: number;
   owner: RunOwner | null;
   heartbeat_at: string | null;
+  /** Set on a run that the v3 re-hash found to repeat another (the id of the run that keeps the hash). */
+  duplicate_of: number | null;
 }
 
 /** One flush of what running runs reported: written in a single transaction. */
@@ -107,6 +109,7 @@ interface RunRow {
   owner_host: string | null;
   owner_pid: number | null;
   heartbeat_at: string | null;
+  duplicate_of?: number | null;
 }
 
 function now(): string {
@@ -137,6 +140,7 @@ export class RunStore {
     assertSqliteOrAbsent(file);
     if (opts.readonly) {
       if (!fs.existsSync(file)) throw new Error(`${file}: no such store (run a sweep first)`);
+      RunStore.upgradeIfOlder(file);
       const db = new Database(file, { readonly: true, fileMustExist: true });
       const store = new RunStore(file, db);
       const v = db.pragma("user_version", { simple: true }) as number;
@@ -155,6 +159,29 @@ export class RunStore {
     return store;
   }
 
+  /**
+   * A store from an older nfx is migrated before it is read where it can be written: readers look runs up by
+   * config hash, and hashes change with the identity rule (schema.ts v3). A store that cannot be written is read
+   * as it is (lookups by hash then miss runs that an upgrade would re-hash).
+   */
+  private static upgradeIfOlder(file: string): void {
+    let v: number;
+    try {
+      const probe = new Database(file, { readonly: true, fileMustExist: true });
+      try {
+        v = probe.pragma("user_version", { simple: true }) as number;
+      } finally {
+        probe.close();
+      }
+      if (v === 0 || v >= SCHEMA_VERSION) return; // not an nfx store, or current
+      fs.accessSync(file, fs.constants.W_OK);
+      fs.accessSync(path.dirname(path.resolve(file)), fs.constants.W_OK);
+    } catch {
+      return;
+    }
+    RunStore.open(file).close();
+  }
+
   private migrate(): void {
     const v = this.db.pragma("user_version", { simple: true }) as number;
     if (v > SCHEMA_VERSION)
@@ -162,7 +189,9 @@ export class RunStore {
     for (let i = v; i < MIGRATIONS.length; i++) {
       this.db
         .transaction(() => {
-          this.db.exec(MIGRATIONS[i] as string);
+          const m = MIGRATIONS[i];
+          if (typeof m === "function") m(this.db);
+          else this.db.exec(m as string);
           this.db.pragma(`user_version = ${i + 1}`);
         })
         .immediate();
@@ -498,6 +527,7 @@ export class RunStore {
       attempts: r.attempts,
       owner: r.owner_host !== null && r.owner_pid !== null ? { host: r.owner_host, pid: r.owner_pid } : null,
       heartbeat_at: r.heartbeat_at,
+      duplicate_of: r.duplicate_of ?? null,
     };
   }
 

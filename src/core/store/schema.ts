@@ -1,7 +1,58 @@
 // The store's schema as a list of migrations: migration i brings a store from user_version i to i+1.
-// Never edit a migration that has shipped; append a new one.
+// Never edit a migration that has shipped; append a new one. A migration is SQL, or a function for what SQL
+// cannot compute (a config hash); each runs in one transaction with the version bump.
+import { createHash } from "node:crypto";
+import type Database from "better-sqlite3";
+import { configHash } from "../config/hash.js";
+import type { RunConfig } from "../config/schema.js";
 
-export const MIGRATIONS: readonly string[] = [
+export type Migration = string | ((db: Database.Database) => void);
+
+const DONE_FIRST = ["completed", "diverged", "interrupted", "failed", "running", "pending"];
+
+/**
+ * Recomputes every run's `config_hash` from its stored config with the current identity (config/hash.ts). Runs
+ * that now share an identity trained the same thing (they differed only in keys that change nothing). Nothing is
+ * deleted: one keeps the hash (a finished run first, then the one that finished earliest, then the lowest id);
+ * each other keeps its rows, metrics, evals and artifacts, gets `duplicate_of` = the kept run's id and a hash of
+ * its own (16 hex digits derived from the shared hash and its id, so it matches no config). Returns the
+ * (duplicate id, kept id) pairs.
+ */
+export function rehashRuns(db: Database.Database): { id: number; duplicateOf: number }[] {
+  const rows = db.prepare("SELECT id, config_json, status, finished_at FROM runs").all() as {
+    id: number;
+    config_json: string;
+    status: string;
+    finished_at: string | null;
+  }[];
+  const groups = new Map<string, typeof rows>();
+  for (const r of rows) {
+    const h = configHash(JSON.parse(r.config_json) as RunConfig);
+    groups.set(h, [...(groups.get(h) ?? []), r]);
+  }
+  // Two passes keep the UNIQUE index satisfied while hashes move between rows.
+  db.prepare("UPDATE runs SET config_hash = 'rehash:' || id").run();
+  const setHash = db.prepare("UPDATE runs SET config_hash = ?, duplicate_of = ? WHERE id = ?");
+  const dups: { id: number; duplicateOf: number }[] = [];
+  for (const [hash, group] of groups) {
+    group.sort(
+      (a, b) =>
+        DONE_FIRST.indexOf(a.status) - DONE_FIRST.indexOf(b.status) ||
+        (a.finished_at ?? "~").localeCompare(b.finished_at ?? "~") ||
+        a.id - b.id,
+    );
+    const [kept, ...rest] = group as [(typeof rows)[number], ...typeof rows];
+    setHash.run(hash, null, kept.id);
+    for (const r of rest) {
+      const own = createHash("sha256").update(`${hash}:duplicate:${r.id}`).digest("hex").slice(0, 16);
+      setHash.run(own, kept.id, r.id);
+      dups.push({ id: r.id, duplicateOf: kept.id });
+    }
+  }
+  return dups;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
   `
   CREATE TABLE sweeps (
     id          INTEGER PRIMARY KEY,
@@ -100,6 +151,14 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (run_id, kind, path)
   );
   `,
+  // v3: a run's identity leaves out execution details (train.micro_batch), keys made inert by others (agc.eps and
+  // agc.exclude without clipping, optim.sam_fraction without SAM, train.epochs under train.steps, …) and keys at
+  // their frozen baseline, so that adding a defaulted key keeps every hash (config/hash.ts). Stored hashes are
+  // recomputed; runs that turn out to be one identity are kept, the repeats marked `duplicate_of` (rehashRuns).
+  (db) => {
+    db.exec("ALTER TABLE runs ADD COLUMN duplicate_of INTEGER REFERENCES runs(id) ON DELETE SET NULL");
+    rehashRuns(db);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -2,8 +2,10 @@
 // re-queues runs orphaned by a dead orchestrator, claims runs one at a time (atomically, so that two sweeps on one
 // store never train the same run), hands them to worker processes and writes what they report in batched
 // transactions.
+import fs from "node:fs";
 import os from "node:os";
 import { canonicalJson } from "../config/hash.js";
+import { ConfigError, stepFault } from "../config/resolve.js";
 import { loadDataset } from "../data/index.js";
 import type { BackendInfo, BackendName } from "../engine/backend.js";
 import { resolveModelSpec } from "../models/index.js";
@@ -95,19 +97,46 @@ export function defaultJobs(): number {
   return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
 }
 
-/** Checks what can be checked before anything is written: model names and overrides, datasets. */
+/**
+ * Checks what needs the data itself, before anything is written: each dataset loads, and its training split
+ * (an imagefolder's size is known only now) holds at least one batch. Runs validateRuns first.
+ * @throws ConfigError / Error naming the run's keys.
+ */
 export async function validateRunsDeep(runs: readonly ExpandedRun[]): Promise<void> {
   validateRuns(runs);
-  const seen = new Set<string>();
+  // Training-split sizes of folders (other datasets' sizes are known without reading them: checkRunnable).
+  const folderSizes = new Map<string, number>();
+  const loaded = new Set<string>();
   for (const r of runs) {
+    const d = r.config.data;
     const key = dataKey(r.config);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    await loadDataset({ ...r.config.data, seed: r.config.seed });
+    if (!loaded.has(key)) {
+      loaded.add(key);
+      const folder = d.name === "imagefolder";
+      // A folder is read whole (dataKey ignores sizes); each run's own train_size is checked against it below.
+      const ds = await loadDataset({
+        ...d,
+        ...(folder ? { train_size: null, test_size: null } : {}),
+        seed: r.config.seed,
+      });
+      if (folder) folderSizes.set(key, ds.train.size);
+    }
+    const size = folderSizes.get(key);
+    if (size === undefined) continue;
+    if (d.train_size !== null && d.train_size > size) {
+      throw new ConfigError("data.train_size", `${d.train_size} exceeds the ${size} training examples in ${d.path}`);
+    }
+    const fault = stepFault(r.config, d.train_size ?? size, d.train_size !== null ? "data.train_size" : `${d.path}`);
+    if (fault) throw fault;
   }
 }
 
-/** Checks model names and overrides (cheap, synchronous). */
+/**
+ * The checks that need no data and no training (the dry run makes exactly these; a run makes these and then
+ * validateRunsDeep): model names and overrides, and that a dataset's directory exists. Config values and their
+ * combinations were checked when the configs were resolved (resolveConfig, checkRunnable).
+ * @throws Error naming the model or data key at fault.
+ */
 export function validateRuns(runs: readonly ExpandedRun[]): void {
   const seen = new Set<string>();
   for (const r of runs) {
@@ -115,6 +144,12 @@ export function validateRuns(runs: readonly ExpandedRun[]): void {
     if (seen.has(key)) continue;
     seen.add(key);
     resolveModelSpec(r.config.model);
+  }
+  for (const r of runs) {
+    const p = r.config.data.path;
+    if (p !== null && (r.config.data.name === "cifar10" || r.config.data.name === "imagefolder")) {
+      if (!fs.existsSync(p)) throw new ConfigError("data.path", `no such directory: ${p}`);
+    }
   }
 }
 

@@ -10,8 +10,9 @@ Writes, into --out (default: reference/fixtures next to this script):
                          maps: 9x7, 5x4, 3x2, which exercises 'SAME' padding of strided convs and pools).
   official-<net>.json    A width-reduced official NFNet and NF-ResNet: the constructor arguments, every parameter
                          (random init, then every gain, bias and skip gain drawn non-zero, so no branch of the
-                         network is silent), the nfx model config that builds the same network, and the official
-                         logits in eval mode (`is_training=False`) for each input batch.
+                         network is silent) with its official initializer, the nfx model config that builds the
+                         same network, and the official logits in eval mode (`is_training=False`) for each input
+                         batch.
 
 Arrays are stored as base64 of little-endian float32 with their shape, so a reader needs only a JSON parser.
 
@@ -151,9 +152,52 @@ def randomize(params, rng):
   return out
 
 
+# Constant from scipy.stats.truncnorm.std(a=-2, b=2): Haiku's VarianceScaling divides its std by it.
+TRUNCATED_STD = 0.87962566103423978
+
+
+def describe_init(init, shape):
+  """An official initializer as nfx's ParamInit: {kind: normal|truncatedNormal, std} or {kind: constant, value}.
+
+  For truncatedNormal, std is that of the normal before truncation at ±2 std (Haiku's TruncatedNormal).
+  """
+  inits = hk.initializers
+  if init is jnp.zeros:
+    return {"kind": "constant", "value": 0.0}
+  if init is jnp.ones:
+    return {"kind": "constant", "value": 1.0}
+  if isinstance(init, inits.Constant):
+    return {"kind": "constant", "value": float(init.constant)}
+  if isinstance(init, inits.RandomNormal):
+    assert float(init.mean) == 0.0
+    return {"kind": "normal", "std": float(init.stddev)}
+  if isinstance(init, inits.TruncatedNormal):
+    assert float(init.mean) == 0.0 and float(init.lower) == -2.0 and float(init.upper) == 2.0
+    return {"kind": "truncatedNormal", "std": float(init.stddev)}
+  if isinstance(init, inits.VarianceScaling):
+    assert init.mode == "fan_in" and init.fan_in_axes is None and len(shape) >= 2
+    std = float(np.sqrt(init.scale / max(1.0, float(np.prod(shape[:-1])))))
+    if init.distribution == "normal":
+      return {"kind": "normal", "std": std}
+    if init.distribution == "truncated_normal":
+      return {"kind": "truncatedNormal", "std": std / TRUNCATED_STD}
+  raise ValueError(f"no description for initializer {init!r}")
+
+
 def tiny(name, make, kwargs, nfx, inputs, rng):
-  fwd = hk.transform(lambda x: make()(x, is_training=False)["logits"])
+  inits = {}
+
+  def creator(next_creator, shape, dtype, init, context):
+    inits[context.full_name] = describe_init(init, shape)
+    return next_creator(shape, dtype, init)
+
+  def forward(x):
+    with hk.custom_creator(creator):
+      return make()(x, is_training=False)["logits"]
+
+  fwd = hk.transform(forward)
   params = randomize(fwd.init(jax.random.PRNGKey(0), jnp.asarray(inputs[0])), rng)
+  assert sorted(inits) == sorted(flat(params)), "an initializer was not seen"
   logits = [np.asarray(fwd.apply(params, None, jnp.asarray(x))) for x in inputs]
   tensors = flat(params)
   n = sum(int(np.prod(v.shape)) for v in tensors.values())
@@ -161,7 +205,8 @@ def tiny(name, make, kwargs, nfx, inputs, rng):
   return {
       "official": kwargs,
       "nfx": nfx,
-      "params": {k: packed(v) for k, v in tensors.items()},
+      # The official initializer of each tensor (before the redraws above), for nfx's init to be checked against.
+      "params": {k: {**packed(v), "init": inits[k]} for k, v in tensors.items()},
       "logits": [packed(l) for l in logits],
   }
 

@@ -4,7 +4,9 @@
 // a one-bias difference (NF-ResNet-50's stem, issue 19) hid for long inside a 0.5% tolerance.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { initBackend } from "../../src/core/engine/backend.js";
 import {
+  buildModel,
   countModel,
   MODEL_VARIANTS,
   modelCatalog,
@@ -16,7 +18,7 @@ import {
 } from "../../src/core/models/index.js";
 import { nfx } from "../e2e/sweepHelpers.js";
 import { tempDir } from "../helpers.js";
-import { officialCounts } from "./officialFixtures.js";
+import { officialCounts, officialNets } from "./officialFixtures.js";
 
 const COUNTS = officialCounts();
 
@@ -129,5 +131,57 @@ describe("official parameter names", () => {
       () => officialParamNames(plan),
       /official NF_ResNet has one stem conv \(initial_conv\); this one has 2/,
     );
+  });
+});
+
+describe("official initialisation", () => {
+  // Every tensor starts from the official code's distribution: conv kernels N(0, 1/fan_in), SE linears hk.Linear's
+  // truncated normal, the classifier N(0, 0.01²), gains 1, biases and skip gains 0.
+  for (const [name, net] of officialNets()) {
+    it(`${name}: every parameter's initializer is the official one`, () => {
+      const spec = resolveModelSpec(net.nfx);
+      const plan = planModel(spec, { inputShape: [64, 64, 3], numClasses: spec.numClasses });
+      for (const { nfx, official } of officialParamNames(plan)) {
+        const ours = plan.params.find((p) => p.name === nfx)?.init;
+        const theirs = net.params[official]?.init;
+        assert.ok(ours && theirs, official);
+        assert.equal(ours.kind, theirs.kind, `${official} (${nfx})`);
+        if (ours.kind === "constant" && theirs.kind === "constant") assert.equal(ours.value, theirs.value, official);
+        if (ours.kind !== "constant" && theirs.kind !== "constant") {
+          assert.ok(
+            Math.abs(ours.std - theirs.std) <= 1e-12 * theirs.std,
+            `${official}: std ${ours.std} vs ${theirs.std}`,
+          );
+        }
+      }
+    });
+  }
+
+  it("built weights follow them: SE kernels within ±2 std with std ≈ 0.88·std, conv kernels untruncated", async () => {
+    await initBackend("cpu");
+    const model = buildModel(resolveModelSpec({ name: "nfnet-micro" }), {
+      numClasses: 10,
+      inputShape: [28, 28, 1],
+      seed: 1,
+    });
+    try {
+      const stats = (name: string) => {
+        const p = model.params.find((q) => q.name === name);
+        const init = model.plan.params.find((q) => q.name === name)?.init;
+        assert.ok(p && init && init.kind !== "constant", name);
+        const v = p.variable.dataSync() as Float32Array;
+        let [sq, max] = [0, 0];
+        for (const x of v) [sq, max] = [sq + x * x, Math.max(max, Math.abs(x))];
+        return { max: max / init.std, sd: Math.sqrt(sq / v.length) / init.std };
+      };
+      const se = stats("stage3.block0.se.fc0.w"); // 256×128
+      assert.ok(se.max <= 2, `SE max ${se.max} std`);
+      assert.ok(Math.abs(se.sd - 0.8796) < 0.01, `SE std ${se.sd}`);
+      const conv = stats("stage3.block0.conv0.w"); // 1×1×128×128
+      assert.ok(conv.max > 3, `conv max ${conv.max} std: a normal's tail`);
+      assert.ok(Math.abs(conv.sd - 1) < 0.01, `conv std ${conv.sd}`);
+    } finally {
+      model.dispose();
+    }
   });
 });

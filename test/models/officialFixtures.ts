@@ -1,6 +1,7 @@
 // Readers for the fixtures that reference/official_nfnets.py makes with DeepMind's official code.
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
+import type { ParamInit } from "../../src/core/models/plan.js";
 
 export const FIXTURES = fileURLToPath(new URL("../../reference/fixtures/", import.meta.url));
 
@@ -28,14 +29,22 @@ export interface OfficialNet {
   official: Record<string, unknown>;
   /** The nfx model config that builds the same network. */
   nfx: { name: string; [option: string]: unknown };
-  /** Official name → value. */
-  params: Record<string, PackedArray>;
+  /** Official name → value, and the official initializer (as nfx's ParamInit) the value was drawn from. */
+  params: Record<string, PackedArray & { init: ParamInit }>;
   /** Official eval-mode logits, one per input batch of official-inputs.json. */
   logits: PackedArray[];
 }
 
 export function readFixture<T>(name: string): T {
   return JSON.parse(fs.readFileSync(`${FIXTURES}${name}`, "utf8")) as T;
+}
+
+/** The width-reduced official networks, by fixture name. */
+export function officialNets(): [string, OfficialNet][] {
+  return [
+    ["nfnet-tiny", readFixture<OfficialNet>("official-nfnet-tiny.json")],
+    ["nf-resnet-tiny", readFixture<OfficialNet>("official-nf-resnet-tiny.json")],
+  ];
 }
 
 export function officialCounts(): Record<string, OfficialCount> {

@@ -7,13 +7,10 @@ import { describe, it } from "node:test";
 import { type BackendName, initBackend } from "../../src/core/engine/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { buildModel, officialParamNames, resolveModelSpec } from "../../src/core/models/index.js";
-import { type OfficialNet, type PackedArray, readFixture, unpack } from "./officialFixtures.js";
+import { type OfficialNet, officialNets, type PackedArray, readFixture, unpack } from "./officialFixtures.js";
 
 const INPUTS = readFixture<{ inputs: PackedArray[] }>("official-inputs.json").inputs;
-const NETS: [string, OfficialNet][] = [
-  ["nfnet-tiny", readFixture<OfficialNet>("official-nfnet-tiny.json")],
-  ["nf-resnet-tiny", readFixture<OfficialNet>("official-nf-resnet-tiny.json")],
-];
+const NETS = officialNets();
 
 /**
  * Worst |nfx − official| over the logits, as a fraction of the largest official |logit|. `overrides` change the nfx

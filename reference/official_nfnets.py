@@ -6,8 +6,9 @@ Writes, into --out (default: reference/fixtures next to this script):
                          parameter count, every tensor's official name ("module/param", Haiku's names) and shape,
                          and for NFNets the official `count_flops` at the variant's test resolution. Shapes come
                          from `jax.eval_shape`, so nothing of the full-size networks is allocated.
-  official-inputs.json   Two input batches, NHWC float32: 2x64x64x3 and 2x72x56x3 (the second gives odd feature
-                         maps: 9x7, 5x4, 3x2, which exercises 'SAME' padding of strided convs and pools).
+  official-inputs.json   Two input batches, NHWC float32: 2x64x64x3 and 2x70x54x3. The second gives odd feature-map
+                         sizes from the first conv on (35x27; NFNet stages 18x14, 9x7, 5x4, 3x2; NF-ResNet max-pool
+                         to 18x14, then 9x7, 5x4, 3x2): 'SAME' padding of every strided conv and pool is exercised.
   official-<net>.json    A width-reduced official NFNet and NF-ResNet: the constructor arguments, every parameter
                          (random init, then every gain, bias and skip gain drawn non-zero, so no branch of the
                          network is silent) with its official initializer, the nfx model config that builds the
@@ -83,7 +84,7 @@ class ExactQuarter:
 
 TINY_RESNET_WIDTH = ExactQuarter()
 
-INPUT_SHAPES = [(2, 64, 64, 3), (2, 72, 56, 3)]
+INPUT_SHAPES = [(2, 64, 64, 3), (2, 70, 54, 3)]
 
 
 def b64(a):

@@ -1,6 +1,6 @@
 // nfx computes what DeepMind's official code computes: width-reduced official NFNet and NF-ResNet (random init, every
 // gain, bias and skip gain non-zero), their weights loaded into nfx by official name, give the official eval-mode
-// logits within 1e-5 of the largest logit on the cpu and wasm backends — on a 64×64 batch and on a 72×56 one whose
+// logits within 1e-5 of the largest logit on the cpu and wasm backends — on a 64×64 batch and on a 70×54 one whose
 // feature maps have odd sizes ('SAME' padding of strided convs and pools). Fixtures: reference/official_nfnets.py.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";

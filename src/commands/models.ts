@@ -41,8 +41,8 @@ export default class Models extends Command {
         "(NFNet rows: equal to its count_flops).",
     );
     this.log(
-      "official code: the deepmind-research nfnets/ model and variant a row equals parameter for parameter; " +
-        "'nfx only' rows have no official counterpart.",
+      "official code: the deepmind-research nfnets/ model and variant a row equals tensor for tensor; " +
+        "'nfx only' rows are nfx's own, not pinned to an official network.",
     );
     return rows;
   }

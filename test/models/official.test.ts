@@ -118,7 +118,10 @@ describe("official parameter names", () => {
 
   it("refuse networks the official code does not have, naming why", () => {
     const bn = planModel(resolveModelSpec({ name: "bn-resnet-50" }), { inputShape: [224, 224, 3], numClasses: 1000 });
-    assert.throws(() => officialParamNames(bn), /bn-resnet-50: a BatchNorm network has no official/);
+    assert.throws(
+      () => officialParamNames(bn),
+      /bn-resnet-50: official parameter names exist for normalizer-free networks only/,
+    );
     const twoStem = resolveModelSpec({
       name: "nf-resnet-50",
       stem: [

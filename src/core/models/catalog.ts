@@ -21,8 +21,8 @@ export interface ModelRow {
   num_classes: number;
   /**
    * The official network this row is, parameter for parameter (`NFNet F0` = `nfnets/nfnet.py` NFNet variant F0,
-   * `NF_ResNet ResNet50` = `nfnets/nf_resnet.py`), or null for a variant that exists only in nfx (`nf-resnet-26`,
-   * `bn-resnet-*`, the micro variants).
+   * `NF_ResNet ResNet50` = `nfnets/nf_resnet.py`), or null for nfx's own variants (`nf-resnet-26`, `bn-resnet-*`,
+   * the micro variants; see OFFICIAL_VARIANTS).
    */
   official: string | null;
 }

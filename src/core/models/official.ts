@@ -13,8 +13,9 @@ export interface OfficialVariant {
 
 /**
  * The nfx variants that are official networks (parameter for parameter; `test/models/official.test.ts` pins each to
- * the official count and tensor list). Every other row (`nf-resnet-26`, `bn-resnet-*`, the micro variants) exists
- * only in nfx.
+ * the official count and tensor list). Every other row is nfx's own: `nf-resnet-26` and the micro variants have no
+ * official counterpart; `bn-resnet-*`, the Fig. 2(a) BatchNorm baseline, is not pinned to the official `resnet.py`
+ * (whose ResNet50 has the same 25,549,352 parameters but BN scales/offsets shaped [1,1,1,C] and other initialisers).
  */
 export const OFFICIAL_VARIANTS: Readonly<Record<string, OfficialVariant>> = {
   "nfnet-f0": { model: "NFNet", variant: "F0" },
@@ -51,13 +52,15 @@ const nth = (base: string, i: number) => (i === 0 ? base : `${base}_${i}`);
  * Layouts are the same on both sides, so tensors need no transposition: conv kernels HWIO
  * [kh, kw, cin/groups, cout], gains and biases [cout], dense kernels [in, out], skip gains scalars [].
  *
- * @throws Error for a BatchNorm plan (nfx's BN baseline has no official counterpart in `nfnets/`) and for an
- *   NF-ResNet with more than one stem conv (the official NF_ResNet has exactly one).
+ * @throws Error for a BatchNorm plan (only the normalizer-free `nfnet.py` / `nf_resnet.py` networks are mapped) and
+ *   for an NF-ResNet with more than one stem conv (the official NF_ResNet has exactly one).
  */
 export function officialParamNames(plan: ModelPlan): { nfx: string; official: string }[] {
   const { spec } = plan;
   if (spec.norm !== "none") {
-    throw new Error(`model ${spec.name}: a BatchNorm network has no official NFNet-code parameter names`);
+    throw new Error(
+      `model ${spec.name}: official parameter names exist for normalizer-free networks only (nfnet.py, nf_resnet.py), not for a BatchNorm one`,
+    );
   }
   const resnet = spec.family === "nf-resnet";
   const root = resnet ? "NF_ResNet" : "NFNet";

@@ -2,8 +2,9 @@ import { modelCatalog } from "../core/models/catalog.js";
 import { NfxCommand } from "../ui/command.js";
 import { table } from "../ui/format.js";
 
-function millions(n: number): string {
-  return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : `${(n / 1e3).toFixed(1)}K`;
+/** Exact, with thousands separators: counts are pinned to the official code's integers, not rounded. */
+function count(n: number): string {
+  return n.toLocaleString("en-US");
 }
 
 function gmacs(n: number): string {
@@ -21,20 +22,28 @@ export default class Models extends NfxCommand {
     const rows = modelCatalog();
     this.log(
       table(
-        ["name", "family", "depths", "widths", "params", "FLOPs (MACs)", "train px", "test px"],
+        ["name", "family", "depths", "widths", "params", "FLOPs (MACs)", "train px", "test px", "official code"],
         rows.map((r) => [
           r.name,
           r.family,
           r.depths.join(","),
           r.widths.join(","),
-          millions(r.params),
+          count(r.params),
           gmacs(r.flops),
           String(r.train_px),
           String(r.test_px),
+          r.official ?? "nfx only",
         ]),
       ),
     );
-    this.log("FLOPs: multiply-accumulates per image at test px, counted as the official code counts them.");
+    this.log(
+      "FLOPs: multiply-accumulates per image at test px, counted as the official code counts them " +
+        "(NFNet rows: equal to its count_flops).",
+    );
+    this.log(
+      "official code: the deepmind-research nfnets/ model and variant a row equals tensor for tensor; " +
+        "'nfx only' rows are nfx's own, not pinned to an official network.",
+    );
     return rows;
   }
 }

@@ -48,7 +48,13 @@ describe("full-size plans", () => {
     const transition = plan.blocks.find((b) => b.name === "stage2.block0");
     assert.equal(transition?.shortcut?.stride, 2);
     assert.equal(transition?.shortcutPool, false);
-    assert.equal(plan.stem[0]?.bias, null, "the 7×7 stem conv has no bias");
+    // The official WSConv2D always adds a bias, so the official NF-ResNet's stem conv has one (issue 19).
+    assert.deepEqual(plan.stem[0]?.bias?.shape, [64], "the 7×7 stem conv has a bias");
+    const ablated = planModel(resolveModelSpec({ name: "nf-resnet-50", stemBias: false }), {
+      inputShape: [224, 224, 3],
+      numClasses: 1000,
+    });
+    assert.equal(ablated.stem[0]?.bias, null, "stemBias: false removes it");
   });
 
   for (const spec of MODEL_VARIANTS) {

@@ -30,8 +30,10 @@ export interface BuiltModel extends Model {
 
 function initialValue(p: ParamPlan, seed: number): tf.Tensor {
   if (p.init.kind === "constant") return tf.fill(p.shape, p.init.value);
-  // Drawn in JavaScript by tfjs from a seeded generator, hence identical on cpu, wasm and tfjs-node.
-  return tf.randomNormal(p.shape, 0, p.init.std, "float32", deriveSeed(seed, p.name));
+  // Drawn in JavaScript by tfjs from a seeded generator, hence identical on cpu, wasm and tfjs-node. tfjs's
+  // truncatedNormal redraws values beyond 2 std, as jax.random.truncated_normal(-2, 2) that Haiku scales by std.
+  const draw = p.init.kind === "truncatedNormal" ? tf.truncatedNormal : tf.randomNormal;
+  return draw(p.shape, 0, p.init.std, "float32", deriveSeed(seed, p.name));
 }
 
 function instantiate(plans: ParamPlan[], store: ParamStore, seed: number, trainable: boolean): Param[] {

@@ -1,5 +1,6 @@
 // The zoo as rows for `nfx models`: shapes and counts of every variant at its own resolution.
 import { countModel } from "./count.js";
+import { officialVariant } from "./official.js";
 import type { ModelSpec } from "./spec.js";
 import { MODEL_VARIANTS } from "./variants.js";
 
@@ -18,11 +19,18 @@ export interface ModelRow {
   test_px: number;
   in_channels: number;
   num_classes: number;
+  /**
+   * The official network this row is, parameter for parameter (`NFNet F0` = `nfnets/nfnet.py` NFNet variant F0,
+   * `NF_ResNet ResNet50` = `nfnets/nf_resnet.py`), or null for nfx's own variants (`nf-resnet-26`, `bn-resnet-*`,
+   * the micro variants; see OFFICIAL_VARIANTS).
+   */
+  official: string | null;
 }
 
 export function catalogRow(spec: ModelSpec): ModelRow {
   const at = (px: number) => countModel(spec, { px, inChannels: spec.inChannels, numClasses: spec.numClasses });
   const test = at(spec.testPx);
+  const official = officialVariant(spec.name);
   return {
     name: spec.name,
     family: spec.family,
@@ -35,6 +43,7 @@ export function catalogRow(spec: ModelSpec): ModelRow {
     test_px: spec.testPx,
     in_channels: spec.inChannels,
     num_classes: spec.numClasses,
+    official: official ? `${official.model} ${official.variant}` : null,
   };
 }
 

@@ -3,6 +3,7 @@ export { ACTIVATION_GAMMA, ACTIVATION_NAMES, type ActivationName, activate } fro
 export { type BuildOptions, type BuiltModel, buildModel } from "./build.js";
 export { catalogRow, type ModelRow, modelCatalog } from "./catalog.js";
 export { type CountOptions, countModel, type ModelCount } from "./count.js";
+export { OFFICIAL_VARIANTS, type OfficialVariant, officialParamNames, officialVariant } from "./official.js";
 export type { BlockPlan, ConvPlan, ModelPlan, ParamPlan } from "./plan.js";
 export { planModel } from "./plan.js";
 export { type ModelConfig, OVERRIDE_KEYS, resolveModelSpec, validateSpec } from "./resolve.js";

@@ -4,7 +4,14 @@
 import type { ModelSpec } from "./spec.js";
 import type { ParamRole } from "./types.js";
 
-export type ParamInit = { kind: "normal"; std: number } | { kind: "constant"; value: number };
+/**
+ * How a parameter starts. `normal`: N(0, std²). `truncatedNormal`: N(0, std²) redrawn outside ±2·std (Haiku's
+ * `TruncatedNormal`, whose std is that of the untruncated normal: the values' std is ≈0.88·std). `constant`: filled.
+ */
+export type ParamInit =
+  | { kind: "normal"; std: number }
+  | { kind: "truncatedNormal"; std: number }
+  | { kind: "constant"; value: number };
 
 export interface ParamPlan {
   name: string;
@@ -162,8 +169,9 @@ class Planner {
     const fanIn = kernel * kernel * (cin / groups);
     const outHW = strided(inHW, stride);
     const nf = this.spec.norm === "none";
-    // NF: W ~ N(0, 1/fan_in) (WS makes the scale irrelevant, and without WS this is what keeps γ-scaled
-    // activations variance-preserving). BN: He init N(0, 2/fan_in) for the unscaled ReLU.
+    // NF: W ~ N(0, 1/fan_in), the official WSConv2D's VarianceScaling(1.0, 'fan_in', 'normal') (WS makes the scale
+    // irrelevant, and without WS this is what keeps γ-scaled activations variance-preserving). BN: He init
+    // N(0, 2/fan_in) for the unscaled ReLU.
     const std = Math.sqrt((nf ? 1 : 2) / fanIn);
     const weight = this.param(layer, "w", role, [kernel, kernel, cin / groups, cout], { kind: "normal", std });
     // BN convs need no affine terms: the norm that follows supplies them.
@@ -192,9 +200,11 @@ class Planner {
   dense(layer: string, cin: number, cout: number, kind: "se" | "classifier"): DensePlan {
     const [wRole, bRole]: [ParamRole, ParamRole] =
       kind === "se" ? ["se_weight", "se_bias"] : ["classifier_weight", "classifier_bias"];
-    // SE linears: fan-in scaled (Haiku's default); classifier: N(0, 0.01²) as the official code.
-    const std = kind === "se" ? 1 / Math.sqrt(cin) : 0.01;
-    const weight = this.param(layer, "w", wRole, [cin, cout], { kind: "normal", std });
+    // SE linears: hk.Linear's default, a normal of std 1/sqrt(fan_in) truncated at ±2 std (the official SE passes no
+    // w_init); classifier: N(0, 0.01²), the official fc_init.
+    const init: ParamInit =
+      kind === "se" ? { kind: "truncatedNormal", std: 1 / Math.sqrt(cin) } : { kind: "normal", std: 0.01 };
+    const weight = this.param(layer, "w", wRole, [cin, cout], init);
     const bias = this.param(layer, "b", bRole, [cout], { kind: "constant", value: 0 });
     const macs = cin * cout;
     this.macs += macs;

@@ -27,7 +27,10 @@ export interface ModelSpec {
   family: string;
   norm: NormKind;
   stem: StemConvSpec[];
-  /** Whether stem convs carry a bias (NFNet: yes; ResNet's 7×7: no). */
+  /**
+   * Whether the stem's WS convs carry a bias. True in every row, as in the official code, whose `WSConv2D` always
+   * adds one; `false` is an ablation. BatchNorm networks have no conv biases whatever this says.
+   */
   stemBias: boolean;
   /** 3×3/2 max-pool after the stem (ResNets). */
   stemPool: boolean;

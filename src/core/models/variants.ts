@@ -38,9 +38,13 @@ function nfnet(name: string, depths: number[], trainPx: number, testPx: number, 
 }
 
 const RESNET_BASE: Omit<ModelSpec, "name" | "base" | "family" | "norm" | "depths"> = {
-  // 7×7/2 conv to 64 without bias, then 3×3/2 max-pool.
+  // 7×7/2 WS conv to 64, then 3×3/2 max-pool.
   stem: [{ width: 64, kernel: 7, stride: 2 }],
-  stemBias: false,
+  // With a bias, as the official network: `nf_resnet.py` asks for its initial conv `with_bias=False`, but the
+  // official `WSConv2D` ignores that and always adds one ("Always add bias"), so every official NF-ResNet has a
+  // learned per-channel offset after the stem conv (NF-ResNet-50: 25,557,048 parameters, not 25,556,984).
+  // BN rows (bn-resnet-*) have no conv biases at all: the norm that follows supplies the offset.
+  stemBias: true,
   stemPool: true,
   widths: [256, 512, 1024, 2048],
   strides: [1, 2, 2, 2],
@@ -75,7 +79,8 @@ function resnet(name: string, norm: ModelSpec["norm"], depths: number[]): ModelS
 // slow convergence; override them to study them.
 const MICRO_RESNET: Omit<ModelSpec, "name" | "base" | "family" | "norm"> = {
   stem: [{ width: 16, kernel: 3, stride: 1 }],
-  stemBias: false,
+  // Every WS conv of an official NF network carries a bias (`base.WSConv2D`), the stem's included; see RESNET_BASE.
+  stemBias: true,
   stemPool: false,
   depths: [1, 1, 1],
   widths: [32, 64, 128],

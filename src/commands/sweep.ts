@@ -1,6 +1,7 @@
 import path from "node:path";
 import { Args, Command, Flags } from "@oclif/core";
 import type { BackendName } from "../core/engine/backend.js";
+import { writeValue } from "../core/text/writtenForm.js";
 import { collectSweepFile, statusSweepFile, submitSweepFile } from "../experiments/slurmSweep.js";
 import { countDone, planSweep, runSweepFile } from "../experiments/sweepFile.js";
 import { failWith } from "../ui/errors.js";
@@ -167,6 +168,6 @@ export default class Sweep extends Command {
 
 function pointText(point: Record<string, unknown>): string {
   return Object.entries(point)
-    .map(([k, v]) => `${k}=${v === null ? "none" : String(v)}`)
+    .map(([k, v]) => `${k}=${writeValue(v)}`)
     .join(" ");
 }

@@ -1,10 +1,11 @@
 // Turning stored values into table cells.
 import type { MeanCi } from "../core/store/groupRuns.js";
+import { writeList } from "../core/text/writtenForm.js";
 
 export function cell(v: unknown): string {
   if (v === null || v === undefined) return "—";
   if (typeof v === "number") return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
-  if (Array.isArray(v)) return v.join(",");
+  if (Array.isArray(v)) return writeList(v);
   if (typeof v === "object") return JSON.stringify(v);
   return String(v);
 }

@@ -2,6 +2,7 @@
 // the seed and the device the run ran on. A diverged run's top-1 counts as chance level: it stopped because its
 // loss blew up, and leaving it out would hide exactly the instability the AGC figures are about.
 import type { StoredRun } from "../store/runStore.js";
+import { writeList, writeValue } from "../text/writtenForm.js";
 
 export type Cell = number | string | boolean | null;
 export type RunRow = Record<string, Cell>;
@@ -23,7 +24,8 @@ function flattenInto(out: RunRow, prefix: string, value: unknown): void {
     for (const [k, v] of Object.entries(value)) flattenInto(out, prefix ? `${prefix}.${k}` : k, v);
     return;
   }
-  if (Array.isArray(value)) out[prefix] = value.length ? [...value].map(String).sort().join("+") : "none";
+  // Lists in nfx's one written form (core/text/writtenForm), as tables, CSV and --where show them.
+  if (Array.isArray(value)) out[prefix] = writeList(value);
   else if (value === undefined) out[prefix] = null;
   else out[prefix] = value as Cell;
 }
@@ -103,5 +105,5 @@ export function seriesLabel(run: StoredRun, keys: readonly string[]): string {
   if (!keys.length) return "all runs";
   const flat: RunRow = {};
   flattenInto(flat, "", run.config);
-  return keys.map((k) => `${shortKey(k)}=${flat[k] === null ? "none" : String(flat[k])}`).join(" · ");
+  return keys.map((k) => `${shortKey(k)}=${writeValue(flat[k])}`).join(" · ");
 }

@@ -1,5 +1,6 @@
 // The comparison plot of a sweep: training loss per step, one line per run, beside each run's final test top-1.
 import type { RunStore, StoredRun } from "../store/runStore.js";
+import { writeValue } from "../text/writtenForm.js";
 import type { VegaLiteSpec } from "./render.js";
 
 const SHORT: Record<string, string> = {
@@ -16,7 +17,7 @@ export function runLabel(point: Record<string, unknown>, run: StoredRun): string
   const parts = Object.entries(point).map(([k, v]) => {
     if (k === "agc.lambda" && v === null) return "no clipping";
     if (k === "agc.granularity" && v === "none") return "no clipping";
-    return `${SHORT[k] ?? k}=${v === null ? "none" : String(v)}`;
+    return `${SHORT[k] ?? k}=${writeValue(v)}`;
   });
   return parts.length ? [...new Set(parts)].join(" · ") : `run ${run.id}`;
 }

@@ -1,5 +1,5 @@
 import { Command, Flags } from "@oclif/core";
-import { plotSpec, STEP } from "../core/plot/plotSelection.js";
+import { DEFAULT_STEP_Y, DEFAULT_Y, plotSpec, STEP, TOP1_HELP } from "../core/plot/plotSelection.js";
 import { parseFormats, writeFigure } from "../core/plot/render.js";
 import { RunStore } from "../core/store/runStore.js";
 import { failWith } from "../ui/errors.js";
@@ -17,9 +17,8 @@ export default class Plot extends Command {
   static override flags = {
     x: Flags.string({ description: `run field on x, or "${STEP}" for per-step curves`, required: true }),
     y: Flags.string({
-      description: "field on y (top1 by default); with --x step, per-step metrics (repeatable)",
+      description: `field on y (default ${DEFAULT_Y}; ${TOP1_HELP}); with --x ${STEP}, per-step metrics such as loss, lr, grad_norm, clip_frac, test_top1 (repeatable; default ${DEFAULT_STEP_Y})`,
       multiple: true,
-      default: ["top1"],
     }),
     color: Flags.string({ description: "one line per value of this key" }),
     column: Flags.string({ description: "one panel per value of this key" }),
@@ -41,7 +40,7 @@ export default class Plot extends Command {
       try {
         const spec = plotSpec(store, {
           x: flags.x,
-          y: flags.y,
+          y: flags.y ?? [],
           color: flags.color,
           column: flags.column,
           where: flags.where,

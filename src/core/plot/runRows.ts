@@ -1,6 +1,7 @@
 // Stored runs as flat rows for plotting: every config key dotted (`agc.lambda`), every summary metric, the status,
 // the seed and the device the run ran on. A diverged run's top-1 counts as chance level: it stopped because its
 // loss blew up, and leaving it out would hide exactly the instability the AGC figures are about.
+import { compareCells, keysDifferingWithin } from "../store/groupRuns.js";
 import type { StoredRun } from "../store/runStore.js";
 import { writeList, writeValue } from "../text/writtenForm.js";
 
@@ -72,18 +73,7 @@ export function runRow(run: StoredRun): RunRow {
 
 /** Config keys (dotted) whose values differ between the runs, seed excluded: what tells the runs' series apart. */
 export function varyingConfigKeys(runs: readonly StoredRun[]): string[] {
-  const values = new Map<string, Set<string>>();
-  for (const run of runs) {
-    const flat: RunRow = {};
-    flattenInto(flat, "", run.config);
-    for (const [k, v] of Object.entries(flat)) {
-      if (k === "seed") continue;
-      const set = values.get(k) ?? new Set<string>();
-      set.add(JSON.stringify(v));
-      values.set(k, set);
-    }
-  }
-  return [...values.entries()].filter(([, s]) => s.size > 1).map(([k]) => k);
+  return keysDifferingWithin(runs, () => "");
 }
 
 /** Short names of the ablation axes, for legends; other keys keep their dotted name. */
@@ -98,6 +88,73 @@ const SHORT_KEYS: Record<string, string> = {
 
 export function shortKey(key: string): string {
   return SHORT_KEYS[key] ?? key;
+}
+
+/** "λ=0.01 · B=512" from the given keys of a row (config keys dotted, as runRow flattens them). */
+export function rowLabel(row: RunRow, keys: readonly string[]): string {
+  if (!keys.length) return "all runs";
+  return keys.map((k) => `${shortKey(k)}=${writeValue(row[k])}`).join(" · ");
+}
+
+/**
+ * Each run's series label from `keys`, and the labels in reading order: by the keys' values, numbers numerically
+ * (so B=64 comes before B=256 in a legend), none last.
+ */
+export function seriesOf(runs: readonly StoredRun[], keys: readonly string[]): { labels: string[]; order: string[] } {
+  return seriesOfRows(runs.map(runRow), keys);
+}
+
+/** seriesOf over rows (any field, not only config keys). */
+export function seriesOfRows(rows: readonly RunRow[], keys: readonly string[]): { labels: string[]; order: string[] } {
+  const labels = rows.map((r) => rowLabel(r, keys));
+  const first = new Map<string, RunRow>();
+  rows.forEach((r, i) => {
+    if (!first.has(labels[i] as string)) first.set(labels[i] as string, r);
+  });
+  const order = [...first.entries()]
+    .sort(([, a], [, b]) => {
+      for (const k of keys) {
+        const c = compareCells(a[k] ?? null, b[k] ?? null);
+        if (c !== 0) return c;
+      }
+      return 0;
+    })
+    .map(([label]) => label);
+  return { labels, order };
+}
+
+/**
+ * `keys` without those whose value the other keys (and `fixed`) already determine in these rows: splitting by them
+ * changes no group (with λ in the label, `clip=none` adds nothing, since λ = none is what makes it none).
+ */
+export function withoutDetermined(
+  rows: readonly RunRow[],
+  keys: readonly string[],
+  fixed: readonly string[],
+): string[] {
+  let kept = [...keys];
+  for (const k of keys) {
+    const others = [...fixed, ...kept.filter((o) => o !== k)];
+    const seen = new Map<string, string>();
+    let determined = true;
+    for (const r of rows) {
+      const id = JSON.stringify(others.map((o) => r[o] ?? null));
+      const v = JSON.stringify(r[k] ?? null);
+      if ((seen.get(id) ?? v) !== v) {
+        determined = false;
+        break;
+      }
+      seen.set(id, v);
+    }
+    if (determined) kept = kept.filter((o) => o !== k);
+  }
+  return kept;
+}
+
+/** Distinct values of `key` in reading order (numbers numerically, none last), written as legends show them. */
+export function levelLabels(rows: readonly RunRow[], key: string): string[] {
+  const values = [...new Map(rows.map((r) => [JSON.stringify(r[key] ?? null), r[key] ?? null])).values()];
+  return values.sort(compareCells).map((v) => writeValue(v));
 }
 
 /** "λ=0.01 · B=512" from the given keys of a run's config. */

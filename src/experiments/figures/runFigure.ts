@@ -7,7 +7,7 @@ import { signalPropagation } from "../../core/models/signalPropagation.js";
 import { curveRows, curvesSpec, TEST_TOP1_CURVE } from "../../core/plot/curvesSpec.js";
 import type { FigureFormat, VegaLiteSpec, WrittenFigure } from "../../core/plot/render.js";
 import { writeFigure } from "../../core/plot/render.js";
-import { devicesSubtitle, seriesLabel, shortKey, varyingConfigKeys } from "../../core/plot/runRows.js";
+import { devicesSubtitle, seriesOf, shortKey, varyingConfigKeys } from "../../core/plot/runRows.js";
 import { selectRuns } from "../../core/plot/selectRuns.js";
 import { sppSpec } from "../../core/plot/sppSpec.js";
 import type { StoredRun } from "../../core/store/runStore.js";
@@ -131,7 +131,8 @@ async function drawCurves(opts: FigureOptions): Promise<FigureResult> {
       if (!runs.length) throw new Error(`curves: no finished run in ${opts.db} matches --where ${opts.where}`);
     }
     const keys = varyingConfigKeys(runs);
-    const series = runs.map((run) => ({ run, series: seriesLabel(run, keys) }));
+    const { labels, order } = seriesOf(runs, keys);
+    const series = runs.map((run, i) => ({ run, series: labels[i] as string }));
     const devices = devicesSubtitle(runs);
     const what = opts.of ? presetDisplay(opts.of, opts.preset) : `runs where ${opts.where}`;
     const spec = curvesSpec({
@@ -140,6 +141,7 @@ async function drawCurves(opts: FigureOptions): Promise<FigureResult> {
       rows: curveRows(store as NonNullable<typeof store>, series, CURVE_METRICS),
       metrics: CURVE_METRICS,
       seriesTitle: keys.length ? keys.map(shortKey).join(" · ") : "runs",
+      seriesOrder: order,
     });
     const files = await writeFigure(spec, opts.out, opts.of ? `curves-${opts.of}` : "curves", opts.formats);
     return {

@@ -44,6 +44,8 @@ export const exclusions: SweepFigure = {
   name: "exclusions",
   title: "Which layers to leave unclipped: classifier and first conv",
   description: "top-1 vs batch size when clipping or not clipping the classifier and the first conv",
+  drawn: labelled,
+  leftOut: `not an NF-ResNet with unit-wise AGC, or an exclusion set other than ${EXCLUSION_SETS.map((s) => s.key).join(" | ")}`,
   spec(rows, subtitle) {
     return meanCiSpec({
       title: this.title,

@@ -13,7 +13,7 @@ import { sppSpec } from "../../core/plot/sppSpec.js";
 import type { StoredRun } from "../../core/store/runStore.js";
 import type { SweepEvents } from "../../core/sweep/runSweep.js";
 import { runSweepFile } from "../sweepFile.js";
-import { openStoreIfPresent, presetRuns } from "./presetRuns.js";
+import { openStoreIfPresent, presetRuns, sweepSubtitle } from "./presetRuns.js";
 import { presetDisplay, presetFile } from "./presets.js";
 import { assertFigureName, sweepFigure } from "./registry.js";
 import type { Preset } from "./types.js";
@@ -85,11 +85,7 @@ async function drawSweepFigure(name: string, opts: FigureOptions): Promise<Figur
     const runs = presetRuns(store, file);
     if (!runs.finished.length) throw nothingStored(name, opts.preset, runs.expected.length, opts.db);
     const devices = devicesSubtitle(runs.finished);
-    const subtitle = [
-      `${presetDisplay(name, opts.preset)}: ${runs.finished.length} of ${runs.expected.length} runs` +
-        (runs.missing ? ` (${runs.missing} missing)` : ""),
-      devices,
-    ];
+    const subtitle = sweepSubtitle(figure, presetDisplay(name, opts.preset), runs);
     const files = await writeFigure(figure.spec(runs.rows, subtitle), opts.out, name, opts.formats);
     return {
       figure: name,

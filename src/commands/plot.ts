@@ -1,4 +1,5 @@
 import { Command, Flags } from "@oclif/core";
+import { figuresDirFor } from "../core/plot/outputDir.js";
 import { DEFAULT_STEP_Y, DEFAULT_Y, plotSpec, STEP, TOP1_HELP } from "../core/plot/plotSelection.js";
 import { parseFormats, writeFigure } from "../core/plot/render.js";
 import { RunStore } from "../core/store/runStore.js";
@@ -26,7 +27,7 @@ export default class Plot extends Command {
       description: `keep the runs this filter selects (the language of \`nfx runs --where\`), e.g. "agc.lambda <= 0.04 and train.batch_size in (256, 1024)"`,
     }),
     "log-x": Flags.boolean({ description: "log scale on x (λ, batch size)" }),
-    out: Flags.string({ description: "directory for the figure", default: "results/figures" }),
+    out: Flags.string({ description: "directory for the figure (default: figures/ beside the --db store)" }),
     name: Flags.string({ description: "file name without extension", default: "plot" }),
     format: Flags.string({ description: "comma-separated: json, svg, png, html", default: "json,svg" }),
     db: dbFlag,
@@ -46,7 +47,7 @@ export default class Plot extends Command {
           where: flags.where,
           logX: flags["log-x"],
         });
-        const files = await writeFigure(spec, flags.out, flags.name, formats);
+        const files = await writeFigure(spec, figuresDirFor(flags.db, flags.out), flags.name, formats);
         if (!this.jsonEnabled())
           for (const [format, file] of Object.entries(files)) this.log(`${format.padEnd(5)} ${file}`);
         return { files };

@@ -2,6 +2,7 @@
 // no run silently left out, numbers in numeric order, only seeds pooled, top1 vs test_top1 explained, step axes in
 // whole steps, batch sizes written as numbers, unknown fields answered with the fields there are.
 import assert from "node:assert/strict";
+import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { type PlotRequest, plotSpec } from "../../src/core/plot/plotSelection.js";
@@ -9,6 +10,7 @@ import { renderSvg } from "../../src/core/plot/render.js";
 import { groupRuns } from "../../src/core/store/groupRuns.js";
 import { queryRuns } from "../../src/core/store/runQuery.js";
 import { RunStore } from "../../src/core/store/runStore.js";
+import { nfx } from "../e2e/sweepHelpers.js";
 import { tempDir } from "../helpers.js";
 import { addQuickRuns, QUICKSTART, type QuickRun } from "./quickstartStore.js";
 import { assertValidVegaLite } from "./schema.js";
@@ -126,6 +128,21 @@ describe("only seeds are pooled (issue 15 item 2)", () => {
       JSON.stringify(values.map((v) => v.n)),
     );
     assert.match(subtitle(s), /series split by train\.batch_size, optim\.lr: the runs differ in them/);
+  });
+
+  it("the CLI: `nfx runs --group-by` says it split the groups; `nfx plot --x step` runs with its default --y", () => {
+    const cwd = tempDir();
+    const res = nfx(["runs", "--db", db, "--group-by", "agc.lambda,train.batch_size"], cwd);
+    assert.equal(res.status, 0, res.stderr);
+    assert.match(res.stdout, /also grouped by optim\.lr: runs in a group differed in it, and only seeds are pooled/);
+    const lines = res.stdout.split("\n").filter((l) => /^(0\.01|—)\s/.test(l));
+    assert.deepEqual(
+      lines.map((l) => l.split(/\s+/).slice(0, 4).join(" ")),
+      ["0.01 64 0.1 2", "0.01 64 0.4 2", "0.01 256 0.4 2", "— 64 0.1 2", "— 64 0.4 2", "— 256 0.4 2"],
+    );
+    const plot = nfx(["plot", "--db", db, "--x", "step", "--color", "agc.lambda", "--json"], cwd);
+    assert.equal(plot.status, 0, plot.stderr);
+    assert.ok(fs.existsSync(JSON.parse(plot.stdout).files.svg));
   });
 
   it("runs --group-by agc.lambda,train.batch_size splits by optim.lr; groups in numeric order", () => {

@@ -14,6 +14,8 @@ export function cell(v: unknown): string {
 export function meanCiCell(name: string, m: MeanCi): string {
   if (m.mean === null) return "—";
   const pct = /top1/.test(name);
-  const f = (x: number) => (pct ? `${(x * 100).toFixed(2)}%` : x.toPrecision(4));
+  // Four significant digits, whole numbers from 1000 up, never exponent notation (toPrecision wrote 16384 "1.638e+4").
+  const num = (x: number) => (Math.abs(x) >= 1000 ? String(Math.round(x)) : String(Number(x.toPrecision(4))));
+  const f = (x: number) => (pct ? `${(x * 100).toFixed(2)}%` : num(x));
   return m.ci95 === null ? `${f(m.mean)} (n=${m.n})` : `${f(m.mean)} ± ${f(m.ci95)} (n=${m.n})`;
 }

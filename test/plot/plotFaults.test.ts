@@ -7,9 +7,11 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { type PlotRequest, plotSpec } from "../../src/core/plot/plotSelection.js";
 import { renderSvg } from "../../src/core/plot/render.js";
+import { sweepComparisonSpec } from "../../src/core/plot/sweepPlot.js";
 import { groupRuns } from "../../src/core/store/groupRuns.js";
 import { queryRuns } from "../../src/core/store/runQuery.js";
 import { RunStore } from "../../src/core/store/runStore.js";
+import { meanCiCell } from "../../src/ui/cells.js";
 import { nfx } from "../e2e/sweepHelpers.js";
 import { tempDir } from "../helpers.js";
 import { addQuickRuns, QUICKSTART, type QuickRun } from "./quickstartStore.js";
@@ -190,6 +192,28 @@ describe("diverged runs and top1 vs test_top1 (issue 15 item 6)", () => {
     assert.match(subtitle(s), /^4 runs;/);
   });
 
+  it("the sweep figure writes a diverged run's status instead of a 0% bar", async () => {
+    const s = withStore(db, (store) =>
+      sweepComparisonSpec(
+        store,
+        "t",
+        queryRuns(store, {}).map((run) => ({ run, label: `lr=${run.config.optim.lr}` })),
+      ),
+    ) as AnySpec;
+    assertValidVegaLite(s, "sweep figure");
+    const finals = s.hconcat[1].data.values as Values;
+    assert.deepEqual(
+      finals.map((f) => [f.test_top1, f.note]),
+      [
+        [0.8, ""],
+        [0.75, ""],
+        [null, "diverged"],
+        [null, "diverged"],
+      ],
+    );
+    assert.equal(texts(await renderSvg(s)).filter((t) => t === "diverged").length, 2);
+  });
+
   it("a misspelt top-1 explains the two", () => {
     assert.throws(
       () => withStore(db, (store) => plotSpec(store, { x: "optim.lr", y: ["test_top"] })),
@@ -206,6 +230,12 @@ describe("smaller faults (issue 15)", () => {
     assert.deepEqual(s.facet.row.sort, ["loss"]);
     const t = spec(db, { x: "step", y: ["top1"] });
     assert.deepEqual(t.facet.row.sort, ["test_top1"]);
+  });
+
+  it("tables write numbers without exponent notation", () => {
+    assert.equal(meanCiCell("images_per_s", { n: 2, mean: 16384, ci95: 12.34, std: 1 }), "16384 ± 12.34 (n=2)");
+    assert.equal(meanCiCell("train.batch_size", { n: 1, mean: 100, ci95: null, std: null }), "100 (n=1)");
+    assert.equal(meanCiCell("test_top1", { n: 1, mean: 0.8123, ci95: null, std: null }), "81.23% (n=1)");
   });
 
   it("unknown fields list the fields there are, with a did-you-mean", () => {

@@ -7,7 +7,14 @@ import { signalPropagation } from "../../core/models/signalPropagation.js";
 import { curveRows, curvesSpec, TEST_TOP1_CURVE } from "../../core/plot/curvesSpec.js";
 import type { FigureFormat, VegaLiteSpec, WrittenFigure } from "../../core/plot/render.js";
 import { writeFigure } from "../../core/plot/render.js";
-import { devicesSubtitle, seriesOf, shortKey, varyingConfigKeys } from "../../core/plot/runRows.js";
+import {
+  devicesSubtitle,
+  runRow,
+  seriesOf,
+  shortKey,
+  varyingConfigKeys,
+  withoutDetermined,
+} from "../../core/plot/runRows.js";
 import { selectRuns } from "../../core/plot/selectRuns.js";
 import { sppSpec } from "../../core/plot/sppSpec.js";
 import type { StoredRun } from "../../core/store/runStore.js";
@@ -126,15 +133,23 @@ async function drawCurves(opts: FigureOptions): Promise<FigureResult> {
       runs = store ? selectRuns(store, opts.where).map((s) => s.run) : [];
       if (!runs.length) throw new Error(`curves: no finished run in ${opts.db} matches --where ${opts.where}`);
     }
-    const keys = varyingConfigKeys(runs);
+    // Series by every config key the runs differ in (seeds pooled), less keys the others determine (clip by λ).
+    const keys = withoutDetermined(runs.map(runRow), varyingConfigKeys(runs), []);
     const { labels, order } = seriesOf(runs, keys);
     const series = runs.map((run, i) => ({ run, series: labels[i] as string }));
     const devices = devicesSubtitle(runs);
     const what = opts.of ? presetDisplay(opts.of, opts.preset) : `runs where ${opts.where}`;
+    const rows = curveRows(store as NonNullable<typeof store>, series, CURVE_METRICS);
+    const drawn = new Set(rows.map((r) => r.run_id));
+    const notDrawn = runs.filter((r) => !drawn.has(r.id)).map((r) => r.id);
     const spec = curvesSpec({
       title: `Training curves: ${what}`,
-      subtitle: [`${runs.length} runs; mean over seeds, band: 95% t-interval`, devices],
-      rows: curveRows(store as NonNullable<typeof store>, series, CURVE_METRICS),
+      subtitle: [
+        `${runs.length} runs; mean over seeds, band: 95% t-interval`,
+        ...(notDrawn.length ? [`not drawn: run ${notDrawn.join(", ")} (no per-step values)`] : []),
+        devices,
+      ],
+      rows,
       metrics: CURVE_METRICS,
       seriesTitle: keys.length ? keys.map(shortKey).join(" · ") : "runs",
       seriesOrder: order,

@@ -251,6 +251,7 @@ describe("smaller faults (issue 15)", () => {
     assert.match(x, /^--x agc\.lamda: no selected run has this field \(did you mean 'agc\.lambda'\?\)/);
     assert.match(x, /fields: agc\.granularity, agc\.lambda, train\.batch_size, top1, test_top1/);
     assert.match(err({ x: "agc.lambda", y: [], color: "batch_sise" }), /--color batch_sise: .*fields: /);
+    assert.match(err({ x: "stp", y: [] }), /^--x stp: no selected run has this field \(did you mean 'step'\?\)/);
     assert.match(
       err({ x: "step", y: ["los"] }),
       /^--y los: not a per-step metric of the selected runs \(did you mean 'loss'\?\); per-step metrics: loss, test_top1$/,

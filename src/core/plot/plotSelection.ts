@@ -68,8 +68,8 @@ function asLabel(rows: readonly RunRow[], key: string): RunRow[] {
 }
 
 /** An error for a field no selected run has: the fields there are, and the closest one. */
-function unknownField(flag: string, key: string, known: readonly string[], extra = ""): Error {
-  const hint = didYouMean(key, known);
+function unknownField(flag: string, key: string, known: readonly string[], extra = "", also: string[] = []): Error {
+  const hint = didYouMean(key, [...also, ...known]);
   return new Error(
     `${flag} ${key}: no selected run has this field${hint ? ` (did you mean '${hint}'?)` : ""}${extra}; ` +
       `fields: ${known.join(", ")}`,
@@ -193,7 +193,7 @@ export function plotSpec(store: RunStore, req: PlotRequest): VegaLiteSpec {
 
   if (req.y.length > 1) throw new Error("--y: give one field when --x is not step");
   const y = req.y[0] ?? DEFAULT_Y;
-  if (!known.includes(req.x)) throw unknownField("--x", req.x, known, ` (or "${STEP}" for per-step curves)`);
+  if (!known.includes(req.x)) throw unknownField("--x", req.x, known, ` (or "${STEP}" for per-step curves)`, [STEP]);
   if (!known.includes(y)) throw unknownField("--y", y, known, /top/.test(y) ? ` (${TOP1_HELP})` : "");
 
   // Split the series by any config key that differs among runs that would otherwise be pooled as seeds.

@@ -107,8 +107,9 @@ function splitNote(extra: readonly string[], color: string | undefined): string 
   return `series split by ${extra.join(", ")}: ${what} differ in ${extra.length === 1 ? "it" : "them"}, and only seeds are pooled`;
 }
 
-function poolingNote(groups: readonly { n: number }[]): string {
-  return groups.some((g) => g.n > 1) ? "mean over seeds, band: 95% t-interval" : "one run per point";
+/** "mean over seeds…" when some point pools seed replicates, else "one run per <what>". */
+function poolingNote(groups: readonly { n: number }[], what: "point" | "line"): string {
+  return groups.some((g) => g.n > 1) ? "mean over seeds, band: 95% t-interval" : `one run per ${what}`;
 }
 
 function stepPlot(
@@ -148,7 +149,7 @@ function stepPlot(
   const notDrawn = runs.filter((r) => !drawnIds.has(r.id));
   const perSeries = [...new Set(labels)].map((l) => ({ n: labels.filter((x) => x === l).length }));
   const subtitle = [
-    `${plural(runs.length, "run")}; ${poolingNote(perSeries)}`,
+    `${plural(runs.length, "run")}; ${poolingNote(perSeries, "line")}`,
     splitNote(req.color ? extra : [], req.color),
     notDrawn.length
       ? `not drawn: ${plural(notDrawn.length, "run")} without per-step ${metrics.join(" or ")} (run ${notDrawn.map((r) => r.id).join(", ")})`
@@ -243,7 +244,7 @@ export function plotSpec(store: RunStore, req: PlotRequest): VegaLiteSpec {
     : null;
   const drawn = onRows.length + offRows.length;
   const subtitle = [
-    `${plural(runs.length, "run")}${missing.length ? `, ${drawn} drawn` : ""}; ${poolingNote([...points, ...offPoints])}`,
+    `${plural(runs.length, "run")}${missing.length ? `, ${drawn} drawn` : ""}; ${poolingNote([...points, ...offPoints], "point")}`,
     offLine,
     missing.length ? missingReason(missing, y) : null,
     splitNote(extra, req.color),

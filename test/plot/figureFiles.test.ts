@@ -89,7 +89,12 @@ describe("per-user cache, figures beside the store", () => {
     addQuickRuns(db, QUICKSTART);
     const res = nfx(["plot", "--db", db, "--x", "agc.lambda", "--color", "train.batch_size", "--log-x", "--json"], cwd);
     assert.equal(res.status, 0, res.stderr);
-    assert.equal(JSON.parse(res.stdout).files.svg, path.join(storeDir, "figures", "plot.svg"));
+    const files = JSON.parse(res.stdout).files;
+    assert.equal(files.svg, path.join(storeDir, "figures", "plot.svg"));
+    // The issue's probe (issue 14 item 9): 6 runs counted, the 2 with λ = none drawn as dashed rules.
+    const spec = JSON.parse(fs.readFileSync(files.spec, "utf8"));
+    assert.equal(spec.title.subtitle[0], "6 runs; one run per point");
+    assert.equal(spec.data.values.filter((v: { off_axis?: boolean }) => v.off_axis).length, 2);
     assert.deepEqual(fs.readdirSync(cwd), []);
   });
 

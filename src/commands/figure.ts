@@ -1,5 +1,6 @@
 import { Args, Flags } from "@oclif/core";
 import type { BackendName } from "../core/engine/backend.js";
+import { figuresDirFor } from "../core/plot/outputDir.js";
 import { parseFormats } from "../core/plot/render.js";
 import { parsePreset } from "../experiments/figures/presets.js";
 import { FIGURE_NAMES, OTHER_FIGURES, SWEEP_FIGURES } from "../experiments/figures/registry.js";
@@ -32,7 +33,7 @@ export default class Figure extends NfxCommand {
       default: "quick",
     }),
     "run-missing": Flags.boolean({ description: "train the runs of the figure's sweep that the store lacks first" }),
-    out: Flags.string({ description: "directory for the figure", default: "results/figures" }),
+    out: Flags.string({ description: "directory for the figure (default: figures/ beside the --db store)" }),
     format: Flags.string({ description: "comma-separated: json, svg, png, html", default: "json,svg,png" }),
     of: Flags.string({ description: "curves: draw the training curves of this figure's sweep" }),
     where: Flags.string({ description: `curves: draw the runs this filter selects, e.g. "train.batch_size = 512"` }),
@@ -57,7 +58,7 @@ export default class Figure extends NfxCommand {
       const result = await runFigure(args.name, {
         preset: parsePreset(flags.preset),
         runMissing: flags["run-missing"],
-        out: flags.out,
+        out: figuresDirFor(flags.db, flags.out),
         db: flags.db,
         backend: flags.backend as BackendName,
         formats: parseFormats(flags.format),

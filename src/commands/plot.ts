@@ -1,5 +1,6 @@
 import { Flags } from "@oclif/core";
-import { plotSpec, STEP } from "../core/plot/plotSelection.js";
+import { figuresDirFor } from "../core/plot/outputDir.js";
+import { DEFAULT_STEP_Y, DEFAULT_Y, plotSpec, STEP, TOP1_HELP } from "../core/plot/plotSelection.js";
 import { parseFormats, writeFigure } from "../core/plot/render.js";
 import { RunStore } from "../core/store/runStore.js";
 import { NfxCommand } from "../ui/command.js";
@@ -18,10 +19,9 @@ export default class Plot extends NfxCommand {
   static override flags = {
     x: Flags.string({ description: `run field on x, or "${STEP}" for per-step curves`, required: true }),
     y: Flags.string({
-      description: "field on y (top1 by default); with --x step, per-step metrics (repeatable)",
+      description: `field on y (default ${DEFAULT_Y}; ${TOP1_HELP}); with --x ${STEP}, per-step metrics such as loss, lr, grad_norm, clip_frac, test_top1 (repeatable; default ${DEFAULT_STEP_Y})`,
       multiple: true,
       multipleNonGreedy: true, // one value per --flag: positional arguments may follow it
-      default: ["top1"],
     }),
     color: Flags.string({ description: "one line per value of this key" }),
     column: Flags.string({ description: "one panel per value of this key" }),
@@ -29,7 +29,7 @@ export default class Plot extends NfxCommand {
       description: `keep the runs this filter selects (the language of \`nfx runs --where\`), e.g. "agc.lambda <= 0.04 and train.batch_size in (256, 1024)"`,
     }),
     "log-x": Flags.boolean({ description: "log scale on x (λ, batch size)" }),
-    out: Flags.string({ description: "directory for the figure", default: "results/figures" }),
+    out: Flags.string({ description: "directory for the figure (default: figures/ beside the --db store)" }),
     name: Flags.string({ description: "file name without extension", default: "plot" }),
     format: Flags.string({ description: "comma-separated: json, svg, png, html", default: "json,svg" }),
     db: dbFlag,
@@ -43,13 +43,13 @@ export default class Plot extends NfxCommand {
       try {
         const spec = plotSpec(store, {
           x: flags.x,
-          y: flags.y,
+          y: flags.y ?? [],
           color: flags.color,
           column: flags.column,
           where: flags.where,
           logX: flags["log-x"],
         });
-        const files = await writeFigure(spec, flags.out, flags.name, formats);
+        const files = await writeFigure(spec, figuresDirFor(flags.db, flags.out), flags.name, formats);
         if (!this.jsonEnabled())
           for (const [format, file] of Object.entries(files)) this.log(`${format.padEnd(5)} ${file}`);
         return { files };

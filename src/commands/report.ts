@@ -1,4 +1,5 @@
 import { Flags } from "@oclif/core";
+import { besideStore } from "../core/plot/outputDir.js";
 import { parseFormats } from "../core/plot/render.js";
 import { parsePreset } from "../experiments/figures/presets.js";
 import { buildReport, claimsInOrder } from "../experiments/report/buildReport.js";
@@ -18,8 +19,7 @@ export default class Report extends NfxCommand {
   static override flags = {
     preset: Flags.string({ description: "whose runs decide: the quick or the full presets' sweeps", default: "quick" }),
     out: Flags.string({
-      description: "directory for report.html, report.md and the figures",
-      default: "results/report",
+      description: "directory for report.html, report.md and the figures (default: report/ beside the --db store)",
     }),
     format: Flags.string({ description: "formats of the figures beside the report", default: "json,svg,png" }),
     db: dbFlag,
@@ -31,7 +31,7 @@ export default class Report extends NfxCommand {
       const written = await buildReport({
         preset: parsePreset(flags.preset),
         db: flags.db,
-        out: flags.out,
+        out: besideStore(flags.db, "report", flags.out),
         formats: parseFormats(flags.format),
       });
       const claims = claimsInOrder(written.report).map(({ figure, claim }) => ({

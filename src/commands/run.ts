@@ -1,5 +1,6 @@
 import { Flags } from "@oclif/core";
 import type { BackendName } from "../core/engine/backend.js";
+import { figuresDirFor } from "../core/plot/outputDir.js";
 import { RunStore } from "../core/store/runStore.js";
 import { runSweepFile } from "../experiments/sweepFile.js";
 import { NfxCommand } from "../ui/command.js";
@@ -24,7 +25,7 @@ export default class Run extends NfxCommand {
     quiet: quietFlag,
     progress: progressFlag,
     "retry-failed": Flags.boolean({ description: "re-run the config if it is stored as failed" }),
-    out: Flags.string({ description: "directory for the run's figure", default: "results/figures" }),
+    out: Flags.string({ description: "directory for the run's figure (default: figures/ beside the --db store)" }),
     hash: Flags.string({ description: "fail unless the run's config hash is this one (Slurm tasks use it)" }),
     shard: Flags.string({
       description: "store the run in this result shard (a small SQLite file) instead of --db; used by Slurm tasks",
@@ -47,7 +48,7 @@ export default class Run extends NfxCommand {
         backend: flags.backend as BackendName,
         sets: flags.set,
         retryFailed: flags["retry-failed"],
-        figuresDir: flags.out,
+        figuresDir: figuresDirFor(db, flags.out),
         jobs: 1,
         events: quiet ? undefined : flags.progress === "jsonl" ? sweepJsonProgress() : sweepProgress(),
         signal: controller.signal,

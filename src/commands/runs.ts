@@ -1,5 +1,5 @@
 import { Flags } from "@oclif/core";
-import { groupRuns } from "../core/store/groupRuns.js";
+import { groupRuns, seedPoolingKeys } from "../core/store/groupRuns.js";
 import { fieldList, queryRuns } from "../core/store/runQuery.js";
 import { RUN_STATUSES, RunStore } from "../core/store/runStore.js";
 import { resolveField } from "../core/store/where/index.js";
@@ -25,7 +25,7 @@ export default class Runs extends NfxCommand {
     where: Flags.string({
       char: "w",
       description:
-        "filter: comparisons (= != < <= > >= in, like, is null) of config keys, summary metrics and columns, joined by and/or/not",
+        "filter: comparisons (= != < <= > >= in, like, contains, is null) of config keys, summary metrics and columns, joined by and/or/not; lists as shown (agc.exclude = 'classifier_weight,stem_conv')",
     }),
     sort: Flags.string({
       description: "comma-separated fields; prefix '-' for descending (e.g. -test_top1,agc.lambda)",
@@ -33,7 +33,8 @@ export default class Runs extends NfxCommand {
     columns: Flags.string({ char: "c", description: "comma-separated fields to show (e.g. id,agc.lambda,test_top1)" }),
     "group-by": Flags.string({
       char: "g",
-      description: "group by these fields; metrics as mean ± 95% CI over the rest (seeds)",
+      description:
+        "group by these fields; metrics as mean ± 95% CI over seeds (a config key that differs inside a group splits it too)",
     }),
     metrics: Flags.string({ description: "metrics summarized by --group-by", default: "test_top1,final_loss" }),
     limit: Flags.integer({ description: "at most this many runs", min: 1 }),
@@ -53,9 +54,14 @@ export default class Runs extends NfxCommand {
           limit: flags.limit,
         });
         if (flags["group-by"]) {
-          const groups = groupRuns(runs, fieldList(flags["group-by"]), fieldList(flags.metrics));
+          const asked = fieldList(flags["group-by"]);
+          const groups = groupRuns(runs, asked, fieldList(flags.metrics));
           if (this.jsonEnabled()) return groups;
-          const by = fieldList(flags["group-by"]);
+          // Runs that differ in more than the seed are never pooled: the groups were split by these keys too.
+          const split = seedPoolingKeys(runs, asked);
+          if (split.length)
+            this.log(`also grouped by ${split.join(", ")}: runs in a group differed in it, and only seeds are pooled`);
+          const by = [...asked, ...split];
           const metrics = fieldList(flags.metrics);
           this.log(
             table(

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { Args, Flags } from "@oclif/core";
 import type { BackendName } from "../core/engine/backend.js";
+import { figuresDirFor } from "../core/plot/outputDir.js";
 import { pointLabel } from "../core/sweep/expand.js";
 import { collectSweepFile, statusSweepFile, submitSweepFile } from "../experiments/slurmSweep.js";
 import { countDone, planSweep, runSweepFile } from "../experiments/sweepFile.js";
@@ -34,7 +35,7 @@ export default class Sweep extends NfxCommand {
     progress: progressFlag,
     "dry-run": Flags.boolean({ description: "print the expanded runs and how many are done; run nothing" }),
     "retry-failed": Flags.boolean({ description: "also re-run runs stored as failed" }),
-    out: Flags.string({ description: "directory for the sweep's figure", default: "results/figures" }),
+    out: Flags.string({ description: "directory for the sweep's figure (default: figures/ beside the --db store)" }),
     executor: Flags.string({
       description: "local: this machine's worker pool; slurm: submit the missing runs as one Slurm job array",
       options: ["local", "slurm"],
@@ -152,7 +153,7 @@ export default class Sweep extends NfxCommand {
         retryFailed: flags["retry-failed"],
         jobs: flags.jobs,
         failFast: flags["fail-fast"],
-        figuresDir: flags.out,
+        figuresDir: figuresDirFor(flags.db, flags.out),
         events: quiet ? undefined : flags.progress === "jsonl" ? sweepJsonProgress() : sweepProgress(),
         signal: controller.signal,
         warn: (line) => this.warn(line),

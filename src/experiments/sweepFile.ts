@@ -13,6 +13,7 @@ import {
   parseSweep,
 } from "../core/sweep/expand.js";
 import { runSweep, type SweepEvents, type SweepOutcome, validateRuns } from "../core/sweep/runSweep.js";
+import { sweepFigureName } from "./sweepFigureName.js";
 
 export interface PlannedRun {
   index: number;
@@ -133,7 +134,13 @@ export async function runSweepFile(file: string | null, opts: SweepFileOptions):
       ? await writeFigure(
           sweepComparisonSpec(store, `nfx sweep: ${sweep.spec.name}`, plotted),
           opts.figuresDir,
-          sweep.spec.name,
+          sweepFigureName(
+            store,
+            opts.figuresDir,
+            sweep.spec.name,
+            plotted.map((p) => p.run),
+            opts.single === true,
+          ),
         )
       : null;
     if (figure) for (const p of plotted) store.addArtifact(p.run.id, "sweep-figure", path.resolve(figure.svg));

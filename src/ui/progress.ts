@@ -2,6 +2,7 @@
 // under a sweep bar with an ETA from finished runs. Elsewhere (logs, CI): one line per run start and end.
 import chalk from "chalk";
 import type { SweepEvents } from "../core/sweep/runSweep.js";
+import { writeValue } from "../core/text/writtenForm.js";
 import { bar, formatDuration, formatPercent } from "./format.js";
 
 interface Live {
@@ -16,7 +17,7 @@ interface Live {
 /** The axis values that set a run apart, or its hash when it has none (a single run). */
 function runLabel(run: { point: Record<string, unknown>; hash: string }): string {
   const text = Object.entries(run.point)
-    .map(([k, v]) => `${k}=${v === null ? "none" : String(v)}`)
+    .map(([k, v]) => `${k}=${writeValue(v)}`)
     .join(" ");
   return text || run.hash.slice(0, 10);
 }

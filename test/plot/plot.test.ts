@@ -51,7 +51,7 @@ describe("nfx plot specs", () => {
       assert.match(svg, /global/);
       const perStep = plotSpec(store, { x: "step", y: ["loss", "clip_frac"], color: "agc.lambda" });
       assertValidVegaLite(perStep, "per-step plot");
-      assert.throws(() => plotSpec(store, { x: "nope", y: ["top1"] }), /--x nope: no selected run has this key/);
+      assert.throws(() => plotSpec(store, { x: "nope", y: ["top1"] }), /--x nope: no selected run has this field/);
       assert.throws(
         () => plotSpec(store, { x: "agc.lambda", y: ["top1"], where: "train.batch_size = 3" }),
         /no finished run matches \(runs where train\.batch_size = 3\)/,

@@ -4,9 +4,14 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { configHash } from "../../src/core/config/hash.js";
 import { resolveConfig } from "../../src/core/config/resolve.js";
+import { runRow, seriesLabel } from "../../src/core/plot/runRows.js";
+import { runLabel } from "../../src/core/plot/sweepPlot.js";
+import { runsToCsv } from "../../src/core/store/exportTable.js";
 import { queryRuns } from "../../src/core/store/runQuery.js";
 import { type RunStatus, RunStore } from "../../src/core/store/runStore.js";
 import { evaluateWhere, parseWhere, resolveField, whereToSql } from "../../src/core/store/where/index.js";
+import { writeValue } from "../../src/core/text/writtenForm.js";
+import { cell } from "../../src/ui/cells.js";
 
 function storeWithRuns(): RunStore {
   const store = RunStore.open(":memory:");
@@ -116,6 +121,78 @@ describe("filter language", () => {
       tops,
       [...tops].sort((a, b) => b - a),
     );
+    store.close();
+  });
+});
+
+describe("lists in the filter language (issue 15 item 7)", () => {
+  const EXCLUDES = [[], ["classifier_weight"], ["stem_conv", "classifier_weight"], ["stem_conv"]];
+  function storeWithExclusions(): RunStore {
+    const store = RunStore.open(":memory:");
+    for (const exclude of EXCLUDES) {
+      const cfg = resolveConfig({ agc: { lambda: 0.01, exclude } });
+      const { id } = store.ensureRun(cfg, configHash(cfg), null);
+      store.finishRun(id, "completed", { test_top1: 0.8, final_loss: 0.5, steps: 1, images_per_s: 1 }, null);
+    }
+    return store;
+  }
+  const written = (store: RunStore, where: string) =>
+    queryRuns(store, { where }).map((r) => writeValue(r.config.agc.exclude));
+
+  it("`=` matches the written form tables and legends show; contains tests one role; SQL and memory agree", () => {
+    const store = storeWithExclusions();
+    const all = queryRuns(store, {});
+    assert.deepEqual(all.map((r) => writeValue(r.config.agc.exclude)).sort(), [
+      "classifier_weight",
+      "classifier_weight,stem_conv",
+      "none",
+      "stem_conv",
+    ]);
+    assert.deepEqual(written(store, "agc.exclude = 'classifier_weight'"), ["classifier_weight"]);
+    assert.deepEqual(written(store, "agc.exclude = 'stem_conv, classifier_weight'"), ["classifier_weight,stem_conv"]);
+    assert.deepEqual(written(store, "agc.exclude = 'none'"), ["none"]);
+    assert.deepEqual(written(store, "agc.exclude contains 'stem_conv'").sort(), [
+      "classifier_weight,stem_conv",
+      "stem_conv",
+    ]);
+    assert.deepEqual(written(store, "agc.exclude not contains 'classifier_weight'").sort(), ["none", "stem_conv"]);
+    assert.deepEqual(written(store, "agc.exclude in ('stem_conv', 'none')").sort(), ["none", "stem_conv"]);
+    assert.deepEqual(written(store, "agc.exclude like '%stem%'").sort(), ["classifier_weight,stem_conv", "stem_conv"]);
+    for (const text of [
+      "agc.exclude = 'classifier_weight'",
+      "agc.exclude != 'classifier_weight+stem_conv'",
+      "agc.exclude contains 'stem_conv' or agc.exclude = 'none'",
+      "not agc.exclude contains 'classifier_weight'",
+      "agc.exclude in ('stem_conv', 'none')",
+      "agc.exclude like '%weight%'",
+    ]) {
+      const e = parseWhere(text);
+      const jsIds = all.filter((r) => evaluateWhere(e, (name) => resolveField(name).value(r))).map((r) => r.id);
+      assert.deepEqual(
+        queryRuns(store, { where: text }).map((r) => r.id),
+        jsIds,
+        text,
+      );
+    }
+    assert.throws(() => parseWhere("agc.exclude contains"), /expected a value after 'contains'/);
+    store.close();
+  });
+
+  it("one written form in tables, CSV, legends and sweep labels", () => {
+    const store = storeWithExclusions();
+    const run = queryRuns(store, {
+      where: "agc.exclude contains 'stem_conv' and agc.exclude contains 'classifier_weight'",
+    })[0];
+    assert.ok(run);
+    assert.equal(cell(run.config.agc.exclude), "classifier_weight,stem_conv");
+    assert.match(runsToCsv([run]), /,"classifier_weight,stem_conv",/);
+    assert.equal(runRow(run)["agc.exclude"], "classifier_weight,stem_conv");
+    assert.equal(seriesLabel(run, ["agc.exclude"]), "unclipped=classifier_weight,stem_conv");
+    assert.equal(runLabel({ "agc.exclude": run.config.agc.exclude }, run), "agc.exclude=classifier_weight,stem_conv");
+    const none = queryRuns(store, { where: "agc.exclude = 'none'" })[0];
+    assert.ok(none);
+    assert.equal(cell(none.config.agc.exclude), "none");
+    assert.equal(runRow(none)["agc.exclude"], "none");
     store.close();
   });
 });

@@ -9,7 +9,7 @@ import { loadSynthetic, SYNTHETIC_DEFAULTS } from "./synthetic.js";
 import { DATASET_NAMES, type DataConfig, type Dataset, type DatasetName } from "./types.js";
 
 export interface LoadOptions {
-  /** Directory for decoded-dataset caches (default: $NFX_CACHE_DIR, else ./.nfx-cache). */
+  /** Directory for decoded-dataset caches (default: $NFX_CACHE_DIR, else the per-user cache, see cacheDir.ts). */
   cacheDir?: string;
 }
 

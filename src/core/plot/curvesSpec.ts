@@ -20,17 +20,19 @@ function evalRows(store: RunStore, runId: number): { step: number; top1: number 
     .all(runId) as { step: number; top1: number }[];
 }
 
-/** Long-format rows (series, metric, step, value) for the chosen metrics of each run. */
+/** Long-format rows (series, metric, step, value, run_id) for the chosen metrics of each run. */
 export function curveRows(store: RunStore, runs: readonly CurveSeries[], metrics: readonly string[]): RunRow[] {
   const rows: RunRow[] = [];
   for (const { run, series } of runs) {
     for (const metric of metrics) {
       if (metric === TEST_TOP1_CURVE) {
-        for (const e of evalRows(store, run.id)) rows.push({ series, metric, step: e.step, value: e.top1 });
+        for (const e of evalRows(store, run.id))
+          rows.push({ series, metric, step: e.step, value: e.top1, run_id: run.id });
         continue;
       }
       for (const m of store.metrics(run.id, metric)) {
-        if (m.value !== null && Number.isFinite(m.value)) rows.push({ series, metric, step: m.step, value: m.value });
+        if (m.value !== null && Number.isFinite(m.value))
+          rows.push({ series, metric, step: m.step, value: m.value, run_id: run.id });
       }
     }
   }
@@ -49,7 +51,13 @@ export interface CurvesChart {
 /** One row of panels per metric (independent y scales), mean line and 95% band per series. */
 export function curvesSpec(chart: CurvesChart): VegaLiteSpec {
   const points = aggregate(chart.rows, ["series", "metric", "step"], "value");
-  const x = { field: "step", type: "quantitative" as const, title: "optimizer step" };
+  // Steps are whole numbers: ticks at integers only, written without decimals (not 0.0, 0.2, …).
+  const x = {
+    field: "step",
+    type: "quantitative" as const,
+    title: "optimizer step",
+    axis: { tickMinStep: 1, format: "d" },
+  };
   const color = {
     field: "series",
     type: "nominal" as const,

@@ -1,5 +1,7 @@
 // The chart every AGC figure is made of: one line per series through the mean over seeds, a band for its 95%
-// interval, points marked where runs diverged, optionally one panel per value of a column key.
+// interval, points marked where runs diverged, optionally one panel per value of a column key. Conditions the x axis
+// cannot place (no clipping, λ = null, or a value ≤ 0 on a log axis) are drawn as dashed horizontal rules at their
+// mean, in their series' color, so that no run is silently left out of the figure.
 import type { AggregatedPoint } from "./aggregate.js";
 import type { VegaLiteSpec } from "./render.js";
 
@@ -27,7 +29,12 @@ export interface MeanCiChart {
     bounds?: readonly [number, number];
   };
   color?: { field: string; title: string | null; sort?: readonly string[] };
-  column?: { field: string; title: string };
+  column?: { field: string; title: string; sort?: readonly string[] };
+  /**
+   * Points whose x the axis cannot place (x null, or ≤ 0 on a log scale): each is drawn as a dashed rule at its
+   * mean across the panel. The subtitle should say what they are (see plotSelection).
+   */
+  offAxis?: readonly AggregatedPoint[];
   width?: number;
   height?: number;
 }
@@ -61,11 +68,14 @@ export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
           type: "quantitative" as const,
           title: chart.x.title,
           scale: scaleOf(chart.x, false),
-          // On a log scale, ticks at the grid's own values (λ = 0.01, 0.04, …) read better than powers of two.
-          axis: {
-            ...(chart.x.scale === "log" ? { values: xLevels(chart) } : {}),
-            format: chart.x.format ?? "~g",
-          },
+          // On a log scale, ticks at the grid's own values (λ = 0.01, 0.04, …) read better than powers of two. On a
+          // linear scale vega's own tick format (d3's "~g" there wrote 100 as "1e+2").
+          axis:
+            chart.x.scale === "log"
+              ? { values: xLevels(chart), format: chart.x.format ?? "~g" }
+              : chart.x.format
+                ? { format: chart.x.format }
+                : {},
         };
   const yAxis = chart.y.format ? { format: chart.y.format } : {};
   const color = chart.color
@@ -92,8 +102,10 @@ export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
     { field: "n", type: "quantitative" as const, title: "seeds" },
     { field: "n_diverged", type: "quantitative" as const, title: "diverged" },
   ];
+  const onAxis = [{ filter: "!datum.off_axis" }];
   const layer = [
     {
+      transform: onAxis,
       mark: { type: "line" as const, point: true, strokeWidth: 2 },
       encoding: {
         x,
@@ -110,6 +122,7 @@ export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
     },
     {
       // The band after the line, so the legend takes its symbols from the line.
+      transform: onAxis,
       mark: { type: "area" as const, opacity: 0.18 },
       encoding: {
         x,
@@ -128,12 +141,22 @@ export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
   // A cross where at least one seed diverged: the mean there counts those seeds at chance level. Only drawn when
   // some did, since an empty layer makes vega warn about an infinite extent.
   const divergedLayer = {
-    transform: [{ filter: "datum.n_diverged > 0" }],
+    transform: [{ filter: "datum.n_diverged > 0 && !datum.off_axis" }],
     mark: { type: "point" as const, shape: "cross", size: 120, filled: true, color: "#cf222e" },
     encoding: { x, y: { field: "mean", type: "quantitative" as const }, tooltip },
   };
+  const offAxis = chart.offAxis ?? [];
+  const ruleLayer = {
+    transform: [{ filter: "datum.off_axis" }],
+    mark: { type: "rule" as const, strokeDash: [6, 4], strokeWidth: 2 },
+    encoding: {
+      y: { field: "mean", type: "quantitative" as const },
+      ...color,
+      tooltip: tooltip.filter((t) => t.field !== fieldRef(chart.x.field)),
+    },
+  };
   const anyDiverged = chart.points.some((p) => p.n_diverged > 0);
-  const layers = anyDiverged ? [...layer, divergedLayer] : layer;
+  const layers = [...layer, ...(offAxis.length ? [ruleLayer] : []), ...(anyDiverged ? [divergedLayer] : [])];
   const size = { width: chart.width ?? 360, height: chart.height ?? 260 };
   const header = {
     $schema: VEGA_LITE_SCHEMA,
@@ -141,13 +164,25 @@ export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
       text: chart.title,
       subtitle: anyDiverged ? [...chart.subtitle, "✕: some seeds diverged (counted at chance top-1)"] : chart.subtitle,
     },
-    data: { values: chart.points.map((p) => clampBand(p, chart.y.bounds)) },
+    data: {
+      values: [
+        ...chart.points.map((p) => clampBand(p, chart.y.bounds)),
+        ...offAxis.map((p) => ({ ...clampBand(p, chart.y.bounds), off_axis: true })),
+      ],
+    },
     config: { legend: { labelLimit: 400 } },
   };
   if (chart.column) {
     return {
       ...header,
-      facet: { column: { field: fieldRef(chart.column.field), type: "ordinal", title: chart.column.title } },
+      facet: {
+        column: {
+          field: fieldRef(chart.column.field),
+          type: "ordinal",
+          title: chart.column.title,
+          ...(chart.column.sort ? { sort: [...chart.column.sort] } : {}),
+        },
+      },
       spec: { ...size, layer: layers },
     };
   }

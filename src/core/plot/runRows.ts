@@ -1,8 +1,9 @@
 // Stored runs as flat rows for plotting: every config key dotted (`agc.lambda`), every summary metric, the status,
 // the seed and the device the run ran on. A diverged run's top-1 counts as chance level: it stopped because its
 // loss blew up, and leaving it out would hide exactly the instability the AGC figures are about.
-import { configIdentity } from "../config/hash.js";
+import { compareCells, keysDifferingWithin } from "../store/groupRuns.js";
 import type { StoredRun } from "../store/runStore.js";
+import { writeList, writeValue } from "../text/writtenForm.js";
 
 export type Cell = number | string | boolean | null;
 export type RunRow = Record<string, Cell>;
@@ -24,7 +25,8 @@ function flattenInto(out: RunRow, prefix: string, value: unknown): void {
     for (const [k, v] of Object.entries(value)) flattenInto(out, prefix ? `${prefix}.${k}` : k, v);
     return;
   }
-  if (Array.isArray(value)) out[prefix] = value.length ? [...value].map(String).sort().join("+") : "none";
+  // Lists in nfx's one written form (core/text/writtenForm), as tables, CSV and --where show them.
+  if (Array.isArray(value)) out[prefix] = writeList(value);
   else if (value === undefined) out[prefix] = null;
   else out[prefix] = value as Cell;
 }
@@ -75,20 +77,7 @@ export function runRow(run: StoredRun): RunRow {
  * an unclipped run) never split runs into series.
  */
 export function varyingConfigKeys(runs: readonly StoredRun[]): string[] {
-  const ids = runs.map((r) => configIdentity(r.config));
-  const keys = new Set(ids.flatMap((id) => Object.keys(id)));
-  keys.delete("seed");
-  const varying = new Set(
-    [...keys].filter((k) => new Set(ids.map((id) => (k in id ? JSON.stringify(id[k]) : "baseline"))).size > 1),
-  );
-  // In the order the config is written (schema order), as legends list them.
-  const order: string[] = [];
-  for (const run of runs) {
-    const flat: RunRow = {};
-    flattenInto(flat, "", run.config);
-    for (const k of Object.keys(flat)) if (varying.has(k) && !order.includes(k)) order.push(k);
-  }
-  return order;
+  return keysDifferingWithin(runs, () => "");
 }
 
 /** Short names of the ablation axes, for legends; other keys keep their dotted name. */
@@ -105,10 +94,77 @@ export function shortKey(key: string): string {
   return SHORT_KEYS[key] ?? key;
 }
 
+/** "λ=0.01 · B=512" from the given keys of a row (config keys dotted, as runRow flattens them). */
+export function rowLabel(row: RunRow, keys: readonly string[]): string {
+  if (!keys.length) return "all runs";
+  return keys.map((k) => `${shortKey(k)}=${writeValue(row[k])}`).join(" · ");
+}
+
+/**
+ * Each run's series label from `keys`, and the labels in reading order: by the keys' values, numbers numerically
+ * (so B=64 comes before B=256 in a legend), none last.
+ */
+export function seriesOf(runs: readonly StoredRun[], keys: readonly string[]): { labels: string[]; order: string[] } {
+  return seriesOfRows(runs.map(runRow), keys);
+}
+
+/** seriesOf over rows (any field, not only config keys). */
+export function seriesOfRows(rows: readonly RunRow[], keys: readonly string[]): { labels: string[]; order: string[] } {
+  const labels = rows.map((r) => rowLabel(r, keys));
+  const first = new Map<string, RunRow>();
+  rows.forEach((r, i) => {
+    if (!first.has(labels[i] as string)) first.set(labels[i] as string, r);
+  });
+  const order = [...first.entries()]
+    .sort(([, a], [, b]) => {
+      for (const k of keys) {
+        const c = compareCells(a[k] ?? null, b[k] ?? null);
+        if (c !== 0) return c;
+      }
+      return 0;
+    })
+    .map(([label]) => label);
+  return { labels, order };
+}
+
+/**
+ * `keys` without those whose value the other keys (and `fixed`) already determine in these rows: splitting by them
+ * changes no group (with λ in the label, `clip=none` adds nothing, since λ = none is what makes it none).
+ */
+export function withoutDetermined(
+  rows: readonly RunRow[],
+  keys: readonly string[],
+  fixed: readonly string[],
+): string[] {
+  let kept = [...keys];
+  for (const k of keys) {
+    const others = [...fixed, ...kept.filter((o) => o !== k)];
+    const seen = new Map<string, string>();
+    let determined = true;
+    for (const r of rows) {
+      const id = JSON.stringify(others.map((o) => r[o] ?? null));
+      const v = JSON.stringify(r[k] ?? null);
+      if ((seen.get(id) ?? v) !== v) {
+        determined = false;
+        break;
+      }
+      seen.set(id, v);
+    }
+    if (determined) kept = kept.filter((o) => o !== k);
+  }
+  return kept;
+}
+
+/** Distinct values of `key` in reading order (numbers numerically, none last), written as legends show them. */
+export function levelLabels(rows: readonly RunRow[], key: string): string[] {
+  const values = [...new Map(rows.map((r) => [JSON.stringify(r[key] ?? null), r[key] ?? null])).values()];
+  return values.sort(compareCells).map((v) => writeValue(v));
+}
+
 /** "λ=0.01 · B=512" from the given keys of a run's config. */
 export function seriesLabel(run: StoredRun, keys: readonly string[]): string {
   if (!keys.length) return "all runs";
   const flat: RunRow = {};
   flattenInto(flat, "", run.config);
-  return keys.map((k) => `${shortKey(k)}=${flat[k] === null ? "none" : String(flat[k])}`).join(" · ");
+  return keys.map((k) => `${shortKey(k)}=${writeValue(flat[k])}`).join(" · ");
 }

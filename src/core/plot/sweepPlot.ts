@@ -1,5 +1,6 @@
 // The comparison plot of a sweep: training loss per step, one line per run, beside each run's final test top-1.
 import type { RunStore, StoredRun } from "../store/runStore.js";
+import { writeValue } from "../text/writtenForm.js";
 import type { VegaLiteSpec } from "./render.js";
 
 const SHORT: Record<string, string> = {
@@ -16,7 +17,7 @@ export function runLabel(point: Record<string, unknown>, run: StoredRun): string
   const parts = Object.entries(point).map(([k, v]) => {
     if (k === "agc.lambda" && v === null) return "no clipping";
     if (k === "agc.granularity" && v === "none") return "no clipping";
-    return `${SHORT[k] ?? k}=${v === null ? "none" : String(v)}`;
+    return `${SHORT[k] ?? k}=${writeValue(v)}`;
   });
   return parts.length ? [...new Set(parts)].join(" · ") : `run ${run.id}`;
 }
@@ -30,7 +31,9 @@ export interface SweepPlotRun {
 export function sweepComparisonSpec(store: RunStore, title: string, runs: readonly SweepPlotRun[]): VegaLiteSpec {
   // x is examples seen (step × batch), so that runs of different batch sizes line up by epoch.
   const curves: { run: string; step: number; examples: number; loss: number }[] = [];
-  const finals: { run: string; test_top1: number; status: string }[] = [];
+  // A run without a test top-1 (diverged, failed, interrupted) gets no bar but its status written at 0, never a
+  // false 0% bar.
+  const finals: { run: string; test_top1: number | null; status: string; note: string }[] = [];
   const devices = new Set<string>();
   for (const { run, label } of runs) {
     for (const m of store.metrics(run.id, "loss")) {
@@ -38,7 +41,8 @@ export function sweepComparisonSpec(store: RunStore, title: string, runs: readon
         curves.push({ run: label, step: m.step, examples: (m.step + 1) * run.config.train.batch_size, loss: m.value });
       }
     }
-    finals.push({ run: label, test_top1: run.summary?.test_top1 ?? 0, status: run.status });
+    const top1 = run.summary?.test_top1 ?? null;
+    finals.push({ run: label, test_top1: top1, status: run.status, note: top1 === null ? run.status : "" });
     if (run.environment)
       devices.add(`${run.environment.backend} ${run.environment.backend_version} on ${run.environment.device}`);
   }
@@ -65,17 +69,27 @@ export function sweepComparisonSpec(store: RunStore, title: string, runs: readon
         height: 260,
         title: "final test top-1",
         data: { values: finals },
-        mark: { type: "bar" },
-        encoding: {
-          y: { field: "run", type: "nominal", sort: order, title: null },
-          x: { field: "test_top1", type: "quantitative", title: "test top-1", axis: { format: ".0%" } },
-          color: { ...color, legend: null },
-          tooltip: [
-            { field: "run", type: "nominal" },
-            { field: "test_top1", type: "quantitative", format: ".2%" },
-            { field: "status", type: "nominal" },
-          ],
-        },
+        encoding: { y: { field: "run", type: "nominal", sort: order, title: null } },
+        layer: [
+          {
+            transform: [{ filter: "datum.test_top1 != null" }],
+            mark: { type: "bar" },
+            encoding: {
+              x: { field: "test_top1", type: "quantitative", title: "test top-1", axis: { format: ".0%" } },
+              color: { ...color, legend: null },
+              tooltip: [
+                { field: "run", type: "nominal" },
+                { field: "test_top1", type: "quantitative", format: ".2%" },
+                { field: "status", type: "nominal" },
+              ],
+            },
+          },
+          {
+            transform: [{ filter: "datum.test_top1 == null" }],
+            mark: { type: "text", align: "left", dx: 3, color: "#cf222e" },
+            encoding: { x: { datum: 0, type: "quantitative" }, text: { field: "note" } },
+          },
+        ],
       },
     ],
   } as VegaLiteSpec;

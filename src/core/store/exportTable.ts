@@ -1,5 +1,6 @@
 // Runs as a flat table (one row per run, config keys as columns) for CSV, and as plain JSON objects.
 import { flatten } from "../config/resolve.js";
+import { writeList } from "../text/writtenForm.js";
 import type { StoredRun } from "./runStore.js";
 
 const LEAD = ["id", "config_hash", "status", "test_top1", "final_loss"];
@@ -32,7 +33,7 @@ function flatRun(r: StoredRun): Record<string, unknown> {
 
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return "";
-  const s = Array.isArray(v) ? v.join(";") : typeof v === "object" ? JSON.stringify(v) : String(v);
+  const s = Array.isArray(v) ? writeList(v) : typeof v === "object" ? JSON.stringify(v) : String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

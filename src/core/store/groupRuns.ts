@@ -1,7 +1,11 @@
 // Replicates summarized: runs grouped by some fields (typically the ablation axes, leaving seeds to vary), each
-// metric as mean ± the half-width of a 95% confidence interval (Student t, n − 1 degrees of freedom).
+// metric as mean ± the half-width of a 95% confidence interval (Student t, n − 1 degrees of freedom). Only runs that
+// differ in nothing but the seed are pooled as seeds: config keys that differ inside a group split it further.
+
+import { canonicalJson, configIdentity } from "../config/hash.js";
+import { flatten } from "../config/resolve.js";
 import type { StoredRun } from "./runStore.js";
-import { resolveField } from "./where/index.js";
+import { canonicalField, resolveField } from "./where/index.js";
 
 /** Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom. */
 const T975 = [
@@ -39,13 +43,85 @@ export interface RunGroup {
   metrics: Record<string, MeanCi>;
 }
 
+/** The seed: the one config key whose replicates are pooled. */
+export const SEED_KEY = "seed";
+
+/** What a key reads as when the run's identity leaves it out (at its baseline, inert, or an execution detail). */
+const NOT_IN_IDENTITY = "<not in identity>";
+
+/**
+ * A run's config keys (dotted, in config order) → the canonical JSON of their value in the run's identity
+ * (config/hash.ts), so that keys which change nothing — the micro-batch, the exclusions of an unclipped run — never
+ * tell runs apart.
+ */
+function flatConfig(run: StoredRun): Map<string, string> {
+  const identity = configIdentity(run.config);
+  const out = new Map<string, string>();
+  for (const [k] of flatten(run.config as unknown as Record<string, unknown>)) {
+    out.set(k, k in identity ? canonicalJson(identity[k] ?? null) : NOT_IN_IDENTITY);
+  }
+  for (const [k, v] of Object.entries(identity)) if (!out.has(k)) out.set(k, canonicalJson(v ?? null));
+  return out;
+}
+
+/**
+ * Config keys (dotted, seed excluded) whose values differ between runs that `groupOf` puts in one group: the keys a
+ * grouping must also split by so that each group holds seed replicates of one config only. In schema order of first
+ * appearance; empty when every group already differs only in the seed.
+ */
+export function keysDifferingWithin(runs: readonly StoredRun[], groupOf: (run: StoredRun) => string): string[] {
+  const first = new Map<string, Map<string, string>>();
+  const differ = new Set<string>();
+  const order: string[] = [];
+  for (const run of runs) {
+    const flat = flatConfig(run);
+    const g = groupOf(run);
+    const seen = first.get(g);
+    if (!seen) {
+      first.set(g, flat);
+      for (const k of flat.keys()) if (!order.includes(k)) order.push(k);
+      continue;
+    }
+    for (const k of new Set([...seen.keys(), ...flat.keys()])) {
+      if (!order.includes(k)) order.push(k);
+      if (k !== SEED_KEY && (seen.get(k) ?? NOT_IN_IDENTITY) !== (flat.get(k) ?? NOT_IN_IDENTITY)) differ.add(k);
+    }
+  }
+  return order.filter((k) => differ.has(k));
+}
+
+/** The grouping `by` (field names as the user wrote them) extended by the config keys that differ inside a group. */
+export function seedPoolingKeys(runs: readonly StoredRun[], by: readonly string[]): string[] {
+  const refs = by.map((f) => resolveField(f));
+  const groupOf = (r: StoredRun) => canonicalJson(refs.map((ref) => ref.value(r) ?? null));
+  const named = new Set(by.map(canonicalField));
+  return keysDifferingWithin(runs, groupOf).filter((k) => !named.has(k));
+}
+
+/** Orders cells as people read them: numbers by value, text by its numbers then letters, null last. */
+export function compareCells(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === null || a === undefined) return 1;
+  if (b === null || b === undefined) return -1;
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  if (typeof a === "number") return -1;
+  if (typeof b === "number") return 1;
+  return String(a).localeCompare(String(b), "en", { numeric: true });
+}
+
+/**
+ * Runs grouped by the fields `by`, and further by any config key that differs inside a group (see
+ * seedPoolingKeys: each group's key names those keys too), so that a group's n counts seeds of one config. Groups
+ * are ordered by their key values (numbers numerically). Metrics: mean ± 95% CI over the group's finite values.
+ */
 export function groupRuns(runs: readonly StoredRun[], by: readonly string[], metrics: readonly string[]): RunGroup[] {
-  const byRefs = by.map((f) => [f, resolveField(f)] as const);
+  const fields = [...by, ...seedPoolingKeys(runs, by)];
+  const byRefs = fields.map((f) => [f, resolveField(f)] as const);
   const metricRefs = metrics.map((f) => [f, resolveField(f)] as const);
   const groups = new Map<string, { key: Record<string, unknown>; members: StoredRun[] }>();
   for (const r of runs) {
     const key = Object.fromEntries(byRefs.map(([f, ref]) => [f, ref.value(r)]));
-    const k = JSON.stringify(Object.values(key));
+    const k = canonicalJson(Object.values(key).map((v) => v ?? null));
     let g = groups.get(k);
     if (!g) {
       g = { key, members: [] };
@@ -53,7 +129,14 @@ export function groupRuns(runs: readonly StoredRun[], by: readonly string[], met
     }
     g.members.push(r);
   }
-  return [...groups.values()].map(({ key, members }) => {
+  const ordered = [...groups.values()].sort((a, b) => {
+    for (const [f] of byRefs) {
+      const c = compareCells(a.key[f], b.key[f]);
+      if (c !== 0) return c;
+    }
+    return 0;
+  });
+  return ordered.map(({ key, members }) => {
     const statuses: Record<string, number> = {};
     for (const m of members) statuses[m.status] = (statuses[m.status] ?? 0) + 1;
     const out: Record<string, MeanCi> = {};

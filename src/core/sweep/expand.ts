@@ -27,6 +27,7 @@ import {
 } from "../config/resolve.js";
 import type { RunConfig } from "../config/schema.js";
 import { readYamlFile } from "../config/yamlFile.js";
+import { writeValue } from "../text/writtenForm.js";
 import { admitted, type Constraint, parseConstraints } from "./constraints.js";
 import { drawRandomAxis, parseRandomAxis, type RandomAxis } from "./randomAxis.js";
 
@@ -183,10 +184,6 @@ function axisOf(spec: SweepSpec, key: string): "grid" | "zip" | "random" | "seed
   return null;
 }
 
-function describeValue(v: unknown): string {
-  return v === null ? "none" : Array.isArray(v) ? `[${v.join(", ")}]` : String(v);
-}
-
 /**
  * Expands a sweep into runs: grid × zip × random × seeds, each point merged over the base config (then `--set`
  * overrides), validated and hashed. Points with one identity (config/hash.ts) are one run: the first is kept and
@@ -321,7 +318,7 @@ function inertWhy(config: RunConfig, keys: readonly string[]): string {
 /** `key=value` pairs of a point, as the dry run and progress lines print them. */
 export function pointLabel(point: Record<string, unknown>): string {
   return Object.entries(point)
-    .map(([k, v]) => `${k}=${describeValue(v)}`)
+    .map(([k, v]) => `${k}=${writeValue(v)}`)
     .join(" ");
 }
 

@@ -7,11 +7,11 @@ import type { Comparison } from "../report/claimRule.js";
 import { BATCH, EXCLUDE, isClipped, isNf, numericLevels, where } from "./arms.js";
 import type { SweepFigure } from "./types.js";
 
-/** `agc.exclude` as runRows flattens it (sorted roles joined by "+"), and what the figure calls it. */
+/** `agc.exclude` in its written form (core/text/writtenForm: sorted roles joined by ","), and what the figure calls it. */
 export const EXCLUSION_SETS: readonly { key: string; label: string }[] = [
   { key: "none", label: "clip every layer" },
   { key: "classifier_weight", label: "classifier unclipped" },
-  { key: "classifier_weight+stem_conv", label: "classifier and first conv unclipped" },
+  { key: "classifier_weight,stem_conv", label: "classifier and first conv unclipped" },
   { key: "stem_conv", label: "first conv unclipped" },
 ];
 const SET = "unclipped";
@@ -44,6 +44,8 @@ export const exclusions: SweepFigure = {
   name: "exclusions",
   title: "Which layers to leave unclipped: classifier and first conv",
   description: "top-1 vs batch size when clipping or not clipping the classifier and the first conv",
+  drawn: labelled,
+  leftOut: `not an NF-ResNet with unit-wise AGC, or an exclusion set other than ${EXCLUSION_SETS.map((s) => s.key).join(" | ")}`,
   spec(rows, subtitle) {
     return meanCiSpec({
       title: this.title,
@@ -82,7 +84,7 @@ export const exclusions: SweepFigure = {
           kind: "notWorse",
           margin: 0.01,
           quantifier: "most",
-          comparisons: (rows) => pairs(rows, "classifier_weight+stem_conv", "classifier_weight"),
+          comparisons: (rows) => pairs(rows, "classifier_weight,stem_conv", "classifier_weight"),
         },
       ],
     },

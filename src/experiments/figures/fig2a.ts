@@ -51,6 +51,8 @@ export const fig2a: SweepFigure = {
   title: "Top-1 against batch size: BN-ResNet, NF-ResNet, NF-ResNet + AGC (Fig. 2a)",
   description:
     "top-1 vs batch size for BN-ResNet, NF-ResNet without clipping and NF-ResNet with AGC (best λ per batch)",
+  drawn: fig2aArms,
+  leftOut: "NF-ResNet + AGC at a λ other than the best of its batch size",
   spec(rows, subtitle) {
     const points = aggregate(fig2aArms(rows), [ARM, BATCH], "top1");
     return meanCiSpec({

@@ -16,6 +16,8 @@ export const fig2b: SweepFigure = {
   name: "fig2b",
   title: "Top-1 against the clipping threshold λ, per batch size (Fig. 2b)",
   description: "top-1 vs AGC threshold λ on NF-ResNets, one line per batch size",
+  drawn: clippedNf,
+  leftOut: "without clipping, or not an NF-ResNet",
   spec(rows, subtitle) {
     const runs = clippedNf(rows).map((r) => ({ ...r, [SERIES]: `B=${r[BATCH]}` }));
     const order = numericLevels(runs, BATCH).map((b) => `B=${b}`);

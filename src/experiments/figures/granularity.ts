@@ -60,6 +60,8 @@ export const granularity: SweepFigure = {
   name: "granularity",
   title: "Clip granularity: unit-wise vs layer-wise AGC vs global-norm clipping",
   description: "top-1 vs threshold for unit-wise, layer-wise and global-norm clipping, one panel per batch size",
+  drawn: clippedNf,
+  leftOut: "without clipping, or not an NF-ResNet",
   spec(rows, subtitle) {
     return meanCiSpec({
       title: this.title,

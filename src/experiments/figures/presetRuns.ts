@@ -1,8 +1,9 @@
 // A figure's runs are its preset sweep's runs: the store is asked for each expected config hash, so a figure never
 // mixes in runs of another dataset size or length that happen to share λ and batch size.
-import { type RunRow, runRow } from "../../core/plot/runRows.js";
+import { devicesSubtitle, type RunRow, runRow } from "../../core/plot/runRows.js";
 import { DONE_STATUSES, RunStore, type StoredRun } from "../../core/store/runStore.js";
 import { type ExpandedRun, loadSweepFile } from "../../core/sweep/expand.js";
+import type { SweepFigure } from "./types.js";
 
 export interface PresetRuns {
   expected: readonly ExpandedRun[];
@@ -36,4 +37,19 @@ export function presetRuns(store: RunStore | null, sweepFile: string): PresetRun
   const expected = loadSweepFile(sweepFile).runs;
   const finished = finishedRunsOf(store, expected);
   return { expected, finished, rows: finished.map(runRow), missing: expected.length - finished.length };
+}
+
+/**
+ * A sweep figure's subtitle: how many of the sweep's runs are stored, every finished run that the chart does not
+ * draw named with the reason (so that no run is silently left out), and the devices the runs ran on.
+ */
+export function sweepSubtitle(figure: SweepFigure, sweep: string, runs: PresetRuns): string[] {
+  const drawnIds = new Set(figure.drawn(runs.rows).map((r) => r.run_id));
+  const notDrawn = runs.rows.filter((r) => !drawnIds.has(r.run_id)).length;
+  return [
+    `${sweep}: ${runs.finished.length} of ${runs.expected.length} runs` +
+      (runs.missing ? ` (${runs.missing} missing)` : ""),
+    ...(notDrawn ? [`not drawn: ${notDrawn} ${notDrawn === 1 ? "run" : "runs"} (${figure.leftOut})`] : []),
+    devicesSubtitle(runs.finished),
+  ];
 }

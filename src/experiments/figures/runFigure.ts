@@ -7,13 +7,20 @@ import { signalPropagation } from "../../core/models/signalPropagation.js";
 import { curveRows, curvesSpec, TEST_TOP1_CURVE } from "../../core/plot/curvesSpec.js";
 import type { FigureFormat, VegaLiteSpec, WrittenFigure } from "../../core/plot/render.js";
 import { writeFigure } from "../../core/plot/render.js";
-import { devicesSubtitle, seriesLabel, shortKey, varyingConfigKeys } from "../../core/plot/runRows.js";
+import {
+  devicesSubtitle,
+  runRow,
+  seriesOf,
+  shortKey,
+  varyingConfigKeys,
+  withoutDetermined,
+} from "../../core/plot/runRows.js";
 import { selectRuns } from "../../core/plot/selectRuns.js";
 import { sppSpec } from "../../core/plot/sppSpec.js";
 import type { StoredRun } from "../../core/store/runStore.js";
 import type { SweepEvents } from "../../core/sweep/runSweep.js";
 import { runSweepFile } from "../sweepFile.js";
-import { openStoreIfPresent, presetRuns } from "./presetRuns.js";
+import { openStoreIfPresent, presetRuns, sweepSubtitle } from "./presetRuns.js";
 import { presetDisplay, presetFile } from "./presets.js";
 import { assertFigureName, sweepFigure } from "./registry.js";
 import type { Preset } from "./types.js";
@@ -85,11 +92,7 @@ async function drawSweepFigure(name: string, opts: FigureOptions): Promise<Figur
     const runs = presetRuns(store, file);
     if (!runs.finished.length) throw nothingStored(name, opts.preset, runs.expected.length, opts.db);
     const devices = devicesSubtitle(runs.finished);
-    const subtitle = [
-      `${presetDisplay(name, opts.preset)}: ${runs.finished.length} of ${runs.expected.length} runs` +
-        (runs.missing ? ` (${runs.missing} missing)` : ""),
-      devices,
-    ];
+    const subtitle = sweepSubtitle(figure, presetDisplay(name, opts.preset), runs);
     const files = await writeFigure(figure.spec(runs.rows, subtitle), opts.out, name, opts.formats);
     return {
       figure: name,
@@ -130,16 +133,26 @@ async function drawCurves(opts: FigureOptions): Promise<FigureResult> {
       runs = store ? selectRuns(store, opts.where).map((s) => s.run) : [];
       if (!runs.length) throw new Error(`curves: no finished run in ${opts.db} matches --where ${opts.where}`);
     }
-    const keys = varyingConfigKeys(runs);
-    const series = runs.map((run) => ({ run, series: seriesLabel(run, keys) }));
+    // Series by every config key the runs differ in (seeds pooled), less keys the others determine (clip by λ).
+    const keys = withoutDetermined(runs.map(runRow), varyingConfigKeys(runs), []);
+    const { labels, order } = seriesOf(runs, keys);
+    const series = runs.map((run, i) => ({ run, series: labels[i] as string }));
     const devices = devicesSubtitle(runs);
     const what = opts.of ? presetDisplay(opts.of, opts.preset) : `runs where ${opts.where}`;
+    const rows = curveRows(store as NonNullable<typeof store>, series, CURVE_METRICS);
+    const drawn = new Set(rows.map((r) => r.run_id));
+    const notDrawn = runs.filter((r) => !drawn.has(r.id)).map((r) => r.id);
     const spec = curvesSpec({
       title: `Training curves: ${what}`,
-      subtitle: [`${runs.length} runs; mean over seeds, band: 95% t-interval`, devices],
-      rows: curveRows(store as NonNullable<typeof store>, series, CURVE_METRICS),
+      subtitle: [
+        `${runs.length} runs; mean over seeds, band: 95% t-interval`,
+        ...(notDrawn.length ? [`not drawn: run ${notDrawn.join(", ")} (no per-step values)`] : []),
+        devices,
+      ],
+      rows,
       metrics: CURVE_METRICS,
       seriesTitle: keys.length ? keys.map(shortKey).join(" · ") : "runs",
+      seriesOrder: order,
     });
     const files = await writeFigure(spec, opts.out, opts.of ? `curves-${opts.of}` : "curves", opts.formats);
     return {

@@ -14,5 +14,9 @@ export interface SweepFigure {
   description: string;
   /** The chart from the figure's finished runs (one row per run, see core/plot/runRows). */
   spec(rows: readonly RunRow[], subtitle: string[]): VegaLiteSpec;
+  /** The rows the chart draws; the others are named in the subtitle as not drawn, with `leftOut` as the reason. */
+  drawn(rows: readonly RunRow[]): readonly RunRow[];
+  /** Why a run of the sweep that `drawn` leaves out is not in the chart. */
+  leftOut: string;
   claims: readonly ClaimRule[];
 }

@@ -4,7 +4,7 @@ import path from "node:path";
 import type { FigureFormat, VegaLiteSpec, WrittenFigure } from "../../core/plot/render.js";
 import { writeAtomic, writeFigure } from "../../core/plot/render.js";
 import { devicesSubtitle } from "../../core/plot/runRows.js";
-import { openStoreIfPresent, presetRuns } from "../figures/presetRuns.js";
+import { openStoreIfPresent, presetRuns, sweepSubtitle } from "../figures/presetRuns.js";
 import { presetDisplay, presetFile } from "../figures/presets.js";
 import { SWEEP_FIGURES } from "../figures/registry.js";
 import type { Preset } from "../figures/types.js";
@@ -55,9 +55,7 @@ export async function buildReport(opts: ReportOptions): Promise<WrittenReport> {
       const runs = presetRuns(store, presetFile(figure.name, opts.preset));
       const devices = devicesSubtitle(runs.finished);
       const sweep = presetDisplay(figure.name, opts.preset);
-      const spec = runs.finished.length
-        ? figure.spec(runs.rows, [`${sweep}: ${runs.finished.length} of ${runs.expected.length} runs`, devices])
-        : null;
+      const spec = runs.finished.length ? figure.spec(runs.rows, sweepSubtitle(figure, sweep, runs)) : null;
       const files =
         spec && opts.out
           ? await writeFigure(spec, path.join(opts.out, "figures"), figure.name, opts.formats ?? ["json", "svg", "png"])

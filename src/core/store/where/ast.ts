@@ -1,6 +1,8 @@
 // The filter language of `nfx runs --where` and of sweep `exclude`/`only` constraints, as a syntax tree.
 //   agc.lambda <= 0.04 and train.batch_size in (256, 1024) or status = 'diverged'
 // Precedence: or < and < not < comparison; parentheses group.
+// A list value (agc.exclude) reads as its written form (core/text/writtenForm: "classifier_weight,stem_conv", "none"
+// for an empty list), so `=`, `in` and `like` match what tables and legends show; `contains` tests one item.
 
 export type Literal = number | string | boolean | null;
 
@@ -14,7 +16,9 @@ export type Expr =
   | { kind: "compare"; op: CompareOp; left: Operand; right: Operand }
   | { kind: "in"; negated: boolean; operand: Operand; values: Literal[] }
   | { kind: "isNull"; negated: boolean; operand: Operand }
-  | { kind: "like"; negated: boolean; operand: Operand; pattern: string };
+  | { kind: "like"; negated: boolean; operand: Operand; pattern: string }
+  /** `agc.exclude contains 'stem_conv'`: the list holds the value (a single value: equals it). */
+  | { kind: "contains"; negated: boolean; operand: Operand; value: Literal };
 
 /** A fault in a filter expression, with the 1-based column it was found at. */
 export class WhereError extends Error {

@@ -3,14 +3,24 @@
 // SQL compiler and in-memory evaluation, so `nfx runs --where` and sweep constraints agree.
 import { didYouMean, getDotted } from "../../config/resolve.js";
 import { CONFIG_KEYS } from "../../config/schema.js";
+import { EMPTY_LIST } from "../../text/writtenForm.js";
 import type { StoredRun } from "../runStore.js";
 
 export interface FieldRef {
   /** SQL expression; `?` placeholders take `params`. */
   sql: string;
   params: string[];
-  /** The field's value in a stored run. */
+  /** The field's value in a stored run (lists as arrays; the filter language reads them in their written form). */
   value(run: StoredRun): unknown;
+  /** A JSON field: `json_each` over it (for `contains`), as SQL with `?` placeholders taking `params`. */
+  each?: { sql: string; params: string[] };
+}
+
+/** "set" for a role list (stored sorted: the order the user writes does not matter), "list" for another list. */
+export function listKind(name: string): "set" | "list" | null {
+  const spec = CONFIG_KEYS[ALIASES[name] ?? name];
+  if (spec?.rule.kind === "stringList") return "set";
+  return Array.isArray(spec?.default) ? "list" : null;
 }
 
 /** Columns of the runs table that can be named directly. */
@@ -52,6 +62,11 @@ function toSqlValue(v: unknown): unknown {
   return typeof v === "boolean" ? (v ? 1 : 0) : v;
 }
 
+/** The field a name stands for once aliases are read (`lambda` → `agc.lambda`). */
+export function canonicalField(name: string): string {
+  return ALIASES[name] ?? name;
+}
+
 /** Every name a user may write, for did-you-mean. */
 export function knownFields(): string[] {
   return [...Object.keys(COLUMNS), ...Object.keys(CONFIG_KEYS), ...SUMMARY_KEYS, ...Object.keys(ALIASES)];
@@ -77,10 +92,15 @@ export function resolveField(raw: string): FieldRef {
     return { sql, params: [], value: (r) => toSqlValue(col(r)) };
   }
   if (name in CONFIG_KEYS || name.startsWith("model.")) {
+    const p = jsonPath(name);
+    // A list reads as its written form: items joined by "," in stored order, "none" when empty.
     return {
-      sql: "json_extract(config_json, ?)",
-      params: [jsonPath(name)],
+      sql:
+        "(CASE json_type(config_json, ?) WHEN 'array' THEN COALESCE((SELECT group_concat(value, ',') FROM " +
+        `json_each(config_json, ?)), '${EMPTY_LIST}') ELSE json_extract(config_json, ?) END)`,
+      params: [p, p, p],
       value: (r) => toSqlValue(getDotted(r.config, name) ?? null),
+      each: { sql: "json_each(config_json, ?)", params: [p] },
     };
   }
   const summaryKey = name.startsWith("summary.")

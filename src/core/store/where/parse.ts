@@ -10,7 +10,7 @@ type Token =
   | { t: "op"; v: string; pos: number }
   | { t: "end"; pos: number };
 
-const KEYWORDS = new Set(["and", "or", "not", "in", "is", "null", "true", "false", "like"]);
+const KEYWORDS = new Set(["and", "or", "not", "in", "is", "null", "true", "false", "like", "contains"]);
 
 function tokenize(src: string): Token[] {
   const out: Token[] = [];
@@ -173,7 +173,14 @@ export function parseWhere(src: string): Expr {
       k++;
       return { kind: "like", negated, operand: left, pattern: p.v };
     }
-    if (negated) throw new WhereError(peek().pos, `expected 'in' or 'like' after 'not', found ${describe(peek())}`);
+    if (acceptKw("contains")) {
+      const v = literal();
+      if (v === undefined)
+        throw new WhereError(peek().pos, `expected a value after 'contains', found ${describe(peek())}`);
+      return { kind: "contains", negated, operand: left, value: v };
+    }
+    if (negated)
+      throw new WhereError(peek().pos, `expected 'in', 'like' or 'contains' after 'not', found ${describe(peek())}`);
     if (at.t === "op" && at.v in COMPARE) {
       k++;
       const right = operand();
@@ -181,7 +188,7 @@ export function parseWhere(src: string): Expr {
     }
     throw new WhereError(
       at.pos,
-      `expected a comparison (=, !=, <, <=, >, >=, in, like, is null), found ${describe(at)}`,
+      `expected a comparison (=, !=, <, <=, >, >=, in, like, contains, is null), found ${describe(at)}`,
     );
   };
 

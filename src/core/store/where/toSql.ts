@@ -1,6 +1,7 @@
 // Compiles a filter expression to an SQL condition over the runs table. Every value travels as a bound
 // parameter; only field expressions from fields.ts (fixed strings) are spliced into the SQL text.
 import type { Expr, Literal, Operand } from "./ast.js";
+import { literalAgainst } from "./evaluate.js";
 import { resolveField } from "./fields.js";
 
 export interface SqlFragment {
@@ -12,8 +13,9 @@ function bind(v: Literal): unknown {
   return typeof v === "boolean" ? (v ? 1 : 0) : v;
 }
 
-function operand(o: Operand): SqlFragment {
-  if (o.kind === "literal") return { sql: "?", params: [bind(o.value)] };
+/** An operand as SQL; a literal is read as the field on the other side reads it (a list field: written form). */
+function operand(o: Operand, other: Operand | null = null): SqlFragment {
+  if (o.kind === "literal") return { sql: "?", params: [bind(literalAgainst(o.value, other))] };
   const f = resolveField(o.name);
   return { sql: f.sql, params: [...f.params] };
 }
@@ -38,8 +40,8 @@ export function whereToSql(e: Expr): SqlFragment {
         const side = operand(isNullLiteral(e.left) ? e.right : e.left);
         return { sql: `(${side.sql} IS ${e.op === "=" ? "" : "NOT "}NULL)`, params: side.params };
       }
-      const l = operand(e.left);
-      const r = operand(e.right);
+      const l = operand(e.left, e.right);
+      const r = operand(e.right, e.left);
       return {
         sql: `(${l.sql} ${e.op === "!=" ? "IS NOT" : e.op === "=" ? "IS" : e.op} ${r.sql})`,
         params: [...l.params, ...r.params],
@@ -47,7 +49,7 @@ export function whereToSql(e: Expr): SqlFragment {
     }
     case "in": {
       const x = operand(e.operand);
-      const vals = e.values.filter((v) => v !== null);
+      const vals = e.values.filter((v) => v !== null).map((v) => literalAgainst(v, e.operand));
       const parts: string[] = [];
       const params: unknown[] = [];
       if (vals.length) {
@@ -68,6 +70,15 @@ export function whereToSql(e: Expr): SqlFragment {
     case "like": {
       const x = operand(e.operand);
       return { sql: `(${e.negated ? "NOT " : ""}COALESCE(${x.sql} LIKE ?, 0))`, params: [...x.params, e.pattern] };
+    }
+    case "contains": {
+      const v = bind(e.value);
+      const f = e.operand.kind === "field" ? resolveField(e.operand.name) : null;
+      const sql = f?.each
+        ? `EXISTS (SELECT 1 FROM ${f.each.sql} WHERE value = ?)`
+        : `COALESCE(${operand(e.operand).sql} = ?, 0)`;
+      const params = f?.each ? [...f.each.params, v] : [...operand(e.operand).params, v];
+      return { sql: `(${e.negated ? "NOT " : ""}${sql})`, params };
     }
   }
 }

@@ -14,7 +14,10 @@ export interface BatchGradient {
 
 /**
  * Loss and gradient of the mean loss over [x, targets] with respect to `vars`, accumulated over micro-batches of
- * `micro` examples (the last one may be smaller; each is weighted by its size). Call inside tf.tidy.
+ * `micro` examples (the last one may be smaller; each is weighted by its size). Dropout and stochastic-depth masks
+ * depend on (seed, example index in [x]) only, so the result does not depend on `micro` beyond float summation
+ * order. Call inside tf.tidy.
+ * @throws Error when `micro` is not a positive integer or x and targets disagree on the batch size.
  */
 export function batchGradient(
   model: Model,
@@ -30,6 +33,12 @@ export function batchGradient(
   },
 ): BatchGradient {
   const n = x.shape[0];
+  if (!Number.isInteger(opts.micro) || opts.micro < 1) {
+    throw new Error(`batchGradient: micro must be a positive integer, got ${opts.micro}`);
+  }
+  if (targets.shape[0] !== n) {
+    throw new Error(`batchGradient: ${n} images but ${targets.shape[0]} targets`);
+  }
   let sum: tf.Tensor[] | null = null;
   let loss: tf.Scalar = tf.scalar(0);
   for (let start = 0; start < n; start += opts.micro) {
@@ -37,7 +46,8 @@ export function batchGradient(
     const xm = m === n ? x : x.slice([start, 0, 0, 0], [m, -1, -1, -1]);
     const tm = m === n ? targets : targets.slice([start, 0], [m, -1]);
     const { value, grads } = tf.variableGrads(() => {
-      const logits = model.apply(xm, { training: true, seed: opts.seed + start });
+      // Masks are keyed by the example's index in the logical batch, so any split draws the same ones.
+      const logits = model.apply(xm, { training: true, seed: opts.seed, exampleOffset: start });
       return softCrossEntropy(logits, tm, opts.smoothing).mul(m / n) as tf.Scalar;
     }, vars as tf.Variable[]);
     const list = vars.map((v) => grads[v.name] as tf.Tensor);

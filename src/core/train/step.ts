@@ -2,6 +2,7 @@
 // weight decay + SGD → [EMA]. Clipping and the update happen once per logical batch, on the accumulated gradient.
 import { clipGradients } from "../agc/agc.js";
 import type { RunConfig } from "../config/schema.js";
+import { deriveSeed } from "../data/random.js";
 import { tf } from "../engine/tf.js";
 import { type Model, WEIGHT_ROLES } from "../models/types.js";
 import { WeightEma } from "./ema.js";
@@ -9,6 +10,9 @@ import { batchGradient, globalNorm } from "./gradients.js";
 import { mixBatch } from "./mix.js";
 import { samAscend } from "./sam.js";
 import { Sgd } from "./sgd.js";
+
+/** Stream label of the dropout / stochastic-depth seed of a step. */
+const STEP_MASK_STREAM = 0x6d61736b;
 
 export interface StepOutput {
   /** [loss, grad_norm, (clipped units, total units) per role…], read back in one transfer. */
@@ -50,11 +54,14 @@ export function createTrainer(
         const opts = {
           micro,
           smoothing: cfg.train.label_smoothing,
-          seed: cfg.seed * 1_000_003 + step * 7919,
+          // Everything random in the step is keyed by (seed, step, example index in the logical batch).
+          seed: deriveSeed(cfg.seed, STEP_MASK_STREAM, step),
           onMicroBatch,
         };
         let restore: (() => void) | null = null;
         if (cfg.optim.sam_rho !== null) {
+          // The ascent subset is the logical batch's first k examples (already shuffled): a function of (seed, step),
+          // and those examples keep their indices, hence their masks, whatever the micro-batch.
           const k = Math.max(1, Math.round(x.shape[0] * cfg.optim.sam_fraction));
           const ascent = batchGradient(model, vars, x.slice(0, k), targets.slice(0, k), opts);
           restore = samAscend(vars, ascent.grads, cfg.optim.sam_rho);

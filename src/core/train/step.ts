@@ -15,7 +15,10 @@ import { Sgd } from "./sgd.js";
 const STEP_MASK_STREAM = 0x6d61736b;
 
 export interface StepOutput {
-  /** [loss, grad_norm, (clipped units, total units) per role…], read back in one transfer. */
+  /**
+   * [loss, grad_norm, weights_check, (clipped units, total units) per role…], read back in one transfer.
+   * weights_check is 0 when every weight after the update is finite, else NaN (Σ 0·w over all weights).
+   */
   values: tf.Tensor1D;
   /** Roles of the clip counts in `values`. */
   roles: string[];
@@ -76,7 +79,11 @@ export function createTrainer(
         });
         sgd.apply(clip.grads, lr);
         ema?.update();
-        const head = tf.stack([loss, globalNorm(grads)]);
+        // 0·w is NaN exactly where w is NaN or ±Inf, so this sum is 0 iff every updated weight is finite (the EMA
+        // averages finite weights; the evaluation's logits are checked on their own). One cheap pass, read back
+        // with the loss: divergence is seen after every update, including the last.
+        const weightsCheck = tf.addN(vars.map((v) => v.mul(0).sum()));
+        const head = tf.stack([loss, globalNorm(grads), weightsCheck]);
         const counts = clip.clippedByRole?.counts.reshape([-1]);
         return {
           values: (counts ? tf.concat([head, counts]) : head) as tf.Tensor1D,
@@ -91,6 +98,11 @@ export function createTrainer(
   };
 }
 
+/** Whether a step's values say every weight is finite after its update. */
+export function weightsFinite(values: Float32Array | Int32Array | Uint8Array): boolean {
+  return values[2] === 0;
+}
+
 /** Named metrics from a step's values: loss, grad_norm, clip_frac and clip_frac.<role>. */
 export function stepMetrics(values: Float32Array | Int32Array | Uint8Array, roles: readonly string[]) {
   const metrics: Record<string, number> & { loss: number } = {
@@ -101,8 +113,8 @@ export function stepMetrics(values: Float32Array | Int32Array | Uint8Array, role
     let clipped = 0;
     let units = 0;
     roles.forEach((role, i) => {
-      const c = values[2 + 2 * i] as number;
-      const u = values[3 + 2 * i] as number;
+      const c = values[3 + 2 * i] as number;
+      const u = values[4 + 2 * i] as number;
       metrics[`clip_frac.${role}`] = u ? c / u : 0;
       clipped += c;
       units += u;

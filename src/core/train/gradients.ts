@@ -65,8 +65,3 @@ export function batchGradient(
   }
   return { loss, grads: sum ?? [] };
 }
-
-/** Global L2 norm of a list of tensors (one squared copy alive at a time). */
-export function globalNorm(ts: readonly tf.Tensor[]): tf.Scalar {
-  return tf.tidy(() => tf.addN(ts.map((g) => tf.tidy(() => g.square().sum()))).sqrt() as tf.Scalar);
-}

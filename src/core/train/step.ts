@@ -1,12 +1,12 @@
 // One optimizer step on a logical batch: [MixUp/CutMix] → [SAM ascent] → accumulated gradient → AGC →
 // weight decay + SGD → [EMA]. Clipping and the update happen once per logical batch, on the accumulated gradient.
-import { clipGradients } from "../agc/agc.js";
+import { clipGradients, globalNorm } from "../agc/agc.js";
 import type { RunConfig } from "../config/schema.js";
 import { deriveSeed } from "../data/random.js";
 import { tf } from "../engine/tf.js";
 import { type Model, WEIGHT_ROLES } from "../models/types.js";
 import { WeightEma } from "./ema.js";
-import { batchGradient, globalNorm } from "./gradients.js";
+import { batchGradient } from "./gradients.js";
 import { mixBatch } from "./mix.js";
 import { samAscend } from "./sam.js";
 import { Sgd } from "./sgd.js";
@@ -73,7 +73,7 @@ export function createTrainer(
         restore?.();
         const clip = clipGradients(grads, clipTargets, {
           granularity: cfg.agc.granularity,
-          lambda: cfg.agc.lambda ?? 0,
+          lambda: cfg.agc.lambda,
           eps: cfg.agc.eps,
           exclude: cfg.agc.exclude,
         });

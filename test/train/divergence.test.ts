@@ -9,6 +9,7 @@ import { Rng } from "../../src/core/data/random.js";
 import { initBackend } from "../../src/core/engine/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { buildModel, resolveModelSpec } from "../../src/core/models/index.js";
+import { batchGradient } from "../../src/core/train/gradients.js";
 import { mixBatch, sampleBeta } from "../../src/core/train/mix.js";
 import { evaluate, planSteps, trainRun } from "../../src/core/train/trainRun.js";
 
@@ -122,6 +123,30 @@ describe("no loop spins without progress (issue 14 item 8)", () => {
       assert.throws(() => batches(blankSplit(4), { batchSize }).next(), /batchSize must be a positive integer/);
       assert.throws(() => evalBatches(blankSplit(4), batchSize).next(), /batchSize must be a positive integer/);
     }
+  });
+
+  it("gradient accumulation refuses a micro-batch that cannot advance (micro 0 looped forever)", () => {
+    const model = buildModel(resolveModelSpec({ name: "nf-resnet-micro" }), {
+      numClasses: 10,
+      inputShape: [4, 4, 1],
+      seed: 0,
+    });
+    const vars = model.params.map((p) => p.variable);
+    const x = tf.zeros([2, 4, 4, 1]) as tf.Tensor4D;
+    const t = tf.zeros([2, 10]) as tf.Tensor2D;
+    for (const micro of [0, -2, 0.5, Number.NaN]) {
+      assert.throws(
+        () => batchGradient(model, vars, x, t, { micro, smoothing: 0, seed: 0 }),
+        /batchGradient: micro must be a positive integer/,
+      );
+    }
+    const empty = tf.zeros([0, 4, 4, 1]) as tf.Tensor4D;
+    assert.throws(
+      () => batchGradient(model, vars, empty, tf.zeros([0, 10]) as tf.Tensor2D, { micro: 1, smoothing: 0, seed: 0 }),
+      /batch has no example/,
+    );
+    tf.dispose([x, t, empty]);
+    model.dispose();
   });
 
   it("MixUp/CutMix's Beta sampler refuses parameters its rejection loop would never accept", () => {

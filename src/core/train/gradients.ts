@@ -17,7 +17,8 @@ export interface BatchGradient {
  * `micro` examples (the last one may be smaller; each is weighted by its size). Dropout and stochastic-depth masks
  * depend on (seed, example index in [x]) only, so the result does not depend on `micro` beyond float summation
  * order. Call inside tf.tidy.
- * @throws Error when `micro` is not a positive integer or x and targets disagree on the batch size.
+ * @throws Error when `micro` is not a positive integer (0 would never advance), the batch is empty, or x and targets
+ * disagree on the batch size.
  */
 export function batchGradient(
   model: Model,
@@ -36,6 +37,7 @@ export function batchGradient(
   if (!Number.isInteger(opts.micro) || opts.micro < 1) {
     throw new Error(`batchGradient: micro must be a positive integer, got ${opts.micro}`);
   }
+  if (n < 1) throw new Error("batchGradient: the batch has no example");
   if (targets.shape[0] !== n) {
     throw new Error(`batchGradient: ${n} images but ${targets.shape[0]} targets`);
   }

@@ -5,7 +5,9 @@
 //
 // A unit is the last axis in tfjs layouts (HWIO convs, [in, out] dense): one output channel / neuron. The two bugs
 // of the seed document's PyTorch snippet are avoided: the gradients *above* the threshold are the ones rescaled, and
-// the unit-wise norm reduces every axis but the last.
+// the unit-wise norm reduces every axis but the last. Norms are computed as m·‖x/m‖ with m = max|x| (no float32
+// overflow or underflow), and a clipped unit is set to λ·max(‖W_i‖, ε)·G_i/‖G_i‖ exactly: the same as the official
+// form whenever ‖G_i‖ ≥ 1e-6, which a clipped unit always has unless λ·ε < 1e-6.
 import { tf } from "../engine/tf.js";
 
 export type AgcGranularity = "unit" | "layer" | "global" | "none";

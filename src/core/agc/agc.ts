@@ -5,59 +5,185 @@
 //
 // A unit is the last axis in tfjs layouts (HWIO convs, [in, out] dense): one output channel / neuron. The two bugs
 // of the seed document's PyTorch snippet are avoided: the gradients *above* the threshold are the ones rescaled, and
-// the unit-wise norm reduces every axis but the last.
+// the unit-wise norm reduces every axis but the last. Norms are computed as m·‖x/m‖ with m = max|x| (no float32
+// overflow or underflow), and a clipped unit is set to λ·max(‖W_i‖, ε)·G_i/‖G_i‖ exactly: the same as the official
+// form whenever ‖G_i‖ ≥ 1e-6, which a clipped unit always has unless λ·ε < 1e-6.
 import { tf } from "../engine/tf.js";
 
 export type AgcGranularity = "unit" | "layer" | "global" | "none";
 
+/** The granularities, as the config schema lists them. */
+export const AGC_GRANULARITIES: readonly AgcGranularity[] = ["unit", "layer", "global", "none"];
+
 export interface AgcOptions {
-  /** Threshold λ. For `global`, the maximum global gradient norm (classic clipping). */
-  lambda: number;
-  /** Floor ε on the parameter norm, so zero-initialised parameters still get updates. Paper: 1e-3. */
+  /**
+   * Threshold λ, a finite number > 0. For `global`, the maximum global gradient norm (classic clipping). `null`
+   * means no clipping (as `agc.lambda: null` in a config); only clipGradients and withAgc accept it.
+   */
+  lambda: number | null;
+  /** Floor ε on the parameter norm (finite, > 0), so zero-initialised parameters still get updates. Paper: 1e-3. */
   eps?: number;
   granularity: AgcGranularity;
 }
 
 export const DEFAULT_EPS = 1e-3;
-/** Guard on ‖G‖ in the division (official code: 1e-6). */
-const GRAD_NORM_FLOOR = 1e-6;
+/** Smallest scale norms divide by: a normal float32 (its reciprocal is finite), far below any meaningful max|x|. */
+const SCALE_FLOOR = 1e-30;
+
+/** An AGC option the library cannot use; `option` names it (`lambda`, `eps`, `granularity`, `exclude`, …). */
+export class AgcOptionsError extends Error {
+  constructor(
+    readonly option: string,
+    reason: string,
+  ) {
+    super(reason);
+    this.name = "AgcOptionsError";
+  }
+}
+
+function describe(v: unknown): string {
+  return typeof v === "number" ? String(v) : (JSON.stringify(v) ?? String(v));
+}
 
 /**
- * Unit-wise Frobenius norm in tfjs layouts, broadcastable against `x`: conv HWIO reduces axes (0,1,2), dense
- * [in,out] axis 0, and a vector or scalar (bias, gain, skip gain) is one unit.
+ * Checks AGC options by the config schema's rules (`agc.*` keys): granularity one of unit, layer, global, none;
+ * λ a finite number > 0, or null for no clipping when `allowOff`; ε (when given) a finite number > 0; exclude
+ * (when given) a list of role strings. `who` prefixes the message (the entry point's name).
+ * @throws AgcOptionsError naming the first option at fault.
+ */
+export function checkAgcOptions(
+  who: string,
+  opts: Partial<AgcOptions> & { exclude?: unknown },
+  allowOff: boolean,
+): void {
+  const fail = (option: string, rule: string, value: unknown): never => {
+    throw new AgcOptionsError(option, `${who}: ${option} ${rule} (got ${describe(value)})`);
+  };
+  if (typeof opts !== "object" || opts === null) fail("options", "must be an object", opts);
+  const granularities = allowOff ? AGC_GRANULARITIES : AGC_GRANULARITIES.filter((g) => g === "unit" || g === "layer");
+  if (!granularities.includes(opts.granularity as AgcGranularity)) {
+    fail("granularity", `must be one of ${granularities.join(", ")}`, opts.granularity);
+  }
+  const off = opts.granularity === "none" || (allowOff && opts.lambda === null);
+  if (!off && !(typeof opts.lambda === "number" && Number.isFinite(opts.lambda) && opts.lambda > 0)) {
+    fail(
+      "lambda",
+      allowOff ? "must be a finite number > 0, or null for no clipping" : "must be a finite number > 0",
+      opts.lambda,
+    );
+  }
+  if (opts.granularity === "none" && opts.lambda !== null && opts.lambda !== undefined) {
+    if (!(typeof opts.lambda === "number" && Number.isFinite(opts.lambda) && opts.lambda > 0)) {
+      fail("lambda", "must be a finite number > 0 or null", opts.lambda);
+    }
+  }
+  if (opts.eps !== undefined && !(typeof opts.eps === "number" && Number.isFinite(opts.eps) && opts.eps > 0)) {
+    fail("eps", "must be a finite number > 0", opts.eps);
+  }
+  if (opts.exclude !== undefined) {
+    const ex = opts.exclude;
+    if (!Array.isArray(ex) || !ex.every((r) => typeof r === "string"))
+      fail("exclude", "must be a list of role names", ex);
+  }
+}
+
+function checkPair(who: string, grad: tf.Tensor, param: tf.Tensor, what: string): void {
+  if (!(grad instanceof tf.Tensor) || !(param instanceof tf.Tensor)) {
+    throw new AgcOptionsError(what, `${who}: ${what} must be a gradient and a parameter tensor`);
+  }
+  if (grad.shape.join(",") !== param.shape.join(",")) {
+    throw new AgcOptionsError(
+      what,
+      `${who}: ${what}: gradient shape [${grad.shape.join(",")}] differs from its parameter's [${param.shape.join(",")}]`,
+    );
+  }
+}
+
+/**
+ * Frobenius norm of x over `axes` (kept as size-1 dims), computed without overflow or underflow: with
+ * m = max|x| over the same axes, ‖x‖ = m·‖x/m‖, where x/m lies in [−1, 1] so its squares neither overflow (float32
+ * max ≈ 3.4e38: Σx² overflows once |x| ≳ 1.8e19) nor vanish (|x| ≲ 1e-19). Returns the norm, x/m and ‖x/m‖
+ * (0 only for a slice of zeros, whose x/m is 0). No `axes` (a scalar slot): ‖x‖ = |x|.
+ * Call inside tf.tidy.
+ */
+function scaledNorm(x: tf.Tensor, axes: number[]): { norm: tf.Tensor; unit: tf.Tensor; unitNorm: tf.Tensor } {
+  if (axes.length === 0) {
+    const norm = x.abs();
+    return { norm, unit: x.sign(), unitNorm: norm.sign() };
+  }
+  // Floored at a normal float32 so that an all-zero slice divides to 0 (and denormals need no special care).
+  const m = x.abs().max(axes, true).maximum(SCALE_FLOOR);
+  const unit = x.div(m);
+  const unitNorm = unit.square().sum(axes, true).sqrt();
+  return { norm: m.mul(unitNorm), unit, unitNorm };
+}
+
+/**
+ * Unit-wise Frobenius norm in tfjs layouts, broadcastable against `x`: conv HWIO [kh,kw,in,out] → [1,1,1,out]
+ * (reduces axes 0,1,2), dense [in,out] → [1,out] (axis 0), and a vector or scalar (bias, gain, skip gain) is one
+ * unit → a scalar. Computed without overflow or underflow (scaled by the unit's max |x| before squaring), so
+ * 1e20·ones(100) has norm 1e21 and 1e-30·ones(100) has norm 1e-29.
+ * @throws AgcOptionsError when `x` is not a tensor.
  */
 export function unitwiseNorm(x: tf.Tensor): tf.Tensor {
+  if (!(x instanceof tf.Tensor)) throw new AgcOptionsError("x", "unitwiseNorm: x must be a tensor");
   return tf.tidy(() => {
-    if (x.rank <= 1) return x.square().sum().sqrt();
-    const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
-    return x.square().sum(axes, true).sqrt();
+    const axes = Array.from({ length: x.rank <= 1 ? x.rank : x.rank - 1 }, (_, i) => i);
+    const { norm } = scaledNorm(x, axes);
+    return x.rank <= 1 ? norm.reshape([]) : norm;
   });
 }
 
-/** Norm at the given granularity: per unit, or one norm for the whole tensor. */
-function normAt(x: tf.Tensor, granularity: "unit" | "layer"): tf.Tensor {
-  return granularity === "unit" ? unitwiseNorm(x) : tf.tidy(() => x.square().sum().sqrt());
+/**
+ * Global Frobenius norm of a list of tensors, sqrt(Σ_t Σ x²), as a scalar: computed as m·sqrt(Σ (x/m)²) with
+ * m = max|x| over all of them, so it neither overflows nor underflows in float32 (0 for an empty list or all zeros;
+ * +Inf only when the norm itself exceeds float32's range). One scaled copy of one tensor is alive at a time.
+ */
+export function globalNorm(ts: readonly tf.Tensor[]): tf.Scalar {
+  return tf.tidy(() => {
+    if (ts.length === 0) return tf.scalar(0);
+    const m = tf
+      .stack(ts.map((t) => tf.tidy(() => t.abs().max())))
+      .max()
+      .maximum(SCALE_FLOOR);
+    const sum = tf.addN(ts.map((t) => tf.tidy(() => t.div(m).square().sum())));
+    return m.mul(sum.sqrt()) as tf.Scalar;
+  });
+}
+
+/**
+ * Eq. 3 on a slot tensor: norms reduce `axes` of both G and W. Returns the clipped gradient and the trigger (same
+ * shape as the norms). A clipped unit is λ·max(‖W_i‖, ε) · G_i/‖G_i‖ exactly — its direction kept and its norm the
+ * threshold — computed from G/max|G| so that neither huge nor tiny gradients over- or underflow. (The official code
+ * divides by max(‖G_i‖, 1e-6); the two agree whenever ‖G_i‖ ≥ 1e-6, which a clipped unit has unless λ·ε < 1e-6.)
+ */
+function clipSlots(G: tf.Tensor, W: tf.Tensor, axes: number[], lambda: number, eps: number) {
+  const maxNorm = scaledNorm(W, axes).norm.maximum(eps).mul(lambda);
+  const g = scaledNorm(G, axes);
+  const trigger = g.norm.greater(maxNorm);
+  // A triggered slot has unitNorm = ‖G‖/m > 0; the floor only keeps all-zero (never triggered) slots finite.
+  const clipped = tf.where(trigger, g.unit.mul(maxNorm.div(g.unitNorm.maximum(SCALE_FLOOR))), G);
+  return { clipped, trigger };
 }
 
 /** The clipped gradient and a 0/1 mask of which units were clipped (same shape as the norms). */
 function clipWithMask(grad: tf.Tensor, param: tf.Tensor, opts: AgcOptions): { clipped: tf.Tensor; mask: tf.Tensor } {
-  if (opts.granularity !== "unit" && opts.granularity !== "layer") {
-    throw new Error(`agcClip: granularity '${opts.granularity}' is not per-tensor (use clipGradients)`);
-  }
-  const granularity = opts.granularity;
+  checkAgcOptions("agcClip", opts, false);
+  checkPair("agcClip", grad, param, "grad");
+  const perUnit = opts.granularity === "unit" && grad.rank >= 2;
+  const axes = Array.from({ length: perUnit ? grad.rank - 1 : grad.rank }, (_, i) => i);
   return tf.tidy(() => {
-    const eps = opts.eps ?? DEFAULT_EPS;
-    const pNorm = normAt(param, granularity).maximum(eps);
-    const gNorm = normAt(grad, granularity);
-    const maxNorm = pNorm.mul(opts.lambda);
-    const trigger = gNorm.greater(maxNorm);
-    const scale = maxNorm.div(gNorm.maximum(GRAD_NORM_FLOOR));
-    const clipped = tf.where(trigger, grad.mul(scale), grad);
+    const { clipped, trigger } = clipSlots(grad, param, axes, opts.lambda as number, opts.eps ?? DEFAULT_EPS);
     return { clipped, mask: trigger.cast("float32") };
   });
 }
 
-/** AGC for one parameter: returns the clipped gradient (a new tensor). */
+/**
+ * AGC for one parameter (paper eq. 3): returns the clipped gradient, a new tensor of grad's shape. `unit` clips per
+ * output unit (the last axis of a rank ≥ 2 tensor; a vector or scalar is one unit), `layer` the whole tensor.
+ * @throws AgcOptionsError when λ is not a finite number > 0, ε is not a finite number > 0, the granularity is not
+ * `unit` or `layer` (use clipGradients for `global`/`none`), or the shapes differ.
+ */
 export function agcClip(grad: tf.Tensor, param: tf.Tensor, opts: AgcOptions): tf.Tensor {
   const { clipped, mask } = clipWithMask(grad, param, opts);
   mask.dispose();
@@ -78,28 +204,51 @@ export interface ClipResult {
 }
 
 /**
- * Clips a list of gradients. `unit` and `layer` apply AGC per parameter; `global` rescales all gradients so
- * that their global norm is at most λ; `none` returns them unchanged. Parameters whose role is in `exclude` are
- * never clipped (and not counted in the global norm). Returned gradients are new tensors or the inputs themselves
- * (when untouched); the caller owns both.
+ * Clips a list of gradients (grads[i] belongs to targets[i]; shapes must match). `unit` and `layer` apply AGC per
+ * parameter; `global` rescales all gradients so that their global norm is at most λ; `none` (or λ null) returns
+ * them unchanged. Parameters whose role is in `exclude` are never clipped (and not counted in the global norm).
+ * Norms are computed without overflow (see unitwiseNorm). Returned gradients are new tensors or the inputs
+ * themselves (when untouched); the caller owns both.
+ * @throws AgcOptionsError when an option breaks the config schema's rules (λ a finite number > 0 or null, ε a
+ * finite number > 0, a known granularity, exclude a list of strings) or a gradient and its target disagree.
  */
 export function clipGradients(
   grads: readonly tf.Tensor[],
   targets: readonly ClipTarget[],
   opts: AgcOptions & { exclude?: readonly string[] },
 ): ClipResult {
-  if (grads.length !== targets.length) throw new Error("clipGradients: one target per gradient");
+  checkAgcOptions("clipGradients", opts, true);
+  if (grads.length !== targets.length) {
+    throw new AgcOptionsError("targets", `clipGradients: ${grads.length} gradients but ${targets.length} targets`);
+  }
+  grads.forEach((g, i) => {
+    checkPair("clipGradients", g, (targets[i] as ClipTarget | undefined)?.value as tf.Tensor, `gradient ${i}`);
+  });
   const exclude = new Set(opts.exclude ?? []);
-  if (opts.granularity === "none") return { grads: [...grads], clippedByRole: null };
+  if (opts.granularity === "none" || opts.lambda === null) return { grads: [...grads], clippedByRole: null };
+  const lambda = opts.lambda;
   if (opts.granularity === "global") {
     return tf.tidy(() => {
       const idx = targets.map((t, i) => (exclude.has(t.role) ? -1 : i)).filter((i) => i >= 0);
-      const sq = idx.map((i) => (grads[i] as tf.Tensor).square().sum());
-      const norm = sq.length ? tf.addN(sq).sqrt() : tf.scalar(0);
-      const scale = tf.minimum(1, tf.scalar(opts.lambda).div(norm.maximum(GRAD_NORM_FLOOR)));
-      const clippedFlag = norm.greater(opts.lambda).cast("float32");
-      const out = grads.map((g, i) => (exclude.has((targets[i] as ClipTarget).role) ? g : g.mul(scale)));
-      const counts = tf.stack([clippedFlag, tf.scalar(1)]).reshape([1, 2]) as tf.Tensor2D;
+      if (idx.length === 0) {
+        return { grads: [...grads], clippedByRole: { roles: ["all"], counts: tf.tensor2d([[0, 1]]) } };
+      }
+      // Global norm without overflow: m = max|g| over all clipped gradients, ‖g‖ = m·sqrt(Σ (g/m)²).
+      const m = tf
+        .stack(idx.map((i) => (grads[i] as tf.Tensor).abs().max()))
+        .max()
+        .maximum(SCALE_FLOOR);
+      const units = new Map(idx.map((i) => [i, (grads[i] as tf.Tensor).div(m)]));
+      const unitNorm = tf.addN([...units.values()].map((u) => tf.tidy(() => u.square().sum()))).sqrt();
+      const norm = m.mul(unitNorm);
+      const trigger = norm.greater(lambda);
+      // Clipped: λ·g/‖g‖ = (g/m)·(λ/‖g/m‖), with ‖g/m‖ > 0 whenever clipped.
+      const factor = tf.scalar(lambda).div(unitNorm.maximum(SCALE_FLOOR));
+      const out = grads.map((g, i) => {
+        const u = units.get(i);
+        return u ? tf.tidy(() => tf.where(trigger, u.mul(factor), g)) : g;
+      });
+      const counts = tf.stack([trigger.cast("float32"), tf.scalar(1)]).reshape([1, 2]) as tf.Tensor2D;
       return { grads: out, clippedByRole: { roles: ["all"], counts } };
     });
   }
@@ -135,11 +284,7 @@ export function clipGradients(
         const W = tf.stack(members.map((i) => (targets[i] as ClipTarget).value));
         // Stacked axis 0 is the member; norms reduce the axes after it, all but the unit axis when per unit.
         const axes = Array.from({ length: perUnit ? rank - 1 : rank }, (_, a) => a + 1);
-        const norm = (t: tf.Tensor) => (axes.length ? t.square().sum(axes, true).sqrt() : t.abs());
-        const maxNorm = norm(W).maximum(eps).mul(opts.lambda);
-        const gNorm = norm(G);
-        const trigger = gNorm.greater(maxNorm);
-        const scaled = tf.where(trigger, G.mul(maxNorm.div(gNorm.maximum(GRAD_NORM_FLOOR))), G);
+        const { clipped: scaled, trigger } = clipSlots(G, W, axes, lambda, eps);
         return [trigger.cast("float32").reshape([members.length, -1]).sum(1), ...tf.unstack(scaled)];
       }) as [tf.Tensor, ...tf.Tensor[]];
       clipped.forEach((c, j) => {

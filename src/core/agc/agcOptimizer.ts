@@ -4,7 +4,7 @@ import { tf } from "../engine/tf.js";
 
 type NamedTensor = { name: string; tensor: tf.Tensor };
 
-import { type AgcOptions, clipGradients } from "./agc.js";
+import { type AgcOptions, AgcOptionsError, checkAgcOptions, clipGradients } from "./agc.js";
 
 export interface AgcOptimizerOptions extends AgcOptions {
   /**
@@ -27,7 +27,18 @@ export class AgcOptimizer extends tf.Optimizer {
     readonly options: AgcOptimizerOptions,
   ) {
     super();
-    this.roles = options.roles instanceof Map ? options.roles : new Map(Object.entries(options.roles ?? {}));
+    checkAgcOptions("withAgc", options, true);
+    if (!(inner instanceof tf.Optimizer))
+      throw new AgcOptionsError("optimizer", "withAgc: optimizer must be a tfjs optimizer");
+    const roles = options.roles;
+    if (roles !== undefined && (typeof roles !== "object" || roles === null || Array.isArray(roles))) {
+      throw new AgcOptionsError("roles", "withAgc: roles must be a Map or an object of variable name → role");
+    }
+    this.roles = roles instanceof Map ? roles : new Map(Object.entries(roles ?? {}));
+    for (const [name, role] of this.roles) {
+      if (typeof role !== "string")
+        throw new AgcOptionsError("roles", `withAgc: roles: the role of '${name}' must be a string`);
+    }
   }
 
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
@@ -74,7 +85,11 @@ export class AgcOptimizer extends tf.Optimizer {
   }
 }
 
-/** Wraps a tfjs optimizer so that every step applies AGC first. */
+/**
+ * Wraps a tfjs optimizer so that every step applies AGC first (clipGradients on the variables' current values).
+ * @throws AgcOptionsError when an option breaks the config schema's rules (see checkAgcOptions) or roles is not a
+ * map of strings.
+ */
 export function withAgc(optimizer: tf.Optimizer, options: AgcOptimizerOptions): AgcOptimizer {
   return new AgcOptimizer(optimizer, options);
 }

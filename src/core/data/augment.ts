@@ -28,7 +28,7 @@ export interface Placement {
 
 export const IDENTITY_PLACEMENT: Placement = { dy: 0, dx: 0, pad: 0, flip: false };
 
-/** Draws one example's augmentation. Always consumes the same number of draws, so streams stay aligned. */
+/** Draws one example's augmentation from its own generator (batches() keys it by seed, epoch and position). */
 export function drawPlacement(aug: AugmentOptions, rng: Rng): Placement {
   const pad = aug.crop ?? 0;
   const dy = rng.int(2 * pad + 1);

@@ -1,5 +1,5 @@
 // Streaming a split as tensors, one batch at a time: only the current batch's pixels are ever materialized, and the
-// order and augmentation are a pure function of (seed, epoch).
+// order and augmentation are a pure function of (seed, epoch); each example's augmentation of (seed, epoch, position).
 import { tf } from "../engine/tf.js";
 import { drawPlacement, IDENTITY_PLACEMENT, standardizeTable, writeExample } from "./augment.js";
 import { permutation, Rng } from "./random.js";
@@ -55,7 +55,6 @@ export function* batches(split: Split, opts: BatchOptions): Generator<Batch, voi
   const order = opts.shuffle === false ? null : permutation(n, new Rng(seed, epoch, ORDER_STREAM));
   const augment = opts.augment ?? {};
   const augmenting = (augment.crop ?? 0) > 0 || augment.flip === true;
-  const augRng = new Rng(seed, epoch, AUGMENT_STREAM);
   const shape = split.imageShape;
   const [h, w, c] = shape;
   const pixels = h * w * c;
@@ -71,7 +70,11 @@ export function* batches(split: Split, opts: BatchOptions): Generator<Batch, voi
     for (let k = 0; k < size; k++) {
       const index = order ? (order[start + k] as number) : start + k;
       const example = split.read(index);
-      const place = augmenting ? drawPlacement(augment, augRng) : IDENTITY_PLACEMENT;
+      // Keyed by (seed, epoch, position in the epoch) — i.e. (seed, step, index in the batch) — not by a stream
+      // shared across examples, so an example's crop and flip depend on nothing else.
+      const place = augmenting
+        ? drawPlacement(augment, new Rng(seed, epoch, AUGMENT_STREAM, start + k))
+        : IDENTITY_PLACEMENT;
       writeExample(example.image, x, k * pixels, shape, lut, place);
       y[k] = example.label;
     }

@@ -9,4 +9,6 @@ export interface BlockContext {
   training: boolean;
   /** Seed for this block's stochastic-depth mask. */
   seed: number;
+  /** Index of the input's first example in the logical batch (masks are drawn per example). */
+  exampleOffset: number;
 }

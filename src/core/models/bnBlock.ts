@@ -28,6 +28,6 @@ export function applyBnBlock(plan: BlockPlan, ctx: BlockContext, x: tf.Tensor4D)
   });
   if (plan.se) h = applySqueezeExcite(plan.se, params, h);
   const residual = h;
-  h = stochasticDepth(h, plan.stochDepthRate, training, ctx.seed);
+  h = stochasticDepth(h, plan.stochDepthRate, training, ctx.seed, ctx.exampleOffset);
   return { output: tf.add(h, shortcut) as tf.Tensor4D, residual };
 }

@@ -6,6 +6,7 @@ import { applyBatchNorm } from "./batchNorm.js";
 import type { BlockContext } from "./blockContext.js";
 import { applyBnBlock } from "./bnBlock.js";
 import { applyDense } from "./dense.js";
+import { exampleDropout } from "./exampleMasks.js";
 import { applyNfBlock } from "./nfBlock.js";
 import { ParamStore } from "./paramStore.js";
 import { type ModelPlan, type ParamPlan, planModel } from "./plan.js";
@@ -63,6 +64,7 @@ export function buildModel(spec: ModelSpec, opts: BuildOptions): BuiltModel {
     }
     const training = o.training;
     const seed = o.seed ?? 0;
+    const exampleOffset = o.exampleOffset ?? 0;
     const act = (t: tf.Tensor4D) => activate(t, spec.activation, nf);
     let h = x;
     plan.stem.forEach((conv, i) => {
@@ -80,6 +82,7 @@ export function buildModel(spec: ModelSpec, opts: BuildOptions): BuiltModel {
         activation: spec.activation,
         training,
         seed: deriveSeed(seed, block.name),
+        exampleOffset,
       };
       const { output, residual } = nf ? applyNfBlock(block, ctx, h) : applyBnBlock(block, ctx, h);
       o.onBlock?.(block.index, block.name, output, residual);
@@ -95,7 +98,7 @@ export function buildModel(spec: ModelSpec, opts: BuildOptions): BuiltModel {
     h = act(h);
     let pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
     if (training && spec.dropout > 0) {
-      pooled = tf.dropout(pooled, spec.dropout, undefined, deriveSeed(seed, "head.dropout")) as tf.Tensor2D;
+      pooled = exampleDropout(pooled, spec.dropout, deriveSeed(seed, "head.dropout"), exampleOffset);
     }
     return applyDense(plan.classifier, store, pooled);
   }

@@ -32,7 +32,7 @@ export function applyNfBlock(plan: BlockPlan, ctx: BlockContext, x: tf.Tensor4D)
   });
   if (plan.se) h = applySqueezeExcite(plan.se, params, h);
   const residual = h;
-  h = stochasticDepth(h, plan.stochDepthRate, ctx.training, ctx.seed);
+  h = stochasticDepth(h, plan.stochDepthRate, ctx.training, ctx.seed, ctx.exampleOffset);
   if (!plan.skipGain) throw new Error(`${plan.name}: a normalizer-free block needs a skip gain`);
   const scaled = tf.mul(tf.mul(h, params.get(plan.skipGain)), plan.alpha) as tf.Tensor4D;
   return { output: tf.add(scaled, shortcut) as tf.Tensor4D, residual };

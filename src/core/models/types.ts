@@ -52,8 +52,13 @@ export interface Param {
 export interface ApplyOptions {
   /** Enables dropout and stochastic depth (and BatchNorm batch statistics for the BN baseline). */
   training: boolean;
-  /** Seed for dropout / stochastic-depth masks in this call (deterministic runs). */
+  /**
+   * Seed for dropout / stochastic-depth masks in this call (deterministic runs). Masks are drawn per example from
+   * (seed, exampleOffset + row), so splitting a batch into parts with matching offsets gives the same masks.
+   */
   seed?: number;
+  /** Index of x's first example within the logical batch (default 0): micro-batch k of size m passes k·m. */
+  exampleOffset?: number;
   /**
    * Called once per residual block with that block's output and its residual branch (before α and skip gain),
    * for signal-propagation analysis. Tensors are owned by the caller of `apply` (kept inside its tidy).

@@ -14,7 +14,11 @@ export interface BatchGradient {
 
 /**
  * Loss and gradient of the mean loss over [x, targets] with respect to `vars`, accumulated over micro-batches of
- * `micro` examples (the last one may be smaller; each is weighted by its size). Call inside tf.tidy.
+ * `micro` examples (the last one may be smaller; each is weighted by its size). Dropout and stochastic-depth masks
+ * depend on (seed, example index in [x]) only, so the result does not depend on `micro` beyond float summation
+ * order. Call inside tf.tidy.
+ * @throws Error when `micro` is not a positive integer (0 would never advance), the batch is empty, or x and targets
+ * disagree on the batch size.
  */
 export function batchGradient(
   model: Model,
@@ -30,6 +34,13 @@ export function batchGradient(
   },
 ): BatchGradient {
   const n = x.shape[0];
+  if (!Number.isInteger(opts.micro) || opts.micro < 1) {
+    throw new Error(`batchGradient: micro must be a positive integer, got ${opts.micro}`);
+  }
+  if (n < 1) throw new Error("batchGradient: the batch has no example");
+  if (targets.shape[0] !== n) {
+    throw new Error(`batchGradient: ${n} images but ${targets.shape[0]} targets`);
+  }
   let sum: tf.Tensor[] | null = null;
   let loss: tf.Scalar = tf.scalar(0);
   for (let start = 0; start < n; start += opts.micro) {
@@ -37,7 +48,8 @@ export function batchGradient(
     const xm = m === n ? x : x.slice([start, 0, 0, 0], [m, -1, -1, -1]);
     const tm = m === n ? targets : targets.slice([start, 0], [m, -1]);
     const { value, grads } = tf.variableGrads(() => {
-      const logits = model.apply(xm, { training: true, seed: opts.seed + start });
+      // Masks are keyed by the example's index in the logical batch, so any split draws the same ones.
+      const logits = model.apply(xm, { training: true, seed: opts.seed, exampleOffset: start });
       return softCrossEntropy(logits, tm, opts.smoothing).mul(m / n) as tf.Scalar;
     }, vars as tf.Variable[]);
     const list = vars.map((v) => grads[v.name] as tf.Tensor);
@@ -54,9 +66,4 @@ export function batchGradient(
     opts.onMicroBatch?.(Math.ceil((start + m) / opts.micro), Math.ceil(n / opts.micro));
   }
   return { loss, grads: sum ?? [] };
-}
-
-/** Global L2 norm of a list of tensors (one squared copy alive at a time). */
-export function globalNorm(ts: readonly tf.Tensor[]): tf.Scalar {
-  return tf.tidy(() => tf.addN(ts.map((g) => tf.tidy(() => g.square().sum()))).sqrt() as tf.Scalar);
 }

@@ -20,8 +20,3 @@ export function smoothedCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, s
     softCrossEntropy(logits, tf.oneHot(labels.toInt(), logits.shape[1]).toFloat() as tf.Tensor2D, smoothing),
   );
 }
-
-/** Number of correct top-1 predictions in a batch. */
-export function countCorrect(logits: tf.Tensor2D, labels: tf.Tensor1D): number {
-  return tf.tidy(() => logits.argMax(1).equal(labels.toInt()).sum().dataSync()[0] as number);
-}

@@ -17,7 +17,17 @@ function gamma(rng: Rng, shape: number): number {
   }
 }
 
+/**
+ * A Beta(a, b) draw in (0, 1).
+ * @throws Error when a or b is not a finite positive number (the rejection sampler would never accept).
+ */
 export function sampleBeta(rng: Rng, a: number, b: number): number {
+  for (const [name, v] of [
+    ["a", a],
+    ["b", b],
+  ] as const) {
+    if (!(Number.isFinite(v) && v > 0)) throw new Error(`sampleBeta: ${name} must be a finite number > 0, got ${v}`);
+  }
   const x = gamma(rng, a);
   return x / (x + gamma(rng, b));
 }
@@ -29,7 +39,9 @@ export interface MixOptions {
 
 /**
  * Mixes a batch with its reverse (example i with example n−1−i). Returns new tensors: images and soft targets.
- * With both α > 0, each batch picks one of the two with probability ½.
+ * With both α > 0, each batch picks one of the two with probability ½; λ and the CutMix box are a pure function of
+ * (seed, step), the pairing a function of the example's index in the logical batch.
+ * @throws Error when an α is negative or not finite, or both are 0.
  */
 export function mixBatch(
   x: tf.Tensor4D,
@@ -38,6 +50,11 @@ export function mixBatch(
   seed: number,
   step: number,
 ): { x: tf.Tensor4D; targets: tf.Tensor2D; kind: "mixup" | "cutmix" } {
+  for (const key of ["mixup", "cutmix"] as const) {
+    const a = opts[key];
+    if (!(Number.isFinite(a) && a >= 0)) throw new Error(`mixBatch: ${key} must be a finite number ≥ 0, got ${a}`);
+  }
+  if (opts.mixup === 0 && opts.cutmix === 0) throw new Error("mixBatch: mixup or cutmix must be > 0");
   const rng = new Rng(seed, 0x6d6978, step);
   const useCutmix = opts.cutmix > 0 && (opts.mixup <= 0 || rng.next() < 0.5);
   const alpha = useCutmix ? opts.cutmix : opts.mixup;

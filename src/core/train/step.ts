@@ -1,17 +1,24 @@
 // One optimizer step on a logical batch: [MixUp/CutMix] → [SAM ascent] → accumulated gradient → AGC →
 // weight decay + SGD → [EMA]. Clipping and the update happen once per logical batch, on the accumulated gradient.
-import { clipGradients } from "../agc/agc.js";
+import { clipGradients, globalNorm } from "../agc/agc.js";
 import type { RunConfig } from "../config/schema.js";
+import { deriveSeed } from "../data/random.js";
 import { tf } from "../engine/tf.js";
 import { type Model, WEIGHT_ROLES } from "../models/types.js";
 import { WeightEma } from "./ema.js";
-import { batchGradient, globalNorm } from "./gradients.js";
+import { batchGradient } from "./gradients.js";
 import { mixBatch } from "./mix.js";
 import { samAscend } from "./sam.js";
 import { Sgd } from "./sgd.js";
 
+/** Stream label of the dropout / stochastic-depth seed of a step. */
+const STEP_MASK_STREAM = 0x6d61736b;
+
 export interface StepOutput {
-  /** [loss, grad_norm, (clipped units, total units) per role…], read back in one transfer. */
+  /**
+   * [loss, grad_norm, weights_check, (clipped units, total units) per role…], read back in one transfer.
+   * weights_check is 0 when every weight after the update is finite, else NaN (Σ 0·w over all weights).
+   */
   values: tf.Tensor1D;
   /** Roles of the clip counts in `values`. */
   roles: string[];
@@ -50,11 +57,14 @@ export function createTrainer(
         const opts = {
           micro,
           smoothing: cfg.train.label_smoothing,
-          seed: cfg.seed * 1_000_003 + step * 7919,
+          // Everything random in the step is keyed by (seed, step, example index in the logical batch).
+          seed: deriveSeed(cfg.seed, STEP_MASK_STREAM, step),
           onMicroBatch,
         };
         let restore: (() => void) | null = null;
         if (cfg.optim.sam_rho !== null) {
+          // The ascent subset is the logical batch's first k examples (already shuffled): a function of (seed, step),
+          // and those examples keep their indices, hence their masks, whatever the micro-batch.
           const k = Math.max(1, Math.round(x.shape[0] * cfg.optim.sam_fraction));
           const ascent = batchGradient(model, vars, x.slice(0, k), targets.slice(0, k), opts);
           restore = samAscend(vars, ascent.grads, cfg.optim.sam_rho);
@@ -63,13 +73,17 @@ export function createTrainer(
         restore?.();
         const clip = clipGradients(grads, clipTargets, {
           granularity: cfg.agc.granularity,
-          lambda: cfg.agc.lambda ?? 0,
+          lambda: cfg.agc.lambda,
           eps: cfg.agc.eps,
           exclude: cfg.agc.exclude,
         });
         sgd.apply(clip.grads, lr);
         ema?.update();
-        const head = tf.stack([loss, globalNorm(grads)]);
+        // 0·w is NaN exactly where w is NaN or ±Inf, so this sum is 0 iff every updated weight is finite (the EMA
+        // averages finite weights; the evaluation's logits are checked on their own). One cheap pass, read back
+        // with the loss: divergence is seen after every update, including the last.
+        const weightsCheck = tf.addN(vars.map((v) => v.mul(0).sum()));
+        const head = tf.stack([loss, globalNorm(grads), weightsCheck]);
         const counts = clip.clippedByRole?.counts.reshape([-1]);
         return {
           values: (counts ? tf.concat([head, counts]) : head) as tf.Tensor1D,
@@ -84,6 +98,11 @@ export function createTrainer(
   };
 }
 
+/** Whether a step's values say every weight is finite after its update. */
+export function weightsFinite(values: Float32Array | Int32Array | Uint8Array): boolean {
+  return values[2] === 0;
+}
+
 /** Named metrics from a step's values: loss, grad_norm, clip_frac and clip_frac.<role>. */
 export function stepMetrics(values: Float32Array | Int32Array | Uint8Array, roles: readonly string[]) {
   const metrics: Record<string, number> & { loss: number } = {
@@ -94,8 +113,8 @@ export function stepMetrics(values: Float32Array | Int32Array | Uint8Array, role
     let clipped = 0;
     let units = 0;
     roles.forEach((role, i) => {
-      const c = values[2 + 2 * i] as number;
-      const u = values[3 + 2 * i] as number;
+      const c = values[3 + 2 * i] as number;
+      const u = values[4 + 2 * i] as number;
       metrics[`clip_frac.${role}`] = u ? c / u : 0;
       clipped += c;
       units += u;

@@ -6,10 +6,10 @@ import { currentBackend } from "../engine/backend.js";
 import { tf } from "../engine/tf.js";
 import { buildModel, resolveModelSpec } from "../models/index.js";
 import type { Model } from "../models/types.js";
-import { countCorrect, smoothedCrossEntropy } from "./loss.js";
+import { smoothedCrossEntropy } from "./loss.js";
 import { chooseMicroBatch, type MicroBatchChoice } from "./microBatch.js";
 import { lrAt } from "./schedule.js";
-import { createTrainer, stepMetrics } from "./step.js";
+import { createTrainer, stepMetrics, weightsFinite } from "./step.js";
 
 export interface RunReporter {
   /** Called once, before the first step. */
@@ -23,47 +23,99 @@ export interface RunReporter {
 
 export type TrainStatus = "completed" | "diverged" | "interrupted";
 
+/** What a run reports at its end. Every number is finite or null (never NaN or ±Inf). */
 export interface TrainResult {
   status: TrainStatus;
+  /** Optimizer steps made; for a diverged run, the (1-based) step whose update or loss diverged. */
   steps: number;
+  /** Final test top-1 in [0, 1]; null unless completed. */
   testTop1: number | null;
+  /** Training loss of the last step; null when it was not finite. */
   finalLoss: number | null;
   imagesPerS: number | null;
   microBatch: MicroBatchChoice;
   reason: string | null;
 }
 
-/** Steps per epoch and total optimizer steps for a config on a training split of `trainSize` examples. */
+/**
+ * Steps per epoch and total optimizer steps for a config on a training split of `trainSize` examples. Every step
+ * takes a full logical batch (the last partial batch of an epoch is dropped).
+ * @throws Error when the split holds fewer examples than one logical batch: no step could ever be made, and an
+ * epoch loop over zero batches would never end.
+ */
 export function planSteps(cfg: RunConfig, trainSize: number): { stepsPerEpoch: number; total: number } {
-  const stepsPerEpoch = Math.max(1, Math.floor(trainSize / cfg.train.batch_size));
+  const stepsPerEpoch = Math.floor(trainSize / cfg.train.batch_size);
+  if (!(stepsPerEpoch >= 1)) {
+    throw new Error(
+      `train.batch_size ${cfg.train.batch_size} is larger than the training split (${trainSize} examples` +
+        `${cfg.data.train_size !== null ? `, data.train_size ${cfg.data.train_size}` : ""}): no optimizer step can be made`,
+    );
+  }
   const total = cfg.train.steps ?? Math.max(1, Math.round(cfg.train.epochs * stepsPerEpoch));
   return { stepsPerEpoch, total };
 }
 
-/** Top-1 and mean (unsmoothed) loss on a split. */
-export function evaluate(model: Model, dataset: Dataset, split: "train" | "test", limit: number | null) {
+export interface Evaluation {
+  /** Fraction of correct top-1 predictions, in [0, 1]. */
+  top1: number;
+  /** Mean unsmoothed cross-entropy (nats). */
+  loss: number;
+  /** Number of examples evaluated. */
+  n: number;
+  /** False when some logit was NaN or ±Inf, or the loss is not finite: the weights have diverged. */
+  finite: boolean;
+}
+
+/**
+ * Top-1 and mean (unsmoothed) loss on a split, in batches of 500; the first `limit` examples when given.
+ * @throws Error when the split (or its limit) holds no example: there is nothing to measure.
+ */
+export function evaluate(model: Model, dataset: Dataset, split: "train" | "test", limit: number | null): Evaluation {
   let correct = 0;
   let lossSum = 0;
   let n = 0;
+  let finite = true;
   for (const { x, y, size } of evalBatches(dataset[split], 500, limit)) {
     tf.tidy(() => {
       const logits = model.apply(x, { training: false });
-      correct += countCorrect(logits, y);
-      lossSum += (smoothedCrossEntropy(logits, y, 0).dataSync()[0] as number) * size;
+      const labels = y.toInt();
+      // One read per batch: [correct, loss·size, Σ 0·logits] — the last is NaN iff some logit is not finite.
+      const read = tf
+        .stack([
+          logits.argMax(1).equal(labels).sum().toFloat(),
+          smoothedCrossEntropy(logits, y, 0).mul(size),
+          logits.mul(0).sum(),
+        ])
+        .dataSync();
+      correct += read[0] as number;
+      lossSum += read[1] as number;
+      if (read[2] !== 0) finite = false;
     });
     n += size;
     x.dispose();
     y.dispose();
   }
-  return { top1: n ? correct / n : 0, loss: n ? lossSum / n : 0, n };
+  if (n === 0) throw new Error(`the ${split} split has no example to evaluate`);
+  const loss = lossSum / n;
+  return { top1: correct / n, loss, n, finite: finite && Number.isFinite(loss) };
 }
 
+/**
+ * Trains one run of `cfg` on `dataset`, reporting through `reporter`. Divergence is a result, not an error: a loss
+ * above train.diverge_loss or not finite, a non-finite weight after any update (the last included), or non-finite
+ * evaluation logits end the run as `diverged` at that step.
+ * @throws Error before anything runs when the training split cannot fill one logical batch or the test split is
+ * empty; errors of the model, data or backend propagate.
+ */
 export async function trainRun(cfg: RunConfig, dataset: Dataset, reporter: RunReporter = {}): Promise<TrainResult> {
+  const trainSize = Math.min(cfg.data.train_size ?? dataset.train.size, dataset.train.size);
+  const { stepsPerEpoch, total } = planSteps(cfg, trainSize);
+  if (Math.min(cfg.data.test_size ?? dataset.test.size, dataset.test.size) < 1) {
+    throw new Error("the test split has no example to evaluate");
+  }
   const spec = resolveModelSpec(cfg.model);
   const model = buildModel(spec, { numClasses: dataset.numClasses, inputShape: dataset.imageShape, seed: cfg.seed });
   const vars = model.params.map((p) => p.variable);
-  const trainSize = Math.min(cfg.data.train_size ?? dataset.train.size, dataset.train.size);
-  const { stepsPerEpoch, total } = planSteps(cfg, trainSize);
   const schedule = {
     base: cfg.optim.lr,
     batchSize: cfg.train.batch_size,
@@ -71,27 +123,44 @@ export async function trainRun(cfg: RunConfig, dataset: Dataset, reporter: RunRe
     totalSteps: total,
     kind: cfg.optim.schedule,
   };
-  const micro = await chooseMicroBatch(
-    cfg,
-    model,
-    dataset.imageShape,
-    dataset.numClasses,
-    currentBackend()?.name ?? "",
-  );
-  const trainer = createTrainer(cfg, model, dataset.numClasses, micro.micro);
-  const evalNow = () => {
-    const run = () => evaluate(model, dataset, "test", cfg.data.test_size);
-    return trainer.ema ? trainer.ema.withAveraged(run) : run();
-  };
-  reporter.start?.({ stepsTotal: total, microBatch: micro, params: vars.reduce((s, v) => s + v.size, 0) });
-
-  let step = 0;
-  let status: TrainStatus = "completed";
-  let reason: string | null = null;
-  let lastLoss: number | null = null;
-  let imagesSeen = 0;
-  let trainMs = 0;
+  let trainer: ReturnType<typeof createTrainer> | null = null;
   try {
+    const micro = await chooseMicroBatch(
+      cfg,
+      model,
+      dataset.imageShape,
+      dataset.numClasses,
+      currentBackend()?.name ?? "",
+    );
+    const tr = createTrainer(cfg, model, dataset.numClasses, micro.micro);
+    trainer = tr;
+    const evalNow = () => {
+      const run = () => evaluate(model, dataset, "test", cfg.data.test_size);
+      return tr.ema ? tr.ema.withAveraged(run) : run();
+    };
+    reporter.start?.({ stepsTotal: total, microBatch: micro, params: vars.reduce((s, v) => s + v.size, 0) });
+
+    let step = 0;
+    let status: TrainStatus = "completed";
+    let reason: string | null = null;
+    let lastLoss: number | null = null;
+    let imagesSeen = 0;
+    let trainMs = 0;
+    let testTop1: number | null = null;
+    const diverge = (why: string) => {
+      status = "diverged";
+      reason = why;
+    };
+    /** Evaluates on the test split; reports it, or marks the run diverged when the logits are not finite. */
+    const evalAndReport = (): number | null => {
+      const ev = evalNow();
+      if (!ev.finite) {
+        diverge(`non-finite evaluation logits or loss after step ${step}`);
+        return null;
+      }
+      reporter.eval?.(step, "test", ev.top1, ev.loss, ev.n);
+      return ev.top1;
+    };
     for (let epoch = 0; step < total && status === "completed"; epoch++) {
       const epochBatches = batches(dataset.train, {
         batchSize: cfg.train.batch_size,
@@ -102,6 +171,7 @@ export async function trainRun(cfg: RunConfig, dataset: Dataset, reporter: RunRe
         dropRemainder: true,
         limit: trainSize,
       });
+      const stepBefore = step;
       for (const batch of epochBatches) {
         if (step >= total || status !== "completed") {
           batch.x.dispose();
@@ -110,7 +180,7 @@ export async function trainRun(cfg: RunConfig, dataset: Dataset, reporter: RunRe
         }
         const t0 = performance.now();
         const lr = lrAt(step, schedule);
-        const out = trainer.step(batch.x, batch.y, step, lr);
+        const out = tr.step(batch.x, batch.y, step, lr);
         const values = out.values.dataSync();
         out.values.dispose();
         batch.x.dispose();
@@ -118,35 +188,40 @@ export async function trainRun(cfg: RunConfig, dataset: Dataset, reporter: RunRe
         const ms = performance.now() - t0;
         trainMs += ms;
         imagesSeen += batch.size;
-        const metrics = { ...stepMetrics(values, out.roles), lr, images_per_s: (batch.size * 1000) / ms };
+        const metrics = {
+          ...stepMetrics(values, out.roles),
+          lr,
+          images_per_s: ms > 0 ? (batch.size * 1000) / ms : 0,
+        };
         const loss = metrics.loss;
-        lastLoss = loss;
+        lastLoss = Number.isFinite(loss) ? loss : null;
         reporter.step?.(step, metrics);
         step++;
         if (!Number.isFinite(loss) || loss > cfg.train.diverge_loss) {
-          status = "diverged";
-          reason = `loss ${loss} at step ${step} (limit ${cfg.train.diverge_loss})`;
+          diverge(`loss ${loss} at step ${step} (limit ${cfg.train.diverge_loss})`);
+        } else if (!weightsFinite(values)) {
+          diverge(`non-finite weights after the update of step ${step}`);
         } else if (reporter.shouldStop?.()) {
           status = "interrupted";
           reason = "stopped";
         } else if (cfg.train.eval_every > 0 && step % cfg.train.eval_every === 0 && step < total) {
-          const ev = evalNow();
-          reporter.eval?.(step, "test", ev.top1, ev.loss, ev.n);
+          evalAndReport();
         }
         // Yield to the event loop so that signals and progress rendering are handled between steps.
         await new Promise((r) => setImmediate(r));
       }
+      // planSteps guarantees a batch per epoch; a loop that made no step would never end.
+      if (step === stepBefore && status === "completed") {
+        throw new Error(
+          `epoch ${epoch} yielded no training batch (${trainSize} examples, batch ${cfg.train.batch_size})`,
+        );
+      }
     }
-    let testTop1: number | null = null;
-    if (status === "completed") {
-      const ev = evalNow();
-      reporter.eval?.(step, "test", ev.top1, ev.loss, ev.n);
-      testTop1 = ev.top1;
-    }
+    if (status === "completed") testTop1 = evalAndReport();
     const imagesPerS = trainMs > 0 ? (imagesSeen * 1000) / trainMs : null;
     return { status, steps: step, testTop1, finalLoss: lastLoss, imagesPerS, microBatch: micro, reason };
   } finally {
-    trainer.dispose();
+    trainer?.dispose();
     model.dispose();
   }
 }

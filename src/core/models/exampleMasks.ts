@@ -1,0 +1,63 @@
+// Random masks drawn per example: the draws for example i depend only on (seed, i), never on which other examples
+// share the tensor. A logical batch computed in micro-batches (example i at row i − start of the micro-batch that
+// starts at `start`) therefore gets exactly the masks the whole batch would get, so the split is an execution
+// detail. Drawn in JavaScript (mulberry32 per example), hence identical on every backend.
+import { tf } from "../engine/tf.js";
+
+/** murmur3's 32-bit finalizer. */
+function mix32(h: number): number {
+  let x = h >>> 0;
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+/**
+ * `perExample` uniforms in [0, 1) for each of `count` examples, the first being example `firstExample` of the
+ * logical batch: a Float32Array laid out [count, perExample]. Example i's values are a pure function of
+ * (seed, i, perExample).
+ * @throws Error when `firstExample`, `count` or `perExample` is not a non-negative integer.
+ */
+export function exampleUniforms(seed: number, firstExample: number, count: number, perExample: number): Float32Array {
+  for (const [name, v] of [
+    ["exampleOffset", firstExample],
+    ["count", count],
+    ["perExample", perExample],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 0)
+      throw new Error(`exampleUniforms: ${name} must be a non-negative integer, got ${v}`);
+  }
+  const out = new Float32Array(count * perExample);
+  const base = mix32((seed >>> 0) ^ 0x9e3779b9);
+  for (let k = 0; k < count; k++) {
+    let state = mix32(base ^ mix32((firstExample + k + 0x6a09e667) >>> 0));
+    for (let j = 0; j < perExample; j++) {
+      // mulberry32
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      out[k * perExample + j] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    }
+  }
+  return out;
+}
+
+/**
+ * Inverted dropout on [N, F] features with a mask per example: each feature is kept with probability 1 − rate and
+ * scaled by 1/(1 − rate) (as tf.dropout and the official `hk.dropout`), else zeroed. Row k is example
+ * `exampleOffset + k` of the logical batch.
+ * @throws Error when `rate` is not in [0, 1).
+ */
+export function exampleDropout(x: tf.Tensor2D, rate: number, seed: number, exampleOffset = 0): tf.Tensor2D {
+  if (!(rate >= 0 && rate < 1)) throw new Error(`dropout rate must be in [0, 1), got ${rate}`);
+  if (rate === 0) return x;
+  const [n, f] = x.shape;
+  const u = exampleUniforms(seed, exampleOffset, n, f);
+  const keepScale = 1 / (1 - rate);
+  for (let i = 0; i < u.length; i++) u[i] = (u[i] as number) >= rate ? keepScale : 0;
+  return tf.mul(x, tf.tensor2d(u, [n, f])) as tf.Tensor2D;
+}

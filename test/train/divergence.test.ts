@@ -91,7 +91,14 @@ function blankSplit(size: number): Split {
 
 describe("no loop spins without progress (issue 14 item 8)", () => {
   it("train_size 100 with batch 256: refused at once, naming both keys, before anything is built", async () => {
-    const cfg = resolveConfig({ data: { train_size: 100 }, train: { batch_size: 256 } });
+    // The config refuses it first (config/resolve.ts checkRunnable); the training loop refuses it too, for a
+    // dataset whose size only shows once it is read.
+    assert.throws(
+      () => resolveConfig({ data: { train_size: 100 }, train: { batch_size: 256 } }),
+      /train\.batch_size 256 is larger than the training split \(data\.train_size: 100 examples\)/,
+    );
+    const cfg = { ...resolveConfig({ train: { batch_size: 256 } }) };
+    cfg.data = { ...cfg.data, train_size: 100 };
     assert.throws(() => planSteps(cfg, 100), /train\.batch_size 256 .*data\.train_size 100.*no optimizer step/);
     const tensors = tf.memory().numTensors;
     const t0 = performance.now();

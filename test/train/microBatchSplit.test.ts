@@ -39,7 +39,11 @@ function oneStep(input: Parameters<typeof resolveConfig>[0], micro: number, step
   return { loss, weights };
 }
 
-/** Largest |a − b| over a parameter, relative to that parameter's largest |b|. */
+/**
+ * Largest |a − b| over a parameter, relative to that parameter's largest |b| floored at 1e-3 (AGC's ε): a
+ * zero-initialised bias moved by 1e-8 in one step has only float cancellation noise left to compare (≈1e-13
+ * absolute), which no split could make smaller.
+ */
 function maxRelDiff(a: Float32Array[], b: Float32Array[]): number {
   let worst = 0;
   a.forEach((t, i) => {
@@ -50,7 +54,7 @@ function maxRelDiff(a: Float32Array[], b: Float32Array[]): number {
       err = Math.max(err, Math.abs(v - (r[k] as number)));
       scale = Math.max(scale, Math.abs(r[k] as number));
     });
-    if (scale > 0) worst = Math.max(worst, err / scale);
+    worst = Math.max(worst, err / Math.max(scale, 1e-3));
   });
   return worst;
 }

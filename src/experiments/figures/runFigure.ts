@@ -13,7 +13,7 @@ import { sppSpec } from "../../core/plot/sppSpec.js";
 import type { StoredRun } from "../../core/store/runStore.js";
 import type { SweepEvents } from "../../core/sweep/runSweep.js";
 import { runSweepFile } from "../sweepFile.js";
-import { openStoreIfPresent, presetRuns } from "./presetRuns.js";
+import { openFigureStore, presetRuns } from "./presetRuns.js";
 import { presetDisplay, presetFile } from "./presets.js";
 import { assertFigureName, sweepFigure } from "./registry.js";
 import type { Preset } from "./types.js";
@@ -80,7 +80,7 @@ async function drawSweepFigure(name: string, opts: FigureOptions): Promise<Figur
   if (!figure) throw new Error(`${name}: not a sweep figure`);
   const file = presetFile(name, opts.preset);
   const ran = opts.runMissing ? await runMissing(file, opts) : 0;
-  const store = openStoreIfPresent(opts.db);
+  const store = openFigureStore(opts.db);
   try {
     const runs = presetRuns(store, file);
     if (!runs.finished.length) throw nothingStored(name, opts.preset, runs.expected.length, opts.db);
@@ -102,7 +102,7 @@ async function drawSweepFigure(name: string, opts: FigureOptions): Promise<Figur
       files,
     };
   } finally {
-    store?.close();
+    store.close();
   }
 }
 
@@ -117,7 +117,7 @@ async function drawCurves(opts: FigureOptions): Promise<FigureResult> {
   } else if (!opts.where?.trim()) {
     throw new Error("curves: say whose curves to draw with --of FIGURE or --where EXPR");
   }
-  const store = openStoreIfPresent(opts.db);
+  const store = openFigureStore(opts.db);
   try {
     let runs: StoredRun[];
     let missing = 0;
@@ -127,7 +127,7 @@ async function drawCurves(opts: FigureOptions): Promise<FigureResult> {
       runs = preset.finished;
       missing = preset.missing;
     } else {
-      runs = store ? selectRuns(store, opts.where).map((s) => s.run) : [];
+      runs = selectRuns(store, opts.where).map((s) => s.run);
       if (!runs.length) throw new Error(`curves: no finished run in ${opts.db} matches --where ${opts.where}`);
     }
     const keys = varyingConfigKeys(runs);
@@ -137,7 +137,7 @@ async function drawCurves(opts: FigureOptions): Promise<FigureResult> {
     const spec = curvesSpec({
       title: `Training curves: ${what}`,
       subtitle: [`${runs.length} runs; mean over seeds, band: 95% t-interval`, devices],
-      rows: curveRows(store as NonNullable<typeof store>, series, CURVE_METRICS),
+      rows: curveRows(store, series, CURVE_METRICS),
       metrics: CURVE_METRICS,
       seriesTitle: keys.length ? keys.map(shortKey).join(" · ") : "runs",
     });
@@ -153,7 +153,7 @@ async function drawCurves(opts: FigureOptions): Promise<FigureResult> {
       files,
     };
   } finally {
-    store?.close();
+    store.close();
   }
 }
 

@@ -2,8 +2,6 @@
 // succeeds, nothing lost; a wait has a bound, after which one clear error says so and nothing is half-written;
 // readers never wait for a writer.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { configHash } from "../../src/core/config/hash.js";
@@ -15,29 +13,7 @@ import { thisOwner } from "../../src/core/store/runOwner.js";
 import { RunStore } from "../../src/core/store/runStore.js";
 import { TEST_ENV } from "../figures/constructedStore.js";
 import { tempDir } from "../helpers.js";
-
-const sqlite = path.resolve(import.meta.dirname, "../../node_modules/better-sqlite3");
-
-/**
- * Another process (a real second connection) that takes the write lock with BEGIN IMMEDIATE, holds it for
- * `holdMs` and commits. Resolves once the lock is held; `released` resolves when the process has exited.
- */
-async function holdWriteLock(db: string, holdMs: number): Promise<{ released: Promise<void> }> {
-  const script = `
-    const Database = require(${JSON.stringify(sqlite)});
-    const db = new Database(${JSON.stringify(db)});
-    db.exec("BEGIN IMMEDIATE");
-    process.stdout.write("locked\\n");
-    setTimeout(() => { db.exec("COMMIT"); db.close(); }, ${holdMs});
-  `;
-  const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
-  const released = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on("data", (d) => String(d).includes("locked") && resolve());
-    child.on("exit", (code) => reject(new Error(`lock holder exited (${code}) before locking`)));
-  });
-  return { released };
-}
+import { holdWriteLock } from "./lockHolder.js";
 
 const WAIT = { totalMs: 10_000, attemptMs: 40 };
 const HOLD_MS = 200;
@@ -167,6 +143,5 @@ describe("a store another process is writing", () => {
     assert.deepEqual(storeWait({ NFX_STORE_WAIT_S: "2" }), { totalMs: 2000, attemptMs: 500 });
     assert.deepEqual(storeWait({}), { totalMs: 300_000, attemptMs: 5000 });
     assert.throws(() => storeWait({ NFX_STORE_WAIT_S: "soon" }), /NFX_STORE_WAIT_S: must be a positive number/);
-    assert.ok(fs.existsSync(sqlite));
   });
 });

@@ -84,6 +84,16 @@ export function retryBusy<T>(file: string, wait: StoreWait, what: string, fn: ()
   }
 }
 
+/** An open store as the store's functions use it (RunStore is one). */
+export interface StoreConn {
+  readonly db: Database.Database;
+  readonly file: string;
+  /** Runs `fn` as one BEGIN IMMEDIATE transaction, retried whole while the store is busy; `what` names it. */
+  write<T>(what: string, fn: () => T): T;
+  /** Runs a read, retried while the store is busy. */
+  read<T>(fn: () => T): T;
+}
+
 export interface WritableOptions {
   /** Rollback journal instead of WAL (a Slurm shard on a network filesystem, where WAL's shared memory fails). */
   shard?: boolean;

@@ -134,7 +134,7 @@ describe("a store in a directory the reader cannot write", () => {
     };
   }
 
-  it("WAL store whose side files are gone: runs, runs show, query, export, plot, figure and report read it", {
+  it("WAL store whose side files are gone: runs, runs show, query, export, plot, figure and report read it; rm is refused", {
     skip,
   }, async () => {
     const { db, dir, out, run } = await readOnlyStore("clean")();
@@ -152,6 +152,13 @@ describe("a store in a directory the reader cannot write", () => {
     ok(["plot", "--x", "train.batch_size", "--out", out, "--format", "json"]);
     ok(["figure", "fig2b", "--out", out, "--format", "json"]);
     ok(["report", "--out", path.join(out, "report"), "--format", "json"]);
+    // Writing it is refused in one line, before anything is touched.
+    const rm = run(["runs", "rm", "1", "--yes", "--db", db]);
+    assert.equal(rm.status, 2);
+    assert.match(
+      oneErrorLine(flat(rm.stderr)),
+      new RegExp(`${db}: cannot write the store: the file is not writable for this user`),
+    );
     assert.deepEqual(fs.readFileSync(db), before, "the store is untouched");
     assert.deepEqual(fs.readdirSync(dir), ["nfx.db"]);
   });

@@ -102,11 +102,35 @@ export interface WritableOptions {
   wait: StoreWait;
 }
 
-/** Opens (creating it and its directory unless mustExist) a store for writing; journal, timeouts and pragmas set. */
+function canWrite(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Opens (creating it and its directory unless mustExist) a store for writing; journal, timeouts and pragmas set.
+ * Throws "no such store" (mustExist), "not an SQLite database", one line when the file or its directory is not
+ * writable for this process, and StoreBusyError when another process holds it past `opts.wait`.
+ */
 export function openWritable(file: string, opts: WritableOptions): Database.Database {
   assertSqliteOrAbsent(file);
   if (opts.mustExist && file !== ":memory:" && !fs.existsSync(file)) throw noSuchStore(file);
-  if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  if (file !== ":memory:") {
+    const dir = path.dirname(path.resolve(file));
+    fs.mkdirSync(dir, { recursive: true });
+    // SQLite writes beside the store (-wal, -shm, -journal): both the file and its directory must be writable.
+    const denied = [fs.existsSync(file) ? file : null, dir].find((f) => f !== null && !canWrite(f));
+    if (denied) {
+      throw new Error(
+        `${file}: cannot write the store: ${denied === file ? "the file" : denied} is not writable for this user ` +
+          "(reading commands still read it; copy it somewhere writable to change it)",
+      );
+    }
+  }
   const db = new Database(file, { timeout: opts.wait.attemptMs });
   try {
     retryBusy(file, opts.wait, "opening it", () => {

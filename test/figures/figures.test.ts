@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { PNG } from "pngjs";
+import { RunStore } from "../../src/core/store/runStore.js";
 import { runFigure } from "../../src/experiments/figures/runFigure.js";
 import { tempDir } from "../helpers.js";
 import { assertValidVegaLite, coloredPixels } from "../plot/schema.js";
@@ -69,10 +70,21 @@ describe("nfx figure over constructed runs", () => {
   });
 
   it("a figure over a store without its runs says what to run; an unknown name lists the known ones", async () => {
+    const empty = path.join(dir, "empty.db");
+    RunStore.open(empty).close();
     await assert.rejects(
-      runFigure("fig2b", { ...base, db: path.join(dir, "empty.db"), out: dir }),
+      runFigure("fig2b", { ...base, db: empty, out: dir }),
       /holds none of the 18 runs of configs\/fig2b\.quick\.yaml; run `nfx figure fig2b --preset quick --run-missing`/,
     );
+    // A store that is not there is not a store without runs: the figure says so and creates nothing.
+    for (const name of ["fig2b", "curves"]) {
+      const typo = path.join(dir, "typo.db");
+      await assert.rejects(
+        runFigure(name, { ...base, db: typo, out: dir, where: "seed = 0" }),
+        new RegExp(`^Error: ${typo}: no such store`),
+      );
+      assert.equal(fs.existsSync(typo), false);
+    }
     const res = spawnSync(process.execPath, [path.join(root, "bin/run.js"), "figure", "fig9"], { encoding: "utf8" });
     assert.notEqual(res.status, 0);
     // oclif wraps long error lines at the terminal width: rejoin them before matching.

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
+import { RunStore } from "../../src/core/store/runStore.js";
 import { buildReport, claimsInOrder } from "../../src/experiments/report/buildReport.js";
 import { decideInterval } from "../../src/experiments/report/decide.js";
 import { addConstructedRuns, CONTRADICTS, SUPPORTS } from "../figures/constructedStore.js";
@@ -63,8 +64,19 @@ describe("nfx report verdicts", () => {
   it("an empty store: not enough runs, and the page says what to run", async () => {
     const dir = tempDir();
     const out = path.join(dir, "report");
-    const written = await buildReport({ preset: "quick", db: path.join(dir, "none.db"), out });
+    const db = path.join(dir, "empty.db");
+    RunStore.open(db).close();
+    const written = await buildReport({ preset: "quick", db, out });
     assert.ok(Object.values(verdicts(written.report)).every((v) => v === "not enough runs"));
     assert.match(fs.readFileSync(written.html as string, "utf8"), /nfx figure fig2a --preset quick --run-missing/);
+  });
+
+  it("a store that is not there (a mistyped --db): 'no such store', nothing written, not 'not enough runs'", async () => {
+    const dir = tempDir();
+    const out = path.join(dir, "report");
+    const db = path.join(dir, "typo.db");
+    await assert.rejects(buildReport({ preset: "quick", db, out }), new RegExp(`^Error: ${db}: no such store`));
+    assert.equal(fs.existsSync(db), false, "no store created");
+    assert.equal(fs.existsSync(out), false, "no report written");
   });
 });

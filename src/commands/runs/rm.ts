@@ -20,7 +20,7 @@ export default class RunsRm extends NfxCommand {
   async run(): Promise<unknown> {
     const { argv, flags } = await this.parse(RunsRm);
     try {
-      const store = RunStore.open(flags.db);
+      const store = RunStore.open(flags.db, { mustExist: true });
       try {
         const runs = resolveRunRefs(store, argv as string[]);
         if (!flags.yes) {

@@ -115,8 +115,9 @@ export function importBundle(store: RunStore, file: string, opts: ImportOptions 
   const db = store.db;
   const runCols = new Set((db.prepare("PRAGMA table_info(runs)").all() as { name: string }[]).map((c) => c.name));
   const sweepCols = new Set((db.prepare("PRAGMA table_info(sweeps)").all() as { name: string }[]).map((c) => c.name));
-  const result: ImportResult = { inserted: 0, replaced: 0, kept: 0, sweeps: 0 };
-  db.transaction(() => {
+  // Counted inside the transaction: an attempt that waited for a busy store and was rolled back starts over.
+  return store.write(`importing ${file}`, () => {
+    const result: ImportResult = { inserted: 0, replaced: 0, kept: 0, sweeps: 0 };
     const sweepId = new Map<string, number>();
     const runId = new Map<string, number | null>();
     const cols = (row: Row, allowed: Set<string>) => Object.keys(row).filter((k) => allowed.has(k) && k !== "id");
@@ -196,6 +197,6 @@ export function importBundle(store: RunStore, file: string, opts: ImportOptions 
         }
       }
     }
-  }).immediate();
-  return result;
+    return result;
+  });
 }

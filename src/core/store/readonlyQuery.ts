@@ -1,9 +1,8 @@
 // `nfx query "SQL"`: ad-hoc SQL on a connection that cannot write. Two locks: the file is opened read-only (and
 // with query_only), and a statement that SQLite itself does not classify as read-only is refused before it runs,
 // with a message that says so rather than an SQLite error.
-import fs from "node:fs";
-import Database from "better-sqlite3";
-import { assertSqliteOrAbsent } from "./sqliteFile.js";
+import type Database from "better-sqlite3";
+import { openReadonly, retryBusy, StoreBusyError, storeWait } from "./connection.js";
 
 export interface QueryResult {
   columns: string[];
@@ -23,26 +22,34 @@ export class WriteRefusedError extends Error {
   }
 }
 
+/**
+ * Runs one read-only statement on the store `file` (opened as openReadonly does: also in a directory this process
+ * cannot write), waiting while another process holds it. Throws WriteRefusedError for anything that could write,
+ * "no such store" for a missing file, and `SQL: …` for SQL that does not compile.
+ */
 export function readonlyQuery(file: string, sql: string, params: unknown[] = []): QueryResult {
-  assertSqliteOrAbsent(file);
-  if (!fs.existsSync(file)) throw new Error(`${file}: no such store (run a sweep first)`);
   if (!READ_STATEMENT.test(sql) || /^\s*pragma\b[^;]*=/i.test(sql)) throw new WriteRefusedError(sql);
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+  const wait = storeWait();
+  const db = openReadonly(file, wait);
   try {
     db.pragma("query_only = ON");
     let stmt: Database.Statement;
     try {
-      stmt = db.prepare(sql);
+      stmt = retryBusy(file, wait, "reading it", () => db.prepare(sql));
     } catch (err) {
+      if (err instanceof StoreBusyError) throw err;
       throw new Error(`SQL: ${(err as Error).message}`);
     }
     if (!stmt.readonly) throw new WriteRefusedError(sql);
     if (!stmt.reader) {
-      stmt.run(...params);
+      retryBusy(file, wait, "reading it", () => stmt.run(...params));
       return { columns: [], rows: [] };
     }
     const columns = stmt.columns().map((c) => c.name);
-    return { columns, rows: stmt.all(...params) as Record<string, unknown>[] };
+    return {
+      columns,
+      rows: retryBusy(file, wait, "reading it", () => stmt.all(...params)) as Record<string, unknown>[],
+    };
   } finally {
     db.close();
   }

@@ -1,120 +1,52 @@
 // The run store: one SQLite file (better-sqlite3, WAL) holding sweeps, runs, per-step metrics and evaluations.
 // Only the sweep's orchestrator writes it (a training run reports; it never writes).
-import { createHash, randomUUID } from "node:crypto";
+//
+// RunStore is a thin facade over the store's concepts, each in its own file:
+//   connection.ts   opening (read-only stores included) and waiting for a store another process holds
+//   runClaims.ts    who trains a run: claims, orphans, ending a run one holds
+//   batchWrites.ts  the single writer's batched metrics, evals and heartbeats
+//   runRecords.ts   sweeps, runs by config hash, a run's start, metrics, evals, end, artifacts; deleting runs
+//   runReads.ts     runs (all, filtered, by a user's reference) and a run's metrics, evals, artifacts
+//   runTypes.ts     statuses, a stored run and the rows of each table
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { RunConfig } from "../config/schema.js";
-import { pidAlive, type RunOwner, thisOwner } from "./runOwner.js";
+import { writeBatch } from "./batchWrites.js";
+import { openReadonly, openWritable, retryBusy, type StoreConn, type StoreWait, storeWait } from "./connection.js";
+import { claimRun, finishOwnedRun, reapOrphans } from "./runClaims.js";
+import type { RunOwner } from "./runOwner.js";
+import * as reads from "./runReads.js";
+import * as records from "./runRecords.js";
+import type {
+  ArtifactRow,
+  EvalRow,
+  MetricRow,
+  OrphanedRun,
+  RunEnvironment,
+  RunStatus,
+  RunSummary,
+  StoredRun,
+  WriteBatch,
+} from "./runTypes.js";
 import { MIGRATIONS, SCHEMA_VERSION } from "./schema.js";
-import { assertSqliteOrAbsent } from "./sqliteFile.js";
+
+export { AmbiguousRunError, MIN_HASH_PREFIX } from "./runReads.js";
+export {
+  type ArtifactRow,
+  DONE_STATUSES,
+  type EvalRow,
+  type MetricRow,
+  type OrphanedRun,
+  RUN_STATUSES,
+  type RunEnvironment,
+  type RunStatus,
+  type RunSummary,
+  type StoredRun,
+  type WriteBatch,
+} from "./runTypes.js";
 
 export const DEFAULT_DB = "results/nfx.db";
-
-export const RUN_STATUSES = ["pending", "running", "completed", "diverged", "failed", "interrupted"] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
-/** Statuses whose run is finished and is not re-run by a sweep. */
-export const DONE_STATUSES: ReadonlySet<RunStatus> = new Set<RunStatus>(["completed", "diverged"]);
-
-export interface RunEnvironment {
-  backend: string;
-  backend_version: string;
-  device: string;
-  host: string;
-  node_version: string;
-  nfx_version: string;
-  git_commit: string | null;
-  git_dirty: boolean | null;
-  /** Anything else worth keeping (package versions, threads, SIMD…). */
-  extra: Record<string, unknown>;
-}
-
-export interface RunSummary {
-  test_top1: number | null;
-  final_loss: number | null;
-  steps: number;
-  images_per_s: number | null;
-  [key: string]: unknown;
-}
-
-export interface StoredRun {
-  id: number;
-  config_hash: string;
-  status: RunStatus;
-  config: RunConfig;
-  summary: RunSummary | null;
-  error: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  duration_s: number | null;
-  steps_total: number | null;
-  steps_done: number;
-  environment: RunEnvironment | null;
-  attempts: number;
-  owner: RunOwner | null;
-  heartbeat_at: string | null;
-  /** Set on a run that the v3 re-hash found to repeat another (the id of the run that keeps the hash). */
-  duplicate_of: number | null;
-}
-
-/** One flush of what running runs reported: written in a single transaction. */
-export interface WriteBatch {
-  metrics: { runId: number; rows: MetricRow[]; stepsDone: number }[];
-  evals: { runId: number; step: number; split: string; top1: number; loss: number | null; n: number }[];
-}
-
-export interface OrphanedRun {
-  id: number;
-  reason: string;
-}
-
-export interface MetricRow {
-  step: number;
-  name: string;
-  value: number;
-}
-
-export interface ArtifactRow {
-  kind: string;
-  path: string;
-  sha256: string | null;
-  bytes: number | null;
-  created_at: string;
-}
-
-export interface EvalRow {
-  step: number;
-  split: string;
-  top1: number;
-  loss: number | null;
-  n: number;
-}
-
-interface RunRow {
-  id: number;
-  config_hash: string;
-  status: RunStatus;
-  config_json: string;
-  summary_json: string | null;
-  error: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  duration_s: number | null;
-  steps_total: number | null;
-  steps_done: number;
-  env_json: string | null;
-  attempts: number;
-  owner_host: string | null;
-  owner_pid: number | null;
-  heartbeat_at: string | null;
-  duplicate_of?: number | null;
-}
-
-function now(): string {
-  return new Date().toISOString();
-}
 
 export interface OpenOptions {
   readonly?: boolean;
@@ -123,39 +55,52 @@ export interface OpenOptions {
    * does not work; a rollback journal does.
    */
   shard?: boolean;
+  /** Refuse to create a store that is not there (for writing commands on a store the user names). */
+  mustExist?: boolean;
+  /** How long to wait for a store another process holds (default: storeWait(), from NFX_STORE_WAIT_S). */
+  wait?: StoreWait;
 }
 
-export class RunStore {
+export class RunStore implements StoreConn {
   readonly db: Database.Database;
 
   private constructor(
     readonly file: string,
     db: Database.Database,
+    readonly wait: StoreWait,
   ) {
     this.db = db;
   }
 
-  /** Opens (creating if needed, unless read-only) and migrates a store. */
+  /**
+   * Opens and migrates a store, creating it unless read-only or mustExist. Read-only opens read stores this process
+   * cannot write (see openReadonly). Throws "no such store" for a missing store where it may not be created,
+   * "not an SQLite database" for another file, and StoreBusyError when another process holds it past `wait`.
+   */
   static open(file: string = DEFAULT_DB, opts: OpenOptions = {}): RunStore {
-    assertSqliteOrAbsent(file);
+    const wait = opts.wait ?? storeWait();
     if (opts.readonly) {
-      if (!fs.existsSync(file)) throw new Error(`${file}: no such store (run a sweep first)`);
       RunStore.upgradeIfOlder(file);
-      const db = new Database(file, { readonly: true, fileMustExist: true });
-      const store = new RunStore(file, db);
-      const v = db.pragma("user_version", { simple: true }) as number;
-      if (v > SCHEMA_VERSION)
-        throw new Error(`${file}: store schema v${v} is newer than this nfx (v${SCHEMA_VERSION})`);
+      const db = openReadonly(file, wait);
+      const store = new RunStore(file, db, wait);
+      try {
+        const v = db.pragma("user_version", { simple: true }) as number;
+        if (v > SCHEMA_VERSION)
+          throw new Error(`${file}: store schema v${v} is newer than this nfx (v${SCHEMA_VERSION})`);
+      } catch (err) {
+        db.close();
+        throw err;
+      }
       return store;
     }
-    if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const db = new Database(file);
-    db.pragma(opts.shard ? "journal_mode = DELETE" : "journal_mode = WAL");
-    db.pragma("busy_timeout = 10000");
-    db.pragma("foreign_keys = ON");
-    db.pragma("synchronous = NORMAL");
-    const store = new RunStore(file, db);
-    store.migrate();
+    const db = openWritable(file, { shard: opts.shard, mustExist: opts.mustExist, wait });
+    const store = new RunStore(file, db, wait);
+    try {
+      store.migrate();
+    } catch (err) {
+      db.close();
+      throw err;
+    }
     return store;
   }
 
@@ -187,33 +132,46 @@ export class RunStore {
     if (v > SCHEMA_VERSION)
       throw new Error(`${this.file}: store schema v${v} is newer than this nfx (v${SCHEMA_VERSION})`);
     for (let i = v; i < MIGRATIONS.length; i++) {
-      this.db
-        .transaction(() => {
-          const m = MIGRATIONS[i];
-          if (typeof m === "function") m(this.db);
-          else this.db.exec(m as string);
-          this.db.pragma(`user_version = ${i + 1}`);
-        })
-        .immediate();
+      this.write(`migrating it to schema v${i + 1}`, () => {
+        // Another process may have migrated it while this one waited for the lock.
+        if ((this.db.pragma("user_version", { simple: true }) as number) > i) return;
+        const m = MIGRATIONS[i];
+        if (typeof m === "function") m(this.db);
+        else this.db.exec(m as string);
+        this.db.pragma(`user_version = ${i + 1}`);
+      });
     }
+  }
+
+  /**
+   * Runs `fn` as one BEGIN IMMEDIATE transaction (the write lock taken before anything is read), retried whole
+   * while another process holds the store (see retryBusy); `what` names the operation in the error given after
+   * the wait. Inside another write, `fn` simply runs as part of it.
+   */
+  write<T>(what: string, fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    return retryBusy(this.file, this.wait, what, () => this.db.transaction(fn).immediate());
+  }
+
+  /** Runs a read, retried while the store is busy (rare with WAL: recovery, a rollback-journal shard). */
+  read<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    return retryBusy(this.file, this.wait, "reading it", fn);
   }
 
   close(): void {
     this.db.close();
   }
 
+  // Sweeps and runs (runRecords.ts)
+
   createSweep(name: string, file: string | null, spec: unknown): number {
-    const r = this.db
-      .prepare("INSERT INTO sweeps (name, file, spec_json, created_at, uid, host, pid) VALUES (?, ?, ?, ?, ?, ?, ?)")
-      .run(name, file, JSON.stringify(spec), now(), randomUUID(), thisOwner().host, process.pid);
-    return Number(r.lastInsertRowid);
+    return records.createSweep(this, name, file, spec);
   }
 
   /** Records how a sweep invocation ended. */
   finishSweep(id: number, outcome: unknown): void {
-    this.db
-      .prepare("UPDATE sweeps SET finished_at = ?, outcome_json = ? WHERE id = ?")
-      .run(now(), JSON.stringify(outcome), id);
+    records.finishSweep(this, id, outcome);
   }
 
   /** Registers many runs in one transaction (see ensureRun). */
@@ -221,136 +179,29 @@ export class RunStore {
     runs: readonly { config: RunConfig; hash: string }[],
     sweepId: number | null,
   ): { id: number; status: RunStatus }[] {
-    return this.db.transaction(() => runs.map((r) => this.ensureRun(r.config, r.hash, sweepId))).immediate();
+    return records.ensureRuns(this, runs, sweepId);
   }
 
-  /**
-   * Finds runs left `running` by an orchestrator that is gone: its pid is dead (same host), or its heartbeat is
-   * older than `staleSeconds` (any host). Marks them interrupted so that a sweep re-runs them. Compare-and-set on
-   * owner and heartbeat, so a run that a live orchestrator touches meanwhile is left alone.
-   */
-  reapOrphans(staleSeconds: number, alive: (pid: number) => boolean = pidAlive): OrphanedRun[] {
-    const me = thisOwner();
-    return this.db
-      .transaction(() => {
-        const rows = this.db
-          .prepare("SELECT id, owner_host, owner_pid, heartbeat_at FROM runs WHERE status = 'running'")
-          .all() as { id: number; owner_host: string | null; owner_pid: number | null; heartbeat_at: string | null }[];
-        const reaped: OrphanedRun[] = [];
-        const mark = this.db.prepare(
-          `UPDATE runs SET status = 'interrupted', error = ?, owner_host = NULL, owner_pid = NULL, worker_pid = NULL
-           WHERE id = ? AND status = 'running' AND owner_pid IS ? AND heartbeat_at IS ?`,
-        );
-        const t = Date.now();
-        for (const r of rows) {
-          const mine = r.owner_host === me.host && r.owner_pid === me.pid;
-          if (mine) continue;
-          const beat = r.heartbeat_at ? Date.parse(r.heartbeat_at) : 0;
-          const age = (t - beat) / 1000;
-          let reason: string | null = null;
-          if (r.owner_host === me.host && r.owner_pid !== null && !alive(r.owner_pid)) {
-            reason = `orphaned: owner process ${r.owner_pid} is gone`;
-          } else if (age > staleSeconds) {
-            reason = `orphaned: no heartbeat for ${Math.round(age)} s (owner ${r.owner_host ?? "?"}:${r.owner_pid ?? "?"})`;
-          }
-          if (reason && mark.run(reason, r.id, r.owner_pid, r.heartbeat_at).changes === 1) {
-            reaped.push({ id: r.id, reason });
-          }
-        }
-        return reaped;
-      })
-      .immediate();
+  // Claims and ownership (runClaims.ts)
+
+  /** Marks runs whose owner is gone (dead pid, stale heartbeat) interrupted; see runClaims.reapOrphans. */
+  reapOrphans(staleSeconds: number, alive?: (pid: number) => boolean): OrphanedRun[] {
+    return reapOrphans(this, staleSeconds, alive);
   }
 
-  /**
-   * Atomically takes a run for `owner`: succeeds only when the run is pending or interrupted (or failed, with
-   * retryFailed), so two orchestrators never train the same run. Clears what an earlier attempt left behind.
-   */
+  /** Atomically takes a run for `owner` (pending, interrupted, or failed with retryFailed); see runClaims. */
   claimRun(id: number, owner: RunOwner, retryFailed: boolean): boolean {
-    return this.db
-      .transaction(() => {
-        const t = now();
-        const r = this.db
-          .prepare(
-            `UPDATE runs SET status = 'running', owner_host = ?, owner_pid = ?, heartbeat_at = ?, worker_pid = NULL,
-               attempts = attempts + 1, started_at = NULL, finished_at = NULL, duration_s = NULL, steps_done = 0,
-               test_top1 = NULL, final_loss = NULL, summary_json = NULL, error = NULL
-             WHERE id = ? AND (status IN ('pending', 'interrupted') OR (status = 'failed' AND ?))`,
-          )
-          .run(owner.host, owner.pid, t, id, retryFailed ? 1 : 0);
-        if (r.changes !== 1) return false;
-        this.db.prepare("DELETE FROM metrics WHERE run_id = ?").run(id);
-        this.db.prepare("DELETE FROM evals WHERE run_id = ?").run(id);
-        return true;
-      })
-      .immediate();
+    return claimRun(this, id, owner, retryFailed);
   }
 
   /** Records the environment and length of a claimed run once its worker has started it. */
   recordStart(id: number, env: RunEnvironment, stepsTotal: number, workerPid: number | null): void {
-    const t = now();
-    this.db
-      .prepare(
-        `UPDATE runs SET started_at = ?, heartbeat_at = ?, steps_total = ?, worker_pid = ?,
-           backend = ?, backend_version = ?, device = ?, host = ?, node_version = ?, nfx_version = ?,
-           git_commit = ?, git_dirty = ?, env_json = ?
-         WHERE id = ?`,
-      )
-      .run(
-        t,
-        t,
-        stepsTotal,
-        workerPid,
-        env.backend,
-        env.backend_version,
-        env.device,
-        env.host,
-        env.node_version,
-        env.nfx_version,
-        env.git_commit,
-        env.git_dirty === null ? null : env.git_dirty ? 1 : 0,
-        JSON.stringify(env),
-        id,
-      );
+    records.recordStart(this, id, env, stepsTotal, workerPid);
   }
 
-  /**
-   * Writes one batch of reported metrics and evals, and refreshes the heartbeat of every run `owner` holds, in
-   * one transaction. Rows of runs that `owner` no longer holds (reaped meanwhile) are dropped.
-   */
+  /** Writes reported metrics and evals and refreshes `owner`'s heartbeats in one transaction (batchWrites.ts). */
   writeBatch(batch: WriteBatch, owner: RunOwner): void {
-    const held = this.db.prepare(
-      "SELECT 1 FROM runs WHERE id = ? AND status = 'running' AND owner_host = ? AND owner_pid = ?",
-    );
-    const ins = this.db.prepare("INSERT OR REPLACE INTO metrics (run_id, step, name, value) VALUES (?, ?, ?, ?)");
-    const steps = this.db.prepare("UPDATE runs SET steps_done = ? WHERE id = ?");
-    const ev = this.db.prepare(
-      "INSERT OR REPLACE INTO evals (run_id, step, split, top1, loss, n) VALUES (?, ?, ?, ?, ?, ?)",
-    );
-    this.db
-      .transaction(() => {
-        const holds = new Map<number, boolean>();
-        const holdsRun = (id: number) => {
-          let h = holds.get(id);
-          if (h === undefined) {
-            h = held.get(id, owner.host, owner.pid) !== undefined;
-            holds.set(id, h);
-          }
-          return h;
-        };
-        for (const m of batch.metrics) {
-          if (!holdsRun(m.runId)) continue;
-          for (const r of m.rows) ins.run(m.runId, r.step, r.name, Number.isFinite(r.value) ? r.value : null);
-          steps.run(m.stepsDone, m.runId);
-        }
-        for (const e of batch.evals) {
-          if (holdsRun(e.runId)) ev.run(e.runId, e.step, e.split, e.top1, e.loss, e.n);
-        }
-        this.db
-          .prepare("UPDATE runs SET heartbeat_at = ? WHERE status = 'running' AND owner_host = ? AND owner_pid = ?")
-          .run(now(), owner.host, owner.pid);
-      })
-      .immediate();
+    writeBatch(this, batch, owner);
   }
 
   /** Ends a run that `owner` holds (a no-op for a run reaped meanwhile). Returns whether it was written. */
@@ -361,190 +212,60 @@ export class RunStore {
     summary: RunSummary | null,
     error: string | null,
   ): boolean {
-    return this.db
-      .transaction(() => {
-        const held = this.db
-          .prepare("SELECT 1 FROM runs WHERE id = ? AND status = 'running' AND owner_host = ? AND owner_pid = ?")
-          .get(id, owner.host, owner.pid);
-        if (!held) return false;
-        this.finishRun(id, status, summary, error);
-        this.db.prepare("UPDATE runs SET owner_host = NULL, owner_pid = NULL, worker_pid = NULL WHERE id = ?").run(id);
-        return true;
-      })
-      .immediate();
+    return finishOwnedRun(this, id, owner, status, summary, error);
   }
 
   /** Deletes runs with their metrics, evals, artifacts and sweep links. Returns how many were deleted. */
   deleteRuns(ids: readonly number[]): number {
-    const del = this.db.prepare("DELETE FROM runs WHERE id = ?");
-    return this.db.transaction(() => ids.reduce((n, id) => n + del.run(id).changes, 0)).immediate();
+    return records.deleteRuns(this, ids);
   }
 
   /** Records a file a run produced (content-hashed when it exists). */
   addArtifact(runId: number, kind: string, file: string, meta: Record<string, unknown> | null = null): void {
-    let sha: string | null = null;
-    let bytes: number | null = null;
-    if (fs.existsSync(file)) {
-      const buf = fs.readFileSync(file);
-      sha = createHash("sha256").update(buf).digest("hex");
-      bytes = buf.length;
-    }
-    this.db
-      .prepare(
-        `INSERT INTO artifacts (run_id, kind, path, sha256, bytes, created_at, meta_json) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (run_id, kind, path) DO UPDATE SET sha256 = excluded.sha256, bytes = excluded.bytes,
-           created_at = excluded.created_at, meta_json = excluded.meta_json`,
-      )
-      .run(runId, kind, file, sha, bytes, now(), meta ? JSON.stringify(meta) : null);
+    records.addArtifact(this, runId, kind, file, meta);
   }
 
   artifacts(runId: number): ArtifactRow[] {
-    return this.db
-      .prepare("SELECT kind, path, sha256, bytes, created_at FROM artifacts WHERE run_id = ? ORDER BY id")
-      .all(runId) as ArtifactRow[];
+    return reads.artifacts(this, runId);
   }
 
   evals(runId: number): EvalRow[] {
-    return this.db
-      .prepare("SELECT step, split, top1, loss, n FROM evals WHERE run_id = ? ORDER BY split, step")
-      .all(runId) as EvalRow[];
+    return reads.evals(this, runId);
   }
 
   /** Metric names of a run with their count and last value. */
   metricNames(runId: number): { name: string; count: number; last: number | null }[] {
-    return this.db
-      .prepare(
-        `SELECT name, count(*) AS count,
-           (SELECT value FROM metrics m2 WHERE m2.run_id = m.run_id AND m2.name = m.name ORDER BY step DESC LIMIT 1)
-             AS last
-         FROM metrics m WHERE run_id = ? GROUP BY name ORDER BY name`,
-      )
-      .all(runId) as { name: string; count: number; last: number | null }[];
+    return reads.metricNames(this, runId);
   }
 
-  /**
-   * Registers a run by config hash (once: the hash is unique) and links it to a sweep.
-   * Returns the run's id and current status.
-   */
+  /** Registers a run by config hash (once: the hash is unique) and links it to a sweep; its id and status. */
   ensureRun(config: RunConfig, hash: string, sweepId: number | null): { id: number; status: RunStatus } {
-    return this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT OR IGNORE INTO runs (config_hash, config_json, status, model, dataset, agc_granularity, agc_lambda,
-             batch_size, seed, optim_lr, created_at)
-           VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          hash,
-          JSON.stringify(config),
-          config.model.name,
-          config.data.name,
-          config.agc.granularity,
-          config.agc.lambda,
-          config.train.batch_size,
-          config.seed,
-          config.optim.lr,
-          now(),
-        );
-      const row = this.db.prepare("SELECT id, status FROM runs WHERE config_hash = ?").get(hash) as {
-        id: number;
-        status: RunStatus;
-      };
-      if (sweepId !== null) {
-        this.db.prepare("INSERT OR IGNORE INTO sweep_runs (sweep_id, run_id) VALUES (?, ?)").run(sweepId, row.id);
-      }
-      return row;
-    })();
+    return records.ensureRun(this, config, hash, sweepId);
   }
 
   /** Marks a run as running, clearing what an earlier, unfinished attempt left behind. */
   startRun(id: number, env: RunEnvironment, stepsTotal: number): void {
-    this.db.transaction(() => {
-      this.db.prepare("DELETE FROM metrics WHERE run_id = ?").run(id);
-      this.db.prepare("DELETE FROM evals WHERE run_id = ?").run(id);
-      this.db
-        .prepare(
-          `UPDATE runs SET status = 'running', finished_at = NULL, duration_s = NULL, steps_done = 0,
-             test_top1 = NULL, final_loss = NULL, summary_json = NULL, error = NULL
-           WHERE id = ?`,
-        )
-        .run(id);
-      this.recordStart(id, env, stepsTotal, null);
-    })();
+    records.startRun(this, id, env, stepsTotal);
   }
 
   /** Appends per-step metrics in one transaction and refreshes the heartbeat. */
   appendMetrics(id: number, rows: readonly MetricRow[], stepsDone: number): void {
-    const ins = this.db.prepare("INSERT OR REPLACE INTO metrics (run_id, step, name, value) VALUES (?, ?, ?, ?)");
-    this.db.transaction(() => {
-      for (const r of rows) ins.run(id, r.step, r.name, Number.isFinite(r.value) ? r.value : null);
-      this.db.prepare("UPDATE runs SET steps_done = ?, heartbeat_at = ? WHERE id = ?").run(stepsDone, now(), id);
-    })();
+    records.appendMetrics(this, id, rows, stepsDone);
   }
 
   addEval(id: number, step: number, split: string, top1: number, loss: number | null, n: number): void {
-    this.db
-      .prepare("INSERT OR REPLACE INTO evals (run_id, step, split, top1, loss, n) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(id, step, split, top1, loss, n);
+    records.addEval(this, id, step, split, top1, loss, n);
   }
 
   finishRun(id: number, status: RunStatus, summary: RunSummary | null, error: string | null): void {
-    const row = this.db.prepare("SELECT started_at FROM runs WHERE id = ?").get(id) as { started_at: string | null };
-    const finished = now();
-    const duration = row?.started_at ? (Date.parse(finished) - Date.parse(row.started_at)) / 1000 : null;
-    this.db
-      .prepare(
-        `UPDATE runs SET status = ?, finished_at = ?, duration_s = ?, summary_json = ?, test_top1 = ?, final_loss = ?,
-           error = ? WHERE id = ?`,
-      )
-      .run(
-        status,
-        finished,
-        duration,
-        summary ? JSON.stringify(summary) : null,
-        summary?.test_top1 ?? null,
-        summary?.final_loss ?? null,
-        error,
-        id,
-      );
+    records.finishRun(this, id, status, summary, error);
   }
 
-  private toStored(r: RunRow): StoredRun {
-    return {
-      id: r.id,
-      config_hash: r.config_hash,
-      status: r.status,
-      config: JSON.parse(r.config_json) as RunConfig,
-      summary: r.summary_json ? (JSON.parse(r.summary_json) as RunSummary) : null,
-      error: r.error,
-      created_at: r.created_at,
-      started_at: r.started_at,
-      finished_at: r.finished_at,
-      duration_s: r.duration_s,
-      steps_total: r.steps_total,
-      steps_done: r.steps_done,
-      environment: r.env_json ? (JSON.parse(r.env_json) as RunEnvironment) : null,
-      attempts: r.attempts,
-      owner: r.owner_host !== null && r.owner_pid !== null ? { host: r.owner_host, pid: r.owner_pid } : null,
-      heartbeat_at: r.heartbeat_at,
-      duplicate_of: r.duplicate_of ?? null,
-    };
-  }
+  // Reads (runReads.ts)
 
   /** All runs (optionally of one sweep), oldest first. */
   listRuns(opts: { sweepId?: number; status?: RunStatus } = {}): StoredRun[] {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (opts.sweepId !== undefined) {
-      where.push("id IN (SELECT run_id FROM sweep_runs WHERE sweep_id = ?)");
-      args.push(opts.sweepId);
-    }
-    if (opts.status) {
-      where.push("status = ?");
-      args.push(opts.status);
-    }
-    const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id`;
-    return (this.db.prepare(sql).all(...args) as RunRow[]).map((r) => this.toStored(r));
+    return reads.listRuns(this, opts);
   }
 
   /** Runs matching a compiled filter, in a compiled order (see runQuery.ts). */
@@ -553,29 +274,20 @@ export class RunStore {
     order: { sql: string; params: unknown[] },
     limit: number | null,
   ): StoredRun[] {
-    const sql =
-      `SELECT * FROM runs ${where ? `WHERE ${where.sql}` : ""} ORDER BY ${order.sql}` +
-      (limit !== null ? " LIMIT ?" : "");
-    const params = [...(where?.params ?? []), ...order.params, ...(limit !== null ? [limit] : [])];
-    return (this.db.prepare(sql).all(...params) as RunRow[]).map((r) => this.toStored(r));
+    return reads.selectRuns(this, where, order, limit);
   }
 
-  /** A run by numeric id or by (a prefix of) its config hash. */
+  /** A run by numeric id or by a user's reference, exactly (see runReads.getRun; throws AmbiguousRunError). */
   getRun(ref: string | number): StoredRun | undefined {
-    const row =
-      typeof ref === "number" || /^\d+$/.test(ref)
-        ? (this.db.prepare("SELECT * FROM runs WHERE id = ?").get(Number(ref)) as RunRow | undefined)
-        : (this.db.prepare("SELECT * FROM runs WHERE config_hash LIKE ? || '%'").all(ref) as RunRow[]).at(0);
-    return row ? this.toStored(row) : undefined;
+    return reads.getRun(this, ref);
+  }
+
+  /** Every run a user's reference names, and how (see runReads.runCandidates). */
+  runCandidates(ref: string): { run: StoredRun; by: "id" | "hash" }[] {
+    return reads.runCandidates(this, ref);
   }
 
   metrics(id: number, name?: string): MetricRow[] {
-    return (
-      name
-        ? this.db
-            .prepare("SELECT step, name, value FROM metrics WHERE run_id = ? AND name = ? ORDER BY step")
-            .all(id, name)
-        : this.db.prepare("SELECT step, name, value FROM metrics WHERE run_id = ? ORDER BY name, step").all(id)
-    ) as MetricRow[];
+    return reads.metrics(this, id, name);
   }
 }

@@ -21,7 +21,15 @@ export class StoreWriter {
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => this.flush(), this.everyMs);
+    // A timed flush that fails (the store stayed busy past its wait) keeps its rows for the next flush; the
+    // flush at a run's end or at stop() then throws to the sweep, which stops.
+    this.timer = setInterval(() => {
+      try {
+        this.flush();
+      } catch {
+        // kept: see flush()
+      }
+    }, this.everyMs);
   }
 
   addSteps(runId: number, steps: StepRows): void {
@@ -40,16 +48,19 @@ export class StoreWriter {
     this.evals.push(e);
   }
 
-  /** Writes everything buffered (and the heartbeat) in one transaction. */
+  /**
+   * Writes everything buffered (and the heartbeat) in one transaction, waiting for a busy store (see
+   * RunStore.write). When the write fails, nothing is dropped: the rows stay buffered and the error is thrown.
+   */
   flush(): void {
     const t0 = performance.now();
     const batch: WriteBatch = {
       metrics: [...this.metrics].map(([runId, m]) => ({ runId, rows: m.rows, stepsDone: m.stepsDone })),
       evals: this.evals,
     };
+    this.store.writeBatch(batch, this.owner);
     this.metrics = new Map();
     this.evals = [];
-    this.store.writeBatch(batch, this.owner);
     this.flushes++;
     this.rowsWritten += batch.metrics.reduce((n, m) => n + m.rows.length, 0) + batch.evals.length;
     this.writeSeconds += (performance.now() - t0) / 1000;

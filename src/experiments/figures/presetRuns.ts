@@ -13,14 +13,12 @@ export interface PresetRuns {
   missing: number;
 }
 
-/** Opens a store read-only; null when there is no store file yet. */
-export function openStoreIfPresent(db: string): RunStore | null {
-  try {
-    return RunStore.open(db, { readonly: true });
-  } catch (err) {
-    if (err instanceof Error && /no such store/.test(err.message)) return null;
-    throw err;
-  }
+/**
+ * Opens the store a figure or report is drawn from, read-only. A missing store is an error ("no such store"), as
+ * for every reading command: a mistyped --db must not read as a store without runs.
+ */
+export function openFigureStore(db: string): RunStore {
+  return RunStore.open(db, { readonly: true });
 }
 
 export function finishedRunsOf(store: RunStore | null, expected: readonly ExpandedRun[]): StoredRun[] {

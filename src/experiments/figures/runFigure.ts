@@ -20,7 +20,7 @@ import { sppSpec } from "../../core/plot/sppSpec.js";
 import type { StoredRun } from "../../core/store/runStore.js";
 import type { SweepEvents } from "../../core/sweep/runSweep.js";
 import { runSweepFile } from "../sweepFile.js";
-import { openStoreIfPresent, presetRuns, sweepSubtitle } from "./presetRuns.js";
+import { openFigureStore, presetRuns, sweepSubtitle } from "./presetRuns.js";
 import { presetDisplay, presetFile } from "./presets.js";
 import { assertFigureName, sweepFigure } from "./registry.js";
 import type { Preset } from "./types.js";
@@ -87,7 +87,7 @@ async function drawSweepFigure(name: string, opts: FigureOptions): Promise<Figur
   if (!figure) throw new Error(`${name}: not a sweep figure`);
   const file = presetFile(name, opts.preset);
   const ran = opts.runMissing ? await runMissing(file, opts) : 0;
-  const store = openStoreIfPresent(opts.db);
+  const store = openFigureStore(opts.db);
   try {
     const runs = presetRuns(store, file);
     if (!runs.finished.length) throw nothingStored(name, opts.preset, runs.expected.length, opts.db);
@@ -105,7 +105,7 @@ async function drawSweepFigure(name: string, opts: FigureOptions): Promise<Figur
       files,
     };
   } finally {
-    store?.close();
+    store.close();
   }
 }
 
@@ -120,7 +120,7 @@ async function drawCurves(opts: FigureOptions): Promise<FigureResult> {
   } else if (!opts.where?.trim()) {
     throw new Error("curves: say whose curves to draw with --of FIGURE or --where EXPR");
   }
-  const store = openStoreIfPresent(opts.db);
+  const store = openFigureStore(opts.db);
   try {
     let runs: StoredRun[];
     let missing = 0;
@@ -130,7 +130,7 @@ async function drawCurves(opts: FigureOptions): Promise<FigureResult> {
       runs = preset.finished;
       missing = preset.missing;
     } else {
-      runs = store ? selectRuns(store, opts.where).map((s) => s.run) : [];
+      runs = selectRuns(store, opts.where).map((s) => s.run);
       if (!runs.length) throw new Error(`curves: no finished run in ${opts.db} matches --where ${opts.where}`);
     }
     // Series by every config key the runs differ in (seeds pooled), less keys the others determine (clip by λ).
@@ -139,7 +139,7 @@ async function drawCurves(opts: FigureOptions): Promise<FigureResult> {
     const series = runs.map((run, i) => ({ run, series: labels[i] as string }));
     const devices = devicesSubtitle(runs);
     const what = opts.of ? presetDisplay(opts.of, opts.preset) : `runs where ${opts.where}`;
-    const rows = curveRows(store as NonNullable<typeof store>, series, CURVE_METRICS);
+    const rows = curveRows(store, series, CURVE_METRICS);
     const drawn = new Set(rows.map((r) => r.run_id));
     const notDrawn = runs.filter((r) => !drawn.has(r.id)).map((r) => r.id);
     const spec = curvesSpec({
@@ -166,7 +166,7 @@ async function drawCurves(opts: FigureOptions): Promise<FigureResult> {
       files,
     };
   } finally {
-    store?.close();
+    store.close();
   }
 }
 

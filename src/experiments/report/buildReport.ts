@@ -4,7 +4,7 @@ import path from "node:path";
 import type { FigureFormat, VegaLiteSpec, WrittenFigure } from "../../core/plot/render.js";
 import { writeAtomic, writeFigure } from "../../core/plot/render.js";
 import { devicesSubtitle } from "../../core/plot/runRows.js";
-import { openStoreIfPresent, presetRuns, sweepSubtitle } from "../figures/presetRuns.js";
+import { openFigureStore, presetRuns, sweepSubtitle } from "../figures/presetRuns.js";
 import { presetDisplay, presetFile } from "../figures/presets.js";
 import { SWEEP_FIGURES } from "../figures/registry.js";
 import type { Preset } from "../figures/types.js";
@@ -48,7 +48,7 @@ export interface WrittenReport {
 
 /** Decides every claim; writes the page, its markdown twin and the figures when `out` is set. */
 export async function buildReport(opts: ReportOptions): Promise<WrittenReport> {
-  const store = openStoreIfPresent(opts.db);
+  const store = openFigureStore(opts.db);
   const figures: FigureEvidence[] = [];
   try {
     for (const figure of SWEEP_FIGURES) {
@@ -73,7 +73,7 @@ export async function buildReport(opts: ReportOptions): Promise<WrittenReport> {
       });
     }
   } finally {
-    store?.close();
+    store.close();
   }
   const report: Report = { preset: opts.preset, db: opts.db, generated_at: new Date().toISOString(), figures };
   if (!opts.out) return { report, html: null, markdown: null };

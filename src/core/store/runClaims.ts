@@ -1,0 +1,88 @@
+// Who trains a run: a sweep's orchestrator claims a run atomically (so two sweeps on one store never train the same
+// run), records its start, and ends it only while it still holds it; runs whose owner is gone are reclaimed.
+import type { StoreConn } from "./connection.js";
+import { pidAlive, type RunOwner, thisOwner } from "./runOwner.js";
+import { finishRun } from "./runRecords.js";
+import { now, type OrphanedRun, type RunStatus, type RunSummary } from "./runTypes.js";
+
+/**
+ * Finds runs left `running` by an orchestrator that is gone: its pid is dead (same host), or its heartbeat is
+ * older than `staleSeconds` (any host). Marks them interrupted so that a sweep re-runs them. Compare-and-set on
+ * owner and heartbeat, so a run that a live orchestrator touches meanwhile is left alone.
+ */
+export function reapOrphans(
+  store: StoreConn,
+  staleSeconds: number,
+  alive: (pid: number) => boolean = pidAlive,
+): OrphanedRun[] {
+  const me = thisOwner();
+  return store.write("reclaiming orphaned runs", () => {
+    const rows = store.db
+      .prepare("SELECT id, owner_host, owner_pid, heartbeat_at FROM runs WHERE status = 'running'")
+      .all() as { id: number; owner_host: string | null; owner_pid: number | null; heartbeat_at: string | null }[];
+    const reaped: OrphanedRun[] = [];
+    const mark = store.db.prepare(
+      `UPDATE runs SET status = 'interrupted', error = ?, owner_host = NULL, owner_pid = NULL, worker_pid = NULL
+       WHERE id = ? AND status = 'running' AND owner_pid IS ? AND heartbeat_at IS ?`,
+    );
+    const t = Date.now();
+    for (const r of rows) {
+      const mine = r.owner_host === me.host && r.owner_pid === me.pid;
+      if (mine) continue;
+      const beat = r.heartbeat_at ? Date.parse(r.heartbeat_at) : 0;
+      const age = (t - beat) / 1000;
+      let reason: string | null = null;
+      if (r.owner_host === me.host && r.owner_pid !== null && !alive(r.owner_pid)) {
+        reason = `orphaned: owner process ${r.owner_pid} is gone`;
+      } else if (age > staleSeconds) {
+        reason = `orphaned: no heartbeat for ${Math.round(age)} s (owner ${r.owner_host ?? "?"}:${r.owner_pid ?? "?"})`;
+      }
+      if (reason && mark.run(reason, r.id, r.owner_pid, r.heartbeat_at).changes === 1) {
+        reaped.push({ id: r.id, reason });
+      }
+    }
+    return reaped;
+  });
+}
+
+/**
+ * Atomically takes a run for `owner`: succeeds only when the run is pending or interrupted (or failed, with
+ * retryFailed), so two orchestrators never train the same run. Clears what an earlier attempt left behind.
+ */
+export function claimRun(store: StoreConn, id: number, owner: RunOwner, retryFailed: boolean): boolean {
+  return store.write(`claiming run ${id}`, () => {
+    const t = now();
+    const r = store.db
+      .prepare(
+        `UPDATE runs SET status = 'running', owner_host = ?, owner_pid = ?, heartbeat_at = ?, worker_pid = NULL,
+           attempts = attempts + 1, started_at = NULL, finished_at = NULL, duration_s = NULL, steps_done = 0,
+           test_top1 = NULL, final_loss = NULL, summary_json = NULL, error = NULL
+         WHERE id = ? AND (status IN ('pending', 'interrupted') OR (status = 'failed' AND ?))`,
+      )
+      .run(owner.host, owner.pid, t, id, retryFailed ? 1 : 0);
+    if (r.changes !== 1) return false;
+    store.db.prepare("DELETE FROM metrics WHERE run_id = ?").run(id);
+    store.db.prepare("DELETE FROM evals WHERE run_id = ?").run(id);
+    return true;
+  });
+}
+
+/** Ends a run that `owner` holds (a no-op for a run reaped meanwhile). Returns whether it was written. */
+export function finishOwnedRun(
+  store: StoreConn,
+  id: number,
+  owner: RunOwner,
+  status: RunStatus,
+  summary: RunSummary | null,
+  error: string | null,
+): boolean {
+  return store.write(`recording the end of run ${id}`, () => {
+    const held = store.db
+      .prepare("SELECT 1 FROM runs WHERE id = ? AND status = 'running' AND owner_host = ? AND owner_pid = ?")
+      .get(id, owner.host, owner.pid);
+    if (!held) return false;
+    finishRun(store, id, status, summary, error);
+    store.db.prepare("UPDATE runs SET owner_host = NULL, owner_pid = NULL, worker_pid = NULL WHERE id = ?").run(id);
+    return true;
+  });
+}

@@ -2,10 +2,20 @@ import path from "node:path";
 import { Args, Command, Flags } from "@oclif/core";
 import type { BackendName } from "../core/engine/backend.js";
 import { collectSweepFile, statusSweepFile, submitSweepFile } from "../experiments/slurmSweep.js";
-import { countDone, planSweep, runSweepFile } from "../experiments/sweepFile.js";
+import { countDone, planSweep, runSweepFile, unfinishedReason } from "../experiments/sweepFile.js";
 import { failWith } from "../ui/errors.js";
-import { backendFlag, dbFlag, failFastFlag, jobsFlag, progressFlag, quietFlag, setFlag } from "../ui/flags.js";
+import {
+  backendFlag,
+  dbFlag,
+  failFastFlag,
+  jobsFlag,
+  progressFlag,
+  quietFlag,
+  setFlag,
+  waitFlag,
+} from "../ui/flags.js";
 import { table } from "../ui/format.js";
+import { listenForInterrupts } from "../ui/interrupt.js";
 import { sweepJsonProgress, sweepProgress } from "../ui/progress.js";
 
 export default class Sweep extends Command {
@@ -30,6 +40,7 @@ export default class Sweep extends Command {
     jobs: jobsFlag,
     "fail-fast": failFastFlag,
     progress: progressFlag,
+    wait: waitFlag,
     "dry-run": Flags.boolean({ description: "print the expanded runs and how many are done; run nothing" }),
     "retry-failed": Flags.boolean({ description: "also re-run runs stored as failed" }),
     out: Flags.string({ description: "directory for the sweep's figure", default: "results/figures" }),
@@ -54,7 +65,9 @@ export default class Sweep extends Command {
     collect: Flags.boolean({
       description: "import the finished Slurm tasks' result shards into the store; run nothing",
     }),
-    status: Flags.boolean({ description: "show each run's state: done, queued, running, failed, pending (Slurm)" }),
+    status: Flags.boolean({
+      description: "show each run's state: done, queued, running, failed, interrupted, pending (Slurm)",
+    }),
   };
 
   async run(): Promise<unknown> {
@@ -64,7 +77,8 @@ export default class Sweep extends Command {
         const r = collectSweepFile(args.config, { db: flags.db, sets: flags.set });
         if (this.jsonEnabled()) return r;
         this.log(
-          `${r.name}: ${r.imported} imported, ${r.failed} failed, ${r.waiting} still in the queue → ${flags.db}`,
+          `${r.name}: ${r.imported} imported, ${r.failed} failed, ${r.interrupted} interrupted, ` +
+            `${r.waiting} still in the queue → ${flags.db}`,
         );
         return r;
       }
@@ -107,10 +121,13 @@ export default class Sweep extends Command {
           nfx: [process.execPath, path.join(this.config.root, "bin", "run.js")],
         });
         if (this.jsonEnabled()) return r;
-        const collected = r.collected.imported + r.collected.failed;
+        const collected = r.collected.imported + r.collected.failed + r.collected.interrupted;
         this.log(
           `${r.name}: ${r.total} runs, ${r.done} done, ${r.waiting} in the queue` +
-            (collected ? ` (collected ${r.collected.imported} done, ${r.collected.failed} failed)` : "") +
+            (collected
+              ? ` (collected ${r.collected.imported} done, ${r.collected.failed} failed, ` +
+                `${r.collected.interrupted} interrupted)`
+              : "") +
             (r.jobId ? `; submitted ${r.submitted.length} as job array ${r.jobId}` : "; nothing to submit"),
         );
         if (r.script) this.log(`script: ${r.script}`);
@@ -128,10 +145,7 @@ export default class Sweep extends Command {
         );
         return runs;
       }
-      const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
+      const interrupts = listenForInterrupts();
       const quiet = flags.quiet || (this.jsonEnabled() && flags.progress !== "jsonl");
       const result = await runSweepFile(args.config, {
         db: flags.db,
@@ -142,22 +156,24 @@ export default class Sweep extends Command {
         failFast: flags["fail-fast"],
         figuresDir: flags.out,
         events: quiet ? undefined : flags.progress === "jsonl" ? sweepJsonProgress() : sweepProgress(),
-        signal: controller.signal,
-      });
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
+        signal: interrupts.signal,
+        stopNow: interrupts.now,
+        waitForHeld: flags.wait,
+      }).finally(() => interrupts.dispose());
       if (!quiet) {
         const counts = Object.entries(result.statuses)
           .map(([s, n]) => `${n} ${s}`)
           .join(", ");
         this.log(
           `${result.name}: ${counts} (${result.ran} run now, ${result.skipped} skipped` +
-            `${result.elsewhere ? `, ${result.elsewhere} running elsewhere` : ""}) → ${flags.db}`,
+            `${result.elsewhere ? `, ${result.elsewhere} held by another process` : ""}) → ${flags.db}`,
         );
         if (result.figure) this.log(`figure: ${result.figure.svg} (spec ${result.figure.spec})`);
       }
       if (result.interrupted) this.exit(130);
       if (result.failedFast) this.exit(1);
+      const unfinished = unfinishedReason(result);
+      if (unfinished) throw new Error(`${result.name}: ${unfinished}`);
       return result;
     } catch (err) {
       return failWith(this, err);

@@ -106,13 +106,14 @@ export function statusSweepFile(
 export function collectPendingShards(db: string): CollectResult | null {
   const pending = allSweepDirs(db).filter((d) => outstandingTasks(d).length > 0);
   if (pending.length === 0) return null;
-  const total: CollectResult = { imported: 0, failed: 0, waiting: 0 };
+  const total: CollectResult = { imported: 0, failed: 0, interrupted: 0, waiting: 0 };
   const store = RunStore.open(db);
   try {
     for (const dirs of pending) {
       const r = collectInto(store, dirs);
       total.imported += r.imported;
       total.failed += r.failed;
+      total.interrupted += r.interrupted;
       total.waiting += r.waiting;
     }
   } finally {

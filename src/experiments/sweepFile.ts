@@ -113,7 +113,8 @@ export async function runSweepFile(file: string | null, opts: SweepFileOptions):
     });
     const plotted = sweep.runs
       .map((r, i) => ({ r, run: store.getRun(outcome.runIds[i] as number) }))
-      .filter((x) => x.run !== undefined && x.run.status !== "pending")
+      // Runs with a result (or an interruption) of their own: not pending, nor one another process still trains.
+      .filter((x) => x.run !== undefined && x.run.status !== "pending" && x.run.status !== "running")
       .map((x) => ({
         run: x.run as NonNullable<typeof x.run>,
         label: runLabel(x.r.point, x.run as NonNullable<typeof x.run>),

@@ -28,7 +28,7 @@ const common = ["--backend", "wasm", "--out", "figs"];
 const SIX = `name: six
 model: { name: nf-resnet-micro }
 data: { name: synthetic, train_size: 64, test_size: 32, image_size: 8 }
-train: { steps: 40, batch_size: 8 }
+train: { steps: 20, batch_size: 8 }
 optim: { lr: 0.2, warmup_epochs: 0 }
 grid:
   agc.lambda: [0.01, 0.16, null]

@@ -134,7 +134,13 @@ export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): Swee
       live.delete(info.slot);
       done++;
       const rate = l && info.seconds > 0 ? `${(l.step / info.seconds).toFixed(1)} step/s  ` : "";
-      const color = info.status === "completed" ? chalk.green : info.status === "diverged" ? chalk.yellow : chalk.red;
+      // Red only for a failure of the run's own; an interrupted run is re-run by the next sweep.
+      const color =
+        info.status === "completed"
+          ? chalk.green
+          : info.status === "diverged" || info.status === "interrupted"
+            ? chalk.yellow
+            : chalk.red;
       const extra = info.error ? chalk.dim(` (${info.error})`) : "";
       const loss = info.finalLoss === null ? "" : `loss ${info.finalLoss.toFixed(3)}  `;
       above(

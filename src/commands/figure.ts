@@ -9,6 +9,7 @@ import { collectPendingShards } from "../experiments/slurmSweep.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
 import { backendFlag, dbFlag, quietFlag } from "../ui/flags.js";
+import { listenForInterrupts } from "../ui/interrupt.js";
 import { sweepProgress } from "../ui/progress.js";
 
 const LIST = [
@@ -48,10 +49,7 @@ export default class Figure extends NfxCommand {
     const { args, flags } = await this.parse(Figure);
     try {
       const quiet = flags.quiet || this.jsonEnabled();
-      const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
+      const interrupts = listenForInterrupts();
       // Results of Slurm tasks that finished since the last look come in first.
       collectPendingShards(flags.db);
       const started = performance.now();
@@ -63,14 +61,13 @@ export default class Figure extends NfxCommand {
         backend: flags.backend as BackendName,
         formats: parseFormats(flags.format),
         events: quiet ? undefined : sweepProgress(),
-        signal: controller.signal,
+        signal: interrupts.signal,
+        stopNow: interrupts.now,
         of: flags.of,
         where: flags.where,
         model: flags.model,
         jobs: flags.jobs,
-      });
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
+      }).finally(() => interrupts.dispose());
       const seconds = (performance.now() - started) / 1000;
       if (!quiet) {
         const missing = result.missing ? `, ${result.missing} missing` : "";

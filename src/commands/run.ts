@@ -2,11 +2,12 @@ import { Flags } from "@oclif/core";
 import type { BackendName } from "../core/engine/backend.js";
 import { figuresDirFor } from "../core/plot/outputDir.js";
 import { RunStore } from "../core/store/runStore.js";
-import { runSweepFile } from "../experiments/sweepFile.js";
+import { runSweepFile, unfinishedReason } from "../experiments/sweepFile.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
-import { backendFlag, dbFlag, progressFlag, quietFlag, setFlag } from "../ui/flags.js";
+import { backendFlag, dbFlag, progressFlag, quietFlag, setFlag, waitFlag } from "../ui/flags.js";
 import { formatPercent } from "../ui/format.js";
+import { listenForInterrupts } from "../ui/interrupt.js";
 import { sweepJsonProgress, sweepProgress } from "../ui/progress.js";
 
 export default class Run extends NfxCommand {
@@ -24,6 +25,7 @@ export default class Run extends NfxCommand {
     backend: backendFlag,
     quiet: quietFlag,
     progress: progressFlag,
+    wait: waitFlag,
     "retry-failed": Flags.boolean({ description: "re-run the config if it is stored as failed" }),
     out: Flags.string({ description: "directory for the run's figure (default: figures/ beside the --db store)" }),
     hash: Flags.string({ description: "fail unless the run's config hash is this one (Slurm tasks use it)" }),
@@ -35,10 +37,7 @@ export default class Run extends NfxCommand {
   async run(): Promise<unknown> {
     const { flags } = await this.parse(Run);
     try {
-      const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
+      const interrupts = listenForInterrupts();
       const quiet = flags.quiet || (this.jsonEnabled() && flags.progress !== "jsonl");
       const db = flags.shard ?? flags.db;
       const result = await runSweepFile(flags.config ?? null, {
@@ -51,15 +50,17 @@ export default class Run extends NfxCommand {
         figuresDir: figuresDirFor(db, flags.out),
         jobs: 1,
         events: quiet ? undefined : flags.progress === "jsonl" ? sweepJsonProgress() : sweepProgress(),
-        signal: controller.signal,
+        signal: interrupts.signal,
+        stopNow: interrupts.now,
+        waitForHeld: flags.wait,
         single: true,
         warn: (line) => this.warn(line),
-      });
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
+      }).finally(() => interrupts.dispose());
       const store = RunStore.open(db, { readonly: true });
       const run = store.getRun(result.runIds[0] as number);
       store.close();
+      const unfinished = result.interrupted ? null : unfinishedReason(result);
+      if (unfinished) throw new Error(unfinished);
       if (!quiet && run) {
         this.log(
           `run ${run.id} (${run.config_hash}): ${run.status}, test top-1 ${formatPercent(run.summary?.test_top1)}`,

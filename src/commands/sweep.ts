@@ -4,11 +4,21 @@ import type { BackendName } from "../core/engine/backend.js";
 import { figuresDirFor } from "../core/plot/outputDir.js";
 import { pointLabel } from "../core/sweep/expand.js";
 import { collectSweepFile, statusSweepFile, submitSweepFile } from "../experiments/slurmSweep.js";
-import { countDone, planSweep, runSweepFile } from "../experiments/sweepFile.js";
+import { countDone, planSweep, runSweepFile, unfinishedReason } from "../experiments/sweepFile.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
-import { backendFlag, dbFlag, failFastFlag, jobsFlag, progressFlag, quietFlag, setFlag } from "../ui/flags.js";
+import {
+  backendFlag,
+  dbFlag,
+  failFastFlag,
+  jobsFlag,
+  progressFlag,
+  quietFlag,
+  setFlag,
+  waitFlag,
+} from "../ui/flags.js";
 import { table } from "../ui/format.js";
+import { listenForInterrupts } from "../ui/interrupt.js";
 import { sweepJsonProgress, sweepProgress } from "../ui/progress.js";
 
 export default class Sweep extends NfxCommand {
@@ -33,6 +43,7 @@ export default class Sweep extends NfxCommand {
     jobs: jobsFlag,
     "fail-fast": failFastFlag,
     progress: progressFlag,
+    wait: waitFlag,
     "dry-run": Flags.boolean({ description: "print the expanded runs and how many are done; run nothing" }),
     "retry-failed": Flags.boolean({ description: "also re-run runs stored as failed" }),
     out: Flags.string({ description: "directory for the sweep's figure (default: figures/ beside the --db store)" }),
@@ -58,7 +69,9 @@ export default class Sweep extends NfxCommand {
     collect: Flags.boolean({
       description: "import the finished Slurm tasks' result shards into the store; run nothing",
     }),
-    status: Flags.boolean({ description: "show each run's state: done, queued, running, failed, pending (Slurm)" }),
+    status: Flags.boolean({
+      description: "show each run's state: done, queued, running, failed, interrupted, pending (Slurm)",
+    }),
   };
 
   async run(): Promise<unknown> {
@@ -68,7 +81,8 @@ export default class Sweep extends NfxCommand {
         const r = collectSweepFile(args.config, { db: flags.db, sets: flags.set });
         if (this.jsonEnabled()) return r;
         this.log(
-          `${r.name}: ${r.imported} imported, ${r.failed} failed, ${r.waiting} still in the queue → ${flags.db}`,
+          `${r.name}: ${r.imported} imported, ${r.failed} failed, ${r.interrupted} interrupted, ` +
+            `${r.waiting} still in the queue → ${flags.db}`,
         );
         return r;
       }
@@ -111,10 +125,13 @@ export default class Sweep extends NfxCommand {
           nfx: [process.execPath, path.join(this.config.root, "bin", "run.js")],
         });
         if (this.jsonEnabled()) return r;
-        const collected = r.collected.imported + r.collected.failed;
+        const collected = r.collected.imported + r.collected.failed + r.collected.interrupted;
         this.log(
           `${r.name}: ${r.total} runs, ${r.done} done, ${r.waiting} in the queue` +
-            (collected ? ` (collected ${r.collected.imported} done, ${r.collected.failed} failed)` : "") +
+            (collected
+              ? ` (collected ${r.collected.imported} done, ${r.collected.failed} failed, ` +
+                `${r.collected.interrupted} interrupted)`
+              : "") +
             (r.jobId ? `; submitted ${r.submitted.length} as job array ${r.jobId}` : "; nothing to submit"),
         );
         if (r.script) this.log(`script: ${r.script}`);
@@ -141,10 +158,7 @@ export default class Sweep extends NfxCommand {
         );
         return runs;
       }
-      const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
+      const interrupts = listenForInterrupts();
       const quiet = flags.quiet || (this.jsonEnabled() && flags.progress !== "jsonl");
       const result = await runSweepFile(args.config, {
         db: flags.db,
@@ -155,23 +169,25 @@ export default class Sweep extends NfxCommand {
         failFast: flags["fail-fast"],
         figuresDir: figuresDirFor(flags.db, flags.out),
         events: quiet ? undefined : flags.progress === "jsonl" ? sweepJsonProgress() : sweepProgress(),
-        signal: controller.signal,
+        signal: interrupts.signal,
+        stopNow: interrupts.now,
+        waitForHeld: flags.wait,
         warn: (line) => this.warn(line),
-      });
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
+      }).finally(() => interrupts.dispose());
       if (!quiet) {
         const counts = Object.entries(result.statuses)
           .map(([s, n]) => `${n} ${s}`)
           .join(", ");
         this.log(
           `${result.name}: ${counts} (${result.ran} run now, ${result.skipped} skipped` +
-            `${result.elsewhere ? `, ${result.elsewhere} running elsewhere` : ""}) → ${flags.db}`,
+            `${result.elsewhere ? `, ${result.elsewhere} held by another process` : ""}) → ${flags.db}`,
         );
         if (result.figure) this.log(`figure: ${result.figure.svg} (spec ${result.figure.spec})`);
       }
       if (result.interrupted) return this.finish(result, 130);
       if (result.failedFast) return this.finish(result, 1);
+      const unfinished = unfinishedReason(result);
+      if (unfinished) throw new Error(`${result.name}: ${unfinished}`);
       return result;
     } catch (err) {
       return failWith(this, err);

@@ -117,13 +117,14 @@ export function collectPendingShards(db: string): CollectResult | null {
   if (pending.length === 0) return null;
   // A store this process cannot write (a read-only copy, another user's results) is read as it is.
   if (!writable(path.dirname(path.resolve(db))) || (fs.existsSync(db) && !writable(db))) return null;
-  const total: CollectResult = { imported: 0, failed: 0, waiting: 0 };
+  const total: CollectResult = { imported: 0, failed: 0, interrupted: 0, waiting: 0 };
   const store = RunStore.open(db);
   try {
     for (const dirs of pending) {
       const r = collectInto(store, dirs);
       total.imported += r.imported;
       total.failed += r.failed;
+      total.interrupted += r.interrupted;
       total.waiting += r.waiting;
     }
   } finally {

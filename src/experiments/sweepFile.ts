@@ -12,7 +12,7 @@ import {
   loadSweepFile,
   parseSweep,
 } from "../core/sweep/expand.js";
-import { runSweep, type SweepEvents, type SweepOutcome, validateRuns } from "../core/sweep/runSweep.js";
+import { type HeldRun, runSweep, type SweepEvents, type SweepOutcome, validateRuns } from "../core/sweep/runSweep.js";
 import { sweepFigureName } from "./sweepFigureName.js";
 
 export interface PlannedRun {
@@ -75,7 +75,12 @@ export interface SweepFileOptions {
   failFast?: boolean;
   figuresDir: string;
   events?: SweepEvents;
+  /** Aborting stops the sweep gracefully (the first Ctrl-C). */
   signal?: AbortSignal;
+  /** Aborting stops it at once (the second Ctrl-C). */
+  stopNow?: AbortSignal;
+  /** Wait for runs of the sweep that another live process holds (default), or leave them (see SweepOptions). */
+  waitForHeld?: boolean;
   /** Refuse a file that describes more than one run (`nfx run`). */
   single?: boolean;
   /**
@@ -122,10 +127,13 @@ export async function runSweepFile(file: string | null, opts: SweepFileOptions):
       failFast: opts.failFast,
       events: opts.events,
       signal: opts.signal,
+      stopNow: opts.stopNow,
+      waitForHeld: opts.waitForHeld,
     });
     const plotted = sweep.runs
       .map((r, i) => ({ r, run: store.getRun(outcome.runIds[i] as number) }))
-      .filter((x) => x.run !== undefined && x.run.status !== "pending")
+      // Runs with a result (or an interruption) of their own: not pending, nor one another process still trains.
+      .filter((x) => x.run !== undefined && x.run.status !== "pending" && x.run.status !== "running")
       .map((x) => ({
         run: x.run as NonNullable<typeof x.run>,
         label: runLabel(x.r.point, x.run as NonNullable<typeof x.run>),
@@ -148,4 +156,23 @@ export async function runSweepFile(file: string | null, opts: SweepFileOptions):
   } finally {
     store.close();
   }
+}
+
+/** "pid 123 on host h" — who holds a run. */
+export function ownerText(h: HeldRun): string {
+  return h.owner ? `pid ${h.owner.pid} on host ${h.owner.host}` : "an unknown process";
+}
+
+/**
+ * Why a sweep that was not stopped did not finish its grid, as one line, or null when it did: a sweep never ends
+ * as a success with points unfinished. Runs another live process holds are named with their owner.
+ */
+export function unfinishedReason(result: SweepOutcome): string | null {
+  if (result.interrupted || result.failedFast || result.unfinished === 0) return null;
+  const held = result.heldElsewhere;
+  if (held.length) {
+    const who = held.map((h) => `run ${h.id} (${h.hash.slice(0, 10)}) by ${ownerText(h)}`).join(", ");
+    return `${held.length} of ${result.runIds.length} runs are being trained by another process: ${who}; not waiting for them (--no-wait)`;
+  }
+  return `${result.unfinished} of ${result.runIds.length} runs are unfinished`;
 }

@@ -42,3 +42,11 @@ export const progressFlag = Flags.string({
   options: ["human", "jsonl"],
   default: "human",
 });
+
+export const waitFlag = Flags.boolean({
+  description:
+    "wait for runs that another live nfx process is training (default; says which process); with --no-wait, exit " +
+    "with an error naming them instead",
+  allowNo: true,
+  default: true,
+});

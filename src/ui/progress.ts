@@ -1,7 +1,7 @@
 // Sweep progress on stderr. On a terminal: a live block with one line per worker (its run, a bar, steps/s, loss)
 // under a sweep bar with an ETA from finished runs. Elsewhere (logs, CI): one line per run start and end.
 import chalk from "chalk";
-import type { SweepEvents } from "../core/sweep/runSweep.js";
+import type { HeldRun, SweepEvents } from "../core/sweep/runSweep.js";
 import { writeValue } from "../core/text/writtenForm.js";
 import { bar, formatDuration, formatPercent } from "./format.js";
 
@@ -86,7 +86,7 @@ export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): Swee
       todo = info.todo;
       jobs = info.jobs;
       const orphans = info.orphans.length ? `, ${info.orphans.length} orphaned runs re-queued` : "";
-      const elsewhere = info.elsewhere ? `, ${info.elsewhere} running in another sweep` : "";
+      const elsewhere = info.elsewhere ? `, ${info.elsewhere} held by another process` : "";
       stream.write(
         `${chalk.bold("sweep")}: ${info.total} runs, ${info.skipped} already done, ${info.todo} to run` +
           `${elsewhere}${orphans}${info.todo ? chalk.dim(` (${info.jobs} workers)`) : ""}\n`,
@@ -96,6 +96,7 @@ export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): Swee
       above(chalk.dim(`backend ${backend.name} ${backend.version} on ${backend.device}\n`));
     },
     runStart(info) {
+      todo = info.todo;
       const label = runLabel(info.run);
       live.set(info.slot, {
         id: info.id,
@@ -134,7 +135,13 @@ export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): Swee
       live.delete(info.slot);
       done++;
       const rate = l && info.seconds > 0 ? `${(l.step / info.seconds).toFixed(1)} step/s  ` : "";
-      const color = info.status === "completed" ? chalk.green : info.status === "diverged" ? chalk.yellow : chalk.red;
+      // Red only for a failure of the run's own; an interrupted run is re-run by the next sweep.
+      const color =
+        info.status === "completed"
+          ? chalk.green
+          : info.status === "diverged" || info.status === "interrupted"
+            ? chalk.yellow
+            : chalk.red;
       const extra = info.error ? chalk.dim(` (${info.error})`) : "";
       const loss = info.finalLoss === null ? "" : `loss ${info.finalLoss.toFixed(3)}  `;
       above(
@@ -142,10 +149,28 @@ export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): Swee
           `test top-1 ${formatPercent(info.testTop1)}  ${rate}${formatDuration(info.seconds)}${extra}\n`,
       );
     },
+    waiting(info) {
+      const runs = info.runs.map((h) => `run ${h.id} (${heldText(h)})`).join(", ");
+      above(
+        chalk.yellow(
+          `waiting for ${info.runs.length} run${info.runs.length === 1 ? "" : "s"} that another process is training: ${runs}\n`,
+        ),
+      );
+    },
+    reaped(orphans) {
+      for (const o of orphans) above(chalk.yellow(`run ${o.id}: ${o.reason}; training it here\n`));
+    },
     stopping(why) {
       above(chalk.yellow(`stopping (${why}): interrupting running runs…\n`));
     },
   };
+}
+
+/** Who holds a run and how recently it wrote: "pid 123 on host h, heartbeat 2 s ago". */
+function heldText(h: HeldRun): string {
+  const beat =
+    h.heartbeatAgeSeconds === null ? "no heartbeat yet" : `heartbeat ${Math.round(h.heartbeatAgeSeconds)} s ago`;
+  return `${h.owner ? `pid ${h.owner.pid} on host ${h.owner.host}` : "owner unknown"}, ${beat}`;
 }
 
 /** Progress as JSON lines (one object per event) for scripts that follow a sweep live. */
@@ -167,6 +192,8 @@ export function sweepJsonProgress(stream: NodeJS.WriteStream = process.stderr): 
         seconds: i.seconds,
         error: i.error,
       }),
+    waiting: (i) => emit("waiting", { runs: i.runs }),
+    reaped: (orphans) => emit("reaped", { orphans }),
     stopping: (why) => emit("stopping", { why }),
   };
 }

@@ -1,13 +1,13 @@
 // `nfx sweep --executor slurm` against a real single-node Slurm (slurmctld + slurmd on localhost, started here by
 // localSlurm.sh): a 4-run sweep lands in the store through per-task shards, a re-submission submits nothing, and a
-// task killed by scancel shows as failed and is re-run by the next submission. Skipped, with the reason, where
+// task killed by scancel shows as interrupted and is re-run by the next submission. Skipped, with the reason, where
 // slurm-wlm is not installed or the test is not root (the daemons must run as root).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { nfx } from "../e2e/sweepHelpers.js";
+import { nfx, peek } from "../e2e/sweepHelpers.js";
 import { tempDir, writeFile } from "../helpers.js";
 
 const helper = path.join(import.meta.dirname, "localSlurm.sh");
@@ -127,22 +127,26 @@ describe("nfx sweep --executor slurm on a local Slurm", { skip }, () => {
     assert.equal(json<unknown[]>("runs").length, 4);
   });
 
-  it("shows a task killed by scancel as failed and re-runs it on the next submission", async () => {
+  it("shows a task killed by scancel as interrupted and re-runs it on the next submission", async () => {
     const cfg = writeFile(dir, "kill.yaml", sweepFile("kill", 60, "seed: 7"));
     const sub = json<{ submitted: string[]; jobId: string }>("sweep", cfg, "--executor", "slurm", "--backend", "wasm");
     assert.equal(sub.submitted.length, 1);
     const hash = sub.submitted[0] as string;
     const shard = path.join(dir, "r/nfx.slurm/kill/shards", `${hash}.db`);
-    // Kill it while it trains: its shard exists once `nfx run` has opened it.
-    await until("the task to start training", () => fs.existsSync(shard), 60);
+    // Kill it while it trains: its run in the shard has started once a worker trains it.
+    await until(
+      "the task to start training",
+      () => peek<{ n: number }>(shard, "SELECT count(*) AS n FROM runs WHERE started_at IS NOT NULL")[0]?.n === 1,
+      60,
+    );
     const cancel = spawnSync("scancel", [`${sub.jobId}_0`], { env: { ...process.env, ...env }, encoding: "utf8" });
     assert.equal(cancel.status, 0, cancel.stderr);
     let status: Status = { runs: [] };
-    await until("the killed task to show as failed", () => {
+    await until("the killed task to show as interrupted", () => {
       status = json<Status>("sweep", cfg, "--status");
-      return status.runs[0]?.state === "failed";
+      return status.runs[0]?.state === "interrupted";
     });
-    assert.equal(status.runs[0]?.store_status, "failed");
+    assert.equal(status.runs[0]?.store_status, "interrupted");
     assert.match(status.runs[0]?.detail ?? "", /slurm task \d+_0 ended without a result/);
 
     const again = json<{ submitted: string[]; jobId: string }>(

@@ -1,7 +1,14 @@
-// The sweep orchestrator: the single writer of the store. It registers every run of a sweep by config hash,
-// re-queues runs orphaned by a dead orchestrator, claims runs one at a time (atomically, so that two sweeps on one
-// store never train the same run), hands them to worker processes and writes what they report in batched
-// transactions.
+// The sweep orchestrator: the single writer of the store. A sweep goes through five steps, in this file's order:
+//   1. plan     — re-queue runs whose owner is gone, register every run of the grid by config hash, and sort them
+//                 into runs to train here, runs another live process holds, and runs already settled;
+//   2. claim    — take queued runs one at a time, atomically, so that two sweeps on one store never train one run;
+//   3. dispatch — hand each claimed run to an idle worker process, starting workers while runs wait for one;
+//   4. collect  — write what workers report in batched transactions and end each run; while nothing is left to
+//                 train but runs another process holds, wait for those, taking over any whose owner dies;
+//   5. finish   — close the workers and record how the sweep ended.
+// A sweep ends when every run of its grid is settled (done or failed), or when it is stopped: a first interrupt
+// lets running runs reach their next step, a second kills the workers at once; either way they are stored
+// interrupted, to be re-run by the next sweep.
 import fs from "node:fs";
 import os from "node:os";
 import { canonicalJson } from "../config/hash.js";
@@ -9,13 +16,24 @@ import { ConfigError, stepFault } from "../config/resolve.js";
 import { loadDataset } from "../data/index.js";
 import type { BackendInfo, BackendName } from "../engine/backend.js";
 import { resolveModelSpec } from "../models/index.js";
-import { thisOwner } from "../store/runOwner.js";
-import type { OrphanedRun, RunStatus, RunStore } from "../store/runStore.js";
+import { ownerGone, type RunOwner, thisOwner } from "../store/runOwner.js";
+import type { OrphanedRun, RunStatus, RunStore, RunSummary } from "../store/runStore.js";
 import { dataKey } from "./dataKey.js";
 import type { ExpandedRun, SweepSpec } from "./expand.js";
 import type { FromWorker } from "./protocol.js";
 import { StoreWriter } from "./storeWriter.js";
 import { type Worker, WorkerPool } from "./workerPool.js";
+
+/** A run of the grid that another live process is training. */
+export interface HeldRun {
+  id: number;
+  hash: string;
+  point: ExpandedRun["point"];
+  /** The orchestrator that holds it (null for a run left `running` without an owner, e.g. by an old nfx). */
+  owner: RunOwner | null;
+  /** Seconds since the owner last wrote for it (null if it never did). */
+  heartbeatAgeSeconds: number | null;
+}
 
 export interface SweepEvents {
   sweepStart?(info: {
@@ -23,7 +41,7 @@ export interface SweepEvents {
     total: number;
     todo: number;
     skipped: number;
-    /** Runs another live sweep is training right now. */
+    /** Runs another live process is training right now (the sweep waits for them unless told not to). */
     elsewhere: number;
     orphans: OrphanedRun[];
     jobs: number;
@@ -35,6 +53,7 @@ export interface SweepEvents {
     id: number;
     slot: number;
     position: number;
+    /** Runs this sweep trains, so far (it grows when a run taken over from a dead owner is queued). */
     todo: number;
     stepsTotal: number;
   }): void;
@@ -49,6 +68,13 @@ export interface SweepEvents {
     seconds: number;
     error: string | null;
   }): void;
+  /**
+   * Nothing is left to train here but runs other live processes hold: the sweep waits for them. Said when it starts
+   * waiting and again whenever the set of held runs or an owner changes.
+   */
+  waiting?(info: { runs: HeldRun[] }): void;
+  /** Runs this sweep waited for whose owner is gone: marked interrupted and queued here. */
+  reaped?(orphans: OrphanedRun[]): void;
   /** The sweep is stopping (signal or --fail-fast); running runs are being interrupted. */
   stopping?(why: string): void;
 }
@@ -60,8 +86,17 @@ export interface SweepOptions {
   jobs?: number;
   /** Stop the sweep (interrupting running runs) at the first failed run. */
   failFast?: boolean;
-  /** Aborting interrupts the running runs and stops the sweep. */
+  /** Aborting stops the sweep: running runs stop at their next step boundary and are stored interrupted. */
   signal?: AbortSignal;
+  /** Aborting stops the sweep at once: workers are killed and their runs stored interrupted (a second Ctrl-C). */
+  stopNow?: AbortSignal;
+  /**
+   * Runs of the grid that another live process holds: wait until they are settled, taking over any whose owner
+   * dies (true, the default), or leave them to it and list them in the outcome's `heldElsewhere` (false).
+   */
+  waitForHeld?: boolean;
+  /** While waiting for held runs, they are looked at every this many ms (default 1000). */
+  pollMs?: number;
   events?: SweepEvents;
   /** The store is written (metrics, evals, heartbeats) every this many ms. */
   flushMs?: number;
@@ -76,9 +111,14 @@ export interface SweepOutcome {
   runIds: number[];
   ran: number;
   skipped: number;
+  /** Runs another live process held when the sweep started. */
   elsewhere: number;
   orphans: number;
   statuses: Record<string, number>;
+  /** Runs of the grid that ended neither done nor failed (pending, running or interrupted). */
+  unfinished: number;
+  /** Runs another live process still held at the end (only when the sweep did not wait, or was stopped). */
+  heldElsewhere: HeldRun[];
   interrupted: boolean;
   failedFast: boolean;
   jobs: number;
@@ -153,8 +193,7 @@ export function validateRuns(runs: readonly ExpandedRun[]): void {
   }
 }
 
-const CLAIMABLE: ReadonlySet<RunStatus> = new Set<RunStatus>(["pending", "interrupted"]);
-
+/** Runs the grid's points that the store does not hold settled; returns once every one is settled or on a stop. */
 export async function runSweep(
   store: RunStore,
   spec: SweepSpec,
@@ -162,237 +201,477 @@ export async function runSweep(
   runs: readonly ExpandedRun[],
   opts: SweepOptions,
 ): Promise<SweepOutcome> {
-  const wallStart = performance.now();
-  const cpuStart = process.cpuUsage();
+  const clock = { wall: performance.now(), cpu: process.cpuUsage() };
   await validateRunsDeep(runs);
-  const owner = thisOwner();
+  const plan = planRuns(store, spec, file, runs, opts);
+  opts.events?.sweepStart?.({
+    sweepId: plan.sweepId,
+    total: plan.registered.length,
+    todo: plan.queue.length,
+    skipped: plan.skipped,
+    elsewhere: plan.held.length,
+    orphans: plan.orphans,
+    jobs: plan.jobs,
+  });
+  const session = new SweepSession(store, plan, opts);
+  const interrupted = await session.run();
+  return finishSweep(store, plan, session, interrupted, clock);
+}
+
+// ── 1. plan ─────────────────────────────────────────────────────────────────────────────────────────────────────
+
+interface PlannedRun {
+  id: number;
+  status: RunStatus;
+  run: ExpandedRun;
+}
+
+interface SweepPlan {
+  sweepId: number;
+  registered: PlannedRun[];
+  /** Runs to claim and train here, in grid order. */
+  queue: PlannedRun[];
+  /** Runs another process holds (`running`) at the start. */
+  held: PlannedRun[];
+  /** Runs already settled (done, or failed without retryFailed). */
+  skipped: number;
+  orphans: OrphanedRun[];
+  /** Most worker processes this sweep may start. */
+  jobs: number;
+}
+
+const CLAIMABLE: ReadonlySet<RunStatus> = new Set<RunStatus>(["pending", "interrupted"]);
+
+function claimable(status: RunStatus, retryFailed: boolean): boolean {
+  return CLAIMABLE.has(status) || (status === "failed" && retryFailed);
+}
+
+function planRuns(
+  store: RunStore,
+  spec: SweepSpec,
+  file: string | null,
+  runs: readonly ExpandedRun[],
+  opts: SweepOptions,
+): SweepPlan {
   const retryFailed = opts.retryFailed === true;
   const orphans = store.reapOrphans(opts.staleSeconds ?? DEFAULT_STALE_SECONDS);
   const sweepId = store.createSweep(spec.name, file, spec);
   const registered = store.ensureRuns(runs, sweepId).map((r, i) => ({ ...r, run: runs[i] as ExpandedRun }));
-  const byId = new Map(registered.map((r) => [r.id, r]));
-  const queue = registered.filter((r) => CLAIMABLE.has(r.status) || (r.status === "failed" && retryFailed));
-  const elsewhere = registered.filter((r) => r.status === "running").length;
-  const skipped = registered.length - queue.length - elsewhere;
-  const jobs = Math.max(0, Math.min(opts.jobs ?? defaultJobs(), queue.length));
-  const ev = opts.events;
-  ev?.sweepStart?.({ sweepId, total: registered.length, todo: queue.length, skipped, elsewhere, orphans, jobs });
+  const queue = registered.filter((r) => claimable(r.status, retryFailed));
+  const held = registered.filter((r) => r.status === "running");
+  // Held runs may come back to this sweep (their owner dies), so they count towards the workers it may need.
+  const mayTrain = queue.length + (opts.waitForHeld === false ? 0 : held.length);
+  return {
+    sweepId,
+    registered,
+    queue,
+    held,
+    skipped: registered.length - queue.length - held.length,
+    orphans,
+    jobs: Math.max(0, Math.min(opts.jobs ?? defaultJobs(), mayTrain)),
+  };
+}
 
-  const writer = new StoreWriter(store, owner, opts.flushMs ?? 1000);
-  let backend: BackendInfo | null = null;
-  let ran = 0;
-  let position = 0;
-  let stopping: string | null = null;
-  let failedFast = false;
-  let trainSeconds = 0;
-  const stepsTotal = new Map<number, number>();
-  const startedAt = new Map<number, number>();
+// ── 2–4. claim, dispatch, collect ───────────────────────────────────────────────────────────────────────────────
 
-  const outcome = await new Promise<{ interrupted: boolean }>((resolve, reject) => {
-    if (jobs === 0) {
-      resolve({ interrupted: false });
-      return;
-    }
-    let settled = false;
-    let stopTimer: NodeJS.Timeout | null = null;
+/** One sweep's work with its workers: resolves (interrupted or not) once nothing is left to do or it stopped. */
+class SweepSession {
+  readonly owner = thisOwner();
+  readonly writer: StoreWriter;
+  backend: BackendInfo | null = null;
+  ran = 0;
+  trainSeconds = 0;
+  failedFast = false;
+  /** Runs another process holds that this sweep waits for (or, not waiting, leaves to it). */
+  readonly held = new Map<number, PlannedRun>();
+
+  private readonly queue: PlannedRun[];
+  private readonly byId: Map<number, PlannedRun>;
+  private readonly pool: WorkerPool;
+  private readonly idle = new Set<Worker>();
+  private readonly ev: SweepEvents | undefined;
+  private readonly retryFailed: boolean;
+  private readonly waitForHeld: boolean;
+  private readonly staleSeconds: number;
+  private starting = 0;
+  private todo: number;
+  private position = 0;
+  private readonly stepsTotal = new Map<number, number>();
+  private readonly startedAt = new Map<number, number>();
+  /** Why the sweep is stopping (null while it runs), and whether it was told to stop at once. */
+  private stopping: string | null = null;
+  private stoppedAtOnce = false;
+  private stopTimer: NodeJS.Timeout | null = null;
+  private checkTimer: NodeJS.Timeout | null = null;
+  /** What the last `waiting` event said, so that it is said again only when it changes. */
+  private waitingSaid: string | null = null;
+  private settled = false;
+  private result: { resolve: (interrupted: boolean) => void; reject: (err: unknown) => void } | null = null;
+
+  constructor(
+    private readonly store: RunStore,
+    private readonly plan: SweepPlan,
+    private readonly opts: SweepOptions,
+  ) {
+    this.queue = [...plan.queue];
+    this.byId = new Map(plan.registered.map((r) => [r.id, r]));
+    for (const r of plan.held) this.held.set(r.id, r);
+    this.todo = plan.queue.length;
+    this.ev = opts.events;
+    this.retryFailed = opts.retryFailed === true;
+    this.waitForHeld = opts.waitForHeld !== false;
+    this.staleSeconds = opts.staleSeconds ?? DEFAULT_STALE_SECONDS;
+    this.writer = new StoreWriter(store, this.owner, opts.flushMs ?? 1000);
     // With a worker on every core, V8's parallel GC helper threads can only run by preempting another worker:
     // measured on 2 cores, a 4-run sweep with --jobs 2 used 10% more CPU than --jobs 1 with them, none without.
-    const singleThreadedGc = jobs >= defaultJobs();
-    const pool: WorkerPool = new WorkerPool(opts.backend, singleThreadedGc, {
-      message: (w, msg) => {
-        try {
-          onMessage(w, msg);
-        } catch (err) {
-          fail(err);
-        }
-      },
-      exit: (w, runId, why) => {
-        try {
-          onExit(w, runId, why);
-        } catch (err) {
-          fail(err);
-        }
-      },
+    const singleThreadedGc = plan.jobs >= defaultJobs();
+    this.pool = new WorkerPool(opts.backend, singleThreadedGc, {
+      message: (w, msg) => this.guard(() => this.onMessage(w, msg)),
+      exit: (w, runId, why) => this.guard(() => this.onWorkerExit(w, runId, why)),
     });
-    const fail = (err: unknown) => {
-      if (settled) return;
-      settled = true;
-      // Runs already handed out end as interrupted (re-run next time), not as failures of their own.
-      stopping = stopping ?? "error";
-      for (const w of pool.workers()) w.stopping = true;
-      cleanup();
-      pool.close().finally(() => reject(err));
-    };
-    const finish = () => {
-      if (settled) return;
-      if (pool.workers().some((w) => w.runId !== null)) return;
-      settled = true;
-      cleanup();
-      pool.close().then(() => resolve({ interrupted: stopping !== null && !failedFast }), reject);
-    };
-    const cleanup = () => {
-      if (stopTimer) clearTimeout(stopTimer);
-      opts.signal?.removeEventListener("abort", onAbort);
-    };
+  }
 
-    /** Gives an idle worker the next run it can claim; finishes the sweep when nothing is left. */
-    const next = (w: Worker) => {
-      while (stopping === null && queue.length > 0) {
-        const r = queue.shift() as (typeof queue)[number];
-        if (!store.claimRun(r.id, owner, retryFailed)) continue;
-        startedAt.set(r.id, performance.now());
-        pool.assign(w, r.id, r.run.config);
+  /** Resolves with whether the sweep was interrupted (a stop other than --fail-fast). */
+  run(): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      this.result = { resolve, reject };
+      if (this.opts.signal?.aborted || this.opts.stopNow?.aborted) {
+        this.stopping = "interrupted";
+        this.settled = true;
+        resolve(true);
         return;
       }
-      finish();
-    };
+      this.opts.signal?.addEventListener("abort", this.onAbort);
+      this.opts.stopNow?.addEventListener("abort", this.onStopNow);
+      this.writer.start();
+      this.dispatch();
+    }).finally(() => this.writer.stop());
+  }
 
-    const end = (
-      w: Worker,
-      id: number,
-      status: RunStatus,
-      summary: Parameters<RunStore["finishOwnedRun"]>[3],
-      error: string | null,
-    ) => {
-      writer.flush();
-      store.finishOwnedRun(id, owner, status, summary, error);
-      ran++;
-      const r = byId.get(id);
-      if (r) {
-        ev?.runEnd?.({
-          run: r.run,
-          id,
-          slot: w.slot,
-          status,
-          testTop1: summary?.test_top1 ?? null,
-          finalLoss: summary?.final_loss ?? null,
-          seconds: (performance.now() - (startedAt.get(id) ?? performance.now())) / 1000,
-          error,
+  private readonly onAbort = () => this.stop("interrupted");
+  private readonly onStopNow = () => this.stopNow();
+
+  /** Runs a pool callback; an exception in it (a store that fails) ends the sweep. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Claims runs for idle workers, starts workers while runs wait for one, waits for held runs, or ends. */
+  private dispatch(): void {
+    if (this.settled) return;
+    while (this.stopping === null && this.queue.length > 0 && this.idle.size > 0) {
+      const r = this.claimNext();
+      if (!r) break;
+      const w = this.idle.values().next().value as Worker;
+      this.idle.delete(w);
+      this.startedAt.set(r.id, performance.now());
+      this.pool.assign(w, r.id, r.run.config);
+    }
+    if (this.stopping === null) {
+      this.startWorkers();
+      if (this.waitForHeld && this.queue.length === 0 && this.held.size > 0) this.scheduleHeldCheck();
+    }
+    this.maybeFinish();
+  }
+
+  /** The next queued run, claimed for this process; a run another process took first moves to the held ones. */
+  private claimNext(): PlannedRun | null {
+    for (let r = this.queue.shift(); r; r = this.queue.shift()) {
+      if (this.store.claimRun(r.id, this.owner, this.retryFailed)) return r;
+      // Claimed by another sweep since the plan (it holds it now), or settled meanwhile (nothing to do).
+      if (this.store.getRun(r.id)?.status === "running") this.held.set(r.id, r);
+    }
+    return null;
+  }
+
+  /** Starts workers (up to the plan's jobs) while queued runs outnumber the workers on their way. */
+  private startWorkers(): void {
+    while (this.queue.length > this.starting + this.idle.size && this.pool.workers().length < this.plan.jobs) {
+      const used = new Set(this.pool.workers().map((w) => w.slot));
+      let slot = 0;
+      while (used.has(slot)) slot++;
+      this.starting++;
+      this.pool.spawn(slot).then(
+        (w) => {
+          this.starting--;
+          this.guard(() => this.onWorkerReady(w));
+        },
+        (err: unknown) => {
+          this.starting--;
+          // A worker killed or disconnected while starting because the sweep stops is no failure.
+          if (this.stopping !== null || this.settled) this.guard(() => this.dispatch());
+          else this.fail(err);
+        },
+      );
+    }
+  }
+
+  private onWorkerReady(w: Worker): void {
+    if (this.backend === null && w.backend) {
+      this.backend = w.backend;
+      this.ev?.backendReady?.(w.backend);
+    }
+    if (this.settled) return;
+    this.idle.add(w);
+    this.dispatch();
+  }
+
+  private onMessage(w: Worker, msg: FromWorker): void {
+    switch (msg.type) {
+      case "start": {
+        if (w.env) this.store.recordStart(msg.id, w.env, msg.stepsTotal, w.pid);
+        this.stepsTotal.set(msg.id, msg.stepsTotal);
+        const r = this.byId.get(msg.id);
+        if (r) {
+          this.ev?.runStart?.({
+            run: r.run,
+            id: msg.id,
+            slot: w.slot,
+            position: this.position++,
+            todo: this.todo,
+            stepsTotal: msg.stepsTotal,
+          });
+        }
+        break;
+      }
+      case "steps": {
+        this.writer.addSteps(msg.id, msg.rows);
+        const last = msg.rows[msg.rows.length - 1];
+        if (last) {
+          this.ev?.runStep?.({
+            id: msg.id,
+            slot: w.slot,
+            step: last[0],
+            stepsTotal: this.stepsTotal.get(msg.id) ?? 0,
+            metrics: last[1],
+          });
+        }
+        break;
+      }
+      case "eval":
+        this.writer.addEval({
+          runId: msg.id,
+          step: msg.step,
+          split: msg.split,
+          top1: msg.top1,
+          loss: msg.loss,
+          n: msg.n,
         });
-      }
-      if (status === "failed" && opts.failFast && stopping === null) {
-        failedFast = true;
-        stop(`--fail-fast: run ${id} failed`);
-      }
-    };
-
-    const onMessage = (w: Worker, msg: FromWorker) => {
-      switch (msg.type) {
-        case "start": {
-          if (w.env) store.recordStart(msg.id, w.env, msg.stepsTotal, w.pid);
-          stepsTotal.set(msg.id, msg.stepsTotal);
-          const r = byId.get(msg.id);
-          if (r) {
-            ev?.runStart?.({
-              run: r.run,
-              id: msg.id,
-              slot: w.slot,
-              position: position++,
-              todo: registered.length - skipped - elsewhere,
-              stepsTotal: msg.stepsTotal,
-            });
-          }
-          break;
-        }
-        case "steps": {
-          writer.addSteps(msg.id, msg.rows);
-          const last = msg.rows[msg.rows.length - 1];
-          if (last) {
-            ev?.runStep?.({
-              id: msg.id,
-              slot: w.slot,
-              step: last[0],
-              stepsTotal: stepsTotal.get(msg.id) ?? 0,
-              metrics: last[1],
-            });
-          }
-          break;
-        }
-        case "eval":
-          writer.addEval({ runId: msg.id, step: msg.step, split: msg.split, top1: msg.top1, loss: msg.loss, n: msg.n });
-          break;
-        case "end":
-          w.runId = null;
-          trainSeconds += msg.seconds;
-          end(w, msg.id, msg.status, msg.summary, msg.error);
-          // A fatal end: the worker exits by itself; its exit (runId now null) spawns the replacement.
-          if (!msg.fatal) next(w);
-          break;
-        default:
-          break;
-      }
-    };
-
-    const onExit = (w: Worker, runId: number | null, why: string) => {
-      if (runId !== null) {
-        // A stop that had to be enforced is an interruption; anything else is the run's crash.
-        end(w, runId, w.stopping ? "interrupted" : "failed", null, w.stopping ? "stopped" : why);
-      }
-      if (settled) return;
-      if (stopping === null && queue.length > 0) {
-        pool.spawn(w.slot).then(next, fail);
-      } else {
-        finish();
-      }
-    };
-
-    const stop = (why: string) => {
-      if (stopping !== null) return;
-      stopping = why;
-      ev?.stopping?.(why);
-      for (const w of pool.workers()) pool.stop(w);
-      stopTimer = setTimeout(() => {
-        for (const w of pool.workers()) if (w.runId !== null) pool.kill(w);
-      }, opts.stopGraceMs ?? 10_000);
-      finish();
-    };
-    const onAbort = () => stop("interrupted");
-    if (opts.signal?.aborted) {
-      stopping = "interrupted";
-      resolve({ interrupted: true });
-      return;
+        break;
+      case "end":
+        w.runId = null;
+        this.trainSeconds += msg.seconds;
+        this.endRun(w, msg.id, msg.status, msg.summary, msg.error);
+        // A fatal end: the worker exits by itself, and a replacement starts if runs are still queued.
+        if (!msg.fatal) this.idle.add(w);
+        this.dispatch();
+        break;
+      default:
+        break;
     }
-    opts.signal?.addEventListener("abort", onAbort);
+  }
 
-    writer.start();
-    for (let slot = 0; slot < jobs; slot++) {
-      pool.spawn(slot).then((w) => {
-        if (backend === null && w.backend) {
-          backend = w.backend;
-          ev?.backendReady?.(w.backend);
-        }
-        if (settled) return;
-        next(w);
-      }, fail);
+  private onWorkerExit(w: Worker, runId: number | null, why: string): void {
+    this.idle.delete(w);
+    if (runId !== null) {
+      // A stop that had to be enforced is an interruption; anything else is the run's crash.
+      const error = this.stoppedAtOnce ? "stopped at once (second interrupt)" : "stopped";
+      this.endRun(w, runId, w.stopping ? "interrupted" : "failed", null, w.stopping ? error : why);
     }
-  }).finally(() => writer.stop());
+    this.dispatch();
+  }
 
-  const ids = registered.map((r) => r.id);
+  /** Stores how a run of this sweep ended (after what its worker reported before). */
+  private endRun(w: Worker, id: number, status: RunStatus, summary: RunSummary | null, error: string | null): void {
+    this.writer.flush();
+    this.store.finishOwnedRun(id, this.owner, status, summary, error);
+    this.ran++;
+    const r = this.byId.get(id);
+    if (r) {
+      this.ev?.runEnd?.({
+        run: r.run,
+        id,
+        slot: w.slot,
+        status,
+        testTop1: summary?.test_top1 ?? null,
+        finalLoss: summary?.final_loss ?? null,
+        seconds: (performance.now() - (this.startedAt.get(id) ?? performance.now())) / 1000,
+        error,
+      });
+    }
+    if (status === "failed" && this.opts.failFast && this.stopping === null) {
+      this.failedFast = true;
+      this.stop(`--fail-fast: run ${id} failed`);
+    }
+  }
+
+  // ── waiting for runs another process holds ──
+
+  private scheduleHeldCheck(): void {
+    if (this.checkTimer) return;
+    // The first look is at once (to say what the sweep waits for), then every pollMs.
+    const ms = this.waitingSaid === null ? 0 : (this.opts.pollMs ?? 1000);
+    this.checkTimer = setTimeout(() => {
+      this.checkTimer = null;
+      this.guard(() => this.checkHeld());
+    }, ms);
+  }
+
+  /**
+   * Looks at the held runs again: those whose owner is gone are reaped (marked interrupted) and, like any that
+   * became claimable, queued here; settled ones are dropped; the rest are what the sweep waits for.
+   */
+  private checkHeld(): void {
+    if (this.settled || this.stopping !== null) return;
+    const look = () => [...this.held.values()].map((r) => ({ r, stored: this.store.getRun(r.id) }));
+    let runs = look();
+    const now = Date.now();
+    const gone = runs.some(
+      (x) => x.stored?.status === "running" && ownerGone(x.stored.owner, x.stored.heartbeat_at, this.staleSeconds, now),
+    );
+    if (gone) {
+      const reaped = this.store.reapOrphans(this.staleSeconds);
+      const ours = reaped.filter((o) => this.held.has(o.id));
+      if (ours.length) this.ev?.reaped?.(ours);
+      runs = look();
+    }
+    for (const { r, stored } of runs) {
+      if (stored?.status === "running") continue;
+      this.held.delete(r.id);
+      if (stored && claimable(stored.status, this.retryFailed)) {
+        this.queue.push(r);
+        this.todo++;
+      }
+    }
+    const waitingFor = this.heldRuns();
+    const said = JSON.stringify(waitingFor.map((h) => [h.id, h.owner]));
+    if (waitingFor.length && said !== this.waitingSaid) this.ev?.waiting?.({ runs: waitingFor });
+    this.waitingSaid = said;
+    this.dispatch();
+  }
+
+  /** The held runs as the store has them now (those still running). */
+  heldRuns(): HeldRun[] {
+    const now = Date.now();
+    const out: HeldRun[] = [];
+    for (const r of this.held.values()) {
+      const stored = this.store.getRun(r.id);
+      if (stored?.status !== "running") continue;
+      out.push({
+        id: r.id,
+        hash: r.run.hash,
+        point: r.run.point,
+        owner: stored.owner,
+        heartbeatAgeSeconds: stored.heartbeat_at ? Math.max(0, (now - Date.parse(stored.heartbeat_at)) / 1000) : null,
+      });
+    }
+    return out;
+  }
+
+  // ── stopping and ending ──
+
+  /** Stops between steps: running runs reach their next step and are stored interrupted; nothing new starts. */
+  private stop(why: string): void {
+    if (this.stopping !== null) return;
+    this.stopping = why;
+    this.ev?.stopping?.(why);
+    for (const w of this.pool.workers()) this.pool.stop(w);
+    this.stopTimer = setTimeout(() => {
+      for (const w of this.pool.workers()) if (w.runId !== null) this.pool.kill(w);
+    }, this.opts.stopGraceMs ?? 10_000);
+    this.dispatch();
+  }
+
+  /** Stops at once: every worker is killed; the runs they trained are stored interrupted. */
+  private stopNow(): void {
+    if (this.stoppedAtOnce) return;
+    this.stoppedAtOnce = true;
+    this.stopping = this.stopping ?? "interrupted";
+    this.ev?.stopping?.("second interrupt: stopping at once");
+    for (const w of this.pool.workers()) {
+      if (w.runId !== null) w.stopping = true;
+      this.pool.kill(w);
+    }
+    this.dispatch();
+  }
+
+  /** Ends the session once no run is in flight and nothing is left to do (or the sweep stops). */
+  private maybeFinish(): void {
+    if (this.settled) return;
+    if (this.pool.workers().some((w) => w.runId !== null)) return;
+    const work = this.queue.length > 0 || (this.waitForHeld && this.held.size > 0);
+    if (this.stopping === null && work) return;
+    this.settled = true;
+    this.cleanup();
+    const interrupted = this.stopping !== null && !this.failedFast;
+    this.pool.close().then(
+      () => this.result?.resolve(interrupted),
+      (err: unknown) => this.result?.reject(err),
+    );
+  }
+
+  private fail(err: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    // Runs already handed out end as interrupted (re-run next time), not as failures of their own.
+    this.stopping = this.stopping ?? "error";
+    for (const w of this.pool.workers()) w.stopping = true;
+    this.cleanup();
+    this.pool.close().finally(() => this.result?.reject(err));
+  }
+
+  private cleanup(): void {
+    if (this.stopTimer) clearTimeout(this.stopTimer);
+    if (this.checkTimer) clearTimeout(this.checkTimer);
+    this.opts.signal?.removeEventListener("abort", this.onAbort);
+    this.opts.stopNow?.removeEventListener("abort", this.onStopNow);
+  }
+}
+
+// ── 5. finish ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Settled statuses: a run in any other one is a point of the grid still to do. */
+const SETTLED: ReadonlySet<RunStatus> = new Set<RunStatus>(["completed", "diverged", "failed"]);
+
+function finishSweep(
+  store: RunStore,
+  plan: SweepPlan,
+  session: SweepSession,
+  interrupted: boolean,
+  clock: { wall: number; cpu: NodeJS.CpuUsage },
+): SweepOutcome {
+  const ids = plan.registered.map((r) => r.id);
   const statuses: Record<string, number> = {};
+  let unfinished = 0;
   for (const id of ids) {
     const s = store.getRun(id)?.status ?? "pending";
     statuses[s] = (statuses[s] ?? 0) + 1;
+    if (!SETTLED.has(s)) unfinished++;
   }
+  const cpu = process.cpuUsage(clock.cpu);
   const result: SweepOutcome = {
-    sweepId,
+    sweepId: plan.sweepId,
     runIds: ids,
-    ran,
-    skipped,
-    elsewhere,
-    orphans: orphans.length,
+    ran: session.ran,
+    skipped: plan.skipped,
+    elsewhere: plan.held.length,
+    orphans: plan.orphans.length,
     statuses,
-    interrupted: outcome.interrupted,
-    failedFast,
-    jobs,
-    backend,
-    storeWriteSeconds: writer.writeSeconds,
-    trainSeconds,
-    wallSeconds: (performance.now() - wallStart) / 1000,
-    orchestratorCpuSeconds: (() => {
-      const c = process.cpuUsage(cpuStart);
-      return (c.user + c.system) / 1e6;
-    })(),
+    unfinished,
+    heldElsewhere: session.heldRuns(),
+    interrupted,
+    failedFast: session.failedFast,
+    jobs: plan.jobs,
+    backend: session.backend,
+    storeWriteSeconds: session.writer.writeSeconds,
+    trainSeconds: session.trainSeconds,
+    wallSeconds: (performance.now() - clock.wall) / 1000,
+    orchestratorCpuSeconds: (cpu.user + cpu.system) / 1e6,
   };
-  store.finishSweep(sweepId, { ...result, runIds: undefined });
+  store.finishSweep(plan.sweepId, { ...result, runIds: undefined });
   return result;
 }

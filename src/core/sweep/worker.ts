@@ -11,9 +11,16 @@ import type { FromWorker, StepRows, ToWorker } from "./protocol.js";
 /** Steps are sent in batches at most this often, so that IPC costs nothing next to a training step. */
 const SEND_EVERY_MS = 200;
 
+/**
+ * Sends a message to the orchestrator. Once the orchestrator is gone (killed, or it stopped at once) a send fails
+ * with EPIPE or a closed channel: nobody would read it, so the worker exits quietly, without a stack trace.
+ */
 function send(msg: FromWorker, sent?: () => void): void {
-  if (sent) process.send?.(msg, undefined, undefined, sent);
-  else process.send?.(msg);
+  if (!process.connected) return;
+  process.send?.(msg, undefined, undefined, (err: Error | null) => {
+    if (err) process.exit(0);
+    sent?.();
+  });
 }
 
 const datasets = new Map<string, Dataset>();
@@ -97,6 +104,8 @@ process.on("SIGINT", () => {});
 process.on("SIGTERM", () => {});
 // The orchestrator is gone (even kill -9): nobody would store what we compute.
 process.on("disconnect", () => process.exit(0));
+// A send that fails without a callback (none here) would surface as an 'error' event: the orchestrator is gone.
+process.on("error", () => process.exit(0));
 
 process.on("message", (raw: ToWorker) => {
   if (raw.type === "init") {

@@ -36,6 +36,8 @@ export interface FigureOptions {
   formats: readonly FigureFormat[];
   events?: SweepEvents;
   signal?: AbortSignal;
+  /** Aborting stops --run-missing at once (the second Ctrl-C). */
+  stopNow?: AbortSignal;
   /** curves: draw the runs of this sweep figure's preset… */
   of?: string;
   /** …or of the runs this `--where` expression selects. */
@@ -77,6 +79,7 @@ async function runMissing(file: string, opts: FigureOptions): Promise<number> {
     figuresDir: path.join(opts.out, "sweeps"),
     events: opts.events,
     signal: opts.signal,
+    stopNow: opts.stopNow,
   });
   if (result.interrupted) throw new Error(`${path.basename(file)}: interrupted after ${result.ran} runs`);
   return result.ran;

@@ -1,6 +1,8 @@
 // Collecting: a finished task's shard is merged into the sweep's store by config hash (idempotently, through the
 // bundle import: a finished run replaces an unfinished one, a second import changes nothing). A task that left the
-// queue without a finished run is recorded as failed, so that it is visible and the next submission re-runs it.
+// queue without a finished run is recorded as interrupted when it was stopped from outside (scancel, its time
+// limit, preemption, a node failure) and as failed otherwise, so that it is visible and the next submission re-runs
+// it.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,8 +14,10 @@ import { markCollected, outstandingTasks, type TaskRecord, taskId } from "./task
 export interface CollectResult {
   /** Runs whose finished result came in from a shard. */
   imported: number;
-  /** Tasks that ended without a finished run (now `failed` in the store). */
+  /** Tasks that ended without a finished run by a fault of their own (now `failed` in the store). */
   failed: number;
+  /** Tasks stopped from outside before their run finished (now `interrupted` in the store). */
+  interrupted: number;
   /** Tasks still queued or running. */
   waiting: number;
 }
@@ -54,8 +58,30 @@ export function importShard(store: RunStore, shard: string): { status: string | 
   }
 }
 
+/**
+ * Slurm final states (sacct) of a task stopped from outside: `scancel` (CANCELLED, also "CANCELLED by UID"), its
+ * time limit (TIMEOUT, DEADLINE), preemption, a failed node, a requeue.
+ */
+const STOPPED_FROM_OUTSIDE = ["CANCELLED", "TIMEOUT", "DEADLINE", "PREEMPTED", "NODE_FAIL", "BOOT_FAIL", "REQUEUED"];
+
+/**
+ * Whether a task that ended without a finished run was interrupted rather than failed: its shard says so (`nfx run`
+ * stores `interrupted` when Slurm's SIGTERM stops it), or accounting gives a stop from outside, or its exit status
+ * is nfx's interrupted exit (130) or death by SIGTERM (143).
+ */
+export function taskInterrupted(
+  shardStatus: string | null,
+  finalState: string | null,
+  exitCode: string | null,
+): boolean {
+  if (shardStatus === "interrupted") return true;
+  if (shardStatus === "failed") return false;
+  if (finalState !== null && STOPPED_FROM_OUTSIDE.some((s) => finalState.startsWith(s))) return true;
+  return exitCode === "130" || exitCode === "143";
+}
+
 export function collectSweepDir(store: RunStore, dirs: SweepDirs, liveness: Liveness): CollectResult {
-  const result: CollectResult = { imported: 0, failed: 0, waiting: 0 };
+  const result: CollectResult = { imported: 0, failed: 0, interrupted: 0, waiting: 0 };
   for (const t of outstandingTasks(dirs)) {
     if (!taskOver(dirs, t, liveness.live)) {
       result.waiting++;
@@ -78,10 +104,12 @@ export function collectSweepDir(store: RunStore, dirs: SweepDirs, liveness: Live
       if (DONE_STATUSES.has(run.status)) {
         if (fromShard && fromShard.status !== null && DONE_STATUSES.has(fromShard.status as never)) result.imported++;
       } else {
-        const state = liveness.final.get(taskId(t)) ?? (code !== null ? `exit ${code}` : "killed");
+        const final = liveness.final.get(taskId(t)) ?? null;
+        const state = final ?? (code !== null ? `exit ${code}` : "killed");
         const why = fromShard?.error ? `: ${fromShard.error}` : "";
-        store.finishRun(run.id, "failed", null, `slurm task ${taskId(t)} ended without a result (${state})${why}`);
-        result.failed++;
+        const status = taskInterrupted(fromShard?.status ?? null, final, code) ? "interrupted" : "failed";
+        store.finishRun(run.id, status, null, `slurm task ${taskId(t)} ended without a result (${state})${why}`);
+        result[status]++;
       }
     }
     markCollected(dirs, t);

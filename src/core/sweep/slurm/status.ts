@@ -1,11 +1,11 @@
-// Per-run state of a Slurm sweep: finished, failed and never-submitted runs come from the store (after a
-// collection), queued and running ones from the queue.
+// Per-run state of a Slurm sweep: finished, failed, interrupted and never-submitted runs come from the store (after
+// a collection), queued and running ones from the queue.
 import { DONE_STATUSES, type RunStore } from "../../store/runStore.js";
 import type { ExpandedRun } from "../expand.js";
 import type { SweepDirs } from "./layout.js";
 import { outstandingTasks, taskId } from "./tasks.js";
 
-export type SlurmRunState = "done" | "queued" | "running" | "failed" | "pending";
+export type SlurmRunState = "done" | "queued" | "running" | "failed" | "interrupted" | "pending";
 
 export interface SlurmRunStatus {
   index: number;
@@ -38,7 +38,7 @@ export function sweepStatus(
     if (status !== null && DONE_STATUSES.has(status)) state = "done";
     else if (qstate !== null) state = RUNNING.has(qstate) ? "running" : "queued";
     else if (t) state = "queued";
-    else if (status === "failed" || status === "interrupted") state = "failed";
+    else if (status === "failed" || status === "interrupted") state = status;
     else state = "pending";
     return {
       index: r.index,
@@ -47,7 +47,7 @@ export function sweepStatus(
       state,
       store_status: status,
       task: t ? taskId(t) : null,
-      detail: qstate ?? (state === "failed" ? (stored?.error ?? null) : null),
+      detail: qstate ?? (state === "failed" || state === "interrupted" ? (stored?.error ?? null) : null),
     };
   });
 }

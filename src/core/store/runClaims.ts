@@ -1,7 +1,7 @@
 // Who trains a run: a sweep's orchestrator claims a run atomically (so two sweeps on one store never train the same
 // run), records its start, and ends it only while it still holds it; runs whose owner is gone are reclaimed.
 import type { StoreConn } from "./connection.js";
-import { pidAlive, type RunOwner, thisOwner } from "./runOwner.js";
+import { ownerGone, pidAlive, type RunOwner, thisOwner } from "./runOwner.js";
 import { finishRun } from "./runRecords.js";
 import { now, type OrphanedRun, type RunStatus, type RunSummary } from "./runTypes.js";
 
@@ -29,14 +29,9 @@ export function reapOrphans(
     for (const r of rows) {
       const mine = r.owner_host === me.host && r.owner_pid === me.pid;
       if (mine) continue;
-      const beat = r.heartbeat_at ? Date.parse(r.heartbeat_at) : 0;
-      const age = (t - beat) / 1000;
-      let reason: string | null = null;
-      if (r.owner_host === me.host && r.owner_pid !== null && !alive(r.owner_pid)) {
-        reason = `orphaned: owner process ${r.owner_pid} is gone`;
-      } else if (age > staleSeconds) {
-        reason = `orphaned: no heartbeat for ${Math.round(age)} s (owner ${r.owner_host ?? "?"}:${r.owner_pid ?? "?"})`;
-      }
+      const owner = r.owner_host !== null && r.owner_pid !== null ? { host: r.owner_host, pid: r.owner_pid } : null;
+      const gone = ownerGone(owner, r.heartbeat_at, staleSeconds, t, alive);
+      const reason = gone ? `orphaned: ${gone}` : null;
       if (reason && mark.run(reason, r.id, r.owner_pid, r.heartbeat_at).changes === 1) {
         reaped.push({ id: r.id, reason });
       }

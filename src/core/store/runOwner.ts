@@ -54,5 +54,7 @@ export function ownerGone(
 ): string | null {
   if (owner && owner.host === os.hostname() && !alive(owner.pid)) return `owner process ${owner.pid} is gone`;
   const age = (nowMs - (heartbeatAt ? Date.parse(heartbeatAt) : 0)) / 1000;
-  return age > staleSeconds ? `no heartbeat for ${Math.round(age)} s` : null;
+  return age > staleSeconds
+    ? `no heartbeat for ${Math.round(age)} s (owner ${owner ? `${owner.host}:${owner.pid}` : "unknown"})`
+    : null;
 }

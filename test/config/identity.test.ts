@@ -9,7 +9,7 @@ import { describe, it } from "node:test";
 import { PNG } from "pngjs";
 import { configHash, configIdentity, IDENTITY_BASELINE, inertKeys } from "../../src/core/config/hash.js";
 import { ConfigError, resolveConfig } from "../../src/core/config/resolve.js";
-import { CONFIG_KEYS, type RunConfig } from "../../src/core/config/schema.js";
+import { CONFIG_KEYS, type RunConfig, TRAINING_REVISION } from "../../src/core/config/schema.js";
 import { checkFigureName } from "../../src/core/plot/render.js";
 import { varyingConfigKeys } from "../../src/core/plot/runRows.js";
 import { RunStore, type StoredRun } from "../../src/core/store/runStore.js";
@@ -99,14 +99,24 @@ describe("run identity", () => {
     assert.equal(expandSweep(spec).length, 1);
   });
 
-  it("the defaults' identity is empty: the hash of the default config is the hash of {}", () => {
-    assert.deepEqual(configIdentity(resolveConfig({})), {});
-    assert.equal(hashOf({}), createHash("sha256").update("{}").digest("hex").slice(0, 16));
+  it("the defaults' identity is the training revision alone; a config stored without one hashes as {}", () => {
+    assert.deepEqual(configIdentity(resolveConfig({})), { revision: TRAINING_REVISION });
+    const { revision: _, ...stored } = resolveConfig({}); // as nfx 0.1 stored it: no revision key
+    assert.equal(configHash(stored as RunConfig), createHash("sha256").update("{}").digest("hex").slice(0, 16));
     assert.deepEqual(configIdentity(resolveConfig({ optim: { lr: 0.4 }, agc: { lambda: null } })), {
       "agc.granularity": "none",
       "agc.lambda": null,
       "optim.lr": 0.4,
+      revision: TRAINING_REVISION,
     });
+  });
+
+  it("runs of another training revision are other runs: revision 1 (stored before the key) ≠ the current one", () => {
+    const current = resolveConfig({ agc: { lambda: 0.04 } });
+    const { revision: _, ...old } = current;
+    assert.notEqual(configHash(old as RunConfig), configHash(current));
+    assert.equal(configHash({ ...current, revision: 1 }), configHash(old as RunConfig));
+    assert.throws(() => resolveConfig({ revision: 1 }), /revision/);
   });
 
   it("every config key has a frozen identity baseline", () => {

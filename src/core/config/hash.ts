@@ -47,6 +47,8 @@ export const EXECUTION_KEYS: readonly string[] = ["train.micro_batch"];
  */
 export const IDENTITY_BASELINE: Readonly<Record<string, ConfigValue>> = Object.freeze({
   seed: 0,
+  // Configs stored before the key existed were trained by revision 1; every later revision enters the identity.
+  revision: 1,
   "model.name": "nf-resnet-micro",
   "data.name": "fashion-mnist",
   "data.path": null,

@@ -21,12 +21,31 @@ export interface KeySpec {
   doc: string;
 }
 
+/**
+ * The revision of what nfx's code computes for a given config. Runs trained under another revision are other runs
+ * (their config hashes differ: config/hash.ts), so a sweep never takes a stored result of older code for a result
+ * of this code, and figures tell the two apart.
+ *   1: nfx 0.1 — NF-ResNets without the stem conv's bias that the official code has; dropout and stochastic-depth
+ *      masks and crop/flip drawn per micro-batch; squeeze-excite weights from an untruncated normal. Stored configs
+ *      without a `revision` key are revision 1.
+ *   2: nfx 0.2 — the official networks exactly (issue 19), every random draw keyed by (seed, step, example).
+ * Bump it (and add a line here) whenever a change makes the same config train differently.
+ */
+export const TRAINING_REVISION = 2;
+
 export const GRANULARITIES = ["unit", "layer", "global", "none"] as const;
 export type Granularity = (typeof GRANULARITIES)[number];
 
 /** Every key of a run config, dotted. `model.*` keys other than these are model overrides (see models). */
 export const CONFIG_KEYS: Record<string, KeySpec> = {
   seed: { default: 0, rule: { kind: "number", integer: true, min: 0 }, doc: "seed for init, data order and masks" },
+  revision: {
+    default: TRAINING_REVISION,
+    rule: { kind: "number", integer: true, min: TRAINING_REVISION, max: TRAINING_REVISION },
+    doc:
+      "what nfx's code trains for a config, versioned (see TRAINING_REVISION); stored runs keep the revision " +
+      "they were trained under, only the current one can be trained",
+  },
 
   "model.name": { default: "nf-resnet-micro", rule: { kind: "string" }, doc: "model variant (see `nfx models`)" },
 
@@ -170,6 +189,8 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
 
 export interface RunConfig {
   seed: number;
+  /** See TRAINING_REVISION; absent in configs stored by nfx 0.1 (revision 1). */
+  revision: number;
   model: { name: string; [override: string]: unknown };
   data: {
     name: string;

@@ -10,10 +10,9 @@
 // form whenever ‖G_i‖ ≥ 1e-6, which a clipped unit always has unless λ·ε < 1e-6.
 import { tf } from "../engine/tf.js";
 
-export type AgcGranularity = "unit" | "layer" | "global" | "none";
-
-/** The granularities, as the config schema lists them. */
-export const AGC_GRANULARITIES: readonly AgcGranularity[] = ["unit", "layer", "global", "none"];
+/** The clip granularities: the config schema's `agc.granularity` takes these (config/schema.ts). */
+export const AGC_GRANULARITIES = ["unit", "layer", "global", "none"] as const;
+export type AgcGranularity = (typeof AGC_GRANULARITIES)[number];
 
 export interface AgcOptions {
   /**
@@ -60,7 +59,9 @@ export function checkAgcOptions(
     throw new AgcOptionsError(option, `${who}: ${option} ${rule} (got ${describe(value)})`);
   };
   if (typeof opts !== "object" || opts === null) fail("options", "must be an object", opts);
-  const granularities = allowOff ? AGC_GRANULARITIES : AGC_GRANULARITIES.filter((g) => g === "unit" || g === "layer");
+  const granularities: readonly AgcGranularity[] = allowOff
+    ? AGC_GRANULARITIES
+    : AGC_GRANULARITIES.filter((g) => g === "unit" || g === "layer");
   if (!granularities.includes(opts.granularity as AgcGranularity)) {
     fail("granularity", `must be one of ${granularities.join(", ")}`, opts.granularity);
   }

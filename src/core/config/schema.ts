@@ -2,6 +2,7 @@
 // (../shared/PAPER.md) except where a CPU-scale reproduction needs smaller numbers; those say so.
 // A parameter such as `agc.lambda` travels YAML → this schema (validated, defaulted, hashed) → train → agc,
 // and is never re-defaulted along the way.
+import { AGC_GRANULARITIES, type AgcGranularity } from "../agc/agc.js";
 import { DATASET_NAMES } from "../data/types.js";
 import { PARAM_ROLES } from "../models/types.js";
 
@@ -33,8 +34,8 @@ export interface KeySpec {
  */
 export const TRAINING_REVISION = 2;
 
-export const GRANULARITIES = ["unit", "layer", "global", "none"] as const;
-export type Granularity = (typeof GRANULARITIES)[number];
+export const GRANULARITIES = AGC_GRANULARITIES;
+export type Granularity = AgcGranularity;
 
 /** Every key of a run config, dotted. `model.*` keys other than these are model overrides (see models). */
 export const CONFIG_KEYS: Record<string, KeySpec> = {

@@ -3,6 +3,7 @@
 // store or any sweep file is written.
 import fs from "node:fs";
 import path from "node:path";
+import { canWrite } from "../core/store/connection.js";
 import { RunStore } from "../core/store/runStore.js";
 import { type LoadedSweep, loadSweepFile } from "../core/sweep/expand.js";
 import { validateRuns } from "../core/sweep/runSweep.js";
@@ -99,15 +100,6 @@ export function statusSweepFile(
   }
 }
 
-function writable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Collects every Slurm sweep of a store that has outstanding tasks (`nfx runs`, `nfx figure` call this first).
  * Cheap when there is nothing to do: a directory listing, no store opened, no Slurm program run.
@@ -116,7 +108,7 @@ export function collectPendingShards(db: string): CollectResult | null {
   const pending = allSweepDirs(db).filter((d) => outstandingTasks(d).length > 0);
   if (pending.length === 0) return null;
   // A store this process cannot write (a read-only copy, another user's results) is read as it is.
-  if (!writable(path.dirname(path.resolve(db))) || (fs.existsSync(db) && !writable(db))) return null;
+  if (!canWrite(path.dirname(path.resolve(db))) || (fs.existsSync(db) && !canWrite(db))) return null;
   const total: CollectResult = { imported: 0, failed: 0, interrupted: 0, waiting: 0 };
   const store = RunStore.open(db);
   try {

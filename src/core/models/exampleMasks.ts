@@ -1,19 +1,10 @@
 // Random masks drawn per example: the draws for example i depend only on (seed, i), never on which other examples
 // share the tensor. A logical batch computed in micro-batches (example i at row i − start of the micro-batch that
 // starts at `start`) therefore gets exactly the masks the whole batch would get, so the split is an execution
-// detail. Drawn in JavaScript (mulberry32 per example), hence identical on every backend.
+// detail. Drawn in JavaScript (the data pipeline's seeded mulberry32, one stream per example), hence identical on
+// every backend.
+import { Rng } from "../data/random.js";
 import { tf } from "../engine/tf.js";
-
-/** murmur3's 32-bit finalizer. */
-function mix32(h: number): number {
-  let x = h >>> 0;
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  x ^= x >>> 16;
-  return x >>> 0;
-}
 
 /**
  * `perExample` uniforms in [0, 1) for each of `count` examples, the first being example `firstExample` of the
@@ -31,17 +22,9 @@ export function exampleUniforms(seed: number, firstExample: number, count: numbe
       throw new Error(`exampleUniforms: ${name} must be a non-negative integer, got ${v}`);
   }
   const out = new Float32Array(count * perExample);
-  const base = mix32((seed >>> 0) ^ 0x9e3779b9);
   for (let k = 0; k < count; k++) {
-    let state = mix32(base ^ mix32((firstExample + k + 0x6a09e667) >>> 0));
-    for (let j = 0; j < perExample; j++) {
-      // mulberry32
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      out[k * perExample + j] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    }
+    const rng = new Rng(seed, firstExample + k); // the stream of example firstExample + k, whatever the split
+    for (let j = 0; j < perExample; j++) out[k * perExample + j] = rng.next();
   }
   return out;
 }

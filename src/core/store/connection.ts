@@ -102,7 +102,8 @@ export interface WritableOptions {
   wait: StoreWait;
 }
 
-function canWrite(file: string): boolean {
+/** Whether this process may write `file` (a store, or the directory its side files go in). */
+export function canWrite(file: string): boolean {
   try {
     fs.accessSync(file, fs.constants.W_OK);
     return true;

@@ -127,20 +127,25 @@ export class RunStore implements StoreConn {
     RunStore.open(file).close();
   }
 
+  /**
+   * Brings the store to SCHEMA_VERSION in one transaction, so that no reader ever sees a store half-way between
+   * two versions (a new store's tables without the columns later migrations add).
+   */
   private migrate(): void {
     const v = this.db.pragma("user_version", { simple: true }) as number;
     if (v > SCHEMA_VERSION)
       throw new Error(`${this.file}: store schema v${v} is newer than this nfx (v${SCHEMA_VERSION})`);
-    for (let i = v; i < MIGRATIONS.length; i++) {
-      this.write(`migrating it to schema v${i + 1}`, () => {
-        // Another process may have migrated it while this one waited for the lock.
-        if ((this.db.pragma("user_version", { simple: true }) as number) > i) return;
+    if (v === SCHEMA_VERSION) return;
+    this.write(`migrating it to schema v${SCHEMA_VERSION}`, () => {
+      // Another process may have migrated it while this one waited for the lock.
+      const from = this.db.pragma("user_version", { simple: true }) as number;
+      for (let i = from; i < MIGRATIONS.length; i++) {
         const m = MIGRATIONS[i];
         if (typeof m === "function") m(this.db);
         else this.db.exec(m as string);
-        this.db.pragma(`user_version = ${i + 1}`);
-      });
-    }
+      }
+      if (from < MIGRATIONS.length) this.db.pragma(`user_version = ${MIGRATIONS.length}`);
+    });
   }
 
   /**

@@ -43,6 +43,7 @@ export {
   type RunStatus,
   type RunSummary,
   type StoredRun,
+  UNSTABLE_STATUSES,
   type WriteBatch,
 } from "./runTypes.js";
 

@@ -1,0 +1,95 @@
+// Did a run that finished its steps actually train? A run can end every step without a NaN and still have failed:
+// its loss spiked, then settled flat at ln(classes) — the network predicts the uniform distribution — or its test
+// top-1 ended at chance. Such a run is `collapsed`: a failure to train, like `diverged`, decided at the end of the
+// run from what the run measured (the per-step training loss and the final test top-1).
+//
+// The rule, with its thresholds (all in this file):
+//   chance    final test top-1 ≤ 1/C + CHANCE_MARGIN (C classes; 5 percentage points above chance).
+//   flat      the run made ≥ MIN_STEPS steps; a spike happened — a step whose loss exceeds both
+//             SPIKE_FACTOR × the lowest loss before it and ln(C)·(1 + FLAT_TOL) — and every step of the run's
+//             tail (the last max(TAIL_MIN, TAIL_FRACTION·steps) steps), all after the spike, has a loss within
+//             ±FLAT_TOL·ln(C) of ln(C).
+// A uniform prediction has smoothed cross-entropy exactly ln(C) whatever the label smoothing (the smoothed target
+// sums to 1), so the band is the same with and without smoothing or MixUp.
+// The step it happened: the first step (1-based, as for `diverged`) of the final stretch of steps whose loss stays
+// in the ln(C) band until the end; when the tail is not in the band (a chance-level run whose loss wandered), the
+// step of the largest loss; when there was none, the last step.
+
+/** Final top-1 at most this far above chance (1/C) is "at chance". */
+export const CHANCE_MARGIN = 0.05;
+/** Half-width of the band around ln(C), relative to ln(C). */
+export const FLAT_TOL = 0.1;
+/** A spike: a loss above this multiple of the lowest loss before it (and above the ln(C) band). */
+export const SPIKE_FACTOR = 1.5;
+/** The tail that must lie in the band: the last max(TAIL_MIN, ⌈TAIL_FRACTION·steps⌉) steps. */
+export const TAIL_MIN = 5;
+export const TAIL_FRACTION = 0.1;
+/** Fewer steps than this cannot show "flat after a spike". */
+export const MIN_STEPS = 2 * TAIL_MIN;
+
+export interface OutcomeInput {
+  /** Training loss of every optimizer step, in order (non-finite values are ignored). */
+  losses: readonly number[];
+  /** Final test top-1 in [0, 1], or null when not measured. */
+  top1: number | null;
+  /** Number of classes C (≥ 2). */
+  numClasses: number;
+}
+
+export interface Collapse {
+  /** 1-based step at which the run collapsed (see the file's header). */
+  step: number;
+  /** One line for the run's record: what was seen. */
+  reason: string;
+}
+
+function inBand(loss: number, lnC: number): boolean {
+  return Math.abs(loss - lnC) <= FLAT_TOL * lnC;
+}
+
+/** Index of the first step of the final stretch in the ln(C) band, or null when the last step is outside it. */
+function bandStart(losses: readonly number[], lnC: number): number | null {
+  let i = losses.length;
+  while (i > 0 && inBand(losses[i - 1] as number, lnC)) i--;
+  return i < losses.length ? i : null;
+}
+
+/** Index of the last spike (see the header), or null. */
+function lastSpike(losses: readonly number[], lnC: number): number | null {
+  let lowest = Number.POSITIVE_INFINITY;
+  let spike: number | null = null;
+  losses.forEach((l, i) => {
+    if (i > 0 && l > SPIKE_FACTOR * lowest && l > lnC * (1 + FLAT_TOL)) spike = i;
+    lowest = Math.min(lowest, l);
+  });
+  return spike;
+}
+
+/**
+ * Whether a run that finished its steps collapsed, by the rule in this file's header; null when it trained.
+ * @throws Error when numClasses < 2 (chance and ln(C) would mean nothing).
+ */
+export function classifyCollapse(input: OutcomeInput): Collapse | null {
+  const c = input.numClasses;
+  if (!(c >= 2)) throw new Error(`classifyCollapse: numClasses must be ≥ 2 (got ${c})`);
+  const lnC = Math.log(c);
+  const losses = input.losses.filter((l) => Number.isFinite(l));
+  const band = bandStart(losses, lnC);
+  const atChance = input.top1 !== null && input.top1 <= 1 / c + CHANCE_MARGIN;
+  let flat = false;
+  if (losses.length >= MIN_STEPS && band !== null) {
+    const tail = Math.max(TAIL_MIN, Math.ceil(TAIL_FRACTION * losses.length));
+    const spike = lastSpike(losses, lnC);
+    flat = losses.length - band >= tail && spike !== null && spike < band;
+  }
+  if (!atChance && !flat) return null;
+  let step = losses.length;
+  if (band !== null) step = band + 1;
+  else if (losses.length) step = losses.indexOf(Math.max(...losses)) + 1;
+  const bandText = `within ±${FLAT_TOL * 100}% of ln(${c}) = ${lnC.toFixed(3)}`;
+  const reason = flat
+    ? `loss spiked, then stayed flat ${bandText} from step ${step} to the end` +
+      (atChance ? `; test top-1 ${(input.top1 as number).toFixed(3)} at chance (1/${c})` : "")
+    : `test top-1 ${(input.top1 as number).toFixed(3)} is within ${CHANCE_MARGIN * 100} pp of chance (1/${c})`;
+  return { step, reason };
+}

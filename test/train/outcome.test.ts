@@ -1,0 +1,56 @@
+// Issue 16: a run that made every step but did not train is `collapsed` (core/train/outcome.ts), decided from its
+// per-step loss and final top-1; a run that trained is not.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { CHANCE_MARGIN, classifyCollapse } from "../../src/core/train/outcome.js";
+
+const LN10 = Math.log(10);
+
+/** A loss curve that learns from ln(10) down to `to` over `n` steps. */
+function learning(n: number, to = 0.6): number[] {
+  return Array.from({ length: n }, (_, i) => LN10 + ((to - LN10) * i) / (n - 1));
+}
+
+describe("collapsed outcome (issue 16)", () => {
+  it("a loss that learns, spikes to 40, then sits flat at ln(10) from step 28 on is collapsed at step 28", () => {
+    const losses = [...learning(20, 1.2), 3.5, 12, 40, 9, 5, 3.1, 2.6, 2.4, 2.35, 2.31];
+    while (losses.length < 60) losses.push(LN10 + (losses.length % 2 ? 0.01 : -0.01));
+    const got = classifyCollapse({ losses, top1: 0.19, numClasses: 10 });
+    assert.ok(got, "collapsed");
+    // 2.4 (index 27) is within ±10% of ln(10) = 2.303 and so is every later loss; 2.6 before it is not.
+    assert.equal(got.step, 28);
+    assert.match(got.reason, /spiked, then stayed flat/);
+  });
+
+  it("a run ending at chance top-1 is collapsed even when its loss never spiked", () => {
+    const losses = Array.from({ length: 40 }, () => LN10);
+    const got = classifyCollapse({ losses, top1: 0.1, numClasses: 10 });
+    assert.ok(got);
+    assert.equal(got.step, 1, "the loss was in the ln(C) band from the first step");
+    assert.match(got.reason, /chance/);
+  });
+
+  it("a run that trained (loss down to 0.6, top-1 85%) is not collapsed", () => {
+    assert.equal(classifyCollapse({ losses: learning(60), top1: 0.85, numClasses: 10 }), null);
+  });
+
+  it("a run just above the chance margin with a loss that went down is not collapsed; at the margin it is", () => {
+    const losses = learning(30, 1.9);
+    assert.equal(classifyCollapse({ losses, top1: 0.1 + CHANCE_MARGIN + 0.01, numClasses: 10 }), null);
+    assert.ok(classifyCollapse({ losses, top1: 0.1 + CHANCE_MARGIN, numClasses: 10 }));
+  });
+
+  it("a flat tail without an earlier spike (slow learner near ln C, top-1 40%) is not collapsed", () => {
+    const losses = Array.from({ length: 40 }, (_, i) => LN10 - 0.002 * i);
+    assert.equal(classifyCollapse({ losses, top1: 0.4, numClasses: 10 }), null);
+  });
+
+  it("a spike the run recovered from (tail back at 0.7) is not collapsed", () => {
+    const losses = [...learning(20, 1.0), 30, 8, ...learning(20, 0.7).slice(5)];
+    assert.equal(classifyCollapse({ losses, top1: 0.8, numClasses: 10 }), null);
+  });
+
+  it("refuses a class count below 2", () => {
+    assert.throws(() => classifyCollapse({ losses: [1], top1: 0.5, numClasses: 1 }), /numClasses must be ≥ 2/);
+  });
+});

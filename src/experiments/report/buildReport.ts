@@ -38,6 +38,8 @@ export interface ReportOptions {
   /** Where report.html, report.md and the figures go; null: decide only, write nothing. */
   out: string | null;
   formats?: readonly FigureFormat[];
+  /** Where the preset sweeps are (default: the package's configs/). */
+  presetsDir?: string;
 }
 
 export interface WrittenReport {
@@ -52,7 +54,7 @@ export async function buildReport(opts: ReportOptions): Promise<WrittenReport> {
   const figures: FigureEvidence[] = [];
   try {
     for (const figure of SWEEP_FIGURES) {
-      const runs = presetRuns(store, presetFile(figure.name, opts.preset));
+      const runs = presetRuns(store, presetFile(figure.name, opts.preset, opts.presetsDir));
       const devices = devicesSubtitle(runs.finished);
       const sweep = presetDisplay(figure.name, opts.preset);
       const spec = runs.finished.length ? figure.spec(runs.rows, sweepSubtitle(figure, sweep, runs)) : null;

@@ -7,40 +7,8 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { RunStore } from "../../src/core/store/runStore.js";
 import { reportSweepRuns, runReport } from "../../src/experiments/report/reportSweep.js";
-import { tempDir, writeFile } from "../helpers.js";
-
-const BASE = `model: { name: nf-resnet-micro }
-data: { name: synthetic, train_size: 64, test_size: 32, image_size: 8 }
-train: { steps: 2 }
-optim: { lr: 0.2, warmup_epochs: 0 }
-seeds: 2
-`;
-
-/** 8 + 8 + 2 + 4 = 22 listed runs, 14 distinct: fig2b, granularity and exclusions share fig2a's λ = 0.01 runs. */
-function tinyPresets(): string {
-  const dir = tempDir();
-  writeFile(
-    dir,
-    "fig2a.quick.yaml",
-    `name: fig2a.quick\n${BASE}grid:\n  agc.lambda: [0.01, null]\n  train.batch_size: [8, 16]\n`,
-  );
-  writeFile(
-    dir,
-    "fig2b.quick.yaml",
-    `name: fig2b.quick\n${BASE}grid:\n  agc.lambda: [0.01, 0.16]\n  train.batch_size: [8, 16]\n`,
-  );
-  writeFile(
-    dir,
-    "granularity.quick.yaml",
-    `name: granularity.quick\n${BASE}grid:\n  agc.granularity: [unit]\n  agc.lambda: [0.01]\n  train.batch_size: [8]\n`,
-  );
-  writeFile(
-    dir,
-    "exclusions.quick.yaml",
-    `name: exclusions.quick\n${BASE}agc: { lambda: 0.01 }\ngrid:\n  agc.exclude: [[classifier_weight], [classifier_weight, stem_conv]]\n  train.batch_size: [8]\n`,
-  );
-  return dir;
-}
+import { tempDir } from "../helpers.js";
+import { tinyPresets } from "./tinyPresets.js";
 
 function doneRuns(db: string): number {
   const store = RunStore.open(db, { readonly: true });

@@ -15,7 +15,7 @@ import { createTrainer, stepMetrics, weightsFinite } from "./step.js";
 export interface RunReporter {
   /** Called once, before the first step. */
   start?(info: { stepsTotal: number; microBatch: MicroBatchChoice; params: number }): void;
-  /** Per optimizer step: loss, lr, grad_norm, clip fractions, images_per_s. */
+  /** Per optimizer step: loss, lr, grad_norm, clip fractions, skip_gain_abs_mean (models with skip gains), images_per_s. */
   step?(step: number, metrics: Record<string, number>): void;
   eval?(step: number, split: string, top1: number, loss: number, n: number): void;
   /** Asked between steps; returning true stops the run as interrupted. */
@@ -196,7 +196,7 @@ export async function trainRun(cfg: RunConfig, dataset: Dataset, reporter: RunRe
         trainMs += ms;
         imagesSeen += batch.size;
         const metrics = {
-          ...stepMetrics(values, out.roles),
+          ...stepMetrics(values, out.roles, out.skipGains),
           lr,
           images_per_s: ms > 0 ? (batch.size * 1000) / ms : 0,
         };

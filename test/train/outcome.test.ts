@@ -2,7 +2,7 @@
 // per-step loss and final top-1; a run that trained is not.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CHANCE_MARGIN, classifyCollapse } from "../../src/core/train/outcome.js";
+import { CHANCE_MARGIN, classifyCollapse, MIN_STEPS } from "../../src/core/train/outcome.js";
 
 const LN10 = Math.log(10);
 
@@ -19,10 +19,10 @@ describe("collapsed outcome (issue 16)", () => {
     assert.ok(got, "collapsed");
     // 2.4 (index 27) is within ±10% of ln(10) = 2.303 and so is every later loss; 2.6 before it is not.
     assert.equal(got.step, 28);
-    assert.match(got.reason, /spiked, then stayed flat/);
+    assert.match(got.reason, /spiked \(to 40\.0 at step 23\), then stayed flat within ±10% of ln\(10\)/);
   });
 
-  it("a run ending at chance top-1 is collapsed even when its loss never spiked", () => {
+  it("a run ending at chance with its loss flat at ln(C) is collapsed even when the loss never spiked", () => {
     const losses = Array.from({ length: 40 }, () => LN10);
     const got = classifyCollapse({ losses, top1: 0.1, numClasses: 10 });
     assert.ok(got);
@@ -30,14 +30,23 @@ describe("collapsed outcome (issue 16)", () => {
     assert.match(got.reason, /chance/);
   });
 
+  it("a run too short to judge (fewer than MIN_STEPS) is not collapsed, even at chance", () => {
+    const losses = Array.from({ length: MIN_STEPS - 1 }, () => LN10);
+    assert.equal(classifyCollapse({ losses, top1: 0.1, numClasses: 10 }), null);
+  });
+
   it("a run that trained (loss down to 0.6, top-1 85%) is not collapsed", () => {
     assert.equal(classifyCollapse({ losses: learning(60), top1: 0.85, numClasses: 10 }), null);
   });
 
-  it("a run just above the chance margin with a loss that went down is not collapsed; at the margin it is", () => {
-    const losses = learning(30, 1.9);
+  it("flat at ln(C): just above the chance margin is not collapsed, at the margin it is", () => {
+    const losses = Array.from({ length: 30 }, (_, i) => LN10 + 0.05 * Math.sin(i));
     assert.equal(classifyCollapse({ losses, top1: 0.1 + CHANCE_MARGIN + 0.01, numClasses: 10 }), null);
     assert.ok(classifyCollapse({ losses, top1: 0.1 + CHANCE_MARGIN, numClasses: 10 }));
+  });
+
+  it("a loss that went down is never collapsed, even at chance top-1", () => {
+    assert.equal(classifyCollapse({ losses: learning(30, 1.2), top1: 0.1, numClasses: 10 }), null);
   });
 
   it("a flat tail without an earlier spike (slow learner near ln C, top-1 40%) is not collapsed", () => {

@@ -3,17 +3,20 @@
 // top-1 ended at chance. Such a run is `collapsed`: a failure to train, like `diverged`, decided at the end of the
 // run from what the run measured (the per-step training loss and the final test top-1).
 //
-// The rule, with its thresholds (all in this file):
-//   chance    final test top-1 ≤ 1/C + CHANCE_MARGIN (C classes; 5 percentage points above chance).
-//   flat      the run made ≥ MIN_STEPS steps; a spike happened — a step whose loss exceeds both
-//             SPIKE_FACTOR × the lowest loss before it and ln(C)·(1 + FLAT_TOL) — and every step of the run's
-//             tail (the last max(TAIL_MIN, TAIL_FRACTION·steps) steps), all after the spike, has a loss within
-//             ±FLAT_TOL·ln(C) of ln(C).
+// The rule, with its thresholds (all in this file). Only a run of at least MIN_STEPS steps is judged: a shorter
+// one that ends at chance has not had the time to train, which is not the same as having collapsed (a 3-step run
+// on 32 test images lands within 5 pp of chance by luck alone).
+//   flat      the tail of the run (its last max(TAIL_MIN, ⌈TAIL_FRACTION·steps⌉) steps) has every loss within
+//             ±FLAT_TOL·ln(C) of ln(C) — the network predicts about the uniform distribution;
+//   spike     some step before that tail has a loss above both SPIKE_FACTOR × the lowest loss before it and
+//             ln(C)·(1 + FLAT_TOL);
+//   chance    the final test top-1 is ≤ 1/C + CHANCE_MARGIN (C classes; 5 percentage points above chance).
+// collapsed = flat and (spike or chance): flat after a spike, or flat and ending at chance. A run whose loss went
+// down (not flat) is never collapsed, whatever its top-1.
 // A uniform prediction has smoothed cross-entropy exactly ln(C) whatever the label smoothing (the smoothed target
 // sums to 1), so the band is the same with and without smoothing or MixUp.
 // The step it happened: the first step (1-based, as for `diverged`) of the final stretch of steps whose loss stays
-// in the ln(C) band until the end; when the tail is not in the band (a chance-level run whose loss wandered), the
-// step of the largest loss; when there was none, the last step.
+// in the ln(C) band until the end.
 
 /** Final top-1 at most this far above chance (1/C) is "at chance". */
 export const CHANCE_MARGIN = 0.05;
@@ -75,21 +78,20 @@ export function classifyCollapse(input: OutcomeInput): Collapse | null {
   const lnC = Math.log(c);
   const losses = input.losses.filter((l) => Number.isFinite(l));
   const band = bandStart(losses, lnC);
+  if (losses.length < MIN_STEPS || band === null) return null;
+  const tail = Math.max(TAIL_MIN, Math.ceil(TAIL_FRACTION * losses.length));
+  if (losses.length - band < tail) return null;
+  const spike = lastSpike(losses, lnC);
+  const spiked = spike !== null && spike < band;
   const atChance = input.top1 !== null && input.top1 <= 1 / c + CHANCE_MARGIN;
-  let flat = false;
-  if (losses.length >= MIN_STEPS && band !== null) {
-    const tail = Math.max(TAIL_MIN, Math.ceil(TAIL_FRACTION * losses.length));
-    const spike = lastSpike(losses, lnC);
-    flat = losses.length - band >= tail && spike !== null && spike < band;
-  }
-  if (!atChance && !flat) return null;
-  let step = losses.length;
-  if (band !== null) step = band + 1;
-  else if (losses.length) step = losses.indexOf(Math.max(...losses)) + 1;
-  const bandText = `within ±${FLAT_TOL * 100}% of ln(${c}) = ${lnC.toFixed(3)}`;
-  const reason = flat
-    ? `loss spiked, then stayed flat ${bandText} from step ${step} to the end` +
-      (atChance ? `; test top-1 ${(input.top1 as number).toFixed(3)} at chance (1/${c})` : "")
-    : `test top-1 ${(input.top1 as number).toFixed(3)} is within ${CHANCE_MARGIN * 100} pp of chance (1/${c})`;
+  if (!spiked && !atChance) return null;
+  const step = band + 1;
+  const flat = `flat within ±${FLAT_TOL * 100}% of ln(${c}) = ${lnC.toFixed(3)} from step ${step} to the end`;
+  const chance = atChance ? `test top-1 ${(input.top1 as number).toFixed(3)} at chance (1/${c})` : null;
+  const before = losses.slice(0, band);
+  const peak = before.indexOf(Math.max(...before)) + 1;
+  const reason = spiked
+    ? `loss spiked (to ${(losses[peak - 1] as number).toPrecision(3)} at step ${peak}), then stayed ${flat}${chance ? `; ${chance}` : ""}`
+    : `loss ${flat}; ${chance}`;
   return { step, reason };
 }

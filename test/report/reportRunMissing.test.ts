@@ -77,5 +77,21 @@ describe("nfx report --run-missing (issue 16)", () => {
 
     const third = await runReport(base);
     assert.equal(third.ran, 0, "a second call trains nothing");
+
+    // Why: the report shows per-role clip fractions and the skip gains' size of every group of seeds.
+    const md = fs.readFileSync(path.join(out, "report.md"), "utf8");
+    assert.match(md, /\*\*Why\*\* — clip fractions over training and the skip gains' size/);
+    assert.match(md, /\| B · λ \| runs \| clip skip_gain \|.*\| abs\(skip gain\) end \(mean\) \|/);
+    // Under AGC every skip gain is clipped every step (its limit starts at λ·ε); unclipped, nothing is.
+    assert.match(md, /\| B=8 · λ=0\.01 \| 2 \(2 \w+\) \| 100\.0% \|/);
+    assert.match(md, /\| B=8 · λ=none \| 2 \(2 \w+\) \| — \|/);
+
+    // --add-seeds: the seeds the undecided comparisons ask for, within the budget, counted by the report.
+    // --add-seeds: comparisons it cannot serve are named with the reason (an arm without runs, too many seeds).
+    const seeded = await runReport({ ...base, addSeedsBudget: 20 });
+    const seeds = seeded.seeds;
+    assert.ok(seeds);
+    assert.equal(seeded.ran, seeds.runs.length, "exactly the planned seeds were trained");
+    assert.ok(seeds.skipped.some((s) => /^no run of BN-ResNet to add seeds to$/.test(s.reason)));
   });
 });

@@ -3,8 +3,10 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, it } from "node:test";
+import { configHash } from "../../src/core/config/hash.js";
 import { mean, sampleSd } from "../../src/core/plot/stats.js";
 import { RunStore } from "../../src/core/store/runStore.js";
+import { addedSeedsSweep } from "../../src/experiments/figures/presetRuns.js";
 import { buildReport, claimsInOrder } from "../../src/experiments/report/buildReport.js";
 import { decideComparison } from "../../src/experiments/report/decide.js";
 import { seedsToDecide } from "../../src/experiments/report/power.js";
@@ -126,6 +128,28 @@ describe("seeds that would decide a claim (issue 16)", () => {
     assert.equal(new Set(plan.runs.map((r) => r.hash)).size, plan.runs.length, "each run once");
     const wall = plan.added.reduce((t, a) => t + a.seconds, 0);
     assert.equal(wall, (plan.runs.length * 10) / 2, "stored durations (10 s a run) over two workers");
+
+    // Once stored by the --add-seeds sweep, the added seeds count in the figures and verdicts.
+    const sweep = store.createSweep(addedSeedsSweep("quick"), null, {});
+    for (const r of plan.runs) {
+      const { id } = store.ensureRun(r.config, r.hash, sweep);
+      store.startRun(id, TEST_ENV, 2);
+      store.finishRun(id, "completed", { test_top1: 0.8, final_loss: 1, steps: 2, images_per_s: 1 }, null);
+    }
+    // A run of another sweep at a new seed of the same point is not the preset's evidence.
+    const stray = { ...plan.runs[0]!.config, seed: 99 };
+    const other = store.ensureRun(stray, configHash(stray), store.createSweep("other", null, {}));
+    store.finishRun(other.id, "completed", { test_top1: 0.1, final_loss: 1, steps: 2, images_per_s: 1 }, null);
+    const after = (await buildReport({ preset: "quick", db, out: null, presetsDir })).report;
+    const fig2bExtra = plan.runs.filter(
+      (r) => r.config.agc.exclude.length === 1 && r.config.agc.lambda !== null,
+    ).length;
+    assert.equal(after.figures.find((f) => f.figure === "fig2b")?.runs, 8 + fig2bExtra);
+    const armsAfter = claimsInOrder(after).find((c) => c.claim.rule.id === 2)?.claim.tests[0]?.comparisons[0]?.arms;
+    assert.ok(
+      armsAfter?.every((a) => a.top1.length >= perArm),
+      "each arm has the planned seeds",
+    );
 
     const tight = planExtraSeeds(store, report, 1, 2);
     assert.equal(tight.runs.length, 0);

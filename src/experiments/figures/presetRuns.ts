@@ -17,22 +17,36 @@ export interface PresetRuns {
   extra: number;
 }
 
+/** The name of the sweeps `nfx report --add-seeds` runs for a preset: their runs count as the preset's seeds. */
+export function addedSeedsSweep(preset: string): string {
+  return `report-${preset}-seeds`;
+}
+
 /** A run's identity without its seed: the seed replicates of one point share it. */
 export function pointKey(config: RunConfig): string {
   return configHash({ ...config, seed: 0 });
 }
 
 /**
- * Finished stored runs that are points of `expected` at another seed than the sweep lists (seeds added to decide a
- * claim, `nfx report --add-seeds`), in id order. They are replicates of the preset's points, so figures and verdicts
- * count them with the rest.
+ * Finished runs of the sweeps named `seedsSweep` (`nfx report --add-seeds`, see addedSeedsSweep) that are points of
+ * `expected` at another seed than the sweep lists, in id order. They are replicates of the preset's points added to
+ * decide a claim, so figures and verdicts count them with the rest. Runs of other sweeps at other seeds are not
+ * counted: a preset's evidence is its own runs and the seeds added for it.
  */
-export function extraSeedRuns(store: RunStore | null, expected: readonly ExpandedRun[]): StoredRun[] {
-  if (!store) return [];
+export function extraSeedRuns(
+  store: RunStore | null,
+  expected: readonly ExpandedRun[],
+  seedsSweep: string | undefined,
+): StoredRun[] {
+  if (!store || !seedsSweep) return [];
+  const ids = store.runIdsOfSweepsNamed(seedsSweep);
+  if (!ids.size) return [];
   const hashes = new Set(expected.map((r) => r.hash));
   const points = new Set(expected.map((r) => pointKey(r.config)));
-  return store
-    .listRuns()
+  return [...ids]
+    .sort((a, b) => a - b)
+    .map((id) => store.getRun(id))
+    .filter((run): run is StoredRun => run !== undefined)
     .filter((run) => DONE_STATUSES.has(run.status) && !hashes.has(run.config_hash) && points.has(pointKey(run.config)));
 }
 
@@ -54,10 +68,11 @@ export function finishedRunsOf(store: RunStore | null, expected: readonly Expand
   return out;
 }
 
-export function presetRuns(store: RunStore | null, sweepFile: string): PresetRuns {
+/** The preset sweep's finished runs, plus its points' seeds in the sweeps named `seedsSweep` (addedSeedsSweep). */
+export function presetRuns(store: RunStore | null, sweepFile: string, seedsSweep?: string): PresetRuns {
   const expected = loadSweepFile(sweepFile).runs;
   const own = finishedRunsOf(store, expected);
-  const extra = extraSeedRuns(store, expected);
+  const extra = extraSeedRuns(store, expected, seedsSweep);
   const finished = [...own, ...extra];
   return { expected, finished, rows: finished.map(runRow), missing: expected.length - own.length, extra: extra.length };
 }

@@ -78,6 +78,6 @@ export function seedsToDecide(
   }
   return {
     perArm: null,
-    note: `more than ${MAX_SEEDS} seeds per arm at the spread observed (the effect ${pp(e)} is too close to a bound)`,
+    note: `more than ${MAX_SEEDS} seeds per arm at the spread observed (the interval must shrink below ±${pp(h)} around the effect ${pp(e)})`,
   };
 }

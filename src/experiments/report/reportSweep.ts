@@ -10,7 +10,7 @@ import { mean } from "../../core/plot/stats.js";
 import { DONE_STATUSES, RunStore, type StoredRun } from "../../core/store/runStore.js";
 import { type ExpandedRun, loadSweepFile, type SweepSpec } from "../../core/sweep/expand.js";
 import { defaultJobs, runSweep, type SweepEvents, type SweepOutcome, validateRuns } from "../../core/sweep/runSweep.js";
-import { pointKey } from "../figures/presetRuns.js";
+import { addedSeedsSweep, pointKey } from "../figures/presetRuns.js";
 import { presetDisplay, presetFile } from "../figures/presets.js";
 import { SWEEP_FIGURES } from "../figures/registry.js";
 import type { Preset } from "../figures/types.js";
@@ -77,7 +77,10 @@ export interface SeedAddition {
 export interface SeedPlanResult {
   runs: ExpandedRun[];
   added: SeedAddition[];
-  /** Comparisons that would need seeds but were left: over the budget, or no time estimate. */
+  /**
+   * Comparisons that would need seeds but were left: over the budget, no time estimate, an arm without runs, or more
+   * seeds than power.ts plans for (perArm 0).
+   */
   skipped: (Omit<SeedAddition, "runs" | "seconds"> & { reason: string })[];
 }
 
@@ -110,11 +113,22 @@ export function planExtraSeeds(store: RunStore, report: Report, budgetSeconds: n
     runs: ExpandedRun[];
     seconds: number | null;
   }[] = [];
+  const skipped: SeedPlanResult["skipped"] = [];
   for (const { claim } of claimsInOrder(report)) {
     for (const test of claim.tests) {
       for (const c of test.comparisons) {
-        const perArm = c.plan?.perArm;
-        if (c.verdict !== "not enough runs" || !perArm) continue;
+        if (c.verdict !== "not enough runs" || !c.plan) continue;
+        const perArm = c.plan.perArm;
+        const base = { claim: claim.rule.id, condition: c.condition };
+        if (!perArm) {
+          skipped.push({ ...base, perArm: 0, reason: c.plan.note });
+          continue;
+        }
+        const empty = c.arms.filter((a) => !a.runIds.length).map((a) => a.label);
+        if (empty.length) {
+          skipped.push({ ...base, perArm, reason: `no run of ${empty.join(", ")} to add seeds to` });
+          continue;
+        }
         const armRuns = c.arms.flatMap((a) => a.runIds.map((id) => store.getRun(id))).filter((r) => r !== undefined);
         const comparisonDurations = armRuns.map((r) => r.duration_s).filter((d): d is number => d !== null);
         const runs: ExpandedRun[] = [];
@@ -139,7 +153,7 @@ export function planExtraSeeds(store: RunStore, report: Report, budgetSeconds: n
       }
     }
   }
-  const out: SeedPlanResult = { runs: [], added: [], skipped: [] };
+  const out: SeedPlanResult = { runs: [], added: [], skipped };
   const chosen = new Set<string>();
   let spent = 0;
   const workers = Math.max(1, jobs);
@@ -256,7 +270,7 @@ export async function runReport(opts: ReportRunOptions): Promise<ReportRunResult
       store.close();
     }
     if (seeds.runs.length) {
-      const spec = sweepSpec(`report-${opts.preset}-seeds`, "seeds added to decide claims left 'not enough runs'");
+      const spec = sweepSpec(addedSeedsSweep(opts.preset), "seeds added to decide claims left 'not enough runs'");
       ran += (await sweepOnce(spec, seeds.runs, opts, `the ${seeds.runs.length} added seeds`)).ran;
     }
   }

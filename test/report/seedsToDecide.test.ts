@@ -137,7 +137,9 @@ describe("seeds that would decide a claim (issue 16)", () => {
       store.finishRun(id, "completed", { test_top1: 0.8, final_loss: 1, steps: 2, images_per_s: 1 }, null);
     }
     // A run of another sweep at a new seed of the same point is not the preset's evidence.
-    const stray = { ...plan.runs[0]!.config, seed: 99 };
+    const first = plan.runs[0];
+    assert.ok(first);
+    const stray = { ...first.config, seed: 99 };
     const other = store.ensureRun(stray, configHash(stray), store.createSweep("other", null, {}));
     store.finishRun(other.id, "completed", { test_top1: 0.1, final_loss: 1, steps: 2, images_per_s: 1 }, null);
     const after = (await buildReport({ preset: "quick", db, out: null, presetsDir })).report;

@@ -35,8 +35,8 @@ export default class Report extends NfxCommand {
       dependsOn: ["run-missing"],
     }),
     budget: Flags.string({
-      description: "wall-time budget for --add-seeds, e.g. 30m, 1h30m, 90s (estimated from stored run durations)",
-      default: "30m",
+      description:
+        "wall-time budget for --add-seeds (default 30m), e.g. 30m, 1h30m, 90s (estimated from stored run durations)",
       dependsOn: ["add-seeds"],
     }),
     jobs: Flags.integer({ description: "worker processes for --run-missing (default: the number of cores)", min: 1 }),
@@ -54,7 +54,7 @@ export default class Report extends NfxCommand {
     try {
       const preset = parsePreset(flags.preset);
       const formats = parseFormats(flags.format);
-      const budget = flags["add-seeds"] ? parseBudget(flags.budget) : null;
+      const budget = flags["add-seeds"] ? parseBudget(flags.budget ?? "30m") : null;
       const out = besideStore(flags.db, "report", flags.out);
       const quiet = flags.quiet || this.jsonEnabled();
       const started = performance.now();

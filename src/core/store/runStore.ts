@@ -43,7 +43,6 @@ export {
   type RunStatus,
   type RunSummary,
   type StoredRun,
-  UNSTABLE_STATUSES,
   type WriteBatch,
 } from "./runTypes.js";
 

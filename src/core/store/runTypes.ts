@@ -18,8 +18,6 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
  * are results — failures to train — not faults.
  */
 export const DONE_STATUSES: ReadonlySet<RunStatus> = new Set<RunStatus>(["completed", "diverged", "collapsed"]);
-/** Finished runs that failed to train: counted at chance top-1 wherever the paper speaks of instability. */
-export const UNSTABLE_STATUSES: ReadonlySet<RunStatus> = new Set<RunStatus>(["diverged", "collapsed"]);
 
 export interface RunEnvironment {
   backend: string;

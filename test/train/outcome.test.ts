@@ -30,6 +30,15 @@ describe("collapsed outcome (issue 16)", () => {
     assert.match(got.reason, /chance/);
   });
 
+  it("a run at chance whose loss ended high (2.8, above the band) after learning nothing is collapsed from there", () => {
+    const losses = [...Array.from({ length: 10 }, () => LN10), ...Array.from({ length: 20 }, () => 2.8)];
+    const got = classifyCollapse({ losses, top1: 0.1, numClasses: 10 });
+    assert.ok(got);
+    assert.equal(got.step, 1, "the loss never went below the band's floor");
+    assert.match(got.reason, /at or above ln\(10\)·0\.9 = 2\.072 from step 1 to the end; test top-1 0\.100 at chance/);
+    assert.equal(classifyCollapse({ losses, top1: 0.4, numClasses: 10 }), null, "not at chance: not collapsed");
+  });
+
   it("a run too short to judge (fewer than MIN_STEPS) is not collapsed, even at chance", () => {
     const losses = Array.from({ length: MIN_STEPS - 1 }, () => LN10);
     assert.equal(classifyCollapse({ losses, top1: 0.1, numClasses: 10 }), null);

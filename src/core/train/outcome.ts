@@ -10,13 +10,14 @@
 //             ±FLAT_TOL·ln(C) of ln(C) — the network predicts about the uniform distribution;
 //   spike     some step before that tail has a loss above both SPIKE_FACTOR × the lowest loss before it and
 //             ln(C)·(1 + FLAT_TOL);
-//   chance    the final test top-1 is ≤ 1/C + CHANCE_MARGIN (C classes; 5 percentage points above chance).
-// collapsed = flat and (spike or chance): flat after a spike, or flat and ending at chance. A run whose loss went
-// down (not flat) is never collapsed, whatever its top-1.
+//   chance    the final test top-1 is ≤ 1/C + CHANCE_MARGIN (C classes; 5 percentage points above chance);
+//   stuck     every loss of the tail is at or above the band's floor ln(C)·(1 − FLAT_TOL): no learning shows.
+// collapsed = (flat and spike) or (chance and stuck): flat at ln(C) after a spike, or ending at chance with a loss
+// that did not come down. A run whose loss went below the band is never collapsed, whatever its top-1.
 // A uniform prediction has smoothed cross-entropy exactly ln(C) whatever the label smoothing (the smoothed target
 // sums to 1), so the band is the same with and without smoothing or MixUp.
 // The step it happened: the first step (1-based, as for `diverged`) of the final stretch of steps whose loss stays
-// in the ln(C) band until the end.
+// in the ln(C) band (for a spike, or a flat run at chance) or at or above its floor (a run at chance) to the end.
 
 /** Final top-1 at most this far above chance (1/C) is "at chance". */
 export const CHANCE_MARGIN = 0.05;
@@ -50,10 +51,10 @@ function inBand(loss: number, lnC: number): boolean {
   return Math.abs(loss - lnC) <= FLAT_TOL * lnC;
 }
 
-/** Index of the first step of the final stretch in the ln(C) band, or null when the last step is outside it. */
-function bandStart(losses: readonly number[], lnC: number): number | null {
+/** Index of the first step of the final stretch whose losses all pass `test`, or null when the last one fails. */
+function stretchStart(losses: readonly number[], test: (loss: number) => boolean): number | null {
   let i = losses.length;
-  while (i > 0 && inBand(losses[i - 1] as number, lnC)) i--;
+  while (i > 0 && test(losses[i - 1] as number)) i--;
   return i < losses.length ? i : null;
 }
 
@@ -77,21 +78,31 @@ export function classifyCollapse(input: OutcomeInput): Collapse | null {
   if (!(c >= 2)) throw new Error(`classifyCollapse: numClasses must be ≥ 2 (got ${c})`);
   const lnC = Math.log(c);
   const losses = input.losses.filter((l) => Number.isFinite(l));
-  const band = bandStart(losses, lnC);
-  if (losses.length < MIN_STEPS || band === null) return null;
+  if (losses.length < MIN_STEPS) return null;
   const tail = Math.max(TAIL_MIN, Math.ceil(TAIL_FRACTION * losses.length));
-  if (losses.length - band < tail) return null;
+  const band = stretchStart(losses, (l) => inBand(l, lnC));
+  const flat = band !== null && losses.length - band >= tail;
   const spike = lastSpike(losses, lnC);
-  const spiked = spike !== null && spike < band;
+  const spiked = flat && spike !== null && spike < (band as number);
   const atChance = input.top1 !== null && input.top1 <= 1 / c + CHANCE_MARGIN;
-  if (!spiked && !atChance) return null;
-  const step = band + 1;
-  const flat = `flat within ±${FLAT_TOL * 100}% of ln(${c}) = ${lnC.toFixed(3)} from step ${step} to the end`;
+  // At chance, a loss that never got below the band's floor in the tail: the run did not learn (flat, or worse).
+  const stuck = stretchStart(losses, (l) => l >= lnC * (1 - FLAT_TOL));
+  const notLearning = stuck !== null && losses.length - stuck >= tail;
+  if (!spiked && !(atChance && notLearning)) return null;
   const chance = atChance ? `test top-1 ${(input.top1 as number).toFixed(3)} at chance (1/${c})` : null;
-  const before = losses.slice(0, band);
-  const peak = before.indexOf(Math.max(...before)) + 1;
-  const reason = spiked
-    ? `loss spiked (to ${(losses[peak - 1] as number).toPrecision(3)} at step ${peak}), then stayed ${flat}${chance ? `; ${chance}` : ""}`
-    : `loss ${flat}; ${chance}`;
-  return { step, reason };
+  if (spiked) {
+    const step = (band as number) + 1;
+    const before = losses.slice(0, band as number);
+    const peak = before.indexOf(Math.max(...before)) + 1;
+    const flatText = `flat within ±${FLAT_TOL * 100}% of ln(${c}) = ${lnC.toFixed(3)} from step ${step} to the end`;
+    return {
+      step,
+      reason: `loss spiked (to ${(losses[peak - 1] as number).toPrecision(3)} at step ${peak}), then stayed ${flatText}${chance ? `; ${chance}` : ""}`,
+    };
+  }
+  const step = (flat ? (band as number) : (stuck as number)) + 1;
+  const where = flat
+    ? `flat within ±${FLAT_TOL * 100}% of ln(${c}) = ${lnC.toFixed(3)}`
+    : `at or above ln(${c})·${1 - FLAT_TOL} = ${(lnC * (1 - FLAT_TOL)).toFixed(3)}`;
+  return { step, reason: `loss ${where} from step ${step} to the end; ${chance}` };
 }

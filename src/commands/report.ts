@@ -4,7 +4,7 @@ import { besideStore } from "../core/plot/outputDir.js";
 import { parseFormats } from "../core/plot/render.js";
 import { parsePreset } from "../experiments/figures/presets.js";
 import { buildReport, claimsInOrder, type WrittenReport } from "../experiments/report/buildReport.js";
-import { parseBudget, type ReportRunResult, runReport } from "../experiments/report/reportSweep.js";
+import { parseBudget, ReportInterrupted, type ReportRunResult, runReport } from "../experiments/report/reportSweep.js";
 import { collectPendingShards } from "../experiments/slurmSweep.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
@@ -125,6 +125,11 @@ export default class Report extends NfxCommand {
           : {}),
       };
     } catch (err) {
+      // Stopped by Ctrl-C: like an interrupted sweep, exit 130; the stored runs stay and the same command continues.
+      if (err instanceof ReportInterrupted) {
+        if (!this.jsonEnabled()) this.logToStderr(err.message);
+        return this.finish({ interrupted: true, message: err.message }, 130);
+      }
       return failWith(this, err);
     }
   }

@@ -223,6 +223,14 @@ export interface ReportRunResult extends WrittenReport {
   seeds: SeedPlanResult | null;
 }
 
+/** The sweep of `nfx report --run-missing` was stopped (Ctrl-C): the stored runs stay, the same call continues. */
+export class ReportInterrupted extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ReportInterrupted";
+  }
+}
+
 async function sweepOnce(
   spec: SweepSpec,
   runs: ExpandedRun[],
@@ -239,7 +247,7 @@ async function sweepOnce(
       stopNow: opts.stopNow,
     });
     if (outcome.interrupted) {
-      throw new Error(
+      throw new ReportInterrupted(
         `report: interrupted after ${outcome.ran} of ${what}; run the same command again to continue where it stopped`,
       );
     }
@@ -253,7 +261,7 @@ async function sweepOnce(
  * Trains what the report's figures lack (one sweep over the union of their preset runs), optionally adds seeds
  * (planExtraSeeds), then builds the report. Running it again trains nothing; interrupted, it throws, and the next
  * call continues from the stored runs.
- * @throws config faults before anything runs; "report: interrupted …" when stopped.
+ * @throws config faults before anything runs; ReportInterrupted ("report: interrupted …") when stopped.
  */
 export async function runReport(opts: ReportRunOptions): Promise<ReportRunResult> {
   const union = reportSweepRuns(opts.preset, opts.presetsDir);

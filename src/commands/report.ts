@@ -1,39 +1,83 @@
 import { Flags } from "@oclif/core";
+import type { BackendName } from "../core/engine/backend.js";
 import { besideStore } from "../core/plot/outputDir.js";
 import { parseFormats } from "../core/plot/render.js";
 import { parsePreset } from "../experiments/figures/presets.js";
-import { buildReport, claimsInOrder } from "../experiments/report/buildReport.js";
+import { buildReport, claimsInOrder, type WrittenReport } from "../experiments/report/buildReport.js";
+import { parseBudget, ReportInterrupted, type ReportRunResult, runReport } from "../experiments/report/reportSweep.js";
+import { collectPendingShards } from "../experiments/slurmSweep.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
-import { dbFlag } from "../ui/flags.js";
-import { table } from "../ui/format.js";
+import { backendFlag, dbFlag, quietFlag } from "../ui/flags.js";
+import { formatDuration, table } from "../ui/format.js";
+import { listenForInterrupts } from "../ui/interrupt.js";
+import { sweepProgress } from "../ui/progress.js";
 
 export default class Report extends NfxCommand {
   static override description =
-    "Check each AGC claim of the paper against the stored runs of its figure: holds, does not hold, or not enough runs, with the evidence. Writes report.html (offline) and report.md.";
+    "Check each AGC claim of the paper against the stored runs of its figure: holds, does not hold, or not enough runs, with the evidence. Writes report.html (offline) and report.md.\n\n" +
+    "--run-missing first trains every run the report's figures lack, as one sweep over their presets (a run two figures share is trained once; interrupted, the same command continues). --add-seeds then adds, within --budget, the seeds per arm that would decide the claims left 'not enough runs'.";
   static override examples = [
     "<%= config.bin %> report",
+    "<%= config.bin %> report --run-missing --preset quick",
+    "<%= config.bin %> report --run-missing --add-seeds --budget 30m --jobs 2",
     "<%= config.bin %> report --preset full --out results/report --json",
   ];
   static override enableJsonFlag = true;
   static override flags = {
     preset: Flags.string({ description: "whose runs decide: the quick or the full presets' sweeps", default: "quick" }),
+    "run-missing": Flags.boolean({
+      description: "train the runs of the report's figures that the store lacks first (one sweep, one progress bar)",
+    }),
+    "add-seeds": Flags.boolean({
+      description:
+        "after the missing runs, add seeds to the claims left 'not enough runs', as many as would decide them",
+      dependsOn: ["run-missing"],
+    }),
+    budget: Flags.string({
+      description:
+        "wall-time budget for --add-seeds (default 30m), e.g. 30m, 1h30m, 90s (estimated from stored run durations)",
+      dependsOn: ["add-seeds"],
+    }),
+    jobs: Flags.integer({ description: "worker processes for --run-missing (default: the number of cores)", min: 1 }),
     out: Flags.string({
       description: "directory for report.html, report.md and the figures (default: report/ beside the --db store)",
     }),
     format: Flags.string({ description: "formats of the figures beside the report", default: "json,svg,png" }),
     db: dbFlag,
+    backend: backendFlag,
+    quiet: quietFlag,
   };
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(Report);
     try {
-      const written = await buildReport({
-        preset: parsePreset(flags.preset),
-        db: flags.db,
-        out: besideStore(flags.db, "report", flags.out),
-        formats: parseFormats(flags.format),
-      });
+      const preset = parsePreset(flags.preset);
+      const formats = parseFormats(flags.format);
+      const budget = flags["add-seeds"] ? parseBudget(flags.budget ?? "30m") : null;
+      const out = besideStore(flags.db, "report", flags.out);
+      const quiet = flags.quiet || this.jsonEnabled();
+      const started = performance.now();
+      let written: WrittenReport | ReportRunResult;
+      if (flags["run-missing"]) {
+        collectPendingShards(flags.db);
+        const interrupts = listenForInterrupts();
+        written = await runReport({
+          preset,
+          db: flags.db,
+          out,
+          formats,
+          backend: flags.backend as BackendName,
+          jobs: flags.jobs,
+          addSeedsBudget: budget,
+          events: quiet ? undefined : sweepProgress(),
+          signal: interrupts.signal,
+          stopNow: interrupts.now,
+        }).finally(() => interrupts.dispose());
+      } else {
+        written = await buildReport({ preset, db: flags.db, out, formats });
+      }
+      const seconds = (performance.now() - started) / 1000;
       const claims = claimsInOrder(written.report).map(({ figure, claim }) => ({
         id: claim.rule.id,
         title: claim.rule.title,
@@ -47,11 +91,23 @@ export default class Report extends NfxCommand {
             condition: c.condition,
             verdict: c.verdict,
             estimate: c.estimate,
+            seeds_to_decide: c.plan,
             arms: c.arms,
           })),
         })),
       }));
+      const trained = "planned" in written ? written : null;
       if (!this.jsonEnabled()) {
+        if (trained) {
+          this.log(
+            `report: ${trained.planned} runs across the figures (${trained.figures.map((f) => `${f.figure} ${f.runs}${f.shared ? `, ${f.shared} shared` : ""}`).join("; ")}); ` +
+              `${trained.ran} trained now in ${formatDuration(seconds)}`,
+          );
+          for (const a of trained.seeds?.added ?? [])
+            this.log(`  seeds added: claim ${a.claim}, ${a.condition}: ${a.perArm} per arm (${a.runs} runs)`);
+          for (const s of trained.seeds?.skipped ?? [])
+            this.log(`  seeds not added: claim ${s.claim}, ${s.condition}: ${s.perArm} per arm; ${s.reason}`);
+        }
         this.log(
           table(
             ["#", "claim", "verdict", "figure", "runs"],
@@ -60,8 +116,20 @@ export default class Report extends NfxCommand {
         );
         this.log(`report: ${written.html} (markdown ${written.markdown})`);
       }
-      return { html: written.html, markdown: written.markdown, claims };
+      return {
+        html: written.html,
+        markdown: written.markdown,
+        claims,
+        ...(trained
+          ? { planned: trained.planned, ran: trained.ran, figures: trained.figures, seeds: trained.seeds, seconds }
+          : {}),
+      };
     } catch (err) {
+      // Stopped by Ctrl-C: like an interrupted sweep, exit 130; the stored runs stay and the same command continues.
+      if (err instanceof ReportInterrupted) {
+        if (!this.jsonEnabled()) this.logToStderr(err.message);
+        return this.finish({ interrupted: true, message: err.message }, 130);
+      }
       return failWith(this, err);
     }
   }

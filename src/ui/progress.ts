@@ -139,7 +139,7 @@ export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): Swee
       const color =
         info.status === "completed"
           ? chalk.green
-          : info.status === "diverged" || info.status === "interrupted"
+          : info.status === "diverged" || info.status === "collapsed" || info.status === "interrupted"
             ? chalk.yellow
             : chalk.red;
       const extra = info.error ? chalk.dim(` (${info.error})`) : "";

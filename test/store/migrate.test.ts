@@ -39,6 +39,30 @@ describe("store migrations", () => {
     RunStore.open(file).close();
   });
 
+  it("v4 admits the status collapsed in a v3 store, keeping its runs, metrics and the constraint on others", () => {
+    const file = path.join(tempDir(), "v3.db");
+    const v3 = new Database(file);
+    for (const m of MIGRATIONS.slice(0, 3)) typeof m === "string" ? v3.exec(m) : m(v3);
+    v3.pragma("user_version = 3");
+    const cfg = resolveConfig({ optim: { lr: 0.3 } });
+    v3.prepare(
+      `INSERT INTO runs (config_hash, config_json, status, model, dataset, agc_granularity, agc_lambda, batch_size, seed,
+         created_at) VALUES (?, ?, 'completed', 'm', 'd', 'unit', 0.01, 256, 0, 'then')`,
+    ).run(configHash(cfg), JSON.stringify(cfg));
+    v3.prepare("INSERT INTO metrics (run_id, step, name, value) VALUES (1, 0, 'loss', 2.3)").run();
+    assert.throws(() => v3.prepare("UPDATE runs SET status = 'collapsed'").run(), /CHECK constraint/);
+    v3.close();
+
+    const store = RunStore.open(file);
+    assert.equal(store.db.pragma("user_version", { simple: true }), SCHEMA_VERSION);
+    store.db.prepare("UPDATE runs SET status = 'collapsed'").run();
+    assert.equal(store.listRuns()[0]?.status, "collapsed");
+    assert.equal((store.db.prepare("SELECT count(*) AS n FROM metrics").get() as { n: number }).n, 1);
+    assert.throws(() => store.db.prepare("UPDATE runs SET status = 'bogus'").run(), /CHECK constraint/);
+    assert.equal(store.db.pragma("integrity_check", { simple: true }), "ok");
+    store.close();
+  });
+
   it("v3 re-hashes stored runs by identity; runs that become one identity are all kept, the repeats marked", () => {
     const file = path.join(tempDir(), "v2.db");
     const v2 = new Database(file);

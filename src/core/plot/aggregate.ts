@@ -10,11 +10,13 @@ export interface AggregatedPoint {
   hi: number;
   n: number;
   n_diverged: number;
+  /** Seeds that collapsed (core/train/outcome.ts): finished every step without training. */
+  n_collapsed: number;
 }
 
 /** Groups rows by `keys` and summarizes `field` (rows where it is not a finite number are skipped). */
 export function aggregate(rows: readonly RunRow[], keys: readonly string[], field: string): AggregatedPoint[] {
-  const groups = new Map<string, { at: Record<string, Cell>; values: number[]; diverged: number }>();
+  const groups = new Map<string, { at: Record<string, Cell>; values: number[]; diverged: number; collapsed: number }>();
   for (const row of rows) {
     const v = row[field];
     if (typeof v !== "number" || !Number.isFinite(v)) continue;
@@ -23,14 +25,15 @@ export function aggregate(rows: readonly RunRow[], keys: readonly string[], fiel
     const id = JSON.stringify(keys.map((k) => at[k]));
     let g = groups.get(id);
     if (!g) {
-      g = { at, values: [], diverged: 0 };
+      g = { at, values: [], diverged: 0, collapsed: 0 };
       groups.set(id, g);
     }
     g.values.push(v);
     if (row.diverged === true) g.diverged++;
+    if (row.collapsed === true) g.collapsed++;
   }
   return [...groups.values()].map((g) => {
     const s = summarize(g.values);
-    return { ...g.at, mean: s.mean, lo: s.lo, hi: s.hi, n: s.n, n_diverged: g.diverged };
+    return { ...g.at, mean: s.mean, lo: s.lo, hi: s.hi, n: s.n, n_diverged: g.diverged, n_collapsed: g.collapsed };
   });
 }

@@ -101,6 +101,7 @@ export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
     { field: "hi", type: "quantitative" as const, format: chart.y.format ?? ".4f", title: "95% CI high" },
     { field: "n", type: "quantitative" as const, title: "seeds" },
     { field: "n_diverged", type: "quantitative" as const, title: "diverged" },
+    { field: "n_collapsed", type: "quantitative" as const, title: "collapsed" },
   ];
   const onAxis = [{ filter: "!datum.off_axis" }];
   const layer = [
@@ -145,6 +146,12 @@ export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
     mark: { type: "point" as const, shape: "cross", size: 120, filled: true, color: "#cf222e" },
     encoding: { x, y: { field: "mean", type: "quantitative" as const }, tooltip },
   };
+  // A triangle where at least one seed collapsed (trained every step, ended at chance or flat at ln C).
+  const collapsedLayer = {
+    transform: [{ filter: "datum.n_collapsed > 0 && !datum.off_axis" }],
+    mark: { type: "point" as const, shape: "triangle-down", size: 110, filled: true, color: "#8250df" },
+    encoding: { x, y: { field: "mean", type: "quantitative" as const }, tooltip },
+  };
   const offAxis = chart.offAxis ?? [];
   const ruleLayer = {
     transform: [{ filter: "datum.off_axis" }],
@@ -156,13 +163,23 @@ export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
     },
   };
   const anyDiverged = chart.points.some((p) => p.n_diverged > 0);
-  const layers = [...layer, ...(offAxis.length ? [ruleLayer] : []), ...(anyDiverged ? [divergedLayer] : [])];
+  const anyCollapsed = chart.points.some((p) => (p.n_collapsed ?? 0) > 0);
+  const layers = [
+    ...layer,
+    ...(offAxis.length ? [ruleLayer] : []),
+    ...(anyDiverged ? [divergedLayer] : []),
+    ...(anyCollapsed ? [collapsedLayer] : []),
+  ];
+  const marks = [
+    ...(anyDiverged ? ["✕: some seeds diverged (counted at chance top-1)"] : []),
+    ...(anyCollapsed ? ["▼: some seeds collapsed (ended at chance or flat at ln(classes))"] : []),
+  ];
   const size = { width: chart.width ?? 360, height: chart.height ?? 260 };
   const header = {
     $schema: VEGA_LITE_SCHEMA,
     title: {
       text: chart.title,
-      subtitle: anyDiverged ? [...chart.subtitle, "✕: some seeds diverged (counted at chance top-1)"] : chart.subtitle,
+      subtitle: [...chart.subtitle, ...marks],
     },
     data: {
       values: [

@@ -1,6 +1,7 @@
 // Stored runs as flat rows for plotting: every config key dotted (`agc.lambda`), every summary metric, the status,
 // the seed and the device the run ran on. A diverged run's top-1 counts as chance level: it stopped because its
-// loss blew up, and leaving it out would hide exactly the instability the AGC figures are about.
+// loss blew up, and leaving it out would hide exactly the instability the AGC figures are about. A collapsed run
+// (core/train/outcome.ts) counts at its measured top-1, which is at or near chance.
 import { compareCells, keysDifferingWithin } from "../store/groupRuns.js";
 import type { StoredRun } from "../store/runStore.js";
 import { writeList, writeValue } from "../text/writtenForm.js";
@@ -37,9 +38,13 @@ export function chanceTop1(run: StoredRun): number | null {
   return typeof n === "number" && n > 0 ? 1 / n : null;
 }
 
-/** The top-1 a figure uses: the test top-1 of a completed run, chance level for a diverged one, else null. */
+/**
+ * The top-1 a figure uses: the test top-1 of a completed run, the measured one (else chance) for a collapsed run,
+ * chance level for a diverged one, else null.
+ */
 export function outcomeTop1(run: StoredRun): number | null {
   if (run.status === "completed") return run.summary?.test_top1 ?? null;
+  if (run.status === "collapsed") return run.summary?.test_top1 ?? chanceTop1(run);
   if (run.status === "diverged") return chanceTop1(run);
   return null;
 }
@@ -66,6 +71,7 @@ export function runRow(run: StoredRun): RunRow {
   row.status = run.status;
   row.top1 = outcomeTop1(run);
   row.diverged = run.status === "diverged";
+  row.collapsed = run.status === "collapsed";
   row.device = deviceLabel(run);
   row.duration_s = run.duration_s;
   return row;

@@ -1,7 +1,7 @@
 // Which stored runs a plot draws: the one place that turns a user's selection into runs. The selection is the
 // store's `--where` query language (core/store/where), so `nfx plot` and `nfx runs` select alike.
 import { queryRuns } from "../store/runQuery.js";
-import type { RunStore, StoredRun } from "../store/runStore.js";
+import { DONE_STATUSES, type RunStore, type StoredRun } from "../store/runStore.js";
 import { type RunRow, runRow } from "./runRows.js";
 
 export interface SelectedRun {
@@ -9,9 +9,9 @@ export interface SelectedRun {
   row: RunRow;
 }
 
-/** Finished runs (completed or diverged) that match `where` (all finished runs when it is empty), oldest first. */
+/** Finished runs (completed, diverged or collapsed) that match `where` (all finished runs when it is empty), oldest first. */
 export function selectRuns(store: RunStore, where: string | undefined): SelectedRun[] {
   return queryRuns(store, { where })
-    .filter((run) => run.status === "completed" || run.status === "diverged")
+    .filter((run) => DONE_STATUSES.has(run.status))
     .map((run) => ({ run, row: runRow(run) }));
 }

@@ -42,7 +42,12 @@ export function sweepComparisonSpec(store: RunStore, title: string, runs: readon
       }
     }
     const top1 = run.summary?.test_top1 ?? null;
-    finals.push({ run: label, test_top1: top1, status: run.status, note: top1 === null ? run.status : "" });
+    finals.push({
+      run: label,
+      test_top1: top1,
+      status: run.status,
+      note: top1 === null || run.status === "collapsed" ? run.status : "",
+    });
     if (run.environment)
       devices.add(`${run.environment.backend} ${run.environment.backend_version} on ${run.environment.device}`);
   }

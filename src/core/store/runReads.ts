@@ -131,6 +131,42 @@ export function metricNames(store: StoreConn, runId: number): { name: string; co
 }
 
 /** A run's per-step metrics (one name, or all by name then step); a non-finite value is stored as null. */
+/** Ids of the runs that sweeps called `name` asked for (every invocation of that name). */
+export function runIdsOfSweepsNamed(store: StoreConn, name: string): Set<number> {
+  const rows = store.read(
+    () =>
+      store.db
+        .prepare("SELECT DISTINCT r.run_id AS id FROM sweep_runs r JOIN sweeps s ON s.id = r.sweep_id WHERE s.name = ?")
+        .all(name) as { id: number }[],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Per metric of a run: its mean over the steps, its value at the last step, and the number of steps recorded. */
+export interface MetricSummary {
+  name: string;
+  mean: number | null;
+  last: number | null;
+  steps: number;
+}
+
+/** Every metric of run `id` whose name starts with one of `prefixes`, summarised in SQL (one query). */
+export function metricSummaries(store: StoreConn, id: number, prefixes: readonly string[]): MetricSummary[] {
+  if (!prefixes.length) return [];
+  const like = prefixes.map(() => "name LIKE ? ESCAPE '\\'").join(" OR ");
+  const args = prefixes.map((p) => `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  return store.read(
+    () =>
+      store.db
+        .prepare(
+          `SELECT name, avg(value) AS mean, count(*) AS steps,
+             (SELECT value FROM metrics l WHERE l.run_id = m.run_id AND l.name = m.name ORDER BY step DESC LIMIT 1) AS last
+           FROM metrics m WHERE run_id = ? AND (${like}) GROUP BY name ORDER BY name`,
+        )
+        .all(id, ...args) as MetricSummary[],
+  );
+}
+
 export function metrics(store: StoreConn, id: number, name?: string): MetricRow[] {
   return store.read(
     () =>

@@ -292,6 +292,16 @@ export class RunStore implements StoreConn {
     return reads.runCandidates(this, ref);
   }
 
+  /** Ids of the runs that sweeps called `name` asked for. */
+  runIdsOfSweepsNamed(name: string): Set<number> {
+    return reads.runIdsOfSweepsNamed(this, name);
+  }
+
+  /** Mean over steps and last value of each metric of run `id` whose name starts with one of `prefixes`. */
+  metricSummaries(id: number, prefixes: readonly string[]): reads.MetricSummary[] {
+    return reads.metricSummaries(this, id, prefixes);
+  }
+
   metrics(id: number, name?: string): MetricRow[] {
     return reads.metrics(this, id, name);
   }

@@ -3,10 +3,21 @@
 import type { RunConfig } from "../config/schema.js";
 import type { RunOwner } from "./runOwner.js";
 
-export const RUN_STATUSES = ["pending", "running", "completed", "diverged", "failed", "interrupted"] as const;
+export const RUN_STATUSES = [
+  "pending",
+  "running",
+  "completed",
+  "diverged",
+  "collapsed",
+  "failed",
+  "interrupted",
+] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
-/** Statuses whose run is finished and is not re-run by a sweep. */
-export const DONE_STATUSES: ReadonlySet<RunStatus> = new Set<RunStatus>(["completed", "diverged"]);
+/**
+ * Statuses whose run is finished and is not re-run by a sweep. `diverged` and `collapsed` (core/train/outcome.ts)
+ * are results — failures to train — not faults.
+ */
+export const DONE_STATUSES: ReadonlySet<RunStatus> = new Set<RunStatus>(["completed", "diverged", "collapsed"]);
 
 export interface RunEnvironment {
   backend: string;

@@ -8,7 +8,7 @@ import type { RunConfig } from "../config/schema.js";
 
 export type Migration = string | ((db: Database.Database) => void);
 
-const DONE_FIRST = ["completed", "diverged", "interrupted", "failed", "running", "pending"];
+const DONE_FIRST = ["completed", "diverged", "collapsed", "interrupted", "failed", "running", "pending"];
 
 /**
  * Recomputes every run's `config_hash` from its stored config with the current identity (config/hash.ts). Runs
@@ -158,6 +158,34 @@ export const MIGRATIONS: readonly Migration[] = [
   (db) => {
     db.exec("ALTER TABLE runs ADD COLUMN duplicate_of INTEGER REFERENCES runs(id) ON DELETE SET NULL");
     rehashRuns(db);
+  },
+  // v4: the status `collapsed` (a run that made every step but did not train: core/train/outcome.ts). The CHECK
+  // constraint of v1 lists the statuses; SQLite cannot alter a constraint, and rebuilding `runs` would cascade
+  // deletes into metrics, evals and artifacts (foreign keys cannot be turned off inside the migration's
+  // transaction). So the constraint's text is widened in place — SQLite's documented procedure for changing a
+  // CHECK constraint (sqlite.org/lang_altertable.html §7: writable_schema, then bump schema_version); every stored
+  // row satisfies the wider constraint, and an integrity check confirms the file.
+  (db) => {
+    const before = "'failed','interrupted')";
+    const after = "'failed','interrupted','collapsed')";
+    const row = db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'runs'").get() as
+      | { sql: string }
+      | undefined;
+    if (!row?.sql.includes(before)) throw new Error("schema v4: the runs table's status constraint is not nfx's");
+    const version = db.pragma("schema_version", { simple: true }) as number;
+    db.unsafeMode(true);
+    try {
+      db.pragma("writable_schema = ON");
+      db.prepare("UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = 'runs'").run(
+        row.sql.replace(before, after),
+      );
+      db.pragma(`schema_version = ${version + 1}`);
+      db.pragma("writable_schema = OFF");
+    } finally {
+      db.unsafeMode(false);
+    }
+    const check = db.pragma("integrity_check", { simple: true });
+    if (check !== "ok") throw new Error(`schema v4: integrity check after widening the status constraint: ${check}`);
   },
 ];
 

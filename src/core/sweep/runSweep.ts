@@ -635,7 +635,7 @@ class SweepSession {
 // ── 5. finish ───────────────────────────────────────────────────────────────────────────────────────────────────
 
 /** Settled statuses: a run in any other one is a point of the grid still to do. */
-const SETTLED: ReadonlySet<RunStatus> = new Set<RunStatus>(["completed", "diverged", "failed"]);
+const SETTLED: ReadonlySet<RunStatus> = new Set<RunStatus>(["completed", "diverged", "collapsed", "failed"]);
 
 function finishSweep(
   store: RunStore,

@@ -72,6 +72,7 @@ async function train(id: number, msg: Extract<ToWorker, { type: "run" }>): Promi
         test_top1: result.testTop1,
         final_loss: result.finalLoss,
         steps: result.steps,
+        ...(result.collapsedStep !== null ? { collapsed_step: result.collapsedStep } : {}),
         images_per_s: result.imagesPerS,
         micro_batch: result.microBatch.micro,
         micro_batch_source: result.microBatch.source,

@@ -16,12 +16,15 @@ const STEP_MASK_STREAM = 0x6d61736b;
 
 export interface StepOutput {
   /**
-   * [loss, grad_norm, weights_check, (clipped units, total units) per role…], read back in one transfer.
-   * weights_check is 0 when every weight after the update is finite, else NaN (Σ 0·w over all weights).
+   * [loss, grad_norm, weights_check, skip_gain_abs_mean, (clipped units, total units) per role…], read back in one
+   * transfer. weights_check is 0 when every weight after the update is finite, else NaN (Σ 0·w over all weights);
+   * skip_gain_abs_mean is the mean |g| over the model's skip gains after the update (0 when it has none).
    */
   values: tf.Tensor1D;
   /** Roles of the clip counts in `values`. */
   roles: string[];
+  /** Whether the model has skip gains (else skip_gain_abs_mean is not a metric of this run). */
+  skipGains: boolean;
 }
 
 export interface Trainer {
@@ -46,6 +49,9 @@ export function createTrainer(
     { momentum: cfg.optim.momentum, nesterov: cfg.optim.nesterov, weightDecay: cfg.optim.weight_decay },
   );
   const ema = cfg.optim.ema_decay === null ? null : new WeightEma(vars, cfg.optim.ema_decay);
+  // The zero-initialised skip gains: AGC clips their gradient to λ·max(|g|, ε), so at small λ they barely move.
+  const skipGains = model.params.filter((p) => p.role === "skip_gain").map((p) => p.variable);
+  const skipCount = skipGains.reduce((n, v) => n + v.size, 0);
   const mixing = cfg.data.augment.mixup > 0 || cfg.data.augment.cutmix > 0;
   return {
     ema,
@@ -83,11 +89,13 @@ export function createTrainer(
         // averages finite weights; the evaluation's logits are checked on their own). One cheap pass, read back
         // with the loss: divergence is seen after every update, including the last.
         const weightsCheck = tf.addN(vars.map((v) => v.mul(0).sum()));
-        const head = tf.stack([loss, globalNorm(grads), weightsCheck]);
+        const skipMean = skipCount ? tf.addN(skipGains.map((v) => v.abs().sum())).div(skipCount) : tf.scalar(0);
+        const head = tf.stack([loss, globalNorm(grads), weightsCheck, skipMean]);
         const counts = clip.clippedByRole?.counts.reshape([-1]);
         return {
           values: (counts ? tf.concat([head, counts]) : head) as tf.Tensor1D,
           roles: clip.clippedByRole?.roles ?? [],
+          skipGains: skipCount > 0,
         };
       });
     },
@@ -103,18 +111,23 @@ export function weightsFinite(values: Float32Array | Int32Array | Uint8Array): b
   return values[2] === 0;
 }
 
-/** Named metrics from a step's values: loss, grad_norm, clip_frac and clip_frac.<role>. */
-export function stepMetrics(values: Float32Array | Int32Array | Uint8Array, roles: readonly string[]) {
+/** Named metrics from a step's values: loss, grad_norm, skip_gain_abs_mean, clip_frac and clip_frac.<role>. */
+export function stepMetrics(
+  values: Float32Array | Int32Array | Uint8Array,
+  roles: readonly string[],
+  skipGains = false,
+) {
   const metrics: Record<string, number> & { loss: number } = {
     loss: values[0] as number,
     grad_norm: values[1] as number,
   };
+  if (skipGains) metrics.skip_gain_abs_mean = values[3] as number;
   if (roles.length) {
     let clipped = 0;
     let units = 0;
     roles.forEach((role, i) => {
-      const c = values[3 + 2 * i] as number;
-      const u = values[4 + 2 * i] as number;
+      const c = values[4 + 2 * i] as number;
+      const u = values[5 + 2 * i] as number;
       metrics[`clip_frac.${role}`] = u ? c / u : 0;
       clipped += c;
       units += u;

@@ -8,28 +8,32 @@ import { buildModel, resolveModelSpec } from "../models/index.js";
 import type { Model } from "../models/types.js";
 import { smoothedCrossEntropy } from "./loss.js";
 import { chooseMicroBatch, type MicroBatchChoice } from "./microBatch.js";
+import { classifyCollapse } from "./outcome.js";
 import { lrAt } from "./schedule.js";
 import { createTrainer, stepMetrics, weightsFinite } from "./step.js";
 
 export interface RunReporter {
   /** Called once, before the first step. */
   start?(info: { stepsTotal: number; microBatch: MicroBatchChoice; params: number }): void;
-  /** Per optimizer step: loss, lr, grad_norm, clip fractions, images_per_s. */
+  /** Per optimizer step: loss, lr, grad_norm, clip fractions, skip_gain_abs_mean (models with skip gains), images_per_s. */
   step?(step: number, metrics: Record<string, number>): void;
   eval?(step: number, split: string, top1: number, loss: number, n: number): void;
   /** Asked between steps; returning true stops the run as interrupted. */
   shouldStop?(): boolean;
 }
 
-export type TrainStatus = "completed" | "diverged" | "interrupted";
+/** `collapsed`: every step ran but the run did not train (outcome.ts: ended at chance, or flat at ln(C) after a spike). */
+export type TrainStatus = "completed" | "diverged" | "collapsed" | "interrupted";
 
 /** What a run reports at its end. Every number is finite or null (never NaN or ±Inf). */
 export interface TrainResult {
   status: TrainStatus;
   /** Optimizer steps made; for a diverged run, the (1-based) step whose update or loss diverged. */
   steps: number;
-  /** Final test top-1 in [0, 1]; null unless completed. */
+  /** Final test top-1 in [0, 1]; null unless completed or collapsed. */
   testTop1: number | null;
+  /** For a collapsed run, the 1-based step it collapsed at (outcome.ts); else null. */
+  collapsedStep: number | null;
   /** Training loss of the last step; null when it was not finite. */
   finalLoss: number | null;
   imagesPerS: number | null;
@@ -147,6 +151,9 @@ export async function trainRun(cfg: RunConfig, dataset: Dataset, reporter: RunRe
     let imagesSeen = 0;
     let trainMs = 0;
     let testTop1: number | null = null;
+    let collapsedStep: number | null = null;
+    /** Every step's training loss, for the collapse rule at the end (8 bytes a step). */
+    const losses: number[] = [];
     const diverge = (why: string) => {
       status = "diverged";
       reason = why;
@@ -189,12 +196,13 @@ export async function trainRun(cfg: RunConfig, dataset: Dataset, reporter: RunRe
         trainMs += ms;
         imagesSeen += batch.size;
         const metrics = {
-          ...stepMetrics(values, out.roles),
+          ...stepMetrics(values, out.roles, out.skipGains),
           lr,
           images_per_s: ms > 0 ? (batch.size * 1000) / ms : 0,
         };
         const loss = metrics.loss;
         lastLoss = Number.isFinite(loss) ? loss : null;
+        losses.push(loss);
         reporter.step?.(step, metrics);
         step++;
         if (!Number.isFinite(loss) || loss > cfg.train.diverge_loss) {
@@ -218,8 +226,25 @@ export async function trainRun(cfg: RunConfig, dataset: Dataset, reporter: RunRe
       }
     }
     if (status === "completed") testTop1 = evalAndReport();
+    if (status === "completed") {
+      const collapse = classifyCollapse({ losses, top1: testTop1, numClasses: dataset.numClasses });
+      if (collapse) {
+        status = "collapsed";
+        reason = collapse.reason;
+        collapsedStep = collapse.step;
+      }
+    }
     const imagesPerS = trainMs > 0 ? (imagesSeen * 1000) / trainMs : null;
-    return { status, steps: step, testTop1, finalLoss: lastLoss, imagesPerS, microBatch: micro, reason };
+    return {
+      status,
+      steps: step,
+      testTop1,
+      collapsedStep,
+      finalLoss: lastLoss,
+      imagesPerS,
+      microBatch: micro,
+      reason,
+    };
   } finally {
     trainer?.dispose();
     model.dispose();

@@ -1,4 +1,5 @@
-// Picking groups of runs out of a figure's rows: by model family, clipping, and the best λ of a set.
+// Picking groups of runs out of a figure's rows: by model family, clipping, and the best λ of a set (chosen on other
+// seeds than those it is measured on).
 import type { Cell, RunRow } from "../../core/plot/runRows.js";
 import { mean } from "../../core/plot/stats.js";
 
@@ -22,32 +23,64 @@ export function where(rows: readonly RunRow[], key: string, value: Cell): RunRow
   return rows.filter((r) => r[key] === value);
 }
 
-function meanTop1(rows: readonly RunRow[]): number {
-  const xs = rows.map((r) => r.top1).filter((v): v is number => typeof v === "number");
-  return xs.length ? mean(xs) : Number.NEGATIVE_INFINITY;
+export const SEED = "seed";
+
+/** A level chosen on other seeds, measured on a held-out one (see crossFitPick). */
+export interface CrossFit {
+  /** One run per held-out seed: the run at the level chosen on the other seeds; each carries `picked` = that level. */
+  rows: RunRow[];
+  /** The levels chosen, one per held-out seed, in seed order (written as the figure's legends write them). */
+  chosen: Cell[];
 }
 
-/** The group (by `key`) with the highest mean top-1, and its key value; null when there are no rows. */
-export function bestBy(rows: readonly RunRow[], key: string): { value: Cell; rows: RunRow[] } | null {
-  const groups = new Map<string, { value: Cell; rows: RunRow[] }>();
-  for (const r of rows) {
-    const id = JSON.stringify(r[key] ?? null);
-    const g = groups.get(id) ?? { value: r[key] ?? null, rows: [] };
-    g.rows.push(r);
-    groups.set(id, g);
+/**
+ * The winner's-curse guard for claims that pick "the best λ" (or the worst): leave-one-seed-out selection. For
+ * each seed s, the level of `key` with the highest (`best`) or lowest (`worst`) mean top-1 over the runs of the
+ * OTHER seeds is chosen, among the levels that have a run at s; the run (that level, s) is the measurement for s.
+ * Choosing and measuring on the same seeds would bias a best-of-k arm upwards by about the noise's spread (on pure
+ * noise, the best of 5 λs beats a fixed arm most of the time); measured on held-out seeds the arm is unbiased.
+ * Seeds with no other seed to choose on give no measurement, so one seed yields nothing (not enough runs).
+ * Ties go to the smaller level. Rows without a numeric top-1 are ignored.
+ */
+export function crossFitPick(rows: readonly RunRow[], key: string, pick: "best" | "worst"): CrossFit {
+  const scored = rows.filter((r) => typeof r.top1 === "number" && Number.isFinite(r.top1));
+  const seeds = [...new Set(scored.map((r) => r[SEED]))].sort(compareLevels);
+  const levels = [...new Set(scored.map((r) => JSON.stringify(r[key] ?? null)))]
+    .map((j) => JSON.parse(j) as Cell)
+    .sort(compareLevels);
+  const out: CrossFit = { rows: [], chosen: [] };
+  for (const s of seeds) {
+    let chosen: { level: Cell; score: number; run: RunRow } | null = null;
+    for (const level of levels) {
+      const atLevel = scored.filter((r) => (r[key] ?? null) === level);
+      const run = atLevel.find((r) => r[SEED] === s);
+      const others = atLevel.filter((r) => r[SEED] !== s).map((r) => r.top1 as number);
+      if (!run || !others.length) continue;
+      const score = (pick === "best" ? 1 : -1) * mean(others);
+      if (!chosen || score > chosen.score) chosen = { level, score, run };
+    }
+    if (chosen) {
+      out.rows.push({ ...chosen.run, picked: chosen.level });
+      out.chosen.push(chosen.level);
+    }
   }
-  let best: { value: Cell; rows: RunRow[] } | null = null;
-  for (const g of groups.values()) if (!best || meanTop1(g.rows) > meanTop1(best.rows)) best = g;
-  return best;
+  return out;
 }
 
-/** The group with the lowest mean top-1 (for "how much does the threshold matter"). */
-export function worstBy(rows: readonly RunRow[], key: string): { value: Cell; rows: RunRow[] } | null {
-  const negated = rows.map((r) => ({ ...r, top1: typeof r.top1 === "number" ? -r.top1 : r.top1 }));
-  const w = bestBy(negated, key);
-  if (!w) return null;
-  const ids = new Set(w.rows.map((r) => r.run_id));
-  return { value: w.value, rows: rows.filter((r) => ids.has(r.run_id)) };
+function compareLevels(a: Cell | undefined, b: Cell | undefined): number {
+  if (a === b) return 0;
+  if (a === null || a === undefined) return 1;
+  if (b === null || b === undefined) return -1;
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  return String(a).localeCompare(String(b));
+}
+
+/** "λ=0.01 (4 seeds), λ=0.02 (1 seed)": the levels a cross-fitted arm chose, with how often. */
+export function chosenText(chosen: readonly Cell[], name = "λ"): string {
+  if (!chosen.length) return "—";
+  const counts = new Map<string, number>();
+  for (const c of chosen) counts.set(String(c ?? "none"), (counts.get(String(c ?? "none")) ?? 0) + 1);
+  return [...counts].map(([v, n]) => `${name}=${v} (${n} seed${n === 1 ? "" : "s"})`).join(", ");
 }
 
 export function lambdaLabel(v: Cell): string {

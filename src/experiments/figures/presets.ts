@@ -13,8 +13,12 @@ export function parsePreset(text: string): Preset {
   return text as Preset;
 }
 
-export function presetFile(figure: string, preset: Preset): string {
-  const file = path.join(packageRoot, "configs", `${figure}.${preset}.yaml`);
+/** The package's own preset sweeps: configs/ at the package root. */
+export const PRESETS_DIR = path.join(packageRoot, "configs");
+
+/** `dir`/FIGURE.PRESET.yaml (default: the package's configs/); throws when it is missing. */
+export function presetFile(figure: string, preset: Preset, dir: string = PRESETS_DIR): string {
+  const file = path.join(dir, `${figure}.${preset}.yaml`);
   if (!fs.existsSync(file)) throw new Error(`${figure}: no ${preset} preset (${file} is missing)`);
   return file;
 }

@@ -20,7 +20,7 @@ import { sppSpec } from "../../core/plot/sppSpec.js";
 import type { StoredRun } from "../../core/store/runStore.js";
 import type { SweepEvents } from "../../core/sweep/runSweep.js";
 import { runSweepFile } from "../sweepFile.js";
-import { openFigureStore, presetRuns, sweepSubtitle } from "./presetRuns.js";
+import { addedSeedsSweep, openFigureStore, presetRuns, sweepSubtitle } from "./presetRuns.js";
 import { presetDisplay, presetFile } from "./presets.js";
 import { assertFigureName, sweepFigure } from "./registry.js";
 import type { Preset } from "./types.js";
@@ -92,7 +92,7 @@ async function drawSweepFigure(name: string, opts: FigureOptions): Promise<Figur
   const ran = opts.runMissing ? await runMissing(file, opts) : 0;
   const store = openFigureStore(opts.db);
   try {
-    const runs = presetRuns(store, file);
+    const runs = presetRuns(store, file, addedSeedsSweep(opts.preset));
     if (!runs.finished.length) throw nothingStored(name, opts.preset, runs.expected.length, opts.db);
     const devices = devicesSubtitle(runs.finished);
     const subtitle = sweepSubtitle(figure, presetDisplay(name, opts.preset), runs);

@@ -4,11 +4,12 @@ import path from "node:path";
 import type { FigureFormat, VegaLiteSpec, WrittenFigure } from "../../core/plot/render.js";
 import { writeAtomic, writeFigure } from "../../core/plot/render.js";
 import { devicesSubtitle } from "../../core/plot/runRows.js";
-import { openFigureStore, presetRuns, sweepSubtitle } from "../figures/presetRuns.js";
+import { addedSeedsSweep, openFigureStore, presetRuns, sweepSubtitle } from "../figures/presetRuns.js";
 import { presetDisplay, presetFile } from "../figures/presets.js";
 import { SWEEP_FIGURES } from "../figures/registry.js";
 import type { Preset } from "../figures/types.js";
 import { type ClaimResult, decideClaim } from "./decide.js";
+import { type MechanismTable, mechanismTable } from "./mechanism.js";
 import { reportHtml } from "./reportHtml.js";
 import { reportMarkdown } from "./reportMarkdown.js";
 
@@ -23,6 +24,8 @@ export interface FigureEvidence {
   spec: VegaLiteSpec | null;
   files: WrittenFigure | null;
   claims: ClaimResult[];
+  /** Why: clip fractions per role over training and the skip gains' size, per group of seeds (mechanism.ts). */
+  mechanism: MechanismTable | null;
 }
 
 export interface Report {
@@ -38,6 +41,8 @@ export interface ReportOptions {
   /** Where report.html, report.md and the figures go; null: decide only, write nothing. */
   out: string | null;
   formats?: readonly FigureFormat[];
+  /** Where the preset sweeps are (default: the package's configs/). */
+  presetsDir?: string;
 }
 
 export interface WrittenReport {
@@ -52,7 +57,11 @@ export async function buildReport(opts: ReportOptions): Promise<WrittenReport> {
   const figures: FigureEvidence[] = [];
   try {
     for (const figure of SWEEP_FIGURES) {
-      const runs = presetRuns(store, presetFile(figure.name, opts.preset));
+      const runs = presetRuns(
+        store,
+        presetFile(figure.name, opts.preset, opts.presetsDir),
+        addedSeedsSweep(opts.preset),
+      );
       const devices = devicesSubtitle(runs.finished);
       const sweep = presetDisplay(figure.name, opts.preset);
       const spec = runs.finished.length ? figure.spec(runs.rows, sweepSubtitle(figure, sweep, runs)) : null;
@@ -70,6 +79,7 @@ export async function buildReport(opts: ReportOptions): Promise<WrittenReport> {
         spec,
         files,
         claims: figure.claims.map((rule) => decideClaim(rule, runs.rows)),
+        mechanism: mechanismTable(store, runs.finished),
       });
     }
   } finally {

@@ -3,6 +3,7 @@
 import type { RunRow } from "../../core/plot/runRows.js";
 import { type ContrastEstimate, contrast } from "../../core/plot/stats.js";
 import type { ClaimRule, ClaimTest, Comparison, EffectKind, Quantifier, Verdict } from "./claimRule.js";
+import { type SeedPlan, seedsToDecide } from "./power.js";
 
 export interface ComparisonResult {
   condition: string;
@@ -10,6 +11,8 @@ export interface ComparisonResult {
   estimate: ContrastEstimate | null;
   verdict: Verdict;
   why: string;
+  /** For "not enough runs": how many seeds per arm would decide it at the spread observed (power.ts); else null. */
+  plan: SeedPlan | null;
 }
 
 export interface TestResult {
@@ -56,22 +59,26 @@ export function decideComparison(c: Comparison, kind: EffectKind, margin: number
     runIds: a.runs.map((r) => Number(r.run_id)),
     top1: top1s(a.runs),
   }));
-  const estimate = contrast(arms.map((a) => ({ coef: a.coef, values: a.top1 })));
+  const terms = arms.map((a) => ({ coef: a.coef, values: a.top1 }));
+  const estimate = contrast(terms);
   if (!estimate) {
     const short = arms.filter((a) => a.top1.length < 2).map((a) => `${a.label} (${a.top1.length})`);
+    const plan = seedsToDecide(terms, kind, margin);
     return {
       condition: c.condition,
       arms,
       estimate,
       verdict: "not enough runs",
-      why: `fewer than 2 seeds: ${short.join(", ")}`,
+      why: `fewer than 2 seeds: ${short.join(", ")}; ${plan.note}`,
+      plan,
     };
   }
   const verdict = decideInterval(kind, margin, estimate.lo, estimate.hi);
   const ci = `${pp(estimate.estimate)} [${pp(estimate.lo)}, ${pp(estimate.hi)}]`;
-  const why =
-    verdict === "not enough runs" ? `${ci}: the interval straddles the decision bounds; more seeds would decide` : ci;
-  return { condition: c.condition, arms, estimate, verdict, why };
+  if (verdict !== "not enough runs") return { condition: c.condition, arms, estimate, verdict, why: ci, plan: null };
+  const plan = seedsToDecide(terms, kind, margin);
+  const why = `${ci}: the interval straddles the decision bounds; ${plan.note}`;
+  return { condition: c.condition, arms, estimate, verdict, why, plan };
 }
 
 export function combine(verdicts: readonly Verdict[], quantifier: Quantifier): Verdict {

@@ -19,7 +19,8 @@ export function armText(arm: ComparisonResult["arms"][number]): string {
 
 export function effectText(c: ComparisonResult): string {
   if (!c.estimate) return c.why;
-  return `${pointsText(c.estimate.estimate)}, 95% CI [${pointsText(c.estimate.lo)}, ${pointsText(c.estimate.hi)}]`;
+  const ci = `${pointsText(c.estimate.estimate)}, 95% CI [${pointsText(c.estimate.lo)}, ${pointsText(c.estimate.hi)}]`;
+  return c.plan ? `${ci}; ${c.plan.note}` : ci;
 }
 
 const KIND_TEXT = {

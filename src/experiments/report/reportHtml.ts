@@ -4,6 +4,27 @@ import { embedScript, escapeHtml, inlineVegaScripts, PAGE_STYLE } from "../../co
 import type { VegaLiteSpec } from "../../core/plot/render.js";
 import { claimsInOrder, type Report } from "./buildReport.js";
 import { armText, effectText, ruleText, verdictClass } from "./evidenceText.js";
+import { fractionText, gainText, MECHANISM_NOTE, type MechanismTable } from "./mechanism.js";
+
+function mechanismHtml(m: MechanismTable | null): string {
+  if (!m) return "";
+  const head = [m.keys.join(" · ") || "group", "runs", ...m.roles.map((r) => `clip ${r}`), "|skip gain| end (mean)"];
+  const rows = m.rows
+    .map((r) => {
+      const cells = [
+        r.group,
+        `${r.runs} (${r.outcomes})`,
+        ...m.roles.map((role) => fractionText(r.clip[role] ?? null)),
+        `${gainText(r.skipGainEnd)} (${gainText(r.skipGainMean)})`,
+      ];
+      return `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`;
+    })
+    .join("\n");
+  return `<h4>Why: clip fractions over training and the skip gains' size</h4>
+<table><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr>
+${rows}</table>
+<p class="muted">${escapeHtml(MECHANISM_NOTE)}</p>`;
+}
 
 const LAYOUT = `.claim-body{display:flex;gap:1.5rem;flex-wrap:wrap}.claim-text{flex:1 1 420px}.claim-figure{flex:0 1 auto}`;
 
@@ -36,7 +57,7 @@ export function reportHtml(report: Report): string {
 ${table}`;
       })
       .join("\n");
-    let figureHtml = `<p class="muted">No runs to draw: <code>nfx figure ${escapeHtml(figure.figure)} --preset ${report.preset} --run-missing</code></p>`;
+    let figureHtml = `<p class="muted">No runs to draw: <code>nfx report --run-missing --preset ${report.preset}</code> or <code>nfx figure ${escapeHtml(figure.figure)} --preset ${report.preset} --run-missing</code></p>`;
     if (figure.spec) {
       const id = `figure-${claim.rule.id}`;
       charts.push({ id, spec: figure.spec });
@@ -49,6 +70,7 @@ ${table}`;
 ${claim.rule.scope ? `<p><em>Scope:</em> ${escapeHtml(claim.rule.scope)}</p>` : ""}
 <p class="muted">Runs: ${figure.runs} of ${figure.expected} of <code>${escapeHtml(figure.sweep)}</code>; ${escapeHtml(figure.devices)}.</p>
 ${tests}
+${mechanismHtml(figure.mechanism)}
 </div><div class="claim-figure">${figureHtml}</div></div>
 </section>`;
   });
@@ -64,7 +86,10 @@ ${inlineVegaScripts()}
 <h1>nfx report: the paper's AGC claims, checked against the stored runs</h1>
 <p>Store <code>${escapeHtml(report.db)}</code>, preset <code>${report.preset}</code>, generated ${escapeHtml(report.generated_at)}.
 A claim holds only when the runs show it beyond seed noise: each test compares groups of seed replicates and
-decides from the 95% Welch t-interval of the effect against the rule's margin. Diverged runs count at chance top-1.</p>
+decides from the 95% Welch t-interval of the effect against the rule's margin. Diverged and collapsed runs count as
+failures to train (diverged at chance top-1, collapsed at their measured top-1). A best λ is picked per seed on the
+other seeds, never on the seed it is measured on. Where the runs cannot decide, the evidence says how many seeds per
+arm would (<code>nfx report --run-missing --add-seeds --budget 30m</code> adds them).</p>
 <table><tr><th>#</th><th>claim</th><th>verdict</th><th>figure</th></tr>
 ${summary}
 </table>

@@ -11,6 +11,7 @@ import {
   AgcOptionsError,
   agcClip,
   clipGradients,
+  globalNorm,
   suggestRoles,
   withAgc,
 } from "../../src/core/agc/index.js";
@@ -151,4 +152,8 @@ describe("each AGC entry point's type takes exactly the granularities its runtim
     // @ts-expect-error agcClip's type refuses λ null (clipGradients/withAgc's "no clipping"), as its runtime does.
     refuses(() => agcClip(g, g, { lambda: null, granularity: "unit" }), "lambda", /^agcClip: lambda must be/);
   });
+});
+
+it("globalNorm refuses what is not a list of tensors as its docstring says (AgcOptionsError naming ts)", () => {
+  refuses(() => globalNorm([tf.ones([2]), 3 as never]), "ts", /^globalNorm: ts must be a list of tensors/);
 });

@@ -43,6 +43,7 @@ export interface AgcOptions {
   lambda: number | null;
   /** Floor ε on the parameter norm (finite, > 0; `unit` and `layer` only). Paper: 1e-3. */
   eps?: number;
+  /** `unit` / `layer`: AGC per output unit / per parameter; `global`: the global norm; `none`: no clipping. */
   granularity: AgcGranularity;
   /**
    * Roles left unclipped (and out of the global norm), each one of PARAM_ROLES (agc/roles.ts); the paper's official
@@ -51,11 +52,16 @@ export interface AgcOptions {
   exclude?: readonly ParamRole[];
 }
 
+/** ε when none is given: the paper's 1e-3 (a floor on ‖W_i‖, in the parameters' units). */
 export const DEFAULT_EPS = 1e-3;
 /** Smallest scale norms divide by: a normal float32 (its reciprocal is finite), far below any meaningful max|x|. */
 const SCALE_FLOOR = 1e-30;
 
-/** An AGC option the library cannot use; `option` names it (`lambda`, `eps`, `granularity`, `exclude`, …). */
+/**
+ * An AGC input the library cannot use; `option` names it (`options`, `lambda`, `eps`, `granularity`, `exclude`,
+ * `roles`, `targets`, `optimizer`, `grad`, `gradient i`, `x`, `ts`) and the message says why in one line, starting
+ * with the entry point (`agcClip: …`).
+ */
 export class AgcOptionsError extends Error {
   constructor(
     readonly option: string,

@@ -16,6 +16,10 @@ export interface AgcOptimizerOptions extends AgcOptions {
   roles?: ReadonlyMap<string, ParamRole> | Readonly<Record<string, ParamRole>>;
 }
 
+/**
+ * A tfjs optimizer that clips each step's gradients (clipGradients) before `inner` applies them; made by withAgc.
+ * Its weights and state are the inner optimizer's; dispose() disposes the inner optimizer too.
+ */
 export class AgcOptimizer extends tf.Optimizer {
   static get className(): string {
     return "AgcOptimizer";

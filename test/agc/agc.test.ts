@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { agcClip, clipGradients, unitwiseNorm } from "../../src/core/agc/agc.js";
+import type { ParamRole } from "../../src/core/agc/roles.js";
 import { initBackend } from "../../src/core/engine/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 
@@ -155,7 +156,7 @@ describe("clipGradients", () => {
 
   it("clips parameters of one shape together exactly as one by one (unit and layer, scalars to convs)", () => {
     const shapes = [[3, 3, 4, 8], [3, 3, 4, 8], [8], [8], [8], [], [], [16, 10], [10], [1, 1, 8, 16]];
-    const roles = [
+    const roles: ParamRole[] = [
       "body_conv",
       "body_conv",
       "gain",
@@ -172,7 +173,7 @@ describe("clipGradients", () => {
     for (const granularity of ["unit", "layer"] as const) {
       const res = clipGradients(
         grads,
-        values.map((value, i) => ({ value, role: roles[i] as string })),
+        values.map((value, i) => ({ value, role: roles[i] as ParamRole })),
         {
           lambda: 0.05,
           granularity,

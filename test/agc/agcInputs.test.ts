@@ -75,7 +75,9 @@ describe("AGC options are validated as the config does (one error naming the opt
       granularity: "unit",
     });
     assert.equal(res.grads[0], grad);
+    // @ts-expect-error agcClip's type refuses λ null, as its runtime check does.
     assert.throws(() => agcClip(grad, grad, { lambda: null, granularity: "unit" }), /agcClip: lambda must be/);
+    // @ts-expect-error agcClip's type refuses `global` (clipGradients/withAgc's), as its runtime check does.
     assert.throws(() => agcClip(grad, grad, { lambda: 0.01, granularity: "global" }), /agcClip: granularity must be/);
   });
 

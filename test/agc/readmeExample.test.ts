@@ -1,25 +1,39 @@
-// The README's library example, run as written (through the package's entry point).
+// The README's library example, run as written: readmeExample.fixture.ts is its ```ts block under "## Library"
+// (type-checked by tsc, with `from "nfx"` pointing at src/index.ts); this test checks that the two agree, then
+// runs the fixture and checks its results.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { it } from "node:test";
-import { agcClip, initBackend, tf, withAgc } from "../../src/index.js";
+import { tf, unitwiseNorm } from "../../src/index.js";
 
-it("README library example runs and clips", async () => {
-  await initBackend("auto");
-  const w = tf.randomNormal([3, 3, 16, 32]);
-  const g = tf.randomNormal([3, 3, 16, 32]);
-  const clipped = agcClip(g, w, { lambda: 0.01, eps: 1e-3, granularity: "unit" });
-  assert.ok(clipped.norm().dataSync()[0] < g.norm().dataSync()[0]);
+const here = (name: string) => new URL(name, import.meta.url);
 
-  const images = tf.randomNormal([32, 784]);
-  const labels = tf.oneHot(tf.randomUniform([32], 0, 10, "int32"), 10);
-  const dense = tf.variable(tf.randomNormal([784, 10], 0, 0.01), true, "head/kernel");
-  const optimizer = withAgc(tf.train.momentum(0.1, 0.9, true), {
-    lambda: 0.01,
-    granularity: "unit",
-    roles: { "head/kernel": "classifier_weight" },
-    exclude: ["classifier_weight"],
+/** The first ```ts block of the README's `## Library` section. */
+function libraryExample(): string {
+  const readme = readFileSync(here("../../README.md"), "utf8");
+  const section = readme.split(/^## /m).find((s) => s.startsWith("Library\n"));
+  assert.ok(section, "README has a ## Library section");
+  const block = /```ts\n([\s\S]*?)\n```/.exec(section)?.[1];
+  assert.ok(block, "the Library section has a ```ts example");
+  return block;
+}
+
+it("README library example is the type-checked fixture, runs as written, and clips", async () => {
+  const readme = libraryExample();
+  assert.match(readme, /from "nfx";/);
+  const fixture = readFileSync(here("readmeExample.fixture.ts"), "utf8");
+  // The fixture less its header comment and its closing export (for this test).
+  const body = (fixture.split("\n// For readmeExample.test.ts")[0] as string).replace(/^(\/\/ .*\n)+/, "").trim();
+  assert.equal(body, readme.replace(/from "nfx";/, 'from "../../src/index.js";').trim(), "README ≠ fixture");
+
+  const ex = (await import("./readmeExample.fixture.js")) as Record<"clipped" | "dense" | "g" | "w", tf.Tensor>;
+  // agcClip: every unit's norm is at most λ·max(‖W_i‖, ε) (λ = 0.01, ε = 1e-3), and the gradient got smaller.
+  const gotNorms = unitwiseNorm(ex.clipped).dataSync();
+  const maxNorms = unitwiseNorm(ex.w).maximum(1e-3).mul(0.01).dataSync();
+  gotNorms.forEach((n, u) => {
+    assert.ok(n <= (maxNorms[u] as number) * (1 + 1e-5), `unit ${u}: ${n}`);
   });
-  const before = dense.clone();
-  optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, images.matMul(dense)) as tf.Scalar);
-  assert.ok(dense.sub(before).abs().max().dataSync()[0] > 0);
+  assert.ok((ex.clipped.norm().dataSync()[0] as number) < (ex.g.norm().dataSync()[0] as number));
+  // withAgc + minimize: the step ran and left the weights finite.
+  assert.equal(tf.isNaN(ex.dense).any().dataSync()[0], 0);
 });

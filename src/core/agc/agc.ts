@@ -1,5 +1,5 @@
-// Adaptive Gradient Clipping (Brock et al. 2021, eq. 3), on any tfjs parameters. Roles come in as data: AGC knows
-// nothing about models.
+// Adaptive Gradient Clipping (Brock et al. 2021, eq. 3), on any tfjs parameters. Roles come in as data (names from
+// PARAM_ROLES in roles.ts, which the models re-export): AGC knows nothing about models.
 //
 //   G_i ← λ · max(‖W_i‖, ε) / max(‖G_i‖, 1e-6) · G_i    if ‖G_i‖ / max(‖W_i‖, ε) > λ,   else G_i
 //
@@ -9,27 +9,59 @@
 // overflow or underflow), and a clipped unit is set to λ·max(‖W_i‖, ε)·G_i/‖G_i‖ exactly: the same as the official
 // form whenever ‖G_i‖ ≥ 1e-6, which a clipped unit always has unless λ·ε < 1e-6.
 import { tf } from "../engine/tf.js";
+import { isParamRole, type ParamRole, unknownRoleReason } from "./roles.js";
 
-/** The clip granularities: the config schema's `agc.granularity` takes these (config/schema.ts). */
+/**
+ * The clip granularities of clipGradients and withAgc: the config schema's `agc.granularity` takes these
+ * (config/schema.ts). `unit` and `layer` are AGC (eq. 3) per output unit / per parameter tensor; `global` is classic
+ * clipping of the global gradient norm to λ; `none` leaves gradients unchanged.
+ */
 export const AGC_GRANULARITIES = ["unit", "layer", "global", "none"] as const;
 export type AgcGranularity = (typeof AGC_GRANULARITIES)[number];
 
-export interface AgcOptions {
-  /**
-   * Threshold λ, a finite number > 0. For `global`, the maximum global gradient norm (classic clipping). `null`
-   * means no clipping (as `agc.lambda: null` in a config); only clipGradients and withAgc accept it.
-   */
-  lambda: number | null;
+/** The granularities agcClip takes: AGC on one parameter (`global` and `none` are clipGradients/withAgc's). */
+export const AGC_CLIP_GRANULARITIES = ["unit", "layer"] as const;
+export type AgcClipGranularity = (typeof AGC_CLIP_GRANULARITIES)[number];
+
+/** Options of agcClip (AGC on one parameter). */
+export interface AgcClipOptions {
+  /** Threshold λ on ‖G_i‖ / max(‖W_i‖, ε), a ratio (unitless): a finite number > 0. Paper: 0.01–0.16. */
+  lambda: number;
   /** Floor ε on the parameter norm (finite, > 0), so zero-initialised parameters still get updates. Paper: 1e-3. */
   eps?: number;
-  granularity: AgcGranularity;
+  /** `unit`: per output unit (the last axis of a rank ≥ 2 tensor); `layer`: the whole tensor. */
+  granularity: AgcClipGranularity;
 }
 
+/** Options of clipGradients and withAgc (a list of parameters, as the config's `agc.*` keys). */
+export interface AgcOptions {
+  /**
+   * For `unit` / `layer`: the threshold λ on ‖G_i‖ / max(‖W_i‖, ε), a unitless ratio. For `global`: the maximum
+   * global gradient norm (classic clipping), in the gradients' units. A finite number > 0, or `null` for no
+   * clipping (as `agc.lambda: null` in a config); ignored by `none`.
+   */
+  lambda: number | null;
+  /** Floor ε on the parameter norm (finite, > 0; `unit` and `layer` only). Paper: 1e-3. */
+  eps?: number;
+  /** `unit` / `layer`: AGC per output unit / per parameter; `global`: the global norm; `none`: no clipping. */
+  granularity: AgcGranularity;
+  /**
+   * Roles left unclipped (and out of the global norm), each one of PARAM_ROLES (agc/roles.ts); the paper's official
+   * code excludes `classifier_weight`. Default: none.
+   */
+  exclude?: readonly ParamRole[];
+}
+
+/** ε when none is given: the paper's 1e-3 (a floor on ‖W_i‖, in the parameters' units). */
 export const DEFAULT_EPS = 1e-3;
 /** Smallest scale norms divide by: a normal float32 (its reciprocal is finite), far below any meaningful max|x|. */
 const SCALE_FLOOR = 1e-30;
 
-/** An AGC option the library cannot use; `option` names it (`lambda`, `eps`, `granularity`, `exclude`, …). */
+/**
+ * An AGC input the library cannot use; `option` names it (`options`, `lambda`, `eps`, `granularity`, `exclude`,
+ * `roles`, `targets`, `optimizer`, `grad`, `gradient i`, `x`, `ts`) and the message says why in one line, starting
+ * with the entry point (`agcClip: …`).
+ */
 export class AgcOptionsError extends Error {
   constructor(
     readonly option: string,
@@ -45,25 +77,28 @@ function describe(v: unknown): string {
 }
 
 /**
- * Checks AGC options by the config schema's rules (`agc.*` keys): granularity one of unit, layer, global, none;
- * λ a finite number > 0, or null for no clipping when `allowOff`; ε (when given) a finite number > 0; exclude
- * (when given) a list of role strings. `who` prefixes the message (the entry point's name).
- * @throws AgcOptionsError naming the first option at fault.
+ * Checks AGC options by the config schema's rules (`agc.*` keys). With `allowOff` (clipGradients, withAgc, the
+ * AgcOptions rules): granularity one of unit, layer, global, none; λ a finite number > 0 or null (no clipping).
+ * Without (agcClip, the AgcClipOptions rules): granularity unit or layer; λ a finite number > 0. Both: ε (when
+ * given) a finite number > 0; exclude (when given) a list of PARAM_ROLES names. `who` prefixes the message (the
+ * entry point's name). Options come from untyped callers too, so every value is checked, not only its type.
+ * @throws AgcOptionsError naming the first option at fault (`options`, `granularity`, `lambda`, `eps`, `exclude`),
+ * e.g. `withAgc: exclude: unknown role "classifer_weight" (did you mean classifier_weight?); roles: …`.
  */
 export function checkAgcOptions(
   who: string,
-  opts: Partial<AgcOptions> & { exclude?: unknown },
+  options: Readonly<Partial<AgcOptions>> | Readonly<Partial<AgcClipOptions>>,
   allowOff: boolean,
 ): void {
   const fail = (option: string, rule: string, value: unknown): never => {
     throw new AgcOptionsError(option, `${who}: ${option} ${rule} (got ${describe(value)})`);
   };
-  if (typeof opts !== "object" || opts === null) fail("options", "must be an object", opts);
-  const granularities: readonly AgcGranularity[] = allowOff
-    ? AGC_GRANULARITIES
-    : AGC_GRANULARITIES.filter((g) => g === "unit" || g === "layer");
-  if (!granularities.includes(opts.granularity as AgcGranularity)) {
-    fail("granularity", `must be one of ${granularities.join(", ")}`, opts.granularity);
+  if (typeof options !== "object" || options === null) fail("options", "must be an object", options);
+  const opts = options as { granularity?: unknown; lambda?: unknown; eps?: unknown; exclude?: unknown };
+  const granularities: readonly string[] = allowOff ? AGC_GRANULARITIES : AGC_CLIP_GRANULARITIES;
+  if (!granularities.includes(opts.granularity as string)) {
+    const hint = allowOff ? "" : " (global and none are clipGradients/withAgc's)";
+    fail("granularity", `must be one of ${granularities.join(", ")}${hint}`, opts.granularity);
   }
   const off = opts.granularity === "none" || (allowOff && opts.lambda === null);
   if (!off && !(typeof opts.lambda === "number" && Number.isFinite(opts.lambda) && opts.lambda > 0)) {
@@ -83,8 +118,10 @@ export function checkAgcOptions(
   }
   if (opts.exclude !== undefined) {
     const ex = opts.exclude;
-    if (!Array.isArray(ex) || !ex.every((r) => typeof r === "string"))
-      fail("exclude", "must be a list of role names", ex);
+    if (!Array.isArray(ex)) fail("exclude", "must be a list of role names", ex);
+    const i = (ex as unknown[]).findIndex((r) => !isParamRole(r));
+    if (i >= 0)
+      throw new AgcOptionsError("exclude", `${who}: exclude[${i}]: ${unknownRoleReason((ex as unknown[])[i])}`);
   }
 }
 
@@ -123,8 +160,9 @@ function scaledNorm(x: tf.Tensor, axes: number[]): { norm: tf.Tensor; unit: tf.T
  * Unit-wise Frobenius norm in tfjs layouts, broadcastable against `x`: conv HWIO [kh,kw,in,out] → [1,1,1,out]
  * (reduces axes 0,1,2), dense [in,out] → [1,out] (axis 0), and a vector or scalar (bias, gain, skip gain) is one
  * unit → a scalar. Computed without overflow or underflow (scaled by the unit's max |x| before squaring), so
- * 1e20·ones(100) has norm 1e21 and 1e-30·ones(100) has norm 1e-29.
- * @throws AgcOptionsError when `x` is not a tensor.
+ * 1e20·ones(100) has norm 1e21 and 1e-30·ones(100) has norm 1e-29. In x's units; a new float32 tensor the caller
+ * owns.
+ * @throws AgcOptionsError (option `x`) when `x` is not a tensor.
  */
 export function unitwiseNorm(x: tf.Tensor): tf.Tensor {
   if (!(x instanceof tf.Tensor)) throw new AgcOptionsError("x", "unitwiseNorm: x must be a tensor");
@@ -136,11 +174,16 @@ export function unitwiseNorm(x: tf.Tensor): tf.Tensor {
 }
 
 /**
- * Global Frobenius norm of a list of tensors, sqrt(Σ_t Σ x²), as a scalar: computed as m·sqrt(Σ (x/m)²) with
- * m = max|x| over all of them, so it neither overflows nor underflows in float32 (0 for an empty list or all zeros;
- * +Inf only when the norm itself exceeds float32's range). One scaled copy of one tensor is alive at a time.
+ * Global Frobenius norm of a list of tensors of any shapes, sqrt(Σ_t Σ x²), as a float32 scalar in their units
+ * (a new tensor the caller owns): computed as m·sqrt(Σ (x/m)²) with m = max|x| over all of them, so it neither
+ * overflows nor underflows in float32 (0 for an empty list or all zeros; +Inf only when the norm itself exceeds
+ * float32's range). One scaled copy of one tensor is alive at a time.
+ * @throws AgcOptionsError (option `ts`) when `ts` is not a list of tensors.
  */
 export function globalNorm(ts: readonly tf.Tensor[]): tf.Scalar {
+  if (!Array.isArray(ts) || !ts.every((t) => t instanceof tf.Tensor)) {
+    throw new AgcOptionsError("ts", "globalNorm: ts must be a list of tensors");
+  }
   return tf.tidy(() => {
     if (ts.length === 0) return tf.scalar(0);
     const m = tf
@@ -168,69 +211,94 @@ function clipSlots(G: tf.Tensor, W: tf.Tensor, axes: number[], lambda: number, e
 }
 
 /** The clipped gradient and a 0/1 mask of which units were clipped (same shape as the norms). */
-function clipWithMask(grad: tf.Tensor, param: tf.Tensor, opts: AgcOptions): { clipped: tf.Tensor; mask: tf.Tensor } {
+function clipWithMask(
+  grad: tf.Tensor,
+  param: tf.Tensor,
+  opts: AgcClipOptions,
+): { clipped: tf.Tensor; mask: tf.Tensor } {
   checkAgcOptions("agcClip", opts, false);
   checkPair("agcClip", grad, param, "grad");
   const perUnit = opts.granularity === "unit" && grad.rank >= 2;
   const axes = Array.from({ length: perUnit ? grad.rank - 1 : grad.rank }, (_, i) => i);
   return tf.tidy(() => {
-    const { clipped, trigger } = clipSlots(grad, param, axes, opts.lambda as number, opts.eps ?? DEFAULT_EPS);
+    const { clipped, trigger } = clipSlots(grad, param, axes, opts.lambda, opts.eps ?? DEFAULT_EPS);
     return { clipped, mask: trigger.cast("float32") };
   });
 }
 
 /**
- * AGC for one parameter (paper eq. 3): returns the clipped gradient, a new tensor of grad's shape. `unit` clips per
- * output unit (the last axis of a rank ≥ 2 tensor; a vector or scalar is one unit), `layer` the whole tensor.
+ * AGC for one parameter (paper eq. 3): returns the clipped gradient, a new float32 tensor of grad's shape that the
+ * caller owns. `grad` and `param` have the same shape in tfjs layouts (conv HWIO [kh,kw,in,out], dense [in,out],
+ * vector or scalar). `unit` clips per output unit (the last axis of a rank ≥ 2 tensor; a vector or scalar is one
+ * unit), `layer` the whole tensor: a unit with ‖G_i‖ > λ·max(‖W_i‖, ε) becomes λ·max(‖W_i‖, ε)·G_i/‖G_i‖.
+ * `global` and `none` (and λ null) are clipGradients/withAgc's: the type refuses them, as does the runtime check.
  * @throws AgcOptionsError when λ is not a finite number > 0, ε is not a finite number > 0, the granularity is not
- * `unit` or `layer` (use clipGradients for `global`/`none`), or the shapes differ.
+ * `unit` or `layer`, grad or param is not a tensor, or their shapes differ.
  */
-export function agcClip(grad: tf.Tensor, param: tf.Tensor, opts: AgcOptions): tf.Tensor {
+export function agcClip(grad: tf.Tensor, param: tf.Tensor, opts: AgcClipOptions): tf.Tensor {
   const { clipped, mask } = clipWithMask(grad, param, opts);
   mask.dispose();
   return clipped;
 }
 
 export interface ClipTarget {
-  /** The parameter's current value. */
+  /** The parameter's current value (the gradient's shape, tfjs layout). */
   value: tf.Tensor;
-  /** Its role (e.g. `classifier_weight`), matched against `exclude`. */
-  role: string;
+  /**
+   * Its role, one of PARAM_ROLES (e.g. `classifier_weight`), matched against `exclude`; absent for a parameter
+   * with no role (always clipped; counted under the role `""`).
+   */
+  role?: ParamRole;
 }
 
 export interface ClipResult {
+  /** grads[i] is the (maybe clipped) gradient of targets[i], its shape. */
   grads: tf.Tensor[];
-  /** Per role: [clipped units, total units] as a tensor of shape [roles, 2] (read once, after the step). */
+  /**
+   * Per role (in first-seen order; `""` for targets without a role): [clipped units, total units] as a float32
+   * tensor of shape [roles, 2] (read once, after the step); for `global`, one row `all` whose clipped count is 1
+   * when the global norm was clipped. null when nothing was clipped by AGC (`none`, λ null, all excluded).
+   */
   clippedByRole: { roles: string[]; counts: tf.Tensor2D } | null;
 }
 
 /**
- * Clips a list of gradients (grads[i] belongs to targets[i]; shapes must match). `unit` and `layer` apply AGC per
- * parameter; `global` rescales all gradients so that their global norm is at most λ; `none` (or λ null) returns
- * them unchanged. Parameters whose role is in `exclude` are never clipped (and not counted in the global norm).
- * Norms are computed without overflow (see unitwiseNorm). Returned gradients are new tensors or the inputs
- * themselves (when untouched); the caller owns both.
+ * Clips a list of gradients (grads[i] belongs to targets[i]; shapes must match, tfjs layouts as in agcClip).
+ * `unit` and `layer` apply AGC (eq. 3) per parameter; `global` rescales all gradients so that their global norm is
+ * at most λ (classic clipping; λ in the gradients' units); `none` (or λ null) returns them unchanged. Parameters
+ * whose role is in `exclude` are never clipped (and not counted in the global norm). Norms are computed without
+ * overflow (see unitwiseNorm). Returned gradients are new tensors or the inputs themselves (when untouched); the
+ * caller owns both, and the counts.
  * @throws AgcOptionsError when an option breaks the config schema's rules (λ a finite number > 0 or null, ε a
- * finite number > 0, a known granularity, exclude a list of strings) or a gradient and its target disagree.
+ * finite number > 0, a known granularity, exclude a list of PARAM_ROLES names), a target's role is not one of
+ * PARAM_ROLES (option `targets`), or a gradient and its target disagree (count, tensor, shape).
  */
 export function clipGradients(
   grads: readonly tf.Tensor[],
   targets: readonly ClipTarget[],
-  opts: AgcOptions & { exclude?: readonly string[] },
+  opts: AgcOptions,
 ): ClipResult {
   checkAgcOptions("clipGradients", opts, true);
+  if (!Array.isArray(grads) || !Array.isArray(targets)) {
+    throw new AgcOptionsError("targets", "clipGradients: grads and targets must be lists");
+  }
   if (grads.length !== targets.length) {
     throw new AgcOptionsError("targets", `clipGradients: ${grads.length} gradients but ${targets.length} targets`);
   }
   grads.forEach((g, i) => {
-    checkPair("clipGradients", g, (targets[i] as ClipTarget | undefined)?.value as tf.Tensor, `gradient ${i}`);
+    const target = targets[i] as ClipTarget | undefined;
+    checkPair("clipGradients", g, target?.value as tf.Tensor, `gradient ${i}`);
+    const role = (target as ClipTarget).role;
+    if (role !== undefined && !isParamRole(role)) {
+      throw new AgcOptionsError("targets", `clipGradients: targets[${i}].role: ${unknownRoleReason(role)}`);
+    }
   });
-  const exclude = new Set(opts.exclude ?? []);
+  const exclude = new Set<string>(opts.exclude ?? []);
   if (opts.granularity === "none" || opts.lambda === null) return { grads: [...grads], clippedByRole: null };
   const lambda = opts.lambda;
   if (opts.granularity === "global") {
     return tf.tidy(() => {
-      const idx = targets.map((t, i) => (exclude.has(t.role) ? -1 : i)).filter((i) => i >= 0);
+      const idx = targets.map((t, i) => (exclude.has(t.role ?? "") ? -1 : i)).filter((i) => i >= 0);
       if (idx.length === 0) {
         return { grads: [...grads], clippedByRole: { roles: ["all"], counts: tf.tensor2d([[0, 1]]) } };
       }
@@ -259,7 +327,7 @@ export function clipGradients(
   const eps = opts.eps ?? DEFAULT_EPS;
   const groups = new Map<string, number[]>();
   targets.forEach((t, i) => {
-    if (exclude.has(t.role)) return;
+    if (exclude.has(t.role ?? "")) return;
     const key = (grads[i] as tf.Tensor).shape.join("x");
     const members = groups.get(key);
     if (members) members.push(i);
@@ -294,7 +362,7 @@ export function clipGradients(
       clippedPerParam.push(flags);
       for (const i of members) {
         order.push(i);
-        const role = (targets[i] as ClipTarget).role;
+        const role = (targets[i] as ClipTarget).role ?? "";
         if (!roleOf.has(role)) {
           roleOf.set(role, roles.length);
           roles.push(role);
@@ -307,7 +375,7 @@ export function clipGradients(
     // Clipped units per role = (clipped units per parameter) · (parameter → role one-hot).
     const oneHot = new Float32Array(order.length * roles.length);
     order.forEach((i, p) => {
-      oneHot[p * roles.length + (roleOf.get((targets[i] as ClipTarget).role) as number)] = 1;
+      oneHot[p * roles.length + (roleOf.get((targets[i] as ClipTarget).role ?? "") as number)] = 1;
     });
     const perRole = tf
       .concat(clippedPerParam)

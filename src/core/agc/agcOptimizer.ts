@@ -5,22 +5,27 @@ import { tf } from "../engine/tf.js";
 type NamedTensor = { name: string; tensor: tf.Tensor };
 
 import { type AgcOptions, AgcOptionsError, checkAgcOptions, clipGradients } from "./agc.js";
+import { isParamRole, type ParamRole, unknownRoleReason } from "./roles.js";
 
+/** withAgc's options: clipGradients' (AgcOptions: any granularity, λ null for none) and the variables' roles. */
 export interface AgcOptimizerOptions extends AgcOptions {
   /**
-   * Role of each variable by variable name (e.g. `classifier_weight`); roles in `exclude` are not clipped.
-   * A variable without a role is clipped.
+   * Role of each variable by variable name (e.g. `{ "head/kernel": "classifier_weight" }`), each one of
+   * PARAM_ROLES; roles in `exclude` are not clipped. A variable without a role is clipped.
    */
-  roles?: ReadonlyMap<string, string> | Record<string, string>;
-  exclude?: readonly string[];
+  roles?: ReadonlyMap<string, ParamRole> | Readonly<Record<string, ParamRole>>;
 }
 
+/**
+ * A tfjs optimizer that clips each step's gradients (clipGradients) before `inner` applies them; made by withAgc.
+ * Its weights and state are the inner optimizer's; dispose() disposes the inner optimizer too.
+ */
 export class AgcOptimizer extends tf.Optimizer {
   static get className(): string {
     return "AgcOptimizer";
   }
 
-  private readonly roles: ReadonlyMap<string, string>;
+  private readonly roles: ReadonlyMap<string, ParamRole>;
 
   constructor(
     readonly inner: tf.Optimizer,
@@ -36,8 +41,15 @@ export class AgcOptimizer extends tf.Optimizer {
     }
     this.roles = roles instanceof Map ? roles : new Map(Object.entries(roles ?? {}));
     for (const [name, role] of this.roles) {
-      if (typeof role !== "string")
-        throw new AgcOptionsError("roles", `withAgc: roles: the role of '${name}' must be a string`);
+      if (!isParamRole(role))
+        throw new AgcOptionsError("roles", `withAgc: roles['${name}']: ${unknownRoleReason(role)}`);
+    }
+    // An exclusion needs roles to match: without any, `exclude` would silently clip what it names.
+    if ((options.exclude?.length ?? 0) > 0 && this.roles.size === 0) {
+      throw new AgcOptionsError(
+        "roles",
+        `withAgc: exclude [${options.exclude?.join(", ")}] can match no variable: give roles (variable name → role)`,
+      );
     }
   }
 
@@ -49,7 +61,7 @@ export class AgcOptimizer extends tf.Optimizer {
     const targets = named.map(({ name }) => {
       const v = registry[name];
       if (!v) throw new Error(`AgcOptimizer: no variable named '${name}'`);
-      return { value: v as tf.Tensor, role: this.roles.get(name) ?? "" };
+      return { value: v as tf.Tensor, role: this.roles.get(name) };
     });
     const clipped = clipGradients(
       named.map((n) => n.tensor),
@@ -86,9 +98,13 @@ export class AgcOptimizer extends tf.Optimizer {
 }
 
 /**
- * Wraps a tfjs optimizer so that every step applies AGC first (clipGradients on the variables' current values).
- * @throws AgcOptionsError when an option breaks the config schema's rules (see checkAgcOptions) or roles is not a
- * map of strings.
+ * Wraps a tfjs optimizer so that every step applies AGC first (clipGradients on the variables' current values,
+ * each gradient the shape of its variable; any granularity of AgcOptions, λ null or `none` for no clipping).
+ * `minimize` and `applyGradients` work as usual; applyGradients throws an Error for a gradient whose name is no
+ * registered variable.
+ * @throws AgcOptionsError when an option breaks the config schema's rules (see checkAgcOptions: option
+ * `granularity`, `lambda`, `eps` or `exclude`, e.g. a role not in PARAM_ROLES), `optimizer` is not a tfjs
+ * optimizer, or `roles` is not a map of variable name → one of PARAM_ROLES, or is empty while `exclude` is not.
  */
 export function withAgc(optimizer: tf.Optimizer, options: AgcOptimizerOptions): AgcOptimizer {
   return new AgcOptimizer(optimizer, options);

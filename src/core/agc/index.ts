@@ -1,2 +1,3 @@
 export * from "./agc.js";
 export * from "./agcOptimizer.js";
+export * from "./roles.js";

@@ -4,7 +4,7 @@
 // and is never re-defaulted along the way.
 import { AGC_GRANULARITIES, type AgcGranularity } from "../agc/agc.js";
 import { DATASET_NAMES } from "../data/types.js";
-import { PARAM_ROLES } from "../models/types.js";
+import { PARAM_ROLES, type ParamRole } from "../models/types.js";
 
 export type Rule =
   | { kind: "number"; min?: number; max?: number; exclusiveMin?: boolean; integer?: boolean; nullable?: boolean }
@@ -221,5 +221,5 @@ export interface RunConfig {
     sam_fraction: number;
     schedule: "cosine" | "constant";
   };
-  agc: { granularity: Granularity; lambda: number | null; eps: number; exclude: string[] };
+  agc: { granularity: Granularity; lambda: number | null; eps: number; exclude: ParamRole[] };
 }

@@ -1,35 +1,10 @@
 // The contract between the model zoo and everything that trains or clips a model.
+
+// The role names live with AGC (which must not import models); parameters name them (see agc/roles.ts).
+import type { ParamRole } from "../agc/roles.js";
 import type { tf } from "../engine/tf.js";
 
-/**
- * What a parameter is, so that AGC exclusions and weight-decay rules name roles, not string patterns.
- * - `stem_conv`: weights of the stem's convs (the first conv of the network is the first `stem_conv`).
- * - `body_conv`: weights of convs inside residual blocks and the head's final conv.
- * - `shortcut_conv`: weights of 1×1 projection convs on the shortcut.
- * - `se_weight` / `se_bias`: squeeze-excite linear layers (not standardized).
- * - `gain`: per-output-channel gains of scaled WS convs; `bias`: their biases.
- * - `skip_gain`: the scalar skip-init gain at the end of each residual branch.
- * - `classifier_weight` / `classifier_bias`: the final dense layer.
- * - `bn_scale` / `bn_offset`: BatchNorm γ/β (BN baseline only).
- * - `bn_mean` / `bn_var`: BatchNorm running statistics; these appear only in `Model.state`, never in `params`.
- */
-export const PARAM_ROLES = [
-  "stem_conv",
-  "body_conv",
-  "shortcut_conv",
-  "se_weight",
-  "se_bias",
-  "gain",
-  "bias",
-  "skip_gain",
-  "classifier_weight",
-  "classifier_bias",
-  "bn_scale",
-  "bn_offset",
-  "bn_mean",
-  "bn_var",
-] as const;
-export type ParamRole = (typeof PARAM_ROLES)[number];
+export { PARAM_ROLES, type ParamRole } from "../agc/roles.js";
 
 /** Roles that are weights (decayed by weight decay); the rest are gains, biases and scales. */
 export const WEIGHT_ROLES: ReadonlySet<ParamRole> = new Set<ParamRole>([

@@ -7,7 +7,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { configHash } from "../../src/core/config/hash.js";
-import { ConfigError, parseSetOverride, resolveConfig } from "../../src/core/config/resolve.js";
+import { ConfigError, parseSetOverride, resolveConfig, setDotted } from "../../src/core/config/resolve.js";
 import { CONFIG_KEYS } from "../../src/core/config/schema.js";
 import { PARAM_ROLES } from "../../src/core/models/types.js";
 import { RunStore } from "../../src/core/store/runStore.js";
@@ -18,12 +18,7 @@ import { tempDir, writeFile } from "../helpers.js";
 
 const withSet = (...sets: string[]) => {
   const cfg: Record<string, unknown> = {};
-  for (const [k, v] of sets.map(parseSetOverride)) {
-    const parts = k.split(".");
-    let cur = cfg;
-    for (const p of parts.slice(0, -1)) cur = (cur[p] ??= {}) as Record<string, unknown>;
-    cur[parts[parts.length - 1] as string] = v;
-  }
+  for (const [k, v] of sets.map(parseSetOverride)) setDotted(cfg, k, v);
   return resolveConfig(cfg);
 };
 const hashOf = (input: unknown) => configHash(resolveConfig(input));

@@ -44,6 +44,9 @@ describe("nfx config: the config keys", () => {
     assert.equal(ruleText({ kind: "number", min: 0, max: 1, exclusiveMin: true }), "number > 0, ≤ 1");
     assert.equal(ruleText({ kind: "enum", values: ["cosine", "constant"] }), "one of cosine, constant");
     assert.equal(ruleText({ kind: "numberOrAuto", min: 1, integer: true }), "integer ≥ 1, or auto");
-    assert.equal(ruleText({ kind: "stringList", values: ["a", "b"] }), "list of: a, b");
+    assert.equal(
+      ruleText({ kind: "stringList", values: ["a", "b"] }),
+      "list of: a, b ([a, b], or a,b as tables write it; none: empty)",
+    );
   });
 });

@@ -47,7 +47,9 @@ describe("config resolution", () => {
 
   it("parses --set overrides with dotted keys", () => {
     assert.deepEqual(parseSetOverride("agc.lambda=0.02"), ["agc.lambda", 0.02]);
-    assert.deepEqual(parseSetOverride("agc.lambda=none"), ["agc.lambda", null]);
+    // `none` is read as in a YAML file, the text none; a nullable number key takes it as null.
+    assert.deepEqual(parseSetOverride("agc.lambda=none"), ["agc.lambda", "none"]);
+    assert.equal(resolveConfig({ agc: { lambda: "none" } }).agc.lambda, null);
     assert.deepEqual(parseSetOverride('agc.exclude=["stem_conv"]'), ["agc.exclude", ["stem_conv"]]);
     // Written as in a YAML file: unquoted flow lists, exponents, plain strings.
     assert.deepEqual(parseSetOverride("agc.exclude=[classifier_weight, skip_gain]"), [

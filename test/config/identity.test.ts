@@ -29,7 +29,7 @@ import { tempDir, writeFile } from "../helpers.js";
 const hashOf = (input: unknown) => configHash(resolveConfig(input));
 
 describe("run identity", () => {
-  it("a grid over agc.exclude without clipping is one run, reported as such", () => {
+  it("a grid over agc.exclude without clipping is one run: refused at the axis when clipping is off throughout", () => {
     const spec = parseSweep(
       {
         agc: { lambda: null },
@@ -37,25 +37,39 @@ describe("run identity", () => {
       },
       "t",
     );
-    const e = expandSweepPlan(spec);
-    assert.equal(e.runs.length, 1);
-    assert.equal(e.collapsed.length, 2);
+    assert.throws(() => expandSweepPlan(spec), /agc\.exclude: .*changes no run.*because clipping is off/);
+    const file = writeFile(
+      tempDir(),
+      "ex.yaml",
+      "agc: { lambda: null }\ngrid:\n  agc.exclude: [[], [classifier_weight, stem_conv]]\n",
+    );
+    assert.throws(
+      () => loadSweepFile(file),
+      (e: unknown) => e instanceof ConfigError && e.message.startsWith(`${file}:3:3: agc.exclude: `),
+    );
+    // Clipping off at some points only: those points are one run, reported as such.
+    const partial = parseSweep(
+      { grid: { "agc.lambda": [0.01, null], "agc.exclude": [[], ["classifier_weight", "stem_conv"]] } },
+      "t",
+    );
+    const e = expandSweepPlan(partial);
+    assert.equal(e.runs.length, 3);
     assert.deepEqual(
       e.collapsed.map((c) => [c.into, c.keys]),
-      [
-        [0, ["agc.exclude"]],
-        [0, ["agc.exclude"]],
-      ],
+      [[2, ["agc.exclude"]]],
     );
     const sweep = loadSweepFile(
       writeFile(
         tempDir(),
-        "ex.yaml",
-        "agc: { lambda: null }\ngrid:\n  agc.exclude: [[], [classifier_weight], [classifier_weight, stem_conv]]\n",
+        "ex2.yaml",
+        "grid:\n  agc.lambda: [0.01, null]\n  agc.exclude: [[], [classifier_weight, stem_conv]]\n",
       ),
     );
     assert.equal(sweep.warnings.length, 1);
-    assert.match(sweep.warnings[0] as string, /^2 points .* are run #0 .*agc\.exclude.*clipping is off/);
+    assert.match(
+      sweep.warnings[0] as string,
+      /^1 point .* is run #2 .*agc\.exclude does not change the run because clipping is off/,
+    );
     // With clipping on, the same grid is three different runs.
     const on = parseSweep({ grid: { "agc.exclude": [[], ["classifier_weight"], ["stem_conv"]] } }, "t");
     assert.equal(expandSweep(on).length, 3);
@@ -94,9 +108,15 @@ describe("run identity", () => {
     assert.equal(expandSweep(spec).length, 1);
   });
 
-  it("train.epochs under train.steps: three identical trainings are one run", () => {
+  it("train.epochs under train.steps: three identical trainings are one run, and such an axis is refused", () => {
+    const same = ([1, 2, 3] as const).map((epochs) => hashOf({ train: { steps: 5, epochs } }));
+    assert.equal(new Set(same).size, 1);
     const spec = parseSweep({ train: { steps: 5 }, grid: { "train.epochs": [1, 2, 3] } }, "t");
-    assert.equal(expandSweep(spec).length, 1);
+    assert.throws(
+      () => expandSweep(spec),
+      (e: unknown) =>
+        e instanceof ConfigError && /^train\.epochs: .*changes no run.*because train\.steps is set/.test(e.message),
+    );
   });
 
   it("the defaults' identity is the training revision alone; a config stored without one hashes as {}", () => {

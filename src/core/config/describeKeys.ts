@@ -32,7 +32,7 @@ export function ruleText(rule: Rule): string {
     case "string":
       return rule.nullable ? "text, or null" : "text";
     case "stringList":
-      return rule.values ? `list of: ${rule.values.join(", ")}` : "list of text";
+      return `${rule.values ? `list of: ${rule.values.join(", ")}` : "list of text"} ([a, b], or a,b as tables write it; none: empty)`;
     case "numberOrAuto":
       return `${rule.integer ? "integer" : "number"} ≥ ${rule.min}, or auto`;
   }

@@ -7,7 +7,14 @@
 //   2. inert keys left out: keys that another key's value makes irrelevant (see `inertKeys`: ε and exclusions
 //      without clipping, ε with global clipping, SAM's fraction without SAM, Nesterov without momentum,
 //      `train.epochs` when `train.steps` is set, `data.path` / `data.image_size` for datasets that ignore them);
-//   3. keys at their *identity baseline* left out (IDENTITY_BASELINE below).
+//   3. keys at their *identity baseline* left out (IDENTITY_BASELINE below);
+//   4. before all that, values that name the same training in two ways written in one (`identityCanonical`):
+//      `data.train_size` / `data.test_size` equal to the dataset's whole split are null (all of it), and
+//      `train.steps` equal to the steps `train.epochs` gives is null (the length comes from the epochs).
+//
+// `train.eval_every` stays in the identity although it changes only what is recorded (the test curve), not the
+// weights: a stored run answers for the record it holds, so a run asked with a test curve is not served by one
+// stored without it.
 //
 // The baseline rule is what keeps stored hashes stable across nfx versions:
 //   - Adding a config key: give it a baseline equal to the behaviour nfx had before the key existed (normally
@@ -21,6 +28,7 @@
 //   - Making a key inert under a new condition, or changing what identity means in any other way, changes stored
 //     hashes: append a store migration that re-hashes them (src/core/store/schema.ts, `rehashRuns`).
 import { createHash } from "node:crypto";
+import { KNOWN_SPLIT_SIZES } from "./resolve.js";
 import { CONFIG_KEYS, type ConfigValue, type RunConfig } from "./schema.js";
 
 function sortKeys(v: unknown): unknown {
@@ -116,12 +124,42 @@ function baselineOf(key: string): ConfigValue | undefined {
 }
 
 /**
+ * The optimizer steps `train.epochs` gives on a training split of `trainSize` examples: round(epochs ·
+ * floor(trainSize / batch_size)), at least 1 — the trainer's formula (train/trainRun.ts, planSteps).
+ */
+export function stepsFromEpochs(epochs: number, batchSize: number, trainSize: number): number {
+  return Math.max(1, Math.round(epochs * Math.floor(trainSize / batchSize)));
+}
+
+/**
+ * `cfg` with values that spell one training two ways written in the canonical spelling (rule 4 at the top of this
+ * file); `cfg` itself is not changed. Only sizes the schema knows without reading the data (KNOWN_SPLIT_SIZES)
+ * are compared; an imagefolder's sizes stay as written.
+ */
+export function identityCanonical(cfg: RunConfig): RunConfig {
+  const d = cfg.data;
+  const known = d ? KNOWN_SPLIT_SIZES[d.name] : undefined;
+  if (!known || !cfg.train) return cfg;
+  const out = JSON.parse(JSON.stringify(cfg)) as RunConfig;
+  if (out.data.train_size === known.train) out.data.train_size = null;
+  if (out.data.test_size === known.test) out.data.test_size = null;
+  const t = out.train;
+  const trainSize = out.data.train_size ?? known.train;
+  if (t.steps != null && t.epochs != null && t.steps === stepsFromEpochs(t.epochs, t.batch_size, trainSize)) {
+    t.steps = null;
+  }
+  return out;
+}
+
+/**
  * The part of a resolved config that identifies a run: dotted key → value, keys sorted, without execution
- * details, inert keys and keys at their identity baseline (see the rule at the top of this file). A key the
+ * details, inert keys and keys at their identity baseline, after canonical spellings (see the rules at the top of
+ * this file). A key the
  * config lacks (a config stored before the key existed) counts as being at its baseline. `model.*` overrides
  * (keys the schema does not list) are kept as given.
  */
-export function configIdentity(cfg: RunConfig): Record<string, unknown> {
+export function configIdentity(written: RunConfig): Record<string, unknown> {
+  const cfg = identityCanonical(written);
   const drop = new Set([...EXECUTION_KEYS, ...inertKeys(cfg)]);
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(CONFIG_KEYS)) {

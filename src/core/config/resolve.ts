@@ -2,6 +2,7 @@
 import { parse as parseYaml } from "yaml";
 import { SYNTHETIC_DEFAULTS } from "../data/synthetic.js";
 import { didYouMean } from "../text/didYouMean.js";
+import { EMPTY_LIST, normalizeListText } from "../text/writtenForm.js";
 import { CONFIG_KEYS, type ConfigValue, type Rule, type RunConfig } from "./schema.js";
 
 export { didYouMean };
@@ -120,7 +121,14 @@ export function checkValue(key: string, value: unknown, rule: Rule): ConfigValue
       if (typeof value !== "string" || value.length === 0) return fail("must be a non-empty string");
       return value;
     case "stringList": {
-      const list = typeof value === "string" ? [value] : value;
+      // A list is also accepted in the form nfx writes it (tables, the dry run, --where): items joined by ","
+      // ("classifier_weight,stem_conv"), "none" for the empty list (text/writtenForm.ts).
+      const list =
+        typeof value === "string"
+          ? normalizeListText(value, true)
+              .split(",")
+              .filter((s) => s !== EMPTY_LIST)
+          : value;
       if (!Array.isArray(list) || !list.every((s) => typeof s === "string")) return fail("must be a list of strings");
       for (const item of list as string[]) {
         if (rule.values && !rule.values.includes(item)) {
@@ -141,8 +149,23 @@ function structuredCopy<T>(v: T): T {
 }
 
 /**
+ * Model fields (models/spec.ts, camel case) that a run takes from its dataset, not from `model.*`: the trainer
+ * builds the network for the dataset's image shape and class count. An override of one would change the run's
+ * identity and its listing without changing what trains, so resolveConfig refuses it (snake and kebab case too).
+ * They stay overridable where no dataset is involved (`nfx models`, counting). Value: what sets it.
+ */
+export const DATASET_MODEL_KEYS: Readonly<Record<string, string>> = {
+  numClasses: "its class count",
+  inChannels: "its image channels",
+  trainPx: "its image size (data.image_size where the dataset reads it)",
+  testPx: "its image size (data.image_size where the dataset reads it)",
+};
+
+/**
  * Validates a (possibly partial, nested) config and fills in every default. Unknown keys are errors with a
- * did-you-mean. `model.*` keys other than `model.name` pass through for the model zoo to validate.
+ * did-you-mean. `model.*` keys other than `model.name` pass through for the model zoo to validate, except those
+ * the dataset sets (DATASET_MODEL_KEYS).
+ * @throws ConfigError naming the key at fault.
  */
 export function resolveConfig(input: unknown): RunConfig {
   if (input !== undefined && input !== null && !isPlainObject(input)) {
@@ -157,6 +180,11 @@ export function resolveConfig(input: unknown): RunConfig {
   for (const [key, value] of given) {
     if (key in CONFIG_KEYS) continue;
     if (key.startsWith("model.")) {
+      const fixed =
+        DATASET_MODEL_KEYS[key.slice("model.".length).replace(/[_-]([a-z])/g, (_, c: string) => c.toUpperCase())];
+      if (fixed) {
+        throw new ConfigError(key, `is set by the dataset (data.name), ${fixed}; a run cannot override it`);
+      }
       setDotted(out, key, structuredCopy(value));
       continue;
     }
@@ -236,7 +264,9 @@ export function checkRunnable(cfg: RunConfig): void {
 
 /**
  * Parses a `--set KEY=VALUE` override. The value is read as a YAML flow value, as it would be written in a config
- * file: numbers, booleans, null (or `none`), lists (`[classifier_weight, stem_conv]`), anything else a string.
+ * file: numbers, booleans, null, lists (`[classifier_weight, stem_conv]`), anything else a string (so `none` is the
+ * text none: the granularity `none`, the empty list for a list key, and null for a nullable number key, exactly as
+ * in a file: checkValue decides). A list key also takes nfx's written form, `classifier_weight,stem_conv`.
  */
 export function parseSetOverride(text: string): [string, unknown] {
   const eq = text.indexOf("=");
@@ -244,13 +274,10 @@ export function parseSetOverride(text: string): [string, unknown] {
   const key = text.slice(0, eq).trim();
   const raw = text.slice(eq + 1).trim();
   let value: unknown = raw;
-  if (raw === "none") value = null;
-  else {
-    try {
-      value = parseYaml(raw);
-    } catch {
-      value = raw;
-    }
+  try {
+    value = parseYaml(raw);
+  } catch {
+    value = raw;
   }
   if (!(key in CONFIG_KEYS) && !key.startsWith("model.")) {
     const hint = didYouMean(key, Object.keys(CONFIG_KEYS));

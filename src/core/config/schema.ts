@@ -115,7 +115,9 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
   "train.eval_every": {
     default: 0,
     rule: { kind: "number", integer: true, min: 0 },
-    doc: "evaluate test top-1 every N steps (0: only at the end)",
+    doc:
+      "evaluate test top-1 every N steps (0: only at the end); part of the run's identity (it changes what is " +
+      "recorded, not the training): changing it trains the run again",
   },
   "train.label_smoothing": {
     default: 0.1,

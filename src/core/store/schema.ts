@@ -187,6 +187,13 @@ export const MIGRATIONS: readonly Migration[] = [
     const check = db.pragma("integrity_check", { simple: true });
     if (check !== "ok") throw new Error(`schema v4: integrity check after widening the status constraint: ${check}`);
   },
+  // v5: a run's identity reads values that spell one training two ways in one spelling (config/hash.ts,
+  // identityCanonical): a data.train_size / data.test_size equal to the dataset's whole split counts as null (all
+  // of it), a train.steps equal to the steps train.epochs gives counts as null. Stored hashes are recomputed; runs
+  // that turn out to be one are kept, the repeats marked `duplicate_of` (rehashRuns).
+  (db) => {
+    rehashRuns(db);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

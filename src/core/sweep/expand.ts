@@ -14,12 +14,13 @@
 //   exclude: [ "agc.lambda = null and train.batch_size = 1024" ]   # drop points (see constraints.ts)
 //   only: [ { agc.granularity: [unit, none] } ]                      # keep only points matching one entry
 //   seeds: 3                    # replicate axis: a count (0..n-1) or a list of seeds
-import { configHash, differingKeys } from "../config/hash.js";
+import { canonicalJson, configHash, differingKeys, stepsFromEpochs } from "../config/hash.js";
 import {
   ConfigError,
   flatten,
   getDotted,
   isPlainObject,
+  KNOWN_SPLIT_SIZES,
   type Plain,
   parseSetOverride,
   resolveConfig,
@@ -158,10 +159,14 @@ function cartesian(axes: [string, unknown[]][]): Record<string, unknown>[] {
 
 /** A point of a sweep that is the same run as an earlier one: they differ only in keys that change nothing. */
 export interface CollapsedPoint {
+  /** The point's axis values as written in the sweep (its run's `point` shows what runs). */
   point: Record<string, unknown>;
   /** Index of the run it is. */
   into: number;
-  /** The keys whose values differ (inert or execution keys; see config/hash.ts), empty for an exact repeat. */
+  /**
+   * The keys whose values differ, as written or as resolved (inert, execution or canonicalised keys; see
+   * config/hash.ts), empty for an exact repeat.
+   */
   keys: string[];
 }
 
@@ -219,7 +224,9 @@ export function expandSweepPlan(spec: SweepSpec, sets: string[] = [], locate: Lo
   const collapsed: CollapsedPoint[] = [];
   let excluded = 0;
   const seen = new Map<string, ExpandedRun>();
-  for (const written of points) {
+  const writtenOf: Record<string, unknown>[] = [];
+  const admittedPoints: { written: Record<string, unknown>; hash: string; config: RunConfig }[] = [];
+  for (const written of points as Record<string, unknown>[]) {
     const merged: Plain = JSON.parse(JSON.stringify(spec.base));
     for (const [k, v] of Object.entries(written)) setDotted(merged, k, v);
     for (const [k, v] of overrides) setDotted(merged, k, v);
@@ -254,15 +261,24 @@ export function expandSweepPlan(spec: SweepSpec, sets: string[] = [], locate: Lo
     // The point as it ran: --set and canonical forms (λ = null ⇒ granularity none) can change written values.
     const point = Object.fromEntries(Object.keys(written).map((k) => [k, getDotted(config, k) ?? null]));
     const hash = configHash(config);
+    admittedPoints.push({ written, hash, config });
     const first = seen.get(hash);
     if (first) {
-      collapsed.push({ point, into: first.index, keys: differingKeys(first.config, config) });
+      // Keys written differently count too: canonical forms (λ = null ⇔ granularity none) make them equal configs.
+      const firstWritten = writtenOf[first.index] ?? {};
+      const writtenKeys = Object.keys(written).filter(
+        (k) => canonicalJson(written[k]) !== canonicalJson(firstWritten[k]),
+      );
+      const keys = [...new Set([...differingKeys(first.config, config), ...writtenKeys])];
+      collapsed.push({ point: written, into: first.index, keys });
       continue;
     }
     const run = { index: runs.length, point, config, hash };
     seen.set(hash, run);
     runs.push(run);
+    writtenOf.push(written);
   }
+  checkLiveAxes(spec, overrides, admittedPoints, locate);
   if (points.length > 0 && runs.length === 0) {
     const section = spec.exclude.length ? "exclude" : "only";
     throw new ConfigError(
@@ -278,6 +294,120 @@ function hasDotted(obj: Plain, key: string): boolean {
   return flatten(obj).has(key);
 }
 
+/** Why `key` does not change a run of `config`, and the other keys whose values make it so (none: its own value). */
+export interface NoChange {
+  because: string;
+  causes: string[];
+}
+
+/**
+ * Why a value of `key` makes no difference to the run of `config` (config/hash.ts: execution keys, inert keys,
+ * canonical spellings), or null when no rule says it should not (then two values of it are two runs, unless
+ * written alike).
+ */
+export function noChangeReason(config: RunConfig, key: string): NoChange | null {
+  const d = config.data;
+  const known = KNOWN_SPLIT_SIZES[d.name];
+  const clipOff = config.agc.granularity === "none" || config.agc.lambda === null;
+  switch (key) {
+    case "train.micro_batch":
+      return { because: "the micro-batch is an execution detail", causes: [] };
+    case "train.epochs":
+      return config.train.steps !== null ? { because: "train.steps is set", causes: ["train.steps"] } : null;
+    case "train.steps": {
+      if (!known) return null;
+      const n = stepsFromEpochs(config.train.epochs, config.train.batch_size, d.train_size ?? known.train);
+      return { because: `train.epochs ${config.train.epochs} gives ${n} steps`, causes: [] };
+    }
+    case "data.train_size":
+    case "data.test_size": {
+      if (!known) return null;
+      const split = key === "data.train_size" ? "training" : "test";
+      const n = key === "data.train_size" ? known.train : known.test;
+      return { because: `${n} is all of ${d.name}'s ${split} split`, causes: [] };
+    }
+    case "data.path":
+    case "data.image_size":
+      return { because: `data.name is ${d.name}, which does not read it`, causes: ["data.name"] };
+    case "optim.sam_fraction":
+      return config.optim.sam_rho === null
+        ? { because: "optim.sam_rho is null (no SAM)", causes: ["optim.sam_rho"] }
+        : null;
+    case "optim.nesterov":
+      return config.optim.momentum === 0 ? { because: "optim.momentum is 0", causes: ["optim.momentum"] } : null;
+    case "agc.lambda":
+      return clipOff ? { because: "agc.granularity is none", causes: ["agc.granularity"] } : null;
+    case "agc.granularity":
+      return clipOff ? { because: "agc.lambda is null", causes: ["agc.lambda"] } : null;
+    case "agc.eps":
+    case "agc.exclude":
+      if (clipOff) return { because: "clipping is off", causes: ["agc.granularity", "agc.lambda"] };
+      return config.agc.granularity === "global" && key === "agc.eps"
+        ? { because: "global clipping ignores it", causes: ["agc.granularity"] }
+        : null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Refuses an axis that changes no run at all: every set of points that differ only in it is one run, because of
+ * another key (a --set, the base config or a one-valued axis: `agc.lambda: [0.01, 0.16]` under agc.granularity
+ * none). Such a sweep would train fewer runs than it names and label them with values that did not run. An axis
+ * whose values are merely spellings of one another (a size equal to the whole split) is reported as repeats
+ * instead (collapsedWarnings).
+ * @throws ConfigError at `--set` (naming the --set key) or at the axis's file:line:col.
+ */
+function checkLiveAxes(
+  spec: SweepSpec,
+  overrides: [string, unknown][],
+  points: { written: Record<string, unknown>; hash: string; config: RunConfig }[],
+  locate: Locate,
+): void {
+  const swept = [...spec.grid, ...spec.zip].map(([k]) => k).concat(spec.random?.params.map(([k]) => k) ?? []);
+  for (const key of swept) {
+    const groups = new Map<string, { values: Set<string>; hashes: Set<string> }>();
+    for (const p of points) {
+      const rest = canonicalJson(Object.fromEntries(Object.entries(p.written).filter(([k]) => k !== key)));
+      const g = groups.get(rest) ?? { values: new Set<string>(), hashes: new Set<string>() };
+      g.values.add(canonicalJson(p.written[key]));
+      g.hashes.add(p.hash);
+      groups.set(rest, g);
+    }
+    const varied = [...groups.values()].filter((g) => g.values.size > 1);
+    if (varied.length === 0 || varied.some((g) => g.hashes.size > 1)) continue;
+    const config = points[0]?.config;
+    const why = config ? noChangeReason(config, key) : null;
+    if (!why || why.causes.length === 0) continue;
+    const axis = axisOf(spec, key) ?? "grid";
+    const axisWhere = locate([axis, key]) ?? locate([axis]);
+    const setCause = why.causes.find((c) => overrides.some(([k]) => k === c));
+    if (setCause) {
+      throw new ConfigError(
+        setCause,
+        `makes the sweep's ${axis} axis ${key}${axisWhere ? ` (${axisWhere})` : ""} change no run: ${key} does not ` +
+          `change the run because ${why.because}. Drop the --set or the axis`,
+        "--set",
+        [setCause, key],
+      );
+    }
+    const causeWhere = why.causes
+      .map((c) => {
+        const a = axisOf(spec, c);
+        if (a) return locate(a === "seeds" ? ["seeds"] : [a, c]);
+        return hasDotted(spec.base, c) ? locate(c.split(".")) : undefined;
+      })
+      .find((w) => w !== undefined);
+    throw new ConfigError(
+      key,
+      `the sweep's ${axis} axis changes no run: ${key} does not change the run because ${why.because}` +
+        `${causeWhere ? ` (${causeWhere})` : ""}. Drop the axis or change ${why.causes.join(" / ")}`,
+      axisWhere,
+      [key, ...why.causes],
+    );
+  }
+}
+
 /** The runs of a sweep (see expandSweepPlan). */
 export function expandSweep(spec: SweepSpec, sets: string[] = [], locate: Locate = () => undefined): ExpandedRun[] {
   return expandSweepPlan(spec, sets, locate).runs;
@@ -291,28 +421,20 @@ export function collapsedWarnings(expansion: Expansion): string[] {
     const run = expansion.runs[into] as ExpandedRun;
     const keys = [...new Set(g.flatMap((c) => c.keys))];
     const pts = g.map((x) => pointLabel(x.point) || "(base)").join("; ");
-    const why = keys.length
-      ? `they differ from it only in ${keys.join(", ")}, which ${keys.length > 1 ? "do" : "does"} not change the ` +
-        `run (${inertWhy(run.config, keys)})`
-      : "the same values are written twice";
+    const why = keys.length ? inertWhy(run.config, keys) : "the same values are written twice";
     const n = g.length;
     return `${n} point${n > 1 ? "s" : ""} (${pts}) ${n > 1 ? "are" : "is"} run #${into} (${pointLabel(run.point) || "(base)"}): ${why}`;
   });
 }
 
+/** "K does not change the run because R" for each key (noChangeReason), joined by "; ". */
 function inertWhy(config: RunConfig, keys: readonly string[]): string {
-  const reasons = new Set<string>();
-  for (const k of keys) {
-    if (k === "train.micro_batch") reasons.add("the micro-batch is an execution detail");
-    else if (k === "train.epochs") reasons.add("train.steps is set");
-    else if (k === "optim.sam_fraction") reasons.add("SAM is off");
-    else if (k === "optim.nesterov") reasons.add("momentum is 0");
-    else if (k.startsWith("data.")) reasons.add(`${config.data.name} does not read ${k}`);
-    else if (k.startsWith("agc.")) {
-      reasons.add(config.agc.lambda === null ? "clipping is off" : `${config.agc.granularity} clipping ignores ${k}`);
-    } else reasons.add(`${k} is at its default`);
-  }
-  return [...reasons].join("; ");
+  return keys
+    .map((k) => {
+      const why = noChangeReason(config, k);
+      return `${k} does not change the run${why ? ` because ${why.because}` : ""}`;
+    })
+    .join("; ");
 }
 
 /** `key=value` pairs of a point, as the dry run and progress lines print them. */

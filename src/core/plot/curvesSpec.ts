@@ -106,6 +106,5 @@ export function curvesSpec(chart: CurvesChart): VegaLiteSpec {
       ],
     },
     resolve: { scale: { y: "independent" } },
-    config: { legend: { labelLimit: 400 } },
   };
 }

@@ -28,9 +28,28 @@ export function parseFormats(text: string | readonly string[]): FigureFormat[] {
   return [...out];
 }
 
-/** Renders a Vega-Lite spec to an SVG string (data must be inline). */
+/**
+ * The spec with no text cut: Vega cuts legend labels at 160 px and axis labels at 180 px with "…", which made
+ * different series read the same (`λ=0.01 · agc.exclude=…` twice) and hid list values on an axis. Every figure nfx
+ * writes sets these limits to 0 (no limit): labels keep their whole value, and the legend or axis widens instead.
+ * Other config the spec sets is kept.
+ */
+export function withWholeLabels(spec: VegaLiteSpec): VegaLiteSpec {
+  const config = spec.config ?? {};
+  return {
+    ...spec,
+    config: {
+      ...config,
+      legend: { ...config.legend, labelLimit: 0, titleLimit: 0 },
+      axis: { ...config.axis, labelLimit: 0 },
+      header: { ...config.header, labelLimit: 0 },
+    },
+  } as VegaLiteSpec;
+}
+
+/** Renders a Vega-Lite spec to an SVG string (data must be inline), labels whole (see withWholeLabels). */
 export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
-  const vgSpec = compile(spec).spec;
+  const vgSpec = compile(withWholeLabels(spec)).spec;
   const view = new vega.View(vega.parse(vgSpec), { renderer: "none" });
   try {
     return await view.toSVG();
@@ -76,6 +95,7 @@ export async function writeFigure(
   formats: readonly FigureFormat[] = DEFAULT_FORMATS,
 ): Promise<WrittenFigure> {
   checkFigureName(name);
+  spec = withWholeLabels(spec);
   fs.mkdirSync(dir, { recursive: true });
   const svg = await renderSvg(spec);
   const base = path.join(dir, name);

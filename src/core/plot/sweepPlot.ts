@@ -2,22 +2,17 @@
 import type { RunStore, StoredRun } from "../store/runStore.js";
 import { writeValue } from "../text/writtenForm.js";
 import type { VegaLiteSpec } from "./render.js";
+import { shortKey } from "./runRows.js";
 
-const SHORT: Record<string, string> = {
-  "agc.lambda": "λ",
-  "agc.granularity": "clip",
-  "train.batch_size": "B",
-  "optim.lr": "lr",
-  "model.name": "model",
-  seed: "seed",
-};
-
-/** A short label for a run from the axis values that distinguish it: "λ=0.01 · B=64". */
+/**
+ * A short label for a run from the axis values that distinguish it: "λ=0.01 · B=64". Key names are shortened
+ * (runRows' shortKey: agc.exclude → unclipped), values are written whole, so two runs never read the same.
+ */
 export function runLabel(point: Record<string, unknown>, run: StoredRun): string {
   const parts = Object.entries(point).map(([k, v]) => {
     if (k === "agc.lambda" && v === null) return "no clipping";
     if (k === "agc.granularity" && v === "none") return "no clipping";
-    return `${SHORT[k] ?? k}=${writeValue(v)}`;
+    return `${shortKey(k)}=${writeValue(v)}`;
   });
   return parts.length ? [...new Set(parts)].join(" · ") : `run ${run.id}`;
 }

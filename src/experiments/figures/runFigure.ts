@@ -188,8 +188,8 @@ async function drawSpp(opts: FigureOptions): Promise<FigureResult> {
       text: `Signal propagation at init: ${spec.name}, ${runs[0]?.spp.px ?? spec.trainPx}px`,
       subtitle: [devices],
     },
-    // Panel names above the panels, not rotated beside them where they overlap; legend labels in full.
-    config: { header: { labelOrient: "top", labelAngle: 0, labelAnchor: "start" }, legend: { labelLimit: 360 } },
+    // Panel names above the panels, not rotated beside them where they overlap (labels in full: writeFigure).
+    config: { header: { labelOrient: "top", labelAngle: 0, labelAnchor: "start" } },
   };
   const files = await writeFigure(chart, opts.out, `spp-${spec.name}`, opts.formats);
   return { figure: "spp", preset: null, sweep_file: null, runs: 0, missing: 0, ran: 0, devices, files };

@@ -75,7 +75,8 @@ function titleOf(spec: VegaLiteSpec, fallback: string): string {
 /**
  * Writes `<dir>/<name>.json` (the Vega-Lite spec), `.svg`, and `.png` / `.html` when asked. The spec and SVG are
  * always written: every other format derives from them. Each file is written to a temporary name and renamed, so
- * an interrupted render never leaves half a figure behind.
+ * an interrupted render never leaves half a figure behind. Throws one line naming `dir` when it cannot be created
+ * or written (commands check first: outputDir.checkWritableOut).
  */
 /**
  * Refuses a figure name that is not one plain file name: a `/` or `..` would write outside the figure directory,
@@ -96,7 +97,13 @@ export async function writeFigure(
 ): Promise<WrittenFigure> {
   checkFigureName(name);
   spec = withWholeLabels(spec);
-  fs.mkdirSync(dir, { recursive: true });
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`${dir}: cannot write the figure there (${code ?? String(err)}); give a writable --out DIR`);
+  }
   const svg = await renderSvg(spec);
   const base = path.join(dir, name);
   const written: WrittenFigure = { spec: `${base}.json`, svg: `${base}.svg` };

@@ -1,6 +1,7 @@
 // The comparison plot of a sweep: training loss per step, one line per run, beside each run's final test top-1.
 import type { RunStore, StoredRun } from "../store/runStore.js";
 import { writeValue } from "../text/writtenForm.js";
+import { stoppedCurvesNote } from "./curvesSpec.js";
 import type { VegaLiteSpec } from "./render.js";
 import { shortKey } from "./runRows.js";
 
@@ -50,7 +51,16 @@ export function sweepComparisonSpec(store: RunStore, title: string, runs: readon
   const color = { field: "run", type: "nominal", title: "run", sort: order } as const;
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: title, subtitle: [...devices].join("; ") || "no environment recorded" },
+    title: {
+      text: title,
+      subtitle: [
+        [...devices].join("; ") || "no environment recorded",
+        stoppedCurvesNote(
+          runs.map((r) => r.run),
+          false,
+        ),
+      ].filter((l): l is string => l !== null),
+    },
     hconcat: [
       {
         width: 420,

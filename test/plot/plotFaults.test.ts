@@ -137,10 +137,10 @@ describe("only seeds are pooled (issue 15 item 2)", () => {
     const res = nfx(["runs", "--db", db, "--group-by", "agc.lambda,train.batch_size"], cwd);
     assert.equal(res.status, 0, res.stderr);
     assert.match(res.stdout, /also grouped by optim\.lr: runs in a group differed in it, and only seeds are pooled/);
-    const lines = res.stdout.split("\n").filter((l) => /^(0\.01|—)\s/.test(l));
+    const lines = res.stdout.split("\n").filter((l) => /^(0\.01|none)\s/.test(l));
     assert.deepEqual(
       lines.map((l) => l.split(/\s+/).slice(0, 4).join(" ")),
-      ["0.01 64 0.1 2", "0.01 64 0.4 2", "0.01 256 0.4 2", "— 64 0.1 2", "— 64 0.4 2", "— 256 0.4 2"],
+      ["0.01 64 0.1 2", "0.01 64 0.4 2", "0.01 256 0.4 2", "none 64 0.1 2", "none 64 0.4 2", "none 256 0.4 2"],
     );
     const plot = nfx(["plot", "--db", db, "--x", "step", "--color", "agc.lambda", "--json"], cwd);
     assert.equal(plot.status, 0, plot.stderr);

@@ -1,6 +1,6 @@
 import { Args, Flags } from "@oclif/core";
 import type { BackendName } from "../core/engine/backend.js";
-import { figuresDirFor } from "../core/plot/outputDir.js";
+import { checkWritableOut, figuresDirFor } from "../core/plot/outputDir.js";
 import { parseFormats } from "../core/plot/render.js";
 import { parsePreset } from "../experiments/figures/presets.js";
 import { FIGURE_NAMES, OTHER_FIGURES, SWEEP_FIGURES } from "../experiments/figures/registry.js";
@@ -49,6 +49,8 @@ export default class Figure extends NfxCommand {
     const { args, flags } = await this.parse(Figure);
     try {
       const quiet = flags.quiet || this.jsonEnabled();
+      const out = figuresDirFor(flags.db, flags.out);
+      checkWritableOut(out, "figures", flags.out !== undefined);
       const interrupts = listenForInterrupts();
       // Results of Slurm tasks that finished since the last look come in first.
       collectPendingShards(flags.db);
@@ -56,7 +58,7 @@ export default class Figure extends NfxCommand {
       const result = await runFigure(args.name, {
         preset: parsePreset(flags.preset),
         runMissing: flags["run-missing"],
-        out: figuresDirFor(flags.db, flags.out),
+        out,
         db: flags.db,
         backend: flags.backend as BackendName,
         formats: parseFormats(flags.format),

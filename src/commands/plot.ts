@@ -1,5 +1,5 @@
 import { Flags } from "@oclif/core";
-import { figuresDirFor } from "../core/plot/outputDir.js";
+import { checkWritableOut, figuresDirFor } from "../core/plot/outputDir.js";
 import { DEFAULT_STEP_Y, DEFAULT_Y, plotSpec, STEP, TOP1_HELP } from "../core/plot/plotSelection.js";
 import { parseFormats, writeFigure } from "../core/plot/render.js";
 import { RunStore } from "../core/store/runStore.js";
@@ -41,6 +41,8 @@ export default class Plot extends NfxCommand {
       const formats = parseFormats(flags.format);
       const store = RunStore.open(flags.db, { readonly: true });
       try {
+        const out = figuresDirFor(flags.db, flags.out);
+        checkWritableOut(out, "figures", flags.out !== undefined);
         const spec = plotSpec(store, {
           x: flags.x,
           y: flags.y ?? [],
@@ -49,7 +51,7 @@ export default class Plot extends NfxCommand {
           where: flags.where,
           logX: flags["log-x"],
         });
-        const files = await writeFigure(spec, figuresDirFor(flags.db, flags.out), flags.name, formats);
+        const files = await writeFigure(spec, out, flags.name, formats);
         if (!this.jsonEnabled())
           for (const [format, file] of Object.entries(files)) this.log(`${format.padEnd(5)} ${file}`);
         return { files };

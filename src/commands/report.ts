@@ -1,6 +1,6 @@
 import { Flags } from "@oclif/core";
 import type { BackendName } from "../core/engine/backend.js";
-import { besideStore } from "../core/plot/outputDir.js";
+import { besideStore, checkWritableOut } from "../core/plot/outputDir.js";
 import { parseFormats } from "../core/plot/render.js";
 import { parsePreset } from "../experiments/figures/presets.js";
 import { buildReport, claimsInOrder, type WrittenReport } from "../experiments/report/buildReport.js";
@@ -56,6 +56,7 @@ export default class Report extends NfxCommand {
       const formats = parseFormats(flags.format);
       const budget = flags["add-seeds"] ? parseBudget(flags.budget ?? "30m") : null;
       const out = besideStore(flags.db, "report", flags.out);
+      checkWritableOut(out, "the report", flags.out !== undefined);
       const quiet = flags.quiet || this.jsonEnabled();
       const started = performance.now();
       let written: WrittenReport | ReportRunResult;

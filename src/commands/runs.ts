@@ -4,7 +4,7 @@ import { fieldList, queryRuns } from "../core/store/runQuery.js";
 import { RUN_STATUSES, RunStore } from "../core/store/runStore.js";
 import { resolveField } from "../core/store/where/index.js";
 import { collectPendingShards } from "../experiments/slurmSweep.js";
-import { cell, meanCiCell } from "../ui/cells.js";
+import { configCell, fieldCell, meanCiCell } from "../ui/cells.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
 import { dbFlag } from "../ui/flags.js";
@@ -67,7 +67,7 @@ export default class Runs extends NfxCommand {
             table(
               [...by, "runs", "statuses", ...metrics],
               groups.map((g) => [
-                ...by.map((b) => cell(g.key[b])),
+                ...by.map((b) => fieldCell(b, g.key[b])),
                 String(g.runs),
                 Object.entries(g.statuses)
                   .map(([s, n]) => `${n} ${s}`)
@@ -89,11 +89,11 @@ export default class Runs extends NfxCommand {
           return runs;
         }
         if (columns.length) {
-          const refs = columns.map((c) => resolveField(c));
+          const refs = columns.map((c) => [c, resolveField(c)] as const);
           this.log(
             table(
               columns,
-              runs.map((r) => refs.map((ref) => cell(ref.value(r)))),
+              runs.map((r) => refs.map(([c, ref]) => fieldCell(c, ref.value(r)))),
             ),
           );
           return runs;
@@ -108,7 +108,7 @@ export default class Runs extends NfxCommand {
               r.config.model.name,
               r.config.data.name,
               r.config.agc.granularity,
-              r.config.agc.lambda === null ? "—" : String(r.config.agc.lambda),
+              configCell(r.config.agc.lambda),
               String(r.config.train.batch_size),
               String(r.config.seed),
               `${r.steps_done}/${r.steps_total ?? "?"}`,

@@ -1,22 +1,49 @@
 // The file name of a sweep's (or a single run's) comparison figure. The store records, per run, the figure files the
-// run appears in (artifacts); a later sweep must never overwrite such a file with a figure that no longer shows
-// that run. So: a single run's figure is its own (`<name>-<hash>`), and a sweep's is `<name>` unless that file is
-// recorded for a run this sweep does not draw; then `<name>-<digest of the drawn runs' config hashes>`.
+// run appears in (artifacts, with the SHA-256 of what it wrote); a sweep must never overwrite a file this store did
+// not write for the same runs: neither one it recorded for a run this sweep does not draw, nor one another store
+// (a second --db in the same directory) or anything else wrote there. So: a single run's figure is
+// `<name>-<hash>`, a sweep's is `<name>`, and when that file is not free, `<name>-<digest>` (a digest of the drawn
+// runs' config hashes and this store's path, so two stores never pick the same one), then `<name>-<digest>-2`, ….
 import { createHash } from "node:crypto";
+import fs from "node:fs";
 import path from "node:path";
 import type { RunStore, StoredRun } from "../core/store/runStore.js";
 
-/** Runs recorded as appearing in the file at `file` (absolute path, as artifacts store it). */
-function runsRecordedAt(store: RunStore, file: string): number[] {
-  return (
-    store.db.prepare("SELECT DISTINCT run_id FROM artifacts WHERE path = ?").all(file) as { run_id: number }[]
-  ).map((r) => r.run_id);
+/** The artifacts recorded at `file` (absolute path, as artifacts store it): which runs, and the contents' SHA-256s. */
+function recordedAt(store: RunStore, file: string): { runs: number[]; shas: Set<string> } {
+  const rows = store.db.prepare("SELECT run_id, sha256 FROM artifacts WHERE path = ?").all(file) as {
+    run_id: number;
+    sha256: string | null;
+  }[];
+  return { runs: rows.map((r) => r.run_id), shas: new Set(rows.flatMap((r) => (r.sha256 ? [r.sha256] : []))) };
+}
+
+function sha256Of(file: string): string | null {
+  try {
+    return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether `<dir>/<base>.svg` may be (over)written with the figure of the runs `drawn`: this store records it for
+ * none but these runs, and the file is absent or still holds what this store wrote there (a recorded SHA-256).
+ */
+function free(store: RunStore, dir: string, base: string, drawn: ReadonlySet<number>): boolean {
+  const file = path.resolve(dir, `${base}.svg`);
+  const rec = recordedAt(store, file);
+  if (!rec.runs.every((id) => drawn.has(id))) return false;
+  if (!fs.existsSync(file)) return true;
+  if (!rec.runs.length) return false;
+  const sha = sha256Of(file);
+  return sha !== null && rec.shas.has(sha);
 }
 
 /**
  * The base name (no extension) for the figure of `runs` in `dir`: `<name>-<first 10 hex of the config hash>` for a
- * single run; for a sweep `<name>`, or `<name>-<8 hex>` (a digest of the runs' config hashes) when `<name>.svg` is
- * recorded for a run not among `runs`.
+ * single run, `<name>` for a sweep; when that file is not free (see above), `<name>-<8 hex>` (a digest of the runs'
+ * config hashes and the store's file), then `<name>-<8 hex>-2`, `-3`, … until one is.
  */
 export function sweepFigureName(
   store: RunStore,
@@ -25,10 +52,9 @@ export function sweepFigureName(
   runs: readonly StoredRun[],
   single: boolean,
 ): string {
-  if (single && runs.length === 1) return `${name}-${(runs[0] as StoredRun).config_hash.slice(0, 10)}`;
   const drawn = new Set(runs.map((r) => r.id));
-  const free = (base: string) => runsRecordedAt(store, path.resolve(dir, `${base}.svg`)).every((id) => drawn.has(id));
-  if (free(name)) return name;
+  const first = single && runs.length === 1 ? `${name}-${(runs[0] as StoredRun).config_hash.slice(0, 10)}` : name;
+  if (free(store, dir, first, drawn)) return first;
   const digest = createHash("sha256")
     .update(
       runs
@@ -36,7 +62,12 @@ export function sweepFigureName(
         .sort()
         .join("\n"),
     )
+    .update(`\n${path.resolve(store.file)}`)
     .digest("hex")
     .slice(0, 8);
-  return `${name}-${digest}`;
+  const base = `${first}-${digest}`;
+  for (let i = 1; ; i++) {
+    const candidate = i === 1 ? base : `${base}-${i}`;
+    if (free(store, dir, candidate, drawn)) return candidate;
+  }
 }

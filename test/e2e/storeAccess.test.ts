@@ -186,4 +186,37 @@ describe("a store in a directory the reader cannot write", () => {
       assert.match(line, /PRAGMA wal_checkpoint\(TRUNCATE\)/);
     }
   });
+
+  it("plot, figure and report with no --out cannot write beside the store: one line names the directory and --out", {
+    skip,
+  }, async () => {
+    const { db, dir, run } = await readOnlyStore("noout")();
+    for (const [args, what] of [
+      [["plot", "--x", "agc.lambda"], "figures"],
+      [["figure", "fig2b", "--format", "json"], "figures"],
+      [["report", "--format", "json"], "the report"],
+    ] as const) {
+      const res = run([...args, "--db", db]);
+      assert.equal(res.status, 2, args.join(" "));
+      const line = oneErrorLine(flat(res.stderr));
+      assert.match(line, new RegExp(`cannot write ${what} beside the store .*: ${dir} is not writable for this user`));
+      assert.match(line, /pass --out DIR/);
+      assert.doesNotMatch(line, /EACCES: permission denied, mkdir/);
+    }
+    assert.deepEqual(fs.readdirSync(dir), ["nfx.db"], "nothing written");
+  });
+
+  it("a WAL store whose -wal this user may not read: the line says so, not that the directory is the cause", {
+    skip,
+  }, async () => {
+    const { db, run } = await readOnlyStore("wal600", (db) =>
+      writeThenDie(db, "UPDATE runs SET error = 'from the log' WHERE id = 1"),
+    )();
+    fs.chmodSync(`${db}-wal`, 0o600);
+    const res = run(["runs", "--db", db]);
+    assert.equal(res.status, 2);
+    const line = oneErrorLine(flat(res.stderr));
+    assert.match(line, new RegExp(`${db}: cannot read the store: nfx\\.db-wal is not readable for this user`));
+    assert.doesNotMatch(line, /must be merged first/);
+  });
 });

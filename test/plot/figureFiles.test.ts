@@ -10,8 +10,8 @@ import { resolveCacheDir, userCacheDir } from "../../src/core/data/cacheDir.js";
 import { figuresDirFor } from "../../src/core/plot/outputDir.js";
 import { RunStore } from "../../src/core/store/runStore.js";
 import { sweepFigureName } from "../../src/experiments/sweepFigureName.js";
-import { nfx } from "../e2e/sweepHelpers.js";
-import { tempDir } from "../helpers.js";
+import { nfx, tinySweep } from "../e2e/sweepHelpers.js";
+import { tempDir, writeFile } from "../helpers.js";
 import { addQuickRuns, QUICKSTART } from "./quickstartStore.js";
 
 const TINY = [
@@ -115,6 +115,54 @@ describe("per-user cache, figures beside the store", () => {
         sweepFigureName(store, figures, "run", runs.slice(0, 1), true),
         `run-${runs[0]?.config_hash.slice(0, 10)}`,
       );
+    } finally {
+      store.close();
+    }
+  });
+
+  it("one sweep into two stores in one directory: two figure files, each still what its store recorded", () => {
+    const dir = tempDir();
+    const cfg = writeFile(dir, "s1.yaml", tinySweep({ steps: 2, seeds: 1 }));
+    const recorded = (db: string) => {
+      const conn = new Database(path.join(dir, db), { readonly: true });
+      try {
+        return conn.prepare("SELECT DISTINCT path, sha256 FROM artifacts").all() as { path: string; sha256: string }[];
+      } finally {
+        conn.close();
+      }
+    };
+    for (const db of ["a.db", "ci.db", "a.db"]) {
+      const res = nfx(["sweep", cfg, "--db", db, "--backend", "wasm", "--quiet"], dir);
+      assert.equal(res.status, 0, res.stderr);
+    }
+    const a = recorded("a.db");
+    const ci = recorded("ci.db");
+    assert.equal(a.length, 1, "a.db's second sweep rewrote its own file, under the same name");
+    assert.equal(ci.length, 1);
+    assert.equal(a[0]?.path, path.join(dir, "figures", "tiny.svg"));
+    assert.match(path.basename(ci[0]?.path ?? ""), /^tiny-[0-9a-f]{8}\.svg$/, "ci.db did not take a.db's file");
+    for (const r of [...a, ...ci]) assert.equal(sha256(r.path), r.sha256, `${r.path} shows what its store recorded`);
+  });
+
+  it("a sweep's figure never overwrites a file its store did not write there", () => {
+    const dir = tempDir();
+    const db = path.join(dir, "nfx.db");
+    const ids = addQuickRuns(db, QUICKSTART);
+    const store = RunStore.open(db);
+    try {
+      const runs = ids.map((id) => store.getRun(id)).filter((r) => r !== undefined);
+      const figures = path.join(dir, "figures");
+      fs.mkdirSync(figures);
+      const file = path.join(figures, "quickstart.svg");
+      fs.writeFileSync(file, "<svg>another store's figure</svg>");
+      const other = sweepFigureName(store, figures, "quickstart", runs, false);
+      assert.match(other, /^quickstart-[0-9a-f]{8}$/, "not recorded here: a name of its own");
+      for (const r of runs) store.addArtifact(r.id, "sweep-figure", file);
+      assert.equal(sweepFigureName(store, figures, "quickstart", runs, false), "quickstart", "recorded, unchanged");
+      fs.writeFileSync(file, "<svg>overwritten by someone else</svg>");
+      assert.equal(sweepFigureName(store, figures, "quickstart", runs, false), other, "changed since: not ours now");
+      fs.writeFileSync(path.join(figures, `${other}.svg`), "<svg>taken too</svg>");
+      assert.equal(sweepFigureName(store, figures, "quickstart", runs, false), `${other}-2`);
     } finally {
       store.close();
     }

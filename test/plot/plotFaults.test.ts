@@ -137,10 +137,10 @@ describe("only seeds are pooled (issue 15 item 2)", () => {
     const res = nfx(["runs", "--db", db, "--group-by", "agc.lambda,train.batch_size"], cwd);
     assert.equal(res.status, 0, res.stderr);
     assert.match(res.stdout, /also grouped by optim\.lr: runs in a group differed in it, and only seeds are pooled/);
-    const lines = res.stdout.split("\n").filter((l) => /^(0\.01|—)\s/.test(l));
+    const lines = res.stdout.split("\n").filter((l) => /^(0\.01|none)\s/.test(l));
     assert.deepEqual(
       lines.map((l) => l.split(/\s+/).slice(0, 4).join(" ")),
-      ["0.01 64 0.1 2", "0.01 64 0.4 2", "0.01 256 0.4 2", "— 64 0.1 2", "— 64 0.4 2", "— 256 0.4 2"],
+      ["0.01 64 0.1 2", "0.01 64 0.4 2", "0.01 256 0.4 2", "none 64 0.1 2", "none 64 0.4 2", "none 256 0.4 2"],
     );
     const plot = nfx(["plot", "--db", db, "--x", "step", "--color", "agc.lambda", "--json"], cwd);
     assert.equal(plot.status, 0, plot.stderr);
@@ -261,8 +261,9 @@ describe("smaller faults (issue 15)", () => {
   it("step axes tick at whole steps; batch sizes are written as numbers", async () => {
     const steps = spec(db, { x: "step", y: ["loss"] });
     assert.deepEqual(steps.spec.layer[0].encoding.x.axis, { tickMinStep: 1, format: "d" });
+    // Steps counted from 1, as messages count them (5 steps: 1 … 5).
     const stepTicks = texts(await renderSvg(steps));
-    assert.deepEqual(stepTicks.slice(1, 7), ["0", "1", "2", "3", "4", "optimizer step"], `${stepTicks}`);
+    assert.deepEqual(stepTicks.slice(1, 7), ["1", "2", "3", "4", "5", "optimizer step"], `${stepTicks}`);
     for (const logX of [false, true]) {
       const batch = texts(await renderSvg(spec(db, { x: "train.batch_size", logX })));
       assert.ok(!batch.some((t) => /e\+/.test(t)), `no exponent notation: ${batch}`);

@@ -188,7 +188,7 @@ describe("lists in the filter language (issue 15 item 7)", () => {
     assert.match(runsToCsv([run]), /,"classifier_weight,stem_conv",/);
     assert.equal(runRow(run)["agc.exclude"], "classifier_weight,stem_conv");
     assert.equal(seriesLabel(run, ["agc.exclude"]), "unclipped=classifier_weight,stem_conv");
-    assert.equal(runLabel({ "agc.exclude": run.config.agc.exclude }, run), "agc.exclude=classifier_weight,stem_conv");
+    assert.equal(runLabel({ "agc.exclude": run.config.agc.exclude }, run), "unclipped=classifier_weight,stem_conv");
     const none = queryRuns(store, { where: "agc.exclude = 'none'" })[0];
     assert.ok(none);
     assert.equal(cell(none.config.agc.exclude), "none");

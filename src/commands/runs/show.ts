@@ -2,7 +2,7 @@ import { Args } from "@oclif/core";
 import { flatten } from "../../core/config/resolve.js";
 import { RunStore } from "../../core/store/runStore.js";
 import { collectPendingShards } from "../../experiments/slurmSweep.js";
-import { cell } from "../../ui/cells.js";
+import { cell, configCell } from "../../ui/cells.js";
 import { NfxCommand } from "../../ui/command.js";
 import { failWith } from "../../ui/errors.js";
 import { dbFlag } from "../../ui/flags.js";
@@ -31,10 +31,10 @@ export default class RunsShow extends NfxCommand {
           artifacts: store.artifacts(run.id),
         };
         if (this.jsonEnabled()) return detail;
-        const kv = (o: Record<string, unknown>) =>
+        const kv = (o: Record<string, unknown>, write = cell) =>
           table(
             ["key", "value"],
-            Object.entries(o).map(([k, v]) => [k, cell(v)]),
+            Object.entries(o).map(([k, v]) => [k, write(v)]),
           );
         this.log(`run ${run.id} ${run.config_hash}: ${run.status}${run.error ? ` (${run.error})` : ""}`);
         this.log(
@@ -42,7 +42,7 @@ export default class RunsShow extends NfxCommand {
             `${run.finished_at ? `, finished ${run.finished_at}` : ""}${run.duration_s !== null ? ` (${run.duration_s.toFixed(1)} s)` : ""}`,
         );
         this.log("\nconfig");
-        this.log(kv(Object.fromEntries(flatten(run.config as unknown as Record<string, unknown>))));
+        this.log(kv(Object.fromEntries(flatten(run.config as unknown as Record<string, unknown>)), configCell));
         if (run.summary) {
           this.log("\nsummary");
           this.log(kv(run.summary));

@@ -1,5 +1,12 @@
 // Training curves: per optimizer step, the mean over seeds (and its 95% band) of each chosen metric, one panel per
 // metric and one line per series. Test top-1 comes from the evaluations, at the steps where the run evaluated.
+//
+// Steps are counted from 1, as every message counts them ("loss NaN at step 2", "steps 2/2") and as evaluations
+// are stored (after N updates: step N): step N is the N-th optimizer update. The metrics table stores a step's
+// metrics under its 0-based index (step N at N − 1), so curves add 1 (see the README, "Steps").
+//
+// A diverged run's curves stop at the step it diverged (its later values are NaN or missing): that step is marked
+// with a cross at the run's last value, and the caller names those runs in the subtitle.
 import type { RunStore, StoredRun } from "../store/runStore.js";
 import { aggregate } from "./aggregate.js";
 import { VEGA_LITE_SCHEMA } from "./meanCiSpec.js";
@@ -20,23 +27,80 @@ function evalRows(store: RunStore, runId: number): { step: number; top1: number 
     .all(runId) as { step: number; top1: number }[];
 }
 
-/** Long-format rows (series, metric, step, value, run_id) for the chosen metrics of each run. */
+/** The step a stored metric row is drawn at: its 0-based index + 1 (the N-th update is step N). */
+export function displayStep(storedStep: number): number {
+  return storedStep + 1;
+}
+
+/**
+ * Long-format rows (series, metric, step counted from 1, value, run_id, diverged, collapsed) for the chosen
+ * metrics of each run; non-finite values are left out (a diverged run's curve stops: see curveStops).
+ */
 export function curveRows(store: RunStore, runs: readonly CurveSeries[], metrics: readonly string[]): RunRow[] {
   const rows: RunRow[] = [];
   for (const { run, series } of runs) {
+    const outcome = { diverged: run.status === "diverged", collapsed: run.status === "collapsed" };
     for (const metric of metrics) {
       if (metric === TEST_TOP1_CURVE) {
         for (const e of evalRows(store, run.id))
-          rows.push({ series, metric, step: e.step, value: e.top1, run_id: run.id });
+          rows.push({ series, metric, step: e.step, value: e.top1, run_id: run.id, ...outcome });
         continue;
       }
       for (const m of store.metrics(run.id, metric)) {
         if (m.value !== null && Number.isFinite(m.value))
-          rows.push({ series, metric, step: m.step, value: m.value, run_id: run.id });
+          rows.push({ series, metric, step: displayStep(m.step), value: m.value, run_id: run.id, ...outcome });
       }
     }
   }
   return rows;
+}
+
+/** Where a diverged run's curve of one metric stops: the step it diverged at, and its last finite value. */
+export interface CurveStop {
+  run_id: number;
+  series: string;
+  metric: string;
+  /** The step the run diverged at (counted from 1, as its message says): its steps_done. */
+  step: number;
+  /** The metric's value at that step when finite, else its last finite value before it. */
+  value: number;
+}
+
+/**
+ * The stops of the diverged runs' per-step curves (test_top1 has none: a diverged run is not evaluated again).
+ * A curve with no finite value at all has no stop to mark (the subtitle still names its run).
+ */
+export function curveStops(store: RunStore, runs: readonly CurveSeries[], metrics: readonly string[]): CurveStop[] {
+  const stops: CurveStop[] = [];
+  for (const { run, series } of runs) {
+    if (run.status !== "diverged") continue;
+    for (const metric of metrics) {
+      if (metric === TEST_TOP1_CURVE) continue;
+      const finite = store
+        .metrics(run.id, metric)
+        .filter((m) => m.value !== null && Number.isFinite(m.value) && displayStep(m.step) <= run.steps_done);
+      const last = finite[finite.length - 1];
+      if (last) stops.push({ run_id: run.id, series, metric, step: run.steps_done, value: last.value as number });
+    }
+  }
+  return stops;
+}
+
+/**
+ * Subtitle line naming the diverged runs among curves, or null: their curves stop at the step they diverged
+ * (counted from 1, as the run's message says), marked ✕: "curves stop where 3 runs diverged (✕): at step 2 run 1,
+ * 4; at step 5 run 9". `marked`: whether the figure draws the ✕.
+ */
+export function stoppedCurvesNote(runs: readonly StoredRun[], marked = true): string | null {
+  const diverged = runs.filter((r) => r.status === "diverged");
+  if (!diverged.length) return null;
+  const byStep = new Map<number, number[]>();
+  for (const r of diverged) byStep.set(r.steps_done, [...(byStep.get(r.steps_done) ?? []), r.id]);
+  const at = [...byStep.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([step, ids]) => `at step ${step} run ${ids.join(", ")}`);
+  const n = diverged.length === 1 ? "1 run" : `${diverged.length} runs`;
+  return `curves stop where ${n} diverged${marked ? " (✕)" : ""}: ${at.join("; ")}`;
 }
 
 export interface CurvesChart {
@@ -46,11 +110,21 @@ export interface CurvesChart {
   metrics: readonly string[];
   seriesTitle: string;
   seriesOrder?: readonly string[];
+  /** Diverged runs' curve stops, marked with a cross. */
+  stops?: readonly CurveStop[];
 }
 
-/** One row of panels per metric (independent y scales), mean line and 95% band per series. */
+/** One row of panels per metric (independent y scales), mean line and 95% band per series; crosses where runs diverged. */
 export function curvesSpec(chart: CurvesChart): VegaLiteSpec {
   const points = aggregate(chart.rows, ["series", "metric", "step"], "value");
+  const stops = (chart.stops ?? []).map((s) => ({
+    series: s.series,
+    metric: s.metric,
+    step: s.step,
+    stop_value: s.value,
+    run_id: s.run_id,
+  }));
+  const curve = { filter: "datum.stop_value == null" };
   // Steps are whole numbers: ticks at integers only, written without decimals (not 0.0, 0.2, …).
   const x = {
     field: "step",
@@ -67,13 +141,14 @@ export function curvesSpec(chart: CurvesChart): VegaLiteSpec {
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: { text: chart.title, subtitle: chart.subtitle },
-    data: { values: points.map((p) => ({ ...p })) },
+    data: { values: [...points.map((p) => ({ ...p })), ...stops] },
     facet: { row: { field: "metric", type: "nominal", title: null, sort: [...chart.metrics] } },
     spec: {
       width: 520,
       height: 160,
       layer: [
         {
+          transform: [curve],
           mark: { type: "line", strokeWidth: 1.5 },
           encoding: {
             x,
@@ -89,6 +164,7 @@ export function curvesSpec(chart: CurvesChart): VegaLiteSpec {
         },
         {
           // The band after the line, so the legend takes its symbols from the line.
+          transform: [curve],
           mark: { type: "area", opacity: 0.18 },
           encoding: {
             x,
@@ -99,13 +175,27 @@ export function curvesSpec(chart: CurvesChart): VegaLiteSpec {
         },
         {
           // Evaluations are sparse (often only the last step): points keep a lone one visible.
-          transform: [{ filter: { field: "metric", equal: TEST_TOP1_CURVE } }],
+          transform: [curve, { filter: { field: "metric", equal: TEST_TOP1_CURVE } }],
           mark: { type: "point", filled: true, size: 40 },
           encoding: { x, y: { field: "mean", type: "quantitative", title: null }, color },
+        },
+        {
+          // Where a diverged run's curve stops: a cross at its last value, at the step it diverged.
+          transform: [{ filter: "datum.stop_value != null" }],
+          mark: { type: "point", shape: "cross", filled: true, size: 90, strokeWidth: 0 },
+          encoding: {
+            x,
+            y: { field: "stop_value", type: "quantitative", title: null },
+            color,
+            tooltip: [
+              { field: "series", type: "nominal" },
+              { field: "run_id", type: "quantitative", title: "run" },
+              { field: "step", type: "quantitative", title: "diverged at step" },
+            ],
+          },
         },
       ],
     },
     resolve: { scale: { y: "independent" } },
-    config: { legend: { labelLimit: 400 } },
   };
 }

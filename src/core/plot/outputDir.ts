@@ -1,5 +1,6 @@
 // Where commands write what they draw when no --out is given: beside the store they read (`figures/` and `report/`
 // in the directory of --db), not in whatever directory nfx happens to run from.
+import fs from "node:fs";
 import path from "node:path";
 
 /** `explicit` when given, else `<directory of db>/<name>` (relative when db is: results/nfx.db → results/figures). */
@@ -11,4 +12,38 @@ export function besideStore(db: string, name: string, explicit?: string): string
 /** The figures directory of a store: `--out` when given, else `figures/` beside the store (results/figures). */
 export function figuresDirFor(db: string, explicit?: string): string {
   return besideStore(db, "figures", explicit);
+}
+
+/** The directory itself when it exists, else its nearest existing ancestor (what creating it would write into). */
+function nearestExisting(dir: string): string {
+  let cur = path.resolve(dir);
+  while (!fs.existsSync(cur)) {
+    const up = path.dirname(cur);
+    if (up === cur) break;
+    cur = up;
+  }
+  return cur;
+}
+
+/**
+ * Checks, before anything is drawn or trained, that `dir` (from besideStore / figuresDirFor) can be created and
+ * written; creates nothing. `explicit`: whether the user gave it (--out). `what`: what goes there ("figures").
+ * @throws Error, one line: for the default directory, that the store's directory is not writable and to pass
+ *   --out DIR; for --out, that DIR is not writable.
+ */
+export function checkWritableOut(dir: string, what: string, explicit: boolean): void {
+  const target = nearestExisting(dir);
+  let why: string | null = null;
+  try {
+    if (!fs.statSync(target).isDirectory()) why = `${target} is not a directory`;
+    else fs.accessSync(target, fs.constants.W_OK);
+  } catch (err) {
+    why = `${target} is not writable for this user (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+  }
+  if (why === null) return;
+  throw new Error(
+    explicit
+      ? `--out ${dir}: cannot write ${what} there: ${why}`
+      : `cannot write ${what} beside the store (${dir}): ${why}; pass --out DIR to write them elsewhere`,
+  );
 }

@@ -14,7 +14,7 @@ import type { RunStore, StoredRun } from "../store/runStore.js";
 import { didYouMean } from "../text/didYouMean.js";
 import { writeValue } from "../text/writtenForm.js";
 import { type AggregatedPoint, aggregate } from "./aggregate.js";
-import { curveRows, curvesSpec, TEST_TOP1_CURVE } from "./curvesSpec.js";
+import { curveRows, curveStops, curvesSpec, stoppedCurvesNote, TEST_TOP1_CURVE } from "./curvesSpec.js";
 import { meanCiSpec } from "./meanCiSpec.js";
 import type { VegaLiteSpec } from "./render.js";
 import {
@@ -145,12 +145,14 @@ function stepPlot(
   );
   const series = runs.map((run, i) => ({ run, series: labels[i] as string }));
   const rows = curveRows(store, series, metrics);
+  const stops = curveStops(store, series, metrics);
   const drawnIds = new Set(rows.map((r) => r.run_id));
   const notDrawn = runs.filter((r) => !drawnIds.has(r.id));
   const perSeries = [...new Set(labels)].map((l) => ({ n: labels.filter((x) => x === l).length }));
   const subtitle = [
     `${plural(runs.length, "run")}; ${poolingNote(perSeries, "line")}`,
     splitNote(req.color ? extra : [], req.color),
+    stoppedCurvesNote(runs),
     notDrawn.length
       ? `not drawn: ${plural(notDrawn.length, "run")} without per-step ${metrics.join(" or ")} (run ${notDrawn.map((r) => r.id).join(", ")})`
       : null,
@@ -163,6 +165,7 @@ function stepPlot(
     metrics,
     seriesTitle: keys.length ? keys.map(shortKey).join(" · ") : "runs",
     seriesOrder: order,
+    stops,
   });
 }
 

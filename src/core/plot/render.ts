@@ -28,9 +28,28 @@ export function parseFormats(text: string | readonly string[]): FigureFormat[] {
   return [...out];
 }
 
-/** Renders a Vega-Lite spec to an SVG string (data must be inline). */
+/**
+ * The spec with no text cut: Vega cuts legend labels at 160 px and axis labels at 180 px with "…", which made
+ * different series read the same (`λ=0.01 · agc.exclude=…` twice) and hid list values on an axis. Every figure nfx
+ * writes sets these limits to 0 (no limit): labels keep their whole value, and the legend or axis widens instead.
+ * Other config the spec sets is kept.
+ */
+export function withWholeLabels(spec: VegaLiteSpec): VegaLiteSpec {
+  const config = spec.config ?? {};
+  return {
+    ...spec,
+    config: {
+      ...config,
+      legend: { ...config.legend, labelLimit: 0, titleLimit: 0 },
+      axis: { ...config.axis, labelLimit: 0 },
+      header: { ...config.header, labelLimit: 0 },
+    },
+  } as VegaLiteSpec;
+}
+
+/** Renders a Vega-Lite spec to an SVG string (data must be inline), labels whole (see withWholeLabels). */
 export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
-  const vgSpec = compile(spec).spec;
+  const vgSpec = compile(withWholeLabels(spec)).spec;
   const view = new vega.View(vega.parse(vgSpec), { renderer: "none" });
   try {
     return await view.toSVG();
@@ -56,7 +75,8 @@ function titleOf(spec: VegaLiteSpec, fallback: string): string {
 /**
  * Writes `<dir>/<name>.json` (the Vega-Lite spec), `.svg`, and `.png` / `.html` when asked. The spec and SVG are
  * always written: every other format derives from them. Each file is written to a temporary name and renamed, so
- * an interrupted render never leaves half a figure behind.
+ * an interrupted render never leaves half a figure behind. Throws one line naming `dir` when it cannot be created
+ * or written (commands check first: outputDir.checkWritableOut).
  */
 /**
  * Refuses a figure name that is not one plain file name: a `/` or `..` would write outside the figure directory,
@@ -76,7 +96,14 @@ export async function writeFigure(
   formats: readonly FigureFormat[] = DEFAULT_FORMATS,
 ): Promise<WrittenFigure> {
   checkFigureName(name);
-  fs.mkdirSync(dir, { recursive: true });
+  spec = withWholeLabels(spec);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`${dir}: cannot write the figure there (${code ?? String(err)}); give a writable --out DIR`);
+  }
   const svg = await renderSvg(spec);
   const base = path.join(dir, name);
   const written: WrittenFigure = { spec: `${base}.json`, svg: `${base}.svg` };

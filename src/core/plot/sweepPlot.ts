@@ -1,23 +1,19 @@
 // The comparison plot of a sweep: training loss per step, one line per run, beside each run's final test top-1.
 import type { RunStore, StoredRun } from "../store/runStore.js";
 import { writeValue } from "../text/writtenForm.js";
+import { stoppedCurvesNote } from "./curvesSpec.js";
 import type { VegaLiteSpec } from "./render.js";
+import { shortKey } from "./runRows.js";
 
-const SHORT: Record<string, string> = {
-  "agc.lambda": "λ",
-  "agc.granularity": "clip",
-  "train.batch_size": "B",
-  "optim.lr": "lr",
-  "model.name": "model",
-  seed: "seed",
-};
-
-/** A short label for a run from the axis values that distinguish it: "λ=0.01 · B=64". */
+/**
+ * A short label for a run from the axis values that distinguish it: "λ=0.01 · B=64". Key names are shortened
+ * (runRows' shortKey: agc.exclude → unclipped), values are written whole, so two runs never read the same.
+ */
 export function runLabel(point: Record<string, unknown>, run: StoredRun): string {
   const parts = Object.entries(point).map(([k, v]) => {
     if (k === "agc.lambda" && v === null) return "no clipping";
     if (k === "agc.granularity" && v === "none") return "no clipping";
-    return `${SHORT[k] ?? k}=${writeValue(v)}`;
+    return `${shortKey(k)}=${writeValue(v)}`;
   });
   return parts.length ? [...new Set(parts)].join(" · ") : `run ${run.id}`;
 }
@@ -55,7 +51,16 @@ export function sweepComparisonSpec(store: RunStore, title: string, runs: readon
   const color = { field: "run", type: "nominal", title: "run", sort: order } as const;
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: title, subtitle: [...devices].join("; ") || "no environment recorded" },
+    title: {
+      text: title,
+      subtitle: [
+        [...devices].join("; ") || "no environment recorded",
+        stoppedCurvesNote(
+          runs.map((r) => r.run),
+          false,
+        ),
+      ].filter((l): l is string => l !== null),
+    },
     hconcat: [
       {
         width: 420,

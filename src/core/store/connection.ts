@@ -151,6 +151,15 @@ export function noSuchStore(file: string): Error {
   return new Error(`${file}: no such store (run a sweep first, or point --db / NFX_DB at one)`);
 }
 
+function readable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function nonEmpty(file: string): boolean {
   try {
     return fs.statSync(file).size > 0;
@@ -193,6 +202,16 @@ export function openReadonly(file: string, wait: StoreWait): Database.Database {
   }
   const dir = path.dirname(path.resolve(file));
   for (const side of [`${file}-wal`, `${file}-journal`]) {
+    // A log this user may not read: that, not the directory, is what stops the read (the changes in it are part
+    // of the store).
+    if (nonEmpty(side) && !readable(side)) {
+      throw new Error(
+        `${file}: cannot read the store: ${path.basename(side)} is not readable for this user (permission denied), ` +
+          `and the store's latest changes are in it. Ask the store's owner to make it readable ` +
+          `(chmod a+r ${side}) or to run \`sqlite3 ${file} "PRAGMA wal_checkpoint(TRUNCATE)"\` (or to open it once ` +
+          "with nfx)",
+      );
+    }
     if (nonEmpty(side)) {
       throw new Error(
         `${file}: cannot read the store: ${path.basename(side)} holds changes that must be merged first, and ` +

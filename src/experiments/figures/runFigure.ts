@@ -4,7 +4,7 @@ import type { BackendName } from "../../core/engine/backend.js";
 import { currentBackend, initBackend } from "../../core/engine/backend.js";
 import { resolveModelSpec } from "../../core/models/resolve.js";
 import { signalPropagation } from "../../core/models/signalPropagation.js";
-import { curveRows, curvesSpec, TEST_TOP1_CURVE } from "../../core/plot/curvesSpec.js";
+import { curveRows, curveStops, curvesSpec, stoppedCurvesNote, TEST_TOP1_CURVE } from "../../core/plot/curvesSpec.js";
 import type { FigureFormat, VegaLiteSpec, WrittenFigure } from "../../core/plot/render.js";
 import { writeFigure } from "../../core/plot/render.js";
 import {
@@ -143,12 +143,14 @@ async function drawCurves(opts: FigureOptions): Promise<FigureResult> {
     const devices = devicesSubtitle(runs);
     const what = opts.of ? presetDisplay(opts.of, opts.preset) : `runs where ${opts.where}`;
     const rows = curveRows(store, series, CURVE_METRICS);
+    const stopped = stoppedCurvesNote(runs);
     const drawn = new Set(rows.map((r) => r.run_id));
     const notDrawn = runs.filter((r) => !drawn.has(r.id)).map((r) => r.id);
     const spec = curvesSpec({
       title: `Training curves: ${what}`,
       subtitle: [
         `${runs.length} runs; mean over seeds, band: 95% t-interval`,
+        ...(stopped ? [stopped] : []),
         ...(notDrawn.length ? [`not drawn: run ${notDrawn.join(", ")} (no per-step values)`] : []),
         devices,
       ],
@@ -156,6 +158,7 @@ async function drawCurves(opts: FigureOptions): Promise<FigureResult> {
       metrics: CURVE_METRICS,
       seriesTitle: keys.length ? keys.map(shortKey).join(" · ") : "runs",
       seriesOrder: order,
+      stops: curveStops(store, series, CURVE_METRICS),
     });
     const files = await writeFigure(spec, opts.out, opts.of ? `curves-${opts.of}` : "curves", opts.formats);
     return {
@@ -188,8 +191,8 @@ async function drawSpp(opts: FigureOptions): Promise<FigureResult> {
       text: `Signal propagation at init: ${spec.name}, ${runs[0]?.spp.px ?? spec.trainPx}px`,
       subtitle: [devices],
     },
-    // Panel names above the panels, not rotated beside them where they overlap; legend labels in full.
-    config: { header: { labelOrient: "top", labelAngle: 0, labelAnchor: "start" }, legend: { labelLimit: 360 } },
+    // Panel names above the panels, not rotated beside them where they overlap (labels in full: writeFigure).
+    config: { header: { labelOrient: "top", labelAngle: 0, labelAnchor: "start" } },
   };
   const files = await writeFigure(chart, opts.out, `spp-${spec.name}`, opts.formats);
   return { figure: "spp", preset: null, sweep_file: null, runs: 0, missing: 0, ran: 0, devices, files };

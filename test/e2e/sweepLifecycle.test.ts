@@ -190,6 +190,44 @@ describe("sweep lifecycle", () => {
     assert.equal(peek<Row>(db, ROWS)[0]?.status, "completed");
   });
 
+  it("nfx run --json interrupted while it waits for a held run prints one document and exits 130", async () => {
+    const dir = tempDir();
+    const db = path.join(dir, "nfx.db");
+    const sets = ["data.name=synthetic", "data.train_size=64", "data.test_size=32", "data.image_size=8"];
+    const more = ["train.steps=3", "train.batch_size=8", "optim.warmup_epochs=0"];
+    const setArgs = [...sets, ...more].flatMap((s) => ["--set", s]);
+    const run = loadSweepSource(null, [...sets, ...more]).runs[0] as ReturnType<typeof loadSweepFile>["runs"][number];
+    const owner = holder();
+    const { id, release } = holdRun(db, run.config, run.hash, owner.pid as number);
+    const child = spawn(process.execPath, [bin, "run", ...setArgs, "--db", db, "--json", ...common], {
+      cwd: dir,
+      detached: true,
+      env: { ...process.env, NFX_DB: "" },
+    });
+    let out = "";
+    let err = "";
+    child.stdout?.on("data", (d) => {
+      out += String(d);
+    });
+    child.stderr?.on("data", (d) => {
+      err += String(d);
+    });
+    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on("close", (code, signal) => resolve({ code, signal })),
+    );
+    // Early (while nfx loads, before the command listens) and while it waits: either way, the run as stored.
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(-(child.pid as number), "SIGINT");
+    const res = await done;
+    owner.kill("SIGKILL");
+    release();
+    assert.deepEqual(res, { code: 130, signal: null }, err);
+    const doc = JSON.parse(out) as { id: number; status: string };
+    assert.equal(doc.id, id);
+    assert.equal(doc.status, "running", "the run as stored: still the other process's");
+    assert.equal(peek(db, "SELECT id FROM sweeps").length, 1);
+  });
+
   it("Ctrl-C twice stops at once, quietly, with the runs stored interrupted", async () => {
     const dir = tempDir();
     // Steps of seconds each (32×32 images, batch 128), so that the runs are mid-step at the second Ctrl-C.

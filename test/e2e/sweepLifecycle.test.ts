@@ -172,7 +172,7 @@ describe("sweep lifecycle", () => {
     assert.match(
       noWait.stderr,
       new RegExp(
-        `(^|\\n)nfx: error: 1 of 1 runs are being trained by another process: run ${id} \\(${run.hash.slice(0, 10)}\\) by pid ${owner.pid} on host ${os.hostname()}; not waiting for them \\(--no-wait\\)\\n$`,
+        `(^|\\n)nfx: error: 1 of 1 run is being trained by another process: run ${id} \\(${run.hash.slice(0, 10)}\\) by pid ${owner.pid} on host ${os.hostname()}; not waiting for them \\(--no-wait\\)\\n$`,
       ),
     );
     assert.equal(peek<Row>(db, ROWS)[0]?.owner_pid, owner.pid, "the holder's run is left alone");

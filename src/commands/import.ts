@@ -1,5 +1,6 @@
+import fs from "node:fs";
 import { Args } from "@oclif/core";
-import { importBundle } from "../core/store/bundle.js";
+import { importBundle, readBundle } from "../core/store/bundle.js";
 import { RunStore } from "../core/store/runStore.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
@@ -15,10 +16,15 @@ export default class Import extends NfxCommand {
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(Import);
+    // A store this command creates is removed again if the import fails: a failed import leaves nothing behind.
+    let created = false;
     try {
+      // The bundle is read and checked whole before the store is opened (or created).
+      const lines = readBundle(args.bundle);
+      created = !fs.existsSync(flags.db);
       const store = RunStore.open(flags.db);
       try {
-        const res = importBundle(store, args.bundle);
+        const res = importBundle(store, args.bundle, {}, lines);
         if (!this.jsonEnabled()) {
           this.log(
             `${args.bundle} → ${flags.db}: ${res.inserted} new, ${res.replaced} replaced (finished beats unfinished), ` +
@@ -30,6 +36,7 @@ export default class Import extends NfxCommand {
         store.close();
       }
     } catch (err) {
+      if (created) for (const f of [flags.db, `${flags.db}-wal`, `${flags.db}-shm`]) fs.rmSync(f, { force: true });
       return failWith(this, err);
     }
   }

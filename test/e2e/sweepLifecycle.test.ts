@@ -215,7 +215,9 @@ describe("sweep lifecycle", () => {
     const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.on("close", (code, signal) => resolve({ code, signal })),
     );
-    // Early (while nfx loads, before the command listens) and while it waits: either way, the run as stored.
+    // Early: 300 ms in, nfx is still loading the command (about a second), past node's start (tens of ms) where
+    // bin/run.js begins to hold signals. Caught early or while the command waits, the answer is the same: the run
+    // as stored.
     await new Promise((r) => setTimeout(r, 300));
     process.kill(-(child.pid as number), "SIGINT");
     const res = await done;

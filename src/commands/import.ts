@@ -1,7 +1,5 @@
-import fs from "node:fs";
 import { Args } from "@oclif/core";
-import { importBundle, readBundle } from "../core/store/bundle.js";
-import { RunStore } from "../core/store/runStore.js";
+import { importBundleFile } from "../core/store/bundle.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
 import { dbFlag } from "../ui/flags.js";
@@ -16,27 +14,16 @@ export default class Import extends NfxCommand {
 
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(Import);
-    // A store this command creates is removed again if the import fails: a failed import leaves nothing behind.
-    let created = false;
     try {
-      // The bundle is read and checked whole before the store is opened (or created).
-      const lines = readBundle(args.bundle);
-      created = !fs.existsSync(flags.db);
-      const store = RunStore.open(flags.db);
-      try {
-        const res = importBundle(store, args.bundle, {}, lines);
-        if (!this.jsonEnabled()) {
-          this.log(
-            `${args.bundle} → ${flags.db}: ${res.inserted} new, ${res.replaced} replaced (finished beats unfinished), ` +
-              `${res.kept} already there, ${res.sweeps} sweeps added`,
-          );
-        }
-        return res;
-      } finally {
-        store.close();
+      const res = importBundleFile(flags.db, args.bundle);
+      if (!this.jsonEnabled()) {
+        this.log(
+          `${args.bundle} → ${flags.db}: ${res.inserted} new, ${res.replaced} replaced (finished beats unfinished), ` +
+            `${res.kept} already there, ${res.sweeps} sweeps added`,
+        );
       }
+      return res;
     } catch (err) {
-      if (created) for (const f of [flags.db, `${flags.db}-wal`, `${flags.db}-shm`]) fs.rmSync(f, { force: true });
       return failWith(this, err);
     }
   }

@@ -5,8 +5,9 @@
 import fs from "node:fs";
 import { configHash } from "../config/hash.js";
 import type { RunConfig } from "../config/schema.js";
-import { DONE_STATUSES, type RunStatus, type RunStore, type StoredRun } from "./runStore.js";
+import { DONE_STATUSES, type RunStatus, RunStore, type StoredRun } from "./runStore.js";
 import { SCHEMA_VERSION } from "./schema.js";
+import { assertSqliteOrAbsent } from "./sqliteFile.js";
 
 export const BUNDLE_FORMAT = "nfx-bundle";
 
@@ -309,4 +310,27 @@ export function importBundle(
     }
     return result;
   });
+}
+
+/**
+ * `nfx import`: the bundle `file` into the store `db`, refused whole before the store is opened when either is bad
+ * (a `db` that is no SQLite file, a bundle readBundle refuses); a store this call creates is removed again if the
+ * import fails, so that a failed import leaves nothing behind.
+ * @throws readBundle's errors, the store's (RunStore.open), and SQLite's.
+ */
+export function importBundleFile(db: string, file: string, opts: ImportOptions = {}): ImportResult {
+  assertSqliteOrAbsent(db);
+  const lines = readBundle(file);
+  const created = db !== ":memory:" && !fs.existsSync(db);
+  try {
+    const store = RunStore.open(db);
+    try {
+      return importBundle(store, file, opts, lines);
+    } finally {
+      store.close();
+    }
+  } catch (err) {
+    if (created) for (const f of [db, `${db}-wal`, `${db}-shm`]) fs.rmSync(f, { force: true });
+    throw err;
+  }
 }

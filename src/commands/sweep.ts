@@ -143,8 +143,10 @@ export default class Sweep extends NfxCommand {
         for (const line of sweep.warnings) this.warn(line);
         if (this.jsonEnabled()) return runs;
         const dropped = [
-          sweep.collapsed.length > 1 ? `${sweep.collapsed.length} points are repeats of these runs` : "",
-          sweep.collapsed.length === 1 ? "1 point is a repeat of one of these runs" : "",
+          sweep.collapsed.length > 0
+            ? `${sweep.collapsed.length === 1 ? "1 point is a repeat" : `${sweep.collapsed.length} points are repeats`}` +
+              ` of ${runs.length === 1 ? "this run" : "these runs"}`
+            : "",
           sweep.excluded ? `${sweep.excluded} point${sweep.excluded > 1 ? "s" : ""} excluded` : "",
         ].filter(Boolean);
         this.log(

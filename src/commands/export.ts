@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { Flags } from "@oclif/core";
 import { exportRuns } from "../core/store/exportRuns.js";
+import { count } from "../core/text/plural.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
 import { dbFlag } from "../ui/flags.js";
@@ -40,7 +41,7 @@ export default class Export extends NfxCommand {
         return { ...summary, content: flags.format === "json" ? JSON.parse(res.text) : res.text };
       }
       if (res.text !== null) process.stdout.write(res.text);
-      else this.log(`exported ${res.runs} runs to ${flags.out} (${flags.format})`);
+      else this.log(`exported ${count(res.runs, "run")} to ${flags.out} (${flags.format})`);
       return summary;
     } catch (err) {
       return failWith(this, err);

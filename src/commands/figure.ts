@@ -2,6 +2,7 @@ import { Args, Flags } from "@oclif/core";
 import type { BackendName } from "../core/engine/backend.js";
 import { checkWritableOut, figuresDirFor } from "../core/plot/outputDir.js";
 import { parseFormats } from "../core/plot/render.js";
+import { count } from "../core/text/plural.js";
 import { parsePreset } from "../experiments/figures/presets.js";
 import { FIGURE_NAMES, OTHER_FIGURES, SWEEP_FIGURES } from "../experiments/figures/registry.js";
 import { runFigure } from "../experiments/figures/runFigure.js";
@@ -75,7 +76,7 @@ export default class Figure extends NfxCommand {
         const missing = result.missing ? `, ${result.missing} missing` : "";
         if (result.sweep_file)
           this.log(
-            `${result.figure}: ${result.runs} runs drawn (${result.ran} run now${missing}) in ${seconds.toFixed(0)}s`,
+            `${result.figure}: ${count(result.runs, "run")} drawn (${result.ran} run now${missing}) in ${seconds.toFixed(0)}s`,
           );
         this.log(result.devices);
         for (const [format, file] of Object.entries(result.files)) this.log(`${format.padEnd(5)} ${file}`);

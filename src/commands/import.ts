@@ -1,6 +1,5 @@
 import { Args } from "@oclif/core";
-import { importBundle } from "../core/store/bundle.js";
-import { RunStore } from "../core/store/runStore.js";
+import { importBundleFile } from "../core/store/bundle.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
 import { dbFlag } from "../ui/flags.js";
@@ -16,19 +15,14 @@ export default class Import extends NfxCommand {
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(Import);
     try {
-      const store = RunStore.open(flags.db);
-      try {
-        const res = importBundle(store, args.bundle);
-        if (!this.jsonEnabled()) {
-          this.log(
-            `${args.bundle} → ${flags.db}: ${res.inserted} new, ${res.replaced} replaced (finished beats unfinished), ` +
-              `${res.kept} already there, ${res.sweeps} sweeps added`,
-          );
-        }
-        return res;
-      } finally {
-        store.close();
+      const res = importBundleFile(flags.db, args.bundle);
+      if (!this.jsonEnabled()) {
+        this.log(
+          `${args.bundle} → ${flags.db}: ${res.inserted} new, ${res.replaced} replaced (finished beats unfinished), ` +
+            `${res.kept} already there, ${res.sweeps} sweeps added`,
+        );
       }
+      return res;
     } catch (err) {
       return failWith(this, err);
     }

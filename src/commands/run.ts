@@ -2,7 +2,7 @@ import { Flags } from "@oclif/core";
 import type { BackendName } from "../core/engine/backend.js";
 import { figuresDirFor } from "../core/plot/outputDir.js";
 import { RunStore } from "../core/store/runStore.js";
-import { runSweepFile, unfinishedReason } from "../experiments/sweepFile.js";
+import { failedReason, runSweepFile, unfinishedReason } from "../experiments/sweepFile.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
 import { backendFlag, dbFlag, progressFlag, quietFlag, setFlag, waitFlag } from "../ui/flags.js";
@@ -49,7 +49,11 @@ export default class Run extends NfxCommand {
         retryFailed: flags["retry-failed"],
         figuresDir: figuresDirFor(db, flags.out),
         jobs: 1,
-        events: quiet ? undefined : flags.progress === "jsonl" ? sweepJsonProgress() : sweepProgress(),
+        events: quiet
+          ? undefined
+          : flags.progress === "jsonl"
+            ? sweepJsonProgress()
+            : sweepProgress(process.stderr, { single: true }),
         signal: interrupts.signal,
         stopNow: interrupts.now,
         waitForHeld: flags.wait,
@@ -67,6 +71,11 @@ export default class Run extends NfxCommand {
         );
       }
       if (result.interrupted) return this.finish(run, 130);
+      const failed = failedReason(result, "nfx run");
+      if (failed) {
+        process.stderr.write(`nfx: error: ${failed}\n`);
+        return this.finish(run, 1);
+      }
       return run;
     } catch (err) {
       return failWith(this, err);

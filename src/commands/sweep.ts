@@ -3,8 +3,9 @@ import { Args, Flags } from "@oclif/core";
 import type { BackendName } from "../core/engine/backend.js";
 import { figuresDirFor } from "../core/plot/outputDir.js";
 import { pointLabel } from "../core/sweep/expand.js";
+import { count } from "../core/text/plural.js";
 import { collectSweepFile, statusSweepFile, submitSweepFile } from "../experiments/slurmSweep.js";
-import { countDone, planSweep, runSweepFile, unfinishedReason } from "../experiments/sweepFile.js";
+import { countDone, failedReason, planSweep, runSweepFile, unfinishedReason } from "../experiments/sweepFile.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
 import {
@@ -127,7 +128,7 @@ export default class Sweep extends NfxCommand {
         if (this.jsonEnabled()) return r;
         const collected = r.collected.imported + r.collected.failed + r.collected.interrupted;
         this.log(
-          `${r.name}: ${r.total} runs, ${r.done} done, ${r.waiting} in the queue` +
+          `${r.name}: ${count(r.total, "run")}, ${r.done} done, ${r.waiting} in the queue` +
             (collected
               ? ` (collected ${r.collected.imported} done, ${r.collected.failed} failed, ` +
                 `${r.collected.interrupted} interrupted)`
@@ -142,12 +143,14 @@ export default class Sweep extends NfxCommand {
         for (const line of sweep.warnings) this.warn(line);
         if (this.jsonEnabled()) return runs;
         const dropped = [
-          sweep.collapsed.length > 1 ? `${sweep.collapsed.length} points are repeats of these runs` : "",
-          sweep.collapsed.length === 1 ? "1 point is a repeat of one of these runs" : "",
+          sweep.collapsed.length > 0
+            ? `${sweep.collapsed.length === 1 ? "1 point is a repeat" : `${sweep.collapsed.length} points are repeats`}` +
+              ` of ${runs.length === 1 ? "this run" : "these runs"}`
+            : "",
           sweep.excluded ? `${sweep.excluded} point${sweep.excluded > 1 ? "s" : ""} excluded` : "",
         ].filter(Boolean);
         this.log(
-          `${sweep.spec.name}: ${runs.length} runs${dropped.length ? ` (${dropped.join(", ")})` : ""}, ` +
+          `${sweep.spec.name}: ${count(runs.length, "run")}${dropped.length ? ` (${dropped.join(", ")})` : ""}, ` +
             `${countDone(runs)} already done in ${flags.db}`,
         );
         this.log(
@@ -188,6 +191,11 @@ export default class Sweep extends NfxCommand {
       if (result.failedFast) return this.finish(result, 1);
       const unfinished = unfinishedReason(result);
       if (unfinished) throw new Error(`${result.name}: ${unfinished}`);
+      const failed = failedReason(result, `nfx sweep ${args.config}`);
+      if (failed) {
+        process.stderr.write(`nfx: error: ${result.name}: ${failed}\n`);
+        return this.finish(result, 1);
+      }
       return result;
     } catch (err) {
       return failWith(this, err);

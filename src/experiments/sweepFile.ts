@@ -1,6 +1,7 @@
 // `nfx sweep FILE`: expand, run what is missing, and draw the sweep's comparison plot from the store.
 import path from "node:path";
-import type { BackendName } from "../core/engine/backend.js";
+import { ensureCacheDir } from "../core/data/cacheDir.js";
+import { type BackendName, checkBackendInstalled } from "../core/engine/backend.js";
 import { writeFigure } from "../core/plot/render.js";
 import { runLabel, sweepComparisonSpec } from "../core/plot/sweepPlot.js";
 import { DONE_STATUSES, RunStore } from "../core/store/runStore.js";
@@ -13,6 +14,7 @@ import {
   parseSweep,
 } from "../core/sweep/expand.js";
 import { type HeldRun, runSweep, type SweepEvents, type SweepOutcome, validateRuns } from "../core/sweep/runSweep.js";
+import { count } from "../core/text/plural.js";
 import { sweepFigureName } from "./sweepFigureName.js";
 
 export interface PlannedRun {
@@ -117,6 +119,9 @@ export async function runSweepFile(file: string | null, opts: SweepFileOptions):
     throw new Error(`${file}: config hash ${got} is not the expected ${opts.expectHash} (nfx versions differ?)`);
   }
   validateRuns(sweep.runs);
+  // What training needs from this machine, checked before the store is opened (nothing written on failure).
+  checkBackendInstalled(opts.backend);
+  ensureCacheDir();
   for (const line of sweep.warnings) opts.warn?.(line);
   const store = RunStore.open(opts.db, { shard: opts.shard });
   try {
@@ -172,7 +177,26 @@ export function unfinishedReason(result: SweepOutcome): string | null {
   const held = result.heldElsewhere;
   if (held.length) {
     const who = held.map((h) => `run ${h.id} (${h.hash.slice(0, 10)}) by ${ownerText(h)}`).join(", ");
-    return `${held.length} of ${result.runIds.length} runs are being trained by another process: ${who}; not waiting for them (--no-wait)`;
+    const verb = held.length === 1 ? "is" : "are";
+    return `${held.length} of ${count(result.runIds.length, "run")} ${verb} being trained by another process: ${who}; not waiting for them (--no-wait)`;
   }
-  return `${result.unfinished} of ${result.runIds.length} runs are unfinished`;
+  return `${result.unfinished} of ${count(result.runIds.length, "run")} ${result.unfinished === 1 ? "is" : "are"} unfinished`;
+}
+
+/**
+ * The line that ends a command whose runs failed (exit status 1), or null when none did: the failed runs by id and
+ * hash, the first one's error, and how to train them again. Interrupted runs are not failures (the next sweep re-runs
+ * them), nor are diverged or collapsed ones (results).
+ */
+export function failedReason(result: SweepOutcome, command: string): string | null {
+  const failed = result.failedRuns;
+  if (result.interrupted || failed.length === 0) return null;
+  const which = failed
+    .slice(0, 5)
+    .map((f) => `run ${f.id} (${f.hash.slice(0, 10)})`)
+    .join(", ");
+  const more = failed.length > 5 ? ` and ${failed.length - 5} more` : "";
+  const first = failed[0]?.error ? `: ${failed[0].error.split("\n")[0]}` : "";
+  const runs = `${failed.length} of ${count(result.runIds.length, "run")}`;
+  return `${runs} failed: ${which}${more}${first}; fix the cause and re-run with \`${command} --retry-failed\``;
 }

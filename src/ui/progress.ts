@@ -2,6 +2,7 @@
 // under a sweep bar with an ETA from finished runs. Elsewhere (logs, CI): one line per run start and end.
 import chalk from "chalk";
 import type { HeldRun, SweepEvents } from "../core/sweep/runSweep.js";
+import { count } from "../core/text/plural.js";
 import { writeValue } from "../core/text/writtenForm.js";
 import { bar, formatDuration, formatPercent } from "./format.js";
 
@@ -22,7 +23,14 @@ function runLabel(run: { point: Record<string, unknown>; hash: string }): string
   return text || run.hash.slice(0, 10);
 }
 
-export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): SweepEvents {
+/**
+ * Progress of a sweep on `stream`; `single` for `nfx run`, whose opening line speaks of its one run instead of
+ * counting a sweep's.
+ */
+export function sweepProgress(
+  stream: NodeJS.WriteStream = process.stderr,
+  opts: { single?: boolean } = {},
+): SweepEvents {
   const tty = stream.isTTY === true;
   let sweepStarted = 0;
   let todo = 0;
@@ -67,10 +75,8 @@ export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): Swee
     }
     const etaS = eta();
     lines.push(
-      `${chalk.bold("sweep")} ${bar(todo ? done / todo : 1)} ${done}/${todo} runs` +
-        chalk.dim(
-          `  ${jobs} worker${jobs === 1 ? "" : "s"}  ETA ${Number.isFinite(etaS) ? formatDuration(etaS) : "…"}`,
-        ),
+      `${chalk.bold("sweep")} ${bar(todo ? done / todo : 1)} ${done}/${count(todo, "run")}` +
+        chalk.dim(`  ${count(jobs, "worker")}  ETA ${Number.isFinite(etaS) ? formatDuration(etaS) : "…"}`),
     );
     stream.write(`${lines.join("\n")}\n`);
     drawnLines = lines.length;
@@ -85,11 +91,16 @@ export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): Swee
       sweepStarted = performance.now();
       todo = info.todo;
       jobs = info.jobs;
-      const orphans = info.orphans.length ? `, ${info.orphans.length} orphaned runs re-queued` : "";
+      const orphans = info.orphans.length ? `, ${count(info.orphans.length, "orphaned run")} re-queued` : "";
+      if (opts.single && info.total === 1) {
+        const state = info.todo ? "to train" : info.elsewhere ? "held by another process" : "already stored";
+        stream.write(`${chalk.bold("run")}: ${state}${orphans}\n`);
+        return;
+      }
       const elsewhere = info.elsewhere ? `, ${info.elsewhere} held by another process` : "";
       stream.write(
-        `${chalk.bold("sweep")}: ${info.total} runs, ${info.skipped} already done, ${info.todo} to run` +
-          `${elsewhere}${orphans}${info.todo ? chalk.dim(` (${info.jobs} workers)`) : ""}\n`,
+        `${chalk.bold("sweep")}: ${count(info.total, "run")}, ${info.skipped} already done, ${info.todo} to run` +
+          `${elsewhere}${orphans}${info.todo ? chalk.dim(` (${count(info.jobs, "worker")})`) : ""}\n`,
       );
     },
     backendReady(backend) {
@@ -108,7 +119,7 @@ export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): Swee
       });
       if (!tty)
         stream.write(
-          `[${info.position + 1}/${info.todo}] w${info.slot} run ${info.id} ${label}: ${info.stepsTotal} steps\n`,
+          `[${info.position + 1}/${info.todo}] w${info.slot} run ${info.id} ${label}: ${count(info.stepsTotal, "step")}\n`,
         );
       else draw(true);
     },
@@ -126,7 +137,7 @@ export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): Swee
         quarter.set(info.id, q);
         const rate = l.step / Math.max(1e-3, (performance.now() - l.started) / 1000);
         stream.write(
-          `  run ${info.id}: ${l.step}/${l.stepsTotal} steps  loss ${l.loss?.toFixed(3)}  ${rate.toFixed(1)} step/s\n`,
+          `  run ${info.id}: ${l.step}/${count(l.stepsTotal, "step")}  loss ${l.loss?.toFixed(3)}  ${rate.toFixed(1)} step/s\n`,
         );
       }
     },
@@ -151,11 +162,7 @@ export function sweepProgress(stream: NodeJS.WriteStream = process.stderr): Swee
     },
     waiting(info) {
       const runs = info.runs.map((h) => `run ${h.id} (${heldText(h)})`).join(", ");
-      above(
-        chalk.yellow(
-          `waiting for ${info.runs.length} run${info.runs.length === 1 ? "" : "s"} that another process is training: ${runs}\n`,
-        ),
-      );
+      above(chalk.yellow(`waiting for ${count(info.runs.length, "run")} that another process is training: ${runs}\n`));
     },
     reaped(orphans) {
       for (const o of orphans) above(chalk.yellow(`run ${o.id}: ${o.reason}; training it here\n`));

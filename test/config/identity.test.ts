@@ -330,10 +330,31 @@ describe("what a sweep may describe", () => {
     }
     assert.doesNotThrow(() => checkSweepName("fig2a.quick"));
     // A file name that is no valid sweep name gives a safe fallback name.
-    assert.equal(safeSweepName("my sweep (1)"), "my-sweep-1-");
-    assert.equal(safeSweepName("..."), "sweep");
+    assert.match(safeSweepName("my sweep (1)"), /^my-sweep-1-[0-9a-f]{8}$/);
+    assert.match(safeSweepName("..."), /^sweep-[0-9a-f]{8}$/);
+    assert.match(safeSweepName("café"), /^cafe-[0-9a-f]{8}$/);
+    assert.equal(safeSweepName("sweep"), "sweep");
     const odd = writeFile(dir, "my sweep.yaml", "model: { name: nf-resnet-micro }\n");
-    assert.equal(loadSweepFile(odd).spec.name, "my-sweep");
+    assert.match(loadSweepFile(odd).spec.name, /^my-sweep-[0-9a-f]{8}$/);
+    // Fallback names keep files apart: λ-sweep.yaml, .yaml, sweep.yaml, "my sweep (1)" and "my sweep [1]" differ.
+    const names = [
+      "λ-sweep",
+      "",
+      "sweep",
+      "μ-sweep",
+      "my sweep (1)",
+      "my sweep [1]",
+      "x".repeat(120),
+      `${"x".repeat(120)}y`,
+    ];
+    const safe = names.map(safeSweepName);
+    assert.equal(new Set(safe).size, names.length, safe.join(" "));
+    for (const n of safe) assert.doesNotThrow(() => checkSweepName(n), n);
+    for (const f of ["λ-sweep.yaml", ".yaml"]) writeFile(dir, f, "model: { name: nf-resnet-micro }\n");
+    assert.notEqual(
+      loadSweepFile(path.join(dir, "λ-sweep.yaml")).spec.name,
+      loadSweepFile(path.join(dir, ".yaml")).spec.name,
+    );
     // The same kind: every figure file name (nfx plot --name, figure names) stays one file in its directory.
     for (const bad of ["../escaped", "a/b", "..", "", "x".repeat(201)]) assert.throws(() => checkFigureName(bad));
     assert.doesNotThrow(() => checkFigureName("curves-fig2a"));

@@ -64,7 +64,7 @@ describe("configs that cannot run are refused before anything runs", () => {
     );
     const r = nfx(["sweep", file, "--dry-run", "--db", "x.db"], dir);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /ex: 1 runs \(2 points are repeats of these runs\)/);
+    assert.match(r.stdout, /ex: 1 run \(2 points are repeats of this run\)/);
     assert.match(flat(r.stderr), /2 points .* are run #0 .*differ from it only in agc\.exclude.*clipping is off/);
     const json = nfx(["sweep", file, "--dry-run", "--json", "--db", "x.db"], dir);
     const planned = JSON.parse(json.stdout) as { same_run_points: { differing_keys: string[] }[] }[];

@@ -104,7 +104,8 @@ describe("sweep durability", () => {
     const victim = peek<Row>(db, ROWS).find((r) => r.worker_pid !== null) as Row;
     process.kill(victim.worker_pid as number, "SIGKILL");
     const res = await sweep.done;
-    assert.equal(res.code, 0, sweep.stderr());
+    assert.equal(res.code, 1, sweep.stderr());
+    assert.match(sweep.stderr(), /nfx: error: tiny: 1 of 3 runs failed: .*--retry-failed`/);
     const rows = peek<Row>(db, ROWS);
     // The killed worker's run (the victim, or the next one if the victim finished just before the kill) failed.
     const failed = rows.filter((r) => r.status === "failed");
@@ -115,6 +116,7 @@ describe("sweep durability", () => {
 
     const skip = nfx(["sweep", cfg, "--db", db, "--jobs", "1", ...common], dir);
     assert.match(skip.stderr, /3 already done, 0 to run/);
+    assert.equal(skip.status, 1, "a failed run stored and not retried");
     const retry = nfx(["sweep", cfg, "--db", db, "--jobs", "1", "--retry-failed", ...common], dir);
     assert.equal(retry.status, 0, retry.stderr);
     checkStore(db, 3, MID_RUN_STEPS);

@@ -172,7 +172,7 @@ describe("sweep lifecycle", () => {
     assert.match(
       noWait.stderr,
       new RegExp(
-        `(^|\\n)nfx: error: 1 of 1 runs are being trained by another process: run ${id} \\(${run.hash.slice(0, 10)}\\) by pid ${owner.pid} on host ${os.hostname()}; not waiting for them \\(--no-wait\\)\\n$`,
+        `(^|\\n)nfx: error: 1 of 1 run is being trained by another process: run ${id} \\(${run.hash.slice(0, 10)}\\) by pid ${owner.pid} on host ${os.hostname()}; not waiting for them \\(--no-wait\\)\\n$`,
       ),
     );
     assert.equal(peek<Row>(db, ROWS)[0]?.owner_pid, owner.pid, "the holder's run is left alone");
@@ -188,6 +188,46 @@ describe("sweep lifecycle", () => {
     assert.equal(res.code, 0, waiting.stderr());
     assert.match(waiting.stdout(), new RegExp(`run ${id} \\(${run.hash}\\): completed`));
     assert.equal(peek<Row>(db, ROWS)[0]?.status, "completed");
+  });
+
+  it("nfx run --json interrupted while it waits for a held run prints one document and exits 130", async () => {
+    const dir = tempDir();
+    const db = path.join(dir, "nfx.db");
+    const sets = ["data.name=synthetic", "data.train_size=64", "data.test_size=32", "data.image_size=8"];
+    const more = ["train.steps=3", "train.batch_size=8", "optim.warmup_epochs=0"];
+    const setArgs = [...sets, ...more].flatMap((s) => ["--set", s]);
+    const run = loadSweepSource(null, [...sets, ...more]).runs[0] as ReturnType<typeof loadSweepFile>["runs"][number];
+    const owner = holder();
+    const { id, release } = holdRun(db, run.config, run.hash, owner.pid as number);
+    const child = spawn(process.execPath, [bin, "run", ...setArgs, "--db", db, "--json", ...common], {
+      cwd: dir,
+      detached: true,
+      env: { ...process.env, NFX_DB: "" },
+    });
+    let out = "";
+    let err = "";
+    child.stdout?.on("data", (d) => {
+      out += String(d);
+    });
+    child.stderr?.on("data", (d) => {
+      err += String(d);
+    });
+    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on("close", (code, signal) => resolve({ code, signal })),
+    );
+    // Early: 300 ms in, nfx is still loading the command (about a second), past node's start (tens of ms) where
+    // bin/run.js begins to hold signals. Caught early or while the command waits, the answer is the same: the run
+    // as stored.
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(-(child.pid as number), "SIGINT");
+    const res = await done;
+    owner.kill("SIGKILL");
+    release();
+    assert.deepEqual(res, { code: 130, signal: null }, err);
+    const doc = JSON.parse(out) as { id: number; status: string };
+    assert.equal(doc.id, id);
+    assert.equal(doc.status, "running", "the run as stored: still the other process's");
+    assert.equal(peek(db, "SELECT id FROM sweeps").length, 1);
   });
 
   it("Ctrl-C twice stops at once, quietly, with the runs stored interrupted", async () => {

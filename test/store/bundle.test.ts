@@ -11,6 +11,7 @@ import { groupRuns, meanCi } from "../../src/core/store/groupRuns.js";
 import { readonlyQuery } from "../../src/core/store/readonlyQuery.js";
 import { thisOwner } from "../../src/core/store/runOwner.js";
 import { type RunEnvironment, RunStore } from "../../src/core/store/runStore.js";
+import { nfx } from "../e2e/sweepHelpers.js";
 import { tempDir } from "../helpers.js";
 
 const env: RunEnvironment = {
@@ -156,5 +157,37 @@ describe("read-only SQL", () => {
     }
     assert.throws(() => readonlyQuery(file, "SELECT 1; DELETE FROM runs"), /more than one statement/);
     assert.deepEqual(fs.readFileSync(file), before);
+  });
+
+  it("a truncated or malformed bundle is refused whole, naming the line; nothing written, no store created", () => {
+    const dir = tempDir();
+    const a = fill(path.join(dir, "a.db"), [0.01, 0.04, null]);
+    const bundle = path.join(dir, "a.nfxb");
+    exportBundle(a, a.listRuns(), bundle);
+    const lines = fs.readFileSync(bundle, "utf8").split("\n").filter(Boolean);
+    const target = RunStore.open(path.join(dir, "t.db"));
+    // Every cut at a line boundary (`head -n k`) is refused: a run without its evals, or fewer runs than announced.
+    for (let k = 1; k < lines.length; k++) {
+      const cut = path.join(dir, `cut${k}.nfxb`);
+      fs.writeFileSync(cut, `${lines.slice(0, k).join("\n")}\n`);
+      assert.throws(() => importBundle(target, cut), /^Error: .*cut\d+\.nfxb:\d+: incomplete bundle: /, `head -n ${k}`);
+    }
+    const full = fs.readFileSync(bundle, "utf8");
+    const mid = path.join(dir, "mid.nfxb");
+    fs.writeFileSync(mid, full.slice(0, full.length - 20));
+    assert.throws(() => importBundle(target, mid), new RegExp(`mid\\.nfxb:${lines.length}: .*cut off`));
+    assert.deepEqual(target.listRuns(), [], "nothing imported");
+    assert.throws(() => importBundle(target, path.join(dir, "nofile")), /nofile: no such bundle file$/);
+    assert.throws(() => importBundle(target, dir), /: is a directory, not a bundle file$/);
+    target.close();
+
+    const fresh = path.join(dir, "fresh.db");
+    const cli = nfx(["import", path.join(dir, "cut4.nfxb"), "--db", fresh], dir);
+    assert.equal(cli.status, 2, cli.stderr);
+    assert.match(cli.stderr, /^nfx: error: .*cut4\.nfxb:5: incomplete bundle: run \w+ \(line 3\) has no evals line/);
+    assert.equal(fs.existsSync(fresh), false, "no store created");
+    const ok = nfx(["import", bundle, "--db", fresh, "--json"], dir);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal((JSON.parse(ok.stdout) as { inserted: number }).inserted, 3);
   });
 });

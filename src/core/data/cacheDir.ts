@@ -3,6 +3,7 @@
 // directory. Precedence: an explicit directory > $NFX_CACHE_DIR > the platform's user cache directory + "/nfx":
 // $XDG_CACHE_HOME/nfx or ~/.cache/nfx (Linux and other Unix, XDG Base Directory spec), ~/Library/Caches/nfx
 // (macOS), %LOCALAPPDATA%\nfx\Cache (Windows).
+import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -25,4 +26,23 @@ export function resolveCacheDir(explicit?: string): string {
   const fromEnv = process.env.NFX_CACHE_DIR;
   if (fromEnv) return path.resolve(fromEnv);
   return userCacheDir();
+}
+
+/**
+ * The cache directory (resolveCacheDir), created if missing and checked writable: training writes its micro-batch
+ * calibration and decoded datasets there, so a sweep checks it before it registers any run.
+ * @throws Error, one line naming the directory, the system's reason and NFX_CACHE_DIR.
+ */
+export function ensureCacheDir(explicit?: string): string {
+  const dir = resolveCacheDir(explicit);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+    throw new Error(
+      `cache directory ${dir} cannot be created or written (${code}); set NFX_CACHE_DIR to a writable directory`,
+    );
+  }
+  return dir;
 }

@@ -95,6 +95,28 @@ export class NativeLoadError extends Error {
   }
 }
 
+/**
+ * Checks, without loading anything, that the package a requested backend needs is installed, so that a sweep can
+ * refuse an absent tfjs-node(-gpu) before it writes anything (its workers would only find out when they start).
+ * `auto`, wasm and cpu always pass (auto falls back). Whether an installed package loads is known only by loading it.
+ * @throws BackendUnavailableError naming the missing package and `nfx doctor --backend NAME`.
+ */
+export function checkBackendInstalled(requested: BackendName): void {
+  if (requested !== "tensorflow" && requested !== "tensorflow-gpu") return;
+  // tfjs-node-gpu also serves `tensorflow` (see loadBackendPackage).
+  const pkgs =
+    requested === "tensorflow" ? [PACKAGE_OF.tensorflow, PACKAGE_OF["tensorflow-gpu"]] : [PACKAGE_OF[requested]];
+  for (const pkg of pkgs) {
+    try {
+      require.resolve(`${pkg}/package.json`);
+      return;
+    } catch {
+      // not this one
+    }
+  }
+  throw new BackendUnavailableError(requested, [{ name: requested, why: `${PACKAGE_OF[requested]} is not installed` }]);
+}
+
 /** Loads the package that registers a backend with tfjs. Throws with the reason when it cannot. */
 async function loadBackendPackage(name: ConcreteBackend): Promise<void> {
   switch (name) {

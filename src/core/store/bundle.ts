@@ -5,8 +5,9 @@
 import fs from "node:fs";
 import { configHash } from "../config/hash.js";
 import type { RunConfig } from "../config/schema.js";
-import { DONE_STATUSES, type RunStatus, type RunStore, type StoredRun } from "./runStore.js";
+import { DONE_STATUSES, type RunStatus, RunStore, type StoredRun } from "./runStore.js";
 import { SCHEMA_VERSION } from "./schema.js";
+import { assertSqliteOrAbsent } from "./sqliteFile.js";
 
 export const BUNDLE_FORMAT = "nfx-bundle";
 
@@ -18,7 +19,12 @@ type Line =
   | { type: "run"; row: Row; sweeps: string[] }
   | { type: "metrics"; hash: string; rows: [number, string, number | null][] }
   | { type: "evals"; hash: string; rows: [number, string, number, number | null, number][] }
-  | { type: "artifacts"; hash: string; rows: Row[] };
+  | { type: "artifacts"; hash: string; rows: Row[] }
+  /** The last line (bundle version ≥ 2): the number of lines before it, so that a cut anywhere is seen. */
+  | { type: "end"; lines: number };
+
+/** Version 2 ends with an `end` line; version 1 bundles (without it) are still read. */
+const BUNDLE_VERSION = 2;
 
 export function exportBundle(
   store: RunStore,
@@ -29,12 +35,16 @@ export function exportBundle(
   const ids = runs.map((r) => r.id);
   const out = fs.openSync(`${file}.tmp`, "w");
   let sweeps = 0;
-  const write = (line: Line) => fs.writeSync(out, `${JSON.stringify(line)}\n`);
+  let written = 0;
+  const write = (line: Line) => {
+    fs.writeSync(out, `${JSON.stringify(line)}\n`);
+    written++;
+  };
   try {
     write({
       type: "header",
       format: BUNDLE_FORMAT,
-      version: 1,
+      version: BUNDLE_VERSION,
       schema_version: SCHEMA_VERSION,
       exported_at: new Date().toISOString(),
       runs: ids.length,
@@ -70,6 +80,7 @@ export function exportBundle(
       const arts = artifacts.all(id) as Row[];
       if (arts.length) write({ type: "artifacts", hash, rows: arts });
     }
+    write({ type: "end", lines: written });
   } finally {
     fs.closeSync(out);
   }
@@ -84,24 +95,115 @@ export interface ImportResult {
   sweeps: number;
 }
 
-function readLines(file: string): Line[] {
-  const text = fs.readFileSync(file, "utf8");
-  const lines = text.split("\n").filter((l) => l.trim());
-  const parsed = lines.map((l, i) => {
+/** The lines of a bundle file, read and checked whole (see readBundle). */
+export type BundleLines = readonly Line[];
+
+function readText(file: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new Error(`${file}: no such bundle file`);
+    if (code === "EISDIR") throw new Error(`${file}: is a directory, not a bundle file`);
+    if (code === "EACCES" || code === "EPERM") throw new Error(`${file}: cannot read the bundle (permission denied)`);
+    throw new Error(`${file}: cannot read the bundle (${code ?? (err as Error).message})`);
+  }
+}
+
+const isObject = (v: unknown): v is Row => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Reads a bundle file and checks that it is whole before anything is imported: the header first, every line valid
+ * JSON of a known type, each run followed by its metrics and evals lines (exportBundle writes both, even empty),
+ * the header's run count reached, and the file ending with a newline (not cut mid-line). A truncated or malformed
+ * bundle is refused whole.
+ * @throws Error, one line `file:line: what is wrong or missing` (`file: …` for a file that cannot be read).
+ */
+export function readBundle(file: string): BundleLines {
+  const text = readText(file);
+  const raw = text.split("\n");
+  const parsed: Line[] = [];
+  const lineNo: number[] = [];
+  raw.forEach((l, i) => {
+    if (!l.trim()) return;
     try {
-      return JSON.parse(l) as Line;
+      parsed.push(JSON.parse(l) as Line);
     } catch {
-      throw new Error(`${file}:${i + 1}: not an nfx bundle line (invalid JSON)`);
+      throw new Error(
+        `${file}:${i + 1}: not an nfx bundle line (invalid JSON${i === raw.length - 1 ? "; the file is cut off" : ""})`,
+      );
     }
+    lineNo.push(i + 1);
   });
   const head = parsed[0];
-  if (head?.type !== "header" || head.format !== BUNDLE_FORMAT) {
+  if (!isObject(head) || head.type !== "header" || head.format !== BUNDLE_FORMAT) {
     throw new Error(`${file}: not an nfx bundle (export one with \`nfx export --format bundle\`)`);
   }
   if (head.schema_version > SCHEMA_VERSION) {
     throw new Error(`${file}: bundle from a newer store schema (v${head.schema_version} > v${SCHEMA_VERSION})`);
   }
-  return parsed;
+  const end = raw.length; // the line after the last one: where a missing line would be
+  /** Runs whose metrics or evals line is still to come, by the line hash, with the run's line number. */
+  let open: { hash: string; line: number; missing: Set<string> } | null = null;
+  const close = (at: number) => {
+    if (open?.missing.size) {
+      const what = [...open.missing].join(" and ");
+      throw new Error(
+        `${file}:${at}: incomplete bundle: run ${open.hash} (line ${open.line}) has no ${what} line (truncated?)`,
+      );
+    }
+    open = null;
+  };
+  let runs = 0;
+  let ended = false;
+  for (let k = 1; k < parsed.length; k++) {
+    const line = parsed[k] as Line;
+    const at = lineNo[k] as number;
+    const type = isObject(line) ? line.type : undefined;
+    if (ended) throw new Error(`${file}:${at}: a line after the bundle's end line`);
+    if (type === "end") {
+      const n = (line as { lines?: unknown }).lines;
+      if (n !== k)
+        throw new Error(`${file}:${at}: the end line counts ${String(n)} lines before it, the file has ${k}`);
+      ended = true;
+    } else if (type === "sweep") {
+      if (!isObject((line as { row?: unknown }).row)) throw new Error(`${file}:${at}: malformed sweep line`);
+    } else if (type === "run") {
+      close(at);
+      const l = line as { row?: unknown; sweeps?: unknown };
+      if (
+        !isObject(l.row) ||
+        typeof l.row.config_hash !== "string" ||
+        typeof l.row.config_json !== "string" ||
+        !Array.isArray(l.sweeps)
+      ) {
+        throw new Error(`${file}:${at}: malformed run line (no row with config_hash and config_json)`);
+      }
+      runs++;
+      open = { hash: l.row.config_hash, line: at, missing: new Set(["metrics", "evals"]) };
+    } else if (type === "metrics" || type === "evals" || type === "artifacts") {
+      const l = line as { hash?: unknown; rows?: unknown };
+      if (typeof l.hash !== "string" || !Array.isArray(l.rows))
+        throw new Error(`${file}:${at}: malformed ${type} line`);
+      if (open === null || open.hash !== l.hash) {
+        throw new Error(`${file}:${at}: ${type} line for run ${l.hash}, which is not the run before it`);
+      }
+      (open as { missing: Set<string> }).missing.delete(type);
+    } else {
+      throw new Error(`${file}:${at}: not an nfx bundle line (type ${JSON.stringify(type ?? null)})`);
+    }
+  }
+  close(end);
+  if (runs !== head.runs) {
+    throw new Error(
+      `${file}:${end}: incomplete bundle: the header (line 1) announces ${head.runs} runs, the file holds ${runs} (truncated?)`,
+    );
+  }
+  if (!ended && (head.version ?? 1) >= 2) {
+    throw new Error(`${file}:${end}: incomplete bundle: no end line (truncated?)`);
+  }
+  if (!text.endsWith("\n")) throw new Error(`${file}:${raw.length}: incomplete bundle: the last line is cut off`);
+  return ended ? parsed.slice(0, -1) : parsed;
 }
 
 export interface ImportOptions {
@@ -109,9 +211,18 @@ export interface ImportOptions {
   sweeps?: boolean;
 }
 
-export function importBundle(store: RunStore, file: string, opts: ImportOptions = {}): ImportResult {
+/**
+ * Imports the bundle `file` (its lines as readBundle reads them, unless given: a caller that reads first can refuse
+ * a bad bundle before it opens the store) in one transaction.
+ * @throws readBundle's errors, before anything is written.
+ */
+export function importBundle(
+  store: RunStore,
+  file: string,
+  opts: ImportOptions = {},
+  lines: BundleLines = readBundle(file),
+): ImportResult {
   const withSweeps = opts.sweeps !== false;
-  const lines = readLines(file);
   const db = store.db;
   const runCols = new Set((db.prepare("PRAGMA table_info(runs)").all() as { name: string }[]).map((c) => c.name));
   const sweepCols = new Set((db.prepare("PRAGMA table_info(sweeps)").all() as { name: string }[]).map((c) => c.name));
@@ -199,4 +310,27 @@ export function importBundle(store: RunStore, file: string, opts: ImportOptions 
     }
     return result;
   });
+}
+
+/**
+ * `nfx import`: the bundle `file` into the store `db`, refused whole before the store is opened when either is bad
+ * (a `db` that is no SQLite file, a bundle readBundle refuses); a store this call creates is removed again if the
+ * import fails, so that a failed import leaves nothing behind.
+ * @throws readBundle's errors, the store's (RunStore.open), and SQLite's.
+ */
+export function importBundleFile(db: string, file: string, opts: ImportOptions = {}): ImportResult {
+  assertSqliteOrAbsent(db);
+  const lines = readBundle(file);
+  const created = db !== ":memory:" && !fs.existsSync(db);
+  try {
+    const store = RunStore.open(db);
+    try {
+      return importBundle(store, file, opts, lines);
+    } finally {
+      store.close();
+    }
+  } catch (err) {
+    if (created) for (const f of [db, `${db}-wal`, `${db}-shm`]) fs.rmSync(f, { force: true });
+    throw err;
+  }
 }

@@ -3,6 +3,7 @@
 // with a message that says so rather than an SQLite error.
 import type Database from "better-sqlite3";
 import { openReadonly, retryBusy, StoreBusyError, storeWait } from "./connection.js";
+import { RunStore } from "./runStore.js";
 
 export interface QueryResult {
   columns: string[];
@@ -30,7 +31,13 @@ export class WriteRefusedError extends Error {
 export function readonlyQuery(file: string, sql: string, params: unknown[] = []): QueryResult {
   if (!READ_STATEMENT.test(sql) || /^\s*pragma\b[^;]*=/i.test(sql)) throw new WriteRefusedError(sql);
   const wait = storeWait();
-  const db = openReadonly(file, wait);
+  let db = openReadonly(file, wait);
+  const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master").get() as { n: number };
+  if (tables.n === 0) {
+    // A database without tables (a zero-byte file) is an empty store, as for every reading command.
+    db.close();
+    db = RunStore.open(file, { readonly: true }).db;
+  }
   try {
     db.pragma("query_only = ON");
     let stmt: Database.Statement;

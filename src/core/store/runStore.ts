@@ -87,8 +87,17 @@ export class RunStore implements StoreConn {
         const v = db.pragma("user_version", { simple: true }) as number;
         if (v > SCHEMA_VERSION)
           throw new Error(`${file}: store schema v${v} is newer than this nfx (v${SCHEMA_VERSION})`);
+        // A database without any table (a zero-byte file, a store created and never written) reads as an empty
+        // store: its schema is built in memory, and the file is left as it is.
+        const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master").get() as { n: number };
+        if (v === 0 && tables.n === 0) {
+          db.close();
+          const empty = new RunStore(file, new Database(":memory:"), wait);
+          empty.migrate();
+          return empty;
+        }
       } catch (err) {
-        db.close();
+        if (db.open) db.close();
         throw err;
       }
       return store;

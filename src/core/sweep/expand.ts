@@ -14,6 +14,7 @@
 //   exclude: [ "agc.lambda = null and train.batch_size = 1024" ]   # drop points (see constraints.ts)
 //   only: [ { agc.granularity: [unit, none] } ]                      # keep only points matching one entry
 //   seeds: 3                    # replicate axis: a count (0..n-1) or a list of seeds
+import { createHash } from "node:crypto";
 import { canonicalJson, configHash, differingKeys, stepsFromEpochs } from "../config/hash.js";
 import {
   ConfigError,
@@ -140,13 +141,22 @@ export function checkSweepName(name: unknown, where?: string): asserts name is s
   throw new ConfigError("name", why, where);
 }
 
-/** The fallback name from a file name, made into a valid sweep name. */
+/**
+ * The fallback name from a file name, made into a valid sweep name (SWEEP_NAME). A name that is valid as it is stays
+ * itself; any other is transliterated where it can be (é → e), its other characters made `-`, and given the first 8
+ * hex digits of the SHA-256 of the raw name, so that two files never share a fallback name (and so their figures):
+ * `λ-sweep` → `sweep-115bb427`, `` (a file named `.yaml`) → `sweep-e3b0c442`, `sweep` → `sweep`.
+ */
 export function safeSweepName(raw: string): string {
+  if (SWEEP_NAME.test(raw)) return raw;
   const s = raw
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
     .replace(/[^A-Za-z0-9._-]+/g, "-")
     .replace(/^[._-]+/, "")
-    .slice(0, 100);
-  return s || "sweep";
+    .slice(0, 91)
+    .replace(/[._-]+$/, "");
+  return `${s || "sweep"}-${createHash("sha256").update(raw).digest("hex").slice(0, 8)}`;
 }
 
 function cartesian(axes: [string, unknown[]][]): Record<string, unknown>[] {

@@ -13,8 +13,9 @@ import fs from "node:fs";
 import os from "node:os";
 import { canonicalJson } from "../config/hash.js";
 import { ConfigError, stepFault } from "../config/resolve.js";
+import { ensureCacheDir } from "../data/cacheDir.js";
 import { loadDataset } from "../data/index.js";
-import type { BackendInfo, BackendName } from "../engine/backend.js";
+import { type BackendInfo, type BackendName, checkBackendInstalled } from "../engine/backend.js";
 import { resolveModelSpec } from "../models/index.js";
 import { ownerGone, type RunOwner, thisOwner } from "../store/runOwner.js";
 import type { OrphanedRun, RunStatus, RunStore, RunSummary } from "../store/runStore.js";
@@ -117,6 +118,11 @@ export interface SweepOutcome {
   statuses: Record<string, number>;
   /** Runs of the grid that ended neither done nor failed (pending, running or interrupted). */
   unfinished: number;
+  /**
+   * Runs of the grid stored `failed` at the end, failed now or before (and not retried), with their error. Diverged
+   * and collapsed runs are results, not failures.
+   */
+  failedRuns: { id: number; hash: string; error: string | null }[];
   /** Runs another live process still held at the end (only when the sweep did not wait, or was stopped). */
   heldElsewhere: HeldRun[];
   interrupted: boolean;
@@ -202,6 +208,9 @@ export async function runSweep(
   opts: SweepOptions,
 ): Promise<SweepOutcome> {
   const clock = { wall: performance.now(), cpu: process.cpuUsage() };
+  // Before any run is registered: what training needs from this machine, then what it needs from the data.
+  checkBackendInstalled(opts.backend);
+  ensureCacheDir();
   await validateRunsDeep(runs);
   const plan = planRuns(store, spec, file, runs, opts);
   opts.events?.sweepStart?.({
@@ -647,10 +656,13 @@ function finishSweep(
   const ids = plan.registered.map((r) => r.id);
   const statuses: Record<string, number> = {};
   let unfinished = 0;
+  const failedRuns: SweepOutcome["failedRuns"] = [];
   for (const id of ids) {
-    const s = store.getRun(id)?.status ?? "pending";
+    const run = store.getRun(id);
+    const s = run?.status ?? "pending";
     statuses[s] = (statuses[s] ?? 0) + 1;
     if (!SETTLED.has(s)) unfinished++;
+    if (run && s === "failed") failedRuns.push({ id, hash: run.config_hash, error: run.error ?? null });
   }
   const cpu = process.cpuUsage(clock.cpu);
   const result: SweepOutcome = {
@@ -662,6 +674,7 @@ function finishSweep(
     orphans: plan.orphans.length,
     statuses,
     unfinished,
+    failedRuns,
     heldElsewhere: session.heldRuns(),
     interrupted,
     failedFast: session.failedFast,

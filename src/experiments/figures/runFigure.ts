@@ -19,6 +19,7 @@ import { selectRuns } from "../../core/plot/selectRuns.js";
 import { sppSpec } from "../../core/plot/sppSpec.js";
 import type { StoredRun } from "../../core/store/runStore.js";
 import type { SweepEvents } from "../../core/sweep/runSweep.js";
+import { count } from "../../core/text/plural.js";
 import { runSweepFile } from "../sweepFile.js";
 import { addedSeedsSweep, openFigureStore, presetRuns, sweepSubtitle } from "./presetRuns.js";
 import { presetDisplay, presetFile } from "./presets.js";
@@ -81,7 +82,7 @@ async function runMissing(file: string, opts: FigureOptions): Promise<number> {
     signal: opts.signal,
     stopNow: opts.stopNow,
   });
-  if (result.interrupted) throw new Error(`${path.basename(file)}: interrupted after ${result.ran} runs`);
+  if (result.interrupted) throw new Error(`${path.basename(file)}: interrupted after ${count(result.ran, "run")}`);
   return result.ran;
 }
 
@@ -149,7 +150,7 @@ async function drawCurves(opts: FigureOptions): Promise<FigureResult> {
     const spec = curvesSpec({
       title: `Training curves: ${what}`,
       subtitle: [
-        `${runs.length} runs; mean over seeds, band: 95% t-interval`,
+        `${count(runs.length, "run")}; mean over seeds, band: 95% t-interval`,
         ...(stopped ? [stopped] : []),
         ...(notDrawn.length ? [`not drawn: run ${notDrawn.join(", ")} (no per-step values)`] : []),
         devices,

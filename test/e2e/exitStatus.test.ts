@@ -1,0 +1,80 @@
+// Exit statuses of the commands that train: a failed run (now, or stored failed and not retried) ends `nfx run` and
+// `nfx sweep` with status 1 and a line naming it and --retry-failed; what training needs from the machine (the
+// backend's package, a writable cache directory) is checked before anything is written; `nfx run` speaks of one run.
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { PNG } from "pngjs";
+import { tempDir, writeFile } from "../helpers.js";
+import { nfx, peek } from "./sweepHelpers.js";
+
+/** A class-per-directory image folder whose one file is not an image: every run on it fails while training. */
+function corruptFolder(dir: string): string {
+  const root = path.join(dir, "if");
+  for (const c of ["a", "b"]) {
+    fs.mkdirSync(path.join(root, c), { recursive: true });
+    for (let i = 0; i < 6; i++) {
+      const img = new PNG({ width: 8, height: 8 });
+      img.data.fill(c === "a" ? 0 : 255);
+      fs.writeFileSync(path.join(root, c, `${i}.png`), PNG.sync.write(img));
+    }
+  }
+  fs.writeFileSync(path.join(root, "b", "bad.png"), "not a png");
+  return root;
+}
+
+const common = ["--backend", "wasm", "--out", "figs"];
+const tiny = ["model.name=nf-resnet-micro", "train.batch_size=4", "train.steps=1"];
+
+describe("exit statuses", () => {
+  it("a failed run exits 1 from nfx run (now and when stored failed) and from nfx sweep, naming --retry-failed", () => {
+    const dir = tempDir();
+    const folder = corruptFolder(dir);
+    const db = path.join(dir, "f.db");
+    const sets = ["data.name=imagefolder", `data.path=${folder}`, ...tiny].flatMap((s) => ["--set", s]);
+    const first = nfx(["run", ...sets, "--db", db, ...common], dir);
+    assert.equal(first.status, 1, first.stderr);
+    assert.match(first.stderr, /nfx: error: 1 of 1 run failed: run 1 \(\w{10}\): .*bad\.png.*`nfx run --retry-failed`/);
+    assert.match(first.stderr, /^run: to train\n/, "nfx run speaks of its run");
+    assert.match(first.stderr, /: 1 step\n/);
+    assert.doesNotMatch(first.stderr, /\b1 (runs|workers|steps)\b/);
+
+    const again = nfx(["run", ...sets, "--db", db, "--json", ...common], dir);
+    assert.equal(again.status, 1, again.stderr);
+    assert.equal((JSON.parse(again.stdout) as { status: string }).status, "failed", "one document: the run");
+    assert.match(again.stderr, /--retry-failed/);
+
+    const cfg = writeFile(
+      dir,
+      "ifs.yaml",
+      `name: ifs\nmodel: { name: nf-resnet-micro }\ndata: { name: imagefolder, path: ${folder} }\n` +
+        "train: { steps: 1, batch_size: 4 }\ngrid:\n  agc.lambda: [0.01, 0.02]\n",
+    );
+    const sweep = nfx(["sweep", cfg, "--db", db, "--json", "--jobs", "1", ...common], dir);
+    assert.equal(sweep.status, 1, sweep.stderr);
+    const doc = JSON.parse(sweep.stdout) as { statuses: Record<string, number>; failedRuns: unknown[] };
+    assert.deepEqual(doc.statuses, { failed: 2 });
+    assert.equal(doc.failedRuns.length, 2);
+    assert.match(sweep.stderr, /nfx: error: ifs: 2 of 2 runs failed: .*`nfx sweep .*ifs\.yaml --retry-failed`/);
+  });
+
+  it("an absent backend package or an unwritable cache directory is refused before anything is written", () => {
+    const dir = tempDir();
+    const db = path.join(dir, "x.db");
+    const sets = ["data.name=synthetic", "data.train_size=16", "data.test_size=8", "data.image_size=8", ...tiny];
+    const setArgs = sets.flatMap((s) => ["--set", s]);
+    const tf = nfx(["run", ...setArgs, "--db", db, "--backend", "tensorflow"], dir);
+    assert.equal(tf.status, 2, tf.stderr);
+    assert.match(tf.stderr, /^nfx: error: no usable backend for 'tensorflow' \(.*not installed\)/m);
+    assert.equal(fs.existsSync(db), false, "no store created, no pending run");
+
+    const blocker = writeFile(dir, "file", "");
+    const cache = path.join(blocker, "nfx");
+    const noCache = nfx(["run", ...setArgs, "--db", db, ...common], dir, { NFX_CACHE_DIR: cache });
+    assert.equal(noCache.status, 2, noCache.stderr);
+    assert.match(noCache.stderr, new RegExp(`^nfx: error: cache directory ${cache} .*NFX_CACHE_DIR`, "m"));
+    assert.equal(fs.existsSync(db), false);
+    assert.deepEqual(peek(db, "SELECT id FROM runs"), []);
+  });
+});

@@ -56,6 +56,28 @@ describe("configs that cannot run are refused before anything runs", () => {
 
   it("the dry run says which points are one run", () => {
     const dir = tempDir();
+    // Exclusions matter only where λ clips: at λ = none the two exclusion points are one run.
+    const file = writeFile(
+      dir,
+      "ex.yaml",
+      "model: { name: nf-resnet-micro }\ngrid:\n  agc.lambda: [null, 0.01]\n" +
+        "  agc.exclude: [[], [classifier_weight]]\n",
+    );
+    const r = nfx(["sweep", file, "--dry-run", "--db", "x.db"], dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /ex: 3 runs \(1 point is a repeat of these runs\)|ex: 3 runs \(1 point/);
+    assert.match(flat(r.stderr), /agc\.exclude does not change the run because clipping is off/);
+    const json = nfx(["sweep", file, "--dry-run", "--json", "--db", "x.db"], dir);
+    const planned = JSON.parse(json.stdout) as { same_run_points: { differing_keys: string[] }[] }[];
+    assert.equal(planned.length, 3);
+    assert.deepEqual(
+      planned.flatMap((p) => p.same_run_points.map((q) => q.differing_keys)),
+      [["agc.exclude"]],
+    );
+  });
+
+  it("an axis that changes no run at all is refused naming the cause", () => {
+    const dir = tempDir();
     const file = writeFile(
       dir,
       "ex.yaml",
@@ -63,15 +85,7 @@ describe("configs that cannot run are refused before anything runs", () => {
         "  agc.exclude: [[], [classifier_weight], [classifier_weight, stem_conv]]\n",
     );
     const r = nfx(["sweep", file, "--dry-run", "--db", "x.db"], dir);
-    assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /ex: 1 run \(2 points are repeats of this run\)/);
-    assert.match(flat(r.stderr), /2 points .* are run #0 .*differ from it only in agc\.exclude.*clipping is off/);
-    const json = nfx(["sweep", file, "--dry-run", "--json", "--db", "x.db"], dir);
-    const planned = JSON.parse(json.stdout) as { same_run_points: { differing_keys: string[] }[] }[];
-    assert.equal(planned.length, 1);
-    assert.deepEqual(
-      planned[0]?.same_run_points.map((p) => p.differing_keys),
-      [["agc.exclude"], ["agc.exclude"]],
-    );
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(flat(r.stderr), /ex\.yaml:4:3: agc\.exclude: the sweep's grid axis changes no run: .*clipping is off/);
   });
 });

@@ -6,8 +6,8 @@
 //   node --import tsx scripts/seedSplit.ts --db results/nfx.db [--preset quick] [--split 0,1/2,3]
 //        [--sweep fig2b=/tmp/pilot.yaml …] [--json]
 //
-// --split A/B: the two seed sets (comma-separated seeds); default: the seeds of each figure's sweep, first half
-// against second half (seeds 0..n-1 → A = the first ⌊n/2⌋, B = the rest). --sweep NAME=FILE decides figure NAME
+// --split A/B: the two seed sets (comma-separated seeds); default: the seeds of each figure's sweep taken alternately
+// (seeds 0..5 → A = 0,2,4 and B = 1,3,5). --sweep NAME=FILE decides figure NAME
 // from another sweep file (e.g. a pilot under /tmp) instead of configs/NAME.PRESET.yaml. Runs that are missing are
 // simply absent from both halves. Prints one line per claim: all seeds, seeds A, seeds B, and whether A and B agree.
 // Exit status 0 when every claim's two halves agree, 3 when some do not, 2 on bad arguments.
@@ -54,11 +54,13 @@ export function withSeeds(rows: readonly RunRow[], seeds: ReadonlySet<number>): 
   return rows.filter((r) => typeof r.seed === "number" && seeds.has(r.seed));
 }
 
-/** Splits a sorted seed list into its first half and the rest (the default split). */
+/**
+ * The default split: the sorted seeds taken alternately (0,2,4… / 1,3,5…), so that an arm a preset runs with fewer
+ * seeds (an `exclude` of seeds 4, 5 at one batch size) still has seeds in both halves.
+ */
 export function halves(seeds: readonly number[]): [number[], number[]] {
   const sorted = [...new Set(seeds)].sort((x, y) => x - y);
-  const cut = Math.floor(sorted.length / 2);
-  return [sorted.slice(0, cut), sorted.slice(cut)];
+  return [sorted.filter((_, i) => i % 2 === 0), sorted.filter((_, i) => i % 2 === 1)];
 }
 
 /** Every claim of `figure` decided from all `rows`, from the runs of seeds `a`, and from those of seeds `b`. */

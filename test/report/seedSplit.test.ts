@@ -29,12 +29,12 @@ function fig2bRows(seeds: number[], flip: Set<number> = new Set()): RunRow[] {
 }
 
 describe("seed split", () => {
-  it("splits a preset's seeds into a first and a second half", () => {
-    assert.deepEqual(halves([0, 1, 2, 3]), [
-      [0, 1],
-      [2, 3],
+  it("splits a preset's seeds alternately", () => {
+    assert.deepEqual(halves([0, 1, 2, 3, 4, 5]), [
+      [0, 2, 4],
+      [1, 3, 5],
     ]);
-    assert.deepEqual(halves([4, 0, 2]), [[0], [2, 4]]);
+    assert.deepEqual(halves([4, 0, 2]), [[0, 4], [2]]);
     assert.equal(withSeeds(fig2bRows([0, 1, 2]), new Set([1])).length, 4);
   });
 

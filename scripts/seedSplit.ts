@@ -139,7 +139,7 @@ function main(argv: string[]): number {
     for (const v of out) {
       console.log(
         `claim ${v.claim} (${v.figure}): all ${v.all} (${v.runs.all} runs) | seeds ${v.seeds.a.join(",")}: ${v.a} ` +
-          `(${v.runs.a}) | seeds ${v.seeds.b.join(",")}: ${v.b} (${v.runs.b}) → ${v.agree ? "same" : "DIFFERENT"}`,
+          `(${v.runs.a}) | seeds ${v.seeds.b.join(",")}: ${v.b} (${v.runs.b}) → ${v.agree ? (v.a === "not enough runs" ? "same, but undecided" : "same") : "DIFFERENT"}`,
       );
       for (const [k, lines] of Object.entries(v.evidence)) for (const l of lines) console.log(`    ${k}: ${l}`);
     }

@@ -109,7 +109,7 @@ describe("a store in a directory the reader cannot write", () => {
     for (const d of locked) fs.chmodSync(d, 0o755);
   });
 
-  /** A store of fig2b's 18 constructed runs in its own directory, made read-only; writable `out` beside it. */
+  /** A store of fig2b's 26 constructed runs in its own directory, made read-only; writable `out` beside it. */
   function readOnlyStore(name: string, prepare?: (db: string) => Promise<void>) {
     return async () => {
       fs.chmodSync(base, 0o755);
@@ -145,10 +145,10 @@ describe("a store in a directory the reader cannot write", () => {
       assert.equal(res.status, 0, `${args.join(" ")}: ${res.stderr}`);
       return res.stdout;
     };
-    assert.equal((JSON.parse(ok(["runs", "--json"])) as unknown[]).length, 18);
+    assert.equal((JSON.parse(ok(["runs", "--json"])) as unknown[]).length, 26);
     assert.equal((JSON.parse(ok(["runs", "show", "1", "--json"])) as { id: number }).id, 1);
-    assert.deepEqual(JSON.parse(ok(["query", "SELECT count(*) AS n FROM runs", "--json"])), [{ n: 18 }]);
-    assert.equal(ok(["export", "--format", "csv"]).trim().split("\n").length, 19);
+    assert.deepEqual(JSON.parse(ok(["query", "SELECT count(*) AS n FROM runs", "--json"])), [{ n: 26 }]);
+    assert.equal(ok(["export", "--format", "csv"]).trim().split("\n").length, 27);
     ok(["plot", "--x", "train.batch_size", "--out", out, "--format", "json"]);
     ok(["figure", "fig2b", "--out", out, "--format", "json"]);
     ok(["report", "--out", path.join(out, "report"), "--format", "json"]);

@@ -58,33 +58,32 @@ export function addConstructedRuns(db: string, figure: string, top1Of: Top1Of): 
 
 const exclusionKey = (c: RunConfig) => [...c.agc.exclude].sort().join("+") || "none";
 
-/** Top-1 tables that make every claim hold (`supports`) or fail (`contradicts`). */
-export const SUPPORTS: Record<string, Top1Of> = {
-  fig2a: (c) => {
-    if (c.model.name.startsWith("bn-")) return 0.8;
-    if (c.agc.lambda === null) return { 32: 0.81, 128: 0.7, 512: 0.5 }[c.train.batch_size] ?? 0.5;
-    return c.agc.lambda === 0.01 ? 0.81 : 0.79;
-  },
-  fig2b: (c) => (c.train.batch_size === 32 ? 0.8 : ({ 0.01: 0.8, 0.04: 0.75 }[c.agc.lambda ?? 0] ?? "diverged")),
-  granularity: (c) => {
-    if (c.agc.granularity === "unit") return 0.8;
-    if (c.agc.granularity === "layer") return 0.75;
-    return { 0.1: 0.4, 1: 0.8 }[c.agc.lambda ?? 0] ?? 0.6;
-  },
-  exclusions: (c) => ({ none: 0.75 })[exclusionKey(c)] ?? 0.8,
+/** A unit-wise AGC run at λ with the classifier unclipped: the arm fig2a, fig2b, granularity and exclusions share. */
+const isSharedAgc = (c: RunConfig) => c.agc.granularity === "unit" && exclusionKey(c) === "classifier_weight";
+const small = (c: RunConfig) => c.train.batch_size <= 64;
+
+/**
+ * Top-1 tables that make every claim hold (`supports`) or fail (`contradicts`). The quick presets share runs (the
+ * same config in several figures is one run), so each table is one function of the config, used for every figure.
+ */
+const support: Top1Of = (c) => {
+  if (c.model.name.startsWith("bn-")) return 0.8;
+  if (c.agc.lambda === null) return small(c) ? 0.805 : "diverged";
+  if (c.agc.granularity === "layer") return 0.75;
+  if (c.agc.granularity === "global") return { 0.1: 0.4, 1: 0.8 }[c.agc.lambda] ?? 0.6;
+  if (isSharedAgc(c)) return c.agc.lambda === 0.01 || small(c) ? 0.8 : 0.75;
+  return ({ none: 0.75 } as Record<string, number>)[exclusionKey(c)] ?? 0.8;
 };
 
-export const CONTRADICTS: Record<string, Top1Of> = {
-  fig2a: (c) => {
-    if (c.model.name.startsWith("bn-")) return 0.85;
-    if (c.agc.lambda === null) return 0.8;
-    return 0.7;
-  },
-  fig2b: (c) => (c.train.batch_size === 32 ? 0.8 : ({ 0.01: 0.6, 0.04: 0.7 }[c.agc.lambda ?? 0] ?? 0.8)),
-  granularity: (c) => {
-    if (c.agc.granularity === "unit") return c.agc.lambda === 0.01 ? 0.8 : 0.5;
-    if (c.agc.granularity === "layer") return 0.85;
-    return 0.8;
-  },
-  exclusions: (c) => ({ none: 0.85, classifier_weight: 0.8 })[exclusionKey(c)] ?? 0.7,
+const contradict: Top1Of = (c) => {
+  if (c.model.name.startsWith("bn-")) return 0.85;
+  if (c.agc.lambda === null) return 0.8;
+  if (c.agc.granularity === "layer") return 0.85;
+  if (c.agc.granularity === "global") return 0.8;
+  if (isSharedAgc(c)) return small(c) ? (c.agc.lambda === 0.01 ? 0.7 : 0.6) : c.agc.lambda === 0.01 ? 0.6 : 0.8;
+  return ({ none: 0.85 } as Record<string, number>)[exclusionKey(c)] ?? 0.5;
 };
+
+const FIGURES = ["fig2a", "fig2b", "granularity", "exclusions"];
+export const SUPPORTS: Record<string, Top1Of> = Object.fromEntries(FIGURES.map((f) => [f, support]));
+export const CONTRADICTS: Record<string, Top1Of> = Object.fromEntries(FIGURES.map((f) => [f, contradict]));

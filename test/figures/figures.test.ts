@@ -48,8 +48,11 @@ describe("nfx figure over constructed runs", () => {
       // no winner's curse) and says so.
       const notDrawn = /not drawn: (\d+) runs \(([^)]*)\)/.exec(svg);
       if (name === "fig2a") {
-        assert.equal(notDrawn?.[1], "6", "AGC at the other λ: 3 batch sizes × 2 seeds");
+        assert.equal(notDrawn?.[1], "8", "AGC at the other λ: 2 batch sizes × 4 seeds");
         assert.match(notDrawn?.[2] ?? "", /a λ other than the one the other seeds of its batch size picked/);
+      } else if (name === "fig2b") {
+        assert.equal(notDrawn?.[1], "6", "no clipping: batch 1024 × 6 seeds");
+        assert.match(notDrawn?.[2] ?? "", /without clipping/);
       } else assert.equal(notDrawn, null, `${name} draws every run of its sweep`);
       const png = PNG.sync.read(fs.readFileSync(result.files.png as string));
       assert.ok(png.width > 400 && png.height > 200, `${png.width}x${png.height}`);
@@ -63,7 +66,7 @@ describe("nfx figure over constructed runs", () => {
   it("curves of a figure's sweep and spp validate", async () => {
     const out = path.join(dir, "out");
     const curves = await runFigure("curves", { ...base, out, of: "fig2b", formats: ["json", "svg"] });
-    assert.equal(curves.runs, 18);
+    assert.equal(curves.runs, 26);
     assertValidVegaLite(JSON.parse(fs.readFileSync(curves.files.spec, "utf8")), "curves");
     const spp = await runFigure("spp", { ...base, out, model: "nf-resnet-micro", formats: ["json", "svg"] });
     assertValidVegaLite(JSON.parse(fs.readFileSync(spp.files.spec, "utf8")), "spp");
@@ -75,7 +78,7 @@ describe("nfx figure over constructed runs", () => {
     RunStore.open(empty).close();
     await assert.rejects(
       runFigure("fig2b", { ...base, db: empty, out: dir }),
-      /holds none of the 18 runs of configs\/fig2b\.quick\.yaml; run `nfx figure fig2b --preset quick --run-missing`/,
+      /holds none of the 26 runs of configs\/fig2b\.quick\.yaml; run `nfx figure fig2b --preset quick --run-missing`/,
     );
     // A store that is not there is not a store without runs: the figure says so and creates nothing.
     for (const name of ["fig2b", "curves"]) {

@@ -49,7 +49,7 @@ describe("nfx report verdicts", () => {
     assert.match(html, /vegaEmbed\("#figure-5"/);
     const md = fs.readFileSync(written.markdown as string, "utf8");
     assert.match(md, /\| 5 \| Not clipping the final linear layer is always better \| \*\*holds\*\* \| exclusions \|/);
-    assert.match(md, /classifier unclipped: 80\.\d% ± 0\.1 \(n=2; runs /);
+    assert.match(md, /classifier unclipped: 80\.\d% ± 0\.1 \(n=4; runs /);
   });
 
   it("runs constructed to contradict every claim: does not hold", async () => {

@@ -1,0 +1,157 @@
+// Seed-split stability of the report's verdicts: every claim decided once from all stored seeds of a preset and once
+// from each of two disjoint seed sets, with the report's own decision code (src/experiments/report/decide.ts). A
+// preset is sized right when both halves give the same verdict as each other (and as all seeds together).
+//
+//   npm run build   # not needed: runs from src under tsx
+//   node --import tsx scripts/seedSplit.ts --db results/nfx.db [--preset quick] [--split 0,1/2,3]
+//        [--sweep fig2b=/tmp/pilot.yaml …] [--json]
+//
+// --split A/B: the two seed sets (comma-separated seeds); default: the seeds of each figure's sweep taken alternately
+// (seeds 0..5 → A = 0,2,4 and B = 1,3,5). --sweep NAME=FILE decides figure NAME
+// from another sweep file (e.g. a pilot under /tmp) instead of configs/NAME.PRESET.yaml. Runs that are missing are
+// simply absent from both halves. Prints one line per claim: all seeds, seeds A, seeds B, and whether A and B agree.
+// Exit status 0 when every claim's two halves agree, 3 when some do not, 2 on bad arguments.
+import { fileURLToPath } from "node:url";
+import type { RunRow } from "../src/core/plot/runRows.js";
+import { loadSweepFile } from "../src/core/sweep/expand.js";
+import { openFigureStore, presetRuns } from "../src/experiments/figures/presetRuns.js";
+import { parsePreset, presetFile } from "../src/experiments/figures/presets.js";
+import { SWEEP_FIGURES } from "../src/experiments/figures/registry.js";
+import type { SweepFigure } from "../src/experiments/figures/types.js";
+import type { Verdict } from "../src/experiments/report/claimRule.js";
+import { type ClaimResult, decideClaim } from "../src/experiments/report/decide.js";
+
+export interface SplitVerdict {
+  figure: string;
+  claim: number;
+  title: string;
+  all: Verdict;
+  a: Verdict;
+  b: Verdict;
+  agree: boolean;
+  /** Each comparison's estimate and 95% interval in percentage points, per seed set ("—" when undecidable). */
+  evidence: { all: string[]; a: string[]; b: string[] };
+  runs: { all: number; a: number; b: number };
+}
+
+function pp(x: number): string {
+  return (x * 100).toFixed(1);
+}
+
+function evidenceOf(result: ClaimResult): string[] {
+  return result.tests.flatMap(
+    (t) =>
+      (t.comparisons.length ? t.comparisons : null)?.map((c) =>
+        c.estimate
+          ? `${c.condition}: ${pp(c.estimate.estimate)} [${pp(c.estimate.lo)}, ${pp(c.estimate.hi)}] pp → ${c.verdict}`
+          : `${c.condition}: — (${c.why})`,
+      ) ?? [`${t.measures}: no comparison (the runs cannot answer)`],
+  );
+}
+
+/** Rows whose seed is in `seeds`. */
+export function withSeeds(rows: readonly RunRow[], seeds: ReadonlySet<number>): RunRow[] {
+  return rows.filter((r) => typeof r.seed === "number" && seeds.has(r.seed));
+}
+
+/**
+ * The default split: the sorted seeds taken alternately (0,2,4… / 1,3,5…), so that an arm a preset runs with fewer
+ * seeds (an `exclude` of seeds 4, 5 at one batch size) still has seeds in both halves.
+ */
+export function halves(seeds: readonly number[]): [number[], number[]] {
+  const sorted = [...new Set(seeds)].sort((x, y) => x - y);
+  return [sorted.filter((_, i) => i % 2 === 0), sorted.filter((_, i) => i % 2 === 1)];
+}
+
+/** Every claim of `figure` decided from all `rows`, from the runs of seeds `a`, and from those of seeds `b`. */
+export function splitVerdicts(
+  figure: SweepFigure,
+  rows: readonly RunRow[],
+  a: readonly number[],
+  b: readonly number[],
+): SplitVerdict[] {
+  const overlap = a.filter((s) => b.includes(s));
+  if (overlap.length) throw new Error(`--split: the seed sets share seed(s) ${overlap.join(", ")}`);
+  const rowsA = withSeeds(rows, new Set(a));
+  const rowsB = withSeeds(rows, new Set(b));
+  return figure.claims.map((rule) => {
+    const [all, ra, rb] = [rows, rowsA, rowsB].map((rs) => decideClaim(rule, rs));
+    return {
+      figure: figure.name,
+      claim: rule.id,
+      title: rule.title,
+      all: all.verdict,
+      a: ra.verdict,
+      b: rb.verdict,
+      agree: ra.verdict === rb.verdict,
+      evidence: { all: evidenceOf(all), a: evidenceOf(ra), b: evidenceOf(rb) },
+      runs: { all: rows.length, a: rowsA.length, b: rowsB.length },
+    };
+  });
+}
+
+function parseSeeds(text: string): number[] {
+  const seeds = text.split(",").map((s) => Number(s.trim()));
+  if (!seeds.length || seeds.some((s) => !Number.isInteger(s) || s < 0))
+    throw new Error(`--split: "${text}" is not a comma-separated list of seeds`);
+  return seeds;
+}
+
+function main(argv: string[]): number {
+  const arg = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const db = arg("db") ?? "results/nfx.db";
+  const preset = parsePreset(arg("preset") ?? "quick");
+  const json = argv.includes("--json");
+  const overrides = new Map<string, string>();
+  argv.forEach((v, i) => {
+    if (v !== "--sweep") return;
+    const [name, file] = (argv[i + 1] ?? "").split("=");
+    if (!name || !file) throw new Error(`--sweep: expected NAME=FILE, got "${argv[i + 1] ?? ""}"`);
+    overrides.set(name, file);
+  });
+  const splitText = arg("split");
+  const fixed = splitText
+    ? (() => {
+        const [a, b] = splitText.split("/");
+        if (!a || !b) throw new Error(`--split: expected A/B (e.g. 0,1/2,3), got "${splitText}"`);
+        return [parseSeeds(a), parseSeeds(b)] as [number[], number[]];
+      })()
+    : null;
+
+  const store = openFigureStore(db);
+  const out: (SplitVerdict & { seeds: { a: number[]; b: number[] } })[] = [];
+  try {
+    for (const figure of SWEEP_FIGURES) {
+      const file = overrides.get(figure.name) ?? presetFile(figure.name, preset);
+      const runs = presetRuns(store, file);
+      const sweepSeeds = loadSweepFile(file).spec.seeds ?? [0];
+      const [a, b] = fixed ?? halves(sweepSeeds);
+      for (const v of splitVerdicts(figure, runs.rows, a, b)) out.push({ ...v, seeds: { a, b } });
+    }
+  } finally {
+    store.close();
+  }
+  if (json) console.log(JSON.stringify(out, null, 2));
+  else {
+    for (const v of out) {
+      console.log(
+        `claim ${v.claim} (${v.figure}): all ${v.all} (${v.runs.all} runs) | seeds ${v.seeds.a.join(",")}: ${v.a} ` +
+          `(${v.runs.a}) | seeds ${v.seeds.b.join(",")}: ${v.b} (${v.runs.b}) → ${v.agree ? (v.a === "not enough runs" ? "same, but undecided" : "same") : "DIFFERENT"}`,
+      );
+      for (const [k, lines] of Object.entries(v.evidence)) for (const l of lines) console.log(`    ${k}: ${l}`);
+    }
+  }
+  return out.every((v) => v.agree) ? 0 : 3;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (e) {
+    console.error(`seedSplit: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 2;
+  }
+}

@@ -81,6 +81,10 @@ export default class Figure extends NfxCommand {
         this.log(result.devices);
         for (const [format, file] of Object.entries(result.files)) this.log(`${format.padEnd(5)} ${file}`);
       }
+      if (result.failed) {
+        process.stderr.write(`nfx: error: ${result.figure}: ${result.failed}\n`);
+        return this.finish({ ...result, seconds }, 1);
+      }
       return { ...result, seconds };
     } catch (err) {
       return failWith(this, err);

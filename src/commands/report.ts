@@ -117,7 +117,7 @@ export default class Report extends NfxCommand {
         );
         this.log(`report: ${written.html} (markdown ${written.markdown})`);
       }
-      return {
+      const result = {
         html: written.html,
         markdown: written.markdown,
         claims,
@@ -125,6 +125,11 @@ export default class Report extends NfxCommand {
           ? { planned: trained.planned, ran: trained.ran, figures: trained.figures, seeds: trained.seeds, seconds }
           : {}),
       };
+      if (trained?.failed) {
+        process.stderr.write(`nfx: error: report: ${trained.failed}\n`);
+        return this.finish({ ...result, failed: trained.failed }, 1);
+      }
+      return result;
     } catch (err) {
       // Stopped by Ctrl-C: like an interrupted sweep, exit 130; the stored runs stay and the same command continues.
       if (err instanceof ReportInterrupted) {

@@ -5,9 +5,10 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
+import { PNG } from "pngjs";
 import { RunStore } from "../../src/core/store/runStore.js";
 import { reportSweepRuns, runReport } from "../../src/experiments/report/reportSweep.js";
-import { tempDir } from "../helpers.js";
+import { tempDir, writeFile } from "../helpers.js";
 import { tinyPresets } from "./tinyPresets.js";
 
 function doneRuns(db: string): number {
@@ -93,5 +94,40 @@ describe("nfx report --run-missing (issue 16)", () => {
     assert.ok(seeds);
     assert.equal(seeded.ran, seeds.runs.length, "exactly the planned seeds were trained");
     assert.ok(seeds.skipped.some((s) => /^no run of BN-ResNet to add seeds to$/.test(s.reason)));
+  });
+
+  it("runs that fail are named, with what to do, in the result (the command exits 1 on it)", async () => {
+    const presetsDir = tinyPresets();
+    const dir = tempDir();
+    // fig2b's runs train on a folder with one file that is not an image: they fail while training.
+    const root = path.join(dir, "if");
+    for (const c of ["a", "b"]) {
+      fs.mkdirSync(path.join(root, c), { recursive: true });
+      for (let i = 0; i < 6; i++) {
+        const img = new PNG({ width: 8, height: 8 });
+        img.data.fill(c === "a" ? 0 : 255);
+        fs.writeFileSync(path.join(root, c, `${i}.png`), PNG.sync.write(img));
+      }
+    }
+    fs.writeFileSync(path.join(root, "b", "bad.png"), "not a png");
+    writeFile(
+      presetsDir,
+      "fig2b.quick.yaml",
+      `name: fig2b.quick\nmodel: { name: nf-resnet-micro }\ndata: { name: imagefolder, path: ${root} }\n` +
+        "train: { steps: 1, batch_size: 4 }\noptim: { lr: 0.2, warmup_epochs: 0 }\nseeds: 1\n" +
+        "grid:\n  agc.lambda: [0.01, 0.16]\n",
+    );
+    const db = path.join(dir, "nfx.db");
+    const r = await runReport({
+      preset: "quick",
+      db,
+      out: path.join(dir, "report"),
+      presetsDir,
+      backend: "wasm",
+      jobs: 1,
+      formats: ["json"],
+    });
+    assert.match(r.failed ?? "", /^2 of \d+ runs failed: run \d+ \(\w+\), run \d+ \(\w+\): .*bad\.png is neither a PNG nor a JPEG/);
+    assert.match(r.failed ?? "", /nfx sweep configs\/<figure>\.quick\.yaml --retry-failed/);
   });
 });

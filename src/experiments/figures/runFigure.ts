@@ -20,7 +20,7 @@ import { sppSpec } from "../../core/plot/sppSpec.js";
 import type { StoredRun } from "../../core/store/runStore.js";
 import type { SweepEvents } from "../../core/sweep/runSweep.js";
 import { count } from "../../core/text/plural.js";
-import { runSweepFile } from "../sweepFile.js";
+import { failedReason, runSweepFile } from "../sweepFile.js";
 import { addedSeedsSweep, openFigureStore, presetRuns, sweepSubtitle } from "./presetRuns.js";
 import { presetDisplay, presetFile } from "./presets.js";
 import { assertFigureName, sweepFigure } from "./registry.js";
@@ -59,6 +59,8 @@ export interface FigureResult {
   missing: number;
   /** Runs trained by this call. */
   ran: number;
+  /** With --run-missing: the line naming the sweep's runs stored failed (the command then exits 1), else null. */
+  failed?: string | null;
   devices: string;
   files: WrittenFigure;
 }
@@ -70,7 +72,8 @@ function nothingStored(name: string, preset: Preset, expected: number, db: strin
   );
 }
 
-async function runMissing(file: string, opts: FigureOptions): Promise<number> {
+/** Trains the sweep's missing runs; returns how many ran and, when some are stored failed, the line that says so. */
+async function runMissing(file: string, opts: FigureOptions): Promise<{ ran: number; failed: string | null }> {
   const result = await runSweepFile(file, {
     db: opts.db,
     backend: opts.backend,
@@ -83,14 +86,14 @@ async function runMissing(file: string, opts: FigureOptions): Promise<number> {
     stopNow: opts.stopNow,
   });
   if (result.interrupted) throw new Error(`${path.basename(file)}: interrupted after ${count(result.ran, "run")}`);
-  return result.ran;
+  return { ran: result.ran, failed: failedReason(result, `nfx sweep ${file}`) };
 }
 
 async function drawSweepFigure(name: string, opts: FigureOptions): Promise<FigureResult> {
   const figure = sweepFigure(name);
   if (!figure) throw new Error(`${name}: not a sweep figure`);
   const file = presetFile(name, opts.preset);
-  const ran = opts.runMissing ? await runMissing(file, opts) : 0;
+  const { ran, failed } = opts.runMissing ? await runMissing(file, opts) : { ran: 0, failed: null };
   const store = openFigureStore(opts.db);
   try {
     const runs = presetRuns(store, file, addedSeedsSweep(opts.preset));
@@ -105,6 +108,7 @@ async function drawSweepFigure(name: string, opts: FigureOptions): Promise<Figur
       runs: runs.finished.length,
       missing: runs.missing,
       ran,
+      failed,
       devices,
       files,
     };
@@ -116,11 +120,12 @@ async function drawSweepFigure(name: string, opts: FigureOptions): Promise<Figur
 async function drawCurves(opts: FigureOptions): Promise<FigureResult> {
   let file: string | null = null;
   let ran = 0;
+  let failed: string | null = null;
   if (opts.of) {
     assertFigureName(opts.of);
     if (!sweepFigure(opts.of)) throw new Error(`--of ${opts.of}: has no sweep (use a sweep figure or --where)`);
     file = presetFile(opts.of, opts.preset);
-    if (opts.runMissing) ran = await runMissing(file, opts);
+    if (opts.runMissing) ({ ran, failed } = await runMissing(file, opts));
   } else if (!opts.where?.trim()) {
     throw new Error("curves: say whose curves to draw with --of FIGURE or --where EXPR");
   }
@@ -169,6 +174,7 @@ async function drawCurves(opts: FigureOptions): Promise<FigureResult> {
       runs: runs.length,
       missing,
       ran,
+      failed,
       devices,
       files,
     };

@@ -14,6 +14,7 @@ import { addedSeedsSweep, pointKey } from "../figures/presetRuns.js";
 import { presetDisplay, presetFile } from "../figures/presets.js";
 import { SWEEP_FIGURES } from "../figures/registry.js";
 import type { Preset } from "../figures/types.js";
+import { failedReason } from "../sweepFile.js";
 import { buildReport, claimsInOrder, type Report, type WrittenReport } from "./buildReport.js";
 
 /** The union of the report's preset sweeps: each run once, in figure order. */
@@ -221,6 +222,8 @@ export interface ReportRunResult extends WrittenReport {
   ran: number;
   figures: ReportSweep["figures"];
   seeds: SeedPlanResult | null;
+  /** The line naming the report's runs stored failed (the command then exits 1), else null. */
+  failed: string | null;
 }
 
 /** The sweep of `nfx report --run-missing` was stopped (Ctrl-C): the stored runs stay, the same call continues. */
@@ -268,6 +271,7 @@ export async function runReport(opts: ReportRunOptions): Promise<ReportRunResult
   validateRuns(union.runs);
   const first = await sweepOnce(union.spec, union.runs, opts, `the ${union.runs.length} runs of the report`);
   let ran = first.ran;
+  const failedRuns = [...first.failedRuns];
   let seeds: SeedPlanResult | null = null;
   if (opts.addSeedsBudget) {
     const decided = await buildReport({ preset: opts.preset, db: opts.db, out: null, presetsDir: opts.presetsDir });
@@ -279,7 +283,9 @@ export async function runReport(opts: ReportRunOptions): Promise<ReportRunResult
     }
     if (seeds.runs.length) {
       const spec = sweepSpec(addedSeedsSweep(opts.preset), "seeds added to decide claims left 'not enough runs'");
-      ran += (await sweepOnce(spec, seeds.runs, opts, `the ${seeds.runs.length} added seeds`)).ran;
+      const added = await sweepOnce(spec, seeds.runs, opts, `the ${seeds.runs.length} added seeds`);
+      ran += added.ran;
+      failedRuns.push(...added.failedRuns);
     }
   }
   const written = await buildReport({
@@ -289,5 +295,9 @@ export async function runReport(opts: ReportRunOptions): Promise<ReportRunResult
     formats: opts.formats,
     presetsDir: opts.presetsDir,
   });
-  return { ...written, planned: union.runs.length, ran, figures: union.figures, seeds };
+  const failed = failedReason(
+    { ...first, failedRuns, runIds: union.runs.map((_, i) => i) },
+    `nfx sweep configs/<figure>.${opts.preset}.yaml`,
+  );
+  return { ...written, planned: union.runs.length, ran, figures: union.figures, seeds, failed };
 }

@@ -127,7 +127,10 @@ describe("nfx report --run-missing (issue 16)", () => {
       jobs: 1,
       formats: ["json"],
     });
-    assert.match(r.failed ?? "", /^2 of \d+ runs failed: run \d+ \(\w+\), run \d+ \(\w+\): .*bad\.png is neither a PNG nor a JPEG/);
+    assert.match(
+      r.failed ?? "",
+      /^2 of \d+ runs failed: run \d+ \(\w+\), run \d+ \(\w+\): .*bad\.png is neither a PNG nor a JPEG/,
+    );
     assert.match(r.failed ?? "", /nfx sweep configs\/<figure>\.quick\.yaml --retry-failed/);
   });
 });

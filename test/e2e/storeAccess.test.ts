@@ -97,7 +97,16 @@ function unprivileged(): string[] | null {
   const prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"];
   const canRead = `require("fs").accessSync(${JSON.stringify(bin)}, require("fs").constants.R_OK)`;
   const probe = spawnSync(prefix[0] as string, [...prefix.slice(1), process.execPath, "-e", canRead]);
-  return probe.status === 0 ? prefix : null;
+  if (probe.status === 0) return prefix;
+  // nobody cannot reach the repository (a clone under a 0700 temp directory, as CI's): root without the
+  // capabilities that bypass file permissions obeys them like any owner — a 0555 directory is not writable.
+  const capless = [setpriv, "--bounding-set=-dac_override,-dac_read_search"];
+  const ro = tempDir();
+  fs.chmodSync(ro, 0o555);
+  const cannotWrite = `try { require("fs").accessSync(${JSON.stringify(ro)}, 2); process.exit(1) } catch { process.exit(0) }`;
+  const check = spawnSync(capless[0] as string, [...capless.slice(1), process.execPath, "-e", cannotWrite]);
+  fs.chmodSync(ro, 0o755);
+  return check.status === 0 ? capless : null;
 }
 
 describe("a store in a directory the reader cannot write", () => {
@@ -213,6 +222,7 @@ describe("a store in a directory the reader cannot write", () => {
       writeThenDie(db, "UPDATE runs SET error = 'from the log' WHERE id = 1"),
     )();
     fs.chmodSync(`${db}-wal`, 0o600);
+    fs.chownSync(`${db}-wal`, 12345, 12345); // another user's: unreadable for nobody and for capability-less root
     const res = run(["runs", "--db", db]);
     assert.equal(res.status, 2);
     const line = oneErrorLine(flat(res.stderr));

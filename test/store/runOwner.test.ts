@@ -16,8 +16,9 @@ describe("run owner liveness", () => {
   });
 
   it("a zombie (killed, its parent not waiting for it) counts as dead", { skip: !linux && "needs /proc" }, async () => {
-    // sh starts `sleep 0` and becomes `sleep 5`, which never reaps it: the child stays a zombie meanwhile.
-    const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 5"], { stdio: ["ignore", "pipe", "ignore"] });
+    // sh starts `sleep 0.3` and becomes `sleep 5`, which never reaps it: the child, ending after the exec, stays a
+    // zombie meanwhile. (With `sleep 0` the shell itself could reap it before its exec: CI saw that once.)
+    const parent = spawn("sh", ["-c", "sleep 0.3 & echo $!; exec sleep 5"], { stdio: ["ignore", "pipe", "ignore"] });
     try {
       const pid = await new Promise<number>((resolve) => parent.stdout.once("data", (d) => resolve(Number(String(d)))));
       const state = () => fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0];

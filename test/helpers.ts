@@ -2,6 +2,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { PNG } from "pngjs";
 
 /**
  * A fresh temporary directory, removed when the process exits. A daemon a test stopped (slurmctld) may still be
@@ -24,4 +25,20 @@ export function writeFile(dir: string, name: string, content: string): string {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, content);
   return file;
+}
+
+/** A class-per-directory image folder (classes a, b; six 8×8 PNGs each) under `dir` whose one extra file is not an
+ * image: every run on it fails while training. Returns the folder. */
+export function corruptImageFolder(dir: string): string {
+  const root = path.join(dir, "if");
+  for (const c of ["a", "b"]) {
+    fs.mkdirSync(path.join(root, c), { recursive: true });
+    for (let i = 0; i < 6; i++) {
+      const img = new PNG({ width: 8, height: 8 });
+      img.data.fill(c === "a" ? 0 : 255);
+      fs.writeFileSync(path.join(root, c, `${i}.png`), PNG.sync.write(img));
+    }
+  }
+  fs.writeFileSync(path.join(root, "b", "bad.png"), "not a png");
+  return root;
 }

@@ -5,24 +5,8 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { PNG } from "pngjs";
-import { tempDir, writeFile } from "../helpers.js";
+import { corruptImageFolder, tempDir, writeFile } from "../helpers.js";
 import { nfx, peek } from "./sweepHelpers.js";
-
-/** A class-per-directory image folder whose one file is not an image: every run on it fails while training. */
-function corruptFolder(dir: string): string {
-  const root = path.join(dir, "if");
-  for (const c of ["a", "b"]) {
-    fs.mkdirSync(path.join(root, c), { recursive: true });
-    for (let i = 0; i < 6; i++) {
-      const img = new PNG({ width: 8, height: 8 });
-      img.data.fill(c === "a" ? 0 : 255);
-      fs.writeFileSync(path.join(root, c, `${i}.png`), PNG.sync.write(img));
-    }
-  }
-  fs.writeFileSync(path.join(root, "b", "bad.png"), "not a png");
-  return root;
-}
 
 const common = ["--backend", "wasm", "--out", "figs"];
 const tiny = ["model.name=nf-resnet-micro", "train.batch_size=4", "train.steps=1"];
@@ -30,7 +14,7 @@ const tiny = ["model.name=nf-resnet-micro", "train.batch_size=4", "train.steps=1
 describe("exit statuses", () => {
   it("a failed run exits 1 from nfx run (now and when stored failed) and from nfx sweep, naming --retry-failed", () => {
     const dir = tempDir();
-    const folder = corruptFolder(dir);
+    const folder = corruptImageFolder(dir);
     const db = path.join(dir, "f.db");
     const sets = ["data.name=imagefolder", `data.path=${folder}`, ...tiny].flatMap((s) => ["--set", s]);
     const first = nfx(["run", ...sets, "--db", db, ...common], dir);

@@ -5,10 +5,9 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { PNG } from "pngjs";
 import { RunStore } from "../../src/core/store/runStore.js";
 import { reportSweepRuns, runReport } from "../../src/experiments/report/reportSweep.js";
-import { tempDir, writeFile } from "../helpers.js";
+import { corruptImageFolder, tempDir, writeFile } from "../helpers.js";
 import { tinyPresets } from "./tinyPresets.js";
 
 function doneRuns(db: string): number {
@@ -100,16 +99,7 @@ describe("nfx report --run-missing (issue 16)", () => {
     const presetsDir = tinyPresets();
     const dir = tempDir();
     // fig2b's runs train on a folder with one file that is not an image: they fail while training.
-    const root = path.join(dir, "if");
-    for (const c of ["a", "b"]) {
-      fs.mkdirSync(path.join(root, c), { recursive: true });
-      for (let i = 0; i < 6; i++) {
-        const img = new PNG({ width: 8, height: 8 });
-        img.data.fill(c === "a" ? 0 : 255);
-        fs.writeFileSync(path.join(root, c, `${i}.png`), PNG.sync.write(img));
-      }
-    }
-    fs.writeFileSync(path.join(root, "b", "bad.png"), "not a png");
+    const root = corruptImageFolder(dir);
     writeFile(
       presetsDir,
       "fig2b.quick.yaml",

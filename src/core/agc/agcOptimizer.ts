@@ -7,7 +7,7 @@ type NamedTensor = { name: string; tensor: tf.Tensor };
 import { type AgcOptions, AgcOptionsError, checkAgcOptions, clipGradients } from "./agc.js";
 import { isParamRole, type ParamRole, unknownRoleReason } from "./roles.js";
 
-/** withAgc's options: clipGradients' (AgcOptions: any granularity, λ null for none) and the variables' roles. */
+/** withAgc's options: clipGradients' (AgcOptions: every granularity, λ null for none) and the variables' roles. */
 export interface AgcOptimizerOptions extends AgcOptions {
   /**
    * Role of each variable by variable name (e.g. `{ "head/kernel": "classifier_weight" }`), each one of

@@ -24,7 +24,7 @@ describe("collapsed runs in figures (issue 16)", () => {
     const summary = { test_top1: 0.11, final_loss: Math.log(10), steps: 4, images_per_s: 100, collapsed_step: 3 };
     store.db
       .prepare("UPDATE runs SET status = 'collapsed', summary_json = ?, test_top1 = 0.11, error = ? WHERE id = ?")
-      .run(JSON.stringify(summary), "loss flat within ±10% of ln(10)", victim.id);
+      .run(JSON.stringify(summary), "loss flat within ±15% of ln(10)", victim.id);
     const stored = store.getRun(victim.id);
     store.close();
     assert.ok(stored && DONE_STATUSES.has(stored.status));

@@ -21,8 +21,14 @@
 
 /** Final top-1 at most this far above chance (1/C) is "at chance". */
 export const CHANCE_MARGIN = 0.05;
-/** Half-width of the band around ln(C), relative to ln(C). */
-export const FLAT_TOL = 0.1;
+/**
+ * Half-width of the band around ln(C), relative to ln(C). A loss of (1 − 0.15)·ln(C) is the cross-entropy of a
+ * prediction as spread as C^0.85 equally likely classes (7.1 of 10): still about uniform. 0.1 was tried first and
+ * let a fig2b pilot run through (nf-resnet-micro, batch 1024, λ = 0.16, seed 0: loss spiked to 8.7 at step 17, sat
+ * at 2.18–2.41 for 25 steps and crept to 2.05 = 0.89·ln(10) as the LR decayed to 0, top-1 26.8% where λ = 0.01
+ * reached 64–80%); its stretch from step 27 on is the last test case in test/train/outcome.test.ts.
+ */
+export const FLAT_TOL = 0.15;
 /** A spike: a loss above this multiple of the lowest loss before it (and above the ln(C) band). */
 export const SPIKE_FACTOR = 1.5;
 /** The tail that must lie in the band: the last max(TAIL_MIN, ⌈TAIL_FRACTION·steps⌉) steps. */

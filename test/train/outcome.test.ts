@@ -81,7 +81,10 @@ describe("collapsed outcome (issue 16)", () => {
     assert.equal(got.step, 27, "4.789 (step 26) is the last loss outside the band");
     assert.match(got.reason, /spiked \(to 8\.74 at step 17\)/);
     // The λ = 0.01 run of the same seed learned (down to 1.05): not collapsed.
-    assert.equal(classifyCollapse({ losses: [...losses.slice(0, 8), ...learning(50, 1.05)], top1: 0.772, numClasses: 10 }), null);
+    assert.equal(
+      classifyCollapse({ losses: [...losses.slice(0, 8), ...learning(50, 1.05)], top1: 0.772, numClasses: 10 }),
+      null,
+    );
   });
 
   it("refuses a class count below 2", () => {

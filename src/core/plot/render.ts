@@ -47,9 +47,24 @@ export function withWholeLabels(spec: VegaLiteSpec): VegaLiteSpec {
   } as VegaLiteSpec;
 }
 
+/**
+ * Vega-Lite's compile logger, at warning level, without the one warning that says nothing about the figure:
+ * "Maximum optimization runs(5) reached." is printed when its dataflow optimiser stops after its fixed number of
+ * passes (vega-lite's optimize.ts); the compiled dataflow is correct either way, only possibly less pruned.
+ */
+function compileLogger(): ReturnType<typeof vega.logger> {
+  const log = vega.logger(vega.Warn);
+  const warn = log.warn.bind(log);
+  log.warn = (...args: readonly unknown[]) => {
+    if (typeof args[0] === "string" && args[0].startsWith("Maximum optimization runs")) return log;
+    return warn(...args);
+  };
+  return log;
+}
+
 /** Renders a Vega-Lite spec to an SVG string (data must be inline), labels whole (see withWholeLabels). */
 export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
-  const vgSpec = compile(withWholeLabels(spec)).spec;
+  const vgSpec = compile(withWholeLabels(spec), { logger: compileLogger() }).spec;
   const view = new vega.View(vega.parse(vgSpec), { renderer: "none" });
   try {
     return await view.toSVG();

@@ -1,7 +1,11 @@
 // Why, not only whether: per group of seed replicates of a figure's runs, how much AGC clipped each parameter role
-// over training and how large the skip gains grew. AGC limits a unit's gradient norm to λ·max(‖W‖, ε); the skip
-// gains start at 0, so their limit starts at λ·ε (ε = 1e-3) and a small λ pins them near 0 — the branch stays shut,
-// which costs accuracy where no clipping is needed (small batch). The table lets a reader see it in the runs.
+// over training and how large the skip gains grew. AGC limits a unit's gradient norm to λ·max(‖W‖, ε); skip gains
+// that start at 0 (the official init) have a limit of λ·ε (ε = 1e-3), so a small λ pins them near 0 — the branch
+// stays shut, which costs accuracy where no clipping is needed (small batch). Skip gains that start at 1 are free of
+// that; the table then shows how much each role is clipped instead. The note under the table says which init the
+// runs used, so it never explains one init with the other's mechanism.
+
+import { resolveModelSpec } from "../../core/models/index.js";
 import {
   type RunRow,
   runRow,
@@ -51,6 +55,8 @@ export interface MechanismTable {
   /** Roles with a clip fraction above 0 in some group, in ROLE_ORDER. */
   roles: string[];
   rows: MechanismRow[];
+  /** The skip gains' initial values among the runs (models without skip gains left out), ascending. */
+  skipGainInits: number[];
 }
 
 function meanOf(xs: readonly (number | null)[]): number | null {
@@ -88,16 +94,49 @@ export function mechanismTable(store: RunStore, runs: readonly StoredRun[]): Mec
       skipGainMean: meanOf(members.map((p) => p.m.get(SKIP)?.mean ?? null)),
     };
   });
-  return { keys: keys.map(shortKey), roles, rows: out };
+  return { keys: keys.map(shortKey), roles, rows: out, skipGainInits: skipGainInitsOf(runs) };
 }
 
-/** What the table's columns mean, for both renderings. */
-export const MECHANISM_NOTE =
-  "clip fraction: the share of a role's units whose gradient AGC rescaled, averaged over the training steps and the " +
-  "seeds. |skip gain|: the mean absolute value of the zero-initialised skip gains at the end of training (and its " +
-  "mean over training). AGC limits a unit's gradient to λ·max(‖W‖, ε) with ε = 1e-3, so a skip gain near 0 can move " +
-  "by at most about lr·λ·ε per step: a small λ keeps the residual branches shut, which costs accuracy where clipping " +
-  "is not needed for stability (small batch).";
+/** The distinct initial skip-gain values of the runs' models (resolved variant + overrides); [] when none has any. */
+function skipGainInitsOf(runs: readonly StoredRun[]): number[] {
+  const inits = new Set<number>();
+  for (const run of runs) {
+    try {
+      const spec = resolveModelSpec(run.config.model);
+      if (spec.norm === "none") inits.add(spec.skipGainInit);
+    } catch {
+      // A model this nfx no longer builds: its init is unknown, and the note says nothing about it.
+    }
+  }
+  return [...inits].sort((a, b) => a - b);
+}
+
+/**
+ * What the table's columns mean, for both renderings, and the mechanism that fits the runs' skip-gain init: the
+ * "small λ pins the skip gains" reading only where they start at 0.
+ */
+export function mechanismNote(table: MechanismTable): string {
+  const inits = table.skipGainInits;
+  const initText = inits.length ? `initialised at ${inits.join(" and ")}` : "";
+  const columns =
+    "clip fraction: the share of a role's units whose gradient AGC rescaled, averaged over the training steps and " +
+    `the seeds. |skip gain|: the mean absolute value of the skip gains${initText ? ` (${initText})` : ""} at the end ` +
+    "of training (and its mean over training).";
+  const limit = "AGC limits a unit's gradient to λ·max(‖W‖, ε) with ε = 1e-3";
+  if (inits.includes(0)) {
+    return (
+      `${columns} ${limit}, so a skip gain near 0 can move by at most about lr·λ·ε per step: a small λ keeps the ` +
+      "residual branches shut, which costs accuracy where clipping is not needed for stability (small batch)."
+    );
+  }
+  if (inits.length) {
+    return (
+      `${columns} ${limit}; skip gains starting at ${inits.join(" and ")} are not pinned by it, so where a small λ ` +
+      "costs accuracy, the clip fractions show which roles it held back."
+    );
+  }
+  return `${columns} ${limit}.`;
+}
 
 export function fractionText(x: number | null): string {
   return x === null ? "—" : `${(x * 100).toFixed(1)}%`;

@@ -4,7 +4,7 @@ import { embedScript, escapeHtml, inlineVegaScripts, PAGE_STYLE } from "../../co
 import type { VegaLiteSpec } from "../../core/plot/render.js";
 import { claimsInOrder, type Report } from "./buildReport.js";
 import { armText, effectText, ruleText, verdictClass } from "./evidenceText.js";
-import { fractionText, gainText, MECHANISM_NOTE, type MechanismTable } from "./mechanism.js";
+import { fractionText, gainText, type MechanismTable, mechanismNote } from "./mechanism.js";
 
 function mechanismHtml(m: MechanismTable | null): string {
   if (!m) return "";
@@ -23,7 +23,7 @@ function mechanismHtml(m: MechanismTable | null): string {
   return `<h4>Why: clip fractions over training and the skip gains' size</h4>
 <table><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr>
 ${rows}</table>
-<p class="muted">${escapeHtml(MECHANISM_NOTE)}</p>`;
+<p class="muted">${escapeHtml(mechanismNote(m))}</p>`;
 }
 
 const LAYOUT = `.claim-body{display:flex;gap:1.5rem;flex-wrap:wrap}.claim-text{flex:1 1 420px}.claim-figure{flex:0 1 auto}`;

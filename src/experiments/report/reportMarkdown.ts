@@ -2,7 +2,7 @@
 import path from "node:path";
 import { claimsInOrder, type Report } from "./buildReport.js";
 import { armText, effectText, ruleText } from "./evidenceText.js";
-import { fractionText, gainText, MECHANISM_NOTE, type MechanismTable } from "./mechanism.js";
+import { fractionText, gainText, type MechanismTable, mechanismNote } from "./mechanism.js";
 
 /** The mechanism table as markdown lines (empty when there is none). */
 export function mechanismMarkdown(m: MechanismTable | null): string[] {
@@ -20,7 +20,7 @@ export function mechanismMarkdown(m: MechanismTable | null): string[] {
     ];
     lines.push(`| ${cells.join(" | ")} |`);
   }
-  lines.push("", MECHANISM_NOTE);
+  lines.push("", mechanismNote(m));
   return lines;
 }
 

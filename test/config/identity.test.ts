@@ -108,6 +108,35 @@ describe("run identity", () => {
     assert.equal(expandSweep(spec).length, 1);
   });
 
+  it("BatchNorm models: a micro-batch below the batch is ghost batch norm and has its own identity", () => {
+    const bn = (micro: number | "auto", batch = 1024) =>
+      hashOf({ model: { name: "bn-resnet-micro" }, train: { batch_size: batch, micro_batch: micro } });
+    // Full-batch statistics: auto (BN models run the whole batch) and micro ≥ batch are one training.
+    assert.equal(bn("auto"), bn(1024));
+    assert.equal(bn("auto"), bn(2048));
+    // Ghost BN: statistics per 64 or per 128 examples are two other trainings.
+    assert.equal(new Set([bn("auto"), bn(64), bn(128)]).size, 3);
+    assert.deepEqual(
+      configIdentity(
+        resolveConfig({ model: { name: "bn-resnet-micro" }, train: { batch_size: 1024, micro_batch: 64 } }),
+      )["train.micro_batch"],
+      64,
+    );
+    // An NF model at the same settings: the micro-batch is only an execution detail.
+    const nf = (micro: number | "auto") => hashOf({ train: { batch_size: 1024, micro_batch: micro } });
+    assert.equal(new Set([nf("auto"), nf(64), nf(128)]).size, 1);
+    // A sweep over BN micro-batches is three runs.
+    const spec = parseSweep(
+      {
+        model: { name: "bn-resnet-micro" },
+        train: { batch_size: 256 },
+        grid: { "train.micro_batch": [32, 64, "auto"] },
+      },
+      "t",
+    );
+    assert.equal(expandSweep(spec).length, 3);
+  });
+
   it("train.epochs under train.steps: three identical trainings are one run, and such an axis is refused", () => {
     const same = ([1, 2, 3] as const).map((epochs) => hashOf({ train: { steps: 5, epochs } }));
     assert.equal(new Set(same).size, 1);

@@ -63,6 +63,34 @@ describe("store migrations", () => {
     store.close();
   });
 
+  it("v6: a ghost-BN run stored under the full-batch run's identity gets its own hash; neither is a duplicate", () => {
+    const file = path.join(tempDir(), "v5.db");
+    RunStore.open(file).close();
+    const v5 = new Database(file);
+    const full = resolveConfig({ model: { name: "bn-resnet-micro" }, train: { batch_size: 1024 } });
+    const ghost = resolveConfig({ model: { name: "bn-resnet-micro" }, train: { batch_size: 1024, micro_batch: 64 } });
+    // Before v6 both hashed as the full-batch run (the micro-batch was an execution detail): the second to be
+    // stored was written beside the first under a placeholder, as a sweep would have served it by the first.
+    const insert = v5.prepare(
+      `INSERT INTO runs (config_hash, config_json, status, model, dataset, agc_granularity, agc_lambda, batch_size, seed,
+         created_at, finished_at) VALUES (?, ?, 'completed', 'bn-resnet-micro', 'fashion-mnist', 'unit', 0.01, 1024, 0, 'then', 'then')`,
+    );
+    const a = Number(insert.run(configHash(full), JSON.stringify(full)).lastInsertRowid);
+    const b = Number(insert.run("placeholder-hash", JSON.stringify(ghost)).lastInsertRowid);
+    v5.pragma("user_version = 5");
+    v5.close();
+    const store = RunStore.open(file);
+    try {
+      assert.equal(store.db.pragma("user_version", { simple: true }), SCHEMA_VERSION);
+      assert.equal(store.getRun(configHash(full))?.id, a);
+      assert.equal(store.getRun(configHash(ghost))?.id, b, "the ghost-BN run is found by its own identity");
+      assert.notEqual(configHash(full), configHash(ghost));
+      assert.equal(store.getRun(configHash(ghost))?.duplicate_of, null);
+    } finally {
+      store.close();
+    }
+  });
+
   it("v3 re-hashes stored runs by identity; runs that become one identity are all kept, the repeats marked", () => {
     const file = path.join(tempDir(), "v2.db");
     const v2 = new Database(file);

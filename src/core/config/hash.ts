@@ -3,7 +3,9 @@
 //
 // The identity of a resolved config (see `configIdentity`) is a flat map of dotted key → value, sorted, with:
 //   1. execution details left out: `train.micro_batch` (how a logical batch is split across gradient
-//      accumulation changes nothing beyond float summation order, like `--jobs`);
+//      accumulation changes nothing beyond float summation order, like `--jobs`) — except for BatchNorm models,
+//      where a micro-batch smaller than the batch is ghost batch norm (statistics per micro-batch, as per-device
+//      BN in data-parallel training): different training, so that micro-batch stays in the identity;
 //   2. inert keys left out: keys that another key's value makes irrelevant (see `inertKeys`: ε and exclusions
 //      without clipping, ε with global clipping, SAM's fraction without SAM, Nesterov without momentum,
 //      `train.epochs` when `train.steps` is set, `data.path` / `data.image_size` for datasets that ignore them);
@@ -28,6 +30,7 @@
 //   - Making a key inert under a new condition, or changing what identity means in any other way, changes stored
 //     hashes: append a store migration that re-hashes them (src/core/store/schema.ts, `rehashRuns`).
 import { createHash } from "node:crypto";
+import { resolveModelSpec } from "../models/resolve.js";
 import { KNOWN_SPLIT_SIZES } from "./resolve.js";
 import { CONFIG_KEYS, type ConfigValue, type RunConfig } from "./schema.js";
 
@@ -152,6 +155,21 @@ export function identityCanonical(cfg: RunConfig): RunConfig {
 }
 
 /**
+ * Whether `cfg` trains a BatchNorm model in micro-batches smaller than its batch: ghost batch norm, whose
+ * statistics come from each micro-batch (src/core/train/microBatch.ts), so `train.micro_batch` decides what is
+ * trained. False for a model nfx cannot resolve (its runs are refused elsewhere).
+ */
+export function isGhostBatchNorm(cfg: RunConfig): boolean {
+  const micro = cfg.train?.micro_batch;
+  if (typeof micro !== "number" || !(micro < cfg.train.batch_size)) return false;
+  try {
+    return resolveModelSpec(cfg.model).norm === "batch";
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The part of a resolved config that identifies a run: dotted key → value, keys sorted, without execution
  * details, inert keys and keys at their identity baseline, after canonical spellings (see the rules at the top of
  * this file). A key the
@@ -161,6 +179,7 @@ export function identityCanonical(cfg: RunConfig): RunConfig {
 export function configIdentity(written: RunConfig): Record<string, unknown> {
   const cfg = identityCanonical(written);
   const drop = new Set([...EXECUTION_KEYS, ...inertKeys(cfg)]);
+  if (isGhostBatchNorm(cfg)) drop.delete("train.micro_batch");
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(CONFIG_KEYS)) {
     if (drop.has(key)) continue;

@@ -194,6 +194,13 @@ export const MIGRATIONS: readonly Migration[] = [
   (db) => {
     rehashRuns(db);
   },
+  // v6: for BatchNorm models a micro-batch smaller than the batch is ghost batch norm (statistics per micro-batch),
+  // a different training, so that micro-batch enters the identity (config/hash.ts, isGhostBatchNorm). Stored
+  // hashes are recomputed: ghost-BN runs get their own; a full-batch run and a ghost-BN run that shared a hash
+  // before are now two (nothing is marked duplicate that trained differently).
+  (db) => {
+    rehashRuns(db);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

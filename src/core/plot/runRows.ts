@@ -2,6 +2,7 @@
 // the seed and the device the run ran on. A diverged run's top-1 counts as chance level: it stopped because its
 // loss blew up, and leaving it out would hide exactly the instability the AGC figures are about. A collapsed run
 // (core/train/outcome.ts) counts at its measured top-1, which is at or near chance.
+import { EXECUTION_KEYS } from "../config/hash.js";
 import { compareCells, keysDifferingWithin } from "../store/groupRuns.js";
 import type { StoredRun } from "../store/runStore.js";
 import { writeList, writeValue } from "../text/writtenForm.js";
@@ -135,7 +136,9 @@ export function seriesOfRows(rows: readonly RunRow[], keys: readonly string[]): 
 
 /**
  * `keys` without those whose value the other keys (and `fixed`) already determine in these rows: splitting by them
- * changes no group (with λ in the label, `clip=none` adds nothing, since λ = none is what makes it none).
+ * changes no group (with λ in the label, `clip=none` adds nothing, since λ = none is what makes it none). Execution
+ * keys (`train.micro_batch`) are tried first, so that where a micro-batch and a model determine each other (the
+ * BN-ResNet's ghost batch norm beside NF-ResNets at auto), the label names the model.
  */
 export function withoutDetermined(
   rows: readonly RunRow[],
@@ -143,7 +146,8 @@ export function withoutDetermined(
   fixed: readonly string[],
 ): string[] {
   let kept = [...keys];
-  for (const k of keys) {
+  const execution = (k: string) => (EXECUTION_KEYS.includes(k) ? 0 : 1);
+  for (const k of [...keys].sort((a, b) => execution(a) - execution(b))) {
     const others = [...fixed, ...kept.filter((o) => o !== k)];
     const seen = new Map<string, string>();
     let determined = true;

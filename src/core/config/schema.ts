@@ -30,9 +30,13 @@ export interface KeySpec {
  *      masks and crop/flip drawn per micro-batch; squeeze-excite weights from an untruncated normal. Stored configs
  *      without a `revision` key are revision 1.
  *   2: nfx 0.2 — the official networks exactly (issue 19), every random draw keyed by (seed, step, example).
+ *   3: the NFNet shortcut's 2×2 'SAME' average pool has its exact gradient on odd feature maps (tfjs's avgPool
+ *      gradient divided the edge windows by 4, not by their in-image pixel count; found by the differential test
+ *      against PyTorch, issue 17). Changes the training of NFNets whose feature maps reach an odd size before a
+ *      strided block (nfnet-micro at 28 px); NF-ResNets and the BN baseline (strided shortcuts) train as before.
  * Bump it (and add a line here) whenever a change makes the same config train differently.
  */
-export const TRAINING_REVISION = 2;
+export const TRAINING_REVISION = 3;
 
 export const GRANULARITIES = AGC_GRANULARITIES;
 export type Granularity = AgcGranularity;

@@ -3,6 +3,7 @@
 // skip gain.
 import { tf } from "../engine/tf.js";
 import { activate } from "./activations.js";
+import { avgPool2x2Same } from "./avgPool.js";
 import { applyBatchNorm } from "./batchNorm.js";
 import type { BlockContext } from "./blockContext.js";
 import type { BlockOutput } from "./nfBlock.js";
@@ -18,7 +19,7 @@ export function applyBnBlock(plan: BlockPlan, ctx: BlockContext, x: tf.Tensor4D)
   const out = act(applyBatchNorm(plan.preNorm, params, state, x, training));
   let shortcut = x;
   if (plan.shortcut) {
-    const src = plan.shortcutPool ? tf.avgPool(out, 2, 2, "same") : out;
+    const src = plan.shortcutPool ? avgPool2x2Same(out) : out;
     shortcut = applyConv(plan.shortcut, params, src);
   }
   let h = out;

@@ -5,6 +5,7 @@
 // β = 1/expected_std makes every block's input N(0,1)-like at init; α sets how fast the variance grows.
 import { tf } from "../engine/tf.js";
 import { activate } from "./activations.js";
+import { avgPool2x2Same } from "./avgPool.js";
 import type { BlockContext } from "./blockContext.js";
 import type { BlockPlan } from "./plan.js";
 import { applySqueezeExcite } from "./squeezeExcite.js";
@@ -23,7 +24,7 @@ export function applyNfBlock(plan: BlockPlan, ctx: BlockContext, x: tf.Tensor4D)
   const out = plan.beta === 1 ? act(x) : (tf.mul(act(x), plan.beta) as tf.Tensor4D);
   let shortcut = x;
   if (plan.shortcut) {
-    const src = plan.shortcutPool ? tf.avgPool(out, 2, 2, "same") : out;
+    const src = plan.shortcutPool ? avgPool2x2Same(out) : out;
     shortcut = applyConv(plan.shortcut, params, src);
   }
   let h = out;

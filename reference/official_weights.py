@@ -397,6 +397,7 @@ def run_timm(args):
   path = os.path.join(out, meta["weights"]["timm"])
   save_file(dict(sorted(sd.items())), path + ".tmp", metadata={"format": "pt"})
   os.replace(path + ".tmp", path)
+  os.chmod(path, 0o644)  # safetensors creates its file readable by its owner only
   print(f"wrote {path} ({os.path.getsize(path):,} bytes, {len(sd)} tensors)")
   # Read back: every tensor is the official one in timm's layout, and the map is one-to-one both ways.
   from safetensors.numpy import load_file

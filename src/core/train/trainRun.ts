@@ -76,10 +76,18 @@ export interface Evaluation {
 }
 
 /**
- * Top-1 and mean (unsmoothed) loss on a split, in batches of 500; the first `limit` examples when given.
+ * Top-1 and mean (unsmoothed) loss on a split, in batches of 500; the first `limit` examples when given;
+ * `progress` hears examples done and the total after each batch.
  * @throws Error when the split (or its limit) holds no example: there is nothing to measure.
  */
-export function evaluate(model: Model, dataset: Dataset, split: "train" | "test", limit: number | null): Evaluation {
+export function evaluate(
+  model: Model,
+  dataset: Dataset,
+  split: "train" | "test",
+  limit: number | null,
+  progress?: (done: number, total: number) => void,
+): Evaluation {
+  const total = Math.min(limit ?? dataset[split].size, dataset[split].size);
   let correct = 0;
   let lossSum = 0;
   let n = 0;
@@ -103,6 +111,7 @@ export function evaluate(model: Model, dataset: Dataset, split: "train" | "test"
     n += size;
     x.dispose();
     y.dispose();
+    progress?.(n, total);
   }
   if (n === 0) throw new Error(`the ${split} split has no example to evaluate`);
   const loss = lossSum / n;

@@ -1,7 +1,9 @@
 // Starting a run from stored weights (`model.init_from`): read, check against the SHA-256 the config recorded,
 // fit to the model (a classifier for another class count is re-initialised), assign.
 import type { BuiltModel } from "../models/build.js";
-import type { WeightSource } from "./nameMaps.js";
+import { planModel } from "../models/plan.js";
+import type { ModelSpec } from "../models/spec.js";
+import { detectSource, nameMap, type WeightSource } from "./nameMaps.js";
 import { assignWeights, fitWeights, readWeightsFile } from "./weightsFile.js";
 
 /** What a run started from, for its summary. */
@@ -32,4 +34,40 @@ export function initFromWeights(
   const fitted = fitWeights(model, weights, { source: opts.names ?? null, reinitClassifier: true });
   assignWeights(model, fitted);
   return { file, sha256: weights.sha256, source: fitted.source, note: fitted.note };
+}
+
+/**
+ * Checks, before a run is stored, that `file` is weights nfx reads and that they fit `spec` (whatever the
+ * dataset's class count: the classifier may be re-initialised; image channels are the file's own).
+ * @throws Error for a file that is not weights (truncated, another format) or of another architecture, naming
+ *   the first mismatched tensor.
+ */
+export function checkInitFrom(spec: ModelSpec, file: string, names: WeightSource | null): void {
+  const weights = readWeightsFile(file);
+  const probe = planModel(spec, {
+    inputShape: [spec.trainPx, spec.trainPx, spec.inChannels],
+    numClasses: spec.numClasses,
+  });
+  let channels = spec.inChannels;
+  try {
+    const fitted = fitWeights({ plan: probe, spec }, weights, { source: names, reinitClassifier: true });
+    void fitted;
+    return;
+  } catch (e) {
+    // The file's own image channels, if its stem conv is there: the dataset decides them, not the weights.
+    const stem = probe.params[0];
+    const entry = stem
+      ? nameMap(probe, names ?? detectOr(weights.tensors.keys())).find((x) => x.nfx === stem.name)
+      : undefined;
+    const t = entry ? weights.tensors.get(entry.source) : undefined;
+    const cin = t && entry && t.shape.length === 4 ? entry.toNfx(t).shape[2] : undefined;
+    if (cin === undefined || cin === channels) throw e;
+    channels = cin;
+  }
+  const plan = planModel(spec, { inputShape: [spec.trainPx, spec.trainPx, channels], numClasses: spec.numClasses });
+  fitWeights({ plan, spec }, weights, { source: names, reinitClassifier: true });
+}
+
+function detectOr(names: Iterable<string>): WeightSource {
+  return detectSource(names) ?? "nfx";
 }

@@ -31,7 +31,7 @@ export interface NameMapEntry {
 
 const same = (t: HostTensor) => t;
 
-function timmName(p: ParamPlan, plan: ModelPlan): string {
+function timmName(p: ParamPlan, plan: ModelPlan, stageOffset: number): string {
   const leaf = (suffix: string) => ({ w: "weight", b: "bias", gain: "gain", bias: "bias" })[suffix] ?? suffix;
   const parts = p.name.split(".");
   const suffix = leaf(parts[parts.length - 1] as string);
@@ -42,7 +42,7 @@ function timmName(p: ParamPlan, plan: ModelPlan): string {
   if (p.layer === "head.classifier") return `head.fc.${suffix}`;
   const block = /^stage(\d+)\.block(\d+)(?:\.(.+))?$/.exec(p.layer);
   if (block) {
-    const at = `stages.${Number(block[1]) - 1}.${block[2]}`;
+    const at = `stages.${Number(block[1]) - 1 + stageOffset}.${block[2]}`;
     if (p.role === "skip_gain") return `${at}.skipinit_gain`;
     const layer: Record<string, string> = {
       conv0: "conv1",
@@ -59,8 +59,8 @@ function timmName(p: ParamPlan, plan: ModelPlan): string {
   throw new Error(`model ${plan.spec.name}: parameter ${p.name} has no timm counterpart`);
 }
 
-function timmEntry(p: ParamPlan, plan: ModelPlan): NameMapEntry {
-  const source = timmName(p, plan);
+function timmEntry(p: ParamPlan, plan: ModelPlan, stageOffset: number): NameMapEntry {
+  const source = timmName(p, plan, stageOffset);
   const base = { nfx: p.name, source };
   if (p.role === "skip_gain")
     return { ...base, toNfx: same, fromNfx: same, ...(plan.spec.family === "nf-resnet" ? { missing: 1 } : {}) };
@@ -87,11 +87,13 @@ function timmEntry(p: ParamPlan, plan: ModelPlan): NameMapEntry {
 }
 
 /**
- * The name map of `plan`'s trainable parameters for `source`, in the plan's order.
+ * The name map of `plan`'s trainable parameters for `source`, in the plan's order. `stageOffset` (timm only)
+ * counts leading empty timm stages (depth 0, no tensors), which nfx does not have: nfx stage s is then timm's
+ * `stages.{s-1+stageOffset}` (readers take it from the file: timmStageOffset).
  * @throws Error for a source with no names for this network: `deepmind` and `timm` map normalizer-free networks
  *   only (models/official.ts), `timm` the layer names above.
  */
-export function nameMap(plan: ModelPlan, source: WeightSource): NameMapEntry[] {
+export function nameMap(plan: ModelPlan, source: WeightSource, stageOffset = 0): NameMapEntry[] {
   if (source === "nfx") return plan.params.map((p) => ({ nfx: p.name, source: p.name, toNfx: same, fromNfx: same }));
   if (source === "deepmind") {
     return officialParamNames(plan).map(({ nfx, official }) => ({ nfx, source: official, toNfx: same, fromNfx: same }));
@@ -101,7 +103,7 @@ export function nameMap(plan: ModelPlan, source: WeightSource): NameMapEntry[] {
       `model ${plan.spec.name}: timm names exist for normalizer-free networks only (dm_nfnet_*, nf_resnet*)`,
     );
   }
-  return plan.params.map((p) => timmEntry(p, plan));
+  return plan.params.map((p) => timmEntry(p, plan, stageOffset));
 }
 
 /**
@@ -115,4 +117,14 @@ export function detectSource(names: Iterable<string>): WeightSource | null {
     if (/^stage\d+\.block\d+\.|\.w$|^head\.(classifier|final_conv)\./.test(n)) return "nfx";
   }
   return null;
+}
+
+/** The index of the first timm stage with tensors (`stages.{k}.…`), 0 when there is none. */
+export function timmStageOffset(names: Iterable<string>): number {
+  let min = Number.POSITIVE_INFINITY;
+  for (const n of names) {
+    const m = /^stages\.(\d+)\./.exec(n);
+    if (m) min = Math.min(min, Number(m[1]));
+  }
+  return Number.isFinite(min) ? min : 0;
 }

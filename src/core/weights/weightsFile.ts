@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { tf } from "../engine/tf.js";
 import type { BuiltModel } from "../models/build.js";
-import { detectSource, type NameMapEntry, nameMap, type WeightSource } from "./nameMaps.js";
+import { detectSource, type NameMapEntry, nameMap, timmStageOffset, type WeightSource } from "./nameMaps.js";
 import { looksLikePickle, looksLikeZip, readNpz } from "./npz.js";
 import { looksLikeSafetensors, readSafetensors, WeightsFormatError } from "./safetensors.js";
 import { type HostTensor, shapeText, type TensorSet } from "./tensors.js";
@@ -88,7 +88,7 @@ function expectedSourceShape(entry: NameMapEntry, nfxShape: number[]): number[] 
  *   shape), a tensor the model lacks, or names of no known source.
  */
 export function fitWeights(
-  model: BuiltModel,
+  model: Pick<BuiltModel, "plan" | "spec">,
   file: WeightsFile,
   opts: { source?: WeightSource | null; reinitClassifier?: boolean } = {},
 ): FittedWeights {
@@ -101,7 +101,7 @@ export function fitWeights(
   }
   let map: NameMapEntry[];
   try {
-    map = nameMap(model.plan, source);
+    map = nameMap(model.plan, source, source === "timm" ? timmStageOffset(file.tensors.keys()) : 0);
   } catch (e) {
     throw new WeightsMismatchError(`${file.path}: ${(e as Error).message}`);
   }

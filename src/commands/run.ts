@@ -5,7 +5,16 @@ import { RunStore } from "../core/store/runStore.js";
 import { failedReason, runSweepFile, unfinishedReason } from "../experiments/sweepFile.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
-import { backendFlag, dbFlag, progressFlag, quietFlag, setFlag, waitFlag } from "../ui/flags.js";
+import {
+  backendFlag,
+  dbFlag,
+  initFromFlag,
+  progressFlag,
+  quietFlag,
+  setFlag,
+  waitFlag,
+  withInitFrom,
+} from "../ui/flags.js";
 import { formatPercent } from "../ui/format.js";
 import { listenForInterrupts } from "../ui/interrupt.js";
 import { sweepJsonProgress, sweepProgress } from "../ui/progress.js";
@@ -21,6 +30,7 @@ export default class Run extends NfxCommand {
   static override flags = {
     config: Flags.string({ char: "c", description: "config file (YAML) describing one run" }),
     set: setFlag,
+    "init-from": initFromFlag,
     db: dbFlag,
     backend: backendFlag,
     quiet: quietFlag,
@@ -45,7 +55,7 @@ export default class Run extends NfxCommand {
         shard: flags.shard !== undefined,
         expectHash: flags.hash,
         backend: flags.backend as BackendName,
-        sets: flags.set,
+        sets: withInitFrom(flags.set, flags["init-from"]),
         retryFailed: flags["retry-failed"],
         figuresDir: figuresDirFor(db, flags.out),
         jobs: 1,

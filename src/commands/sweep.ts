@@ -12,11 +12,13 @@ import {
   backendFlag,
   dbFlag,
   failFastFlag,
+  initFromFlag,
   jobsFlag,
   progressFlag,
   quietFlag,
   setFlag,
   waitFlag,
+  withInitFrom,
 } from "../ui/flags.js";
 import { table } from "../ui/format.js";
 import { listenForInterrupts } from "../ui/interrupt.js";
@@ -40,6 +42,7 @@ export default class Sweep extends NfxCommand {
     db: dbFlag,
     backend: backendFlag,
     set: setFlag,
+    "init-from": initFromFlag,
     quiet: quietFlag,
     jobs: jobsFlag,
     "fail-fast": failFastFlag,
@@ -79,7 +82,7 @@ export default class Sweep extends NfxCommand {
     const { args, flags } = await this.parse(Sweep);
     try {
       if (flags.collect) {
-        const r = collectSweepFile(args.config, { db: flags.db, sets: flags.set });
+        const r = collectSweepFile(args.config, { db: flags.db, sets: withInitFrom(flags.set, flags["init-from"]) });
         if (this.jsonEnabled()) return r;
         this.log(
           `${r.name}: ${r.imported} imported, ${r.failed} failed, ${r.interrupted} interrupted, ` +
@@ -88,7 +91,7 @@ export default class Sweep extends NfxCommand {
         return r;
       }
       if (flags.status) {
-        const r = statusSweepFile(args.config, { db: flags.db, sets: flags.set });
+        const r = statusSweepFile(args.config, { db: flags.db, sets: withInitFrom(flags.set, flags["init-from"]) });
         if (this.jsonEnabled()) return r;
         const counts = new Map<string, number>();
         for (const run of r.runs) counts.set(run.state, (counts.get(run.state) ?? 0) + 1);
@@ -112,7 +115,7 @@ export default class Sweep extends NfxCommand {
       if (flags.executor === "slurm" && !flags["dry-run"]) {
         const r = submitSweepFile(args.config, {
           db: flags.db,
-          sets: flags.set,
+          sets: withInitFrom(flags.set, flags["init-from"]),
           backend: flags.backend,
           slurm: {
             partition: flags.partition,
@@ -166,7 +169,7 @@ export default class Sweep extends NfxCommand {
       const result = await runSweepFile(args.config, {
         db: flags.db,
         backend: flags.backend as BackendName,
-        sets: flags.set,
+        sets: withInitFrom(flags.set, flags["init-from"]),
         retryFailed: flags["retry-failed"],
         jobs: flags.jobs,
         failFast: flags["fail-fast"],

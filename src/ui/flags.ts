@@ -50,3 +50,14 @@ export const waitFlag = Flags.boolean({
   allowNo: true,
   default: true,
 });
+
+/** `--init-from FILE`: the same as `--set model.init_from=FILE` (fine-tuning from stored or imported weights). */
+export const initFromFlag = Flags.string({
+  description:
+    "start from these weights (safetensors or npz; nfx, timm or DeepMind names, detected): --set model.init_from=FILE; a classifier for another class count is re-initialised",
+});
+
+/** The --set list with `--init-from` (when given) appended as `model.init_from=`. */
+export function withInitFrom(sets: readonly string[], initFrom: string | undefined): string[] {
+  return initFrom === undefined ? [...sets] : [...sets, `model.init_from=${JSON.stringify(initFrom)}`];
+}

@@ -188,8 +188,14 @@ export function configIdentity(written: RunConfig): Record<string, unknown> {
     if (canonicalJson(value) === canonicalJson(baselineOf(key))) continue;
     out[key] = value;
   }
-  for (const [k, v] of Object.entries(cfg.model ?? {})) {
-    if (k !== "name" && v !== undefined) out[`model.${k}`] = v;
+  const model = (cfg.model ?? {}) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(model)) {
+    if (k === "name" || v === undefined) continue;
+    // Not identity: where the starting weights lie (their SHA-256 is), and the source of their names (the
+    // content decides what trains); `forms: official` is the behaviour of every config without the key.
+    if (k === "init_from" && typeof model.init_from_sha256 === "string") continue;
+    if (k === "init_from_names" || (k === "forms" && v === "official")) continue;
+    out[`model.${k}`] = v;
   }
   return sortKeys(out) as Record<string, unknown>;
 }

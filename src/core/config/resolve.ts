@@ -1,4 +1,7 @@
 // Turning user input (YAML objects, --set overrides) into a validated, fully defaulted RunConfig.
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { SYNTHETIC_DEFAULTS } from "../data/synthetic.js";
 import { didYouMean } from "../text/didYouMean.js";
@@ -161,6 +164,60 @@ export const DATASET_MODEL_KEYS: Readonly<Record<string, string>> = {
   testPx: "its image size (data.image_size where the dataset reads it)",
 };
 
+const WEIGHT_NAME_SOURCES = ["nfx", "deepmind", "timm"];
+
+/**
+ * The run keys under `model.` that say where the weights start (not network options; models/resolve.ts
+ * RUN_MODEL_KEYS): `model.init_from` a weights file (safetensors or npz, core/weights), `model.init_from_names`
+ * its names' source (default: detected), `model.init_from_sha256` the file's SHA-256, filled in by resolveConfig.
+ */
+const INIT_KEY_CHECKS: Record<string, (v: unknown) => unknown> = {
+  "model.init_from": (v) => {
+    if (v === null) return null;
+    if (typeof v !== "string" || v.length === 0) {
+      throw new ConfigError("model.init_from", `must be the path of a weights file (got ${describe(v)})`);
+    }
+    return path.resolve(v);
+  },
+  "model.init_from_names": (v) => {
+    if (v === null) return null;
+    return checkValue("model.init_from_names", v, { kind: "enum", values: WEIGHT_NAME_SOURCES });
+  },
+  "model.init_from_sha256": (v) => {
+    if (typeof v !== "string" || !/^[0-9a-f]{64}$/.test(v)) {
+      throw new ConfigError("model.init_from_sha256", `must be a SHA-256 in hex (got ${describe(v)})`);
+    }
+    return v;
+  },
+};
+
+/**
+ * Records the SHA-256 of `model.init_from`'s file as `model.init_from_sha256` (the run's identity holds the
+ * hash, not the path: config/hash.ts). A config that already has it (a stored one) is not re-read.
+ * @throws ConfigError when the file cannot be read.
+ */
+function resolveInitFrom(cfg: RunConfig): void {
+  const m = cfg.model as Record<string, unknown>;
+  if (m.init_from === null) delete m.init_from;
+  if (m.init_from_names === null) delete m.init_from_names;
+  const file = m.init_from;
+  if (typeof file !== "string") {
+    for (const k of ["init_from_names", "init_from_sha256"]) {
+      if (m[k] !== undefined) throw new ConfigError(`model.${k}`, "is set without model.init_from");
+    }
+    return;
+  }
+  if (typeof m.init_from_sha256 === "string") return;
+  try {
+    m.init_from_sha256 = createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+  } catch (e) {
+    throw new ConfigError(
+      "model.init_from",
+      `cannot read weights file ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
+  }
+}
+
 /**
  * Validates a (possibly partial, nested) config and fills in every default. Unknown keys are errors with a
  * did-you-mean. `model.*` keys other than `model.name` pass through for the model zoo to validate, except those
@@ -179,6 +236,10 @@ export function resolveConfig(input: unknown): RunConfig {
   }
   for (const [key, value] of given) {
     if (key in CONFIG_KEYS) continue;
+    if (key in INIT_KEY_CHECKS) {
+      setDotted(out, key, (INIT_KEY_CHECKS[key] as (v: unknown) => unknown)(value));
+      continue;
+    }
     if (key.startsWith("model.")) {
       const fixed =
         DATASET_MODEL_KEYS[key.slice("model.".length).replace(/[_-]([a-z])/g, (_, c: string) => c.toUpperCase())];
@@ -188,10 +249,12 @@ export function resolveConfig(input: unknown): RunConfig {
       setDotted(out, key, structuredCopy(value));
       continue;
     }
+
     const hint = didYouMean(key, Object.keys(CONFIG_KEYS));
     throw new ConfigError(key, `unknown key${hint ? ` (did you mean '${hint}'?)` : ""}`);
   }
   const cfg = out as unknown as RunConfig;
+  resolveInitFrom(cfg);
   // "No clipping" has two spellings (granularity none, λ null); the canonical form has both, so that they hash alike.
   if (cfg.agc.granularity === "none" || cfg.agc.lambda === null) {
     cfg.agc.granularity = "none";

@@ -2,6 +2,7 @@
 // x ~ N(0,1), which is what keeps a normalizer-free network variance-preserving at initialization.
 import { geluTanhGrad, geluTanhValue } from "../engine/fusedGelu.js";
 import { tf } from "../engine/tf.js";
+import type { ModelForms } from "./spec.js";
 
 /** γ for each activation; `identity` needs none. */
 export const ACTIVATION_GAMMA = {
@@ -32,14 +33,34 @@ const gelu = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   };
 });
 
-function raw(x: tf.Tensor, name: ActivationName): tf.Tensor {
+/**
+ * GELU in its exact (erf) form, y = ½x(1 + erf(x/√2)), as PyTorch's `nn.GELU()` and hence timm compute it, with a
+ * hand-written gradient dy/dx = ½(1 + erf(x/√2)) + x·φ(x), φ(x) = exp(−x²/2)/√(2π). tfjs's Erf kernel exists
+ * on cpu, wasm and tfjs-node (a rational approximation, Abramowitz & Stegun 7.1.26, |error| ≤ 1.5e-7).
+ */
+const geluErf = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  save([x]);
+  return {
+    value: tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1))),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      tf.tidy(() => {
+        const s = saved[0] as tf.Tensor;
+        const cdf = tf.mul(tf.add(tf.erf(tf.mul(s, Math.SQRT1_2)), 1), 0.5);
+        const pdf = tf.mul(tf.exp(tf.mul(tf.square(s), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+        return tf.mul(dy, tf.add(cdf, tf.mul(s, pdf)));
+      }),
+  };
+});
+
+function raw(x: tf.Tensor, name: ActivationName, forms: ModelForms): tf.Tensor {
   switch (name) {
     case "identity":
       return x;
     case "relu":
       return tf.relu(x);
     case "gelu":
-      return gelu(x);
+      return forms === "timm" ? geluErf(x) : gelu(x);
     case "silu":
       return tf.mul(x, tf.sigmoid(x));
     case "elu":
@@ -53,10 +74,15 @@ function raw(x: tf.Tensor, name: ActivationName): tf.Tensor {
 
 /**
  * Applies an activation. `scaled` multiplies by γ (normalizer-free models); BatchNorm models use the plain
- * function, since BN already renormalizes every layer.
+ * function, since BN already renormalizes every layer. `forms` `timm` makes GELU the erf form (ModelForms).
  */
-export function activate<T extends tf.Tensor>(x: T, name: ActivationName, scaled: boolean): T {
-  const y = raw(x, name);
+export function activate<T extends tf.Tensor>(
+  x: T,
+  name: ActivationName,
+  scaled: boolean,
+  forms: ModelForms = "official",
+): T {
+  const y = raw(x, name, forms);
   const gamma = ACTIVATION_GAMMA[name];
   return (scaled && gamma !== 1 ? tf.mul(y, gamma) : y) as T;
 }

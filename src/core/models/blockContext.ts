@@ -1,11 +1,14 @@
 // What a block needs besides its own plan while the network runs.
 import type { ActivationName } from "./activations.js";
 import type { ParamStore } from "./paramStore.js";
+import type { ModelForms } from "./spec.js";
 
 export interface BlockContext {
   params: ParamStore;
   state: ParamStore;
   activation: ActivationName;
+  /** The GELU form (ModelSpec.forms); absent = official. */
+  forms?: ModelForms;
   training: boolean;
   /** Seed for this block's stochastic-depth mask. */
   seed: number;

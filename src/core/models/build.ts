@@ -65,7 +65,7 @@ export function buildModel(spec: ModelSpec, opts: BuildOptions): BuiltModel {
     const training = o.training;
     const seed = o.seed ?? 0;
     const exampleOffset = o.exampleOffset ?? 0;
-    const act = (t: tf.Tensor4D) => activate(t, spec.activation, nf);
+    const act = (t: tf.Tensor4D) => activate(t, spec.activation, nf, spec.forms);
     let h = x;
     plan.stem.forEach((conv, i) => {
       h = applyConv(conv, store, h);
@@ -80,6 +80,7 @@ export function buildModel(spec: ModelSpec, opts: BuildOptions): BuiltModel {
         params: store,
         state: stateStore,
         activation: spec.activation,
+        forms: spec.forms ?? "official",
         training,
         seed: deriveSeed(seed, block.name),
         exampleOffset,

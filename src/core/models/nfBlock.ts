@@ -20,7 +20,7 @@ export interface BlockOutput {
 
 export function applyNfBlock(plan: BlockPlan, ctx: BlockContext, x: tf.Tensor4D): BlockOutput {
   const { params } = ctx;
-  const act = (t: tf.Tensor4D) => activate(t, ctx.activation, true);
+  const act = (t: tf.Tensor4D) => activate(t, ctx.activation, true, ctx.forms);
   const out = plan.beta === 1 ? act(x) : (tf.mul(act(x), plan.beta) as tf.Tensor4D);
   let shortcut = x;
   if (plan.shortcut) {

@@ -34,6 +34,8 @@ export interface ConvPlan {
   outHW: HW;
   /** Scaled weight standardization on the kernel (NF convs with `ws`). */
   standardize: boolean;
+  /** Set to `timm` when WS uses timm's formula (ModelSpec.forms); absent for the official one. */
+  wsForm?: "timm";
   weight: ParamPlan;
   gain: ParamPlan | null;
   bias: ParamPlan | null;
@@ -190,6 +192,7 @@ class Planner {
       inHW,
       outHW,
       standardize: nf && this.spec.ws,
+      ...(nf && this.spec.ws && this.spec.forms === "timm" ? { wsForm: "timm" as const } : {}),
       weight,
       gain,
       bias,

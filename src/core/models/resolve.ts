@@ -3,7 +3,7 @@
 
 import { didYouMean } from "../text/didYouMean.js";
 import { ACTIVATION_NAMES } from "./activations.js";
-import type { ModelSpec, StemConvSpec } from "./spec.js";
+import { MODEL_FORMS, type ModelSpec, type StemConvSpec } from "./spec.js";
 import { MODEL_NAMES, MODEL_VARIANTS } from "./variants.js";
 
 export interface ModelConfig {
@@ -32,6 +32,7 @@ export const OVERRIDE_KEYS = [
   "dropout",
   "finalConvMult",
   "ws",
+  "forms",
   "skipGainInit",
   "trainPx",
   "testPx",
@@ -99,6 +100,7 @@ const CHECKS: Record<OverrideKey, Check> = {
   dropout: num(0, 1, true),
   finalConvMult: num(0, 16),
   ws: bool,
+  forms: oneOf(MODEL_FORMS),
   skipGainInit: num(-10, 10),
   trainPx: int(1),
   testPx: int(1),
@@ -138,6 +140,12 @@ export function validateSpec(spec: ModelSpec): void {
  * Resolves `{ name, ...overrides }` to a ModelSpec: the named table row with the overrides applied, validated.
  * With any override the spec's name becomes `custom` (its `base` keeps the row's name).
  */
+/**
+ * `model.*` keys of a run config that are not network options: where a run's weights start from (see
+ * config/schema.ts). resolveModelSpec ignores them.
+ */
+export const RUN_MODEL_KEYS: readonly string[] = ["init_from", "init_from_names", "init_from_sha256"];
+
 export function resolveModelSpec(cfg: ModelConfig): ModelSpec {
   if (typeof cfg?.name !== "string") throw new Error(`model config needs a name (known: ${MODEL_NAMES.join(", ")})`);
   const row = MODEL_VARIANTS.find((v) => v.name === cfg.name);
@@ -148,7 +156,9 @@ export function resolveModelSpec(cfg: ModelConfig): ModelSpec {
     );
   }
   const spec: ModelSpec = structuredClone(row);
-  const overrides = Object.entries(cfg).filter(([k, v]) => k !== "name" && v !== undefined);
+  const overrides = Object.entries(cfg).filter(
+    ([k, v]) => k !== "name" && v !== undefined && !RUN_MODEL_KEYS.includes(k) && !(k === "forms" && v === "official"),
+  );
   const spec_ = spec as unknown as Record<string, unknown>;
   for (const [rawKey, value] of overrides) {
     const key = camelCase(rawKey);
@@ -162,7 +172,8 @@ export function resolveModelSpec(cfg: ModelConfig): ModelSpec {
     if (fault) throw new Error(`model option '${rawKey}' ${fault} (got ${JSON.stringify(value)})`);
     spec_[key] = structuredClone(value);
   }
-  if (overrides.length > 0) spec.name = "custom";
+  // The forms change formulas, not the network: a variant keeps its name (its weights and name maps are its own).
+  if (overrides.some(([k]) => k !== "forms")) spec.name = "custom";
   validateSpec(spec);
   return spec;
 }

@@ -18,6 +18,15 @@ export type NormKind = "none" | "batch";
  */
 export type ShortcutKind = "avgpool" | "strided";
 
+/**
+ * Which formulas the normalizer-free layers use. `official` (the default; DeepMind's `nfnets/base.py`): scaled WS
+ * Ŵ = gain·(W − μ)·rsqrt(max(N·var, 1e-4)) and GELU in its tanh form. `timm` (timm's `ScaledStdConv2dSame`, eps
+ * 1e-5 for `dm_nfnet_*`, and `nn.GELU`): Ŵ = gain·(W − μ)·N^-½/sqrt(var + 1e-5) and GELU in its erf form
+ * ½x(1 + erf(x/√2)); with them nfx computes what timm computes for timm's weights. N = fan-in, var biased.
+ */
+export type ModelForms = "official" | "timm";
+export const MODEL_FORMS: readonly ModelForms[] = ["official", "timm"];
+
 export interface ModelSpec {
   /** The variant's name, or `custom` when overrides changed it. */
   name: string;
@@ -57,6 +66,8 @@ export interface ModelSpec {
   finalConvMult: number;
   /** Scaled weight standardization (turn off to see signal propagation break). */
   ws: boolean;
+  /** The WS and GELU formulas (see ModelForms); absent = `official`, as in every table row. */
+  forms?: ModelForms;
   /** Initial value of each block's skip gain (0 = SkipInit; 1 shows the residual branches in SPP plots). */
   skipGainInit: number;
   trainPx: number;

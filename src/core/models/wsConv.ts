@@ -12,6 +12,12 @@ import type { ConvPlan } from "./plan.js";
 export const WS_EPS = 1e-4;
 
 /**
+ * timm's ε, added to the variance (`ScaledStdConv2dSame(eps=NfCfg.std_conv_eps)`, 1e-5): with `forms: timm`,
+ *   Ŵ = gain·(W − mean)·N^-½/sqrt(var + 1e-5)  (timm/layers/std_conv.py, F.batch_norm over each filter).
+ */
+export const TIMM_WS_EPS = 1e-5;
+
+/**
  * Standardizes an HWIO kernel per output channel and applies the per-output gain, with a hand-written gradient.
  * Autodiff through the same formula keeps four weight-sized intermediates per conv alive until the backward pass
  * (centred weights, their squares, the scaled weights, the result): on NFNet-F0 (71M parameters, 286 MB per copy)
@@ -22,10 +28,22 @@ export const WS_EPS = 1e-4;
  * (sums and means per output channel over axes 0,1,2; the last term is the path through var, whose mean over
  * the N elements cancels the N of N·var).
  */
-export function standardizeWeight(w: tf.Tensor4D, gain: tf.Tensor1D): tf.Tensor4D {
+export function standardizeWeight(
+  w: tf.Tensor4D,
+  gain: tf.Tensor1D,
+  form: "official" | "timm" = "official",
+): tf.Tensor4D {
   const fanIn = w.shape[0] * w.shape[1] * w.shape[2];
   const stats = (x: tf.Tensor4D) => {
     const { mean, variance } = tf.moments(x, [0, 1, 2], true);
+    if (form === "timm") {
+      // r = N^-½/sqrt(var + ε): dr/dvar = −½N·r³ as in the official form, and the floor is never inactive.
+      return {
+        mean,
+        r: tf.div(tf.rsqrt(tf.add(variance, TIMM_WS_EPS)), Math.sqrt(fanIn)),
+        active: tf.onesLike(variance).cast("bool"),
+      };
+    }
     const nVar = tf.mul(variance, fanIn);
     return { mean, r: tf.rsqrt(tf.maximum(nVar, WS_EPS)), active: tf.greater(nVar, WS_EPS) };
   };
@@ -62,7 +80,7 @@ export function effectiveWeight(plan: ConvPlan, params: ParamStore): tf.Tensor4D
   const w = params.get<tf.Rank.R4>(plan.weight);
   if (!plan.gain) return w;
   const gain = params.get<tf.Rank.R1>(plan.gain);
-  return plan.standardize ? standardizeWeight(w, gain) : (tf.mul(w, gain) as tf.Tensor4D);
+  return plan.standardize ? standardizeWeight(w, gain, plan.wsForm ?? "official") : (tf.mul(w, gain) as tf.Tensor4D);
 }
 
 export function applyConv(plan: ConvPlan, params: ParamStore, x: tf.Tensor4D): tf.Tensor4D {

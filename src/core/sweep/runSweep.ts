@@ -9,6 +9,7 @@
 // A sweep ends when every run of its grid is settled (done or failed), or when it is stopped: a first interrupt
 // lets running runs reach their next step, a second kills the workers at once; either way they are stored
 // interrupted, to be re-run by the next sweep.
+
 import fs from "node:fs";
 import os from "node:os";
 import { canonicalJson } from "../config/hash.js";
@@ -19,6 +20,8 @@ import { type BackendInfo, type BackendName, checkBackendInstalled } from "../en
 import { resolveModelSpec } from "../models/index.js";
 import { ownerGone, type RunOwner, thisOwner } from "../store/runOwner.js";
 import type { OrphanedRun, RunStatus, RunStore, RunSummary } from "../store/runStore.js";
+import { checkInitFrom } from "../weights/initFrom.js";
+import type { WeightSource } from "../weights/nameMaps.js";
 import { dataKey } from "./dataKey.js";
 import type { ExpandedRun, SweepSpec } from "./expand.js";
 import type { FromWorker } from "./protocol.js";
@@ -189,7 +192,15 @@ export function validateRuns(runs: readonly ExpandedRun[]): void {
     const key = canonicalJson(r.config.model);
     if (seen.has(key)) continue;
     seen.add(key);
-    resolveModelSpec(r.config.model);
+    const spec = resolveModelSpec(r.config.model);
+    const m = r.config.model as Record<string, unknown>;
+    if (typeof m.init_from === "string") {
+      try {
+        checkInitFrom(spec, m.init_from, (m.init_from_names as WeightSource | undefined) ?? null);
+      } catch (e) {
+        throw new ConfigError("model.init_from", (e as Error).message);
+      }
+    }
   }
   for (const r of runs) {
     const p = r.config.data.path;

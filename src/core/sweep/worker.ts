@@ -77,6 +77,15 @@ async function train(id: number, msg: Extract<ToWorker, { type: "run" }>): Promi
         micro_batch: result.microBatch.micro,
         micro_batch_source: result.microBatch.source,
         ghost_batch_norm: result.microBatch.ghostBatchNorm,
+        ...(result.initFrom
+          ? {
+              init_from: {
+                sha256: result.initFrom.sha256,
+                names: result.initFrom.source,
+                ...(result.initFrom.note ? { note: result.initFrom.note } : {}),
+              },
+            }
+          : {}),
       },
       error: result.reason && result.status !== "completed" ? result.reason : null,
       seconds: (performance.now() - started) / 1000,

@@ -4,8 +4,11 @@ import type { RunConfig } from "../config/schema.js";
 import { batches, type Dataset, evalBatches } from "../data/index.js";
 import { currentBackend } from "../engine/backend.js";
 import { tf } from "../engine/tf.js";
+import type { BuiltModel } from "../models/build.js";
 import { buildModel, resolveModelSpec } from "../models/index.js";
 import type { Model } from "../models/types.js";
+import { type InitFromInfo, initFromWeights } from "../weights/initFrom.js";
+import type { WeightSource } from "../weights/nameMaps.js";
 import { smoothedCrossEntropy } from "./loss.js";
 import { chooseMicroBatch, type MicroBatchChoice } from "./microBatch.js";
 import { classifyCollapse } from "./outcome.js";
@@ -39,6 +42,8 @@ export interface TrainResult {
   imagesPerS: number | null;
   microBatch: MicroBatchChoice;
   reason: string | null;
+  /** The weights the run started from (`model.init_from`), or null for a fresh initialisation. */
+  initFrom?: InitFromInfo | null;
 }
 
 /**
@@ -71,10 +76,18 @@ export interface Evaluation {
 }
 
 /**
- * Top-1 and mean (unsmoothed) loss on a split, in batches of 500; the first `limit` examples when given.
+ * Top-1 and mean (unsmoothed) loss on a split, in batches of 500; the first `limit` examples when given;
+ * `progress` hears examples done and the total after each batch.
  * @throws Error when the split (or its limit) holds no example: there is nothing to measure.
  */
-export function evaluate(model: Model, dataset: Dataset, split: "train" | "test", limit: number | null): Evaluation {
+export function evaluate(
+  model: Model,
+  dataset: Dataset,
+  split: "train" | "test",
+  limit: number | null,
+  progress?: (done: number, total: number) => void,
+): Evaluation {
+  const total = Math.min(limit ?? dataset[split].size, dataset[split].size);
   let correct = 0;
   let lossSum = 0;
   let n = 0;
@@ -98,10 +111,29 @@ export function evaluate(model: Model, dataset: Dataset, split: "train" | "test"
     n += size;
     x.dispose();
     y.dispose();
+    progress?.(n, total);
   }
   if (n === 0) throw new Error(`the ${split} split has no example to evaluate`);
   const loss = lossSum / n;
   return { top1: correct / n, loss, n, finite: finite && Number.isFinite(loss) };
+}
+
+/**
+ * Loads `model.init_from` into a freshly built model (fine-tuning), or returns null when the config has none.
+ * The model is disposed when loading fails. @throws Error from the weights file (format, SHA-256, mismatch).
+ */
+function startingWeights(cfg: RunConfig, model: BuiltModel): InitFromInfo | null {
+  const m = cfg.model as Record<string, unknown>;
+  if (typeof m.init_from !== "string") return null;
+  try {
+    return initFromWeights(model, m.init_from, {
+      sha256: typeof m.init_from_sha256 === "string" ? m.init_from_sha256 : undefined,
+      names: (m.init_from_names as WeightSource | undefined) ?? null,
+    });
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
 }
 
 /**
@@ -119,6 +151,7 @@ export async function trainRun(cfg: RunConfig, dataset: Dataset, reporter: RunRe
   }
   const spec = resolveModelSpec(cfg.model);
   const model = buildModel(spec, { numClasses: dataset.numClasses, inputShape: dataset.imageShape, seed: cfg.seed });
+  const initFrom = startingWeights(cfg, model);
   const vars = model.params.map((p) => p.variable);
   const schedule = {
     base: cfg.optim.lr,
@@ -244,6 +277,7 @@ export async function trainRun(cfg: RunConfig, dataset: Dataset, reporter: RunRe
       imagesPerS,
       microBatch: micro,
       reason,
+      initFrom,
     };
   } finally {
     trainer?.dispose();

@@ -1,0 +1,102 @@
+import fs from "node:fs";
+import { Flags } from "@oclif/core";
+import { parseSetOverride, setDotted } from "../core/config/resolve.js";
+import { readYamlFile } from "../core/config/yamlFile.js";
+import { type BackendName, initBackend } from "../core/engine/backend.js";
+import { RunStore } from "../core/store/runStore.js";
+import { finalWeightsPath } from "../core/weights/finalWeights.js";
+import { WEIGHT_SOURCES, type WeightSource } from "../core/weights/nameMaps.js";
+import { evalWeights } from "../core/weights/runWeights.js";
+import { NfxCommand } from "../ui/command.js";
+import { failWith } from "../ui/errors.js";
+import { backendFlag, dbFlag, quietFlag, setFlag } from "../ui/flags.js";
+import { formatPercent } from "../ui/format.js";
+
+export default class Eval extends NfxCommand {
+  static override description =
+    "Measure top-1 and loss of given weights (a safetensors/npz file, or a stored run's final weights) on a dataset split.";
+  static override examples = [
+    "<%= config.bin %> eval --weights f0.safetensors --model nfnet-f0 --set data.name=imagefolder --set data.path=val/",
+    "<%= config.bin %> eval --weights 12 --split test --json",
+  ];
+  static override enableJsonFlag = true;
+  static override flags = {
+    weights: Flags.string({
+      description: "weights file (safetensors or npz), or a run id / config-hash prefix",
+      required: true,
+    }),
+    config: Flags.string({ char: "c", description: "config file (YAML) whose model.* and data.* to use" }),
+    model: Flags.string({ description: "model variant (model.name); overrides the config's" }),
+    set: setFlag,
+    split: Flags.string({ description: "dataset split", options: ["test", "train"], default: "test" }),
+    names: Flags.string({ description: "the file's tensor names (default: detected)", options: [...WEIGHT_SOURCES] }),
+    db: dbFlag,
+    backend: backendFlag,
+    quiet: quietFlag,
+  };
+
+  async run(): Promise<unknown> {
+    const { flags } = await this.parse(Eval);
+    try {
+      const cfg: Record<string, unknown> = {};
+      let weights = flags.weights;
+      if (!fs.existsSync(weights)) {
+        // Not a file: a stored run, whose config supplies model and data unless given.
+        const store = RunStore.open(flags.db, { readonly: true });
+        try {
+          const run = store.getRun(weights);
+          if (!run) throw new Error(`--weights ${weights}: no such file, and no run '${weights}' in ${flags.db}`);
+          weights = finalWeightsPath(store, run);
+          cfg.model = structuredClone(run.config.model);
+          cfg.data = structuredClone(run.config.data);
+          cfg.seed = run.config.seed;
+        } finally {
+          store.close();
+        }
+      }
+      if (flags.config) {
+        const file = (readYamlFile(flags.config).data ?? {}) as Record<string, unknown>;
+        for (const k of ["model", "data", "seed"]) if (file[k] !== undefined) cfg[k] = file[k];
+      }
+      for (const s of flags.set) {
+        const [k, v] = parseSetOverride(s);
+        setDotted(cfg, k, v);
+      }
+      if (flags.model) setDotted(cfg, "model.name", flags.model);
+      const model = cfg.model as { name?: string } | undefined;
+      if (!model?.name) throw new Error("name the model: --model NAME, --config FILE or --set model.name=NAME");
+      const data = cfg.data as { name?: string } | undefined;
+      if (!data?.name) throw new Error("name the dataset: --set data.name=… (and data.path), or --config FILE");
+      for (const k of ["init_from", "init_from_names", "init_from_sha256"])
+        delete (model as Record<string, unknown>)[k];
+      await initBackend(flags.backend as BackendName);
+      const quiet = flags.quiet || this.jsonEnabled();
+      let last = 0;
+      const res = await evalWeights({
+        weights,
+        model: model as { name: string },
+        data: data as { name: string },
+        split: flags.split as "train" | "test",
+        names: (flags.names as WeightSource | undefined) ?? null,
+        seed: typeof cfg.seed === "number" ? cfg.seed : 0,
+        progress: quiet
+          ? undefined
+          : (done, total) => {
+              if (done === total || performance.now() - last > 500) {
+                last = performance.now();
+                process.stderr.write(`\reval ${done}/${total} examples`);
+                if (done === total) process.stderr.write("\n");
+              }
+            },
+      });
+      if (!this.jsonEnabled()) {
+        this.log(
+          `${res.model} on ${data.name} ${res.split} (${res.n} examples): top-1 ${formatPercent(res.top1)}, loss ${res.loss.toFixed(4)}`,
+        );
+      }
+      return res;
+    } catch (err) {
+      return failWith(this, err);
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import { Args, Flags } from "@oclif/core";
+import { RunStore } from "../../core/store/runStore.js";
+import { WEIGHT_SOURCES, type WeightSource } from "../../core/weights/nameMaps.js";
+import { exportRunWeights } from "../../core/weights/runWeights.js";
+import { NfxCommand } from "../../ui/command.js";
+import { failWith } from "../../ui/errors.js";
+import { dbFlag } from "../../ui/flags.js";
+
+export default class WeightsExport extends NfxCommand {
+  static override description =
+    "Export a run's final weights as safetensors, under nfx's names or those of timm (PyTorch layouts) or DeepMind's official code.";
+  static override examples = [
+    "<%= config.bin %> weights export 12 --out f0.safetensors",
+    "<%= config.bin %> weights export 1a2b3c --names timm --out dm_nfnet_f0.safetensors",
+  ];
+  static override enableJsonFlag = true;
+  static override args = { run: Args.string({ description: "run id or a prefix of its config hash", required: true }) };
+  static override flags = {
+    db: dbFlag,
+    names: Flags.string({
+      description: "tensor names and layouts: nfx, timm (OIHW convs, [out,in] linear) or deepmind (Haiku module/param)",
+      options: [...WEIGHT_SOURCES],
+      default: "nfx",
+    }),
+    out: Flags.string({ char: "o", description: "output .safetensors file", required: true }),
+  };
+
+  async run(): Promise<unknown> {
+    const { args, flags } = await this.parse(WeightsExport);
+    try {
+      const store = RunStore.open(flags.db, { readonly: true });
+      try {
+        const run = store.getRun(args.run);
+        if (!run) throw new Error(`no run '${args.run}' in ${flags.db} (see nfx runs)`);
+        const res = exportRunWeights(store, run, flags.names as WeightSource, flags.out);
+        const result = { run: run.id, config_hash: run.config_hash, names: flags.names, ...res };
+        if (!this.jsonEnabled()) {
+          this.log(`wrote ${res.tensors} tensors of run ${run.id} (${flags.names} names) to ${res.out}`);
+        }
+        return result;
+      } finally {
+        store.close();
+      }
+    } catch (err) {
+      return failWith(this, err);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+// Weights of stored runs and files, as the `nfx weights` and `nfx eval` commands use them: export a run's final
+// weights under another source's names, and measure top-1 and loss of weights on a dataset split.
+import fs from "node:fs";
+import path from "node:path";
+import { loadDataset } from "../data/loadDataset.js";
+import type { Dataset } from "../data/types.js";
+import { type BuiltModel, buildModel } from "../models/build.js";
+import { resolveModelSpec } from "../models/index.js";
+import type { RunStore } from "../store/runStore.js";
+import type { StoredRun } from "../store/runTypes.js";
+import { type Evaluation, evaluate } from "../train/trainRun.js";
+import { finalWeightsPath } from "./finalWeights.js";
+import type { WeightSource } from "./nameMaps.js";
+import { writeSafetensors } from "./safetensors.js";
+import { assignWeights, fitWeights, modelTensors, readWeightsFile } from "./weightsFile.js";
+
+/** The model a stored run trained, built for its dataset's shape and classes (without loading the data). */
+function runModel(run: StoredRun, numClasses: number, inputShape: [number, number, number]): BuiltModel {
+  return buildModel(resolveModelSpec(run.config.model), { numClasses, inputShape, seed: run.config.seed });
+}
+
+/**
+ * Writes `run`'s final weights to `out` as float32 safetensors under `names`' names and layouts (metadata:
+ * the run's config hash and the names). Written to a temporary file and renamed: a failure leaves no file.
+ * @throws Error when the run has no final weights (finalWeightsPath), they do not fit its model, or `names` has
+ *   no names for the network (timm/deepmind: normalizer-free networks only).
+ */
+export function exportRunWeights(
+  store: RunStore,
+  run: StoredRun,
+  names: WeightSource,
+  out: string,
+): { out: string; tensors: number; bytes: number } {
+  const file = readWeightsFile(finalWeightsPath(store, run));
+  const cls = file.tensors.get("head.classifier.b")?.shape[0];
+  const stem = file.tensors.get("stem.conv0.w")?.shape[2];
+  if (cls === undefined || stem === undefined)
+    throw new Error(`${file.path}: not nfx weights (no head.classifier.b / stem.conv0.w)`);
+  const px = run.config.data.image_size ?? 32;
+  const model = runModel(run, cls, [px, px, stem]);
+  try {
+    assignWeights(model, fitWeights(model, file, { source: "nfx" }));
+    const tensors = modelTensors(model, names);
+    const bytes = writeSafetensors(tensors, { nfx_run: run.config_hash, names, model: model.spec.name });
+    const tmp = path.join(path.dirname(path.resolve(out)), `.${path.basename(out)}.${process.pid}.tmp`);
+    fs.writeFileSync(tmp, bytes);
+    fs.renameSync(tmp, out);
+    return { out, tensors: tensors.length, bytes: bytes.length };
+  } finally {
+    model.dispose();
+  }
+}
+
+export interface EvalWeightsOptions {
+  /** A weights file (safetensors or npz). */
+  weights: string;
+  /** `{name, ...overrides}` as `model.*` in a config. */
+  model: { name: string; [k: string]: unknown };
+  /** The dataset, as `data.*` in a config (name, path, image_size, test_size…). */
+  data: { name: string; [k: string]: unknown };
+  split: "train" | "test";
+  names?: WeightSource | null;
+  seed?: number;
+  /** Called after each evaluated batch with examples done and the total. */
+  progress?: (done: number, total: number) => void;
+}
+
+export interface EvalWeightsResult extends Evaluation {
+  weights: string;
+  sha256: string;
+  names: WeightSource;
+  model: string;
+  split: string;
+}
+
+/**
+ * Top-1 and mean unsmoothed loss of a weights file on a dataset split (eval mode: no dropout). The classifier
+ * must have the dataset's class count.
+ * @throws Error for a file that is not weights, weights of another architecture or class count (naming the
+ *   tensor), a dataset that does not load, or an empty split.
+ */
+export async function evalWeights(o: EvalWeightsOptions): Promise<EvalWeightsResult> {
+  const file = readWeightsFile(o.weights);
+  const dataset: Dataset = await loadDataset({ ...(o.data as Parameters<typeof loadDataset>[0]), seed: o.seed ?? 0 });
+  const spec = resolveModelSpec(o.model);
+  const model = buildModel(spec, { numClasses: dataset.numClasses, inputShape: dataset.imageShape, seed: o.seed ?? 0 });
+  try {
+    const fitted = fitWeights(model, file, { source: o.names ?? null });
+    assignWeights(model, fitted);
+    const limit =
+      o.split === "test"
+        ? ((o.data.test_size as number | null | undefined) ?? null)
+        : ((o.data.train_size as number | null | undefined) ?? null);
+    const ev = evaluate(model, dataset, o.split, limit, o.progress);
+    return { ...ev, weights: o.weights, sha256: file.sha256, names: fitted.source, model: spec.name, split: o.split };
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,187 @@
+// Reading a weights file of any supported format, and fitting its tensors to a model: name map, layout
+// conversion, and a check of every tensor's shape before anything is assigned.
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import { tf } from "../engine/tf.js";
+import type { BuiltModel } from "../models/build.js";
+import { detectSource, type NameMapEntry, nameMap, timmStageOffset, type WeightSource } from "./nameMaps.js";
+import { looksLikePickle, looksLikeZip, readNpz } from "./npz.js";
+import { looksLikeSafetensors, readSafetensors, WeightsFormatError } from "./safetensors.js";
+import { type HostTensor, shapeText, type TensorSet } from "./tensors.js";
+
+/** A weights file read into memory. */
+export interface WeightsFile {
+  path: string;
+  format: "safetensors" | "npz";
+  /** Lower-case hex SHA-256 of the file's bytes: what a run started from it records. */
+  sha256: string;
+  tensors: TensorSet;
+  /** safetensors `__metadata__` ({} for npz). */
+  metadata: Record<string, string>;
+}
+
+/** SHA-256 (hex) of a file's bytes. @throws Error when it cannot be read. */
+export function sha256File(file: string): string {
+  return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+}
+
+/**
+ * Reads a safetensors file or a NumPy `.npz` (told apart by their first bytes, not their names).
+ * @throws WeightsFormatError for a missing or empty file, a truncated or damaged one, or one of neither format
+ *   (a DeepMind pickle gets the conversion one-liner, npz.ts PICKLE_TO_NPZ).
+ */
+export function readWeightsFile(file: string): WeightsFile {
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    throw new WeightsFormatError(
+      file,
+      `cannot read weights: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  if (looksLikeZip(bytes) || looksLikePickle(bytes)) {
+    return { path: file, format: "npz", sha256, tensors: readNpz(bytes, file), metadata: {} };
+  }
+  if (bytes.length >= 8 && (looksLikeSafetensors(bytes) || bytes[8] === 0x7b)) {
+    const { tensors, metadata } = readSafetensors(bytes, file);
+    return { path: file, format: "safetensors", sha256, tensors, metadata };
+  }
+  throw new WeightsFormatError(
+    file,
+    bytes.length === 0
+      ? "empty file, not weights"
+      : "not a weights file nfx reads (neither safetensors nor a NumPy .npz)",
+  );
+}
+
+/** Tensors fitted to a model: nfx names → nfx-layout values, and what was left as initialised. */
+export interface FittedWeights {
+  source: WeightSource;
+  values: Map<string, HostTensor>;
+  /** nfx names of parameters kept at their fresh initialisation (a classifier whose class count differs). */
+  reinitialised: string[];
+  /** One line saying what was re-initialised, or null. */
+  note: string | null;
+}
+
+/** A file's tensors that do not fit the model: names the first mismatched tensor. */
+export class WeightsMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "WeightsMismatchError";
+  }
+}
+
+function expectedSourceShape(entry: NameMapEntry, nfxShape: number[]): number[] {
+  const n = nfxShape.reduce((a, b) => a * b, 1);
+  return entry.fromNfx({ shape: nfxShape, data: new Float32Array(n) }).shape;
+}
+
+/**
+ * Fits `file`'s tensors to `model` (names of `source`, or the source detected from the names). Every model
+ * parameter must be in the file with its shape in that source's layout, and every file tensor must be a model
+ * parameter; the one exception is a classifier (`head.classifier.w`/`.b`) that differs in its class count only,
+ * which with `reinitClassifier` is left at its initialisation and said so in `note`.
+ * @throws WeightsMismatchError naming the first mismatched tensor (source name, nfx name, expected shape, got
+ *   shape), a tensor the model lacks, or names of no known source.
+ */
+export function fitWeights(
+  model: Pick<BuiltModel, "plan" | "spec">,
+  file: WeightsFile,
+  opts: { source?: WeightSource | null; reinitClassifier?: boolean } = {},
+): FittedWeights {
+  const source = opts.source ?? detectSource(file.tensors.keys());
+  if (!source) {
+    const first = [...file.tensors.keys()][0] ?? "(none)";
+    throw new WeightsMismatchError(
+      `${file.path}: tensor names of no known source (first: ${first}); name it with --init-from-names / model.init_from_names (nfx, deepmind, timm)`,
+    );
+  }
+  let map: NameMapEntry[];
+  try {
+    map = nameMap(model.plan, source, source === "timm" ? timmStageOffset(file.tensors.keys()) : 0);
+  } catch (e) {
+    throw new WeightsMismatchError(`${file.path}: ${(e as Error).message}`);
+  }
+  const params = new Map(model.plan.params.map((p) => [p.name, p]));
+  const values = new Map<string, HostTensor>();
+  const reinitialised: string[] = [];
+  const used = new Set<string>();
+  const classes = model.plan.classifier.cout;
+  let fileClasses: number | null = null;
+  for (const entry of map) {
+    const p = params.get(entry.nfx);
+    if (!p) throw new Error(`parameter ${entry.nfx} is not in the plan`);
+    const t = file.tensors.get(entry.source);
+    const want = expectedSourceShape(entry, p.shape);
+    if (!t) {
+      if (entry.missing !== undefined) {
+        values.set(p.name, {
+          shape: p.shape,
+          data: new Float32Array(want.reduce((a, b) => a * b, 1)).fill(entry.missing),
+        });
+        continue;
+      }
+      throw new WeightsMismatchError(
+        `${file.path}: tensor ${entry.source} (nfx ${entry.nfx}, expected shape ${shapeText(want)}) is missing from the file: weights of another architecture (${source} names)`,
+      );
+    }
+    used.add(entry.source);
+    const isClassifier = p.role === "classifier_weight" || p.role === "classifier_bias";
+    if (shapeText(t.shape) !== shapeText(want)) {
+      // Differs only in the class axis (the last in nfx's layout: [in, classes] and [classes]).
+      const nfxGot = t.shape.length === want.length ? entry.toNfx(t).shape : null;
+      const classOnly =
+        isClassifier &&
+        nfxGot !== null &&
+        nfxGot.length === p.shape.length &&
+        nfxGot.slice(0, -1).every((d, i) => d === p.shape[i]);
+      if (classOnly && opts.reinitClassifier) {
+        fileClasses = nfxGot[nfxGot.length - 1] as number;
+        reinitialised.push(p.name);
+        continue;
+      }
+      throw new WeightsMismatchError(
+        `${file.path}: tensor ${entry.source} (nfx ${entry.nfx}): expected shape ${shapeText(want)}, got ${shapeText(t.shape)}` +
+          (classOnly ? ` (a ${nfxGot[nfxGot.length - 1]}-class classifier for ${classes} classes)` : ""),
+      );
+    }
+    values.set(p.name, entry.toNfx(t));
+  }
+  for (const name of file.tensors.keys()) {
+    if (!used.has(name)) {
+      throw new WeightsMismatchError(
+        `${file.path}: tensor ${name} has no counterpart in model ${model.spec.name} (${source} names): weights of another architecture`,
+      );
+    }
+  }
+  const note =
+    reinitialised.length > 0
+      ? `classifier re-initialised: the weights have ${fileClasses} classes, the dataset ${classes} (${reinitialised.join(", ")} from the seed)`
+      : null;
+  return { source, values, reinitialised, note };
+}
+
+/** Assigns fitted values to the model's variables (shapes were checked by fitWeights). */
+export function assignWeights(model: BuiltModel, fitted: FittedWeights): void {
+  for (const p of model.params) {
+    const v = fitted.values.get(p.name);
+    if (!v) continue;
+    const t = tf.tensor(v.data, v.shape, "float32");
+    p.variable.assign(t);
+    t.dispose();
+  }
+}
+
+/** A model's trainable parameters as host tensors under `source`'s names and layouts, in the plan's order. */
+export function modelTensors(model: BuiltModel, source: WeightSource): [string, HostTensor][] {
+  const vars = new Map(model.params.map((p) => [p.name, p.variable]));
+  return nameMap(model.plan, source).map((entry) => {
+    const v = vars.get(entry.nfx);
+    if (!v) throw new Error(`parameter ${entry.nfx} was not built`);
+    const t: HostTensor = { shape: [...v.shape], data: Float32Array.from(v.dataSync() as Float32Array) };
+    return [entry.source, entry.fromNfx(t)];
+  });
+}

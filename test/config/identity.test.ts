@@ -9,6 +9,7 @@ import { describe, it } from "node:test";
 import { PNG } from "pngjs";
 import { configHash, configIdentity, IDENTITY_BASELINE, inertKeys } from "../../src/core/config/hash.js";
 import { ConfigError, resolveConfig } from "../../src/core/config/resolve.js";
+import { BASE_REVISION } from "../../src/core/config/revision.js";
 import { CONFIG_KEYS, type RunConfig, TRAINING_REVISION } from "../../src/core/config/schema.js";
 import { checkFigureName } from "../../src/core/plot/render.js";
 import { varyingConfigKeys } from "../../src/core/plot/runRows.js";
@@ -149,15 +150,36 @@ describe("run identity", () => {
   });
 
   it("the defaults' identity is the training revision alone; a config stored without one hashes as {}", () => {
-    assert.deepEqual(configIdentity(resolveConfig({})), { revision: TRAINING_REVISION });
+    assert.deepEqual(configIdentity(resolveConfig({})), { revision: BASE_REVISION });
     const { revision: _, ...stored } = resolveConfig({}); // as nfx 0.1 stored it: no revision key
     assert.equal(configHash(stored as RunConfig), createHash("sha256").update("{}").digest("hex").slice(0, 16));
     assert.deepEqual(configIdentity(resolveConfig({ optim: { lr: 0.4 }, agc: { lambda: null } })), {
       "agc.granularity": "none",
       "agc.lambda": null,
       "optim.lr": 0.4,
-      revision: TRAINING_REVISION,
+      revision: BASE_REVISION,
     });
+  });
+
+  it("a revision changes only the configs it changed: NF-ResNets stay at 2 (same hashes), NFNets move to 3", () => {
+    // Revision 3 gave the avg-pool shortcut its exact 'SAME' gradient: only models with that shortcut train anew.
+    assert.equal(TRAINING_REVISION, 3);
+    assert.equal(resolveConfig({}).revision, 2);
+    assert.equal(resolveConfig({ model: { name: "bn-resnet-micro" } }).revision, 2);
+    assert.equal(resolveConfig({ model: { name: "nfnet-micro" } }).revision, 3);
+    // An NF-ResNet's hash is the one nfx 0.2 stored (revision 2), so its stored runs are still its results.
+    const stored = { ...resolveConfig({ agc: { lambda: 0.04 } }), revision: 2 };
+    assert.equal(configHash(resolveConfig({ agc: { lambda: 0.04 } })), configHash(stored));
+    // An NFNet stored under revision 2 is another run than the same config trained now.
+    const nfnet = resolveConfig({ model: { name: "nfnet-micro" } });
+    assert.notEqual(configHash(nfnet), configHash({ ...nfnet, revision: 2 }));
+    // Asking for a revision this nfx does not train for that model is refused, naming the key.
+    assert.throws(
+      () => resolveConfig({ revision: 3 }),
+      /revision: this nfx trains nf-resnet-micro under training revision 2/,
+    );
+    assert.throws(() => resolveConfig({ model: { name: "nfnet-micro" }, revision: 2 }), /revision 3, not 2/);
+    assert.equal(resolveConfig({ model: { name: "nfnet-micro" }, revision: 3 }).revision, 3);
   });
 
   it("runs of another training revision are other runs: revision 1 (stored before the key) ≠ the current one", () => {

@@ -1,4 +1,5 @@
 // Turning user input (YAML objects, --set overrides) into a validated, fully defaulted RunConfig.
+
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -6,6 +7,7 @@ import { parse as parseYaml } from "yaml";
 import { SYNTHETIC_DEFAULTS } from "../data/synthetic.js";
 import { didYouMean } from "../text/didYouMean.js";
 import { EMPTY_LIST, normalizeListText } from "../text/writtenForm.js";
+import { trainingRevisionFor } from "./revision.js";
 import { CONFIG_KEYS, type ConfigValue, type Rule, type RunConfig } from "./schema.js";
 
 export { didYouMean };
@@ -254,6 +256,15 @@ export function resolveConfig(input: unknown): RunConfig {
     throw new ConfigError(key, `unknown key${hint ? ` (did you mean '${hint}'?)` : ""}`);
   }
   const cfg = out as unknown as RunConfig;
+  const revision = trainingRevisionFor(cfg.model);
+  if (given.has("revision") && cfg.revision !== revision) {
+    throw new ConfigError(
+      "revision",
+      `this nfx trains ${cfg.model.name} under training revision ${revision}, not ${cfg.revision}; stored runs ` +
+        "keep the revision they were trained under (leave the key out)",
+    );
+  }
+  cfg.revision = revision;
   resolveInitFrom(cfg);
   // "No clipping" has two spellings (granularity none, λ null); the canonical form has both, so that they hash alike.
   if (cfg.agc.granularity === "none" || cfg.agc.lambda === null) {

@@ -34,7 +34,9 @@ export interface KeySpec {
  *      gradient divided the edge windows by 4, not by their in-image pixel count; found by the differential test
  *      against PyTorch, issue 17). Changes the training of NFNets whose feature maps reach an odd size before a
  *      strided block (nfnet-micro at 28 px); NF-ResNets and the BN baseline (strided shortcuts) train as before.
- * Bump it (and add a line here) whenever a change makes the same config train differently.
+ * Bump it (and add a line here) whenever a change makes the same config train differently, and name the configs
+ * it changed in config/revision.ts: a config no later revision changed is trained (and identified) under the
+ * latest revision that did, so its stored runs stay valid.
  */
 export const TRAINING_REVISION = 3;
 
@@ -46,7 +48,8 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
   seed: { default: 0, rule: { kind: "number", integer: true, min: 0 }, doc: "seed for init, data order and masks" },
   revision: {
     default: TRAINING_REVISION,
-    rule: { kind: "number", integer: true, min: TRAINING_REVISION, max: TRAINING_REVISION },
+    // The revision a config trains under depends on its model (config/revision.ts); resolveConfig sets it.
+    rule: { kind: "number", integer: true, min: 2, max: TRAINING_REVISION },
     doc:
       "what nfx's code trains for a config, versioned (see TRAINING_REVISION); stored runs keep the revision " +
       "they were trained under, only the current one can be trained",

@@ -1,6 +1,7 @@
 // Sweep progress on stderr. On a terminal: a live block with one line per worker (its run, a bar, steps/s, loss)
 // under a sweep bar with an ETA from finished runs. Elsewhere (logs, CI): one line per run start and end.
 import chalk from "chalk";
+import type { ResumePoint } from "../core/sweep/resume.js";
 import type { HeldRun, SweepEvents } from "../core/sweep/runSweep.js";
 import { count } from "../core/text/plural.js";
 import { writeValue } from "../core/text/writtenForm.js";
@@ -113,15 +114,19 @@ export function sweepProgress(
         id: info.id,
         label,
         started: performance.now(),
-        step: 0,
+        step: info.resumed?.step ?? 0,
         stepsTotal: info.stepsTotal,
         loss: undefined,
       });
       if (!tty)
         stream.write(
-          `[${info.position + 1}/${info.todo}] w${info.slot} run ${info.id} ${label}: ${count(info.stepsTotal, "step")}\n`,
+          `[${info.position + 1}/${info.todo}] w${info.slot} run ${info.id} ${label}: ${count(info.stepsTotal, "step")}` +
+            `${resumedText(info.resumed)}\n`,
         );
-      else draw(true);
+      else {
+        if (info.resumed) above(chalk.dim(`run ${info.id} ${label}${resumedText(info.resumed)}\n`));
+        draw(true);
+      }
     },
     runStep(info) {
       const l = live.get(info.slot);
@@ -174,6 +179,13 @@ export function sweepProgress(
 }
 
 /** Who holds a run and how recently it wrote: "pid 123 on host h, heartbeat 2 s ago". */
+/** `, resumed from step N (checkpoint FILE)` and the newer checkpoints passed over, or nothing for a fresh run. */
+function resumedText(resumed: ResumePoint | null): string {
+  if (!resumed) return "";
+  const skipped = resumed.skipped.map((s) => `; passed over ${s.file}: ${s.why}`).join("");
+  return `, resumed from step ${resumed.step} (${resumed.file}${skipped})`;
+}
+
 function heldText(h: HeldRun): string {
   const beat =
     h.heartbeatAgeSeconds === null ? "no heartbeat yet" : `heartbeat ${Math.round(h.heartbeatAgeSeconds)} s ago`;
@@ -188,7 +200,14 @@ export function sweepJsonProgress(stream: NodeJS.WriteStream = process.stderr): 
     sweepStart: (i) => emit("sweep-start", { ...i, orphans: i.orphans }),
     backendReady: (b) => emit("backend", { backend: b }),
     runStart: (i) =>
-      emit("run-start", { id: i.id, slot: i.slot, point: i.run.point, hash: i.run.hash, steps: i.stepsTotal }),
+      emit("run-start", {
+        id: i.id,
+        slot: i.slot,
+        point: i.run.point,
+        hash: i.run.hash,
+        steps: i.stepsTotal,
+        resumed_from: i.resumed?.step ?? null,
+      }),
     runEnd: (i) =>
       emit("run-end", {
         id: i.id,

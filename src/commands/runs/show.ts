@@ -1,5 +1,6 @@
 import { Args } from "@oclif/core";
 import { flatten } from "../../core/config/resolve.js";
+import { CHECKPOINT_KIND, checkpointRows } from "../../core/store/checkpointRecords.js";
 import { RunStore } from "../../core/store/runStore.js";
 import { collectPendingShards } from "../../experiments/slurmSweep.js";
 import { cell, configCell } from "../../ui/cells.js";
@@ -9,7 +10,8 @@ import { dbFlag } from "../../ui/flags.js";
 import { table } from "../../ui/format.js";
 
 export default class RunsShow extends NfxCommand {
-  static override description = "Show one run: config, summary, environment, metric names and evaluations.";
+  static override description =
+    "Show one run: config, summary, environment, metric names, evaluations, checkpoints and other artifacts.";
   static override examples = ["<%= config.bin %> runs show 3", "<%= config.bin %> runs show 1a2b3c --json"];
   static override enableJsonFlag = true;
   static override args = { id: Args.string({ description: "run id or a prefix of its config hash", required: true }) };
@@ -29,6 +31,7 @@ export default class RunsShow extends NfxCommand {
           metrics: store.metricNames(run.id),
           evals: store.evals(run.id),
           artifacts: store.artifacts(run.id),
+          checkpoints: checkpointRows(store, run.id),
         };
         if (this.jsonEnabled()) return detail;
         const kv = (o: Record<string, unknown>, write = cell) =>
@@ -70,12 +73,29 @@ export default class RunsShow extends NfxCommand {
             ),
           );
         }
-        if (detail.artifacts.length) {
+        if (detail.checkpoints.length) {
+          this.log("\ncheckpoints");
+          this.log(
+            table(
+              ["step", "kind", "path", "bytes", "sha256", "saved"],
+              detail.checkpoints.map((c) => [
+                String(c.step),
+                c.final ? "final" : "resume",
+                c.path,
+                cell(c.bytes),
+                (c.sha256 ?? "—").slice(0, 16),
+                c.created_at,
+              ]),
+            ),
+          );
+        }
+        const others = detail.artifacts.filter((a) => a.kind !== CHECKPOINT_KIND);
+        if (others.length) {
           this.log("\nartifacts");
           this.log(
             table(
               ["kind", "path", "sha256"],
-              detail.artifacts.map((a) => [a.kind, a.path, (a.sha256 ?? "—").slice(0, 16)]),
+              others.map((a) => [a.kind, a.path, (a.sha256 ?? "—").slice(0, 16)]),
             ),
           );
         }

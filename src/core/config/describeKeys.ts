@@ -35,6 +35,8 @@ export function ruleText(rule: Rule): string {
       return `${rule.values ? `list of: ${rule.values.join(", ")}` : "list of text"} ([a, b], or a,b as tables write it; none: empty)`;
     case "numberOrAuto":
       return `${rule.integer ? "integer" : "number"} ≥ ${rule.min}, or auto`;
+    case "stepsOrDuration":
+      return "integer ≥ 1 (steps), a duration (30s, 10m, 2h), or null";
   }
 }
 

@@ -6,6 +6,7 @@
 //      accumulation changes nothing beyond float summation order, like `--jobs`) — except for BatchNorm models,
 //      where a micro-batch smaller than the batch is ghost batch norm (statistics per micro-batch, as per-device
 //      BN in data-parallel training): different training, so that micro-batch stays in the identity;
+//      `train.checkpoint_every` and `train.keep_checkpoints` (saving the state changes nothing the run computes);
 //   2. inert keys left out: keys that another key's value makes irrelevant (see `inertKeys`: ε and exclusions
 //      without clipping, ε with global clipping, SAM's fraction without SAM, Nesterov without momentum,
 //      `train.epochs` when `train.steps` is set, `data.path` / `data.image_size` for datasets that ignore them);
@@ -50,7 +51,13 @@ export function canonicalJson(v: unknown): string {
 }
 
 /** Keys that never enter a run's identity: how a run is executed, not what it trains. */
-export const EXECUTION_KEYS: readonly string[] = ["train.micro_batch"];
+export const EXECUTION_KEYS: readonly string[] = [
+  "train.micro_batch",
+  // How often a run saves its state, and how many saves it keeps: the training is the same (a resumed run is the
+  // uninterrupted one, bit for bit: train/checkpoint.ts).
+  "train.checkpoint_every",
+  "train.keep_checkpoints",
+];
 
 /**
  * Frozen per-key values under which a key is left out of a run's identity (see the rule at the top of this
@@ -77,6 +84,8 @@ export const IDENTITY_BASELINE: Readonly<Record<string, ConfigValue>> = Object.f
   "train.eval_every": 0,
   "train.label_smoothing": 0.1,
   "train.diverge_loss": 1e3,
+  "train.checkpoint_every": "10m",
+  "train.keep_checkpoints": 2,
   "optim.lr": 0.1,
   "optim.momentum": 0.9,
   "optim.nesterov": true,

@@ -7,6 +7,7 @@ import { parse as parseYaml } from "yaml";
 import { SYNTHETIC_DEFAULTS } from "../data/synthetic.js";
 import { didYouMean } from "../text/didYouMean.js";
 import { EMPTY_LIST, normalizeListText } from "../text/writtenForm.js";
+import { parseStepsOrDuration } from "./duration.js";
 import { trainingRevisionFor } from "./revision.js";
 import { CONFIG_KEYS, type ConfigValue, type Rule, type RunConfig } from "./schema.js";
 
@@ -112,6 +113,14 @@ export function checkValue(key: string, value: unknown, rule: Rule): ConfigValue
     case "numberOrAuto":
       if (value === "auto") return "auto";
       return checkValue(key, value, { kind: "number", min: rule.min, integer: rule.integer });
+    case "stepsOrDuration":
+      try {
+        const every = parseStepsOrDuration(value);
+        if (every === null) return null;
+        return "steps" in every ? every.steps : (value as string).trim();
+      } catch (err) {
+        return fail((err as Error).message);
+      }
     case "enum":
       if (typeof value !== "string" || !rule.values.includes(value)) {
         const hint = typeof value === "string" ? didYouMean(value, rule.values) : undefined;

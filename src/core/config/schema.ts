@@ -12,7 +12,9 @@ export type Rule =
   | { kind: "boolean" }
   | { kind: "string"; nullable?: boolean }
   | { kind: "stringList"; values?: readonly string[] }
-  | { kind: "numberOrAuto"; min: number; integer: boolean };
+  | { kind: "numberOrAuto"; min: number; integer: boolean }
+  /** Optimizer steps (an integer) or a duration ("10m"), or null: never (config/duration.ts). */
+  | { kind: "stepsOrDuration" };
 
 export type ConfigValue = number | string | boolean | null | string[];
 
@@ -136,6 +138,23 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     rule: { kind: "number", min: 0, exclusiveMin: true },
     doc: "a loss above this (or NaN/Inf) stops the run as diverged",
   },
+  "train.checkpoint_every": {
+    default: "10m",
+    rule: { kind: "stepsOrDuration" },
+    doc:
+      "save the whole training state every N optimizer steps or every duration of training (30s, 10m, 2h; " +
+      "null: never), beside the store in checkpoints/<config hash>/; an interrupted run continues from its last " +
+      "checkpoint when its sweep runs again (runs shorter than 10 minutes save none by default); an execution " +
+      "detail, not in the run's hash",
+  },
+  "train.keep_checkpoints": {
+    default: 2,
+    rule: { kind: "number", integer: true, min: 1 },
+    doc:
+      "how many of a run's newest checkpoints stay on disk while it trains (2: the newest and one to fall back " +
+      "on); when the run ends they are removed and its final state (final.safetensors) is kept; an execution " +
+      "detail, not in the run's hash",
+  },
 
   "optim.lr": {
     default: 0.1,
@@ -218,6 +237,9 @@ export interface RunConfig {
     eval_every: number;
     label_smoothing: number;
     diverge_loss: number;
+    /** Steps (integer), a duration ("10m") or null (never): see config/duration.ts. */
+    checkpoint_every: number | string | null;
+    keep_checkpoints: number;
   };
   optim: {
     lr: number;

@@ -18,6 +18,11 @@ export interface BatchOptions {
   dropRemainder?: boolean;
   /** Use only the first N examples of the split (null/undefined: all). */
   limit?: number | null;
+  /**
+   * Start with this batch of the epoch (default 0): the batches before it are skipped without being read, and the
+   * ones yielded are those a full pass yields from there, bit for bit (a resumed run continues mid-epoch).
+   */
+  startBatch?: number;
 }
 
 // Stream labels keep order and augmentation draws independent of each other.
@@ -32,6 +37,9 @@ function checkOptions(split: Split, opts: BatchOptions): void {
   if (!Number.isInteger(crop) || crop < 0) throw new Error(`augment.crop must be a non-negative integer, got ${crop}`);
   const [h, w] = split.imageShape;
   if (crop >= Math.min(h, w)) throw new Error(`augment.crop ${crop} must be smaller than the image (${h}×${w})`);
+  if (opts.startBatch !== undefined && !(Number.isInteger(opts.startBatch) && opts.startBatch >= 0)) {
+    throw new Error(`startBatch must be a non-negative integer, got ${opts.startBatch}`);
+  }
   if (opts.limit != null && (!Number.isInteger(opts.limit) || opts.limit < 1)) {
     throw new Error(`limit must be a positive integer or null, got ${opts.limit}`);
   }
@@ -61,7 +69,7 @@ export function* batches(split: Split, opts: BatchOptions): Generator<Batch, voi
   const lut = standardizeTable(split.normalization, c);
   const dropRemainder = opts.dropRemainder !== false;
 
-  for (let start = 0; start < n; start += opts.batchSize) {
+  for (let start = (opts.startBatch ?? 0) * opts.batchSize; start < n; start += opts.batchSize) {
     const size = Math.min(opts.batchSize, n - start);
     if (size < opts.batchSize && dropRemainder) return;
     // Fresh arrays per batch: tfjs backends may adopt the array as the tensor's storage.

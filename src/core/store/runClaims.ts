@@ -42,22 +42,31 @@ export function reapOrphans(
 
 /**
  * Atomically takes a run for `owner`: succeeds only when the run is pending or interrupted (or failed, with
- * retryFailed), so two orchestrators never train the same run. Clears what an earlier attempt left behind.
+ * retryFailed), so two orchestrators never train the same run. Clears what an earlier attempt left behind — all
+ * of it, or, for a run that continues from the checkpoint after `resumeStep` steps, its metrics of steps ≥
+ * resumeStep and evaluations after it (the attempt will report them again: no step is stored twice or missing).
  */
-export function claimRun(store: StoreConn, id: number, owner: RunOwner, retryFailed: boolean): boolean {
+export function claimRun(
+  store: StoreConn,
+  id: number,
+  owner: RunOwner,
+  retryFailed: boolean,
+  resumeStep: number | null = null,
+): boolean {
   return store.write(`claiming run ${id}`, () => {
     const t = now();
     const r = store.db
       .prepare(
         `UPDATE runs SET status = 'running', owner_host = ?, owner_pid = ?, heartbeat_at = ?, worker_pid = NULL,
-           attempts = attempts + 1, started_at = NULL, finished_at = NULL, duration_s = NULL, steps_done = 0,
+           attempts = attempts + 1, started_at = NULL, finished_at = NULL, duration_s = NULL, steps_done = ?,
            test_top1 = NULL, final_loss = NULL, summary_json = NULL, error = NULL
          WHERE id = ? AND (status IN ('pending', 'interrupted') OR (status = 'failed' AND ?))`,
       )
-      .run(owner.host, owner.pid, t, id, retryFailed ? 1 : 0);
+      .run(owner.host, owner.pid, t, resumeStep ?? 0, id, retryFailed ? 1 : 0);
     if (r.changes !== 1) return false;
-    store.db.prepare("DELETE FROM metrics WHERE run_id = ?").run(id);
-    store.db.prepare("DELETE FROM evals WHERE run_id = ?").run(id);
+    const from = resumeStep ?? 0;
+    store.db.prepare("DELETE FROM metrics WHERE run_id = ? AND step >= ?").run(id, from);
+    store.db.prepare("DELETE FROM evals WHERE run_id = ? AND step > ?").run(id, resumeStep ?? -1);
     return true;
   });
 }

@@ -203,9 +203,12 @@ export class RunStore implements StoreConn {
     return reapOrphans(this, staleSeconds, alive);
   }
 
-  /** Atomically takes a run for `owner` (pending, interrupted, or failed with retryFailed); see runClaims. */
-  claimRun(id: number, owner: RunOwner, retryFailed: boolean): boolean {
-    return claimRun(this, id, owner, retryFailed);
+  /**
+   * Atomically takes a run for `owner` (pending, interrupted, or failed with retryFailed), keeping the records of
+   * steps before `resumeStep` for a run that continues from a checkpoint; see runClaims.
+   */
+  claimRun(id: number, owner: RunOwner, retryFailed: boolean, resumeStep: number | null = null): boolean {
+    return claimRun(this, id, owner, retryFailed, resumeStep);
   }
 
   /** Records the environment and length of a claimed run once its worker has started it. */

@@ -322,6 +322,9 @@ export function noChangeReason(config: RunConfig, key: string): NoChange | null 
   switch (key) {
     case "train.micro_batch":
       return { because: "the micro-batch is an execution detail", causes: [] };
+    case "train.checkpoint_every":
+    case "train.keep_checkpoints":
+      return { because: "checkpointing is an execution detail", causes: [] };
     case "train.epochs":
       return config.train.steps !== null ? { because: "train.steps is set", causes: ["train.steps"] } : null;
     case "train.steps": {

@@ -3,11 +3,20 @@
 import type { RunConfig } from "../config/schema.js";
 import type { BackendInfo, BackendName } from "../engine/backend.js";
 import type { RunEnvironment, RunSummary } from "../store/runStore.js";
+import type { CheckpointEvery } from "../train/checkpoint.js";
 import type { TrainStatus } from "../train/trainRun.js";
+
+/** Where a run's checkpoints go and which one it continues from (the worker completes the plan: checkpoint.ts). */
+export interface RunCheckpoints {
+  dir: string;
+  every: CheckpointEvery;
+  resume: string | null;
+  configHash: string;
+}
 
 export type ToWorker =
   | { type: "init"; backend: BackendName }
-  | { type: "run"; id: number; config: RunConfig }
+  | { type: "run"; id: number; config: RunConfig; checkpoints: RunCheckpoints | null }
   /** Stop the current run between two steps; it ends as interrupted. */
   | { type: "stop" };
 
@@ -17,7 +26,17 @@ export type StepRows = [number, Record<string, number>][];
 export type FromWorker =
   | { type: "ready"; backend: BackendInfo; env: RunEnvironment }
   | { type: "init-failed"; error: string }
-  | { type: "start"; id: number; stepsTotal: number; microBatch: number; params: number }
+  | {
+      type: "start";
+      id: number;
+      stepsTotal: number;
+      microBatch: number;
+      params: number;
+      /** The checkpoint step a resumed run continues from (null: from step 0). */
+      resumedFrom: number | null;
+    }
+  /** A checkpoint file is complete on disk; the steps and evals up to it were sent before this message. */
+  | { type: "checkpoint"; id: number; step: number; file: string; sha256: string; bytes: number; final: boolean }
   | { type: "steps"; id: number; rows: StepRows }
   | { type: "eval"; id: number; step: number; split: string; top1: number; loss: number; n: number }
   | {

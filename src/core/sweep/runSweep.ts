@@ -2,6 +2,7 @@
 //   1. plan     — re-queue runs whose owner is gone, register every run of the grid by config hash, and sort them
 //                 into runs to train here, runs another live process holds, and runs already settled;
 //   2. claim    — take queued runs one at a time, atomically, so that two sweeps on one store never train one run;
+//                 a run an earlier attempt left behind continues from its last checkpoint (resume.ts);
 //   3. dispatch — hand each claimed run to an idle worker process, starting workers while runs wait for one;
 //   4. collect  — write what workers report in batched transactions and end each run; while nothing is left to
 //                 train but runs another process holds, wait for those, taking over any whose owner dies;
@@ -24,7 +25,8 @@ import { checkInitFrom } from "../weights/initFrom.js";
 import type { WeightSource } from "../weights/nameMaps.js";
 import { dataKey } from "./dataKey.js";
 import type { ExpandedRun, SweepSpec } from "./expand.js";
-import type { FromWorker } from "./protocol.js";
+import type { FromWorker, RunCheckpoints } from "./protocol.js";
+import { claimResuming, onCheckpoint, onRunEnded, type ResumePoint } from "./resume.js";
 import { StoreWriter } from "./storeWriter.js";
 import { type Worker, WorkerPool } from "./workerPool.js";
 
@@ -60,6 +62,11 @@ export interface SweepEvents {
     /** Runs this sweep trains, so far (it grows when a run taken over from a dead owner is queued). */
     todo: number;
     stepsTotal: number;
+    /**
+     * For a run that continues an earlier attempt: the checkpoint it continues from (its step and file) and the
+     * newer recorded checkpoints passed over because they were not whole on disk. Null: it starts at step 0.
+     */
+    resumed: ResumePoint | null;
   }): void;
   runStep?(info: { id: number; slot: number; step: number; stepsTotal: number; metrics: Record<string, number> }): void;
   runEnd?(info: {
@@ -318,6 +325,8 @@ class SweepSession {
   private position = 0;
   private readonly stepsTotal = new Map<number, number>();
   private readonly startedAt = new Map<number, number>();
+  /** The checkpoint each claimed run continues from (null: step 0). */
+  private readonly resumes = new Map<number, ResumePoint | null>();
   /** Why the sweep is stopping (null while it runs), and whether it was told to stop at once. */
   private stopping: string | null = null;
   private stoppedAtOnce = false;
@@ -384,12 +393,13 @@ class SweepSession {
   private dispatch(): void {
     if (this.settled) return;
     while (this.stopping === null && this.queue.length > 0 && this.idle.size > 0) {
-      const r = this.claimNext();
-      if (!r) break;
+      const claimed = this.claimNext();
+      if (!claimed) break;
+      const { r, checkpoints } = claimed;
       const w = this.idle.values().next().value as Worker;
       this.idle.delete(w);
       this.startedAt.set(r.id, performance.now());
-      this.pool.assign(w, r.id, r.run.config);
+      this.pool.assign(w, r.id, r.run.config, checkpoints);
     }
     if (this.stopping === null) {
       this.startWorkers();
@@ -398,10 +408,17 @@ class SweepSession {
     this.maybeFinish();
   }
 
-  /** The next queued run, claimed for this process; a run another process took first moves to the held ones. */
-  private claimNext(): PlannedRun | null {
+  /**
+   * The next queued run, claimed for this process (continuing from its last checkpoint where it has one); a run
+   * another process took first moves to the held ones.
+   */
+  private claimNext(): { r: PlannedRun; checkpoints: RunCheckpoints } | null {
     for (let r = this.queue.shift(); r; r = this.queue.shift()) {
-      if (this.store.claimRun(r.id, this.owner, this.retryFailed)) return r;
+      const claimed = claimResuming(this.store, { id: r.id, ...r.run }, this.owner, this.retryFailed);
+      if (claimed) {
+        this.resumes.set(r.id, claimed.resume);
+        return { r, checkpoints: claimed.checkpoints };
+      }
       // Claimed by another sweep since the plan (it holds it now), or settled meanwhile (nothing to do).
       if (this.store.getRun(r.id)?.status === "running") this.held.set(r.id, r);
     }
@@ -454,6 +471,7 @@ class SweepSession {
             position: this.position++,
             todo: this.todo,
             stepsTotal: msg.stepsTotal,
+            resumed: this.resumes.get(msg.id) ?? null,
           });
         }
         break;
@@ -482,6 +500,11 @@ class SweepSession {
           n: msg.n,
         });
         break;
+      case "checkpoint": {
+        const r = this.byId.get(msg.id);
+        if (r) onCheckpoint(this.store, this.writer, this.owner, msg, r.run.config);
+        break;
+      }
       case "end":
         w.runId = null;
         this.trainSeconds += msg.seconds;
@@ -508,7 +531,7 @@ class SweepSession {
   /** Stores how a run of this sweep ended (after what its worker reported before). */
   private endRun(w: Worker, id: number, status: RunStatus, summary: RunSummary | null, error: string | null): void {
     this.writer.flush();
-    this.store.finishOwnedRun(id, this.owner, status, summary, error);
+    if (this.store.finishOwnedRun(id, this.owner, status, summary, error)) onRunEnded(this.store, id, status);
     this.ran++;
     const r = this.byId.get(id);
     if (r) {

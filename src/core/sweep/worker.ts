@@ -2,7 +2,8 @@
 // over IPC. It never touches the store, so a crash here loses at most the current run, which the orchestrator
 // then marks failed.
 import { type Dataset, loadDataset } from "../data/index.js";
-import { initBackend, wasmOutOfMemoryExplanation } from "../engine/backend.js";
+import { type BackendInfo, initBackend, wasmOutOfMemoryExplanation } from "../engine/backend.js";
+import type { CheckpointPlan } from "../train/checkpoint.js";
 import { trainRun } from "../train/trainRun.js";
 import { dataKey } from "./dataKey.js";
 import { runEnvironment } from "./environment.js";
@@ -26,6 +27,7 @@ function send(msg: FromWorker, sent?: () => void): void {
 const datasets = new Map<string, Dataset>();
 let stopRequested = false;
 let busy = false;
+let backendInfo: BackendInfo | null = null;
 
 async function train(id: number, msg: Extract<ToWorker, { type: "run" }>): Promise<void> {
   const cfg = msg.config;
@@ -44,25 +46,41 @@ async function train(id: number, msg: Extract<ToWorker, { type: "run" }>): Promi
       dataset = await loadDataset({ ...cfg.data, seed: cfg.seed });
       datasets.set(key, dataset);
     }
-    const result = await trainRun(cfg, dataset, {
-      start: (info) =>
-        send({
-          type: "start",
-          id,
-          stepsTotal: info.stepsTotal,
-          microBatch: info.microBatch.micro,
-          params: info.params,
-        }),
-      step: (step, metrics) => {
-        rows.push([step, metrics]);
-        if (performance.now() - lastSend >= SEND_EVERY_MS) flush();
+    const c = msg.checkpoints;
+    const plan: CheckpointPlan | null =
+      c && backendInfo
+        ? { ...c, final: true, backend: backendInfo.name, nfxVersion: runEnvironment(backendInfo).nfx_version }
+        : null;
+    const result = await trainRun(
+      cfg,
+      dataset,
+      {
+        start: (info) =>
+          send({
+            type: "start",
+            id,
+            stepsTotal: info.stepsTotal,
+            microBatch: info.microBatch.micro,
+            params: info.params,
+            resumedFrom: info.resumedFrom,
+          }),
+        checkpoint: (saved) => {
+          // Its steps and evals go first: the orchestrator records a checkpoint once what precedes it is stored.
+          flush();
+          send({ type: "checkpoint", id, ...saved });
+        },
+        step: (step, metrics) => {
+          rows.push([step, metrics]);
+          if (performance.now() - lastSend >= SEND_EVERY_MS) flush();
+        },
+        eval: (step, split, top1, loss, n) => {
+          flush();
+          send({ type: "eval", id, step, split, top1, loss, n });
+        },
+        shouldStop: () => stopRequested,
       },
-      eval: (step, split, top1, loss, n) => {
-        flush();
-        send({ type: "eval", id, step, split, top1, loss, n });
-      },
-      shouldStop: () => stopRequested,
-    });
+      plan,
+    );
     flush();
     send({
       type: "end",
@@ -86,6 +104,7 @@ async function train(id: number, msg: Extract<ToWorker, { type: "run" }>): Promi
               },
             }
           : {}),
+        ...(result.resumedFrom !== null ? { resumed_from_step: result.resumedFrom } : {}),
       },
       error: result.reason && result.status !== "completed" ? result.reason : null,
       seconds: (performance.now() - started) / 1000,
@@ -120,7 +139,10 @@ process.on("error", () => process.exit(0));
 process.on("message", (raw: ToWorker) => {
   if (raw.type === "init") {
     initBackend(raw.backend)
-      .then((backend) => send({ type: "ready", backend, env: runEnvironment(backend) }))
+      .then((backend) => {
+        backendInfo = backend;
+        send({ type: "ready", backend, env: runEnvironment(backend) });
+      })
       .catch((err: unknown) => send({ type: "init-failed", error: err instanceof Error ? err.message : String(err) }));
   } else if (raw.type === "stop") {
     stopRequested = true;

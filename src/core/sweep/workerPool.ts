@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { RunConfig } from "../config/schema.js";
 import type { BackendInfo, BackendName } from "../engine/backend.js";
 import type { RunEnvironment } from "../store/runStore.js";
-import type { FromWorker, ToWorker } from "./protocol.js";
+import type { FromWorker, RunCheckpoints, ToWorker } from "./protocol.js";
 
 const here = fileURLToPath(import.meta.url);
 /** worker.js next to this file once built; worker.ts when running from source under tsx (execArgv carries tsx). */
@@ -103,12 +103,13 @@ export class WorkerPool {
     if (child.connected) child.send(msg);
   }
 
-  assign(worker: Worker, id: number, config: RunConfig): void {
+  /** Hands a run to an idle worker, with where its checkpoints go and the one it continues from. */
+  assign(worker: Worker, id: number, config: RunConfig, checkpoints: RunCheckpoints | null = null): void {
     const slot = this.slots.get(worker.slot);
     if (!slot) throw new Error(`worker ${worker.slot} is gone`);
     worker.runId = id;
     worker.stopping = false;
-    this.send(slot.child, { type: "run", id, config });
+    this.send(slot.child, { type: "run", id, config, checkpoints });
   }
 
   /** Asks a worker to stop its run between two steps (it reports the run as interrupted). */

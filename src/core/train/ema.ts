@@ -12,6 +12,11 @@ export class WeightEma {
     this.shadows = vars.map((v) => tf.tidy(() => tf.variable(v.clone(), false)));
   }
 
+  /** The averaged weights, one per variable, in the variables' order (a checkpoint saves and restores them). */
+  get averages(): readonly tf.Variable[] {
+    return this.shadows;
+  }
+
   update(): void {
     tf.tidy(() => {
       this.vars.forEach((v, i) => {

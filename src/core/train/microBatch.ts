@@ -13,8 +13,8 @@ import { batchGradient } from "./gradients.js";
 
 export interface MicroBatchChoice {
   micro: number;
-  /** How it was chosen. */
-  source: "config" | "calibrated" | "cached" | "full-batch";
+  /** How it was chosen; `checkpoint`: the micro-batch of the checkpoint a resumed run continues from (checkpoint.ts). */
+  source: "config" | "calibrated" | "cached" | "full-batch" | "checkpoint";
   /** Calibration measurements (images/s, peak bytes) when calibrated now or cached. */
   measured?: { micro: number; imagesPerS: number; peakBytes: number }[];
   /** BatchNorm statistics are computed per micro-batch (ghost batch norm): recorded on the run and in figures. */

@@ -21,6 +21,11 @@ export class Sgd {
     this.buffers = vars.map((v) => tf.tidy(() => tf.variable(tf.zerosLike(v), false)));
   }
 
+  /** The momentum buffers v, one per variable, in the variables' order (a checkpoint saves and restores them). */
+  get slots(): readonly tf.Variable[] {
+    return this.buffers;
+  }
+
   /** One step: v ← μ·v + g;  w ← w − lr·(g + μ·v) (Nesterov) or w − lr·v. */
   apply(grads: readonly tf.Tensor[], lr: number): void {
     const { momentum: mu, nesterov, weightDecay } = this.opts;

@@ -30,6 +30,8 @@ export interface StepOutput {
 export interface Trainer {
   step(x: tf.Tensor4D, y: tf.Tensor1D, step: number, lr: number): StepOutput;
   ema: WeightEma | null;
+  /** The optimizer's momentum buffers, one per model parameter in `model.params` order (checkpoint.ts). */
+  momentum: readonly tf.Variable[];
   dispose(): void;
 }
 
@@ -55,6 +57,7 @@ export function createTrainer(
   const mixing = cfg.data.augment.mixup > 0 || cfg.data.augment.cutmix > 0;
   return {
     ema,
+    momentum: sgd.slots,
     step(x0, y, step, lr) {
       return tf.tidy(() => {
         let x = x0;

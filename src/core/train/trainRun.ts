@@ -9,6 +9,14 @@ import { buildModel, resolveModelSpec } from "../models/index.js";
 import type { Model } from "../models/types.js";
 import { type InitFromInfo, initFromWeights } from "../weights/initFrom.js";
 import type { WeightSource } from "../weights/nameMaps.js";
+import {
+  Checkpointer,
+  type CheckpointPlan,
+  type LoadedCheckpoint,
+  readCheckpoint,
+  restoreCheckpoint,
+  type SavedCheckpoint,
+} from "./checkpoint.js";
 import { smoothedCrossEntropy } from "./loss.js";
 import { chooseMicroBatch, type MicroBatchChoice } from "./microBatch.js";
 import { classifyCollapse } from "./outcome.js";
@@ -17,10 +25,18 @@ import { createTrainer, stepMetrics, weightsFinite } from "./step.js";
 
 export interface RunReporter {
   /** Called once, before the first step. */
-  start?(info: { stepsTotal: number; microBatch: MicroBatchChoice; params: number }): void;
+  start?(info: {
+    stepsTotal: number;
+    microBatch: MicroBatchChoice;
+    params: number;
+    /** The step a resumed run continues from (its checkpoint's), or null for a run from step 0. */
+    resumedFrom: number | null;
+  }): void;
   /** Per optimizer step: loss, lr, grad_norm, clip fractions, skip_gain_abs_mean (models with skip gains), images_per_s. */
   step?(step: number, metrics: Record<string, number>): void;
   eval?(step: number, split: string, top1: number, loss: number, n: number): void;
+  /** A checkpoint was written (atomically, complete): after the steps, evals and checkpoints reported before it. */
+  checkpoint?(saved: SavedCheckpoint): void;
   /** Asked between steps; returning true stops the run as interrupted. */
   shouldStop?(): boolean;
 }
@@ -44,6 +60,8 @@ export interface TrainResult {
   reason: string | null;
   /** The weights the run started from (`model.init_from`), or null for a fresh initialisation. */
   initFrom?: InitFromInfo | null;
+  /** The step this run continued from (a checkpoint's), or null. */
+  resumedFrom: number | null;
 }
 
 /**
@@ -140,15 +158,26 @@ function startingWeights(cfg: RunConfig, model: BuiltModel): InitFromInfo | null
  * Trains one run of `cfg` on `dataset`, reporting through `reporter`. Divergence is a result, not an error: a loss
  * above train.diverge_loss or not finite, a non-finite weight after any update (the last included), or non-finite
  * evaluation logits end the run as `diverged` at that step.
+ * With `checkpoints`, the run saves its whole state as that plan says (checkpoint.ts: when due, when stopped, and
+ * its final state) and, given a checkpoint to resume from, continues from it: the steps after it are the steps an
+ * uninterrupted run makes, bit for bit on the same backend.
  * @throws Error before anything runs when the training split cannot fill one logical batch or the test split is
- * empty; errors of the model, data or backend propagate.
+ * empty, or when the checkpoint to resume from is unreadable or of another model; errors of the model, data or
+ * backend propagate.
  */
-export async function trainRun(cfg: RunConfig, dataset: Dataset, reporter: RunReporter = {}): Promise<TrainResult> {
+export async function trainRun(
+  cfg: RunConfig,
+  dataset: Dataset,
+  reporter: RunReporter = {},
+  checkpoints: CheckpointPlan | null = null,
+): Promise<TrainResult> {
   const trainSize = Math.min(cfg.data.train_size ?? dataset.train.size, dataset.train.size);
   const { stepsPerEpoch, total } = planSteps(cfg, trainSize);
   if (Math.min(cfg.data.test_size ?? dataset.test.size, dataset.test.size) < 1) {
     throw new Error("the test split has no example to evaluate");
   }
+  // A checkpoint to continue from is read first: it fixes the micro-batch, hence the gradients' summation order.
+  const resume: LoadedCheckpoint | null = checkpoints?.resume ? readCheckpoint(checkpoints.resume) : null;
   const spec = resolveModelSpec(cfg.model);
   const model = buildModel(spec, { numClasses: dataset.numClasses, inputShape: dataset.imageShape, seed: cfg.seed });
   const initFrom = startingWeights(cfg, model);
@@ -162,31 +191,50 @@ export async function trainRun(cfg: RunConfig, dataset: Dataset, reporter: RunRe
   };
   let trainer: ReturnType<typeof createTrainer> | null = null;
   try {
-    const micro = await chooseMicroBatch(
-      cfg,
-      model,
-      dataset.imageShape,
-      dataset.numClasses,
-      currentBackend()?.name ?? "",
-    );
+    const micro: MicroBatchChoice = resume
+      ? {
+          micro: resume.record.micro,
+          source: "checkpoint",
+          ghostBatchNorm: model.state.length > 0 && resume.record.micro < cfg.train.batch_size,
+        }
+      : await chooseMicroBatch(cfg, model, dataset.imageShape, dataset.numClasses, currentBackend()?.name ?? "");
     const tr = createTrainer(cfg, model, dataset.numClasses, micro.micro);
     trainer = tr;
+    if (resume && checkpoints) restoreCheckpoint(resume, { model, trainer: tr }, checkpoints.configHash);
     const evalNow = () => {
       const run = () => evaluate(model, dataset, "test", cfg.data.test_size);
       return tr.ema ? tr.ema.withAveraged(run) : run();
     };
-    reporter.start?.({ stepsTotal: total, microBatch: micro, params: vars.reduce((s, v) => s + v.size, 0) });
+    const resumedFrom = resume?.record.step ?? null;
+    reporter.start?.({
+      stepsTotal: total,
+      microBatch: micro,
+      params: vars.reduce((s, v) => s + v.size, 0),
+      resumedFrom,
+    });
 
-    let step = 0;
+    // A resumed run starts where its checkpoint ended (the losses so far are the collapse rule's input).
+    let step = resume?.record.step ?? 0;
     let status: TrainStatus = "completed";
     let reason: string | null = null;
-    let lastLoss: number | null = null;
-    let imagesSeen = 0;
-    let trainMs = 0;
+    let lastLoss: number | null = resume?.record.lastLoss ?? null;
+    let imagesSeen = resume?.record.imagesSeen ?? 0;
+    let trainMs = resume?.record.trainMs ?? 0;
     let testTop1: number | null = null;
     let collapsedStep: number | null = null;
     /** Every step's training loss, for the collapse rule at the end (8 bytes a step). */
-    const losses: number[] = [];
+    const losses: number[] = resume?.losses ?? [];
+    const progress = () => ({ step, losses, lastLoss, imagesSeen, trainMs });
+    const saver = checkpoints
+      ? new Checkpointer(
+          checkpoints,
+          { model, trainer: tr },
+          stepsPerEpoch,
+          micro.micro,
+          (c) => reporter.checkpoint?.(c),
+          trainMs,
+        )
+      : null;
     const diverge = (why: string) => {
       status = "diverged";
       reason = why;
@@ -201,8 +249,11 @@ export async function trainRun(cfg: RunConfig, dataset: Dataset, reporter: RunRe
       reporter.eval?.(step, "test", ev.top1, ev.loss, ev.n);
       return ev.top1;
     };
-    for (let epoch = 0; step < total && status === "completed"; epoch++) {
+    // Each epoch yields stepsPerEpoch full batches, so step s is batch s mod stepsPerEpoch of epoch ⌊s / stepsPerEpoch⌋.
+    const firstEpoch = Math.floor(step / stepsPerEpoch);
+    for (let epoch = firstEpoch; step < total && status === "completed"; epoch++) {
       const epochBatches = batches(dataset.train, {
+        startBatch: epoch === firstEpoch ? step % stepsPerEpoch : 0,
         batchSize: cfg.train.batch_size,
         seed: cfg.seed,
         epoch,
@@ -242,11 +293,16 @@ export async function trainRun(cfg: RunConfig, dataset: Dataset, reporter: RunRe
           diverge(`loss ${loss} at step ${step} (limit ${cfg.train.diverge_loss})`);
         } else if (!weightsFinite(values)) {
           diverge(`non-finite weights after the update of step ${step}`);
-        } else if (reporter.shouldStop?.()) {
-          status = "interrupted";
-          reason = "stopped";
-        } else if (cfg.train.eval_every > 0 && step % cfg.train.eval_every === 0 && step < total) {
-          evalAndReport();
+        } else {
+          if (cfg.train.eval_every > 0 && step % cfg.train.eval_every === 0 && step < total) evalAndReport();
+          // A checkpoint comes after the step's evaluation: a run resumed from it has every record up to it.
+          if (status === "completed" && reporter.shouldStop?.()) {
+            status = "interrupted";
+            reason = "stopped";
+            saver?.saveStopped(progress());
+          } else if (status === "completed" && step < total) {
+            saver?.saveIfDue(progress());
+          }
         }
         // Yield to the event loop so that signals and progress rendering are handled between steps.
         await new Promise((r) => setImmediate(r));
@@ -267,6 +323,7 @@ export async function trainRun(cfg: RunConfig, dataset: Dataset, reporter: RunRe
         collapsedStep = collapse.step;
       }
     }
+    if (status === "completed" || status === "collapsed") saver?.saveFinal(progress());
     const imagesPerS = trainMs > 0 ? (imagesSeen * 1000) / trainMs : null;
     return {
       status,
@@ -278,6 +335,7 @@ export async function trainRun(cfg: RunConfig, dataset: Dataset, reporter: RunRe
       microBatch: micro,
       reason,
       initFrom,
+      resumedFrom,
     };
   } finally {
     trainer?.dispose();

@@ -1,0 +1,135 @@
+// Checkpoints and exact resume, the orchestrator's side. A run's checkpoints live beside the store, in
+// `checkpoints/<config hash>/` (so that a store and its checkpoints move together, like figures/ and report/); the
+// worker writes them (train/checkpoint.ts), the orchestrator records each in the store once what precedes it is
+// stored, prunes the old ones, and, when it claims a run that an earlier attempt left interrupted (kill -9, Ctrl-C,
+// a crash, a preempted Slurm task) or failed, continues it from its newest checkpoint that is whole on disk.
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { parseStepsOrDuration } from "../config/duration.js";
+import type { RunConfig } from "../config/schema.js";
+import {
+  checkpointRows,
+  forgetCheckpointsAfter,
+  forgetStepCheckpoints,
+  recordCheckpoint,
+} from "../store/checkpointRecords.js";
+import type { RunOwner } from "../store/runOwner.js";
+import type { RunStatus, RunStore } from "../store/runStore.js";
+import type { FromWorker, RunCheckpoints } from "./protocol.js";
+import type { StoreWriter } from "./storeWriter.js";
+
+/** The directory of a run's checkpoints: `checkpoints/<config hash>/` beside the store file. */
+export function checkpointDir(storeFile: string, hash: string): string {
+  return path.join(path.dirname(path.resolve(storeFile)), "checkpoints", hash);
+}
+
+/** Why a recorded checkpoint cannot be continued from (missing, truncated, changed), or null when it is whole. */
+export function checkpointFault(file: string, sha256: string | null, bytes: number | null): string | null {
+  let size: number;
+  try {
+    size = fs.statSync(file).size;
+  } catch {
+    return "missing";
+  }
+  if (bytes !== null && size !== bytes) return `${size} bytes, ${bytes} recorded (truncated or changed)`;
+  if (sha256 !== null) {
+    const got = createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+    if (got !== sha256) return "its SHA-256 differs from the recorded one";
+  }
+  return null;
+}
+
+/** A checkpoint a claimed run continues from, and the recorded ones passed over (newer, but not whole). */
+export interface ResumePoint {
+  step: number;
+  file: string;
+  skipped: { file: string; why: string }[];
+}
+
+/** The newest recorded step checkpoint of a run that is whole on disk, or null (then it starts at step 0). */
+export function findResumePoint(store: RunStore, runId: number): ResumePoint | null {
+  const skipped: ResumePoint["skipped"] = [];
+  for (const c of checkpointRows(store, runId)) {
+    if (c.final) continue;
+    const why = checkpointFault(c.path, c.sha256, c.bytes);
+    if (why === null) return { step: c.step, file: c.path, skipped };
+    skipped.push({ file: c.path, why });
+  }
+  return null;
+}
+
+function removeFiles(paths: readonly string[]): void {
+  for (const p of paths) fs.rmSync(p, { force: true });
+}
+
+/**
+ * Deletes the files in a run's checkpoint directory that the store does not record for it: temporary files of a
+ * write that was killed, checkpoints whose recording a kill prevented, files of a deleted run of the same hash.
+ */
+function removeUnrecorded(store: RunStore, runId: number, dir: string): void {
+  let files: string[];
+  try {
+    files = fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => path.join(dir, e.name));
+  } catch {
+    return;
+  }
+  const kept = new Set(checkpointRows(store, runId).map((c) => path.resolve(c.path)));
+  removeFiles(files.filter((p) => !kept.has(path.resolve(p))));
+}
+
+/**
+ * Claims a run for `owner` (see RunStore.claimRun), continuing from its newest whole checkpoint when it has one:
+ * the records of later steps, and the checkpoints after it, are dropped. Returns the run's checkpoint settings
+ * for its worker, or null when another process took the run (or it was settled) first.
+ */
+export function claimResuming(
+  store: RunStore,
+  run: { id: number; hash: string; config: RunConfig },
+  owner: RunOwner,
+  retryFailed: boolean,
+): { checkpoints: RunCheckpoints; resume: ResumePoint | null } | null {
+  const resume = findResumePoint(store, run.id);
+  if (!store.claimRun(run.id, owner, retryFailed, resume?.step ?? null)) return null;
+  removeFiles(forgetCheckpointsAfter(store, run.id, resume?.step ?? null));
+  const dir = checkpointDir(store.file, run.hash);
+  removeUnrecorded(store, run.id, dir);
+  return {
+    checkpoints: {
+      dir,
+      every: parseStepsOrDuration(run.config.train.checkpoint_every),
+      resume: resume?.file ?? null,
+      configHash: run.hash,
+    },
+    resume,
+  };
+}
+
+/**
+ * Records a checkpoint a worker reported, after writing everything it reported before (so the store holds every
+ * step up to it), and deletes the checkpoints it makes redundant (train.keep_checkpoints; all step checkpoints
+ * once the final state is saved). A checkpoint of a run this process no longer holds is deleted.
+ */
+export function onCheckpoint(
+  store: RunStore,
+  writer: StoreWriter,
+  owner: RunOwner,
+  msg: Extract<FromWorker, { type: "checkpoint" }>,
+  config: RunConfig,
+): void {
+  writer.flush();
+  const ckpt = { path: msg.file, step: msg.step, final: msg.final, sha256: msg.sha256, bytes: msg.bytes };
+  const dropped = recordCheckpoint(store, msg.id, owner, ckpt, config.train.keep_checkpoints);
+  removeFiles(dropped ?? [msg.file]);
+}
+
+/** Statuses after which a run is never continued: its step checkpoints go (its final state stays). */
+const ENDED: ReadonlySet<RunStatus> = new Set<RunStatus>(["completed", "collapsed", "diverged"]);
+
+/** Deletes the step checkpoints of a run that ended with `status`, if it will never be continued. */
+export function onRunEnded(store: RunStore, runId: number, status: RunStatus): void {
+  if (ENDED.has(status)) removeFiles(forgetStepCheckpoints(store, runId));
+}

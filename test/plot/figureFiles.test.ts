@@ -68,7 +68,9 @@ describe("per-user cache, figures beside the store", () => {
     assert.deepEqual(fs.readdirSync(cwd), [], "nothing written in the working directory");
     assert.ok(fs.existsSync(path.join(cache, "nfx", "microbatch.json")), "calibration in the per-user cache");
     const conn = new Database(db, { readonly: true });
-    const rows = conn.prepare("SELECT run_id, path, sha256 FROM artifacts ORDER BY run_id").all() as {
+    const rows = conn
+      .prepare("SELECT run_id, path, sha256 FROM artifacts WHERE kind = 'sweep-figure' ORDER BY run_id")
+      .all() as {
       run_id: number;
       path: string;
       sha256: string;
@@ -126,7 +128,10 @@ describe("per-user cache, figures beside the store", () => {
     const recorded = (db: string) => {
       const conn = new Database(path.join(dir, db), { readonly: true });
       try {
-        return conn.prepare("SELECT DISTINCT path, sha256 FROM artifacts").all() as { path: string; sha256: string }[];
+        return conn.prepare("SELECT DISTINCT path, sha256 FROM artifacts WHERE kind = 'sweep-figure'").all() as {
+          path: string;
+          sha256: string;
+        }[];
       } finally {
         conn.close();
       }

@@ -22,7 +22,8 @@ export default class Eval extends NfxCommand {
   static override enableJsonFlag = true;
   static override flags = {
     weights: Flags.string({
-      description: "weights file (safetensors or npz), or a run id / config-hash prefix",
+      description:
+        "weights file (safetensors, npz, or an nfx checkpoint), or a run id / config-hash prefix (its final checkpoint)",
       required: true,
     }),
     config: Flags.string({ char: "c", description: "config file (YAML) whose model.* and data.* to use" }),
@@ -91,7 +92,12 @@ export default class Eval extends NfxCommand {
       });
       if (!this.jsonEnabled()) {
         this.log(
-          `${res.model} on ${data.name} ${res.split} (${res.n} examples): top-1 ${formatPercent(res.top1)}, loss ${res.loss.toFixed(4)}`,
+          `${res.model} on ${data.name} ${res.split} (${res.n} examples): top-1 ${formatPercent(res.top1)}, loss ${res.loss.toFixed(4)}` +
+            (res.checkpointWeights === "ema"
+              ? " (the checkpoint's EMA averages)"
+              : res.checkpointWeights === "param"
+                ? " (the checkpoint's parameters)"
+                : ""),
         );
       }
       return res;

@@ -135,6 +135,16 @@ describe("a run's final weights", () => {
       assert.equal(cli.top1, stored);
       assert.equal(cli.checkpointWeights, c.weights);
       assert.equal(cli.weights, ckpt);
+      // `nfx eval --weights checkpoints/<hash>/final.safetensors`: the run's model and data from the store.
+      const byFile = (await Eval.run(
+        ["--weights", ckpt, "--db", db, "--backend", "cpu", "--json", "--quiet"],
+        root,
+      )) as {
+        top1: number;
+        loss: number;
+      };
+      assert.equal(byFile.top1, stored);
+      assert.equal(byFile.loss, storedLoss);
     });
   }
 });

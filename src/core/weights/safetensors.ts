@@ -248,6 +248,42 @@ export function readSafetensorsFile(file: string): SafetensorsContents {
 }
 
 /**
+ * The `__metadata__` of a safetensors file, reading its header only (not the tensors).
+ * @throws Error when `file` cannot be read, or SafetensorsFormatError for what decodeSafetensors refuses in a
+ *   header.
+ */
+export function readSafetensorsMetadata(file: string): Record<string, string> {
+  const fd = fs.openSync(file, "r");
+  try {
+    const size = fs.fstatSync(fd).size;
+    const prefix = new Uint8Array(8);
+    if (fs.readSync(fd, prefix, 0, 8, 0) < 8) {
+      throw new SafetensorsFormatError(file, false, `${size} bytes, shorter than the 8-byte header length`);
+    }
+    const n = new DataView(prefix.buffer).getBigUint64(0, true);
+    if (n > BigInt(MAX_HEADER_BYTES)) throw new SafetensorsFormatError(file, false, `a header of ${n} bytes`);
+    const head = new Uint8Array(8 + Number(n));
+    head.set(prefix);
+    const got = fs.readSync(fd, head, 8, Number(n), 8);
+    if (got < Number(n)) {
+      throw new SafetensorsFormatError(file, true, `its header needs ${n} bytes, ${size - 8} follow`);
+    }
+    let header: unknown;
+    try {
+      header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(head.subarray(8)));
+    } catch {
+      throw new SafetensorsFormatError(file, false, "the header is not JSON");
+    }
+    const meta = (header as { __metadata__?: unknown } | null)?.__metadata__;
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries((meta ?? {}) as Record<string, unknown>)) if (typeof v === "string") out[k] = v;
+    return out;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
  * Writes bytes to `file` atomically: to a temporary file beside it, fsync'd, renamed over `file`, and the directory
  * fsync'd — a process killed at any point leaves either the previous file or the complete new one, never a part.
  * Creates the directory when missing.

@@ -4,13 +4,35 @@ import { parseSetOverride, setDotted } from "../core/config/resolve.js";
 import { readYamlFile } from "../core/config/yamlFile.js";
 import { type BackendName, initBackend } from "../core/engine/backend.js";
 import { RunStore } from "../core/store/runStore.js";
+import type { StoredRun } from "../core/store/runTypes.js";
+import { CHECKPOINT_RECORD_KEY } from "../core/train/checkpoint.js";
 import { finalWeightsPath } from "../core/weights/finalWeights.js";
 import { WEIGHT_SOURCES, type WeightSource } from "../core/weights/nameMaps.js";
 import { evalWeights } from "../core/weights/runWeights.js";
+import { readSafetensorsMetadata } from "../core/weights/safetensors.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
 import { backendFlag, dbFlag, quietFlag, setFlag } from "../ui/flags.js";
 import { formatPercent } from "../ui/format.js";
+
+/** The stored run whose checkpoint `file` is (by its record's config hash), or null (not a checkpoint, no store). */
+function checkpointRun(file: string, db: string): StoredRun | null {
+  let hash: string | undefined;
+  try {
+    const record = readSafetensorsMetadata(file)[CHECKPOINT_RECORD_KEY];
+    hash = record ? (JSON.parse(record) as { configHash?: string }).configHash : undefined;
+  } catch {
+    return null; // not safetensors, or unreadable: evalWeights says what is wrong with it
+  }
+  if (!hash || !fs.existsSync(db)) return null;
+  const store = RunStore.open(db, { readonly: true });
+  try {
+    const run = store.getRun(hash);
+    return run?.config_hash === hash ? run : null;
+  } finally {
+    store.close();
+  }
+}
 
 export default class Eval extends NfxCommand {
   static override description =
@@ -18,11 +40,13 @@ export default class Eval extends NfxCommand {
   static override examples = [
     "<%= config.bin %> eval --weights f0.safetensors --model nfnet-f0 --set data.name=imagefolder --set data.path=val/",
     "<%= config.bin %> eval --weights 12 --split test --json",
+    "<%= config.bin %> eval --weights results/checkpoints/<hash>/final.safetensors",
   ];
   static override enableJsonFlag = true;
   static override flags = {
     weights: Flags.string({
-      description: "weights file (safetensors or npz), or a run id / config-hash prefix",
+      description:
+        "weights file (safetensors, npz, or an nfx checkpoint), or a run id / config-hash prefix (its final checkpoint)",
       required: true,
     }),
     config: Flags.string({ char: "c", description: "config file (YAML) whose model.* and data.* to use" }),
@@ -40,7 +64,13 @@ export default class Eval extends NfxCommand {
     try {
       const cfg: Record<string, unknown> = {};
       let weights = flags.weights;
-      if (!fs.existsSync(weights)) {
+      const fromCheckpoint = fs.existsSync(weights) ? checkpointRun(weights, flags.db) : null;
+      if (fromCheckpoint) {
+        // An nfx checkpoint of a run in the store: its config supplies model and data unless given.
+        cfg.model = structuredClone(fromCheckpoint.config.model);
+        cfg.data = structuredClone(fromCheckpoint.config.data);
+        cfg.seed = fromCheckpoint.config.seed;
+      } else if (!fs.existsSync(weights)) {
         // Not a file: a stored run, whose config supplies model and data unless given.
         const store = RunStore.open(flags.db, { readonly: true });
         try {
@@ -91,7 +121,12 @@ export default class Eval extends NfxCommand {
       });
       if (!this.jsonEnabled()) {
         this.log(
-          `${res.model} on ${data.name} ${res.split} (${res.n} examples): top-1 ${formatPercent(res.top1)}, loss ${res.loss.toFixed(4)}`,
+          `${res.model} on ${data.name} ${res.split} (${res.n} examples): top-1 ${formatPercent(res.top1)}, loss ${res.loss.toFixed(4)}` +
+            (res.checkpointWeights === "ema"
+              ? " (the checkpoint's EMA averages)"
+              : res.checkpointWeights === "param"
+                ? " (the checkpoint's parameters)"
+                : ""),
         );
       }
       return res;

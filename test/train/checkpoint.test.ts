@@ -17,8 +17,8 @@ import {
   readCheckpoint,
   type SavedCheckpoint,
 } from "../../src/core/train/checkpoint.js";
-import { readSafetensors } from "../../src/core/train/checkpointFile.js";
 import { trainRun } from "../../src/core/train/trainRun.js";
+import { readSafetensorsFile as readSafetensors } from "../../src/core/weights/safetensors.js";
 import { tempDir } from "../helpers.js";
 
 let data: Dataset;

@@ -1,11 +1,15 @@
-// The safetensors reader and writer (src/core/train/checkpointFile.ts): a file written by huggingface's own
+// The safetensors reader and writer (src/core/weights/safetensors.ts): a file written by huggingface's own
 // `safetensors` (reference/safetensors_fixture.py) reads back with its values; nfx's files read back exactly;
 // a truncated or foreign file is refused with its name; a write is atomic.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { readSafetensors, type SafetensorsTensor, writeSafetensors } from "../../src/core/train/checkpointFile.js";
+import {
+  readSafetensorsFile as readSafetensors,
+  type SafetensorsTensor,
+  writeSafetensorsFile as writeSafetensors,
+} from "../../src/core/weights/safetensors.js";
 import { tempDir } from "../helpers.js";
 
 const FIXTURE = path.resolve(import.meta.dirname, "../../reference/fixtures/safetensors-reference.safetensors");

@@ -8,7 +8,7 @@ import { dbFlag } from "../../ui/flags.js";
 
 export default class WeightsExport extends NfxCommand {
   static override description =
-    "Export a run's final weights as safetensors, under nfx's names or those of timm (PyTorch layouts) or DeepMind's official code.";
+    "Export a run's final weights (from its final checkpoint: the EMA averages when it kept them, else the parameters; BatchNorm running statistics under nfx names) as safetensors, under nfx's names or those of timm (PyTorch layouts) or DeepMind's official code.";
   static override examples = [
     "<%= config.bin %> weights export 12 --out f0.safetensors",
     "<%= config.bin %> weights export 1a2b3c --names timm --out dm_nfnet_f0.safetensors",
@@ -35,7 +35,15 @@ export default class WeightsExport extends NfxCommand {
         const res = exportRunWeights(store, run, flags.names as WeightSource, flags.out);
         const result = { run: run.id, config_hash: run.config_hash, names: flags.names, ...res };
         if (!this.jsonEnabled()) {
-          this.log(`wrote ${res.tensors} tensors of run ${run.id} (${flags.names} names) to ${res.out}`);
+          const which =
+            res.weights === "ema"
+              ? "its EMA averages (optim.ema_decay), the weights its test top-1 was measured with"
+              : res.weights === "param"
+                ? "its trained parameters"
+                : "its weights";
+          this.log(
+            `wrote ${res.tensors} tensors of run ${run.id} (${flags.names} names) to ${res.out}: ${which}, from ${res.from}`,
+          );
         }
         return result;
       } finally {

@@ -1,5 +1,5 @@
 // A run's checkpoint: its whole training state at the end of an optimizer step, in one safetensors file
-// (checkpointFile.ts) whose `__metadata__` holds a small JSON record (`nfx.checkpoint`: step, data position, config
+// (weights/safetensors.ts) whose `__metadata__` holds a small JSON record (`nfx.checkpoint`: step, data position, config
 // hash, nfx version, backend, micro-batch, …). One file, written atomically, so that a kill mid-write leaves the
 // previous checkpoint whole.
 //
@@ -20,7 +20,11 @@ import { parseStepsOrDuration, type StepsOrDuration } from "../config/duration.j
 import type { RunConfig } from "../config/schema.js";
 import { tf } from "../engine/tf.js";
 import type { Model } from "../models/types.js";
-import { readSafetensors, type SafetensorsTensor, writeSafetensors } from "./checkpointFile.js";
+import {
+  readSafetensorsFile as readSafetensors,
+  type SafetensorsTensor,
+  writeSafetensorsFile as writeSafetensors,
+} from "../weights/safetensors.js";
 import type { Trainer } from "./step.js";
 
 /** How often a run saves its state: every N optimizer steps, every N ms of training, or never. */
@@ -58,7 +62,9 @@ export interface CheckpointRecord {
   final: boolean;
 }
 
-const RECORD_KEY = "nfx.checkpoint";
+/** The `__metadata__` key of a checkpoint's record (JSON of CheckpointRecord). */
+export const CHECKPOINT_RECORD_KEY = "nfx.checkpoint";
+const RECORD_KEY = CHECKPOINT_RECORD_KEY;
 
 /** What a run passes to save or restore: its model and trainer (optimizer slots, EMA). */
 export interface TrainingState {

@@ -1,7 +1,5 @@
 // Weights of stored runs and files, as the `nfx weights` and `nfx eval` commands use them: export a run's final
 // weights under another source's names, and measure top-1 and loss of weights on a dataset split.
-import fs from "node:fs";
-import path from "node:path";
 import { loadDataset } from "../data/loadDataset.js";
 import type { Dataset } from "../data/types.js";
 import { type BuiltModel, buildModel } from "../models/build.js";
@@ -11,7 +9,7 @@ import type { StoredRun } from "../store/runTypes.js";
 import { type Evaluation, evaluate } from "../train/trainRun.js";
 import { finalWeightsPath } from "./finalWeights.js";
 import type { WeightSource } from "./nameMaps.js";
-import { writeSafetensors } from "./safetensors.js";
+import { writeSafetensorsFile } from "./safetensors.js";
 import { assignWeights, fitWeights, modelTensors, readWeightsFile } from "./weightsFile.js";
 
 /** The model a stored run trained, built for its dataset's shape and classes (without loading the data). */
@@ -21,7 +19,10 @@ function runModel(run: StoredRun, numClasses: number, inputShape: [number, numbe
 
 /**
  * Writes `run`'s final weights to `out` as float32 safetensors under `names`' names and layouts (metadata:
- * the run's config hash and the names). Written to a temporary file and renamed: a failure leaves no file.
+ * the run's config hash, the names, and which weights: `ema` or `param`). Taken from the run's final checkpoint
+ * (finalWeightsPath): its EMA averages when the run kept them (`optim.ema_decay`, the weights its test top-1 was
+ * measured with), else its parameters, plus BatchNorm running statistics under nfx names. Written atomically
+ * (writeSafetensorsFile): a failure leaves no file.
  * @throws Error when the run has no final weights (finalWeightsPath), they do not fit its model, or `names` has
  *   no names for the network (timm/deepmind: normalizer-free networks only).
  */
@@ -30,7 +31,7 @@ export function exportRunWeights(
   run: StoredRun,
   names: WeightSource,
   out: string,
-): { out: string; tensors: number; bytes: number } {
+): { out: string; tensors: number; bytes: number; weights: "ema" | "param" | null; from: string } {
   const file = readWeightsFile(finalWeightsPath(store, run));
   const cls = file.tensors.get("head.classifier.b")?.shape[0];
   const stem = file.tensors.get("stem.conv0.w")?.shape[2];
@@ -41,11 +42,11 @@ export function exportRunWeights(
   try {
     assignWeights(model, fitWeights(model, file, { source: "nfx" }));
     const tensors = modelTensors(model, names);
-    const bytes = writeSafetensors(tensors, { nfx_run: run.config_hash, names, model: model.spec.name });
-    const tmp = path.join(path.dirname(path.resolve(out)), `.${path.basename(out)}.${process.pid}.tmp`);
-    fs.writeFileSync(tmp, bytes);
-    fs.renameSync(tmp, out);
-    return { out, tensors: tensors.length, bytes: bytes.length };
+    const weights = file.checkpoint?.weights ?? null;
+    const meta: Record<string, string> = { nfx_run: run.config_hash, names, model: model.spec.name };
+    if (weights) meta.nfx_weights = weights;
+    const { bytes } = writeSafetensorsFile(out, tensors, meta);
+    return { out, tensors: tensors.length, bytes, weights, from: file.path };
   } finally {
     model.dispose();
   }
@@ -67,6 +68,8 @@ export interface EvalWeightsOptions {
 
 export interface EvalWeightsResult extends Evaluation {
   weights: string;
+  /** For an nfx checkpoint: whether its EMA averages or its parameters were evaluated; null for a weights file. */
+  checkpointWeights: "ema" | "param" | null;
   sha256: string;
   names: WeightSource;
   model: string;
@@ -92,7 +95,15 @@ export async function evalWeights(o: EvalWeightsOptions): Promise<EvalWeightsRes
         ? ((o.data.test_size as number | null | undefined) ?? null)
         : ((o.data.train_size as number | null | undefined) ?? null);
     const ev = evaluate(model, dataset, o.split, limit, o.progress);
-    return { ...ev, weights: o.weights, sha256: file.sha256, names: fitted.source, model: spec.name, split: o.split };
+    return {
+      ...ev,
+      weights: o.weights,
+      checkpointWeights: file.checkpoint?.weights ?? null,
+      sha256: file.sha256,
+      names: fitted.source,
+      model: spec.name,
+      split: o.split,
+    };
   } finally {
     model.dispose();
   }

@@ -1,12 +1,38 @@
 // The safetensors format (https://github.com/huggingface/safetensors, "Format"): an 8-byte little-endian u64 N,
 // then N bytes of UTF-8 JSON {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__"?: {str: str}},
 // then the data buffer, each tensor row-major little-endian at [begin, end) relative to the buffer's start.
-// No npm package for it is well kept, and the format is a header and a byte copy, so it is written here; the
-// parsing checks every field, because a truncated download must be an error, not garbage weights.
+// No npm package for it is well kept (none is on this machine's registry mirror), and the format is a header and a
+// byte copy, so nfx's one implementation is here; every safetensors file nfx reads or writes goes through it:
+//   decodeSafetensors / encodeSafetensors   bytes ↔ tensors with their dtype (F32, I32; F16, BF16, F64 read as F32);
+//   readSafetensors / writeSafetensors      the weights' view: float32 tensors only (weights import / export);
+//   readSafetensorsFile / writeSafetensorsFile   a file, the latter atomic (checkpoints, exported weights).
+// The parsing checks every field, because a truncated download or a half-written file must be an error, not garbage.
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
 import { type HostTensor, sizeOf, type TensorSet } from "./tensors.js";
 
-/** Bytes per element of the dtypes read (F32 as is; F16, BF16 and F64 are widened or narrowed to float32). */
-const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
+/** The dtypes a decoded tensor has: F32 (F16, BF16 and F64 are converted to it on reading) and I32. */
+export type SafetensorsDtype = "F32" | "I32";
+
+/** One tensor with its dtype. */
+export interface SafetensorsTensor {
+  dtype: SafetensorsDtype;
+  /** Row-major shape; [] for a scalar. */
+  shape: number[];
+  data: Float32Array | Int32Array;
+}
+
+/** A decoded file: its tensors in header order and its `__metadata__` (string values only, as the format requires). */
+export interface SafetensorsContents {
+  tensors: Map<string, SafetensorsTensor>;
+  metadata: Record<string, string>;
+}
+
+/** Bytes per element of each dtype read. */
+const DTYPE_BYTES: Record<string, number> = { F32: 4, I32: 4, F16: 2, BF16: 2, F64: 8 };
+/** A header larger than this is refused as not a safetensors file (the reference implementation's bound: 100 MB). */
+const MAX_HEADER_BYTES = 100_000_000;
 
 /** A weights file that is not what it says it is; `file` names it. */
 export class WeightsFormatError extends Error {
@@ -19,6 +45,28 @@ export class WeightsFormatError extends Error {
   }
 }
 
+/**
+ * A byte string that is not a (whole) safetensors file. `truncated`: it is the start of one (a short download, a
+ * cut copy); `detail` says what is wrong. The message reads `<file>: not a readable safetensors file: …`.
+ */
+export class SafetensorsFormatError extends Error {
+  constructor(
+    readonly file: string,
+    readonly truncated: boolean,
+    readonly detail: string,
+  ) {
+    super(`${file}: not a readable safetensors file: ${truncated ? "truncated: " : ""}${detail}`);
+  }
+
+  /** The same fault as weights readers word it (`<file>: truncated safetensors file: …`). */
+  asWeightsError(): WeightsFormatError {
+    return new WeightsFormatError(
+      this.file,
+      this.truncated ? `truncated safetensors file: ${this.detail}` : `not a safetensors file (${this.detail})`,
+    );
+  }
+}
+
 function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
@@ -28,15 +76,20 @@ function halfToFloat(h: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
-const bits = new Uint32Array(1);
-const asFloat = new Float32Array(bits.buffer);
-
-function decode(bytes: Uint8Array, dtype: string, n: number): Float32Array {
+/** A copy of `bytes` (dtype `dtype`, `n` elements) as F32 or I32 values (F32 and I32 bit for bit). */
+function decode(bytes: Uint8Array, dtype: string, n: number): SafetensorsTensor["data"] {
+  if (dtype === "F32" || dtype === "I32") {
+    // A byte copy: little-endian hosts only (every platform Node.js supports is); NaN payloads are kept.
+    const copy = new Uint8Array(bytes.length);
+    copy.set(bytes);
+    return dtype === "F32" ? new Float32Array(copy.buffer) : new Int32Array(copy.buffer);
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(n);
+  const bits = new Uint32Array(1);
+  const asFloat = new Float32Array(bits.buffer);
   for (let i = 0; i < n; i++) {
-    if (dtype === "F32") out[i] = view.getFloat32(4 * i, true);
-    else if (dtype === "F64") out[i] = view.getFloat64(8 * i, true);
+    if (dtype === "F64") out[i] = view.getFloat64(8 * i, true);
     else if (dtype === "F16") out[i] = halfToFloat(view.getUint16(2 * i, true));
     else {
       // BF16: the upper 16 bits of a float32
@@ -55,100 +108,237 @@ export function looksLikeSafetensors(bytes: Uint8Array): boolean {
 }
 
 /**
- * Reads a safetensors file's tensors (float dtypes F32, F16, BF16, F64; values as float32) and its
- * `__metadata__`.
- * @throws WeightsFormatError for a file shorter than its header says (truncated), a header that is not JSON, a
- *   tensor whose byte range lies outside the data or does not match its shape and dtype, or another dtype.
+ * Decodes a safetensors file's bytes: every tensor (F32 and I32 as stored; F16, BF16 and F64 converted to F32) in
+ * header order, and the `__metadata__`.
+ * @throws SafetensorsFormatError naming `file` for bytes shorter than their header says (truncated), a header that
+ *   is not a JSON object or is over 100 MB, a tensor whose byte range lies outside the data or does not match its
+ *   shape and dtype, another dtype, a non-string metadata value, or bytes after the last tensor.
  */
-export function readSafetensors(
-  bytes: Uint8Array,
-  file: string,
-): { tensors: TensorSet; metadata: Record<string, string> } {
-  const fail = (reason: string): never => {
-    throw new WeightsFormatError(file, reason);
+export function decodeSafetensors(bytes: Uint8Array, file: string): SafetensorsContents {
+  const fail = (detail: string, truncated = false): never => {
+    throw new SafetensorsFormatError(file, truncated, detail);
   };
-  if (bytes.length < 8) fail(`not a safetensors file (${bytes.length} bytes, shorter than the 8-byte header length)`);
-  const headerLen = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+  if (bytes.length < 8) fail(`${bytes.length} bytes, shorter than the 8-byte header length`);
+  const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+  if (n > BigInt(MAX_HEADER_BYTES)) fail(`a header of ${n} bytes`);
+  const headerLen = Number(n);
   if (headerLen > bytes.length - 8) {
-    fail(
-      bytes[8] === 0x7b
-        ? `truncated safetensors file: its header needs ${headerLen} bytes, ${bytes.length - 8} follow`
-        : "not a safetensors file (no JSON header after the 8-byte length)",
-    );
+    if (bytes[8] === 0x7b) fail(`its header needs ${headerLen} bytes, ${bytes.length - 8} follow`, true);
+    fail("no JSON header after the 8-byte length");
   }
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
   } catch {
-    fail("not a safetensors file (its header is not JSON)");
+    fail("the header is not JSON");
   }
-  if (typeof header !== "object" || header === null || Array.isArray(header))
-    fail("safetensors header is not an object");
+  if (typeof header !== "object" || header === null || Array.isArray(header)) fail("the header is not a JSON object");
   const data = bytes.subarray(8 + headerLen);
-  const tensors: TensorSet = new Map();
-  let metadata: Record<string, string> = {};
-  const entries = Object.entries(header as Record<string, unknown>);
-  for (const [name, raw] of entries) {
+  const tensors = new Map<string, SafetensorsTensor>();
+  const metadata: Record<string, string> = {};
+  let last = 0;
+  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") {
-      metadata = (raw ?? {}) as Record<string, string>;
+      for (const [k, v] of Object.entries((raw ?? {}) as Record<string, unknown>)) {
+        if (typeof v !== "string") fail(`metadata ${k} is not a string`);
+        metadata[k] = v as string;
+      }
       continue;
     }
-    const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    const shape = info?.shape;
-    const offsets = info?.data_offsets;
-    if (
-      !Array.isArray(shape) ||
-      !shape.every((d) => Number.isInteger(d) && d >= 0) ||
-      !Array.isArray(offsets) ||
-      offsets.length !== 2
-    ) {
-      fail(`tensor ${name}: header entry lacks a shape or data_offsets`);
+    const info = (raw ?? {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    const shape = info.shape;
+    const offsets = info.data_offsets;
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`tensor ${name}: bad shape`);
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) {
+      fail(`tensor ${name}: bad data_offsets`);
     }
     const dtype = String(info.dtype);
     const width = DTYPE_BYTES[dtype];
-    if (!width) fail(`tensor ${name}: dtype ${dtype} is not a float type nfx reads (F32, F16, BF16, F64)`);
+    if (!width) fail(`tensor ${name}: dtype ${dtype} is not one nfx reads (F32, F16, BF16, F64, I32)`);
     const [begin, end] = offsets as [number, number];
-    const n = sizeOf(shape as number[]);
-    if (end > data.length) {
-      fail(`truncated safetensors file: tensor ${name} ends at byte ${end} of a ${data.length}-byte data section`);
-    }
-    if (!(begin >= 0 && end - begin === n * (width as number))) {
+    const count = sizeOf(shape as number[]);
+    if (end > data.length) fail(`tensor ${name} ends at byte ${end} of a ${data.length}-byte data section`, true);
+    if (end - begin !== count * (width as number)) {
       fail(`tensor ${name}: ${end - begin} bytes for shape [${(shape as number[]).join(",")}] of ${dtype}`);
     }
-    tensors.set(name, { shape: [...(shape as number[])], data: decode(data.subarray(begin, end), dtype, n) });
+    last = Math.max(last, end);
+    tensors.set(name, {
+      dtype: dtype === "I32" ? "I32" : "F32",
+      shape: [...(shape as number[])],
+      data: decode(data.subarray(begin, end), dtype, count),
+    });
   }
+  if (last !== data.length) fail(`${data.length - last} bytes after the last tensor`);
   return { tensors, metadata };
 }
 
 /**
- * Writes tensors as a float32 safetensors file (names in the given order, data 8-byte aligned by padding the
- * header with spaces, as the reference writer does). `metadata` goes to `__metadata__` (string values only).
+ * Encodes tensors (in the given order; a tensor without `dtype` is F32) and `metadata` (`__metadata__`, string
+ * values) as safetensors bytes, the data section 8-byte aligned by padding the header with spaces (as the reference
+ * writer does). Values are copied bit for bit (little-endian hosts).
+ * @throws Error when a tensor's data length does not match its shape, or a tensor is called `__metadata__`.
  */
-export function writeSafetensors(
-  tensors: Iterable<[string, HostTensor]>,
+export function encodeSafetensors(
+  tensors: Iterable<[string, HostTensor | SafetensorsTensor]>,
   metadata: Record<string, string> = {},
 ): Uint8Array {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
-  const parts: [HostTensor, number][] = [];
+  const parts: [Float32Array | Int32Array, number][] = [];
   let offset = 0;
   for (const [name, t] of tensors) {
+    if (name === "__metadata__") throw new Error("a tensor may not be called __metadata__");
+    if (t.data.length !== sizeOf(t.shape)) {
+      throw new Error(`tensor ${name}: ${t.data.length} values for shape [${t.shape.join(", ")}]`);
+    }
+    const dtype = "dtype" in t ? t.dtype : "F32";
+    if ((dtype === "I32") !== t.data instanceof Int32Array) throw new Error(`tensor ${name}: data is not ${dtype}`);
     const bytes = t.data.length * 4;
-    header[name] = { dtype: "F32", shape: t.shape, data_offsets: [offset, offset + bytes] };
-    parts.push([t, offset]);
+    header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
+    parts.push([t.data, offset]);
     offset += bytes;
   }
-  let json = JSON.stringify(header);
-  const jsonBytes = () => new TextEncoder().encode(json).length;
-  while ((8 + jsonBytes()) % 8 !== 0) json += " ";
-  const head = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + head.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
-  out.set(head, 8);
-  const base = 8 + head.length;
-  const view = new DataView(out.buffer);
-  for (const [t, at] of parts) {
-    for (let i = 0; i < t.data.length; i++) view.setFloat32(base + at + 4 * i, t.data[i] as number, true);
-  }
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const headLen = json.length + ((8 - (json.length % 8)) % 8);
+  const out = new Uint8Array(8 + headLen + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headLen), true);
+  out.set(json, 8);
+  out.fill(0x20, 8 + json.length, 8 + headLen);
+  const base = 8 + headLen;
+  for (const [d, at] of parts) out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), base + at);
   return out;
+}
+
+/**
+ * Reads a safetensors file's float tensors (F32, F16, BF16, F64; values as float32) and its `__metadata__`.
+ * @throws WeightsFormatError naming `file` for what decodeSafetensors refuses, or an integer tensor.
+ */
+export function readSafetensors(
+  bytes: Uint8Array,
+  file: string,
+): { tensors: TensorSet; metadata: Record<string, string> } {
+  let contents: SafetensorsContents;
+  try {
+    contents = decodeSafetensors(bytes, file);
+  } catch (e) {
+    throw e instanceof SafetensorsFormatError ? e.asWeightsError() : e;
+  }
+  const tensors: TensorSet = new Map();
+  for (const [name, t] of contents.tensors) {
+    if (t.dtype !== "F32") throw new WeightsFormatError(file, `tensor ${name}: dtype ${t.dtype} is not a float type`);
+    tensors.set(name, { shape: t.shape, data: t.data as Float32Array });
+  }
+  return { tensors, metadata: contents.metadata };
+}
+
+/** Float32 tensors (in the given order) and `metadata` as safetensors bytes (encodeSafetensors). */
+export function writeSafetensors(
+  tensors: Iterable<[string, HostTensor]>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
+  return encodeSafetensors(tensors, metadata);
+}
+
+/**
+ * Reads a whole safetensors file (decodeSafetensors; the tensors are copies, the file's buffer can be dropped).
+ * @throws Error naming `file` when it cannot be read, or SafetensorsFormatError.
+ */
+export function readSafetensorsFile(file: string): SafetensorsContents {
+  return decodeSafetensors(fs.readFileSync(file), file);
+}
+
+/**
+ * The `__metadata__` of a safetensors file, reading its header only (not the tensors).
+ * @throws Error when `file` cannot be read, or SafetensorsFormatError for what decodeSafetensors refuses in a
+ *   header.
+ */
+export function readSafetensorsMetadata(file: string): Record<string, string> {
+  const fd = fs.openSync(file, "r");
+  try {
+    const size = fs.fstatSync(fd).size;
+    const prefix = new Uint8Array(8);
+    if (fs.readSync(fd, prefix, 0, 8, 0) < 8) {
+      throw new SafetensorsFormatError(file, false, `${size} bytes, shorter than the 8-byte header length`);
+    }
+    const n = new DataView(prefix.buffer).getBigUint64(0, true);
+    if (n > BigInt(MAX_HEADER_BYTES)) throw new SafetensorsFormatError(file, false, `a header of ${n} bytes`);
+    const head = new Uint8Array(8 + Number(n));
+    head.set(prefix);
+    const got = fs.readSync(fd, head, 8, Number(n), 8);
+    if (got < Number(n)) {
+      throw new SafetensorsFormatError(file, true, `its header needs ${n} bytes, ${size - 8} follow`);
+    }
+    let header: unknown;
+    try {
+      header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(head.subarray(8)));
+    } catch {
+      throw new SafetensorsFormatError(file, false, "the header is not JSON");
+    }
+    const meta = (header as { __metadata__?: unknown } | null)?.__metadata__;
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries((meta ?? {}) as Record<string, unknown>)) if (typeof v === "string") out[k] = v;
+    return out;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Writes bytes to `file` atomically: to a temporary file beside it, fsync'd, renamed over `file`, and the directory
+ * fsync'd — a process killed at any point leaves either the previous file or the complete new one, never a part.
+ * Creates the directory when missing.
+ * @throws Error on an I/O error (the temporary file is removed, `file` is untouched).
+ */
+export function writeFileAtomic(file: string, bytes: Uint8Array): void {
+  const dir = path.dirname(path.resolve(file));
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(tmp, "w");
+    let done = 0;
+    while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = null;
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    if (fd !== null) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // already closed
+      }
+    }
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  // The rename itself is durable once the directory is synced (POSIX; Windows cannot open a directory, and its
+  // rename is atomic all the same).
+  try {
+    const dfd = fs.openSync(dir, "r");
+    try {
+      fs.fsyncSync(dfd);
+    } finally {
+      fs.closeSync(dfd);
+    }
+  } catch {
+    // see above
+  }
+}
+
+/**
+ * Writes `tensors` (in order) and `metadata` to `file` as safetensors (encodeSafetensors), atomically
+ * (writeFileAtomic).
+ * @returns the file's SHA-256 (hex) and size in bytes.
+ * @throws Error when a tensor's data length does not match its shape (nothing written), or on an I/O error.
+ */
+export function writeSafetensorsFile(
+  file: string,
+  tensors: Iterable<[string, HostTensor | SafetensorsTensor]>,
+  metadata: Record<string, string> = {},
+): { sha256: string; bytes: number } {
+  const bytes = encodeSafetensors(tensors, metadata);
+  writeFileAtomic(file, bytes);
+  return { sha256: createHash("sha256").update(bytes).digest("hex"), bytes: bytes.length };
 }

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { tf } from "../engine/tf.js";
 import type { BuiltModel } from "../models/build.js";
+import { CHECKPOINT_RECORD_KEY } from "../train/checkpoint.js";
 import { detectSource, type NameMapEntry, nameMap, timmStageOffset, type WeightSource } from "./nameMaps.js";
 import { looksLikePickle, looksLikeZip, readNpz } from "./npz.js";
 import { looksLikeSafetensors, readSafetensors, WeightsFormatError } from "./safetensors.js";
@@ -18,6 +19,28 @@ export interface WeightsFile {
   tensors: TensorSet;
   /** safetensors `__metadata__` ({} for npz). */
   metadata: Record<string, string>;
+  /**
+   * For an nfx checkpoint (train/checkpoint.ts): which of its tensors are the weights — `ema` (the run averaged
+   * its weights, `optim.ema_decay`, and measured its test top-1 with the averages) or `param` — and its step;
+   * null for a plain weights file.
+   */
+  checkpoint: { weights: "ema" | "param"; step: number | null } | null;
+}
+
+/**
+ * The model weights of an nfx checkpoint's tensors (`param/<name>`, `ema/<name>`, `state/<name>`, `momentum/…`,
+ * `progress/…`): the EMA averages when it holds them, else the parameters, plus the non-trainable state (BatchNorm
+ * running mean / variance), under nfx names. The optimizer's momentum and the losses are dropped.
+ */
+export function checkpointWeights(tensors: TensorSet): { tensors: TensorSet; weights: "ema" | "param" } {
+  const weights = [...tensors.keys()].some((k) => k.startsWith("ema/")) ? "ema" : "param";
+  const out: TensorSet = new Map();
+  for (const [name, t] of tensors) {
+    const slash = name.indexOf("/");
+    const kind = name.slice(0, slash);
+    if (kind === weights || kind === "state") out.set(name.slice(slash + 1), t);
+  }
+  return { tensors: out, weights };
 }
 
 /** SHA-256 (hex) of a file's bytes. @throws Error when it cannot be read. */
@@ -26,7 +49,9 @@ export function sha256File(file: string): string {
 }
 
 /**
- * Reads a safetensors file or a NumPy `.npz` (told apart by their first bytes, not their names).
+ * Reads a safetensors file or a NumPy `.npz` (told apart by their first bytes, not their names). An nfx checkpoint
+ * (a safetensors file with an `nfx.checkpoint` record, such as a run's `final.safetensors`) reads as its model
+ * weights (checkpointWeights).
  * @throws WeightsFormatError for a missing or empty file, a truncated or damaged one, or one of neither format
  *   (a DeepMind pickle gets the conversion one-liner, npz.ts PICKLE_TO_NPZ).
  */
@@ -42,11 +67,27 @@ export function readWeightsFile(file: string): WeightsFile {
   }
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   if (looksLikeZip(bytes) || looksLikePickle(bytes)) {
-    return { path: file, format: "npz", sha256, tensors: readNpz(bytes, file), metadata: {} };
+    return { path: file, format: "npz", sha256, tensors: readNpz(bytes, file), metadata: {}, checkpoint: null };
   }
   if (bytes.length >= 8 && (looksLikeSafetensors(bytes) || bytes[8] === 0x7b)) {
     const { tensors, metadata } = readSafetensors(bytes, file);
-    return { path: file, format: "safetensors", sha256, tensors, metadata };
+    const record = metadata[CHECKPOINT_RECORD_KEY];
+    if (record === undefined) return { path: file, format: "safetensors", sha256, tensors, metadata, checkpoint: null };
+    let step: number | null = null;
+    try {
+      step = (JSON.parse(record) as { step?: number }).step ?? null;
+    } catch {
+      // the step is only reported
+    }
+    const picked = checkpointWeights(tensors);
+    return {
+      path: file,
+      format: "safetensors",
+      sha256,
+      tensors: picked.tensors,
+      metadata,
+      checkpoint: { weights: picked.weights, step },
+    };
   }
   throw new WeightsFormatError(
     file,
@@ -150,6 +191,24 @@ export function fitWeights(
     }
     values.set(p.name, entry.toNfx(t));
   }
+  // Non-trainable state (BatchNorm running mean / variance): nfx names only (timm and DeepMind names exist for
+  // normalizer-free networks, which have none). A file without it (weights of the parameters only) leaves it at
+  // its initialisation, said so in `note`.
+  const stateKept: string[] = [];
+  for (const p of model.plan.state) {
+    const t = source === "nfx" ? file.tensors.get(p.name) : undefined;
+    if (!t) {
+      stateKept.push(p.name);
+      continue;
+    }
+    if (shapeText(t.shape) !== shapeText(p.shape)) {
+      throw new WeightsMismatchError(
+        `${file.path}: tensor ${p.name} (state): expected shape ${shapeText(p.shape)}, got ${shapeText(t.shape)}`,
+      );
+    }
+    used.add(p.name);
+    values.set(p.name, t);
+  }
   for (const name of file.tensors.keys()) {
     if (!used.has(name)) {
       throw new WeightsMismatchError(
@@ -157,16 +216,20 @@ export function fitWeights(
       );
     }
   }
-  const note =
-    reinitialised.length > 0
-      ? `classifier re-initialised: the weights have ${fileClasses} classes, the dataset ${classes} (${reinitialised.join(", ")} from the seed)`
-      : null;
+  const notes: string[] = [];
+  if (reinitialised.length > 0)
+    notes.push(
+      `classifier re-initialised: the weights have ${fileClasses} classes, the dataset ${classes} (${reinitialised.join(", ")} from the seed)`,
+    );
+  if (stateKept.length > 0)
+    notes.push(`${stateKept.length} BatchNorm running statistics not in the weights, kept at their initialisation`);
+  const note = notes.length > 0 ? notes.join("; ") : null;
   return { source, values, reinitialised, note };
 }
 
-/** Assigns fitted values to the model's variables (shapes were checked by fitWeights). */
+/** Assigns fitted values to the model's variables, parameters and state (shapes were checked by fitWeights). */
 export function assignWeights(model: BuiltModel, fitted: FittedWeights): void {
-  for (const p of model.params) {
+  for (const p of [...model.params, ...model.state]) {
     const v = fitted.values.get(p.name);
     if (!v) continue;
     const t = tf.tensor(v.data, v.shape, "float32");
@@ -175,13 +238,21 @@ export function assignWeights(model: BuiltModel, fitted: FittedWeights): void {
   }
 }
 
-/** A model's trainable parameters as host tensors under `source`'s names and layouts, in the plan's order. */
+/**
+ * A model's trainable parameters as host tensors under `source`'s names and layouts, in the plan's order; for nfx
+ * names followed by its non-trainable state (BatchNorm `<layer>.running_mean` / `.running_var`, [channels]).
+ */
 export function modelTensors(model: BuiltModel, source: WeightSource): [string, HostTensor][] {
+  const host = (v: { shape: number[]; dataSync(): unknown }): HostTensor => ({
+    shape: [...v.shape],
+    data: Float32Array.from(v.dataSync() as Float32Array),
+  });
   const vars = new Map(model.params.map((p) => [p.name, p.variable]));
-  return nameMap(model.plan, source).map((entry) => {
+  const params = nameMap(model.plan, source).map((entry): [string, HostTensor] => {
     const v = vars.get(entry.nfx);
     if (!v) throw new Error(`parameter ${entry.nfx} was not built`);
-    const t: HostTensor = { shape: [...v.shape], data: Float32Array.from(v.dataSync() as Float32Array) };
-    return [entry.source, entry.fromNfx(t)];
+    return [entry.source, entry.fromNfx(host(v))];
   });
+  if (source !== "nfx") return params;
+  return [...params, ...model.state.map((s): [string, HostTensor] => [s.name, host(s.variable)])];
 }

@@ -5,7 +5,7 @@ import { RunStore } from "../core/store/runStore.js";
 import { failedReason, runSweepFile, unfinishedReason } from "../experiments/sweepFile.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
-import { backendFlag, dbFlag, progressFlag, quietFlag, setFlag, waitFlag } from "../ui/flags.js";
+import { backendFlag, dbFlag, progressFlag, quietFlag, setFlag, threadsFlag, waitFlag } from "../ui/flags.js";
 import { formatPercent } from "../ui/format.js";
 import { listenForInterrupts } from "../ui/interrupt.js";
 import { sweepJsonProgress, sweepProgress } from "../ui/progress.js";
@@ -23,6 +23,7 @@ export default class Run extends NfxCommand {
     set: setFlag,
     db: dbFlag,
     backend: backendFlag,
+    threads: threadsFlag,
     quiet: quietFlag,
     progress: progressFlag,
     wait: waitFlag,
@@ -49,6 +50,7 @@ export default class Run extends NfxCommand {
         retryFailed: flags["retry-failed"],
         figuresDir: figuresDirFor(db, flags.out),
         jobs: 1,
+        ...(flags.threads === undefined ? {} : { threads: flags.threads }),
         events: quiet
           ? undefined
           : flags.progress === "jsonl"

@@ -16,6 +16,7 @@ import {
   progressFlag,
   quietFlag,
   setFlag,
+  threadsFlag,
   waitFlag,
 } from "../ui/flags.js";
 import { table } from "../ui/format.js";
@@ -42,6 +43,7 @@ export default class Sweep extends NfxCommand {
     set: setFlag,
     quiet: quietFlag,
     jobs: jobsFlag,
+    threads: threadsFlag,
     "fail-fast": failFastFlag,
     progress: progressFlag,
     wait: waitFlag,
@@ -169,6 +171,7 @@ export default class Sweep extends NfxCommand {
         sets: flags.set,
         retryFailed: flags["retry-failed"],
         jobs: flags.jobs,
+        ...(flags.threads === undefined ? {} : { threads: flags.threads }),
         failFast: flags["fail-fast"],
         figuresDir: figuresDirFor(flags.db, flags.out),
         events: quiet ? undefined : flags.progress === "jsonl" ? sweepJsonProgress() : sweepProgress(),

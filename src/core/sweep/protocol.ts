@@ -6,7 +6,8 @@ import type { RunEnvironment, RunSummary } from "../store/runStore.js";
 import type { TrainStatus } from "../train/trainRun.js";
 
 export type ToWorker =
-  | { type: "init"; backend: BackendName }
+  /** `threads`: TensorFlow intra-op threads on a native backend (see InitBackendOptions). */
+  | { type: "init"; backend: BackendName; threads: number }
   | { type: "run"; id: number; config: RunConfig }
   /** Stop the current run between two steps; it ends as interrupted. */
   | { type: "stop" };

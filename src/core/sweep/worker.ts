@@ -110,7 +110,7 @@ process.on("error", () => process.exit(0));
 
 process.on("message", (raw: ToWorker) => {
   if (raw.type === "init") {
-    initBackend(raw.backend)
+    initBackend(raw.backend, { threads: raw.threads })
       .then((backend) => send({ type: "ready", backend, env: runEnvironment(backend) }))
       .catch((err: unknown) => send({ type: "init-failed", error: err instanceof Error ? err.message : String(err) }));
   } else if (raw.type === "stop") {

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PNG } from "pngjs";
+import { nativeFiles } from "../src/core/engine/nativeInstall.js";
 
 /**
  * A fresh temporary directory, removed when the process exits. A daemon a test stopped (slurmctld) may still be
@@ -41,4 +42,32 @@ export function corruptImageFolder(dir: string): string {
   }
   fs.writeFileSync(path.join(root, "b", "bad.png"), "not a png");
   return root;
+}
+
+/**
+ * The native TensorFlow backend (tfjs-node, `nfx native install`) when its files are complete, else the reason the
+ * native tests skip. CI installs it (.ci/run), so there they run; on a fresh `npm install` without it they skip
+ * with this reason.
+ */
+export function nativeSkipReason(): string | false {
+  try {
+    const files = nativeFiles("cpu");
+    return files.problems.length === 0
+      ? false
+      : `native backend not installed (${files.problems.join("; ")}): run \`npx nfx native install\``;
+  } catch (err) {
+    return `native backend not installed: ${(err as Error).message}`;
+  }
+}
+
+/**
+ * The backend of the backend-parametrised tests (training, accumulation, divergence, e2e sweeps): $NFX_TEST_BACKEND
+ * (wasm by default; tensorflow runs them on the native backend, as CI does a second time).
+ */
+export function testBackend(): "wasm" | "tensorflow" | "cpu" {
+  const b = process.env.NFX_TEST_BACKEND ?? "wasm";
+  if (b !== "wasm" && b !== "tensorflow" && b !== "cpu") {
+    throw new Error(`NFX_TEST_BACKEND=${b}: expected wasm, tensorflow or cpu`);
+  }
+  return b;
 }

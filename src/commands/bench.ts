@@ -57,6 +57,11 @@ export default class Bench extends NfxCommand {
       allowNo: true,
     }),
     warmup: Flags.integer({ description: "untimed calls before timing", default: DEFAULT_BENCH_OPTIONS.warmup }),
+    threads: Flags.integer({
+      description: "TensorFlow threads on the tensorflow backends (default 1, as PyTorch's reference; wasm uses 1)",
+      min: 1,
+      default: 1,
+    }),
   };
 
   async run(): Promise<BenchReport> {
@@ -71,7 +76,7 @@ export default class Bench extends NfxCommand {
       const results = await runBench(
         builtinCases(flags.cases as "kernels" | "steps" | "all", flags.batch),
         backends as BackendName[],
-        { minTimeMs: flags["min-time"], maxReps: flags["max-reps"], warmup: flags.warmup },
+        { minTimeMs: flags["min-time"], maxReps: flags["max-reps"], warmup: flags.warmup, threads: flags.threads },
         (r) => this.log(fmt(r)),
         (info) => {
           infos.push(info);

@@ -49,6 +49,9 @@ export default class Doctor extends NfxCommand {
       if (info.native !== undefined) {
         const n = info.native;
         this.log(`  TensorFlow ${n.tensorflowVersion}, GPU in use: ${n.usingGpu ? "yes" : "no"}`);
+        this.log(`  TensorFlow threads: intra-op ${n.intraOpThreads}, inter-op ${n.interOpThreads}`);
+        if (n.library !== null) this.log(`  libtensorflow: ${n.library}`);
+        this.log(`  installed by: ${n.installedBy}`);
         for (const w of n.warnings) this.log(`  warning: ${w}`);
       }
       for (const s of info.skipped) {
@@ -57,6 +60,13 @@ export default class Doctor extends NfxCommand {
           for (const step of s.advice.steps) this.log(`    - ${step}`);
         }
       }
+    }
+    const nf = report.nativeFiles;
+    if (nf !== null && info?.native === undefined && nf.version !== null) {
+      this.log(
+        `${nf.package} ${nf.version} in ${nf.dir}: ${nf.problems.length === 0 ? "files complete" : nf.problems.join("; ")}`,
+      );
+      if (nf.problems.length > 0) this.log("  repair: npx nfx native install");
     }
     for (const g of report.gpus) this.log(`  GPU (nvidia-smi): ${g}`);
     if (report.cudaDriverVersion !== null) this.log(`  CUDA (driver supports): ${report.cudaDriverVersion}`);

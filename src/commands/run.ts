@@ -12,6 +12,7 @@ import {
   progressFlag,
   quietFlag,
   setFlag,
+  threadsFlag,
   waitFlag,
   withInitFrom,
 } from "../ui/flags.js";
@@ -33,6 +34,7 @@ export default class Run extends NfxCommand {
     "init-from": initFromFlag,
     db: dbFlag,
     backend: backendFlag,
+    threads: threadsFlag,
     quiet: quietFlag,
     progress: progressFlag,
     wait: waitFlag,
@@ -59,6 +61,7 @@ export default class Run extends NfxCommand {
         retryFailed: flags["retry-failed"],
         figuresDir: figuresDirFor(db, flags.out),
         jobs: 1,
+        ...(flags.threads === undefined ? {} : { threads: flags.threads }),
         events: quiet
           ? undefined
           : flags.progress === "jsonl"

@@ -17,6 +17,7 @@ import {
   progressFlag,
   quietFlag,
   setFlag,
+  threadsFlag,
   waitFlag,
   withInitFrom,
 } from "../ui/flags.js";
@@ -45,6 +46,7 @@ export default class Sweep extends NfxCommand {
     "init-from": initFromFlag,
     quiet: quietFlag,
     jobs: jobsFlag,
+    threads: threadsFlag,
     "fail-fast": failFastFlag,
     progress: progressFlag,
     wait: waitFlag,
@@ -172,6 +174,7 @@ export default class Sweep extends NfxCommand {
         sets: withInitFrom(flags.set, flags["init-from"]),
         retryFailed: flags["retry-failed"],
         jobs: flags.jobs,
+        ...(flags.threads === undefined ? {} : { threads: flags.threads }),
         failFast: flags["fail-fast"],
         figuresDir: figuresDirFor(flags.db, flags.out),
         events: quiet ? undefined : flags.progress === "jsonl" ? sweepJsonProgress() : sweepProgress(),

@@ -13,7 +13,15 @@ import {
   loadSweepFile,
   parseSweep,
 } from "../core/sweep/expand.js";
-import { type HeldRun, runSweep, type SweepEvents, type SweepOutcome, validateRuns } from "../core/sweep/runSweep.js";
+import {
+  defaultJobs,
+  type HeldRun,
+  runSweep,
+  type SweepEvents,
+  type SweepOutcome,
+  threadsPerRun,
+  validateRuns,
+} from "../core/sweep/runSweep.js";
 import { count } from "../core/text/plural.js";
 import { sweepFigureName } from "./sweepFigureName.js";
 
@@ -74,6 +82,8 @@ export interface SweepFileOptions {
   retryFailed: boolean;
   /** Worker processes (default: the number of cores). */
   jobs?: number;
+  /** TensorFlow threads per run on the native backends (SweepOptions.threads). */
+  threads?: number;
   failFast?: boolean;
   figuresDir: string;
   events?: SweepEvents;
@@ -119,6 +129,7 @@ export async function runSweepFile(file: string | null, opts: SweepFileOptions):
     throw new Error(`${file}: config hash ${got} is not the expected ${opts.expectHash} (nfx versions differ?)`);
   }
   validateRuns(sweep.runs);
+  threadsPerRun(opts.jobs ?? defaultJobs(), opts.threads);
   // What training needs from this machine, checked before the store is opened (nothing written on failure).
   checkBackendInstalled(opts.backend);
   ensureCacheDir();
@@ -129,6 +140,7 @@ export async function runSweepFile(file: string | null, opts: SweepFileOptions):
       backend: opts.backend,
       retryFailed: opts.retryFailed,
       jobs: opts.jobs,
+      ...(opts.threads === undefined ? {} : { threads: opts.threads }),
       failFast: opts.failFast,
       events: opts.events,
       signal: opts.signal,

@@ -32,6 +32,12 @@ export const jobsFlag = Flags.integer({
   default: async () => defaultJobs(),
 });
 
+export const threadsFlag = Flags.integer({
+  description:
+    "TensorFlow threads per run on the tensorflow backends (intra-op pool; default: cores ÷ --jobs; --jobs × --threads may not exceed the cores). wasm computes on one thread regardless",
+  min: 1,
+});
+
 export const failFastFlag = Flags.boolean({
   description: "stop the sweep at the first failed run (running runs are interrupted)",
   default: false,

@@ -14,6 +14,7 @@ import {
 import { initBackend } from "../../src/core/engine/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { samAscend } from "../../src/core/train/sam.js";
+import { testBackend } from "../helpers.js";
 
 const relClose = (got: number, want: number, tol: number, what: string) =>
   assert.ok(Math.abs(got - want) <= tol * Math.abs(want), `${what}: ${got} ≉ ${want}`);
@@ -99,7 +100,7 @@ describe("AGC options are validated as the config does (one error naming the opt
   });
 });
 
-for (const backend of ["cpu", "wasm"] as const) {
+for (const backend of ["cpu", testBackend()] as const) {
   describe(`AGC norms without overflow or underflow on ${backend}`, () => {
     it("the probe: a unit gradient 1e20·ones(100), ‖W‖ = 10, λ = 0.01 → 0.01·ones (unit, layer, global)", async () => {
       await initBackend(backend);

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { addConstructedRuns, SUPPORTS } from "../figures/constructedStore.js";
-import { tempDir, writeFile } from "../helpers.js";
+import { tempDir, testBackend, writeFile } from "../helpers.js";
 import { storeWithChosenHashes } from "../store/chosenHashes.js";
 import { holdWriteLock, writeThenDie } from "../store/lockHolder.js";
 import { bin, nfx, nfxBackground, peek, tinySweep, waitFor } from "./sweepHelpers.js";
@@ -30,7 +30,10 @@ describe("the store and other processes, end to end", () => {
     const db = path.join(dir, "s.db");
     // 4 s in all, SQLite's own busy timeout 1 s: the 2.5 s lock outlasts SQLite, so only the retry gets past it.
     process.env.NFX_STORE_WAIT_S = "4";
-    const sweep = nfxBackground(["sweep", cfg, "--db", "s.db", "--backend", "wasm", "--jobs", "1", "--quiet"], dir);
+    const sweep = nfxBackground(
+      ["sweep", cfg, "--db", "s.db", "--backend", testBackend(), "--jobs", "1", "--quiet"],
+      dir,
+    );
     delete process.env.NFX_STORE_WAIT_S;
     await waitFor("a running run", () => peek(db, "SELECT id FROM runs WHERE status = 'running'").length > 0);
     const { released } = await holdWriteLock(db, 2500);

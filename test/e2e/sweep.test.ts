@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { Ajv } from "ajv";
-import { tempDir, writeFile } from "../helpers.js";
+import { tempDir, testBackend, writeFile } from "../helpers.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const bin = path.join(root, "bin/run.js");
@@ -34,7 +34,7 @@ describe("nfx sweep, end to end", () => {
     assert.equal(planned.length, 4);
     assert.equal(fs.existsSync(path.join(dir, "r/nfx.db")), false, "a dry run writes nothing");
 
-    const res = nfx(["sweep", cfg, "--db", "r/nfx.db", "--out", "figs", "--backend", "wasm"], dir);
+    const res = nfx(["sweep", cfg, "--db", "r/nfx.db", "--out", "figs", "--backend", testBackend()], dir);
     assert.equal(res.status, 0, res.stderr);
     assert.match(res.stderr, /sweep: 4 runs, 0 already done, 4 to run/);
 
@@ -75,7 +75,7 @@ describe("nfx sweep, end to end", () => {
     for (const l of lines) assert.match(l[1] ?? "", /<path [^>]*d="M[^"]+[LC]/);
 
     // Running it again runs nothing new.
-    const again = nfx(["sweep", cfg, "--db", "r/nfx.db", "--out", "figs", "--backend", "wasm"], dir);
+    const again = nfx(["sweep", cfg, "--db", "r/nfx.db", "--out", "figs", "--backend", testBackend()], dir);
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stderr, /4 already done, 0 to run/);
   });

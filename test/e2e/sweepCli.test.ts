@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { tempDir, writeFile } from "../helpers.js";
+import { tempDir, testBackend, writeFile } from "../helpers.js";
 import { nfx, tinySweep } from "./sweepHelpers.js";
 
 /** oclif wraps long error lines at the terminal width: undo that before matching. */
@@ -20,7 +20,7 @@ describe("store commands, end to end", () => {
     const dir = tempDir();
     const cfg = writeFile(dir, "tiny.yaml", tinySweep({ steps: 3 }));
     const run = nfx(
-      ["sweep", cfg, "--db", "a.db", "--backend", "wasm", "--out", "figs", "--jobs", "2", "--quiet"],
+      ["sweep", cfg, "--db", "a.db", "--backend", testBackend(), "--out", "figs", "--jobs", "2", "--quiet"],
       dir,
     );
     assert.equal(run.status, 0, run.stderr);
@@ -49,7 +49,7 @@ describe("store commands, end to end", () => {
     };
     assert.ok(detail.metrics.some((m) => m.name === "loss"));
     assert.equal(detail.evals.length, 1);
-    assert.equal(detail.environment.backend, "wasm");
+    assert.equal(detail.environment.backend, testBackend());
 
     const csv = nfx(["export", "--db", "a.db", "--format", "csv"], dir);
     assert.equal(csv.stdout.trim().split("\n").length, 5);
@@ -87,7 +87,7 @@ describe("store commands, end to end", () => {
     const notes = writeFile(dir, "notes.txt", "my precious notes\n");
     const cfg = writeFile(dir, "tiny.yaml", tinySweep({ steps: 3 }));
     for (const args of [
-      ["sweep", cfg, "--db", notes, "--backend", "wasm"],
+      ["sweep", cfg, "--db", notes, "--backend", testBackend()],
       ["runs", "--db", notes],
       ["query", "SELECT 1", "--db", notes],
       ["import", notes, "--db", notes],

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, it } from "node:test";
 import Database from "better-sqlite3";
-import { tempDir, writeFile } from "../helpers.js";
+import { tempDir, testBackend, writeFile } from "../helpers.js";
 import { integrityFromOutside, nfx, nfxBackground, peek, pidAlive, tinySweep, waitFor } from "./sweepHelpers.js";
 
 interface Row {
@@ -47,7 +47,7 @@ function checkStore(db: string, expectRuns: number, steps: number): Row[] {
   return rows;
 }
 
-const common = ["--backend", "wasm", "--out", "figs"];
+const common = ["--backend", testBackend(), "--out", "figs"];
 
 describe("sweep durability", () => {
   it("kill -9 mid-sweep, then run again: one completed run per grid point, store intact", async () => {

@@ -9,7 +9,7 @@ import { describe, it } from "node:test";
 import { RunStore } from "../../src/core/store/runStore.js";
 import { loadSweepFile } from "../../src/core/sweep/expand.js";
 import { loadSweepSource } from "../../src/experiments/sweepFile.js";
-import { tempDir, writeFile } from "../helpers.js";
+import { tempDir, testBackend, writeFile } from "../helpers.js";
 import { bin, nfx, nfxBackground, peek, waitFor } from "./sweepHelpers.js";
 
 interface Row {
@@ -22,7 +22,7 @@ interface Row {
 }
 const ROWS = "SELECT id, status, attempts, worker_pid, owner_pid, error FROM runs ORDER BY id";
 
-const common = ["--backend", "wasm", "--out", "figs"];
+const common = ["--backend", testBackend(), "--out", "figs"];
 
 /** The quick start's 3 × 2 grid on synthetic 8×8 images: six short runs. */
 const SIX = `name: six

@@ -3,10 +3,25 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { initBackend } from "../../src/core/engine/backend.js";
 import { adviseOnLoadError, isHopper } from "../../src/core/engine/nativeAdvice.js";
+import { nativeSkipReason } from "../helpers.js";
 
 describe("backend choice", () => {
-  test("auto falls through the absent native backends to wasm and records SIMD and threads", async () => {
+  test("auto takes tensorflow when `nfx native install` placed it, else falls through to wasm; both record threads", async () => {
     const info = await initBackend("auto");
+    if (nativeSkipReason() === false) {
+      assert.equal(info.name, "tensorflow");
+      assert.equal(info.tfjsBackend, "tensorflow");
+      assert.match(info.native?.tensorflowVersion ?? "", /^2\.\d+\.\d+/);
+      assert.equal(info.threads, info.native?.intraOpThreads);
+      assert.ok((info.threads ?? 0) >= 1);
+      assert.equal(info.native?.interOpThreads, 1);
+      assert.match(info.native?.library ?? "", /libtensorflow(_cc)?\.so/);
+      assert.deepEqual(
+        info.skipped.map((s) => s.name),
+        ["tensorflow-gpu"],
+      );
+      return;
+    }
     assert.equal(info.name, "wasm");
     assert.equal(info.tfjsBackend, "wasm");
     assert.equal(typeof info.simd, "boolean");

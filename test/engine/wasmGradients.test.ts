@@ -5,58 +5,9 @@ import { before, describe, test } from "node:test";
 import { initBackend } from "../../src/core/engine/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { WASM_GRADIENT_KERNELS } from "../../src/core/engine/wasmGradients.js";
-import { gradsOn, int, pick, randomData, relError, rng } from "./gradcheck.js";
+import { type ConvCase, convCase, gradsOn, int, pick, randomData, relError, rng } from "./gradcheck.js";
 
 const TOL = 1e-4;
-type Pad = "same" | "valid" | number | [[number, number], [number, number], [number, number], [number, number]];
-
-interface ConvCase {
-  x: number[];
-  w: number[];
-  strides: [number, number];
-  pad: Pad;
-}
-
-/** A random conv geometry that tfjs accepts: the padded input always covers the kernel at least once. */
-function convCase(seed: number, depthwise: boolean, simdTiles = false): ConvCase {
-  const r = rng(seed);
-  const k = [pick(r, [1, 2, 3, 3, 5, 7]), pick(r, [1, 2, 3, 3, 5])] as const;
-  const s = pick(r, [1, 1, 2, 2, 3]);
-  const strides: [number, number] = r() < 0.2 ? [s, pick(r, [1, 2])] : [s, s];
-  // A numeric pad only with square kernels and equal strides: tfjs 4.22 computes the output width of a
-  // numeric-pad conv from the kernel *height* and *height* stride, so otherwise its shape is wrong and wasm's
-  // forward conv writes past its output buffer (wasmPadGuard.ts refuses those).
-  const padKind = pick(
-    r,
-    k[0] === k[1] && strides[0] === strides[1]
-      ? (["same", "valid", "explicit", "number"] as const)
-      : (["same", "valid", "explicit"] as const),
-  );
-  const p: [number, number][] = [
-    [int(r, 0, 3), int(r, 0, 3)],
-    [int(r, 0, 3), int(r, 0, 3)],
-  ];
-  const pad: Pad =
-    padKind === "explicit"
-      ? [[0, 0], p[0] as [number, number], p[1] as [number, number], [0, 0]]
-      : padKind === "number"
-        ? int(r, 0, 2)
-        : padKind;
-  const minPad = (axis: 0 | 1): number =>
-    padKind === "explicit"
-      ? (p[axis] as number[]).reduce((a, b) => a + b)
-      : padKind === "number"
-        ? 2 * (pad as number)
-        : 0;
-  const h = Math.max(int(r, 1, 13), k[0] - minPad(0));
-  const w = Math.max(int(r, 1, 13), k[1] - minPad(1));
-  const n = int(r, 1, 3);
-  // simdTiles: channel counts that nfx's SIMD filter-gradient kernel takes (Cin % 4 = 0, Cout % 8 = 0).
-  const cin = simdTiles ? 4 * int(r, 1, 3) : int(r, 1, 6);
-  const cout = depthwise ? int(r, 1, 3) : simdTiles ? 8 * int(r, 1, 2) : int(r, 1, 7);
-  return { x: [n, h, w, cin], w: [k[0], k[1], cin, cout], strides, pad };
-}
-
 async function checkBothBackends(
   label: string,
   f: (...xs: tf.Tensor[]) => tf.Tensor,

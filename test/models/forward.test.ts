@@ -6,6 +6,7 @@ import { describe, it } from "node:test";
 import { type BackendName, initBackend } from "../../src/core/engine/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { buildModel, resolveModelSpec } from "../../src/core/models/index.js";
+import { testBackend } from "../helpers.js";
 
 const MICROS = ["nf-resnet-micro", "bn-resnet-micro", "nfnet-micro"];
 
@@ -35,7 +36,7 @@ describe("micro variants forward on cpu and wasm", () => {
   for (const name of MICROS) {
     for (const cfg of [{}, { inChannels: 3 }]) {
       it(`${name} ${JSON.stringify(cfg)}: [4,28,28,c] → [4,10], cpu and wasm agree`, async () => {
-        const [a, b] = [await forward("cpu", name, cfg), await forward("wasm", name, cfg)];
+        const [a, b] = [await forward("cpu", name, cfg), await forward(testBackend(), name, cfg)];
         assert.equal(a.length, 40);
         assert.ok(a.every(Number.isFinite));
         const scale = Math.max(...a.map(Math.abs));
@@ -64,7 +65,7 @@ describe("micro variants forward on cpu and wasm", () => {
 
 // Training runs on wasm, nfx's CPU backend; tfjs's pure-JS cpu backend takes seconds per backward pass.
 describe("micro variants train", () => {
-  for (const backend of ["wasm"] as BackendName[]) {
+  for (const backend of [testBackend()] as BackendName[]) {
     for (const name of MICROS) {
       it(`${name} on ${backend}: training mode is seeded, one SGD step gives finite gradients, no leaks`, async () => {
         await initBackend(backend);

@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import { type BackendName, initBackend } from "../../src/core/engine/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { buildModel, officialParamNames, resolveModelSpec } from "../../src/core/models/index.js";
+import { testBackend } from "../helpers.js";
 import { type OfficialNet, officialNets, type PackedArray, readFixture, unpack } from "./officialFixtures.js";
 
 const INPUTS = readFixture<{ inputs: PackedArray[] }>("official-inputs.json").inputs;
@@ -57,7 +58,7 @@ async function worstError(
 }
 
 describe("official-code logits", () => {
-  for (const backend of ["cpu", "wasm"] as BackendName[]) {
+  for (const backend of ["cpu", testBackend()] as BackendName[]) {
     for (const [name, net] of NETS) {
       INPUTS.forEach((input, i) => {
         it(`${name} on ${backend}, input [${input.shape}]: logits within 1e-5 of the largest`, async () => {

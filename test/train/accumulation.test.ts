@@ -10,6 +10,7 @@ import { buildModel, resolveModelSpec } from "../../src/core/models/index.js";
 import { batchGradient } from "../../src/core/train/gradients.js";
 import { calibrate } from "../../src/core/train/microBatch.js";
 import { createTrainer } from "../../src/core/train/step.js";
+import { testBackend } from "../helpers.js";
 
 const SHAPE: [number, number, number] = [8, 8, 1];
 // A narrow nf-resnet-micro: the same blocks, few channels, so that the pure-JS cpu backend computes a batch of
@@ -39,7 +40,7 @@ function data(n: number) {
   return { x, y, targets: tf.oneHot(y, 10).toFloat() as tf.Tensor2D };
 }
 
-for (const backend of ["cpu", "wasm"] as const) {
+for (const backend of ["cpu", testBackend()] as const) {
   describe(`gradient accumulation on ${backend}`, () => {
     it("micro-batches of 32 give the full-batch gradient of a logical batch of 256 (rel. error < 1e-4)", async () => {
       await initBackend(backend);
@@ -69,7 +70,7 @@ for (const backend of ["cpu", "wasm"] as const) {
 
 describe("AGC acts on the accumulated gradient", () => {
   it("equals clipping the full-batch gradient, and differs from clipping each micro-batch", async () => {
-    await initBackend("wasm");
+    await initBackend(testBackend());
     const cfg = resolveConfig({
       model: NARROW,
       train: { batch_size: 128, label_smoothing: 0 },
@@ -111,7 +112,7 @@ describe("AGC acts on the accumulated gradient", () => {
   });
 
   it("peak memory of a step follows the micro-batch, not the logical batch (model-sized copies freed as it goes)", async () => {
-    await initBackend("wasm");
+    await initBackend(testBackend());
     // The full-width micro model: its parameters (≈1 MB) outweigh an 8-image micro-batch's activations.
     const cfg = resolveConfig({
       model: { name: "nf-resnet-micro" },
@@ -143,7 +144,7 @@ describe("AGC acts on the accumulated gradient", () => {
   });
 
   it("calibration measures each micro-batch's images/s and its peak tensor memory, which grows with it", async () => {
-    await initBackend("wasm");
+    await initBackend(testBackend());
     const m = buildModel(resolveModelSpec(NARROW), { numClasses: 10, inputShape: SHAPE, seed: 5 });
     const { measured } = await calibrate(m, SHAPE, 10, 32);
     assert.deepEqual(

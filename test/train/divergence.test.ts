@@ -12,10 +12,11 @@ import { buildModel, resolveModelSpec } from "../../src/core/models/index.js";
 import { batchGradient } from "../../src/core/train/gradients.js";
 import { mixBatch, sampleBeta } from "../../src/core/train/mix.js";
 import { evaluate, planSteps, trainRun } from "../../src/core/train/trainRun.js";
+import { testBackend } from "../helpers.js";
 
 let fashion: Dataset;
 before(async () => {
-  await initBackend("wasm");
+  await initBackend(testBackend());
   fashion = await loadDataset({ name: "fashion-mnist", seed: 0 });
 });
 

@@ -11,10 +11,11 @@ import { tf } from "../../src/core/engine/tf.js";
 import { exampleUniforms } from "../../src/core/models/exampleMasks.js";
 import { buildModel, resolveModelSpec } from "../../src/core/models/index.js";
 import { createTrainer } from "../../src/core/train/step.js";
+import { testBackend } from "../helpers.js";
 
 let data: Dataset;
 before(async () => {
-  await initBackend("wasm");
+  await initBackend(testBackend());
   data = await loadDataset({ name: "fashion-mnist", seed: 0 });
 });
 

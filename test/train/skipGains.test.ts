@@ -6,6 +6,7 @@ import { resolveConfig } from "../../src/core/config/resolve.js";
 import { type Dataset, loadDataset } from "../../src/core/data/index.js";
 import { initBackend } from "../../src/core/engine/backend.js";
 import { trainRun } from "../../src/core/train/trainRun.js";
+import { testBackend } from "../helpers.js";
 
 const config = (lambda: number | null) =>
   resolveConfig({
@@ -17,7 +18,7 @@ const config = (lambda: number | null) =>
 
 let data: Dataset;
 before(async () => {
-  await initBackend("wasm");
+  await initBackend(testBackend());
   const cfg = config(0.01);
   data = await loadDataset({ ...cfg.data, seed: cfg.seed });
 });

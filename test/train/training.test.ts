@@ -9,10 +9,11 @@ import { tf } from "../../src/core/engine/tf.js";
 import { mixBatch, sampleBeta } from "../../src/core/train/mix.js";
 import { lrAt } from "../../src/core/train/schedule.js";
 import { trainRun } from "../../src/core/train/trainRun.js";
+import { testBackend } from "../helpers.js";
 
 let data: Dataset;
 before(async () => {
-  await initBackend("wasm");
+  await initBackend(testBackend());
   data = await loadDataset({ name: "synthetic", seed: 0 });
 });
 

@@ -1,8 +1,10 @@
 // Backend choice. Every tfjs backend detail lives in src/core/engine: the rest of nfx asks for a backend by name
 // and receives a BackendInfo to record on the run.
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
+import path from "node:path";
 import { adviseOnLoadError, isHopper, type NativeAdvice } from "./nativeAdvice.js";
 import { tf } from "./tf.js";
 
@@ -28,7 +30,8 @@ export interface BackendInfo {
   skipped: { name: ConcreteBackend; why: string; advice?: NativeAdvice }[];
   /** wasm: whether the SIMD build runs. */
   simd?: boolean;
-  /** Threads the backend computes with (wasm: XNNPACK's thread pool; see wasmThreads.ts). */
+  /** Threads the backend computes with (wasm: XNNPACK's thread pool, see wasmThreads.ts; tensorflow: TensorFlow's
+   * intra-op pool, TF_NUM_INTRAOP_THREADS). */
   threads?: number;
   /** wasm: which build of nfx's own SIMD conv kernels runs ("fma": fused multiply-adds; see simdKernels.ts). */
   nfxKernels?: "fma" | "simd" | "none";
@@ -44,6 +47,48 @@ export interface NativeInfo {
   cudaDriverVersion?: string;
   /** Warnings that apply to this machine (e.g. Hopper PTX JIT on first use). */
   warnings: string[];
+  /** TensorFlow's intra-op / inter-op thread pools (TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS at load). */
+  intraOpThreads: number;
+  interOpThreads: number;
+  /** The libtensorflow file the process loaded (/proc/self/maps), when known. */
+  library: string | null;
+  /** `nfx native install` (and its wheel) or `npm`: who placed tfjs-node. */
+  installedBy: string;
+}
+
+export interface InitBackendOptions {
+  /**
+   * tensorflow / tensorflow-gpu: TensorFlow's intra-op threads per process (default: $TF_NUM_INTRAOP_THREADS, else
+   * every core). The inter-op pool gets 1 (default: $TF_NUM_INTEROP_THREADS): tfjs-node runs ops one at a time,
+   * so a wider inter-op pool would only add idle threads. Fixed once libtensorflow is loaded (process-wide).
+   * Ignored by wasm (1 thread, see wasmThreads.ts) and cpu.
+   */
+  threads?: number;
+}
+
+/** Cores this process may use. */
+export function availableCores(): number {
+  return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+}
+
+/** A positive integer from an environment variable, else null. */
+function envThreads(name: string): number | null {
+  const v = process.env[name];
+  if (v === undefined || !/^\d+$/.test(v.trim())) return null;
+  const n = Number.parseInt(v, 10);
+  return n > 0 ? n : null;
+}
+
+/**
+ * Sets TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS for libtensorflow, which reads them once, when tfjs-node
+ * creates its eager context (at load). An explicit `threads` wins over the environment.
+ */
+function setNativeThreadEnv(threads: number | undefined): void {
+  if (threads !== undefined) process.env.TF_NUM_INTRAOP_THREADS = String(threads);
+  else if (envThreads("TF_NUM_INTRAOP_THREADS") === null) process.env.TF_NUM_INTRAOP_THREADS = String(availableCores());
+  if (envThreads("TF_NUM_INTEROP_THREADS") === null) process.env.TF_NUM_INTEROP_THREADS = "1";
+  // TensorFlow's C++ INFO lines (oneDNN notice, CPU feature banner) on every start; warnings and errors stay.
+  if (process.env.TF_CPP_MIN_LOG_LEVEL === undefined) process.env.TF_CPP_MIN_LOG_LEVEL = "1";
 }
 
 /** Order `auto` tries, fastest first. */
@@ -118,7 +163,7 @@ export function checkBackendInstalled(requested: BackendName): void {
 }
 
 /** Loads the package that registers a backend with tfjs. Throws with the reason when it cannot. */
-async function loadBackendPackage(name: ConcreteBackend): Promise<void> {
+async function loadBackendPackage(name: ConcreteBackend, opts: InitBackendOptions): Promise<void> {
   switch (name) {
     case "cpu":
       return; // bundled with @tensorflow/tfjs
@@ -134,6 +179,7 @@ async function loadBackendPackage(name: ConcreteBackend): Promise<void> {
       if (name === "tensorflow" && tf.findBackend("tensorflow") !== null) return;
       // Optional peers: absent on most machines (their install downloads libtensorflow from outside npm).
       const pkg = PACKAGE_OF[name];
+      setNativeThreadEnv(opts.threads);
       try {
         await import(pkg);
       } catch (err) {
@@ -207,14 +253,44 @@ function nativeInfo(): NativeInfo {
       "Hopper GPU: TensorFlow 2.9 (tfjs-node-gpu 4.22) has no sm_90 kernels and JIT-compiles them from PTX on first use; the first steps can take many minutes. Set CUDA_CACHE_MAXSIZE=4294967296 so the compiled kernels are cached for later runs.",
     );
   }
+  const pkg = usingGpu ? PACKAGE_OF["tensorflow-gpu"] : PACKAGE_OF.tensorflow;
   const info: NativeInfo = {
     tensorflowVersion: b.binding?.TF_Version ?? "unknown",
     usingGpu,
     gpus: smi.gpus,
     warnings,
+    intraOpThreads: envThreads("TF_NUM_INTRAOP_THREADS") ?? availableCores(),
+    interOpThreads: envThreads("TF_NUM_INTEROP_THREADS") ?? availableCores(),
+    library: loadedLibtensorflow(),
+    installedBy: installedBy(pkg),
   };
   if (smi.cuda !== undefined) info.cudaDriverVersion = smi.cuda;
   return info;
+}
+
+/** The libtensorflow shared object this process mapped (Linux: /proc/self/maps), else null. */
+function loadedLibtensorflow(): string | null {
+  try {
+    const maps = readFileSync("/proc/self/maps", "utf8");
+    for (const line of maps.split("\n")) {
+      const file = line.trim().split(/\s+/)[5];
+      if (file !== undefined && /\/libtensorflow(_cc)?\.so/.test(file)) return file;
+    }
+  } catch {
+    // not Linux
+  }
+  return null;
+}
+
+/** Who placed a tfjs-node package: nfx native install leaves nfx-native.json in it (see nativeInstall.ts). */
+function installedBy(pkg: string): string {
+  try {
+    const dir = path.dirname(require.resolve(`${pkg}/package.json`));
+    const marker = JSON.parse(readFileSync(path.join(dir, "nfx-native.json"), "utf8")) as { wheel?: string };
+    return `nfx native install (${marker.wheel ?? "wheel"})`;
+  } catch {
+    return "npm";
+  }
 }
 
 function deviceOf(name: ConcreteBackend, native: NativeInfo | undefined): string {
@@ -246,7 +322,9 @@ export function describeBackend(info: BackendInfo): string {
   if (info.threads !== undefined) parts.push(`${info.threads} thread${info.threads === 1 ? "" : "s"}`);
   if (info.nfxKernels !== undefined) parts.push(`nfx kernels ${info.nfxKernels}`);
   if (info.native !== undefined)
-    parts.push(`TensorFlow ${info.native.tensorflowVersion}${info.native.usingGpu ? " on GPU" : ""}`);
+    parts.push(
+      `TensorFlow ${info.native.tensorflowVersion}${info.native.usingGpu ? " on GPU" : ""}, inter-op ${info.native.interOpThreads}`,
+    );
   return `${info.name} ${info.version} on ${info.device}${parts.length > 0 ? `: ${parts.join(", ")}` : ""}`;
 }
 
@@ -255,8 +333,8 @@ export function currentBackend(): BackendInfo | undefined {
   return current;
 }
 
-async function tryBackend(name: ConcreteBackend): Promise<void> {
-  await loadBackendPackage(name);
+async function tryBackend(name: ConcreteBackend, opts: InitBackendOptions): Promise<void> {
+  await loadBackendPackage(name, opts);
   const tfjsName = name === "tensorflow-gpu" ? "tensorflow" : name;
   const ok = await tf.setBackend(tfjsName);
   if (!ok) throw new Error(`tfjs could not initialise the '${tfjsName}' backend`);
@@ -268,7 +346,10 @@ async function tryBackend(name: ConcreteBackend): Promise<void> {
  * Selects and initialises a backend. `auto` takes the fastest one that loads and passes a one-step self-check.
  * @throws BackendUnavailableError naming each backend tried and why it failed; Error for an unknown name.
  */
-export async function initBackend(requested: BackendName = "auto"): Promise<BackendInfo> {
+export async function initBackend(
+  requested: BackendName = "auto",
+  opts: InitBackendOptions = {},
+): Promise<BackendInfo> {
   if (!(BACKEND_NAMES as readonly string[]).includes(requested)) {
     throw new Error(`unknown backend '${requested}' (known: ${BACKEND_NAMES.join(", ")})`);
   }
@@ -278,7 +359,7 @@ export async function initBackend(requested: BackendName = "auto"): Promise<Back
   const skipped: BackendInfo["skipped"] = [];
   for (const name of candidates) {
     try {
-      await tryBackend(name);
+      await tryBackend(name, opts);
       const native = name === "tensorflow" || name === "tensorflow-gpu" ? nativeInfo() : undefined;
       if (name === "tensorflow-gpu" && native !== undefined && !native.usingGpu) {
         throw new Error("tfjs-node-gpu loaded but TensorFlow found no usable GPU (it would run on the CPU)");
@@ -303,6 +384,8 @@ export async function initBackend(requested: BackendName = "auto"): Promise<Back
         watchWasmAbort();
       } else if (name === "cpu") {
         info.threads = 1;
+      } else if (native !== undefined) {
+        info.threads = native.intraOpThreads;
       }
       if (native !== undefined) info.native = native;
       current = info;

@@ -34,6 +34,8 @@ export interface BenchResult {
 }
 
 export interface BenchOptions {
+  /** TensorFlow intra-op threads on the native backends (initBackend's `threads`); ignored by wasm and cpu. */
+  threads?: number;
   /** Keep repeating until this much time is spent (ms)… */
   minTimeMs: number;
   /** …but at most this many timed calls. */
@@ -134,7 +136,7 @@ export async function runBench(
 ): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   for (const b of backends) {
-    const info = await initBackend(b);
+    const info = await initBackend(b, opts.threads === undefined ? {} : { threads: opts.threads });
     await tf.setBackend(info.tfjsBackend);
     onBackend(info);
     for (const c of cases) {

@@ -11,6 +11,7 @@ import {
   nvidiaSmi,
 } from "./backend.js";
 import { CPU_INSTALL_STEPS, GPU_INSTALL_STEPS } from "./nativeAdvice.js";
+import { type NativeFiles, nativeFiles } from "./nativeInstall.js";
 import { tf } from "./tf.js";
 
 const require = createRequire(import.meta.url);
@@ -52,6 +53,8 @@ export interface DoctorReport {
   gpuInstallSteps: string[];
   /** How to get tfjs-node on the CPU; empty unless nfx runs on wasm or cpu (or tfjs-node was asked for). */
   cpuInstallSteps: string[];
+  /** tfjs-node's files (installed? by whom? which libtensorflow?); null when nfx's node_modules cannot be found. */
+  nativeFiles: NativeFiles | null;
 }
 
 function stepsFor(failure: BackendInfo["skipped"][number]): { problem: string; steps: string[] } {
@@ -97,5 +100,14 @@ export async function diagnoseBackend(requested: BackendName): Promise<DoctorRep
     },
     gpuInstallSteps: name === "tensorflow-gpu" ? [] : [...GPU_INSTALL_STEPS],
     cpuInstallSteps: wantsCpuNative && name !== "tensorflow" ? [...CPU_INSTALL_STEPS] : [],
+    nativeFiles: safeNativeFiles(),
   };
+}
+
+function safeNativeFiles(): NativeFiles | null {
+  try {
+    return nativeFiles("cpu");
+  } catch {
+    return null;
+  }
 }

@@ -22,6 +22,7 @@ export const GPU_INSTALL_STEPS: readonly string[] = [
 
 /** The CPU flavour: same libtensorflow download, no CUDA. */
 export const CPU_INSTALL_STEPS: readonly string[] = [
+  "Without the internet: npx nfx native install (libtensorflow from the tensorflow-cpu wheel that pip fetches from its configured index, or --wheel FILE; the addon is compiled here with g++ and make; ≈1 min, ≈1.1 GB in nfx's cache).",
   "With internet access: npm install @tensorflow/tfjs-node@4.22.0 (its install script downloads libtensorflow 2.9.1 from storage.googleapis.com and fails offline).",
   "Check: npx nfx doctor --backend tensorflow",
 ];
@@ -49,7 +50,7 @@ export function adviseOnLoadError(pkg: string, message: string): NativeAdvice {
       problem: "native-addon-missing",
       steps: [
         `${pkg} is installed but its native addon (tfjs_binding.node) is missing: its install script downloads libtensorflow 2.9.1 and the addon from storage.googleapis.com, which fails offline (or it was skipped with --ignore-scripts).`,
-        ...(gpu ? GPU_INSTALL_STEPS.slice(3, 5) : CPU_INSTALL_STEPS.slice(0, 1)),
+        ...(gpu ? GPU_INSTALL_STEPS.slice(3, 5) : CPU_INSTALL_STEPS.slice(0, 2)),
       ],
     };
   }

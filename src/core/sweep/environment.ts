@@ -78,6 +78,17 @@ export function runEnvironment(backend: BackendInfo): RunEnvironment {
       ...(backend.simd === undefined ? {} : { simd: backend.simd }),
       ...(backend.threads === undefined ? {} : { threads: backend.threads }),
       ...(backend.nfxKernels === undefined ? {} : { nfx_kernels: backend.nfxKernels }),
+      // tensorflow / tensorflow-gpu: which libtensorflow ran, from where, and its thread pools.
+      ...(backend.native === undefined
+        ? {}
+        : {
+            tensorflow_version: backend.native.tensorflowVersion,
+            tf_intra_op_threads: backend.native.intraOpThreads,
+            tf_inter_op_threads: backend.native.interOpThreads,
+            libtensorflow: backend.native.library,
+            native_installed_by: backend.native.installedBy,
+            using_gpu: backend.native.usingGpu,
+          }),
     },
   };
 }

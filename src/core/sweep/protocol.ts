@@ -15,7 +15,8 @@ export interface RunCheckpoints {
 }
 
 export type ToWorker =
-  | { type: "init"; backend: BackendName }
+  /** `threads`: TensorFlow intra-op threads on a native backend (see InitBackendOptions). */
+  | { type: "init"; backend: BackendName; threads: number }
   | { type: "run"; id: number; config: RunConfig; checkpoints: RunCheckpoints | null }
   /** Stop the current run between two steps; it ends as interrupted. */
   | { type: "stop" };

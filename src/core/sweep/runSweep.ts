@@ -95,6 +95,11 @@ export interface SweepOptions {
   retryFailed?: boolean;
   /** Worker processes (default: the number of cores). */
   jobs?: number;
+  /**
+   * TensorFlow intra-op threads per worker on the native backends (default: cores ÷ workers, at least 1; see
+   * threadsPerRun). Workers × threads may not exceed the cores. wasm and cpu compute on one thread regardless.
+   */
+  threads?: number;
   /** Stop the sweep (interrupting running runs) at the first failed run. */
   failFast?: boolean;
   /** Aborting stops the sweep: running runs stop at their next step boundary and are stored interrupted. */
@@ -151,6 +156,24 @@ export const DEFAULT_STALE_SECONDS = 30;
 
 export function defaultJobs(): number {
   return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+}
+
+/**
+ * TensorFlow intra-op threads for each of `jobs` concurrent runs, such that jobs × threads never exceeds the cores:
+ * `threads` when given, else ⌊cores ÷ jobs⌋ (at least 1).
+ * @throws Error naming --threads and --jobs when jobs × threads exceeds the cores.
+ */
+export function threadsPerRun(jobs: number, threads: number | undefined, cores: number = defaultJobs()): number {
+  const j = Math.max(1, jobs);
+  if (threads === undefined) return Math.max(1, Math.floor(cores / j));
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new Error(`--threads must be a positive integer (got ${threads})`);
+  if (j * threads > cores) {
+    throw new Error(
+      `--threads ${threads} × --jobs ${j} = ${j * threads} threads would oversubscribe the ${cores} cores; lower --threads or --jobs`,
+    );
+  }
+  return threads;
 }
 
 /**
@@ -227,6 +250,7 @@ export async function runSweep(
 ): Promise<SweepOutcome> {
   const clock = { wall: performance.now(), cpu: process.cpuUsage() };
   // Before any run is registered: what training needs from this machine, then what it needs from the data.
+  threadsPerRun(opts.jobs ?? defaultJobs(), opts.threads);
   checkBackendInstalled(opts.backend);
   ensureCacheDir();
   await validateRunsDeep(runs);
@@ -354,7 +378,7 @@ class SweepSession {
     // With a worker on every core, V8's parallel GC helper threads can only run by preempting another worker:
     // measured on 2 cores, a 4-run sweep with --jobs 2 used 10% more CPU than --jobs 1 with them, none without.
     const singleThreadedGc = plan.jobs >= defaultJobs();
-    this.pool = new WorkerPool(opts.backend, singleThreadedGc, {
+    this.pool = new WorkerPool(opts.backend, threadsPerRun(plan.jobs, opts.threads), singleThreadedGc, {
       message: (w, msg) => this.guard(() => this.onMessage(w, msg)),
       exit: (w, runId, why) => this.guard(() => this.onWorkerExit(w, runId, why)),
     });

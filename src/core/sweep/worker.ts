@@ -138,7 +138,7 @@ process.on("error", () => process.exit(0));
 
 process.on("message", (raw: ToWorker) => {
   if (raw.type === "init") {
-    initBackend(raw.backend)
+    initBackend(raw.backend, { threads: raw.threads })
       .then((backend) => {
         backendInfo = backend;
         send({ type: "ready", backend, env: runEnvironment(backend) });

@@ -40,9 +40,13 @@ export class WorkerPool {
   private readonly slots = new Map<number, Slot>();
   private closing = false;
 
-  /** `singleThreadedGc`: run V8's garbage collector on each worker's own thread (when workers fill the cores). */
+  /**
+   * `threads`: TensorFlow intra-op threads of each worker on a native backend (threadsPerRun).
+   * `singleThreadedGc`: run V8's garbage collector on each worker's own thread (when workers fill the cores).
+   */
   constructor(
     private readonly backend: BackendName,
+    private readonly threads: number,
     private readonly singleThreadedGc: boolean,
     private readonly events: PoolEvents,
   ) {}
@@ -95,7 +99,7 @@ export class WorkerPool {
     // A write to a dying child fails asynchronously; its exit is what we act on.
     child.on("error", () => {});
     this.slots.set(slot, { worker, child, exited });
-    this.send(child, { type: "init", backend: this.backend });
+    this.send(child, { type: "init", backend: this.backend, threads: this.threads });
     return ready;
   }
 

@@ -2,6 +2,7 @@ import { createInterface } from "node:readline/promises";
 import { Args, Flags } from "@oclif/core";
 import { resolveRunRefs } from "../../core/store/removeRuns.js";
 import { RunStore } from "../../core/store/runStore.js";
+import { deleteRunsAndCheckpoints } from "../../core/sweep/resume.js";
 import { NfxCommand } from "../../ui/command.js";
 import { failWith } from "../../ui/errors.js";
 import { dbFlag } from "../../ui/flags.js";
@@ -34,9 +35,10 @@ export default class RunsRm extends NfxCommand {
             return { deleted: 0 };
           }
         }
-        const deleted = store.deleteRuns(runs.map((r) => r.id));
-        if (!this.jsonEnabled()) this.log(`deleted ${deleted} run${deleted === 1 ? "" : "s"} from ${flags.db}`);
-        return { deleted, ids: runs.map((r) => r.id) };
+        const { deleted, checkpointBytes } = deleteRunsAndCheckpoints(store, runs);
+        const freed = checkpointBytes ? ` and their checkpoints (${(checkpointBytes / 1e6).toFixed(1)} MB)` : "";
+        if (!this.jsonEnabled()) this.log(`deleted ${deleted} run${deleted === 1 ? "" : "s"}${freed} from ${flags.db}`);
+        return { deleted, ids: runs.map((r) => r.id), checkpointBytes };
       } finally {
         store.close();
       }

@@ -133,3 +133,24 @@ const ENDED: ReadonlySet<RunStatus> = new Set<RunStatus>(["completed", "collapse
 export function onRunEnded(store: RunStore, runId: number, status: RunStatus): void {
   if (ENDED.has(status)) removeFiles(forgetStepCheckpoints(store, runId));
 }
+
+/**
+ * Deletes runs from the store (metrics, evals, artifacts, sweep links) and then their checkpoint directories
+ * (`checkpoints/<config hash>/` beside the store: nfx's own files, nothing else is kept there).
+ * @returns how many runs were deleted and how many bytes of checkpoints were removed.
+ * @throws the store's error when the delete fails; then no file is removed.
+ */
+export function deleteRunsAndCheckpoints(
+  store: RunStore,
+  runs: readonly { id: number; config_hash: string }[],
+): { deleted: number; checkpointBytes: number } {
+  const deleted = store.deleteRuns(runs.map((r) => r.id));
+  let checkpointBytes = 0;
+  for (const run of runs) {
+    const dir = checkpointDir(store.file, run.config_hash);
+    if (!fs.existsSync(dir)) continue;
+    for (const f of fs.readdirSync(dir)) checkpointBytes += fs.statSync(path.join(dir, f)).size;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return { deleted, checkpointBytes };
+}

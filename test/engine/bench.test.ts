@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { type BenchCase, runBench } from "../../src/core/engine/bench.js";
-import { pytorchTwoConvReference } from "../../src/core/engine/pytorchReference.js";
+import { pytorchNfResnetMicroReference, pytorchTwoConvReference } from "../../src/core/engine/pytorchReference.js";
 import { tf } from "../../src/core/engine/tf.js";
 
 describe("bench core", () => {
@@ -58,5 +58,11 @@ describe("bench core", () => {
     assert.equal(ref.ms, 150);
     assert.match(ref.source, /not measured here \(\/nonexistent\/python3: /);
     assert.equal(pytorchTwoConvReference(64, ["/nonexistent/python3"]).ms, 300, "scaled with the batch");
+  });
+
+  test("the PyTorch nf-resnet-micro step has no fallback figure: without python/torch it says why", () => {
+    const ref = pytorchNfResnetMicroReference(32, ["/nonexistent/python3", "/nonexistent/python"]);
+    assert.ok("reasons" in ref, "no number without a measurement");
+    assert.match(ref.reasons, /^\/nonexistent\/python3: .+; \/nonexistent\/python: /);
   });
 });

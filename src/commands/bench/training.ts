@@ -1,6 +1,7 @@
 import { Flags } from "@oclif/core";
 import { type BackendName, describeBackend, initBackend } from "../../core/engine/backend.js";
 import { type BenchResult, runBench } from "../../core/engine/bench.js";
+import { type PytorchReference, pytorchNfResnetMicroReference } from "../../core/engine/pytorchReference.js";
 import { calibrateMicro, trainStepCase } from "../../experiments/trainingBench.js";
 import { NfxCommand } from "../../ui/command.js";
 import { failWith } from "../../ui/errors.js";
@@ -17,6 +18,7 @@ export default class BenchTraining extends NfxCommand {
   static override examples = [
     "<%= config.bin %> bench training",
     "<%= config.bin %> bench training --model nfnet-micro --batch 256",
+    "<%= config.bin %> bench training --batch 32 --micro 32 --pytorch",
     "<%= config.bin %> bench training --model nfnet-f0 --px 192 --channels 3 --batch 256 --micro 8 --logical-only",
   ];
   static override enableJsonFlag = true;
@@ -32,12 +34,21 @@ export default class BenchTraining extends NfxCommand {
       description: "time only the logical-batch step, once, without warm-up (large models: NFNet-F0 at 192 px)",
       default: false,
     }),
+    pytorch: Flags.boolean({
+      description:
+        "also time the same nf-resnet-micro step (28×28×1, unit-wise AGC) in PyTorch on one thread " +
+        "(bench/pytorch_nf_resnet_micro.py; python3 with torch, or NFX_PYTHON)",
+      default: false,
+    }),
   };
 
   async run(): Promise<unknown> {
     const { flags } = await this.parse(BenchTraining);
     try {
       if (flags["logical-only"] && !flags.micro) throw new Error("--logical-only needs --micro (calibrating is slow)");
+      if (flags.pytorch && (flags.model !== "nf-resnet-micro" || flags.px !== 28 || flags.channels !== 1)) {
+        throw new Error("--pytorch: the PyTorch step exists for --model nf-resnet-micro at --px 28 --channels 1 only");
+      }
       const backend = await initBackend(flags.backend as BackendName);
       const quiet = this.jsonEnabled();
       if (!quiet) this.log(`backend ${describeBackend(backend)}`);
@@ -91,6 +102,12 @@ export default class BenchTraining extends NfxCommand {
         print,
       );
       const [noAgc, withAgc, logical] = results as [BenchResult, BenchResult, BenchResult];
+      let pytorch: PytorchReference | null = null;
+      if (flags.pytorch) {
+        const got = pytorchNfResnetMicroReference(micro);
+        if ("reasons" in got) throw new Error(`--pytorch: no python with torch could run the step (${got.reasons})`);
+        pytorch = got;
+      }
       const summary = {
         backend,
         calibration,
@@ -98,12 +115,20 @@ export default class BenchTraining extends NfxCommand {
         agcOverhead: withAgc.medianMs / noAgc.medianMs - 1,
         accumulationVsBestMicro: (logical.imagesPerSec ?? 0) / (withAgc.imagesPerSec ?? 1),
         results,
+        /** PyTorch's median for the agc=unit step of `micro` images (--pytorch), and nfx's time over it. */
+        pytorch,
+        vsPytorch: pytorch ? withAgc.medianMs / pytorch.ms : null,
       };
       if (!quiet) {
         this.log(`AGC adds ${(summary.agcOverhead * 100).toFixed(1)}% to a step of ${micro} images`);
         this.log(
           `logical batch ${flags.batch} in micro-batches of ${micro}: ${(summary.accumulationVsBestMicro * 100).toFixed(0)}% of the micro-batch's images/s`,
         );
+        if (pytorch && summary.vsPytorch !== null) {
+          this.log(
+            `PyTorch step B=${micro} agc=unit: ${pytorch.ms.toFixed(1)} ms (${pytorch.source}); nfx ${backend.name}: ${summary.vsPytorch.toFixed(2)}× PyTorch`,
+          );
+        }
       }
       return summary;
     } catch (err) {

@@ -9,8 +9,11 @@ import { fileURLToPath } from "node:url";
 /** The issue author's single-thread PyTorch time for the two-conv step on these machines (ms). */
 export const PYTORCH_TWO_CONV_MS = 150;
 
-/** bench/pytorch_two_conv.py at the package root (this file is at src|dist/core/engine/). */
-const SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bench/pytorch_two_conv.py");
+/** The package root's bench/ folder (this file is at src|dist/core/engine/). */
+const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bench");
+const SCRIPT = path.join(BENCH_DIR, "pytorch_two_conv.py");
+/** bench/pytorch_nf_resnet_micro.py: reference/torch_nfx.py's NF-ResNet at nfx's nf-resnet-micro row. */
+const NF_RESNET_MICRO_SCRIPT = path.join(BENCH_DIR, "pytorch_nf_resnet_micro.py");
 
 export interface PytorchReference {
   /** Median step time (ms). */
@@ -30,7 +33,7 @@ function pythons(): string[] {
 export function pytorchTwoConvReference(batch: number, candidates: string[] = pythons()): PytorchReference {
   const reasons: string[] = [];
   for (const python of candidates) {
-    const got = runWith(python, batch);
+    const got = runWith(python, SCRIPT, batch);
     if (typeof got !== "string") return got;
     reasons.push(`${python}: ${got}`);
   }
@@ -41,10 +44,38 @@ export function pytorchTwoConvReference(batch: number, candidates: string[] = py
   };
 }
 
-/** The measurement, or why it failed. */
-function runWith(python: string, batch: number): PytorchReference | string {
-  if (!fs.existsSync(SCRIPT)) return `${SCRIPT} is missing`;
-  const res = spawnSync(python, [SCRIPT, "--batch", String(batch)], { encoding: "utf8", timeout: 180_000 });
+/**
+ * PyTorch's time for nfx's whole nf-resnet-micro training step (28×28×1, 10 classes; forward, label-smoothed loss,
+ * backward, unit-wise AGC, weight decay, Nesterov SGD) at `batch` images, float32 on one thread, from
+ * bench/pytorch_nf_resnet_micro.py (≈5 s). AGC as `nfx bench training`'s step (src/experiments/trainingBench.ts):
+ * λ 0.01, only the classifier weight excluded, lr 0.01.
+ * @returns null, with the reasons, when no candidate python has torch: there is no fallback figure for this step.
+ */
+export function pytorchNfResnetMicroReference(
+  batch: number,
+  candidates: string[] = pythons(),
+): PytorchReference | { reasons: string } {
+  const reasons: string[] = [];
+  for (const python of candidates) {
+    const got = runWith(python, NF_RESNET_MICRO_SCRIPT, batch, [
+      "--lambda",
+      "0.01",
+      "--exclude",
+      "classifier_weight",
+      "--lr",
+      "0.01",
+    ]);
+    if (typeof got !== "string") return got;
+    reasons.push(`${python}: ${got}`);
+  }
+  return { reasons: reasons.join("; ") };
+}
+
+/** The measurement, or why it failed. Both scripts print one JSON line whose `median_ms` is either at its top level
+ * or under `step`. */
+function runWith(python: string, script: string, batch: number, extra: string[] = []): PytorchReference | string {
+  if (!fs.existsSync(script)) return `${script} is missing`;
+  const res = spawnSync(python, [script, "--batch", String(batch), ...extra], { encoding: "utf8", timeout: 180_000 });
   if (res.error) return res.error.message;
   if (res.status !== 0) {
     const last = res.stderr.trim().split("\n").pop() ?? "";
@@ -52,12 +83,15 @@ function runWith(python: string, batch: number): PytorchReference | string {
   }
   try {
     const out = JSON.parse(res.stdout.trim().split("\n").pop() ?? "") as {
-      median_ms: number;
+      median_ms?: number;
+      step?: { median_ms: number };
       framework: string;
       threads: number;
     };
+    const ms = out.median_ms ?? out.step?.median_ms;
+    if (typeof ms !== "number") return "unreadable output from the script";
     return {
-      ms: out.median_ms,
+      ms,
       source: `${out.framework}, ${out.threads} thread, measured now on this machine (${python})`,
       measured: true,
     };

@@ -18,6 +18,7 @@ test images. The images are nfx's: bench/exportFashionMnist.ts writes nfx's cach
 node + tsx when --data is not given); normalised with nfx's constants.
 
     /usr/bin/python3 bench/pytorch_nf_resnet_micro.py [--batch 32] [--min-time 3] [--run] [--data FILE]
+    /usr/bin/python3 bench/pytorch_nf_resnet_micro.py --self-check   # the step == torch_nfx.py's recipe (float64)
 """
 
 import argparse
@@ -67,14 +68,14 @@ def init_params(table, gen):
 class Trainer:
     """The training step: gradient, unit-wise AGC (exclusions as fashion.quick), weight decay, Nesterov SGD."""
 
-    def __init__(self, spec, table, P, lam=LAMBDA, exclude=frozenset(EXCLUDE)):
-        self.spec, self.table, self.P = spec, table, P
+    def __init__(self, spec, table, P, lam=LAMBDA, exclude=frozenset(EXCLUDE), classes=CLASSES):
+        self.spec, self.table, self.P, self.classes = spec, table, P, classes
         self.lam, self.exclude = lam, exclude
         self.names = list(P)
         self.bufs = {n: torch.zeros_like(P[n]) for n in self.names}
 
     def step(self, x, y, lr):
-        loss = ref.smoothed_loss(ref.forward(self.P, self.spec, x), y, CLASSES)
+        loss = ref.smoothed_loss(ref.forward(self.P, self.spec, x), y, self.classes)
         grads = torch.autograd.grad(loss, [self.P[n] for n in self.names])
         with torch.no_grad():
             for n, g in zip(self.names, grads):
@@ -193,6 +194,30 @@ def run(args):
     }
 
 
+def self_check():
+    """The timed step is the reference recipe: three steps of Trainer (λ 0.01, classifier weight excluded, as
+    torch_nfx's RECIPE) in float64 against torch_nfx.sgd_steps on its nf-resnet-tiny net. Returns the largest
+    relative difference of the weights; raises when it exceeds 1e-10."""
+    net = ref.NETS["nf-resnet-tiny"]
+    spec = ref.spec_of(net["nfx"])
+    h, w, c = net["input"]
+    classes = net["classes"]
+    rng = np.random.default_rng(5)
+    table = ref.param_table(spec, c, classes)
+    P0 = ref.draw(table, rng)
+    batches = [(torch.tensor(rng.normal(0, 1, (ref.BATCH, h, w, c))), torch.tensor(rng.integers(0, classes, ref.BATCH)))
+               for _ in range(ref.STEPS)]
+    want, _, lrs, _ = ref.sgd_steps(P0, table, spec, batches, classes)
+    P = {k: v.clone().requires_grad_(True) for k, v in P0.items()}
+    trainer = Trainer(spec, table, P, ref.RECIPE_LAMBDA, frozenset({"classifier_weight"}), classes)
+    for (x, y), lr in zip(batches, lrs):
+        trainer.step(x, y, lr)
+    worst = max(ref.rel(P[n].detach(), want[n]) for n in want)
+    if not worst < 1e-10:
+        raise SystemExit(f"self-check: the timed step differs from reference/torch_nfx.py's recipe by {worst:.3g}")
+    return worst
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--batch", type=int, default=32)
@@ -205,7 +230,13 @@ def main() -> None:
     ap.add_argument("--exclude", default=",".join(sorted(EXCLUDE)),
                     help="comma-separated roles AGC skips in the timed step (default fashion.quick's)")
     ap.add_argument("--lr", type=float, help="learning rate of the timed step (default 0.4*batch/256)")
+    ap.add_argument("--self-check", action="store_true",
+                    help="only check the step against reference/torch_nfx.py's recipe (float64, 3 steps) and exit")
     args = ap.parse_args()
+    if args.self_check:
+        torch.set_num_threads(1)
+        print(json.dumps({"self_check": "ok", "max_rel_weight_diff": self_check()}))
+        return
     torch.set_num_threads(1)
     torch.set_default_dtype(torch.float32)
     out = {

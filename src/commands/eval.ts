@@ -40,7 +40,7 @@ export default class Eval extends NfxCommand {
   static override examples = [
     "<%= config.bin %> eval --weights f0.safetensors --model nfnet-f0 --set data.name=imagefolder --set data.path=val/",
     "<%= config.bin %> eval --weights 12 --split test --json",
-    "<%= config.bin %> eval --weights results/checkpoints/<hash>/final.safetensors",
+    "<%= config.bin %> eval --weights results/checkpoints/nfx.db/<hash>/final.safetensors",
   ];
   static override enableJsonFlag = true;
   static override flags = {

@@ -1,5 +1,5 @@
 // `nfx runs rm` removes a run's checkpoint files with its rows (core/sweep/resume.ts deleteRunsAndCheckpoints):
-// checkpoints live in checkpoints/<config hash>/ beside the store and would otherwise be left behind, unrecorded.
+// checkpoints live in checkpoints/<store file name>/<config hash>/ beside the store and would otherwise be left behind, unrecorded.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
@@ -11,6 +11,15 @@ import { checkpointDir, deleteRunsAndCheckpoints } from "../../src/core/sweep/re
 import { tempDir } from "../helpers.js";
 
 describe("deleting runs removes their checkpoints", () => {
+  it("two stores in one directory keep their checkpoints apart, even for one config", () => {
+    const dir = tempDir();
+    const hash = configHash(resolveConfig({}));
+    const a = checkpointDir(path.join(dir, "a.db"), hash);
+    const b = checkpointDir(path.join(dir, "b.db"), hash);
+    assert.notEqual(a, b);
+    assert.equal(a, path.join(dir, "checkpoints", "a.db", hash));
+  });
+
   it("the deleted run's checkpoint directory goes, another run's stays", () => {
     const db = path.join(tempDir(), "nfx.db");
     const store = RunStore.open(db);

@@ -131,6 +131,17 @@ describe("fine-tuning from imported weights", async () => {
       runSweepFile(null, opts(db, sets(data, wrong))),
       /model\.init_from: .*resnet\.safetensors: tensor stem\.conv0\.w \(nfx stem\.conv0\.w\)|is missing from the file|has no counterpart/,
     );
+    // Weights of the right model for grey images (1 input channel) on an RGB image folder: refused before the run
+    // is stored, naming the stem conv's shapes (the dataset's channels are known without reading it).
+    const grey = buildModel(resolveModelSpec({ name: "nfnet-micro" }), {
+      numClasses: 10,
+      inputShape: [8, 8, 1],
+      seed: 2,
+    });
+    const greyFile = path.join(dir, "grey.safetensors");
+    fs.writeFileSync(greyFile, writeSafetensors(modelTensors(grey, "nfx")));
+    grey.dispose();
+    await assert.rejects(runSweepFile(null, opts(db, sets(data, greyFile))), /model\.init_from: .*\[3,3,1,/);
     const cut = path.join(dir, "cut.safetensors");
     fs.writeFileSync(cut, bytes.subarray(0, bytes.length - 100));
     await assert.rejects(

@@ -135,7 +135,7 @@ describe("a run's final weights", () => {
       assert.equal(cli.top1, stored);
       assert.equal(cli.checkpointWeights, c.weights);
       assert.equal(cli.weights, ckpt);
-      // `nfx eval --weights checkpoints/<hash>/final.safetensors`: the run's model and data from the store.
+      // `nfx eval --weights checkpoints/<store file name>/<hash>/final.safetensors`: the run's model and data from the store.
       const byFile = (await Eval.run(
         ["--weights", ckpt, "--db", db, "--backend", "cpu", "--json", "--quiet"],
         root,

@@ -36,7 +36,7 @@ export function ruleText(rule: Rule): string {
     case "numberOrAuto":
       return `${rule.integer ? "integer" : "number"} ≥ ${rule.min}, or auto`;
     case "stepsOrDuration":
-      return "integer ≥ 1 (steps), a duration (30s, 10m, 2h), or null";
+      return "integer ≥ 1 (steps), a duration (30s, 10m, 2h), or 0 / null (never)";
   }
 }
 

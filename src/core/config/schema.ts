@@ -143,8 +143,8 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     rule: { kind: "stepsOrDuration" },
     doc:
       "save the whole training state every N optimizer steps or every duration of training (30s, 10m, 2h; " +
-      "null: never), beside the store in checkpoints/<config hash>/; an interrupted run continues from its last " +
-      "checkpoint when its sweep runs again (runs shorter than 10 minutes save none by default); an execution " +
+      "0 or null: never), beside the store in checkpoints/<store file name>/<config hash>/; an interrupted run continues " +
+      "from its last checkpoint when its sweep runs again (runs shorter than 10 minutes save none by default); an execution " +
       "detail, not in the run's hash",
   },
   "train.keep_checkpoints": {

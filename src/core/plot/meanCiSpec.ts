@@ -146,7 +146,7 @@ export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
     mark: { type: "point" as const, shape: "cross", size: 120, filled: true, color: "#cf222e" },
     encoding: { x, y: { field: "mean", type: "quantitative" as const }, tooltip },
   };
-  // A triangle where at least one seed collapsed (trained every step, ended at chance or flat at ln C).
+  // A triangle where at least one seed collapsed (trained every step, ended at chance, or sat flat near ln C after a spike).
   const collapsedLayer = {
     transform: [{ filter: "datum.n_collapsed > 0 && !datum.off_axis" }],
     mark: { type: "point" as const, shape: "triangle-down", size: 110, filled: true, color: "#8250df" },
@@ -172,7 +172,9 @@ export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
   ];
   const marks = [
     ...(anyDiverged ? ["✕: some seeds diverged (counted at chance top-1)"] : []),
-    ...(anyCollapsed ? ["▼: some seeds collapsed (ended at chance or flat at ln(classes))"] : []),
+    ...(anyCollapsed
+      ? ["▼: some seeds collapsed (ended at chance, or sat flat near ln(classes) after a loss spike)"]
+      : []),
   ];
   const size = { width: chart.width ?? 360, height: chart.height ?? 260 };
   const header = {

@@ -1,5 +1,5 @@
 // Checkpoints and exact resume, the orchestrator's side. A run's checkpoints live beside the store, in
-// `checkpoints/<config hash>/` (so that a store and its checkpoints move together, like figures/ and report/); the
+// `checkpoints/<store file name>/<config hash>/` (so that a store and its checkpoints move together, like figures/ and report/); the
 // worker writes them (train/checkpoint.ts), the orchestrator records each in the store once what precedes it is
 // stored, prunes the old ones, and, when it claims a run that an earlier attempt left interrupted (kill -9, Ctrl-C,
 // a crash, a preempted Slurm task) or failed, continues it from its newest checkpoint that is whole on disk.
@@ -19,9 +19,14 @@ import type { RunStatus, RunStore } from "../store/runStore.js";
 import type { FromWorker, RunCheckpoints } from "./protocol.js";
 import type { StoreWriter } from "./storeWriter.js";
 
-/** The directory of a run's checkpoints: `checkpoints/<config hash>/` beside the store file. */
+/**
+ * The directory of a run's checkpoints: `checkpoints/<store file name>/<config hash>/` beside the store file. The
+ * store's name is part of it: two stores in one directory may hold runs of one config, and each store's
+ * checkpoints are its own (a second store would otherwise overwrite, or clean away, the first one's files).
+ */
 export function checkpointDir(storeFile: string, hash: string): string {
-  return path.join(path.dirname(path.resolve(storeFile)), "checkpoints", hash);
+  const file = path.resolve(storeFile);
+  return path.join(path.dirname(file), "checkpoints", path.basename(file), hash);
 }
 
 /** Why a recorded checkpoint cannot be continued from (missing, truncated, changed), or null when it is whole. */
@@ -136,7 +141,7 @@ export function onRunEnded(store: RunStore, runId: number, status: RunStatus): v
 
 /**
  * Deletes runs from the store (metrics, evals, artifacts, sweep links) and then their checkpoint directories
- * (`checkpoints/<config hash>/` beside the store: nfx's own files, nothing else is kept there).
+ * (`checkpoints/<store file name>/<config hash>/` beside the store: nfx's own files, nothing else is kept there).
  * @returns how many runs were deleted and how many bytes of checkpoints were removed.
  * @throws the store's error when the delete fails; then no file is removed.
  */

@@ -21,7 +21,7 @@ import { type BackendInfo, type BackendName, checkBackendInstalled } from "../en
 import { resolveModelSpec } from "../models/index.js";
 import { ownerGone, type RunOwner, thisOwner } from "../store/runOwner.js";
 import type { OrphanedRun, RunStatus, RunStore, RunSummary } from "../store/runStore.js";
-import { checkInitFrom } from "../weights/initFrom.js";
+import { checkInitFrom, DATASET_CHANNELS } from "../weights/initFrom.js";
 import type { WeightSource } from "../weights/nameMaps.js";
 import { dataKey } from "./dataKey.js";
 import type { ExpandedRun, SweepSpec } from "./expand.js";
@@ -226,7 +226,8 @@ export function validateRuns(runs: readonly ExpandedRun[]): void {
     const m = r.config.model as Record<string, unknown>;
     if (typeof m.init_from === "string") {
       try {
-        checkInitFrom(spec, m.init_from, (m.init_from_names as WeightSource | undefined) ?? null);
+        const channels = DATASET_CHANNELS[r.config.data.name] ?? null;
+        checkInitFrom(spec, m.init_from, (m.init_from_names as WeightSource | undefined) ?? null, channels);
       } catch (e) {
         throw new ConfigError("model.init_from", (e as Error).message);
       }

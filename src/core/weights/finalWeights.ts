@@ -6,6 +6,7 @@ import fs from "node:fs";
 import { checkpointRows } from "../store/checkpointRecords.js";
 import type { RunStore } from "../store/runStore.js";
 import type { StoredRun } from "../store/runTypes.js";
+import { checkpointFault } from "../sweep/resume.js";
 
 /** The artifact kind of a plain weights file recorded for a run (the alternative to its final checkpoint). */
 export const WEIGHTS_ARTIFACT_KIND = "weights";
@@ -13,7 +14,7 @@ export const WEIGHTS_ARTIFACT_KIND = "weights";
 /**
  * The path of `run`'s final weights: its final checkpoint, else the newest `weights` artifact.
  * @throws Error when the run recorded neither (it did not finish, or was trained without a final checkpoint), or
- *   when the recorded file is gone.
+ *   when the recorded file is gone or no longer the one recorded (its size or SHA-256 differ).
  */
 export function finalWeightsPath(store: RunStore, run: StoredRun): string {
   const final = checkpointRows(store, run.id).find((r) => r.final);
@@ -25,5 +26,8 @@ export function finalWeightsPath(store: RunStore, run: StoredRun): string {
     );
   }
   if (!fs.existsSync(last)) throw new Error(`run ${run.id}: its final weights ${last} are gone`);
+  // The file must still be the one the run recorded (size and SHA-256), not something written over it since.
+  const fault = final ? checkpointFault(final.path, final.sha256, final.bytes) : null;
+  if (fault) throw new Error(`run ${run.id}: its final weights ${last} are not what the run recorded (${fault})`);
   return last;
 }

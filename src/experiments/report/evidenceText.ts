@@ -24,9 +24,10 @@ export function effectText(c: ComparisonResult): string {
 }
 
 const KIND_TEXT = {
-  better: (m: number) => `holds if the interval is above 0; does not hold if it lies below +${(m * 100).toFixed(1)} pp`,
+  better: (m: number) =>
+    `holds if the interval is above 0; otherwise, does not hold if it lies below +${(m * 100).toFixed(1)} pp`,
   notWorse: (m: number) =>
-    `holds if the interval is above −${(m * 100).toFixed(1)} pp; does not hold if it lies below 0`,
+    `holds if the interval is above −${(m * 100).toFixed(1)} pp; otherwise, does not hold if it lies below 0`,
   small: (m: number) =>
     `holds if the interval lies within ±${(m * 100).toFixed(1)} pp; does not hold if it lies outside`,
 } as const;

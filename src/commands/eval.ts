@@ -71,6 +71,8 @@ export default class Eval extends NfxCommand {
         cfg.data = structuredClone(fromCheckpoint.config.data);
         cfg.seed = fromCheckpoint.config.seed;
       } else if (!fs.existsSync(weights)) {
+        // A path (a separator or a weights extension) that does not exist is a missing file, not a run reference.
+        if (/[\\/]|\.(safetensors|npz)$/i.test(weights)) throw new Error(`--weights ${weights}: no such file`);
         // Not a file: a stored run, whose config supplies model and data unless given.
         const store = RunStore.open(flags.db, { readonly: true });
         try {

@@ -157,7 +157,10 @@ describe("--json: one document on stdout", () => {
       oneDocument(r);
     }
     const rm = await nfxAsync(["runs", "rm", "3", "--db", "a.db", "--yes", "--json"], dir);
-    assert.deepEqual(oneDocument(rm), { deleted: 1, ids: [3] });
+    const removed = oneDocument(rm) as { deleted: number; ids: number[]; checkpointBytes: number };
+    assert.deepEqual({ deleted: removed.deleted, ids: removed.ids }, { deleted: 1, ids: [3] });
+    // Its final checkpoint went with it (runs rm removes the run's checkpoint directory).
+    assert.ok(removed.checkpointBytes > 0, "the run's checkpoint bytes are counted");
   });
 });
 

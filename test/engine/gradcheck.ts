@@ -1,4 +1,5 @@
 // Helpers for comparing gradients between tfjs backends in the engine tests.
+import assert from "node:assert/strict";
 import { tf } from "../../src/core/engine/tf.js";
 
 /** mulberry32: a small seeded PRNG, so every failing case can be replayed from its seed. */
@@ -110,4 +111,28 @@ export function convCase(seed: number, depthwise: boolean, simdTiles = false): C
   const cin = simdTiles ? 4 * int(r, 1, 3) : int(r, 1, 6);
   const cout = depthwise ? int(r, 1, 3) : simdTiles ? 8 * int(r, 1, 2) : int(r, 1, 7);
   return { x: [n, h, w, cin], w: [k[0], k[1], cin, cout], strides, pad };
+}
+
+/** Relative error a backend's gradient may have against the cpu backend's. */
+export const GRAD_TOL = 1e-4;
+
+/**
+ * Gradients of `f` at random inputs of `shapes` (drawn from `seed`) on `backend` must equal the cpu backend's within
+ * GRAD_TOL (relative, relError).
+ */
+export async function checkAgainstCpu(
+  backend: string,
+  label: string,
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+  shapes: number[][],
+  seed: number,
+): Promise<void> {
+  const r = rng(seed);
+  const inputs = shapes.map((shape) => ({ data: randomData(r, shape), shape }));
+  const cpu = await gradsOn("cpu", f, inputs, seed + 1);
+  const other = await gradsOn(backend, f, inputs, seed + 1);
+  cpu.forEach((c, i) => {
+    const err = relError(other[i] as Float32Array, c);
+    assert.ok(err < GRAD_TOL, `${label}: gradient ${i} differs from cpu by ${err.toExponential(2)} (seed ${seed})`);
+  });
 }

@@ -9,26 +9,9 @@ import { geluTanhGrad, geluTanhValue } from "../../src/core/engine/fusedGelu.js"
 import { groupedConv2d } from "../../src/core/engine/groupedConv.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { nativeSkipReason } from "../helpers.js";
-import { convCase, gradsOn, int, pick, randomData, relError, rng } from "./gradcheck.js";
+import { checkAgainstCpu, convCase, GRAD_TOL, gradsOn, int, pick, randomData, relError, rng } from "./gradcheck.js";
 
-const TOL = 1e-4;
 const skip = nativeSkipReason();
-
-async function checkAgainstCpu(
-  label: string,
-  f: (...xs: tf.Tensor[]) => tf.Tensor,
-  shapes: number[][],
-  seed: number,
-): Promise<void> {
-  const r = rng(seed);
-  const inputs = shapes.map((shape) => ({ data: randomData(r, shape), shape }));
-  const cpu = await gradsOn("cpu", f, inputs, seed + 1);
-  const native = await gradsOn("tensorflow", f, inputs, seed + 1);
-  cpu.forEach((c, i) => {
-    const err = relError(native[i] as Float32Array, c);
-    assert.ok(err < TOL, `${label}: gradient ${i} differs from cpu by ${err.toExponential(2)} (seed ${seed})`);
-  });
-}
 
 async function valuesOn(backend: string, f: () => tf.Tensor): Promise<Float32Array> {
   await tf.setBackend(backend);
@@ -50,6 +33,7 @@ describe("tensorflow (native) gradients match the cpu backend", { skip }, () => 
       const c = convCase(seed, false);
       if (typeof c.pad !== "string") continue; // tfjs-node: 'same' and 'valid' only (tested below)
       await checkAgainstCpu(
+        "tensorflow",
         `conv2d ${JSON.stringify(c)}`,
         (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.strides, c.pad),
         [c.x, c.w],
@@ -63,6 +47,7 @@ describe("tensorflow (native) gradients match the cpu backend", { skip }, () => 
       const c = convCase(seed, false, true);
       if (typeof c.pad !== "string") continue;
       await checkAgainstCpu(
+        "tensorflow",
         `conv2d ${JSON.stringify(c)}`,
         (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.strides, c.pad),
         [c.x, c.w],
@@ -77,6 +62,7 @@ describe("tensorflow (native) gradients match the cpu backend", { skip }, () => 
       if (typeof c.pad !== "string") continue;
       const s = c.strides[0];
       await checkAgainstCpu(
+        "tensorflow",
         `depthwise ${JSON.stringify(c)}`,
         (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, c.pad),
         [c.x, c.w],
@@ -99,7 +85,7 @@ describe("tensorflow (native) gradients match the cpu backend", { skip }, () => 
           return depthwise ? tf.depthwiseConv2d(x, w, c.strides[0], c.pad) : tf.conv2d(x, w, c.strides, c.pad);
         });
       const err = relError(await valuesOn("tensorflow", f), await valuesOn("cpu", f));
-      assert.ok(err < TOL, `${depthwise ? "depthwise" : "conv2d"} ${JSON.stringify(c)}: ${err} (seed ${seed})`);
+      assert.ok(err < GRAD_TOL, `${depthwise ? "depthwise" : "conv2d"} ${JSON.stringify(c)}: ${err} (seed ${seed})`);
     }
   });
 
@@ -130,7 +116,7 @@ describe("tensorflow (native) gradients match the cpu backend", { skip }, () => 
       const pad = pick(r, ["same", "valid"] as const);
       const shape = [int(r, 1, 3), int(r, k[0], 12), int(r, k[1], 12), int(r, 1, 5)];
       const label = `pool k=${k} s=${s} ${pad} ${shape}`;
-      await checkAgainstCpu(`max${label}`, (x) => tf.maxPool(x as tf.Tensor4D, k, s, pad), [shape], seed);
+      await checkAgainstCpu("tensorflow", `max${label}`, (x) => tf.maxPool(x as tf.Tensor4D, k, s, pad), [shape], seed);
       // avgPool with 'same' padding divides by the number of in-bounds inputs; tfjs's cpu AvgPoolGrad (and wasm's)
       // divide the padded windows' gradient by the full window size instead — wrong where padding occurs (found
       // here: TensorFlow agrees with central differences, cpu does not). The reference is therefore the same
@@ -150,7 +136,7 @@ describe("tensorflow (native) gradients match the cpu backend", { skip }, () => 
       const want = await gradsOn("cpu", reference, inputs, seed + 1);
       const got = await gradsOn("tensorflow", (x) => tf.avgPool(x as tf.Tensor4D, k, s, pad), inputs, seed + 1);
       const err = relError(got[0] as Float32Array, want[0] as Float32Array);
-      assert.ok(err < TOL, `avg${label}: gradient differs from the exact one by ${err.toExponential(2)}`);
+      assert.ok(err < GRAD_TOL, `avg${label}: gradient differs from the exact one by ${err.toExponential(2)}`);
     }
   });
 
@@ -167,6 +153,7 @@ describe("tensorflow (native) gradients match the cpu backend", { skip }, () => 
         const aShape = [...batch, ...(ta ? [k, m] : [m, k])];
         const bShape = [...batch, ...(tb ? [n, k] : [k, n])];
         await checkAgainstCpu(
+          "tensorflow",
           `matMul ta=${ta} tb=${tb} ${aShape}·${bShape}`,
           (a, b) => tf.matMul(a as tf.Tensor, b as tf.Tensor, ta, tb),
           [aShape, bShape],
@@ -175,8 +162,9 @@ describe("tensorflow (native) gradients match the cpu backend", { skip }, () => 
       }
     }
     const ids = [0, 3, 3, 1, 5, 0, 2, 3];
-    await checkAgainstCpu("gather", (x) => tf.gather(x, tf.tensor1d(ids, "int32")), [[6, 4]], 7);
+    await checkAgainstCpu("tensorflow", "gather", (x) => tf.gather(x, tf.tensor1d(ids, "int32")), [[6, 4]], 7);
     await checkAgainstCpu(
+      "tensorflow",
       "unsortedSegmentSum",
       (x) => tf.unsortedSegmentSum(x, tf.tensor1d(ids, "int32"), 7),
       [[8, 3, 2]],
@@ -185,13 +173,14 @@ describe("tensorflow (native) gradients match the cpu backend", { skip }, () => 
   });
 
   test("nfx's GELU (composed off wasm) and grouped conv: values and gradients", async () => {
-    await checkAgainstCpu("gelu", (x) => geluTanhValue(x), [[4, 5, 6]], 41);
+    await checkAgainstCpu("tensorflow", "gelu", (x) => geluTanhValue(x), [[4, 5, 6]], 41);
     const x = tf.tensor(randomData(rng(42), [3, 7]), [3, 7]);
     const dy = tf.tensor(randomData(rng(43), [3, 7]), [3, 7]);
     const g = async (b: string) => valuesOn(b, () => geluTanhGrad(x, dy));
-    assert.ok(relError(await g("tensorflow"), await g("cpu")) < TOL, "geluTanhGrad");
+    assert.ok(relError(await g("tensorflow"), await g("cpu")) < GRAD_TOL, "geluTanhGrad");
     tf.dispose([x, dy]);
     await checkAgainstCpu(
+      "tensorflow",
       "groupedConv2d g=4",
       (xx, w) => groupedConv2d(xx as tf.Tensor4D, w as tf.Tensor4D, 1, "same", 4),
       [

@@ -5,24 +5,17 @@ import { before, describe, test } from "node:test";
 import { initBackend } from "../../src/core/engine/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { WASM_GRADIENT_KERNELS } from "../../src/core/engine/wasmGradients.js";
-import { type ConvCase, convCase, gradsOn, int, pick, randomData, relError, rng } from "./gradcheck.js";
-
-const TOL = 1e-4;
-async function checkBothBackends(
-  label: string,
-  f: (...xs: tf.Tensor[]) => tf.Tensor,
-  shapes: number[][],
-  seed: number,
-): Promise<void> {
-  const r = rng(seed);
-  const inputs = shapes.map((shape) => ({ data: randomData(r, shape), shape }));
-  const cpu = await gradsOn("cpu", f, inputs, seed + 1);
-  const wasm = await gradsOn("wasm", f, inputs, seed + 1);
-  cpu.forEach((c, i) => {
-    const err = relError(wasm[i] as Float32Array, c);
-    assert.ok(err < TOL, `${label}: gradient ${i} differs from cpu by ${err.toExponential(2)} (seed ${seed})`);
-  });
-}
+import {
+  type ConvCase,
+  checkAgainstCpu,
+  convCase,
+  GRAD_TOL,
+  int,
+  pick,
+  randomData,
+  relError,
+  rng,
+} from "./gradcheck.js";
 
 describe("wasm gradient kernels match the cpu backend", () => {
   before(async () => {
@@ -38,7 +31,8 @@ describe("wasm gradient kernels match the cpu backend", () => {
   test("conv2d: Conv2DBackpropInput and Conv2DBackpropFilter over 60 random geometries", async () => {
     for (let seed = 1; seed <= 60; seed++) {
       const c = convCase(seed, false);
-      await checkBothBackends(
+      await checkAgainstCpu(
+        "wasm",
         `conv2d ${JSON.stringify(c)}`,
         (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.strides, c.pad),
         [c.x, c.w],
@@ -50,7 +44,8 @@ describe("wasm gradient kernels match the cpu backend", () => {
   test("conv2d with Cin % 4 = 0 and Cout % 8 = 0 (the SIMD filter-gradient kernel) over 40 random geometries", async () => {
     for (let seed = 201; seed <= 240; seed++) {
       const c = convCase(seed, false, true);
-      await checkBothBackends(
+      await checkAgainstCpu(
+        "wasm",
         `conv2d ${JSON.stringify(c)}`,
         (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.strides, c.pad),
         [c.x, c.w],
@@ -64,7 +59,8 @@ describe("wasm gradient kernels match the cpu backend", () => {
       const c = convCase(seed, true);
       // tfjs's depthwise op requires equal strides.
       const s = c.strides[0];
-      await checkBothBackends(
+      await checkAgainstCpu(
+        "wasm",
         `depthwise ${JSON.stringify(c)}`,
         (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, s, c.pad),
         [c.x, c.w],
@@ -100,7 +96,8 @@ describe("wasm gradient kernels match the cpu backend", () => {
       },
     ];
     for (const [i, c] of cases.entries()) {
-      await checkBothBackends(
+      await checkAgainstCpu(
+        "wasm",
         `conv2d ${JSON.stringify(c)}`,
         (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.strides, c.pad),
         [c.x, c.w],
@@ -139,7 +136,7 @@ describe("wasm gradient kernels match the cpu backend", () => {
         y.dispose();
       }
       const err = relError(outputs[1] as Float32Array, outputs[0] as Float32Array);
-      assert.ok(err < TOL, `${depthwise ? "depthwise" : "conv2d"} ${JSON.stringify(c)}: ${err} (seed ${seed})`);
+      assert.ok(err < GRAD_TOL, `${depthwise ? "depthwise" : "conv2d"} ${JSON.stringify(c)}: ${err} (seed ${seed})`);
     }
     await tf.setBackend("wasm");
     const x = tf.range(1, 13).reshape([1, 4, 3, 1]) as tf.Tensor4D;
@@ -158,8 +155,8 @@ describe("wasm gradient kernels match the cpu backend", () => {
       const pad = pick(r, ["same", "valid"] as const);
       const shape = [int(r, 1, 3), int(r, k[0], 12), int(r, k[1], 12), int(r, 1, 5)];
       const label = `pool k=${k} s=${s} ${pad} ${shape}`;
-      await checkBothBackends(`max${label}`, (x) => tf.maxPool(x as tf.Tensor4D, k, s, pad), [shape], seed);
-      await checkBothBackends(`avg${label}`, (x) => tf.avgPool(x as tf.Tensor4D, k, s, pad), [shape], seed);
+      await checkAgainstCpu("wasm", `max${label}`, (x) => tf.maxPool(x as tf.Tensor4D, k, s, pad), [shape], seed);
+      await checkAgainstCpu("wasm", `avg${label}`, (x) => tf.avgPool(x as tf.Tensor4D, k, s, pad), [shape], seed);
     }
   });
 
@@ -184,7 +181,8 @@ describe("wasm gradient kernels match the cpu backend", () => {
         const aShape = [...batch, ...(ta ? [k, m] : [m, k])];
         const bShape = [...batch, ...(tb ? [n, k] : [k, n])];
         const label = `matMul ta=${ta} tb=${tb} ${aShape}·${bShape}`;
-        await checkBothBackends(
+        await checkAgainstCpu(
+          "wasm",
           label,
           (a, b) => tf.matMul(a as tf.Tensor, b as tf.Tensor, ta, tb),
           [aShape, bShape],
@@ -209,15 +207,16 @@ describe("wasm gradient kernels match the cpu backend", () => {
           ) as Float32Array;
         };
         const err = relError(await fused("wasm"), await fused("cpu"));
-        assert.ok(err < TOL, `fused ${label}: differs from cpu by ${err.toExponential(2)}`);
+        assert.ok(err < GRAD_TOL, `fused ${label}: differs from cpu by ${err.toExponential(2)}`);
       }
     }
   });
 
   test("UnsortedSegmentSum (via gather's gradient and directly)", async () => {
     const ids = [0, 3, 3, 1, 5, 0, 2, 3];
-    await checkBothBackends("gather", (x) => tf.gather(x, tf.tensor1d(ids, "int32")), [[6, 4]], 7);
-    await checkBothBackends(
+    await checkAgainstCpu("wasm", "gather", (x) => tf.gather(x, tf.tensor1d(ids, "int32")), [[6, 4]], 7);
+    await checkAgainstCpu(
+      "wasm",
       "unsortedSegmentSum",
       (x) => tf.unsortedSegmentSum(x, tf.tensor1d(ids, "int32"), 7),
       [[8, 3, 2]],

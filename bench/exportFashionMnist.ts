@@ -7,7 +7,7 @@
 // (HWC, C = 1), trainCount uint8 labels, testCount·784 pixels, testCount labels. Normalisation (nfx's
 // FASHION_MNIST_NORMALIZATION: mean 0.28626, std 0.35299 of pixel/255) is left to the reader.
 import fs from "node:fs";
-import { resolveCacheDir } from "../src/core/data/cacheDir.js";
+import { resolveCacheDir } from "../src/core/base/cacheDir.js";
 import { fashionMnistSplitRows, loadFashionMnistTable } from "../src/core/data/fashionMnist.js";
 
 const out = process.argv[2];

@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { sha256File } from "../core/base/files.js";
 import type { RunStore, StoredRun } from "../core/store/runStore.js";
 
 /** The artifacts recorded at `file` (absolute path, as artifacts store it): which runs, and the contents' SHA-256s. */
@@ -20,7 +21,7 @@ function recordedAt(store: RunStore, file: string): { runs: number[]; shas: Set<
 
 function sha256Of(file: string): string | null {
   try {
-    return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+    return sha256File(file);
   } catch {
     return null;
   }

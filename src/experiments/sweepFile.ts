@@ -1,6 +1,6 @@
 // `nfx sweep FILE`: expand, run what is missing, and draw the sweep's comparison plot from the store.
 import path from "node:path";
-import { ensureCacheDir } from "../core/data/cacheDir.js";
+import { ensureCacheDir } from "../core/base/cacheDir.js";
 import { type BackendName, checkBackendInstalled } from "../core/engine/backend.js";
 import { writeFigure } from "../core/plot/render.js";
 import { runLabel, sweepComparisonSpec } from "../core/plot/sweepPlot.js";

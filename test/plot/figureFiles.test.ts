@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import Database from "better-sqlite3";
-import { resolveCacheDir, userCacheDir } from "../../src/core/data/cacheDir.js";
+import { resolveCacheDir, userCacheDir } from "../../src/core/base/cacheDir.js";
 import { figuresDirFor } from "../../src/core/plot/outputDir.js";
 import { RunStore } from "../../src/core/store/runStore.js";
 import { sweepFigureName } from "../../src/experiments/sweepFigureName.js";

@@ -3,9 +3,9 @@
 // instead of spinning in its epoch loop.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
+import { Rng } from "../../src/core/base/random.js";
 import { resolveConfig } from "../../src/core/config/resolve.js";
 import { batches, type Dataset, evalBatches, loadDataset, type Split } from "../../src/core/data/index.js";
-import { Rng } from "../../src/core/data/random.js";
 import { initBackend } from "../../src/core/engine/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { buildModel, resolveModelSpec } from "../../src/core/models/index.js";

@@ -1,9 +1,9 @@
 // Issue 5: the training loop — divergence is a result, runs are reproducible, the recipe's options run.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
+import { Rng } from "../../src/core/base/random.js";
 import { resolveConfig } from "../../src/core/config/resolve.js";
 import { type Dataset, loadDataset } from "../../src/core/data/index.js";
-import { Rng } from "../../src/core/data/random.js";
 import { initBackend } from "../../src/core/engine/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { mixBatch, sampleBeta } from "../../src/core/train/mix.js";

@@ -31,8 +31,8 @@
 //   - Making a key inert under a new condition, or changing what identity means in any other way, changes stored
 //     hashes: append a store migration that re-hashes them (src/core/store/schema.ts, `rehashRuns`).
 import { createHash } from "node:crypto";
+import { datasetFacts } from "../data/datasets.js";
 import { resolveModelSpec } from "../models/resolve.js";
-import { KNOWN_SPLIT_SIZES } from "./resolve.js";
 import { CONFIG_KEYS, type ConfigValue, type RunConfig } from "./schema.js";
 
 function sortKeys(v: unknown): unknown {
@@ -101,10 +101,6 @@ export const IDENTITY_BASELINE: Readonly<Record<string, ConfigValue>> = Object.f
   "agc.exclude": ["classifier_weight"],
 });
 
-/** Datasets that read `data.path` / `data.image_size` (the others ignore them). */
-const READS_PATH = new Set(["cifar10", "imagefolder"]);
-const READS_IMAGE_SIZE = new Set(["synthetic", "imagefolder"]);
-
 /**
  * The dotted keys whose values `cfg` makes irrelevant to training: another key switches off what they tune.
  * Each entry is one line of the trainer's or loader's code that skips the key under that condition.
@@ -117,8 +113,9 @@ export function inertKeys(cfg: RunConfig): string[] {
   if (cfg.optim.sam_rho === null) out.push("optim.sam_fraction");
   if (cfg.optim.momentum === 0) out.push("optim.nesterov"); // with μ = 0 both updates are the gradient itself
   if (cfg.train.steps !== null) out.push("train.epochs");
-  if (!READS_PATH.has(cfg.data.name)) out.push("data.path");
-  if (!READS_IMAGE_SIZE.has(cfg.data.name)) out.push("data.image_size");
+  const dataset = datasetFacts(cfg.data.name);
+  if (!dataset?.readsPath) out.push("data.path");
+  if (!dataset?.readsImageSize) out.push("data.image_size");
   return out;
 }
 
@@ -145,12 +142,12 @@ export function stepsFromEpochs(epochs: number, batchSize: number, trainSize: nu
 
 /**
  * `cfg` with values that spell one training two ways written in the canonical spelling (rule 4 at the top of this
- * file); `cfg` itself is not changed. Only sizes the schema knows without reading the data (KNOWN_SPLIT_SIZES)
+ * file); `cfg` itself is not changed. Only sizes known without reading the data (data/datasets.ts)
  * are compared; an imagefolder's sizes stay as written.
  */
 export function identityCanonical(cfg: RunConfig): RunConfig {
   const d = cfg.data;
-  const known = d ? KNOWN_SPLIT_SIZES[d.name] : undefined;
+  const known = d ? (datasetFacts(d.name)?.splits ?? undefined) : undefined;
   if (!known || !cfg.train) return cfg;
   const out = JSON.parse(JSON.stringify(cfg)) as RunConfig;
   if (out.data.train_size === known.train) out.data.train_size = null;

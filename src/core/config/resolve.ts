@@ -1,10 +1,9 @@
 // Turning user input (YAML objects, --set overrides) into a validated, fully defaulted RunConfig.
 
-import { createHash } from "node:crypto";
-import fs from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { SYNTHETIC_DEFAULTS } from "../data/synthetic.js";
+import { sha256File } from "../base/files.js";
+import { datasetFacts } from "../data/datasets.js";
 import { didYouMean } from "../text/didYouMean.js";
 import { EMPTY_LIST, normalizeListText } from "../text/writtenForm.js";
 import { parseStepsOrDuration } from "./duration.js";
@@ -220,7 +219,7 @@ function resolveInitFrom(cfg: RunConfig): void {
   }
   if (typeof m.init_from_sha256 === "string") return;
   try {
-    m.init_from_sha256 = createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+    m.init_from_sha256 = sha256File(file);
   } catch (e) {
     throw new ConfigError(
       "model.init_from",
@@ -285,18 +284,6 @@ export function resolveConfig(input: unknown): RunConfig {
 }
 
 /**
- * Split sizes (examples) of the datasets whose size is known without reading them, used when `data.train_size` /
- * `data.test_size` is null: Fashion-MNIST 60,000 train / 10,000 test (Xiao et al. 2017), CIFAR-10 50,000 /
- * 10,000 (Krizhevsky 2009), both `fixed` (a larger size is an error); synthetic: its generator's defaults, any
- * size can be generated. An imagefolder's size is known only once it is read (validateRunsDeep in core/sweep).
- */
-export const KNOWN_SPLIT_SIZES: Readonly<Record<string, { train: number; test: number; fixed: boolean }>> = {
-  "fashion-mnist": { train: 60_000, test: 10_000, fixed: true },
-  cifar10: { train: 50_000, test: 10_000, fixed: true },
-  synthetic: { train: SYNTHETIC_DEFAULTS.trainSize, test: SYNTHETIC_DEFAULTS.testSize, fixed: false },
-};
-
-/**
  * The fault that keeps a run from making even one optimizer step on a training split of `trainSize` examples,
  * or null. Batches are whole (the last partial batch of an epoch is dropped), so a split smaller than one
  * logical batch gives epochs of zero steps.
@@ -320,13 +307,13 @@ export function stepFault(cfg: RunConfig, trainSize: number, what: string): Conf
  */
 export function checkRunnable(cfg: RunConfig): void {
   const d = cfg.data;
-  if ((d.name === "cifar10" || d.name === "imagefolder") && d.path === null) {
+  if (datasetFacts(d.name)?.readsPath && d.path === null) {
     throw new ConfigError("data.path", `dataset ${d.name} needs data.path (its directory)`, undefined, [
       "data.path",
       "data.name",
     ]);
   }
-  const known = KNOWN_SPLIT_SIZES[d.name];
+  const known = datasetFacts(d.name)?.splits ?? undefined;
   for (const [key, size, split] of [
     ["data.train_size", d.train_size, known?.train],
     ["data.test_size", d.test_size, known?.test],

@@ -1,6 +1,6 @@
 // Pixel placement for one example: standardization through a lookup table, plus the pad-and-random-crop and
 // horizontal flip augmentations, fused into a single pass over the output so batch assembly stays a typed-array copy.
-import type { Rng } from "./random.js";
+import type { Rng } from "../base/random.js";
 import type { AugmentOptions, Normalization } from "./types.js";
 
 /**

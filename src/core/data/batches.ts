@@ -1,8 +1,9 @@
 // Streaming a split as tensors, one batch at a time: only the current batch's pixels are ever materialized, and the
 // order and augmentation are a pure function of (seed, epoch); each example's augmentation of (seed, epoch, position).
+
+import { permutation, Rng } from "../base/random.js";
 import { tf } from "../engine/tf.js";
 import { drawPlacement, IDENTITY_PLACEMENT, standardizeTable, writeExample } from "./augment.js";
-import { permutation, Rng } from "./random.js";
 import type { AugmentOptions, Batch, Split } from "./types.js";
 
 export interface BatchOptions {

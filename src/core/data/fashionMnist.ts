@@ -4,9 +4,9 @@
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { permutation, Rng } from "../base/random.js";
 import { readImageTable, type StoredTable, writeImageTable } from "./imageTableFile.js";
 import { MemorySplit } from "./memorySplit.js";
-import { permutation, Rng } from "./random.js";
 import type { Dataset, Normalization } from "./types.js";
 
 export const FASHION_MNIST_CLASSES = [

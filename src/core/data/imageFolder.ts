@@ -3,8 +3,8 @@
 // so memory holds file names, not pixels.
 import fs from "node:fs";
 import path from "node:path";
+import { permutation, Rng } from "../base/random.js";
 import { decodeImage } from "./decodeImage.js";
-import { permutation, Rng } from "./random.js";
 import { resizeSquare } from "./resize.js";
 import type { Dataset, Example, Normalization, Split } from "./types.js";
 

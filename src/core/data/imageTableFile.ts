@@ -1,9 +1,9 @@
 // A compact binary file for an ImageTable, so a dataset decoded once (e.g. 150 MB of JSON) loads in milliseconds.
 // Layout, little-endian: magic "NFXIMG01" | u32 count, height, width, channels, numClasses | 32-byte SHA-256 of the
 // payload | payload = labels (count bytes) then images (count·h·w·c bytes, HWC uint8).
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import fs from "node:fs";
-import path from "node:path";
+import { writeAll, writeFileAtomic } from "../base/files.js";
 import type { ImageTable } from "./memorySplit.js";
 
 const MAGIC = "NFXIMG01";
@@ -28,17 +28,11 @@ export function writeImageTable(file: string, table: StoredTable): void {
   header.writeUInt32LE(c, 20);
   header.writeUInt32LE(table.numClasses, 24);
   payloadDigest(table.labels, table.images).copy(header, 28);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  const fd = fs.openSync(tmp, "w");
-  try {
-    fs.writeSync(fd, header);
-    fs.writeSync(fd, table.labels);
-    fs.writeSync(fd, table.images);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, (fd) => {
+    writeAll(fd, header);
+    writeAll(fd, table.labels);
+    writeAll(fd, table.images);
+  });
 }
 
 /**

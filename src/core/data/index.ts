@@ -1,6 +1,7 @@
 // The data layer's public surface: loading datasets and streaming them as batches.
+
+export { resolveCacheDir } from "../base/cacheDir.js";
 export { type BatchOptions, batchCount, batches, evalBatches } from "./batches.js";
-export { resolveCacheDir } from "./cacheDir.js";
 export { CIFAR10_CLASSES } from "./cifar10.js";
 export { FASHION_MNIST_CLASSES } from "./fashionMnist.js";
 export { IMAGEFOLDER_DEFAULT_SIZE } from "./imageFolder.js";

@@ -1,6 +1,6 @@
 // The one entry point from a data config to a Dataset: validates the config and dispatches to the loader.
 import path from "node:path";
-import { resolveCacheDir } from "./cacheDir.js";
+import { resolveCacheDir } from "../base/cacheDir.js";
 import { loadCifar10 } from "./cifar10.js";
 import { loadFashionMnist } from "./fashionMnist.js";
 import { IMAGEFOLDER_DEFAULT_SIZE, loadImageFolder } from "./imageFolder.js";

@@ -3,9 +3,10 @@
 // around the centre, with pixel noise. The blob makes class means differ (a linear probe already separates them); the
 // grating rewards convolutional features. Each image consumes a fixed number of draws, so the first N images of a
 // seed are the same whatever the requested size.
+
+import { Rng } from "../base/random.js";
 import type { ImageTable } from "./memorySplit.js";
 import { MemorySplit, tableNormalization } from "./memorySplit.js";
-import { Rng } from "./random.js";
 import type { Dataset } from "./types.js";
 
 export interface SyntheticOptions {

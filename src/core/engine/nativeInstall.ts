@@ -20,7 +20,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { resolveCacheDir } from "../data/cacheDir.js";
+import { resolveCacheDir } from "../base/cacheDir.js";
 import { parseWheelName, unpackWheel, WHEEL_LIBRARIES, type WheelName } from "./nativeWheel.js";
 
 export type NativeFlavour = "cpu" | "gpu";

@@ -1,5 +1,7 @@
 // Instantiates a plan: one tf.Variable per planned parameter, initialized deterministically from the seed and the
 // parameter's name, and an `apply` that runs stem → blocks → head.
+
+import { seedForName } from "../base/random.js";
 import { tf } from "../engine/tf.js";
 import { activate } from "./activations.js";
 import { applyBatchNorm } from "./batchNorm.js";
@@ -10,7 +12,6 @@ import { exampleDropout } from "./exampleMasks.js";
 import { applyNfBlock } from "./nfBlock.js";
 import { ParamStore } from "./paramStore.js";
 import { type ModelPlan, type ParamPlan, planModel } from "./plan.js";
-import { deriveSeed } from "./seeds.js";
 import type { ModelSpec } from "./spec.js";
 import type { ApplyOptions, Model, Param } from "./types.js";
 import { applyConv } from "./wsConv.js";
@@ -34,7 +35,7 @@ function initialValue(p: ParamPlan, seed: number): tf.Tensor {
   // Drawn in JavaScript by tfjs from a seeded generator, hence identical on cpu, wasm and tfjs-node. tfjs's
   // truncatedNormal redraws values beyond 2 std, as jax.random.truncated_normal(-2, 2) that Haiku scales by std.
   const draw = p.init.kind === "truncatedNormal" ? tf.truncatedNormal : tf.randomNormal;
-  return draw(p.shape, 0, p.init.std, "float32", deriveSeed(seed, p.name));
+  return draw(p.shape, 0, p.init.std, "float32", seedForName(seed, p.name));
 }
 
 function instantiate(plans: ParamPlan[], store: ParamStore, seed: number, trainable: boolean): Param[] {
@@ -82,7 +83,7 @@ export function buildModel(spec: ModelSpec, opts: BuildOptions): BuiltModel {
         activation: spec.activation,
         forms: spec.forms ?? "official",
         training,
-        seed: deriveSeed(seed, block.name),
+        seed: seedForName(seed, block.name),
         exampleOffset,
       };
       const { output, residual } = nf ? applyNfBlock(block, ctx, h) : applyBnBlock(block, ctx, h);
@@ -99,7 +100,7 @@ export function buildModel(spec: ModelSpec, opts: BuildOptions): BuiltModel {
     h = act(h);
     let pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
     if (training && spec.dropout > 0) {
-      pooled = exampleDropout(pooled, spec.dropout, deriveSeed(seed, "head.dropout"), exampleOffset);
+      pooled = exampleDropout(pooled, spec.dropout, seedForName(seed, "head.dropout"), exampleOffset);
     }
     return applyDense(plan.classifier, store, pooled);
   }

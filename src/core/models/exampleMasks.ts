@@ -3,7 +3,7 @@
 // starts at `start`) therefore gets exactly the masks the whole batch would get, so the split is an execution
 // detail. Drawn in JavaScript (the data pipeline's seeded mulberry32, one stream per example), hence identical on
 // every backend.
-import { Rng } from "../data/random.js";
+import { Rng } from "../base/random.js";
 import { tf } from "../engine/tf.js";
 
 /**

@@ -6,9 +6,10 @@
 // On white-noise inputs, NFNet's average-pool shortcut divides a transition block's output variance by up to 4
 // (neighbouring activations are nearly independent); on natural images, whose neighbouring pixels are correlated,
 // far less. NF-ResNets' strided 1×1 shortcuts do not have this effect.
+
+import { seedForName } from "../base/random.js";
 import { tf } from "../engine/tf.js";
 import { buildModel } from "./build.js";
-import { deriveSeed } from "./seeds.js";
 import type { ModelSpec } from "./spec.js";
 
 export interface BlockSignal {
@@ -78,7 +79,7 @@ export function signalPropagation(spec: ModelSpec, opts: SignalPropagationOption
   const blocks: BlockSignal[] = [];
   try {
     tf.tidy(() => {
-      const x = tf.randomNormal([batch, px, px, inChannels], 0, 1, "float32", deriveSeed(seed, "spp.input"));
+      const x = tf.randomNormal([batch, px, px, inChannels], 0, 1, "float32", seedForName(seed, "spp.input"));
       model.apply(x as tf.Tensor4D, {
         training,
         onBlock: (index, name, output, residual) => {

@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
+import { writeFileAtomic } from "../base/files.js";
 import { figureHtml } from "./offlineHtml.js";
 import { svgToPng } from "./png.js";
 
@@ -122,21 +123,15 @@ export async function writeFigure(
   const svg = await renderSvg(spec);
   const base = path.join(dir, name);
   const written: WrittenFigure = { spec: `${base}.json`, svg: `${base}.svg` };
-  writeAtomic(written.spec, `${JSON.stringify(spec, null, 2)}\n`);
-  writeAtomic(written.svg, svg);
+  writeFileAtomic(written.spec, `${JSON.stringify(spec, null, 2)}\n`);
+  writeFileAtomic(written.svg, svg);
   if (formats.includes("png")) {
     written.png = `${base}.png`;
-    writeAtomic(written.png, svgToPng(svg));
+    writeFileAtomic(written.png, svgToPng(svg));
   }
   if (formats.includes("html")) {
     written.html = `${base}.html`;
-    writeAtomic(written.html, figureHtml(spec, titleOf(spec, name)));
+    writeFileAtomic(written.html, figureHtml(spec, titleOf(spec, name)));
   }
   return written;
-}
-
-export function writeAtomic(file: string, content: string | Buffer): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, content);
-  fs.renameSync(tmp, file);
 }

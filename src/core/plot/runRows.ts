@@ -3,15 +3,13 @@
 // loss blew up, and leaving it out would hide exactly the instability the AGC figures are about. A collapsed run
 // (core/train/outcome.ts) counts at its measured top-1, which is at or near chance.
 import { EXECUTION_KEYS } from "../config/hash.js";
+import { datasetFacts } from "../data/datasets.js";
 import { compareCells, keysDifferingWithin } from "../store/groupRuns.js";
 import type { StoredRun } from "../store/runStore.js";
 import { writeList, writeValue } from "../text/writtenForm.js";
 
 export type Cell = number | string | boolean | null;
 export type RunRow = Record<string, Cell>;
-
-/** Classes of the datasets whose class count is not in the config (synthetic carries `data.num_classes`). */
-const KNOWN_CLASS_COUNTS: Record<string, number> = { "fashion-mnist": 10, cifar10: 10, synthetic: 10 };
 
 export function configValue(config: unknown, dotted: string): unknown {
   let cur: unknown = config;
@@ -35,7 +33,7 @@ function flattenInto(out: RunRow, prefix: string, value: unknown): void {
 
 /** Chance-level top-1 of a run's dataset, or null when the class count is unknown. */
 export function chanceTop1(run: StoredRun): number | null {
-  const n = configValue(run.config, "data.num_classes") ?? KNOWN_CLASS_COUNTS[run.config.data.name];
+  const n = configValue(run.config, "data.num_classes") ?? datasetFacts(run.config.data.name)?.classes;
   return typeof n === "number" && n > 0 ? 1 / n : null;
 }
 

@@ -3,6 +3,7 @@
 // idempotently: a run the target already finished is kept, a finished run replaces an unfinished one, and a
 // second import of the same bundle changes nothing.
 import fs from "node:fs";
+import { writeAll, writeFileAtomic } from "../base/files.js";
 import { configHash } from "../config/hash.js";
 import type { RunConfig } from "../config/schema.js";
 import { DONE_STATUSES, type RunStatus, RunStore, type StoredRun } from "./runStore.js";
@@ -33,14 +34,13 @@ export function exportBundle(
 ): { runs: number; sweeps: number } {
   const db = store.db;
   const ids = runs.map((r) => r.id);
-  const out = fs.openSync(`${file}.tmp`, "w");
   let sweeps = 0;
   let written = 0;
-  const write = (line: Line) => {
-    fs.writeSync(out, `${JSON.stringify(line)}\n`);
-    written++;
-  };
-  try {
+  writeFileAtomic(file, (out) => {
+    const write = (line: Line) => {
+      writeAll(out, Buffer.from(`${JSON.stringify(line)}\n`, "utf8"));
+      written++;
+    };
     write({
       type: "header",
       format: BUNDLE_FORMAT,
@@ -81,10 +81,7 @@ export function exportBundle(
       if (arts.length) write({ type: "artifacts", hash, rows: arts });
     }
     write({ type: "end", lines: written });
-  } finally {
-    fs.closeSync(out);
-  }
-  fs.renameSync(`${file}.tmp`, file);
+  });
   return { runs: ids.length, sweeps };
 }
 

@@ -1,7 +1,8 @@
 // Keeping the record: sweeps, runs registered by config hash, a run's metrics, evaluations, end and artifacts, and
 // deleting runs. Each function is one write transaction (see RunStore.write), retried whole while the store is busy.
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
+import { sha256Hex } from "../base/files.js";
 import type { RunConfig } from "../config/schema.js";
 import type { StoreConn } from "./connection.js";
 import { thisOwner } from "./runOwner.js";
@@ -200,7 +201,7 @@ export function addArtifact(
   let bytes: number | null = null;
   if (fs.existsSync(file)) {
     const buf = fs.readFileSync(file);
-    sha = createHash("sha256").update(buf).digest("hex");
+    sha = sha256Hex(buf);
     bytes = buf.length;
   }
   store.write(`recording an artifact of run ${runId}`, () => {

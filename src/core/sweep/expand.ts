@@ -21,7 +21,6 @@ import {
   flatten,
   getDotted,
   isPlainObject,
-  KNOWN_SPLIT_SIZES,
   type Plain,
   parseSetOverride,
   resolveConfig,
@@ -29,6 +28,7 @@ import {
 } from "../config/resolve.js";
 import type { RunConfig } from "../config/schema.js";
 import { readYamlFile } from "../config/yamlFile.js";
+import { datasetFacts } from "../data/datasets.js";
 import { writeValue } from "../text/writtenForm.js";
 import { admitted, type Constraint, parseConstraints } from "./constraints.js";
 import { drawRandomAxis, parseRandomAxis, type RandomAxis } from "./randomAxis.js";
@@ -317,7 +317,7 @@ export interface NoChange {
  */
 export function noChangeReason(config: RunConfig, key: string): NoChange | null {
   const d = config.data;
-  const known = KNOWN_SPLIT_SIZES[d.name];
+  const known = datasetFacts(d.name)?.splits ?? undefined;
   const clipOff = config.agc.granularity === "none" || config.agc.lambda === null;
   switch (key) {
     case "train.micro_batch":

@@ -7,8 +7,8 @@
 //     train.batch_size: { choice: [64, 128, 256] }
 //     train.steps: { randint: [100, 200] }   # inclusive
 
+import { Rng } from "../base/random.js";
 import { ConfigError, isPlainObject } from "../config/resolve.js";
-import { Rng } from "../data/random.js";
 
 export type Distribution =
   | { kind: "uniform" | "loguniform"; low: number; high: number }

@@ -3,9 +3,9 @@
 // worker writes them (train/checkpoint.ts), the orchestrator records each in the store once what precedes it is
 // stored, prunes the old ones, and, when it claims a run that an earlier attempt left interrupted (kill -9, Ctrl-C,
 // a crash, a preempted Slurm task) or failed, continues it from its newest checkpoint that is whole on disk.
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { fileFault } from "../base/files.js";
 import { parseStepsOrDuration } from "../config/duration.js";
 import type { RunConfig } from "../config/schema.js";
 import {
@@ -29,22 +29,6 @@ export function checkpointDir(storeFile: string, hash: string): string {
   return path.join(path.dirname(file), "checkpoints", path.basename(file), hash);
 }
 
-/** Why a recorded checkpoint cannot be continued from (missing, truncated, changed), or null when it is whole. */
-export function checkpointFault(file: string, sha256: string | null, bytes: number | null): string | null {
-  let size: number;
-  try {
-    size = fs.statSync(file).size;
-  } catch {
-    return "missing";
-  }
-  if (bytes !== null && size !== bytes) return `${size} bytes, ${bytes} recorded (truncated or changed)`;
-  if (sha256 !== null) {
-    const got = createHash("sha256").update(fs.readFileSync(file)).digest("hex");
-    if (got !== sha256) return "its SHA-256 differs from the recorded one";
-  }
-  return null;
-}
-
 /** A checkpoint a claimed run continues from, and the recorded ones passed over (newer, but not whole). */
 export interface ResumePoint {
   step: number;
@@ -57,7 +41,7 @@ export function findResumePoint(store: RunStore, runId: number): ResumePoint | n
   const skipped: ResumePoint["skipped"] = [];
   for (const c of checkpointRows(store, runId)) {
     if (c.final) continue;
-    const why = checkpointFault(c.path, c.sha256, c.bytes);
+    const why = fileFault(c.path, c.sha256, c.bytes);
     if (why === null) return { step: c.step, file: c.path, skipped };
     skipped.push({ file: c.path, why });
   }

@@ -13,15 +13,16 @@
 
 import fs from "node:fs";
 import os from "node:os";
+import { ensureCacheDir } from "../base/cacheDir.js";
 import { canonicalJson } from "../config/hash.js";
 import { ConfigError, stepFault } from "../config/resolve.js";
-import { ensureCacheDir } from "../data/cacheDir.js";
+import { datasetFacts } from "../data/datasets.js";
 import { loadDataset } from "../data/index.js";
 import { type BackendInfo, type BackendName, checkBackendInstalled } from "../engine/backend.js";
 import { resolveModelSpec } from "../models/index.js";
 import { ownerGone, type RunOwner, thisOwner } from "../store/runOwner.js";
 import type { OrphanedRun, RunStatus, RunStore, RunSummary } from "../store/runStore.js";
-import { checkInitFrom, DATASET_CHANNELS } from "../weights/initFrom.js";
+import { checkInitFrom } from "../weights/initFrom.js";
 import type { WeightSource } from "../weights/nameMaps.js";
 import { dataKey } from "./dataKey.js";
 import type { ExpandedRun, SweepSpec } from "./expand.js";
@@ -183,7 +184,7 @@ export function threadsPerRun(jobs: number, threads: number | undefined, cores: 
  */
 export async function validateRunsDeep(runs: readonly ExpandedRun[]): Promise<void> {
   validateRuns(runs);
-  // Training-split sizes of folders (other datasets' sizes are known without reading them: checkRunnable).
+  // Training-split sizes of folders (other datasets' sizes are known without reading them: data/datasets.ts).
   const folderSizes = new Map<string, number>();
   const loaded = new Set<string>();
   for (const r of runs) {
@@ -191,7 +192,7 @@ export async function validateRunsDeep(runs: readonly ExpandedRun[]): Promise<vo
     const key = dataKey(r.config);
     if (!loaded.has(key)) {
       loaded.add(key);
-      const folder = d.name === "imagefolder";
+      const folder = datasetFacts(d.name)?.splits === null;
       // A folder is read whole (dataKey ignores sizes); each run's own train_size is checked against it below.
       const ds = await loadDataset({
         ...d,
@@ -226,7 +227,7 @@ export function validateRuns(runs: readonly ExpandedRun[]): void {
     const m = r.config.model as Record<string, unknown>;
     if (typeof m.init_from === "string") {
       try {
-        const channels = DATASET_CHANNELS[r.config.data.name] ?? null;
+        const channels = datasetFacts(r.config.data.name)?.channels ?? null;
         checkInitFrom(spec, m.init_from, (m.init_from_names as WeightSource | undefined) ?? null, channels);
       } catch (e) {
         throw new ConfigError("model.init_from", (e as Error).message);
@@ -235,7 +236,7 @@ export function validateRuns(runs: readonly ExpandedRun[]): void {
   }
   for (const r of runs) {
     const p = r.config.data.path;
-    if (p !== null && (r.config.data.name === "cifar10" || r.config.data.name === "imagefolder")) {
+    if (p !== null && datasetFacts(r.config.data.name)?.readsPath) {
       if (!fs.existsSync(p)) throw new ConfigError("data.path", `no such directory: ${p}`);
     }
   }

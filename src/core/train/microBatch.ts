@@ -4,9 +4,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { resolveCacheDir } from "../base/cacheDir.js";
+import { writeFileAtomic } from "../base/files.js";
 import { canonicalJson } from "../config/hash.js";
 import type { RunConfig } from "../config/schema.js";
-import { resolveCacheDir } from "../data/cacheDir.js";
 import { tf } from "../engine/tf.js";
 import type { Model } from "../models/types.js";
 import { batchGradient } from "./gradients.js";
@@ -53,10 +54,7 @@ function writeCache(key: string, entry: CacheEntry): void {
   const all = readCache();
   all[key] = entry;
   const file = cacheFile();
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(all, null, 1));
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(all, null, 1));
 }
 
 /** Times one gradient computation per candidate micro-batch on random inputs (weights are not changed). */

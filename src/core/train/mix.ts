@@ -1,6 +1,6 @@
 // MixUp (Zhang et al. 2018) and CutMix (Yun et al. 2019) on a batch, with soft targets. The paper's recipe uses
 // both (one per batch). Seeded: the mixing is a pure function of (seed, step).
-import { Rng } from "../data/random.js";
+import { Rng } from "../base/random.js";
 import { tf } from "../engine/tf.js";
 
 /** Gamma(shape, 1) by Marsaglia–Tsang; shape < 1 via the boost Gamma(shape+1)·U^(1/shape). */

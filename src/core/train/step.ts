@@ -1,8 +1,8 @@
 // One optimizer step on a logical batch: [MixUp/CutMix] → [SAM ascent] → accumulated gradient → AGC →
 // weight decay + SGD → [EMA]. Clipping and the update happen once per logical batch, on the accumulated gradient.
 import { clipGradients, globalNorm } from "../agc/agc.js";
+import { deriveSeed } from "../base/random.js";
 import type { RunConfig } from "../config/schema.js";
-import { deriveSeed } from "../data/random.js";
 import { tf } from "../engine/tf.js";
 import { type Model, WEIGHT_ROLES } from "../models/types.js";
 import { WeightEma } from "./ema.js";

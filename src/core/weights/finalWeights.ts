@@ -3,10 +3,10 @@
 // weights). A row of kind `weights` (a plain safetensors of nfx names recorded by hand with the store's
 // addArtifact) is the alternative for runs that have no final checkpoint.
 import fs from "node:fs";
+import { fileFault } from "../base/files.js";
 import { checkpointRows } from "../store/checkpointRecords.js";
 import type { RunStore } from "../store/runStore.js";
 import type { StoredRun } from "../store/runTypes.js";
-import { checkpointFault } from "../sweep/resume.js";
 
 /** The artifact kind of a plain weights file recorded for a run (the alternative to its final checkpoint). */
 export const WEIGHTS_ARTIFACT_KIND = "weights";
@@ -27,7 +27,7 @@ export function finalWeightsPath(store: RunStore, run: StoredRun): string {
   }
   if (!fs.existsSync(last)) throw new Error(`run ${run.id}: its final weights ${last} are gone`);
   // The file must still be the one the run recorded (size and SHA-256), not something written over it since.
-  const fault = final ? checkpointFault(final.path, final.sha256, final.bytes) : null;
+  const fault = final ? fileFault(final.path, final.sha256, final.bytes) : null;
   if (fault) throw new Error(`run ${run.id}: its final weights ${last} are not what the run recorded (${fault})`);
   return last;
 }

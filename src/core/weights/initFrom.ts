@@ -37,20 +37,9 @@ export function initFromWeights(
 }
 
 /**
- * Image channels of each dataset, known without reading it: Fashion-MNIST and synthetic images are grey (1),
- * CIFAR-10 and image folders RGB (3: imageFolder.ts decodes every image to RGB).
- */
-export const DATASET_CHANNELS: Readonly<Record<string, number>> = {
-  "fashion-mnist": 1,
-  synthetic: 1,
-  cifar10: 3,
-  imagefolder: 3,
-};
-
-/**
  * Checks, before a run is stored, that `file` is weights nfx reads and that they fit `spec` (whatever the
  * dataset's class count: the classifier may be re-initialised). `datasetChannels`: the image channels of the run's
- * dataset when known without reading it (DATASET_CHANNELS); otherwise the file's own are taken.
+ * dataset when known without reading it (data/datasets.ts); otherwise the file's own are taken.
  * @throws Error for a file that is not weights (truncated, another format) or of another architecture, naming
  *   the first mismatched tensor.
  */

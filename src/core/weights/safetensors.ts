@@ -7,9 +7,8 @@
 //   readSafetensors / writeSafetensors      the weights' view: float32 tensors only (weights import / export);
 //   readSafetensorsFile / writeSafetensorsFile   a file, the latter atomic (checkpoints, exported weights).
 // The parsing checks every field, because a truncated download or a half-written file must be an error, not garbage.
-import { createHash } from "node:crypto";
 import fs from "node:fs";
-import path from "node:path";
+import { sha256Hex, writeFileAtomic } from "../base/files.js";
 import { type HostTensor, sizeOf, type TensorSet } from "./tensors.js";
 
 /** The dtypes a decoded tensor has: F32 (F16, BF16 and F64 are converted to it on reading) and I32. */
@@ -284,50 +283,6 @@ export function readSafetensorsMetadata(file: string): Record<string, string> {
 }
 
 /**
- * Writes bytes to `file` atomically: to a temporary file beside it, fsync'd, renamed over `file`, and the directory
- * fsync'd — a process killed at any point leaves either the previous file or the complete new one, never a part.
- * Creates the directory when missing.
- * @throws Error on an I/O error (the temporary file is removed, `file` is untouched).
- */
-export function writeFileAtomic(file: string, bytes: Uint8Array): void {
-  const dir = path.dirname(path.resolve(file));
-  fs.mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(tmp, "w");
-    let done = 0;
-    while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = null;
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    if (fd !== null) {
-      try {
-        fs.closeSync(fd);
-      } catch {
-        // already closed
-      }
-    }
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-  // The rename itself is durable once the directory is synced (POSIX; Windows cannot open a directory, and its
-  // rename is atomic all the same).
-  try {
-    const dfd = fs.openSync(dir, "r");
-    try {
-      fs.fsyncSync(dfd);
-    } finally {
-      fs.closeSync(dfd);
-    }
-  } catch {
-    // see above
-  }
-}
-
-/**
  * Writes `tensors` (in order) and `metadata` to `file` as safetensors (encodeSafetensors), atomically
  * (writeFileAtomic).
  * @returns the file's SHA-256 (hex) and size in bytes.
@@ -340,5 +295,5 @@ export function writeSafetensorsFile(
 ): { sha256: string; bytes: number } {
   const bytes = encodeSafetensors(tensors, metadata);
   writeFileAtomic(file, bytes);
-  return { sha256: createHash("sha256").update(bytes).digest("hex"), bytes: bytes.length };
+  return { sha256: sha256Hex(bytes), bytes: bytes.length };
 }

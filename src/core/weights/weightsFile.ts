@@ -1,7 +1,7 @@
 // Reading a weights file of any supported format, and fitting its tensors to a model: name map, layout
 // conversion, and a check of every tensor's shape before anything is assigned.
-import { createHash } from "node:crypto";
 import fs from "node:fs";
+import { sha256Hex } from "../base/files.js";
 import { tf } from "../engine/tf.js";
 import type { BuiltModel } from "../models/build.js";
 import { CHECKPOINT_RECORD_KEY } from "../train/checkpoint.js";
@@ -43,11 +43,6 @@ export function checkpointWeights(tensors: TensorSet): { tensors: TensorSet; wei
   return { tensors: out, weights };
 }
 
-/** SHA-256 (hex) of a file's bytes. @throws Error when it cannot be read. */
-export function sha256File(file: string): string {
-  return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
-}
-
 /**
  * Reads a safetensors file or a NumPy `.npz` (told apart by their first bytes, not their names). An nfx checkpoint
  * (a safetensors file with an `nfx.checkpoint` record, such as a run's `final.safetensors`) reads as its model
@@ -65,7 +60,7 @@ export function readWeightsFile(file: string): WeightsFile {
       `cannot read weights: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
     );
   }
-  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  const sha256 = sha256Hex(bytes);
   if (looksLikeZip(bytes) || looksLikePickle(bytes)) {
     return { path: file, format: "npz", sha256, tensors: readNpz(bytes, file), metadata: {}, checkpoint: null };
   }

@@ -1,8 +1,9 @@
 // `nfx report`: every AGC claim of the paper, decided from the stored runs of the figure that tests it.
 import fs from "node:fs";
 import path from "node:path";
+import { writeFileAtomic } from "../../core/base/files.js";
 import type { FigureFormat, VegaLiteSpec, WrittenFigure } from "../../core/plot/render.js";
-import { writeAtomic, writeFigure } from "../../core/plot/render.js";
+import { writeFigure } from "../../core/plot/render.js";
 import { devicesSubtitle } from "../../core/plot/runRows.js";
 import { addedSeedsSweep, openFigureStore, presetRuns, sweepSubtitle } from "../figures/presetRuns.js";
 import { presetDisplay, presetFile } from "../figures/presets.js";
@@ -90,8 +91,8 @@ export async function buildReport(opts: ReportOptions): Promise<WrittenReport> {
   fs.mkdirSync(opts.out, { recursive: true });
   const html = path.join(opts.out, "report.html");
   const markdown = path.join(opts.out, "report.md");
-  writeAtomic(html, reportHtml(report));
-  writeAtomic(markdown, reportMarkdown(report, opts.out));
+  writeFileAtomic(html, reportHtml(report));
+  writeFileAtomic(markdown, reportMarkdown(report, opts.out));
   return { report, html, markdown };
 }
 

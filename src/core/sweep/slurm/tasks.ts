@@ -2,6 +2,7 @@
 // file per run, so that a re-submission of some runs never rewrites the records of others.
 import fs from "node:fs";
 import path from "node:path";
+import { writeFileAtomic } from "../../base/files.js";
 import type { SweepDirs } from "./layout.js";
 
 export interface TaskRecord {
@@ -17,8 +18,7 @@ export function taskId(t: TaskRecord): string {
 
 export function writeTask(dirs: SweepDirs, t: TaskRecord): void {
   const file = path.join(dirs.tasks, `${t.hash}.json`);
-  fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(t)}\n`);
-  fs.renameSync(`${file}.tmp`, file);
+  writeFileAtomic(file, `${JSON.stringify(t)}\n`);
 }
 
 /** The outstanding (not yet collected) tasks of a sweep. */

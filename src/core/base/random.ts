@@ -1,5 +1,5 @@
-// Seeded randomness for data order, splits, augmentation and synthetic images. Math.random is never used: every
-// random choice in src/core/data is a pure function of the seeds named at the call site, so runs are reproducible.
+// Seeded randomness for data order, splits, augmentation, synthetic images and model initialization. Math.random is
+// never used: every random choice is a pure function of the seeds named at the call site, so runs are reproducible.
 
 /** murmur3's 32-bit finalizer: spreads every input bit over the output, so nearby seeds give unrelated streams. */
 function mix32(h: number): number {
@@ -17,6 +17,24 @@ export function deriveSeed(seed: number, ...streams: number[]): number {
   let h = mix32((seed >>> 0) ^ 0x9e3779b9);
   for (const s of streams) h = mix32(h ^ mix32((s >>> 0) + 0x6a09e667));
   return h;
+}
+
+/**
+ * A 32-bit seed from a base seed and a stable name (FNV-1a of the name, mixed with the seed, then an avalanche):
+ * every parameter and random mask of a model draws from the seed of its name, so initialization does not depend on
+ * build order, backend or how many other models exist.
+ */
+export function seedForName(seed: number, key: string): number {
+  let h = (0x811c9dc5 ^ (seed >>> 0)) >>> 0;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  // Final avalanche so that nearby keys give unrelated seeds.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  return h >>> 0;
 }
 
 /** A small fast PRNG (mulberry32) with the helpers the data pipeline needs. */

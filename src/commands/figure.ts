@@ -1,4 +1,5 @@
 import { Args, Flags } from "@oclif/core";
+import { DEFAULT_MODEL } from "../core/config/schema.js";
 import type { BackendName } from "../core/engine/backend.js";
 import { checkWritableOut, figuresDirFor } from "../core/plot/outputDir.js";
 import { parseFormats } from "../core/plot/render.js";
@@ -39,7 +40,7 @@ export default class Figure extends NfxCommand {
     format: Flags.string({ description: "comma-separated: json, svg, png, html", default: "json,svg,png" }),
     of: Flags.string({ description: "curves: draw the training curves of this figure's sweep" }),
     where: Flags.string({ description: `curves: draw the runs this filter selects, e.g. "train.batch_size = 512"` }),
-    model: Flags.string({ description: "spp: the model variant", default: "nf-resnet-micro" }),
+    model: Flags.string({ description: "spp: the model variant", default: DEFAULT_MODEL }),
     jobs: Flags.integer({ description: "worker processes for --run-missing (default: the number of cores)", min: 1 }),
     db: dbFlag,
     backend: backendFlag,

@@ -1,4 +1,5 @@
 import { Flags } from "@oclif/core";
+import { DEFAULT_MODEL } from "../../core/config/schema.js";
 import { type BackendName, describeBackend, initBackend } from "../../core/engine/backend.js";
 import { type BenchResult, runBench } from "../../core/engine/bench.js";
 import { type PytorchReference, pytorchNfResnetMicroReference } from "../../core/engine/pytorchReference.js";
@@ -24,7 +25,7 @@ export default class BenchTraining extends NfxCommand {
   static override enableJsonFlag = true;
   static override flags = {
     backend: backendFlag,
-    model: Flags.string({ description: "model variant", default: "nf-resnet-micro" }),
+    model: Flags.string({ description: "model variant", default: DEFAULT_MODEL }),
     px: Flags.integer({ description: "image side", default: 28 }),
     channels: Flags.integer({ description: "image channels", default: 1 }),
     batch: Flags.integer({ description: "logical batch for the accumulation case", default: 2048 }),

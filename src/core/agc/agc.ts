@@ -52,8 +52,20 @@ export interface AgcOptions {
   exclude?: readonly ParamRole[];
 }
 
-/** ε when none is given: the paper's 1e-3 (a floor on ‖W_i‖, in the parameters' units). */
+/**
+ * ε when none is given: the paper's 1e-3 (a floor on ‖W_i‖, in the parameters' units; official agc_optax.py). The one
+ * home of this default: the config schema's `agc.eps` default is this constant.
+ */
 export const DEFAULT_EPS = 1e-3;
+
+/**
+ * Whether AGC settings turn clipping off: granularity `none`, or no threshold (λ null or absent). The one rule for
+ * "no clipping": a config's two spellings of it (config/resolve.ts writes both), the identity's inert keys, the
+ * sweep's explanations, the figures' unclipped arms and clipGradients all ask this.
+ */
+export function clippingOff(agc: { granularity: string; lambda: number | null | undefined }): boolean {
+  return agc.granularity === "none" || agc.lambda === null || agc.lambda === undefined;
+}
 /** Smallest scale norms divide by: a normal float32 (its reciprocal is finite), far below any meaningful max|x|. */
 const SCALE_FLOOR = 1e-30;
 
@@ -294,7 +306,7 @@ export function clipGradients(
     }
   });
   const exclude = new Set<string>(opts.exclude ?? []);
-  if (opts.granularity === "none" || opts.lambda === null) return { grads: [...grads], clippedByRole: null };
+  if (clippingOff(opts) || opts.lambda === null) return { grads: [...grads], clippedByRole: null };
   const lambda = opts.lambda;
   if (opts.granularity === "global") {
     return tf.tidy(() => {

@@ -31,6 +31,7 @@
 //   - Making a key inert under a new condition, or changing what identity means in any other way, changes stored
 //     hashes: append a store migration that re-hashes them (src/core/store/schema.ts, `rehashRuns`).
 import { createHash } from "node:crypto";
+import { clippingOff } from "../agc/agc.js";
 import { datasetFacts } from "../data/datasets.js";
 import { resolveModelSpec } from "../models/resolve.js";
 import { CONFIG_KEYS, type ConfigValue, type RunConfig } from "./schema.js";
@@ -107,7 +108,7 @@ export const IDENTITY_BASELINE: Readonly<Record<string, ConfigValue>> = Object.f
  */
 export function inertKeys(cfg: RunConfig): string[] {
   const out: string[] = [];
-  const clipping = cfg.agc.granularity !== "none" && cfg.agc.lambda !== null;
+  const clipping = !clippingOff(cfg.agc);
   if (!clipping) out.push("agc.eps", "agc.exclude");
   else if (cfg.agc.granularity === "global") out.push("agc.eps"); // global clipping uses no parameter norm
   if (cfg.optim.sam_rho === null) out.push("optim.sam_fraction");

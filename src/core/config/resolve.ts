@@ -2,6 +2,7 @@
 
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { clippingOff } from "../agc/agc.js";
 import { sha256File } from "../base/files.js";
 import { datasetFacts } from "../data/datasets.js";
 import { didYouMean } from "../text/didYouMean.js";
@@ -275,7 +276,7 @@ export function resolveConfig(input: unknown): RunConfig {
   cfg.revision = revision;
   resolveInitFrom(cfg);
   // "No clipping" has two spellings (granularity none, λ null); the canonical form has both, so that they hash alike.
-  if (cfg.agc.granularity === "none" || cfg.agc.lambda === null) {
+  if (clippingOff(cfg.agc)) {
     cfg.agc.granularity = "none";
     cfg.agc.lambda = null;
   }

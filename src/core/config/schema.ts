@@ -2,7 +2,7 @@
 // (../shared/PAPER.md) except where a CPU-scale reproduction needs smaller numbers; those say so.
 // A parameter such as `agc.lambda` travels YAML → this schema (validated, defaulted, hashed) → train → agc,
 // and is never re-defaulted along the way.
-import { AGC_GRANULARITIES, type AgcGranularity } from "../agc/agc.js";
+import { AGC_GRANULARITIES, type AgcGranularity, DEFAULT_EPS } from "../agc/agc.js";
 import { DATASET_NAMES } from "../data/types.js";
 import { PARAM_ROLES, type ParamRole } from "../models/types.js";
 
@@ -205,7 +205,7 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     doc: "clipping threshold λ (null: no clipping); for global clipping, the max global gradient norm",
   },
   "agc.eps": {
-    default: 1e-3,
+    default: DEFAULT_EPS,
     rule: { kind: "number", min: 0, exclusiveMin: true },
     doc: "ε: floor on the parameter norm",
   },
@@ -215,6 +215,9 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     doc: "parameter roles left unclipped (official code: the classifier weight only)",
   },
 };
+
+/** The model a command uses when none is named: the `model.name` key's default (its one home, above). */
+export const DEFAULT_MODEL = CONFIG_KEYS["model.name"]?.default as string;
 
 export interface RunConfig {
   seed: number;

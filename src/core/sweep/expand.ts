@@ -15,6 +15,7 @@
 //   only: [ { agc.granularity: [unit, none] } ]                      # keep only points matching one entry
 //   seeds: 3                    # replicate axis: a count (0..n-1) or a list of seeds
 import { createHash } from "node:crypto";
+import { clippingOff } from "../agc/agc.js";
 import { canonicalJson, configHash, differingKeys, stepsFromEpochs } from "../config/hash.js";
 import {
   ConfigError,
@@ -318,7 +319,7 @@ export interface NoChange {
 export function noChangeReason(config: RunConfig, key: string): NoChange | null {
   const d = config.data;
   const known = datasetFacts(d.name)?.splits ?? undefined;
-  const clipOff = config.agc.granularity === "none" || config.agc.lambda === null;
+  const clipOff = clippingOff(config.agc);
   switch (key) {
     case "train.micro_batch":
       return { because: "the micro-batch is an execution detail", causes: [] };

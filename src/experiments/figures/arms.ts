@@ -1,5 +1,7 @@
 // Picking groups of runs out of a figure's rows: by model family, clipping, and the best λ of a set (chosen on other
 // seeds than those it is measured on).
+
+import { clippingOff } from "../../core/agc/agc.js";
 import type { Cell, RunRow } from "../../core/plot/runRows.js";
 import { mean } from "../../core/plot/stats.js";
 
@@ -11,8 +13,9 @@ export const BATCH = "train.batch_size";
 
 export const isBn = (r: RunRow): boolean => String(r[MODEL]).startsWith("bn-");
 export const isNf = (r: RunRow): boolean => !isBn(r);
-/** Clipping is on: a threshold is set and the granularity is not "none". */
-export const isClipped = (r: RunRow): boolean => typeof r[LAMBDA] === "number" && r[GRANULARITY] !== "none";
+/** Clipping is on (agc/agc.ts clippingOff): a threshold is set and the granularity is not "none". */
+export const isClipped = (r: RunRow): boolean =>
+  !clippingOff({ granularity: String(r[GRANULARITY]), lambda: typeof r[LAMBDA] === "number" ? r[LAMBDA] : null });
 
 /** Distinct numeric values of `key`, ascending. */
 export function numericLevels(rows: readonly RunRow[], key: string): number[] {

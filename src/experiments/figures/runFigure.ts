@@ -1,5 +1,6 @@
 // `nfx figure NAME`: regenerate one figure from the store, running only the runs of its sweep that are missing.
 import path from "node:path";
+import { DEFAULT_MODEL } from "../../core/config/schema.js";
 import type { BackendName } from "../../core/engine/backend.js";
 import { currentBackend, initBackend } from "../../core/engine/backend.js";
 import { resolveModelSpec } from "../../core/models/resolve.js";
@@ -184,7 +185,7 @@ async function drawCurves(opts: FigureOptions): Promise<FigureResult> {
 }
 
 async function drawSpp(opts: FigureOptions): Promise<FigureResult> {
-  const spec = resolveModelSpec({ name: opts.model ?? "nf-resnet-micro" });
+  const spec = resolveModelSpec({ name: opts.model ?? DEFAULT_MODEL });
   await initBackend(opts.backend);
   const runs = [{ label: spec.ws ? `${spec.name} (WS)` : spec.name, spp: signalPropagation(spec) }];
   if (spec.ws && spec.norm === "none")

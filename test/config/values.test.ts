@@ -169,10 +169,10 @@ describe("one training, one hash", () => {
     );
   });
 
-  it("train.eval_every stays in the identity (it changes the record), as the README and nfx config say", () => {
+  it("train.eval_every stays in the identity (it changes the record), as docs/config.md and nfx config say", () => {
     assert.notEqual(hashOf({ train: { eval_every: 50 } }), hashOf({}));
     assert.match(CONFIG_KEYS["train.eval_every"]?.doc ?? "", /identity/);
-    const readme = fs.readFileSync(path.join(import.meta.dirname, "../../README.md"), "utf8");
+    const readme = fs.readFileSync(path.join(import.meta.dirname, "../../docs/config.md"), "utf8");
     assert.match(readme, /`train\.eval_every`[^\n]*identity/);
   });
 
@@ -200,9 +200,9 @@ describe("one training, one hash", () => {
   });
 });
 
-describe("README", () => {
+describe("docs/config.md", () => {
   it("lists agc.exclude's roles as the schema has them", () => {
-    const readme = fs.readFileSync(path.join(import.meta.dirname, "../../README.md"), "utf8");
+    const readme = fs.readFileSync(path.join(import.meta.dirname, "../../docs/config.md"), "utf8");
     const row = readme.split("\n").find((l) => l.startsWith("| `agc.exclude` |")) ?? "";
     const listed = [...(row.split("roles:")[1] ?? "").matchAll(/`([a-z_]+)`/g)].map((m) => m[1]);
     assert.deepEqual([...listed].sort(), [...PARAM_ROLES].sort());

@@ -1,7 +1,8 @@
 // nfx as a library: what tfjs users import.
 export * from "./core/agc/index.js";
+export { ConfigError } from "./core/config/configError.js";
 export { configHash, configIdentity } from "./core/config/hash.js";
-export { ConfigError, resolveConfig } from "./core/config/resolve.js";
+export { resolveConfig } from "./core/config/resolve.js";
 export type { RunConfig } from "./core/config/schema.js";
 export { CONFIG_KEYS } from "./core/config/schema.js";
 export type {

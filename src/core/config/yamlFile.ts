@@ -1,7 +1,7 @@
 // Reading YAML with positions, so that every config fault names file:line:column.
 import fs from "node:fs";
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from "yaml";
-import { ConfigError } from "./resolve.js";
+import { ConfigError } from "./configError.js";
 
 export interface YamlFile {
   file: string;

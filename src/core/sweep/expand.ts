@@ -16,18 +16,12 @@
 //   seeds: 3                    # replicate axis: a count (0..n-1) or a list of seeds
 import { createHash } from "node:crypto";
 import { clippingOff } from "../agc/agc.js";
+import { ConfigError } from "../config/configError.js";
+import { flatten, getDotted, isPlainObject, type Plain, setDotted } from "../config/dotted.js";
 import { canonicalJson, configHash, differingKeys, stepsFromEpochs } from "../config/hash.js";
-import {
-  ConfigError,
-  flatten,
-  getDotted,
-  isPlainObject,
-  type Plain,
-  parseSetOverride,
-  resolveConfig,
-  setDotted,
-} from "../config/resolve.js";
+import { resolveConfig } from "../config/resolve.js";
 import type { RunConfig } from "../config/schema.js";
+import { parseSetOverride } from "../config/setOverride.js";
 import { readYamlFile } from "../config/yamlFile.js";
 import { datasetFacts } from "../data/datasets.js";
 import { writeValue } from "../text/writtenForm.js";

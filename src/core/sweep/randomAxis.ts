@@ -8,7 +8,8 @@
 //     train.steps: { randint: [100, 200] }   # inclusive
 
 import { Rng } from "../base/random.js";
-import { ConfigError, isPlainObject } from "../config/resolve.js";
+import { ConfigError } from "../config/configError.js";
+import { isPlainObject } from "../config/dotted.js";
 
 export type Distribution =
   | { kind: "uniform" | "loguniform"; low: number; high: number }

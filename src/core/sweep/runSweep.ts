@@ -14,8 +14,9 @@
 import fs from "node:fs";
 import os from "node:os";
 import { ensureCacheDir } from "../base/cacheDir.js";
+import { ConfigError } from "../config/configError.js";
 import { canonicalJson } from "../config/hash.js";
-import { ConfigError, stepFault } from "../config/resolve.js";
+import { stepFault } from "../config/runnable.js";
 import { datasetFacts } from "../data/datasets.js";
 import { loadDataset } from "../data/index.js";
 import { type BackendInfo, type BackendName, checkBackendInstalled } from "../engine/backend.js";

@@ -5,7 +5,8 @@ import { configHash } from "../../src/core/config/hash.js";
 import { resolveConfig } from "../../src/core/config/resolve.js";
 import { CONFIG_KEYS } from "../../src/core/config/schema.js";
 import { parseSetOverride } from "../../src/core/config/setOverride.js";
-import { expandSweep, loadSweepFile, parseSweep } from "../../src/core/sweep/expand.js";
+import { expandSweep, loadSweepFile } from "../../src/core/sweep/expand.js";
+import { parseSweep } from "../../src/core/sweep/sweepSpec.js";
 import { tempDir, writeFile } from "../helpers.js";
 
 describe("config resolution", () => {

@@ -15,15 +15,9 @@ import { CONFIG_KEYS, type RunConfig, TRAINING_REVISION } from "../../src/core/c
 import { checkFigureName } from "../../src/core/plot/render.js";
 import { varyingConfigKeys } from "../../src/core/plot/runRows.js";
 import { RunStore, type StoredRun } from "../../src/core/store/runStore.js";
-import {
-  checkSweepName,
-  expandSweep,
-  expandSweepPlan,
-  loadSweepFile,
-  parseSweep,
-  safeSweepName,
-} from "../../src/core/sweep/expand.js";
+import { expandSweep, expandSweepPlan, loadSweepFile } from "../../src/core/sweep/expand.js";
 import { validateRunsDeep } from "../../src/core/sweep/runSweep.js";
+import { checkSweepName, parseSweep, safeSweepName } from "../../src/core/sweep/sweepSpec.js";
 import { finishedRunsOf } from "../../src/experiments/figures/presetRuns.js";
 import { loadSweepSource, planSweep } from "../../src/experiments/sweepFile.js";
 import { tempDir, writeFile } from "../helpers.js";

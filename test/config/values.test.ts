@@ -15,7 +15,8 @@ import { parseSetOverride } from "../../src/core/config/setOverride.js";
 import { PARAM_ROLES } from "../../src/core/models/types.js";
 import { RunStore } from "../../src/core/store/runStore.js";
 import { MIGRATIONS } from "../../src/core/store/schema.js";
-import { expandSweepPlan, loadSweepFile, parseSweep } from "../../src/core/sweep/expand.js";
+import { expandSweepPlan, loadSweepFile } from "../../src/core/sweep/expand.js";
+import { parseSweep } from "../../src/core/sweep/sweepSpec.js";
 import { writeValue } from "../../src/core/text/writtenForm.js";
 import { tempDir, writeFile } from "../helpers.js";
 

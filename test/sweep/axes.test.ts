@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ConfigError } from "../../src/core/config/configError.js";
-import { expandSweep, loadSweepFile, parseSweep } from "../../src/core/sweep/expand.js";
+import { expandSweep, loadSweepFile } from "../../src/core/sweep/expand.js";
+import { parseSweep } from "../../src/core/sweep/sweepSpec.js";
 import { tempDir, writeFile } from "../helpers.js";
 
 describe("sweep axes", () => {

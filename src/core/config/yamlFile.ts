@@ -3,6 +3,12 @@ import fs from "node:fs";
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from "yaml";
 import { ConfigError } from "./configError.js";
 
+/**
+ * Maps a path of keys/indices to where it is written (`file:line:col`), or undefined where nothing is written (a
+ * sweep given as an object, not a file).
+ */
+export type Locate = (path: readonly (string | number)[]) => string | undefined;
+
 export interface YamlFile {
   file: string;
   data: unknown;

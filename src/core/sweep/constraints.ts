@@ -9,6 +9,7 @@
 import { ConfigError } from "../config/configError.js";
 import { flatten, getDotted, isPlainObject } from "../config/dotted.js";
 import { CONFIG_KEYS, type RunConfig } from "../config/schema.js";
+import type { Locate } from "../config/yamlFile.js";
 import { type Expr, evaluateWhere, fieldsOf, type Literal, parseWhere, WhereError } from "../store/where/index.js";
 import { didYouMean } from "../text/didYouMean.js";
 
@@ -17,8 +18,6 @@ export interface Constraint {
   text: string;
   expr: Expr;
 }
-
-type Locate = (path: readonly (string | number)[]) => string | undefined;
 
 function checkKey(section: string, index: number, key: string, locate: Locate): void {
   if (key in CONFIG_KEYS || key.startsWith("model.")) return;

@@ -26,10 +26,11 @@ import type { OrphanedRun, RunStatus, RunStore, RunSummary } from "../store/runS
 import { checkInitFrom } from "../weights/initFrom.js";
 import type { WeightSource } from "../weights/nameMaps.js";
 import { dataKey } from "./dataKey.js";
-import type { ExpandedRun, SweepSpec } from "./expand.js";
+import type { ExpandedRun } from "./expand.js";
 import type { FromWorker, RunCheckpoints } from "./protocol.js";
 import { claimResuming, onCheckpoint, onRunEnded, type ResumePoint } from "./resume.js";
 import { StoreWriter } from "./storeWriter.js";
+import type { SweepSpec } from "./sweepSpec.js";
 import { type Worker, WorkerPool } from "./workerPool.js";
 
 /** A run of the grid that another live process is training. */

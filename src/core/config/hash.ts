@@ -2,10 +2,10 @@
 // is trained and recorded.
 //
 // The identity of a resolved config (see `configIdentity`) is a flat map of dotted key → value, sorted, with:
-//   1. execution details left out (EXECUTION_RULES): `train.micro_batch` (how a logical batch is split across gradient
-//      accumulation changes nothing beyond float summation order, like `--jobs`) — except for BatchNorm models,
-//      where a micro-batch smaller than the batch is ghost batch norm (statistics per micro-batch, as per-device
-//      BN in data-parallel training): different training, so that micro-batch stays in the identity;
+//   1. execution details left out (EXECUTION_RULES): `train.micro_batch` (how a logical batch is split across
+//      gradient accumulation changes nothing beyond float summation order, like `--jobs`) — except for BatchNorm
+//      models, where a micro-batch smaller than the batch is ghost batch norm (statistics per micro-batch, as
+//      per-device BN in data-parallel training): different training, so that micro-batch stays in the identity;
 //      `train.checkpoint_every` and `train.keep_checkpoints` (saving the state changes nothing the run computes);
 //   2. inert keys left out: keys that another key's value makes irrelevant (the table in inert.ts: ε and exclusions
 //      without clipping, ε with global clipping, SAM's fraction without SAM, Nesterov without momentum,

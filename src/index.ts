@@ -1,7 +1,8 @@
 // nfx as a library: what tfjs users import.
 export * from "./core/agc/index.js";
+export { ConfigError } from "./core/config/configError.js";
 export { configHash, configIdentity } from "./core/config/hash.js";
-export { ConfigError, resolveConfig } from "./core/config/resolve.js";
+export { resolveConfig } from "./core/config/resolve.js";
 export type { RunConfig } from "./core/config/schema.js";
 export { CONFIG_KEYS } from "./core/config/schema.js";
 export type {
@@ -80,7 +81,7 @@ export { readonlyQuery } from "./core/store/readonlyQuery.js";
 export { queryRuns, type RunQuery } from "./core/store/runQuery.js";
 export { RUN_STATUSES, type RunStatus, RunStore, type StoredRun } from "./core/store/runStore.js";
 export { evaluateWhere, parseWhere, whereToSql } from "./core/store/where/index.js";
-export { type ExpandedRun, expandSweep, loadSweepFile, parseSweep, type SweepSpec } from "./core/sweep/expand.js";
+export { type ExpandedRun, expandSweep, loadSweepFile } from "./core/sweep/expand.js";
 export {
   type HeldRun,
   runSweep,
@@ -88,6 +89,7 @@ export {
   type SweepOptions,
   type SweepOutcome,
 } from "./core/sweep/runSweep.js";
+export { parseSweep, type SweepSpec } from "./core/sweep/sweepSpec.js";
 export { type RunReporter, type TrainResult, trainRun } from "./core/train/trainRun.js";
 export { FIGURE_NAMES, SWEEP_FIGURES } from "./experiments/figures/registry.js";
 export { type FigureOptions, type FigureResult, runFigure } from "./experiments/figures/runFigure.js";

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { Flags } from "@oclif/core";
-import { parseSetOverride, setDotted } from "../core/config/resolve.js";
+import { setDotted } from "../core/config/dotted.js";
+import { parseSetOverride } from "../core/config/setOverride.js";
 import { readYamlFile } from "../core/config/yamlFile.js";
 import { type BackendName, initBackend } from "../core/engine/backend.js";
 import { RunStore } from "../core/store/runStore.js";

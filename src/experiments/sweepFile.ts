@@ -11,7 +11,6 @@ import {
   fromExpansion,
   type LoadedSweep,
   loadSweepFile,
-  parseSweep,
 } from "../core/sweep/expand.js";
 import {
   defaultJobs,
@@ -22,6 +21,7 @@ import {
   threadsPerRun,
   validateRuns,
 } from "../core/sweep/runSweep.js";
+import { parseSweep } from "../core/sweep/sweepSpec.js";
 import { count } from "../core/text/plural.js";
 import { sweepFigureName } from "./sweepFigureName.js";
 

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { ConfigError } from "../../src/core/config/configError.js";
 import { configHash } from "../../src/core/config/hash.js";
-import { ConfigError, parseSetOverride, resolveConfig } from "../../src/core/config/resolve.js";
+import { resolveConfig } from "../../src/core/config/resolve.js";
 import { CONFIG_KEYS } from "../../src/core/config/schema.js";
-import { expandSweep, loadSweepFile, parseSweep } from "../../src/core/sweep/expand.js";
+import { parseSetOverride } from "../../src/core/config/setOverride.js";
+import { expandSweep, loadSweepFile } from "../../src/core/sweep/expand.js";
+import { parseSweep } from "../../src/core/sweep/sweepSpec.js";
 import { tempDir, writeFile } from "../helpers.js";
 
 describe("config resolution", () => {

@@ -7,22 +7,24 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { PNG } from "pngjs";
-import { configHash, configIdentity, IDENTITY_BASELINE, inertKeys } from "../../src/core/config/hash.js";
-import { ConfigError, resolveConfig } from "../../src/core/config/resolve.js";
+import { ConfigError } from "../../src/core/config/configError.js";
+import {
+  configHash,
+  configIdentity,
+  EXECUTION_KEYS,
+  IDENTITY_BASELINE,
+  inertKeys,
+} from "../../src/core/config/hash.js";
+import { resolveConfig } from "../../src/core/config/resolve.js";
 import { BASE_REVISION } from "../../src/core/config/revision.js";
 import { CONFIG_KEYS, type RunConfig, TRAINING_REVISION } from "../../src/core/config/schema.js";
 import { checkFigureName } from "../../src/core/plot/render.js";
 import { varyingConfigKeys } from "../../src/core/plot/runRows.js";
 import { RunStore, type StoredRun } from "../../src/core/store/runStore.js";
-import {
-  checkSweepName,
-  expandSweep,
-  expandSweepPlan,
-  loadSweepFile,
-  parseSweep,
-  safeSweepName,
-} from "../../src/core/sweep/expand.js";
+import { expandSweep, expandSweepPlan, loadSweepFile } from "../../src/core/sweep/expand.js";
+import { noChangeReason } from "../../src/core/sweep/noChange.js";
 import { validateRunsDeep } from "../../src/core/sweep/runSweep.js";
+import { checkSweepName, parseSweep, safeSweepName } from "../../src/core/sweep/sweepSpec.js";
 import { finishedRunsOf } from "../../src/experiments/figures/presetRuns.js";
 import { loadSweepSource, planSweep } from "../../src/experiments/sweepFile.js";
 import { tempDir, writeFile } from "../helpers.js";
@@ -99,6 +101,29 @@ describe("run identity", () => {
     ];
     for (const [a, b] of differ) assert.notEqual(hashOf(a), hashOf(b), JSON.stringify([a, b]));
     assert.deepEqual(inertKeys(resolveConfig({ agc: { lambda: null } })).slice(0, 2), ["agc.eps", "agc.exclude"]);
+  });
+
+  it("the sweep explains every key the identity leaves out, from the same rule rows", () => {
+    const configs = [
+      {},
+      { agc: { lambda: null } },
+      { agc: { granularity: "global" } },
+      { optim: { sam_rho: null, momentum: 0 }, train: { steps: 10 } },
+      { data: { name: "synthetic" } },
+      { data: { name: "cifar10", path: "/data" } },
+      { data: { name: "imagefolder", path: "/data" } },
+    ].map((c) => resolveConfig(c));
+    for (const cfg of configs) {
+      for (const key of inertKeys(cfg)) {
+        const why = noChangeReason(cfg, key);
+        assert.ok(why && why.causes.length > 0, `${key} under ${JSON.stringify(cfg.agc)} ${cfg.data.name}`);
+      }
+      for (const key of EXECUTION_KEYS) assert.ok(noChangeReason(cfg, key), key);
+      // A key the identity keeps is not explained away (the dataset reads it, or no rule switches it off).
+      for (const key of ["data.path", "data.image_size", "optim.sam_fraction", "optim.nesterov", "train.epochs"]) {
+        if (!inertKeys(cfg).includes(key)) assert.equal(noChangeReason(cfg, key), null, key);
+      }
+    }
   });
 
   it("train.micro_batch (a number or auto) is an execution detail, not part of the identity", () => {

@@ -5,13 +5,14 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { RunStore } from "../../src/core/store/runStore.js";
-import { expandSweep, parseSweep } from "../../src/core/sweep/expand.js";
+import { expandSweep } from "../../src/core/sweep/expand.js";
 import { makeSweepDirs, sweepDirs } from "../../src/core/sweep/slurm/layout.js";
 import { resolveSlurmOptions } from "../../src/core/sweep/slurm/options.js";
 import { renderSbatch } from "../../src/core/sweep/slurm/sbatch.js";
 import { collectSweepDir, taskInterrupted } from "../../src/core/sweep/slurm/shards.js";
 import { sweepStatus } from "../../src/core/sweep/slurm/status.js";
 import { outstandingTasks, writeTask } from "../../src/core/sweep/slurm/tasks.js";
+import { parseSweep } from "../../src/core/sweep/sweepSpec.js";
 import { tempDir } from "../helpers.js";
 
 const runs = expandSweep(

@@ -1,8 +1,9 @@
 // Sweep axes beyond grid/zip/seeds: seeded random draws and exclude/only constraints.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError } from "../../src/core/config/resolve.js";
-import { expandSweep, loadSweepFile, parseSweep } from "../../src/core/sweep/expand.js";
+import { ConfigError } from "../../src/core/config/configError.js";
+import { expandSweep, loadSweepFile } from "../../src/core/sweep/expand.js";
+import { parseSweep } from "../../src/core/sweep/sweepSpec.js";
 import { tempDir, writeFile } from "../helpers.js";
 
 describe("sweep axes", () => {

@@ -6,8 +6,9 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { before, describe, it } from "node:test";
+import { ConfigError } from "../../src/core/config/configError.js";
 import { parseStepsOrDuration } from "../../src/core/config/duration.js";
-import { ConfigError, resolveConfig } from "../../src/core/config/resolve.js";
+import { resolveConfig } from "../../src/core/config/resolve.js";
 import { type Dataset, loadDataset } from "../../src/core/data/index.js";
 import { initBackend } from "../../src/core/engine/backend.js";
 import {

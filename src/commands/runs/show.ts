@@ -1,5 +1,5 @@
 import { Args } from "@oclif/core";
-import { flatten } from "../../core/config/resolve.js";
+import { flatten } from "../../core/config/dotted.js";
 import { CHECKPOINT_KIND, checkpointRows } from "../../core/store/checkpointRecords.js";
 import { RunStore } from "../../core/store/runStore.js";
 import { collectPendingShards } from "../../experiments/slurmSweep.js";

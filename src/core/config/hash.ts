@@ -2,18 +2,20 @@
 // is trained and recorded.
 //
 // The identity of a resolved config (see `configIdentity`) is a flat map of dotted key → value, sorted, with:
-//   1. execution details left out: `train.micro_batch` (how a logical batch is split across gradient
-//      accumulation changes nothing beyond float summation order, like `--jobs`) — except for BatchNorm models,
-//      where a micro-batch smaller than the batch is ghost batch norm (statistics per micro-batch, as per-device
-//      BN in data-parallel training): different training, so that micro-batch stays in the identity;
+//   1. execution details left out (EXECUTION_RULES): `train.micro_batch` (how a logical batch is split across
+//      gradient accumulation changes nothing beyond float summation order, like `--jobs`) — except for BatchNorm
+//      models, where a micro-batch smaller than the batch is ghost batch norm (statistics per micro-batch, as
+//      per-device BN in data-parallel training): different training, so that micro-batch stays in the identity;
 //      `train.checkpoint_every` and `train.keep_checkpoints` (saving the state changes nothing the run computes);
-//   2. inert keys left out: keys that another key's value makes irrelevant (see `inertKeys`: ε and exclusions
+//   2. inert keys left out: keys that another key's value makes irrelevant (the table in inert.ts: ε and exclusions
 //      without clipping, ε with global clipping, SAM's fraction without SAM, Nesterov without momentum,
 //      `train.epochs` when `train.steps` is set, `data.path` / `data.image_size` for datasets that ignore them);
 //   3. keys at their *identity baseline* left out (IDENTITY_BASELINE below);
-//   4. before all that, values that name the same training in two ways written in one (`identityCanonical`):
+//   4. before all that, values that name the same training in two ways written in one (CANONICAL_SPELLINGS):
 //      `data.train_size` / `data.test_size` equal to the dataset's whole split are null (all of it), and
 //      `train.steps` equal to the steps `train.epochs` gives is null (the length comes from the epochs).
+// Each of these rules carries its reason in words, which the sweep prints when two points are one run
+// (sweep/noChange.ts): the rules are written once, here and in inert.ts.
 //
 // `train.eval_every` stays in the identity although it changes only what is recorded (the test curve), not the
 // weights: a stored run answers for the record it holds, so a run asked with a test curve is not served by one
@@ -31,9 +33,10 @@
 //   - Making a key inert under a new condition, or changing what identity means in any other way, changes stored
 //     hashes: append a store migration that re-hashes them (src/core/store/schema.ts, `rehashRuns`).
 import { createHash } from "node:crypto";
-import { clippingOff } from "../agc/agc.js";
 import { datasetFacts } from "../data/datasets.js";
 import { resolveModelSpec } from "../models/resolve.js";
+import { getDotted, type Plain, setDotted } from "./dotted.js";
+import { INERT_RULES } from "./inert.js";
 import { CONFIG_KEYS, type ConfigValue, type RunConfig } from "./schema.js";
 
 function sortKeys(v: unknown): unknown {
@@ -51,14 +54,25 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(sortKeys(v));
 }
 
-/** Keys that never enter a run's identity: how a run is executed, not what it trains. */
-export const EXECUTION_KEYS: readonly string[] = [
-  "train.micro_batch",
+/** A key (or keys) that never enters a run's identity, and why in words (the sweep prints it). */
+export interface ExecutionRule {
+  keys: readonly string[];
+  because: string;
+}
+
+/**
+ * How a run is executed, not what it trains (rule 1 at the top of this file; the ghost batch norm exception is in
+ * configIdentity).
+ */
+export const EXECUTION_RULES: readonly ExecutionRule[] = [
+  { keys: ["train.micro_batch"], because: "the micro-batch is an execution detail" },
   // How often a run saves its state, and how many saves it keeps: the training is the same (a resumed run is the
   // uninterrupted one, bit for bit: train/checkpoint.ts).
-  "train.checkpoint_every",
-  "train.keep_checkpoints",
+  { keys: ["train.checkpoint_every", "train.keep_checkpoints"], because: "checkpointing is an execution detail" },
 ];
+
+/** Keys that never enter a run's identity: how a run is executed, not what it trains. */
+export const EXECUTION_KEYS: readonly string[] = EXECUTION_RULES.flatMap((r) => r.keys);
 
 /**
  * Frozen per-key values under which a key is left out of a run's identity (see the rule at the top of this
@@ -103,30 +117,11 @@ export const IDENTITY_BASELINE: Readonly<Record<string, ConfigValue>> = Object.f
 });
 
 /**
- * The dotted keys whose values `cfg` makes irrelevant to training: another key switches off what they tune.
- * Each entry is one line of the trainer's or loader's code that skips the key under that condition.
+ * The dotted keys whose values `cfg` makes irrelevant to training: another key switches off what they tune
+ * (inert.ts, INERT_RULES).
  */
 export function inertKeys(cfg: RunConfig): string[] {
-  const out: string[] = [];
-  const clipping = !clippingOff(cfg.agc);
-  if (!clipping) out.push("agc.eps", "agc.exclude");
-  else if (cfg.agc.granularity === "global") out.push("agc.eps"); // global clipping uses no parameter norm
-  if (cfg.optim.sam_rho === null) out.push("optim.sam_fraction");
-  if (cfg.optim.momentum === 0) out.push("optim.nesterov"); // with μ = 0 both updates are the gradient itself
-  if (cfg.train.steps !== null) out.push("train.epochs");
-  const dataset = datasetFacts(cfg.data.name);
-  if (!dataset?.readsPath) out.push("data.path");
-  if (!dataset?.readsImageSize) out.push("data.image_size");
-  return out;
-}
-
-function valueAt(obj: unknown, key: string): unknown {
-  let cur: unknown = obj;
-  for (const p of key.split(".")) {
-    if (typeof cur !== "object" || cur === null || Array.isArray(cur)) return undefined;
-    cur = (cur as Record<string, unknown>)[p];
-  }
-  return cur;
+  return INERT_RULES.filter((rule) => rule.when(cfg)).flatMap((rule) => rule.keys);
 }
 
 function baselineOf(key: string): ConfigValue | undefined {
@@ -141,22 +136,58 @@ export function stepsFromEpochs(epochs: number, batchSize: number, trainSize: nu
   return Math.max(1, Math.round(epochs * Math.floor(trainSize / batchSize)));
 }
 
+/** A value of `key` that spells the training of null another way (rule 4 at the top of this file). */
+export interface CanonicalSpelling {
+  key: string;
+  /** The value of `key` that means what null means in `cfg`; undefined when not known without reading the data. */
+  sameAsNull: (cfg: RunConfig) => number | undefined;
+  /** Why, in words, given that value: "K does not change the run because …". */
+  because: (cfg: RunConfig, same: number) => string;
+}
+
+/** The split sizes of `cfg`'s dataset when known without reading the data (data/datasets.ts). */
+function knownSplits(cfg: RunConfig): { train: number; test: number } | undefined {
+  return cfg.data ? (datasetFacts(cfg.data.name)?.splits ?? undefined) : undefined;
+}
+
 /**
- * `cfg` with values that spell one training two ways written in the canonical spelling (rule 4 at the top of this
- * file); `cfg` itself is not changed. Only sizes known without reading the data (data/datasets.ts)
- * are compared; an imagefolder's sizes stay as written.
+ * The canonical spellings: a size equal to the dataset's whole split is all of it; a step count equal to the
+ * one the epochs give is the epochs' length. Only sizes known without reading the data are compared; an
+ * imagefolder's sizes stay as written.
+ */
+export const CANONICAL_SPELLINGS: readonly CanonicalSpelling[] = [
+  {
+    key: "data.train_size",
+    sameAsNull: (cfg) => knownSplits(cfg)?.train,
+    because: (cfg, n) => `${n} is all of ${cfg.data.name}'s training split`,
+  },
+  {
+    key: "data.test_size",
+    sameAsNull: (cfg) => knownSplits(cfg)?.test,
+    because: (cfg, n) => `${n} is all of ${cfg.data.name}'s test split`,
+  },
+  {
+    key: "train.steps",
+    sameAsNull: (cfg) => {
+      const known = knownSplits(cfg);
+      const t = cfg.train;
+      if (!known || t?.epochs == null) return undefined;
+      return stepsFromEpochs(t.epochs, t.batch_size, cfg.data.train_size ?? known.train);
+    },
+    because: (cfg, n) => `train.epochs ${cfg.train.epochs} gives ${n} steps`,
+  },
+];
+
+/**
+ * `cfg` with values that spell one training two ways written in the canonical spelling (CANONICAL_SPELLINGS:
+ * null); `cfg` itself is not changed.
  */
 export function identityCanonical(cfg: RunConfig): RunConfig {
-  const d = cfg.data;
-  const known = d ? (datasetFacts(d.name)?.splits ?? undefined) : undefined;
-  if (!known || !cfg.train) return cfg;
+  if (!knownSplits(cfg) || !cfg.train) return cfg;
   const out = JSON.parse(JSON.stringify(cfg)) as RunConfig;
-  if (out.data.train_size === known.train) out.data.train_size = null;
-  if (out.data.test_size === known.test) out.data.test_size = null;
-  const t = out.train;
-  const trainSize = out.data.train_size ?? known.train;
-  if (t.steps != null && t.epochs != null && t.steps === stepsFromEpochs(t.epochs, t.batch_size, trainSize)) {
-    t.steps = null;
+  for (const { key, sameAsNull } of CANONICAL_SPELLINGS) {
+    const value = getDotted(cfg, key);
+    if (value != null && value === sameAsNull(cfg)) setDotted(out as unknown as Plain, key, null);
   }
   return out;
 }
@@ -190,7 +221,7 @@ export function configIdentity(written: RunConfig): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(CONFIG_KEYS)) {
     if (drop.has(key)) continue;
-    const value = valueAt(cfg, key);
+    const value = getDotted(cfg, key);
     if (value === undefined) continue;
     if (canonicalJson(value) === canonicalJson(baselineOf(key))) continue;
     out[key] = value;
@@ -217,5 +248,5 @@ export function configHash(cfg: RunConfig): string {
 
 /** Two configs with one identity: the keys whose values differ between them (they are all inert or execution). */
 export function differingKeys(a: RunConfig, b: RunConfig): string[] {
-  return Object.keys(CONFIG_KEYS).filter((k) => canonicalJson(valueAt(a, k)) !== canonicalJson(valueAt(b, k)));
+  return Object.keys(CONFIG_KEYS).filter((k) => canonicalJson(getDotted(a, k)) !== canonicalJson(getDotted(b, k)));
 }

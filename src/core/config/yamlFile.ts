@@ -1,7 +1,13 @@
 // Reading YAML with positions, so that every config fault names file:line:column.
 import fs from "node:fs";
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from "yaml";
-import { ConfigError } from "./resolve.js";
+import { ConfigError } from "./configError.js";
+
+/**
+ * Maps a path of keys/indices to where it is written (`file:line:col`), or undefined where nothing is written (a
+ * sweep given as an object, not a file).
+ */
+export type Locate = (path: readonly (string | number)[]) => string | undefined;
 
 export interface YamlFile {
   file: string;

@@ -1,5 +1,5 @@
 // Runs as a flat table (one row per run, config keys as columns) for CSV, and as plain JSON objects.
-import { flatten } from "../config/resolve.js";
+import { flatten } from "../config/dotted.js";
 import { writeList } from "../text/writtenForm.js";
 import type { StoredRun } from "./runStore.js";
 

@@ -2,8 +2,8 @@
 // metric as mean ± the half-width of a 95% confidence interval (Student t, n − 1 degrees of freedom). Only runs that
 // differ in nothing but the seed are pooled as seeds: config keys that differ inside a group split it further.
 
+import { flatten } from "../config/dotted.js";
 import { canonicalJson, configIdentity } from "../config/hash.js";
-import { flatten } from "../config/resolve.js";
 import type { StoredRun } from "./runStore.js";
 import { canonicalField, resolveField } from "./where/index.js";
 

@@ -6,17 +6,18 @@
 //     - "agc.lambda > 0.1 and train.batch_size < 128"
 //   only:
 //     - "agc.granularity in ('unit', 'none')"
-import { ConfigError, didYouMean, flatten, getDotted, isPlainObject } from "../config/resolve.js";
+import { ConfigError } from "../config/configError.js";
+import { flatten, getDotted, isPlainObject } from "../config/dotted.js";
 import { CONFIG_KEYS, type RunConfig } from "../config/schema.js";
+import type { Locate } from "../config/yamlFile.js";
 import { type Expr, evaluateWhere, fieldsOf, type Literal, parseWhere, WhereError } from "../store/where/index.js";
+import { didYouMean } from "../text/didYouMean.js";
 
 export interface Constraint {
   /** As written, for messages and dry runs. */
   text: string;
   expr: Expr;
 }
-
-type Locate = (path: readonly (string | number)[]) => string | undefined;
 
 function checkKey(section: string, index: number, key: string, locate: Locate): void {
   if (key in CONFIG_KEYS || key.startsWith("model.")) return;

@@ -8,7 +8,9 @@
 //     train.steps: { randint: [100, 200] }   # inclusive
 
 import { Rng } from "../base/random.js";
-import { ConfigError, isPlainObject } from "../config/resolve.js";
+import { ConfigError } from "../config/configError.js";
+import { isPlainObject } from "../config/dotted.js";
+import type { Locate } from "../config/yamlFile.js";
 
 export type Distribution =
   | { kind: "uniform" | "loguniform"; low: number; high: number }
@@ -22,8 +24,6 @@ export interface RandomAxis {
 }
 
 export const DISTRIBUTIONS = ["uniform", "loguniform", "randint", "choice"] as const;
-
-type Locate = (path: readonly (string | number)[]) => string | undefined;
 
 /** Six significant digits: draws print and hash readably, and differ far below any meaningful resolution. */
 function round6(x: number): number {

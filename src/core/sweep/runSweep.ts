@@ -14,8 +14,9 @@
 import fs from "node:fs";
 import os from "node:os";
 import { ensureCacheDir } from "../base/cacheDir.js";
+import { ConfigError } from "../config/configError.js";
 import { canonicalJson } from "../config/hash.js";
-import { ConfigError, stepFault } from "../config/resolve.js";
+import { stepFault } from "../config/runnable.js";
 import { datasetFacts } from "../data/datasets.js";
 import { loadDataset } from "../data/index.js";
 import { type BackendInfo, type BackendName, checkBackendInstalled } from "../engine/backend.js";
@@ -25,10 +26,11 @@ import type { OrphanedRun, RunStatus, RunStore, RunSummary } from "../store/runS
 import { checkInitFrom } from "../weights/initFrom.js";
 import type { WeightSource } from "../weights/nameMaps.js";
 import { dataKey } from "./dataKey.js";
-import type { ExpandedRun, SweepSpec } from "./expand.js";
+import type { ExpandedRun } from "./expand.js";
 import type { FromWorker, RunCheckpoints } from "./protocol.js";
 import { claimResuming, onCheckpoint, onRunEnded, type ResumePoint } from "./resume.js";
 import { StoreWriter } from "./storeWriter.js";
+import type { SweepSpec } from "./sweepSpec.js";
 import { type Worker, WorkerPool } from "./workerPool.js";
 
 /** A run of the grid that another live process is training. */

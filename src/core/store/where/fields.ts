@@ -1,8 +1,10 @@
 // What a field name in a filter, sort, column list or group-by means: a runs column, a config key (read from
 // config_json), a summary metric (summary_json) or an environment entry (env_json). One table serves both the
 // SQL compiler and in-memory evaluation, so `nfx runs --where` and sweep constraints agree.
-import { didYouMean, getDotted } from "../../config/resolve.js";
+
+import { getDotted } from "../../config/dotted.js";
 import { CONFIG_KEYS } from "../../config/schema.js";
+import { didYouMean } from "../../text/didYouMean.js";
 import { EMPTY_LIST } from "../../text/writtenForm.js";
 import type { StoredRun } from "../runStore.js";
 

@@ -1,6 +1,7 @@
 // Slurm settings for `nfx sweep --executor slurm`: read from the sweep file's `slurm:` section, then overridden
 // by flags. Validated here, once, so that the sbatch script is never written from a malformed value.
-import { ConfigError, isPlainObject } from "../../config/resolve.js";
+import { ConfigError } from "../../config/configError.js";
+import { isPlainObject } from "../../config/dotted.js";
 
 export interface SlurmOptions {
   partition: string | null;

@@ -3,7 +3,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { DONE_STATUSES, type RunStore } from "../../store/runStore.js";
-import type { ExpandedRun, SweepSpec } from "../expand.js";
+import type { ExpandedRun } from "../expand.js";
+import type { SweepSpec } from "../sweepSpec.js";
 import { makeSweepDirs, type SweepDirs } from "./layout.js";
 import type { SlurmOptions } from "./options.js";
 import { renderSbatch } from "./sbatch.js";

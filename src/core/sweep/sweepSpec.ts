@@ -1,0 +1,154 @@
+// Sweep files: a base config plus axes, parsed and checked into a SweepSpec (expansion into runs: expand.ts).
+//
+//   name: quickstart            # optional
+//   model: { name: nf-resnet-micro }   # every other top-level key is the base config
+//   grid:                       # cartesian product, in the order written
+//     agc.lambda: [0.01, 0.16, null]
+//     train.batch_size: [64, 256]
+//   zip:                        # lists that move together (one axis)
+//     train.batch_size: [256, 1024]
+//     optim.lr: [0.1, 0.2]
+//   random:                     # n seeded draws (one axis; see randomAxis.ts)
+//     n: 4
+//     optim.lr: { loguniform: [0.05, 0.8] }
+//   exclude: [ "agc.lambda = null and train.batch_size = 1024" ]   # drop points (see constraints.ts)
+//   only: [ { agc.granularity: [unit, none] } ]                      # keep only points matching one entry
+//   seeds: 3                    # replicate axis: a count (0..n-1) or a list of seeds
+import { createHash } from "node:crypto";
+import { ConfigError } from "../config/configError.js";
+import { flatten, isPlainObject, type Plain } from "../config/dotted.js";
+import type { Locate } from "../config/yamlFile.js";
+import { type Constraint, parseConstraints } from "./constraints.js";
+import { parseRandomAxis, type RandomAxis } from "./randomAxis.js";
+
+export const SWEEP_KEYS = [
+  "name",
+  "description",
+  "grid",
+  "zip",
+  "random",
+  "exclude",
+  "only",
+  "seeds",
+  "slurm",
+] as const;
+
+export interface SweepSpec {
+  name: string;
+  description: string;
+  base: Plain;
+  grid: [string, unknown[]][];
+  zip: [string, unknown[]][];
+  random: RandomAxis | null;
+  exclude: Constraint[];
+  only: Constraint[];
+  seeds: number[] | null;
+  /** The `slurm:` section as written (validated by the Slurm executor, which alone reads it). */
+  slurm: unknown;
+}
+
+function axisLists(raw: unknown, section: string, locate: Locate): [string, unknown[]][] {
+  if (raw === undefined || raw === null) return [];
+  if (!isPlainObject(raw)) {
+    throw new ConfigError(section, "must be a mapping of keys to lists of values", locate([section]));
+  }
+  const out: [string, unknown[]][] = [];
+  for (const [key, values] of flatten(raw)) {
+    if (!Array.isArray(values) || values.length === 0) {
+      throw new ConfigError(`${section}.${key}`, "must be a non-empty list of values", locate([section, key]));
+    }
+    out.push([key, values]);
+  }
+  return out;
+}
+
+/** Parses an already-loaded sweep document (YAML or JSON object). `locate` maps key paths to file positions. */
+export function parseSweep(data: unknown, fallbackName: string, locate: Locate = () => undefined): SweepSpec {
+  if (data === null || data === undefined) data = {};
+  if (!isPlainObject(data)) throw new ConfigError("", "a sweep file must be a mapping at the top level", locate([]));
+  const base: Plain = {};
+  for (const [k, v] of Object.entries(data)) {
+    if (!(SWEEP_KEYS as readonly string[]).includes(k)) base[k] = v;
+  }
+  const grid = axisLists(data.grid, "grid", locate);
+  const zip = axisLists(data.zip, "zip", locate);
+  const zipLen = zip[0]?.[1].length;
+  for (const [key, values] of zip) {
+    if (values.length !== zipLen) {
+      throw new ConfigError(
+        `zip.${key}`,
+        `zip lists must have equal lengths (${zip[0]?.[0]} has ${zipLen}, ${key} has ${values.length})`,
+        locate(["zip", key]),
+      );
+    }
+  }
+  let seeds: number[] | null = null;
+  if (data.seeds !== undefined && data.seeds !== null) {
+    const s = data.seeds;
+    if (typeof s === "number" && Number.isInteger(s) && s >= 1) seeds = Array.from({ length: s }, (_, i) => i);
+    else if (Array.isArray(s) && s.length > 0 && s.every((x) => Number.isInteger(x) && x >= 0)) seeds = s as number[];
+    else throw new ConfigError("seeds", "must be a count ≥ 1 or a list of non-negative integers", locate(["seeds"]));
+  }
+  const name = data.name === undefined || data.name === null ? safeSweepName(fallbackName) : data.name;
+  checkSweepName(name, locate(["name"]));
+  const description = typeof data.description === "string" ? data.description : "";
+  const random = parseRandomAxis(data.random, locate);
+  const exclude = parseConstraints(data.exclude, "exclude", locate);
+  const only = parseConstraints(data.only, "only", locate);
+  return { name, description, base, grid, zip, random, exclude, only, seeds, slurm: data.slurm ?? null };
+}
+
+/** A sweep name is a file name under --out (figures, Slurm layouts): one plain path segment, ≤ 100 characters. */
+export const SWEEP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/**
+ * Refuses a sweep name that is not one plain file name (SWEEP_NAME): a `/` would write into subdirectories
+ * (or, with `..`, outside --out) and a long name fails only when the figure is written, after training.
+ * @throws ConfigError naming `name` at `where`.
+ */
+export function checkSweepName(name: unknown, where?: string): asserts name is string {
+  if (typeof name === "string" && SWEEP_NAME.test(name)) return;
+  const why =
+    typeof name !== "string"
+      ? `must be a string (got ${JSON.stringify(name)})`
+      : name.length > 100
+        ? `is ${name.length} characters long; at most 100`
+        : "must be one plain file name: letters, digits, '.', '_' or '-', not starting with '.', '_' or '-' " +
+          `(got ${JSON.stringify(name)}); it names the sweep's files under --out`;
+  throw new ConfigError("name", why, where);
+}
+
+/**
+ * The fallback name from a file name, made into a valid sweep name (SWEEP_NAME). A name that is valid as it is stays
+ * itself; any other is transliterated where it can be (é → e), its other characters made `-`, and given the first 8
+ * hex digits of the SHA-256 of the raw name, so that two files never share a fallback name (and so their figures):
+ * `λ-sweep` → `sweep-115bb427`, `` (a file named `.yaml`) → `sweep-e3b0c442`, `sweep` → `sweep`.
+ */
+export function safeSweepName(raw: string): string {
+  if (SWEEP_NAME.test(raw)) return raw;
+  const s = raw
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/[^A-Za-z0-9._-]+/g, "-")
+    .replace(/^[._-]+/, "")
+    .slice(0, 91)
+    .replace(/[._-]+$/, "");
+  return `${s || "sweep"}-${createHash("sha256").update(raw).digest("hex").slice(0, 8)}`;
+}
+
+/** The axis sections of a sweep file. */
+export type SweepAxis = "grid" | "zip" | "random" | "seeds";
+
+/** Which axis section of the sweep sweeps `key`, if any. */
+export function axisOf(spec: SweepSpec, key: string): SweepAxis | null {
+  if (spec.grid.some(([k]) => k === key)) return "grid";
+  if (spec.zip.some(([k]) => k === key)) return "zip";
+  if (spec.random?.params.some(([k]) => k === key)) return "random";
+  if (key === "seed" && spec.seeds) return "seeds";
+  return null;
+}
+
+/** Where `axis` writes `key` (the `seeds:` line for the seed), or undefined. */
+export function locateAxisKey(axis: SweepAxis, key: string, locate: Locate): string | undefined {
+  return locate(axis === "seeds" ? ["seeds"] : [axis, key]);
+}

@@ -11,7 +11,7 @@ import {
   nvidiaSmi,
 } from "./backend.js";
 import { CPU_INSTALL_STEPS, GPU_INSTALL_STEPS } from "./nativeAdvice.js";
-import { type NativeFiles, nativeFiles } from "./nativeInstall.js";
+import { type NativeFiles, nativeFiles } from "./nativeStatus.js";
 import { tf } from "./tf.js";
 
 const require = createRequire(import.meta.url);

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { nativeFiles, projectNodeModules } from "../../src/core/engine/nativeInstall.js";
+import { nativeFiles, projectNodeModules } from "../../src/core/engine/nativeStatus.js";
 import { missingHeaders, parseWheelName } from "../../src/core/engine/nativeWheel.js";
 import { threadsPerRun } from "../../src/core/sweep/runSweep.js";
 import { nativeSkipReason, tempDir, writeFile } from "../helpers.js";

@@ -1,7 +1,7 @@
 import { Args, Flags } from "@oclif/core";
+import { exportRunWeights } from "../../core/runWeights/runWeights.js";
 import { RunStore } from "../../core/store/runStore.js";
 import { WEIGHT_SOURCES, type WeightSource } from "../../core/weights/nameMaps.js";
-import { exportRunWeights } from "../../core/weights/runWeights.js";
 import { NfxCommand } from "../../ui/command.js";
 import { failWith } from "../../ui/errors.js";
 import { dbFlag } from "../../ui/flags.js";

@@ -1,12 +1,13 @@
 // Backend choice. Every tfjs backend detail lives in src/core/engine: the rest of nfx asks for a backend by name
 // and receives a BackendInfo to record on the run.
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { adviseOnLoadError, isHopper, type NativeAdvice } from "./nativeAdvice.js";
+import { nvidiaSmi } from "./nvidiaSmi.js";
 import { tf } from "./tf.js";
+import { watchWasmAbort } from "./wasmMemory.js";
 
 export const BACKEND_NAMES = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -213,30 +214,6 @@ function selfCheck(): void {
   });
 }
 
-/** GPU names and the driver's CUDA version from nvidia-smi; empty when it is absent. */
-export function nvidiaSmi(): { gpus: string[]; cuda?: string } {
-  try {
-    const names = execFileSync("nvidia-smi", ["--query-gpu=name,driver_version", "--format=csv,noheader"], {
-      encoding: "utf8",
-      timeout: 5000,
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    const header = execFileSync("nvidia-smi", [], {
-      encoding: "utf8",
-      timeout: 5000,
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    const cuda = /CUDA Version:\s*([\d.]+)/.exec(header)?.[1];
-    const gpus = names
-      .split("\n")
-      .map((l) => l.trim())
-      .filter((l) => l.length > 0);
-    return cuda === undefined ? { gpus } : { gpus, cuda };
-  } catch {
-    return { gpus: [] };
-  }
-}
-
 /** What tfjs-node exposes about itself: `isUsingGpuDevice` on its backend, `TF_Version` on its binding. */
 interface NodeBackendShape {
   isUsingGpuDevice?: boolean;
@@ -396,60 +373,4 @@ export async function initBackend(
     }
   }
   throw new BackendUnavailableError(requested, skipped);
-}
-
-let wasmAborted: string | null = null;
-
-/**
- * Emscripten's module calls `onAbort` when it dies (in practice: malloc failing at wasm's 4 GB heap limit), after
- * which every tfjs call fails with an unrelated TypeError. Recording it lets callers say what happened.
- */
-function watchWasmAbort(): void {
-  const module = (
-    tf.backend() as unknown as {
-      wasm?: { onAbort?: (what: unknown) => void; _malloc?: (bytes: number) => number; nfxMallocChecked?: boolean };
-    }
-  ).wasm;
-  if (module) {
-    module.onAbort = (what) => {
-      wasmAborted = String(what ?? "");
-    };
-    // tfjs allocates every tensor with _malloc and never checks for 0: a failed allocation then writes the tensor
-    // over the start of the heap (or throws "offset is out of bounds", depending on where the allocator stood).
-    // Failing loudly instead keeps memory intact and lets wasmOutOfMemoryExplanation name the cause.
-    const malloc = module._malloc;
-    if (malloc !== undefined && module.nfxMallocChecked !== true) {
-      module._malloc = (bytes: number): number => {
-        const at = malloc(bytes);
-        if (at === 0 && bytes > 0) throw new RangeError(`wasm allocation failed: ${bytes} bytes`);
-        return at;
-      };
-      module.nfxMallocChecked = true;
-    }
-  }
-}
-
-/** The wasm heap's current size — its peak, since it grows and never shrinks — or null off wasm. */
-export function wasmHeapBytes(): number | null {
-  if (tf.getBackend() !== "wasm") return null;
-  return (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.buffer.byteLength ?? null;
-}
-
-/** wasm32 addresses at most 4 GiB; tfjs's build grows its heap up to that. */
-const WASM_HEAP_LIMIT = 4 * 2 ** 30;
-
-/**
- * An explanation to replace the meaningless error that follows running out of wasm memory, or null when the
- * wasm heap is not the likely cause. Out of memory shows up as an emscripten abort (then TypeErrors), as malloc
- * returning 0 (then "offset is out of bounds" when tfjs views the new tensor), or with the heap at its limit.
- */
-export function wasmOutOfMemoryExplanation(err?: unknown): string | null {
-  const heap = wasmHeapBytes();
-  if (heap === null) return null;
-  const failedAlloc = err instanceof RangeError && /offset is out of bounds|allocation failed/i.test(err.message);
-  if (wasmAborted === null && !failedAlloc && heap < 0.94 * WASM_HEAP_LIMIT) return null;
-  return (
-    `the wasm backend ran out of memory (heap at ${(heap / 2 ** 30).toFixed(2)} GiB; wasm's limit is 4 GiB): ` +
-    "use a smaller train.micro_batch (or --micro), smaller images, or a native backend (nfx doctor)"
-  );
 }

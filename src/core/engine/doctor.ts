@@ -8,10 +8,10 @@ import {
   BackendUnavailableError,
   type ConcreteBackend,
   initBackend,
-  nvidiaSmi,
 } from "./backend.js";
 import { CPU_INSTALL_STEPS, GPU_INSTALL_STEPS } from "./nativeAdvice.js";
-import { type NativeFiles, nativeFiles } from "./nativeInstall.js";
+import { type NativeFiles, nativeFiles } from "./nativeStatus.js";
+import { nvidiaSmi } from "./nvidiaSmi.js";
 import { tf } from "./tf.js";
 
 const require = createRequire(import.meta.url);

@@ -2,7 +2,8 @@
 // over IPC. It never touches the store, so a crash here loses at most the current run, which the orchestrator
 // then marks failed.
 import { type Dataset, loadDataset } from "../data/index.js";
-import { type BackendInfo, initBackend, wasmOutOfMemoryExplanation } from "../engine/backend.js";
+import { type BackendInfo, initBackend } from "../engine/backend.js";
+import { wasmOutOfMemoryExplanation } from "../engine/wasmMemory.js";
 import type { CheckpointPlan } from "../train/checkpoint.js";
 import { trainRun } from "../train/trainRun.js";
 import { dataKey } from "./dataKey.js";

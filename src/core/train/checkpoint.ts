@@ -25,6 +25,7 @@ import {
   type SafetensorsTensor,
   writeSafetensorsFile as writeSafetensors,
 } from "../weights/safetensors.js";
+import { CHECKPOINT_RECORD_KEY } from "../weights/weightsFile.js";
 import type { Trainer } from "./step.js";
 
 /** How often a run saves its state: every N optimizer steps, every N ms of training, or never. */
@@ -63,7 +64,6 @@ export interface CheckpointRecord {
 }
 
 /** The `__metadata__` key of a checkpoint's record (JSON of CheckpointRecord). */
-export const CHECKPOINT_RECORD_KEY = "nfx.checkpoint";
 const RECORD_KEY = CHECKPOINT_RECORD_KEY;
 
 /** What a run passes to save or restore: its model and trainer (optimizer slots, EMA). */

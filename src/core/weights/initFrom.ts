@@ -1,5 +1,7 @@
 // Starting a run from stored weights (`model.init_from`): read, check against the SHA-256 the config recorded,
 // fit to the model (a classifier for another class count is re-initialised), assign.
+// It stays with the file formats (not with the stored-run weights of core/runWeights/): it needs only models and
+// the formats, and train (a run's start) and the sweep's pre-flight both call it, so it must sit below train.
 import type { BuiltModel } from "../models/build.js";
 import { planModel } from "../models/plan.js";
 import type { ModelSpec } from "../models/spec.js";

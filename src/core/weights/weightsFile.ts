@@ -4,11 +4,16 @@ import fs from "node:fs";
 import { sha256Hex } from "../base/files.js";
 import { tf } from "../engine/tf.js";
 import type { BuiltModel } from "../models/build.js";
-import { CHECKPOINT_RECORD_KEY } from "../train/checkpoint.js";
 import { detectSource, type NameMapEntry, nameMap, timmStageOffset, type WeightSource } from "./nameMaps.js";
 import { looksLikePickle, looksLikeZip, readNpz } from "./npz.js";
 import { looksLikeSafetensors, readSafetensors, WeightsFormatError } from "./safetensors.js";
 import { type HostTensor, shapeText, type TensorSet } from "./tensors.js";
+
+/**
+ * The `__metadata__` key of an nfx checkpoint's record (train/checkpoint.ts writes it): the mark that tells a
+ * checkpoint from a plain weights file. It lives here, with the reader, so that reading weights needs no training.
+ */
+export const CHECKPOINT_RECORD_KEY = "nfx.checkpoint";
 
 /** A weights file read into memory. */
 export interface WeightsFile {
@@ -120,6 +125,8 @@ function expectedSourceShape(entry: NameMapEntry, nfxShape: number[]): number[] 
  * parameter must be in the file with its shape in that source's layout, and every file tensor must be a model
  * parameter; the one exception is a classifier (`head.classifier.w`/`.b`) that differs in its class count only,
  * which with `reinitClassifier` is left at its initialisation and said so in `note`.
+ * Steps: the names' source → its name map → the parameters → the non-trainable state → no file tensor left over
+ * → the note.
  * @throws WeightsMismatchError naming the first mismatched tensor (source name, nfx name, expected shape, got
  *   shape), a tensor the model lacks, or names of no known source.
  */
@@ -128,25 +135,56 @@ export function fitWeights(
   file: WeightsFile,
   opts: { source?: WeightSource | null; reinitClassifier?: boolean } = {},
 ): FittedWeights {
-  const source = opts.source ?? detectSource(file.tensors.keys());
+  const source = namesSource(file, opts.source ?? null);
+  const map = sourceNameMap(model, file, source);
+  const fit: Fitting = { values: new Map(), reinitialised: [], used: new Set(), fileClasses: null };
+  fitParams(model, file, source, map, opts.reinitClassifier ?? false, fit);
+  const stateKept = fitState(model, file, source, fit);
+  rejectLeftOver(model, file, source, fit.used);
+  const note = fitNote(fit, model.plan.classifier.cout, stateKept);
+  return { source, values: fit.values, reinitialised: fit.reinitialised, note };
+}
+
+/** What fitting has gathered so far: fitted values, classifier tensors left as initialised, file tensors used. */
+interface Fitting {
+  values: Map<string, HostTensor>;
+  reinitialised: string[];
+  used: Set<string>;
+  /** The file's class count when its classifier was left as initialised. */
+  fileClasses: number | null;
+}
+
+/** The source whose names the file uses: the one asked for, else the one its names show. */
+function namesSource(file: WeightsFile, asked: WeightSource | null): WeightSource {
+  const source = asked ?? detectSource(file.tensors.keys());
   if (!source) {
     const first = [...file.tensors.keys()][0] ?? "(none)";
     throw new WeightsMismatchError(
       `${file.path}: tensor names of no known source (first: ${first}); name it with --init-from-names / model.init_from_names (nfx, deepmind, timm)`,
     );
   }
-  let map: NameMapEntry[];
+  return source;
+}
+
+function sourceNameMap(model: Pick<BuiltModel, "plan">, file: WeightsFile, source: WeightSource): NameMapEntry[] {
   try {
-    map = nameMap(model.plan, source, source === "timm" ? timmStageOffset(file.tensors.keys()) : 0);
+    return nameMap(model.plan, source, source === "timm" ? timmStageOffset(file.tensors.keys()) : 0);
   } catch (e) {
     throw new WeightsMismatchError(`${file.path}: ${(e as Error).message}`);
   }
+}
+
+/** Every trainable parameter: present in the file with the source layout's shape (or a default it may lack). */
+function fitParams(
+  model: Pick<BuiltModel, "plan">,
+  file: WeightsFile,
+  source: WeightSource,
+  map: NameMapEntry[],
+  reinitClassifier: boolean,
+  fit: Fitting,
+): void {
   const params = new Map(model.plan.params.map((p) => [p.name, p]));
-  const values = new Map<string, HostTensor>();
-  const reinitialised: string[] = [];
-  const used = new Set<string>();
   const classes = model.plan.classifier.cout;
-  let fileClasses: number | null = null;
   for (const entry of map) {
     const p = params.get(entry.nfx);
     if (!p) throw new Error(`parameter ${entry.nfx} is not in the plan`);
@@ -154,7 +192,7 @@ export function fitWeights(
     const want = expectedSourceShape(entry, p.shape);
     if (!t) {
       if (entry.missing !== undefined) {
-        values.set(p.name, {
+        fit.values.set(p.name, {
           shape: p.shape,
           data: new Float32Array(want.reduce((a, b) => a * b, 1)).fill(entry.missing),
         });
@@ -164,7 +202,7 @@ export function fitWeights(
         `${file.path}: tensor ${entry.source} (nfx ${entry.nfx}, expected shape ${shapeText(want)}) is missing from the file: weights of another architecture (${source} names)`,
       );
     }
-    used.add(entry.source);
+    fit.used.add(entry.source);
     const isClassifier = p.role === "classifier_weight" || p.role === "classifier_bias";
     if (shapeText(t.shape) !== shapeText(want)) {
       // Differs only in the class axis (the last in nfx's layout: [in, classes] and [classes]).
@@ -174,9 +212,9 @@ export function fitWeights(
         nfxGot !== null &&
         nfxGot.length === p.shape.length &&
         nfxGot.slice(0, -1).every((d, i) => d === p.shape[i]);
-      if (classOnly && opts.reinitClassifier) {
-        fileClasses = nfxGot[nfxGot.length - 1] as number;
-        reinitialised.push(p.name);
+      if (classOnly && reinitClassifier) {
+        fit.fileClasses = nfxGot[nfxGot.length - 1] as number;
+        fit.reinitialised.push(p.name);
         continue;
       }
       throw new WeightsMismatchError(
@@ -184,11 +222,16 @@ export function fitWeights(
           (classOnly ? ` (a ${nfxGot[nfxGot.length - 1]}-class classifier for ${classes} classes)` : ""),
       );
     }
-    values.set(p.name, entry.toNfx(t));
+    fit.values.set(p.name, entry.toNfx(t));
   }
-  // Non-trainable state (BatchNorm running mean / variance): nfx names only (timm and DeepMind names exist for
-  // normalizer-free networks, which have none). A file without it (weights of the parameters only) leaves it at
-  // its initialisation, said so in `note`.
+}
+
+/**
+ * Non-trainable state (BatchNorm running mean / variance): nfx names only (timm and DeepMind names exist for
+ * normalizer-free networks, which have none). A file without it (weights of the parameters only) leaves it at
+ * its initialisation, said so in `note`. Returns the names kept at their initialisation.
+ */
+function fitState(model: Pick<BuiltModel, "plan">, file: WeightsFile, source: WeightSource, fit: Fitting): string[] {
   const stateKept: string[] = [];
   for (const p of model.plan.state) {
     const t = source === "nfx" ? file.tensors.get(p.name) : undefined;
@@ -201,9 +244,19 @@ export function fitWeights(
         `${file.path}: tensor ${p.name} (state): expected shape ${shapeText(p.shape)}, got ${shapeText(t.shape)}`,
       );
     }
-    used.add(p.name);
-    values.set(p.name, t);
+    fit.used.add(p.name);
+    fit.values.set(p.name, t);
   }
+  return stateKept;
+}
+
+/** Every file tensor must have been used: one the model lacks means weights of another architecture. */
+function rejectLeftOver(
+  model: Pick<BuiltModel, "spec">,
+  file: WeightsFile,
+  source: WeightSource,
+  used: Set<string>,
+): void {
   for (const name of file.tensors.keys()) {
     if (!used.has(name)) {
       throw new WeightsMismatchError(
@@ -211,15 +264,18 @@ export function fitWeights(
       );
     }
   }
+}
+
+/** One line saying what was left as initialised (classifier, BatchNorm statistics), or null. */
+function fitNote(fit: Fitting, classes: number, stateKept: string[]): string | null {
   const notes: string[] = [];
-  if (reinitialised.length > 0)
+  if (fit.reinitialised.length > 0)
     notes.push(
-      `classifier re-initialised: the weights have ${fileClasses} classes, the dataset ${classes} (${reinitialised.join(", ")} from the seed)`,
+      `classifier re-initialised: the weights have ${fit.fileClasses} classes, the dataset ${classes} (${fit.reinitialised.join(", ")} from the seed)`,
     );
   if (stateKept.length > 0)
     notes.push(`${stateKept.length} BatchNorm running statistics not in the weights, kept at their initialisation`);
-  const note = notes.length > 0 ? notes.join("; ") : null;
-  return { source, values, reinitialised, note };
+  return notes.length > 0 ? notes.join("; ") : null;
 }
 
 /** Assigns fitted values to the model's variables, parameters and state (shapes were checked by fitWeights). */

@@ -2,6 +2,7 @@
 // marked final: train/checkpoint.ts FINAL_CHECKPOINT, written when the run ends; readWeightsFile reads its model
 // weights). A row of kind `weights` (a plain safetensors of nfx names recorded by hand with the store's
 // addArtifact) is the alternative for runs that have no final checkpoint.
+// It reads the store, so it sits in core/runWeights/ with the other weights of stored runs (runWeights.ts says why).
 import fs from "node:fs";
 import { fileFault } from "../base/files.js";
 import { checkpointRows } from "../store/checkpointRecords.js";

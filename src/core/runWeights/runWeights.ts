@@ -1,5 +1,10 @@
 // Weights of stored runs and files, as the `nfx weights` and `nfx eval` commands use them: export a run's final
 // weights under another source's names, and measure top-1 and loss of weights on a dataset split.
+//
+// Why a folder of its own, above train and store (core/weights/ is the file formats, below both): a run's weights
+// are found through the store (finalWeights.ts) and measured with training's own evaluation (train's `evaluate`),
+// so this side needs store and train, while train needs the formats (a checkpoint is a safetensors file, a run may
+// start from weights: weights/initFrom.ts). One folder for both made the floors point both ways.
 import { loadDataset } from "../data/loadDataset.js";
 import type { Dataset } from "../data/types.js";
 import { type BuiltModel, buildModel } from "../models/build.js";
@@ -7,10 +12,10 @@ import { resolveModelSpec } from "../models/index.js";
 import type { RunStore } from "../store/runStore.js";
 import type { StoredRun } from "../store/runTypes.js";
 import { type Evaluation, evaluate } from "../train/trainRun.js";
+import type { WeightSource } from "../weights/nameMaps.js";
+import { writeSafetensorsFile } from "../weights/safetensors.js";
+import { assignWeights, fitWeights, modelTensors, readWeightsFile } from "../weights/weightsFile.js";
 import { finalWeightsPath } from "./finalWeights.js";
-import type { WeightSource } from "./nameMaps.js";
-import { writeSafetensorsFile } from "./safetensors.js";
-import { assignWeights, fitWeights, modelTensors, readWeightsFile } from "./weightsFile.js";
 
 /** The model a stored run trained, built for its dataset's shape and classes (without loading the data). */
 function runModel(run: StoredRun, numClasses: number, inputShape: [number, number, number]): BuiltModel {

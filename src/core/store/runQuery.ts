@@ -1,5 +1,6 @@
 // `nfx runs` as a query: a filter expression, a sort order and columns, all by field name (see where/fields.ts),
-// compiled to parameterized SQL over the runs table.
+// compiled to parameterized SQL over the runs table; then what `nfx runs` and `nfx runs show` read of the runs
+// found (runColumns: their chosen fields; runDetail: one run with its records).
 import { type CheckpointRow, checkpointRows } from "./checkpointRecords.js";
 import type { RunStore, StoredRun } from "./runStore.js";
 import { fieldsOf, parseWhere, resolveField, type SqlFragment, WhereError, whereToSql } from "./where/index.js";

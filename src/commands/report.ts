@@ -1,10 +1,11 @@
-import { Flags } from "@oclif/core";
+import { Flags, type Interfaces } from "@oclif/core";
 import type { BackendName } from "../core/engine/backend.js";
 import { besideStore, checkWritableOut } from "../core/plot/outputDir.js";
 import { parseFormats } from "../core/plot/render.js";
 import { parsePreset } from "../experiments/figures/presets.js";
-import { buildReport, claimsInOrder, type WrittenReport } from "../experiments/report/buildReport.js";
-import { parseBudget, ReportInterrupted, type ReportRunResult, runReport } from "../experiments/report/reportSweep.js";
+import { buildReport } from "../experiments/report/buildReport.js";
+import { type ClaimSummary, type ReportOutcome, reportResult, trainedFor } from "../experiments/report/reportResult.js";
+import { parseBudget, ReportInterrupted, runReport } from "../experiments/report/reportSweep.js";
 import { collectPendingShards } from "../experiments/slurmSweep.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
@@ -52,79 +53,12 @@ export default class Report extends NfxCommand {
   async run(): Promise<unknown> {
     const { flags } = await this.parse(Report);
     try {
-      const preset = parsePreset(flags.preset);
-      const formats = parseFormats(flags.format);
-      const budget = flags["add-seeds"] ? parseBudget(flags.budget ?? "30m") : null;
-      const out = besideStore(flags.db, "report", flags.out);
-      checkWritableOut(out, "the report", flags.out !== undefined);
-      const quiet = flags.quiet || this.jsonEnabled();
       const started = performance.now();
-      let written: WrittenReport | ReportRunResult;
-      if (flags["run-missing"]) {
-        collectPendingShards(flags.db);
-        const interrupts = listenForInterrupts();
-        written = await runReport({
-          preset,
-          db: flags.db,
-          out,
-          formats,
-          backend: flags.backend as BackendName,
-          jobs: flags.jobs,
-          addSeedsBudget: budget,
-          events: quiet ? undefined : sweepProgress(),
-          signal: interrupts.signal,
-          stopNow: interrupts.now,
-        }).finally(() => interrupts.dispose());
-      } else {
-        written = await buildReport({ preset, db: flags.db, out, formats });
-      }
+      const written = await this.writeReport(flags);
       const seconds = (performance.now() - started) / 1000;
-      const claims = claimsInOrder(written.report).map(({ figure, claim }) => ({
-        id: claim.rule.id,
-        title: claim.rule.title,
-        verdict: claim.verdict,
-        figure: figure.figure,
-        runs: figure.runs,
-        tests: claim.tests.map((t) => ({
-          measures: t.measures,
-          verdict: t.verdict,
-          comparisons: t.comparisons.map((c) => ({
-            condition: c.condition,
-            verdict: c.verdict,
-            estimate: c.estimate,
-            seeds_to_decide: c.plan,
-            arms: c.arms,
-          })),
-        })),
-      }));
-      const trained = "planned" in written ? written : null;
-      if (!this.jsonEnabled()) {
-        if (trained) {
-          this.log(
-            `report: ${trained.planned} runs across the figures (${trained.figures.map((f) => `${f.figure} ${f.runs}${f.shared ? `, ${f.shared} shared` : ""}`).join("; ")}); ` +
-              `${trained.ran} trained now in ${formatDuration(seconds)}`,
-          );
-          for (const a of trained.seeds?.added ?? [])
-            this.log(`  seeds added: claim ${a.claim}, ${a.condition}: ${a.perArm} per arm (${a.runs} runs)`);
-          for (const s of trained.seeds?.skipped ?? [])
-            this.log(`  seeds not added: claim ${s.claim}, ${s.condition}: ${s.perArm} per arm; ${s.reason}`);
-        }
-        this.log(
-          table(
-            ["#", "claim", "verdict", "figure", "runs"],
-            claims.map((c) => [String(c.id), c.title, c.verdict, c.figure, String(c.runs)]),
-          ),
-        );
-        this.log(`report: ${written.html} (markdown ${written.markdown})`);
-      }
-      const result = {
-        html: written.html,
-        markdown: written.markdown,
-        claims,
-        ...(trained
-          ? { planned: trained.planned, ran: trained.ran, figures: trained.figures, seeds: trained.seeds, seconds }
-          : {}),
-      };
+      const result = reportResult(written, seconds);
+      const trained = trainedFor(written);
+      if (!this.jsonEnabled()) for (const line of reportText(written, result.claims, seconds)) this.log(line);
       if (trained?.failed) {
         process.stderr.write(`nfx: error: report: ${trained.failed}\n`);
         return this.finish({ ...result, failed: trained.failed }, 1);
@@ -139,4 +73,55 @@ export default class Report extends NfxCommand {
       return failWith(this, err);
     }
   }
+
+  /** Builds the report, first training what it lacks with --run-missing (one sweep, one progress bar). */
+  private async writeReport(flags: ReportFlags): Promise<ReportOutcome> {
+    const preset = parsePreset(flags.preset);
+    const formats = parseFormats(flags.format);
+    const budget = flags["add-seeds"] ? parseBudget(flags.budget ?? "30m") : null;
+    const out = besideStore(flags.db, "report", flags.out);
+    checkWritableOut(out, "the report", flags.out !== undefined);
+    if (!flags["run-missing"]) return buildReport({ preset, db: flags.db, out, formats });
+    const quiet = flags.quiet || this.jsonEnabled();
+    collectPendingShards(flags.db);
+    const interrupts = listenForInterrupts();
+    return runReport({
+      preset,
+      db: flags.db,
+      out,
+      formats,
+      backend: flags.backend as BackendName,
+      jobs: flags.jobs,
+      addSeedsBudget: budget,
+      events: quiet ? undefined : sweepProgress(),
+      signal: interrupts.signal,
+      stopNow: interrupts.now,
+    }).finally(() => interrupts.dispose());
+  }
+}
+
+type ReportFlags = Interfaces.InferredFlags<typeof Report.flags>;
+
+/** What --run-missing trained and the seeds it added or left, then the claims' table and the files written. */
+function reportText(written: ReportOutcome, claims: readonly ClaimSummary[], seconds: number): string[] {
+  const lines: string[] = [];
+  const trained = trainedFor(written);
+  if (trained) {
+    lines.push(
+      `report: ${trained.planned} runs across the figures (${trained.figures.map((f) => `${f.figure} ${f.runs}${f.shared ? `, ${f.shared} shared` : ""}`).join("; ")}); ` +
+        `${trained.ran} trained now in ${formatDuration(seconds)}`,
+    );
+    for (const a of trained.seeds?.added ?? [])
+      lines.push(`  seeds added: claim ${a.claim}, ${a.condition}: ${a.perArm} per arm (${a.runs} runs)`);
+    for (const s of trained.seeds?.skipped ?? [])
+      lines.push(`  seeds not added: claim ${s.claim}, ${s.condition}: ${s.perArm} per arm; ${s.reason}`);
+  }
+  lines.push(
+    table(
+      ["#", "claim", "verdict", "figure", "runs"],
+      claims.map((c) => [String(c.id), c.title, c.verdict, c.figure, String(c.runs)]),
+    ),
+    `report: ${written.html} (markdown ${written.markdown})`,
+  );
+  return lines;
 }

@@ -1,7 +1,7 @@
 import { Flags } from "@oclif/core";
-import { groupRuns, seedPoolingKeys } from "../core/store/groupRuns.js";
-import { fieldList, queryRuns } from "../core/store/runQuery.js";
-import { RUN_STATUSES, RunStore } from "../core/store/runStore.js";
+import { groupRuns, type RunGroup, seedPoolingKeys } from "../core/store/groupRuns.js";
+import { fieldList, queryRuns, runColumns } from "../core/store/runQuery.js";
+import { RUN_STATUSES, RunStore, type StoredRun } from "../core/store/runStore.js";
 import { resolveField } from "../core/store/where/index.js";
 import { collectPendingShards } from "../experiments/slurmSweep.js";
 import { configCell, fieldCell, meanCiCell } from "../ui/cells.js";
@@ -55,68 +55,15 @@ export default class Runs extends NfxCommand {
         });
         if (flags["group-by"]) {
           const asked = fieldList(flags["group-by"]);
-          const groups = groupRuns(runs, asked, fieldList(flags.metrics));
-          if (this.jsonEnabled()) return groups;
-          // Runs that differ in more than the seed are never pooled: the groups were split by these keys too.
-          const split = seedPoolingKeys(runs, asked);
-          if (split.length)
-            this.log(`also grouped by ${split.join(", ")}: runs in a group differed in it, and only seeds are pooled`);
-          const by = [...asked, ...split];
           const metrics = fieldList(flags.metrics);
-          this.log(
-            table(
-              [...by, "runs", "statuses", ...metrics],
-              groups.map((g) => [
-                ...by.map((b) => fieldCell(b, g.key[b])),
-                String(g.runs),
-                Object.entries(g.statuses)
-                  .map(([s, n]) => `${n} ${s}`)
-                  .join(", "),
-                ...metrics.map((m) => meanCiCell(m, g.metrics[m] ?? { n: 0, mean: null, ci95: null, std: null })),
-              ]),
-            ),
-          );
+          const groups = groupRuns(runs, asked, metrics);
+          if (!this.jsonEnabled()) this.log(groupsText(runs, groups, asked, metrics));
           return groups;
         }
         const columns = fieldList(flags.columns);
-        if (this.jsonEnabled()) {
-          if (!columns.length) return runs;
-          const refs = columns.map((c) => [c, resolveField(c)] as const);
-          return runs.map((r) => Object.fromEntries(refs.map(([c, ref]) => [c, ref.value(r)])));
-        }
-        if (runs.length === 0) {
-          this.log(`no runs${flags.where || flags.status ? " match" : ""} in ${flags.db}`);
-          return runs;
-        }
-        if (columns.length) {
-          const refs = columns.map((c) => [c, resolveField(c)] as const);
-          this.log(
-            table(
-              columns,
-              runs.map((r) => refs.map(([c, ref]) => fieldCell(c, ref.value(r)))),
-            ),
-          );
-          return runs;
-        }
-        this.log(
-          table(
-            ["id", "hash", "status", "model", "data", "clip", "λ", "batch", "seed", "steps", "test top-1", "time"],
-            runs.map((r) => [
-              String(r.id),
-              r.config_hash.slice(0, 10),
-              r.status,
-              r.config.model.name,
-              r.config.data.name,
-              r.config.agc.granularity,
-              configCell(r.config.agc.lambda),
-              String(r.config.train.batch_size),
-              String(r.config.seed),
-              `${r.steps_done}/${r.steps_total ?? "?"}`,
-              formatPercent(r.summary?.test_top1),
-              r.duration_s === null ? "—" : formatDuration(r.duration_s),
-            ]),
-          ),
-        );
+        if (this.jsonEnabled()) return columns.length ? runColumns(runs, columns) : runs;
+        if (runs.length === 0) this.log(`no runs${flags.where || flags.status ? " match" : ""} in ${flags.db}`);
+        else this.log(columns.length ? columnsTable(runs, columns) : runsTable(runs));
         return runs;
       } finally {
         store.close();
@@ -125,4 +72,61 @@ export default class Runs extends NfxCommand {
       return failWith(this, err);
     }
   }
+}
+
+/** The groups' table, after a line naming the keys the groups were split by beyond those asked for. */
+function groupsText(
+  runs: readonly StoredRun[],
+  groups: readonly RunGroup[],
+  asked: readonly string[],
+  metrics: readonly string[],
+): string {
+  // Runs that differ in more than the seed are never pooled: the groups were split by these keys too.
+  const split = seedPoolingKeys(runs, asked);
+  const note = split.length
+    ? `also grouped by ${split.join(", ")}: runs in a group differed in it, and only seeds are pooled\n`
+    : "";
+  const by = [...asked, ...split];
+  return (
+    note +
+    table(
+      [...by, "runs", "statuses", ...metrics],
+      groups.map((g) => [
+        ...by.map((b) => fieldCell(b, g.key[b])),
+        String(g.runs),
+        Object.entries(g.statuses)
+          .map(([s, n]) => `${n} ${s}`)
+          .join(", "),
+        ...metrics.map((m) => meanCiCell(m, g.metrics[m] ?? { n: 0, mean: null, ci95: null, std: null })),
+      ]),
+    )
+  );
+}
+
+function columnsTable(runs: readonly StoredRun[], columns: readonly string[]): string {
+  const refs = columns.map((c) => [c, resolveField(c)] as const);
+  return table(
+    [...columns],
+    runs.map((r) => refs.map(([c, ref]) => fieldCell(c, ref.value(r)))),
+  );
+}
+
+function runsTable(runs: readonly StoredRun[]): string {
+  return table(
+    ["id", "hash", "status", "model", "data", "clip", "λ", "batch", "seed", "steps", "test top-1", "time"],
+    runs.map((r) => [
+      String(r.id),
+      r.config_hash.slice(0, 10),
+      r.status,
+      r.config.model.name,
+      r.config.data.name,
+      r.config.agc.granularity,
+      configCell(r.config.agc.lambda),
+      String(r.config.train.batch_size),
+      String(r.config.seed),
+      `${r.steps_done}/${r.steps_total ?? "?"}`,
+      formatPercent(r.summary?.test_top1),
+      r.duration_s === null ? "—" : formatDuration(r.duration_s),
+    ]),
+  );
 }

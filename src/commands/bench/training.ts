@@ -1,9 +1,8 @@
 import { Flags } from "@oclif/core";
 import { DEFAULT_MODEL } from "../../core/config/schema.js";
-import { type BackendName, describeBackend, initBackend } from "../../core/engine/backend.js";
-import { type BenchResult, runBench } from "../../core/engine/bench.js";
-import { type PytorchReference, pytorchNfResnetMicroReference } from "../../core/engine/pytorchReference.js";
-import { calibrateMicro, trainStepCase } from "../../experiments/trainingBench.js";
+import { type BackendName, describeBackend } from "../../core/engine/backend.js";
+import type { BenchResult } from "../../core/engine/bench.js";
+import { benchTraining, type Calibration, type TrainingBench } from "../../experiments/trainingBenchRun.js";
 import { NfxCommand } from "../../ui/command.js";
 import { failWith } from "../../ui/errors.js";
 import { backendFlag } from "../../ui/flags.js";
@@ -50,90 +49,68 @@ export default class BenchTraining extends NfxCommand {
       if (flags.pytorch && (flags.model !== "nf-resnet-micro" || flags.px !== 28 || flags.channels !== 1)) {
         throw new Error("--pytorch: the PyTorch step exists for --model nf-resnet-micro at --px 28 --channels 1 only");
       }
-      const backend = await initBackend(flags.backend as BackendName);
       const quiet = this.jsonEnabled();
-      if (!quiet) this.log(`backend ${describeBackend(backend)}`);
-      const calibration = flags.micro ? [] : await calibrateMicro(flags.model, flags.px, flags.channels, 256);
-      const best = calibration.reduce((a, b) => (b.imagesPerS > a.imagesPerS ? b : a), calibration[0] ?? null);
-      const micro = flags.micro ?? best?.micro ?? 64;
-      if (!quiet) {
-        for (const c of calibration) {
-          this.log(
-            `calibration micro=${c.micro}: ${c.imagesPerS.toFixed(0)} img/s, peak ${formatMiB(c.peakBytes)} tensors`,
-          );
-        }
-      }
-      const common = { model: flags.model, px: flags.px, channels: flags.channels };
-      // A logical-only step can take many minutes (NFNet-F0): report micro-batches with an ETA, unless --json.
-      const started = performance.now();
-      let lastReport = 0;
-      const progress = (done: number, total: number) => {
-        const elapsed = (performance.now() - started) / 1000;
-        if (quiet || (done < total && elapsed - lastReport < 30)) return;
-        lastReport = elapsed;
-        const eta = (elapsed / done) * (total - done);
-        process.stderr.write(
-          `  micro-batch ${done}/${total}  ${formatDuration(elapsed)} elapsed, ETA ${formatDuration(eta)}\n`,
-        );
+      const log = (line: string) => {
+        if (!quiet) this.log(line);
       };
-      const logicalCase = trainStepCase({
-        ...common,
-        batch: flags.batch,
-        micro,
-        agc: "unit",
-        onMicroBatch: flags["logical-only"] ? progress : undefined,
-      });
-      const print = (r: BenchResult) => {
-        if (!quiet) this.log(line(r));
-      };
-      if (flags["logical-only"]) {
-        const once = { minTimeMs: 0, maxReps: 1, warmup: 0, profileMemory: false };
-        const [logical] = await runBench([logicalCase], [backend.name], once, print);
-        return { backend, micro, results: [logical] };
-      }
-      const cases = [
-        trainStepCase({ ...common, batch: micro, micro, agc: "none" }),
-        trainStepCase({ ...common, batch: micro, micro, agc: "unit" }),
-        logicalCase,
-      ];
-      const results = await runBench(
-        cases,
-        [backend.name],
-        { minTimeMs: flags["min-time"], maxReps: 20, warmup: 1 },
-        print,
+      const bench = await benchTraining(
+        {
+          backend: flags.backend as BackendName,
+          model: flags.model,
+          px: flags.px,
+          channels: flags.channels,
+          batch: flags.batch,
+          micro: flags.micro,
+          minTimeMs: flags["min-time"],
+          logicalOnly: flags["logical-only"],
+          pytorch: flags.pytorch,
+        },
+        {
+          backend: (b) => log(`backend ${describeBackend(b)}`),
+          calibrated: (calibration) => {
+            for (const c of calibration) log(calibrationLine(c));
+          },
+          result: (r) => log(line(r)),
+          microBatch: microBatchProgress(quiet),
+        },
       );
-      const [noAgc, withAgc, logical] = results as [BenchResult, BenchResult, BenchResult];
-      let pytorch: PytorchReference | null = null;
-      if (flags.pytorch) {
-        const got = pytorchNfResnetMicroReference(micro);
-        if ("reasons" in got) throw new Error(`--pytorch: no python with torch could run the step (${got.reasons})`);
-        pytorch = got;
-      }
-      const summary = {
-        backend,
-        calibration,
-        micro,
-        agcOverhead: withAgc.medianMs / noAgc.medianMs - 1,
-        accumulationVsBestMicro: (logical.imagesPerSec ?? 0) / (withAgc.imagesPerSec ?? 1),
-        results,
-        /** PyTorch's median for the agc=unit step of `micro` images (--pytorch), and nfx's time over it. */
-        pytorch,
-        vsPytorch: pytorch ? withAgc.medianMs / pytorch.ms : null,
-      };
-      if (!quiet) {
-        this.log(`AGC adds ${(summary.agcOverhead * 100).toFixed(1)}% to a step of ${micro} images`);
-        this.log(
-          `logical batch ${flags.batch} in micro-batches of ${micro}: ${(summary.accumulationVsBestMicro * 100).toFixed(0)}% of the micro-batch's images/s`,
-        );
-        if (pytorch && summary.vsPytorch !== null) {
-          this.log(
-            `PyTorch step B=${micro} agc=unit: ${pytorch.ms.toFixed(1)} ms (${pytorch.source}); nfx ${backend.name}: ${summary.vsPytorch.toFixed(2)}× PyTorch`,
-          );
-        }
-      }
-      return summary;
+      if ("agcOverhead" in bench) for (const l of summaryLines(bench, flags.batch)) log(l);
+      return bench;
     } catch (err) {
       return failWith(this, err);
     }
   }
+}
+
+function calibrationLine(c: Calibration[number]): string {
+  return `calibration micro=${c.micro}: ${c.imagesPerS.toFixed(0)} img/s, peak ${formatMiB(c.peakBytes)} tensors`;
+}
+
+/** A logical-only step can take many minutes (NFNet-F0): report micro-batches with an ETA, unless --json. */
+function microBatchProgress(quiet: boolean): (done: number, total: number) => void {
+  const started = performance.now();
+  let lastReport = 0;
+  return (done, total) => {
+    const elapsed = (performance.now() - started) / 1000;
+    if (quiet || (done < total && elapsed - lastReport < 30)) return;
+    lastReport = elapsed;
+    const eta = (elapsed / done) * (total - done);
+    process.stderr.write(
+      `  micro-batch ${done}/${total}  ${formatDuration(elapsed)} elapsed, ETA ${formatDuration(eta)}\n`,
+    );
+  };
+}
+
+/** AGC's cost, accumulation's throughput and (--pytorch) the comparison with PyTorch. */
+function summaryLines(bench: TrainingBench, batch: number): string[] {
+  const { micro, pytorch } = bench;
+  return [
+    `AGC adds ${(bench.agcOverhead * 100).toFixed(1)}% to a step of ${micro} images`,
+    `logical batch ${batch} in micro-batches of ${micro}: ${(bench.accumulationVsBestMicro * 100).toFixed(0)}% of the micro-batch's images/s`,
+    ...(pytorch && bench.vsPytorch !== null
+      ? [
+          `PyTorch step B=${micro} agc=unit: ${pytorch.ms.toFixed(1)} ms (${pytorch.source}); nfx ${bench.backend.name}: ${bench.vsPytorch.toFixed(2)}× PyTorch`,
+        ]
+      : []),
+  ];
 }

@@ -114,16 +114,28 @@ export interface CurvesChart {
   stops?: readonly CurveStop[];
 }
 
-/** One row of panels per metric (independent y scales), mean line and 95% band per series; crosses where runs diverged. */
-export function curvesSpec(chart: CurvesChart): VegaLiteSpec {
-  const points = aggregate(chart.rows, ["series", "metric", "step"], "value");
-  const stops = (chart.stops ?? []).map((s) => ({
+/** A stop as a data row: drawn at its own value (`stop_value`), kept out of the mean lines by that field. */
+function stopRows(stops: readonly CurveStop[]) {
+  return stops.map((s) => ({
     series: s.series,
     metric: s.metric,
     step: s.step,
     stop_value: s.value,
     run_id: s.run_id,
   }));
+}
+
+function seriesColor(chart: CurvesChart) {
+  return {
+    field: "series",
+    type: "nominal" as const,
+    title: chart.seriesTitle,
+    ...(chart.seriesOrder ? { sort: [...chart.seriesOrder] } : {}),
+  };
+}
+
+/** The layers of one metric's panel: mean line, band, evaluation points, stops. */
+function curveLayers(color: ReturnType<typeof seriesColor>) {
   const curve = { filter: "datum.stop_value == null" };
   // Steps are whole numbers: ticks at integers only, written without decimals (not 0.0, 0.2, …).
   const x = {
@@ -132,70 +144,66 @@ export function curvesSpec(chart: CurvesChart): VegaLiteSpec {
     title: "optimizer step",
     axis: { tickMinStep: 1, format: "d" },
   };
-  const color = {
-    field: "series",
-    type: "nominal" as const,
-    title: chart.seriesTitle,
-    ...(chart.seriesOrder ? { sort: [...chart.seriesOrder] } : {}),
-  };
+  return [
+    {
+      transform: [curve],
+      mark: { type: "line" as const, strokeWidth: 1.5 },
+      encoding: {
+        x,
+        y: { field: "mean", type: "quantitative" as const, title: null },
+        color,
+        tooltip: [
+          { field: "series", type: "nominal" as const },
+          { field: "step", type: "quantitative" as const },
+          { field: "mean", type: "quantitative" as const, format: ".4f" },
+          { field: "n", type: "quantitative" as const, title: "seeds" },
+        ],
+      },
+    },
+    {
+      // The band after the line, so the legend takes its symbols from the line.
+      transform: [curve],
+      mark: { type: "area" as const, opacity: 0.18 },
+      encoding: {
+        x,
+        y: { field: "lo", type: "quantitative" as const, title: null, scale: { zero: false } },
+        y2: { field: "hi" },
+        color,
+      },
+    },
+    {
+      // Evaluations are sparse (often only the last step): points keep a lone one visible.
+      transform: [curve, { filter: { field: "metric", equal: TEST_TOP1_CURVE } }],
+      mark: { type: "point" as const, filled: true, size: 40 },
+      encoding: { x, y: { field: "mean", type: "quantitative" as const, title: null }, color },
+    },
+    {
+      // Where a diverged run's curve stops: a cross at its last value, at the step it diverged.
+      transform: [{ filter: "datum.stop_value != null" }],
+      mark: { type: "point" as const, shape: "cross", filled: true, size: 90, strokeWidth: 0 },
+      encoding: {
+        x,
+        y: { field: "stop_value", type: "quantitative" as const, title: null },
+        color,
+        tooltip: [
+          { field: "series", type: "nominal" as const },
+          { field: "run_id", type: "quantitative" as const, title: "run" },
+          { field: "step", type: "quantitative" as const, title: "diverged at step" },
+        ],
+      },
+    },
+  ];
+}
+
+/** One row of panels per metric (independent y scales), mean line and 95% band per series; crosses where runs diverged. */
+export function curvesSpec(chart: CurvesChart): VegaLiteSpec {
+  const points = aggregate(chart.rows, ["series", "metric", "step"], "value");
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: { text: chart.title, subtitle: chart.subtitle },
-    data: { values: [...points.map((p) => ({ ...p })), ...stops] },
+    data: { values: [...points.map((p) => ({ ...p })), ...stopRows(chart.stops ?? [])] },
     facet: { row: { field: "metric", type: "nominal", title: null, sort: [...chart.metrics] } },
-    spec: {
-      width: 520,
-      height: 160,
-      layer: [
-        {
-          transform: [curve],
-          mark: { type: "line", strokeWidth: 1.5 },
-          encoding: {
-            x,
-            y: { field: "mean", type: "quantitative", title: null },
-            color,
-            tooltip: [
-              { field: "series", type: "nominal" },
-              { field: "step", type: "quantitative" },
-              { field: "mean", type: "quantitative", format: ".4f" },
-              { field: "n", type: "quantitative", title: "seeds" },
-            ],
-          },
-        },
-        {
-          // The band after the line, so the legend takes its symbols from the line.
-          transform: [curve],
-          mark: { type: "area", opacity: 0.18 },
-          encoding: {
-            x,
-            y: { field: "lo", type: "quantitative", title: null, scale: { zero: false } },
-            y2: { field: "hi" },
-            color,
-          },
-        },
-        {
-          // Evaluations are sparse (often only the last step): points keep a lone one visible.
-          transform: [curve, { filter: { field: "metric", equal: TEST_TOP1_CURVE } }],
-          mark: { type: "point", filled: true, size: 40 },
-          encoding: { x, y: { field: "mean", type: "quantitative", title: null }, color },
-        },
-        {
-          // Where a diverged run's curve stops: a cross at its last value, at the step it diverged.
-          transform: [{ filter: "datum.stop_value != null" }],
-          mark: { type: "point", shape: "cross", filled: true, size: 90, strokeWidth: 0 },
-          encoding: {
-            x,
-            y: { field: "stop_value", type: "quantitative", title: null },
-            color,
-            tooltip: [
-              { field: "series", type: "nominal" },
-              { field: "run_id", type: "quantitative", title: "run" },
-              { field: "step", type: "quantitative", title: "diverged at step" },
-            ],
-          },
-        },
-      ],
-    },
+    spec: { width: 520, height: 160, layer: curveLayers(seriesColor(chart)) },
     resolve: { scale: { y: "independent" } },
   };
 }

@@ -58,37 +58,45 @@ function scaleOf(axis: { scale?: "linear" | "log" }, zero: boolean) {
   return axis.scale === "log" ? { type: "log" as const, base: 2 } : { zero };
 }
 
-/** Mean line + CI band + diverged markers, faceted by `column` when given. */
-export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
-  const x =
-    chart.x.type === "ordinal"
-      ? { field: fieldRef(chart.x.field), type: "ordinal" as const, title: chart.x.title }
-      : {
-          field: fieldRef(chart.x.field),
-          type: "quantitative" as const,
-          title: chart.x.title,
-          scale: scaleOf(chart.x, false),
-          // On a log scale, ticks at the grid's own values (λ = 0.01, 0.04, …) read better than powers of two. On a
-          // linear scale vega's own tick format (d3's "~g" there wrote 100 as "1e+2").
-          axis:
-            chart.x.scale === "log"
-              ? { values: xLevels(chart), format: chart.x.format ?? "~g" }
-              : chart.x.format
-                ? { format: chart.x.format }
-                : {},
-        };
-  const yAxis = chart.y.format ? { format: chart.y.format } : {};
-  const color = chart.color
-    ? {
-        color: {
-          field: fieldRef(chart.color.field),
-          type: "nominal" as const,
-          title: chart.color.title,
-          ...(chart.color.sort ? { sort: [...chart.color.sort] } : {}),
-        },
-      }
-    : {};
-  const tooltip = [
+type XEncoding = ReturnType<typeof xEncoding>;
+type ColorEncoding = ReturnType<typeof colorEncoding>;
+type Tooltip = ReturnType<typeof tooltipOf>;
+
+function xEncoding(chart: MeanCiChart) {
+  if (chart.x.type === "ordinal")
+    return { field: fieldRef(chart.x.field), type: "ordinal" as const, title: chart.x.title };
+  return {
+    field: fieldRef(chart.x.field),
+    type: "quantitative" as const,
+    title: chart.x.title,
+    scale: scaleOf(chart.x, false),
+    // On a log scale, ticks at the grid's own values (λ = 0.01, 0.04, …) read better than powers of two. On a
+    // linear scale vega's own tick format (d3's "~g" there wrote 100 as "1e+2").
+    axis:
+      chart.x.scale === "log"
+        ? { values: xLevels(chart), format: chart.x.format ?? "~g" }
+        : chart.x.format
+          ? { format: chart.x.format }
+          : {},
+  };
+}
+
+/** `{ color }` to spread into an encoding, or nothing when the chart has one series. */
+function colorEncoding(chart: MeanCiChart) {
+  if (!chart.color) return {};
+  return {
+    color: {
+      field: fieldRef(chart.color.field),
+      type: "nominal" as const,
+      title: chart.color.title,
+      ...(chart.color.sort ? { sort: [...chart.color.sort] } : {}),
+    },
+  };
+}
+
+function tooltipOf(chart: MeanCiChart) {
+  const format = chart.y.format ?? ".4f";
+  return [
     ...(chart.color
       ? [{ field: fieldRef(chart.color.field), type: "nominal" as const, title: chart.color.field }]
       : []),
@@ -96,51 +104,60 @@ export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
       ? [{ field: fieldRef(chart.column.field), type: "nominal" as const, title: chart.column.field }]
       : []),
     { field: fieldRef(chart.x.field), type: chart.x.type ?? ("quantitative" as const), title: chart.x.field },
-    { field: "mean", type: "quantitative" as const, format: chart.y.format ?? ".4f", title: "mean" },
-    { field: "lo", type: "quantitative" as const, format: chart.y.format ?? ".4f", title: "95% CI low" },
-    { field: "hi", type: "quantitative" as const, format: chart.y.format ?? ".4f", title: "95% CI high" },
+    { field: "mean", type: "quantitative" as const, format, title: "mean" },
+    { field: "lo", type: "quantitative" as const, format, title: "95% CI low" },
+    { field: "hi", type: "quantitative" as const, format, title: "95% CI high" },
     { field: "n", type: "quantitative" as const, title: "seeds" },
     { field: "n_diverged", type: "quantitative" as const, title: "diverged" },
     { field: "n_collapsed", type: "quantitative" as const, title: "collapsed" },
   ];
+}
+
+/** The mean line and its band, for the points the x axis places. */
+function lineAndBand(chart: MeanCiChart, x: XEncoding, color: ColorEncoding, tooltip: Tooltip) {
   const onAxis = [{ filter: "!datum.off_axis" }];
-  const layer = [
+  const yAxis = chart.y.format ? { format: chart.y.format } : {};
+  const y = (field: string) => ({
+    field,
+    type: "quantitative" as const,
+    title: chart.y.title,
+    scale: scaleOf(chart.y, false),
+    axis: yAxis,
+  });
+  return [
     {
       transform: onAxis,
       mark: { type: "line" as const, point: true, strokeWidth: 2 },
-      encoding: {
-        x,
-        y: {
-          field: "mean",
-          type: "quantitative" as const,
-          title: chart.y.title,
-          scale: scaleOf(chart.y, false),
-          axis: yAxis,
-        },
-        ...color,
-        tooltip,
-      },
+      encoding: { x, y: y("mean"), ...color, tooltip },
     },
     {
       // The band after the line, so the legend takes its symbols from the line.
       transform: onAxis,
       mark: { type: "area" as const, opacity: 0.18 },
-      encoding: {
-        x,
-        y: {
-          field: "lo",
-          type: "quantitative" as const,
-          title: chart.y.title,
-          scale: scaleOf(chart.y, false),
-          axis: yAxis,
-        },
-        y2: { field: "hi" },
-        ...color,
-      },
+      encoding: { x, y: y("lo"), y2: { field: "hi" }, ...color },
     },
   ];
-  // A cross where at least one seed diverged: the mean there counts those seeds at chance level. Only drawn when
-  // some did, since an empty layer makes vega warn about an infinite extent.
+}
+
+/** Dashed rules at the mean of the points the x axis cannot place. */
+function offAxisRules(chart: MeanCiChart, color: ColorEncoding, tooltip: Tooltip) {
+  return {
+    transform: [{ filter: "datum.off_axis" }],
+    mark: { type: "rule" as const, strokeDash: [6, 4], strokeWidth: 2 },
+    encoding: {
+      y: { field: "mean", type: "quantitative" as const },
+      ...color,
+      tooltip: tooltip.filter((t) => t.field !== fieldRef(chart.x.field)),
+    },
+  };
+}
+
+/**
+ * The markers of runs that did not train well, each only drawn when some point has one (an empty layer makes vega
+ * warn about an infinite extent), and the subtitle lines that explain them.
+ */
+function outcomeMarkers(chart: MeanCiChart, x: XEncoding, tooltip: Tooltip) {
+  // A cross where at least one seed diverged: the mean there counts those seeds at chance level.
   const divergedLayer = {
     transform: [{ filter: "datum.n_diverged > 0 && !datum.off_axis" }],
     mark: { type: "point" as const, shape: "cross", size: 120, filled: true, color: "#cf222e" },
@@ -152,58 +169,56 @@ export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
     mark: { type: "point" as const, shape: "triangle-down", size: 110, filled: true, color: "#8250df" },
     encoding: { x, y: { field: "mean", type: "quantitative" as const }, tooltip },
   };
-  const offAxis = chart.offAxis ?? [];
-  const ruleLayer = {
-    transform: [{ filter: "datum.off_axis" }],
-    mark: { type: "rule" as const, strokeDash: [6, 4], strokeWidth: 2 },
-    encoding: {
-      y: { field: "mean", type: "quantitative" as const },
-      ...color,
-      tooltip: tooltip.filter((t) => t.field !== fieldRef(chart.x.field)),
-    },
-  };
   const anyDiverged = chart.points.some((p) => p.n_diverged > 0);
   const anyCollapsed = chart.points.some((p) => (p.n_collapsed ?? 0) > 0);
-  const layers = [
-    ...layer,
-    ...(offAxis.length ? [ruleLayer] : []),
-    ...(anyDiverged ? [divergedLayer] : []),
-    ...(anyCollapsed ? [collapsedLayer] : []),
+  return {
+    layers: [...(anyDiverged ? [divergedLayer] : []), ...(anyCollapsed ? [collapsedLayer] : [])],
+    legend: [
+      ...(anyDiverged ? ["✕: some seeds diverged (counted at chance top-1)"] : []),
+      ...(anyCollapsed
+        ? ["▼: some seeds collapsed (ended at chance, or sat flat near ln(classes) after a loss spike)"]
+        : []),
+    ],
+  };
+}
+
+/** The drawn points (band cut at the bounds), then the off-axis ones flagged `off_axis`. */
+function dataValues(chart: MeanCiChart) {
+  return [
+    ...chart.points.map((p) => clampBand(p, chart.y.bounds)),
+    ...(chart.offAxis ?? []).map((p) => ({ ...clampBand(p, chart.y.bounds), off_axis: true })),
   ];
-  const marks = [
-    ...(anyDiverged ? ["✕: some seeds diverged (counted at chance top-1)"] : []),
-    ...(anyCollapsed
-      ? ["▼: some seeds collapsed (ended at chance, or sat flat near ln(classes) after a loss spike)"]
-      : []),
+}
+
+/** Mean line + CI band + diverged markers, faceted by `column` when given. */
+export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
+  const x = xEncoding(chart);
+  const color = colorEncoding(chart);
+  const tooltip = tooltipOf(chart);
+  const markers = outcomeMarkers(chart, x, tooltip);
+  const layers = [
+    ...lineAndBand(chart, x, color, tooltip),
+    ...(chart.offAxis?.length ? [offAxisRules(chart, color, tooltip)] : []),
+    ...markers.layers,
   ];
   const size = { width: chart.width ?? 360, height: chart.height ?? 260 };
   const header = {
     $schema: VEGA_LITE_SCHEMA,
-    title: {
-      text: chart.title,
-      subtitle: [...chart.subtitle, ...marks],
-    },
-    data: {
-      values: [
-        ...chart.points.map((p) => clampBand(p, chart.y.bounds)),
-        ...offAxis.map((p) => ({ ...clampBand(p, chart.y.bounds), off_axis: true })),
-      ],
-    },
+    title: { text: chart.title, subtitle: [...chart.subtitle, ...markers.legend] },
+    data: { values: dataValues(chart) },
     config: { legend: { labelLimit: 400 } },
   };
-  if (chart.column) {
-    return {
-      ...header,
-      facet: {
-        column: {
-          field: fieldRef(chart.column.field),
-          type: "ordinal",
-          title: chart.column.title,
-          ...(chart.column.sort ? { sort: [...chart.column.sort] } : {}),
-        },
+  if (!chart.column) return { ...header, ...size, layer: layers };
+  return {
+    ...header,
+    facet: {
+      column: {
+        field: fieldRef(chart.column.field),
+        type: "ordinal",
+        title: chart.column.title,
+        ...(chart.column.sort ? { sort: [...chart.column.sort] } : {}),
       },
-      spec: { ...size, layer: layers },
-    };
-  }
-  return { ...header, ...size, layer: layers };
+    },
+    spec: { ...size, layer: layers },
+  };
 }

@@ -181,10 +181,134 @@ function missingReason(rows: readonly RunRow[], y: string): string {
   return `not drawn: ${parts.join(", ")} (run ${rows.map((r) => r.run_id).join(", ")})${hint}`;
 }
 
+type Selected = readonly { run: StoredRun; row: RunRow }[];
+
+/** The series of a field plot: by --color, and split by any config key that differs among would-be seeds. */
+interface FieldSeries {
+  /** Keys the series were split by that the user did not ask for. */
+  extra: string[];
+  /** --color, then `extra`. */
+  keys: string[];
+  /** The color field: "series" when split, else --color (undefined: one series). */
+  field: string | undefined;
+  /** The runs' rows, with the series' and panels' labels. */
+  rows: RunRow[];
+  colorSort: string[] | undefined;
+  columnSort: string[] | undefined;
+}
+
+function fieldSeries(req: PlotRequest, selected: Selected): FieldSeries {
+  const runs = selected.map((s) => s.run);
+  // Split the series by any config key that differs among runs that would otherwise be pooled as seeds.
+  const chosen = [req.color, req.column, req.x].filter((k): k is string => k !== undefined);
+  const rowOf = new Map(selected.map((s) => [s.run, s.row]));
+  const groupOf = (r: StoredRun) => JSON.stringify(chosen.map((k) => rowOf.get(r)?.[k] ?? null));
+  const extra = withoutDetermined(
+    selected.map((s) => s.row),
+    keysDifferingWithin(runs, groupOf).filter((k) => !chosen.includes(k)),
+    chosen,
+  );
+  const keys = [...(req.color ? [req.color] : []), ...extra];
+  const field = extra.length ? "series" : req.color;
+
+  let rows = selected.map((s) => s.row);
+  const seriesSort = field
+    ? seriesOfRows(
+        selected.map((s) => s.row),
+        keys,
+      ).order
+    : undefined;
+  if (extra.length) rows = rows.map((r) => ({ ...r, series: rowLabel(r, keys) }));
+  const colorSort = extra.length ? seriesSort : req.color ? levelLabels(rows, req.color) : undefined;
+  const columnSort = req.column ? levelLabels(rows, req.column) : undefined;
+  if (req.color && !extra.length) rows = asLabel(rows, req.color);
+  if (req.column) rows = asLabel(rows, req.column);
+  return { extra, keys, field, rows, colorSort, columnSort };
+}
+
+/** What a field plot draws: points the x axis places, dashed rules for those it cannot, and rows without y. */
+interface FieldPoints {
+  numericX: boolean;
+  missing: RunRow[];
+  onRows: RunRow[];
+  offRows: RunRow[];
+  points: AggregatedPoint[];
+  offPoints: AggregatedPoint[];
+}
+
+function fieldPoints(req: PlotRequest, y: string, series: FieldSeries): FieldPoints {
+  const { rows } = series;
+  // Runs without a y value cannot be drawn: they are named in the subtitle.
+  const hasY = (r: RunRow) => typeof r[y] === "number" && Number.isFinite(r[y]);
+  const missing = rows.filter((r) => !hasY(r));
+  const withY = rows.filter(hasY);
+  const numericX = withY.every((r) => typeof r[req.x] === "number" || r[req.x] === null);
+  // Conditions the x axis cannot place: drawn as dashed rules.
+  const offAxis = (r: RunRow) => numericX && (r[req.x] === null || (req.logX === true && (r[req.x] as number) <= 0));
+  const onRows = (numericX ? withY : asLabel(withY, req.x)).filter((r) => !offAxis(r));
+  const offRows = withY.filter(offAxis);
+  const groupKeys = [series.field, req.column].filter((k): k is string => k !== undefined);
+  const points = aggregate(onRows, [...groupKeys, req.x], y);
+  const offPoints: AggregatedPoint[] = aggregate(offRows, groupKeys, y);
+  if (!points.length && !offPoints.length) throw new Error(`--y ${y}: no selected run has a numeric value`);
+  return { numericX, missing, onRows, offRows, points, offPoints };
+}
+
+function fieldSubtitle(
+  req: PlotRequest,
+  y: string,
+  runs: readonly StoredRun[],
+  series: FieldSeries,
+  drawn: FieldPoints,
+): string[] {
+  const { offRows, missing } = drawn;
+  const offValues = [...new Set(offRows.map((r) => writeValue(r[req.x])))];
+  const clipping = req.x === "agc.lambda" && offRows.some((r) => r[req.x] === null) ? "no clipping, " : "";
+  const offLine = offRows.length
+    ? `dashed lines: ${clipping}${req.x} = ${offValues.join(", ")} (${plural(offRows.length, "run")}), which ` +
+      `${req.logX ? "a log axis" : "the x axis"} cannot place`
+    : null;
+  const count = drawn.onRows.length + offRows.length;
+  return [
+    `${plural(runs.length, "run")}${missing.length ? `, ${count} drawn` : ""}; ${poolingNote([...drawn.points, ...drawn.offPoints], "point")}`,
+    offLine,
+    missing.length ? missingReason(missing, y) : null,
+    splitNote(series.extra, req.color),
+    devicesSubtitle(runs),
+  ].filter((l): l is string => l !== null);
+}
+
+/** A run field against another: mean and band per series, one panel per --column value. */
+function fieldPlot(req: PlotRequest, y: string, selected: Selected): VegaLiteSpec {
+  const runs = selected.map((s) => s.run);
+  const series = fieldSeries(req, selected);
+  const drawn = fieldPoints(req, y, series);
+  return meanCiSpec({
+    title: `${y} against ${req.x}: ${describeSelection(req.where)}`,
+    subtitle: fieldSubtitle(req, y, runs, series, drawn),
+    points: drawn.points,
+    offAxis: drawn.offPoints,
+    x: {
+      field: req.x,
+      title: req.x,
+      scale: req.logX ? "log" : "linear",
+      type: drawn.numericX ? "quantitative" : "ordinal",
+    },
+    y: y.endsWith("top1") ? { title: y, format: ".1%", bounds: [0, 1] } : { title: y },
+    color: series.field
+      ? {
+          field: series.field,
+          title: series.extra.length ? series.keys.map(shortKey).join(" · ") : (req.color as string),
+          sort: series.colorSort,
+        }
+      : undefined,
+    column: req.column ? { field: req.column, title: req.column, sort: series.columnSort } : undefined,
+  });
+}
+
 export function plotSpec(store: RunStore, req: PlotRequest): VegaLiteSpec {
   const selected = selectRuns(store, req.where);
   if (!selected.length) throw new Error(`no finished run matches (${describeSelection(req.where)})`);
-  const runs = selected.map((s) => s.run);
   const known = listedFields(selected.map((s) => s.row));
   for (const [flag, key] of [
     ["--color", req.color],
@@ -199,74 +323,5 @@ export function plotSpec(store: RunStore, req: PlotRequest): VegaLiteSpec {
   const y = req.y[0] ?? DEFAULT_Y;
   if (!known.includes(req.x)) throw unknownField("--x", req.x, known, ` (or "${STEP}" for per-step curves)`, [STEP]);
   if (!known.includes(y)) throw unknownField("--y", y, known, /top/.test(y) ? ` (${TOP1_HELP})` : "");
-
-  // Split the series by any config key that differs among runs that would otherwise be pooled as seeds.
-  const chosen = [req.color, req.column, req.x].filter((k): k is string => k !== undefined);
-  const rowOf = new Map(selected.map((s) => [s.run, s.row]));
-  const groupOf = (r: StoredRun) => JSON.stringify(chosen.map((k) => rowOf.get(r)?.[k] ?? null));
-  const extra = withoutDetermined(
-    selected.map((s) => s.row),
-    keysDifferingWithin(runs, groupOf).filter((k) => !chosen.includes(k)),
-    chosen,
-  );
-  const seriesKeys = [...(req.color ? [req.color] : []), ...extra];
-  const seriesField = extra.length ? "series" : req.color;
-
-  let rows = selected.map((s) => s.row);
-  const seriesSort = seriesField
-    ? seriesOfRows(
-        selected.map((s) => s.row),
-        seriesKeys,
-      ).order
-    : undefined;
-  if (extra.length) rows = rows.map((r) => ({ ...r, series: rowLabel(r, seriesKeys) }));
-  const colorSort = extra.length ? seriesSort : req.color ? levelLabels(rows, req.color) : undefined;
-  const columnSort = req.column ? levelLabels(rows, req.column) : undefined;
-  if (req.color && !extra.length) rows = asLabel(rows, req.color);
-  if (req.column) rows = asLabel(rows, req.column);
-
-  // Runs without a y value cannot be drawn: they are named in the subtitle.
-  const hasY = (r: RunRow) => typeof r[y] === "number" && Number.isFinite(r[y]);
-  const missing = rows.filter((r) => !hasY(r));
-  const withY = rows.filter(hasY);
-  const numericX = withY.every((r) => typeof r[req.x] === "number" || r[req.x] === null);
-  // Conditions the x axis cannot place: drawn as dashed rules.
-  const offAxis = (r: RunRow) => numericX && (r[req.x] === null || (req.logX === true && (r[req.x] as number) <= 0));
-  const onRows = (numericX ? withY : asLabel(withY, req.x)).filter((r) => !offAxis(r));
-  const offRows = withY.filter(offAxis);
-  const groupKeys = [seriesField, req.column].filter((k): k is string => k !== undefined);
-  const points = aggregate(onRows, [...groupKeys, req.x], y);
-  const offPoints: AggregatedPoint[] = aggregate(offRows, groupKeys, y);
-  if (!points.length && !offPoints.length) throw new Error(`--y ${y}: no selected run has a numeric value`);
-
-  const offValues = [...new Set(offRows.map((r) => writeValue(r[req.x])))];
-  const clipping = req.x === "agc.lambda" && offRows.some((r) => r[req.x] === null) ? "no clipping, " : "";
-  const offLine = offRows.length
-    ? `dashed lines: ${clipping}${req.x} = ${offValues.join(", ")} (${plural(offRows.length, "run")}), which ` +
-      `${req.logX ? "a log axis" : "the x axis"} cannot place`
-    : null;
-  const drawn = onRows.length + offRows.length;
-  const subtitle = [
-    `${plural(runs.length, "run")}${missing.length ? `, ${drawn} drawn` : ""}; ${poolingNote([...points, ...offPoints], "point")}`,
-    offLine,
-    missing.length ? missingReason(missing, y) : null,
-    splitNote(extra, req.color),
-    devicesSubtitle(runs),
-  ].filter((l): l is string => l !== null);
-  return meanCiSpec({
-    title: `${y} against ${req.x}: ${describeSelection(req.where)}`,
-    subtitle,
-    points,
-    offAxis: offPoints,
-    x: { field: req.x, title: req.x, scale: req.logX ? "log" : "linear", type: numericX ? "quantitative" : "ordinal" },
-    y: y.endsWith("top1") ? { title: y, format: ".1%", bounds: [0, 1] } : { title: y },
-    color: seriesField
-      ? {
-          field: seriesField,
-          title: extra.length ? seriesKeys.map(shortKey).join(" · ") : (req.color as string),
-          sort: colorSort,
-        }
-      : undefined,
-    column: req.column ? { field: req.column, title: req.column, sort: columnSort } : undefined,
-  });
+  return fieldPlot(req, y, selected);
 }

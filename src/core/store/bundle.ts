@@ -1,31 +1,16 @@
 // A lossless bundle of runs: JSON lines holding every column of the runs (with their metrics, evals and
 // artifacts) and the sweeps that asked for them. `importBundle` merges one into another store by config hash,
 // idempotently: a run the target already finished is kept, a finished run replaces an unfinished one, and a
-// second import of the same bundle changes nothing.
+// second import of the same bundle changes nothing. The file's format, and reading and checking one whole, are in
+// bundleFile.ts.
 import fs from "node:fs";
 import { writeAll, writeFileAtomic } from "../base/files.js";
 import { configHash } from "../config/hash.js";
 import type { RunConfig } from "../config/schema.js";
+import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleLines, type Line, type Row, readBundle } from "./bundleFile.js";
 import { DONE_STATUSES, type RunStatus, RunStore, type StoredRun } from "./runStore.js";
 import { SCHEMA_VERSION } from "./schema.js";
 import { assertSqliteOrAbsent } from "./sqliteFile.js";
-
-export const BUNDLE_FORMAT = "nfx-bundle";
-
-type Row = Record<string, unknown>;
-
-type Line =
-  | { type: "header"; format: string; version: number; schema_version: number; exported_at: string; runs: number }
-  | { type: "sweep"; row: Row }
-  | { type: "run"; row: Row; sweeps: string[] }
-  | { type: "metrics"; hash: string; rows: [number, string, number | null][] }
-  | { type: "evals"; hash: string; rows: [number, string, number, number | null, number][] }
-  | { type: "artifacts"; hash: string; rows: Row[] }
-  /** The last line (bundle version ≥ 2): the number of lines before it, so that a cut anywhere is seen. */
-  | { type: "end"; lines: number };
-
-/** Version 2 ends with an `end` line; version 1 bundles (without it) are still read. */
-const BUNDLE_VERSION = 2;
 
 export function exportBundle(
   store: RunStore,
@@ -92,120 +77,116 @@ export interface ImportResult {
   sweeps: number;
 }
 
-/** The lines of a bundle file, read and checked whole (see readBundle). */
-export type BundleLines = readonly Line[];
-
-function readText(file: string): string {
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new Error(`${file}: no such bundle file`);
-    if (code === "EISDIR") throw new Error(`${file}: is a directory, not a bundle file`);
-    if (code === "EACCES" || code === "EPERM") throw new Error(`${file}: cannot read the bundle (permission denied)`);
-    throw new Error(`${file}: cannot read the bundle (${code ?? (err as Error).message})`);
-  }
-}
-
-const isObject = (v: unknown): v is Row => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/**
- * Reads a bundle file and checks that it is whole before anything is imported: the header first, every line valid
- * JSON of a known type, each run followed by its metrics and evals lines (exportBundle writes both, even empty),
- * the header's run count reached, and the file ending with a newline (not cut mid-line). A truncated or malformed
- * bundle is refused whole.
- * @throws Error, one line `file:line: what is wrong or missing` (`file: …` for a file that cannot be read).
- */
-export function readBundle(file: string): BundleLines {
-  const text = readText(file);
-  const raw = text.split("\n");
-  const parsed: Line[] = [];
-  const lineNo: number[] = [];
-  raw.forEach((l, i) => {
-    if (!l.trim()) return;
-    try {
-      parsed.push(JSON.parse(l) as Line);
-    } catch {
-      throw new Error(
-        `${file}:${i + 1}: not an nfx bundle line (invalid JSON${i === raw.length - 1 ? "; the file is cut off" : ""})`,
-      );
-    }
-    lineNo.push(i + 1);
-  });
-  const head = parsed[0];
-  if (!isObject(head) || head.type !== "header" || head.format !== BUNDLE_FORMAT) {
-    throw new Error(`${file}: not an nfx bundle (export one with \`nfx export --format bundle\`)`);
-  }
-  if (head.schema_version > SCHEMA_VERSION) {
-    throw new Error(`${file}: bundle from a newer store schema (v${head.schema_version} > v${SCHEMA_VERSION})`);
-  }
-  const end = raw.length; // the line after the last one: where a missing line would be
-  /** Runs whose metrics or evals line is still to come, by the line hash, with the run's line number. */
-  let open: { hash: string; line: number; missing: Set<string> } | null = null;
-  const close = (at: number) => {
-    if (open?.missing.size) {
-      const what = [...open.missing].join(" and ");
-      throw new Error(
-        `${file}:${at}: incomplete bundle: run ${open.hash} (line ${open.line}) has no ${what} line (truncated?)`,
-      );
-    }
-    open = null;
-  };
-  let runs = 0;
-  let ended = false;
-  for (let k = 1; k < parsed.length; k++) {
-    const line = parsed[k] as Line;
-    const at = lineNo[k] as number;
-    const type = isObject(line) ? line.type : undefined;
-    if (ended) throw new Error(`${file}:${at}: a line after the bundle's end line`);
-    if (type === "end") {
-      const n = (line as { lines?: unknown }).lines;
-      if (n !== k)
-        throw new Error(`${file}:${at}: the end line counts ${String(n)} lines before it, the file has ${k}`);
-      ended = true;
-    } else if (type === "sweep") {
-      if (!isObject((line as { row?: unknown }).row)) throw new Error(`${file}:${at}: malformed sweep line`);
-    } else if (type === "run") {
-      close(at);
-      const l = line as { row?: unknown; sweeps?: unknown };
-      if (
-        !isObject(l.row) ||
-        typeof l.row.config_hash !== "string" ||
-        typeof l.row.config_json !== "string" ||
-        !Array.isArray(l.sweeps)
-      ) {
-        throw new Error(`${file}:${at}: malformed run line (no row with config_hash and config_json)`);
-      }
-      runs++;
-      open = { hash: l.row.config_hash, line: at, missing: new Set(["metrics", "evals"]) };
-    } else if (type === "metrics" || type === "evals" || type === "artifacts") {
-      const l = line as { hash?: unknown; rows?: unknown };
-      if (typeof l.hash !== "string" || !Array.isArray(l.rows))
-        throw new Error(`${file}:${at}: malformed ${type} line`);
-      if (open === null || open.hash !== l.hash) {
-        throw new Error(`${file}:${at}: ${type} line for run ${l.hash}, which is not the run before it`);
-      }
-      (open as { missing: Set<string> }).missing.delete(type);
-    } else {
-      throw new Error(`${file}:${at}: not an nfx bundle line (type ${JSON.stringify(type ?? null)})`);
-    }
-  }
-  close(end);
-  if (runs !== head.runs) {
-    throw new Error(
-      `${file}:${end}: incomplete bundle: the header (line 1) announces ${head.runs} runs, the file holds ${runs} (truncated?)`,
-    );
-  }
-  if (!ended && (head.version ?? 1) >= 2) {
-    throw new Error(`${file}:${end}: incomplete bundle: no end line (truncated?)`);
-  }
-  if (!text.endsWith("\n")) throw new Error(`${file}:${raw.length}: incomplete bundle: the last line is cut off`);
-  return ended ? parsed.slice(0, -1) : parsed;
-}
-
 export interface ImportOptions {
   /** Also import the bundle's sweeps and link runs to them (a Slurm shard's one-run sweep is left out). */
   sweeps?: boolean;
+}
+
+/** What one import has seen so far: the columns this store has, and the ids the bundle's lines map to here. */
+interface ImportState {
+  db: RunStore["db"];
+  withSweeps: boolean;
+  runCols: Set<string>;
+  sweepCols: Set<string>;
+  result: ImportResult;
+  /** A bundle sweep's uid → its id here. */
+  sweepId: Map<string, number>;
+  /** A run line's hash → the run written here, or null when the store's own run was kept. */
+  runId: Map<string, number | null>;
+}
+
+const columnsOf = (db: RunStore["db"], table: string) =>
+  new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
+
+/** A row's keys that this store has as columns (its own id is never taken from a bundle). */
+const cols = (row: Row, allowed: Set<string>) => Object.keys(row).filter((k) => allowed.has(k) && k !== "id");
+
+function importSweep(st: ImportState, line: Extract<Line, { type: "sweep" }>): void {
+  if (!st.withSweeps) return;
+  const c = cols(line.row, st.sweepCols);
+  const r = st.db
+    .prepare(`INSERT OR IGNORE INTO sweeps (${c.join(", ")}) VALUES (${c.map(() => "?").join(", ")})`)
+    .run(...c.map((k) => line.row[k]));
+  st.result.sweeps += r.changes;
+  const got = st.db.prepare("SELECT id FROM sweeps WHERE uid = ?").get(line.row.uid) as { id: number };
+  st.sweepId.set(line.row.uid as string, got.id);
+}
+
+/** A bundle's run row as this store holds it. */
+function runRowHere(bundleRow: Row): Row {
+  const row = { ...bundleRow };
+  // A run that was running where it was exported is not running here.
+  if (row.status === "running") row.status = "interrupted";
+  // The identity is recomputed from the config: a bundle from an older nfx carries hashes of an older
+  // identity rule (config/hash.ts), and a run marked as a repeat there is the run it repeats here.
+  row.config_hash = configHash(JSON.parse(row.config_json as string) as RunConfig);
+  row.duplicate_of = null;
+  return row;
+}
+
+/** Inserts the run, replaces an unfinished one with a finished one, or keeps the store's; the id written, or null. */
+function mergeRun(st: ImportState, row: Row, existing: { id: number; status: RunStatus } | undefined): number | null {
+  const c = cols(row, st.runCols);
+  if (!existing) {
+    const r = st.db
+      .prepare(`INSERT INTO runs (${c.join(", ")}) VALUES (${c.map(() => "?").join(", ")})`)
+      .run(...c.map((k) => row[k]));
+    st.result.inserted++;
+    return Number(r.lastInsertRowid);
+  }
+  if (
+    existing.status !== "running" &&
+    !DONE_STATUSES.has(existing.status) &&
+    DONE_STATUSES.has(row.status as RunStatus)
+  ) {
+    st.db
+      .prepare(`UPDATE runs SET ${c.map((k) => `${k} = ?`).join(", ")} WHERE id = ?`)
+      .run(...c.map((k) => row[k]), existing.id);
+    for (const t of ["metrics", "evals", "artifacts"])
+      st.db.prepare(`DELETE FROM ${t} WHERE run_id = ?`).run(existing.id);
+    st.result.replaced++;
+    return existing.id;
+  }
+  st.result.kept++;
+  return null;
+}
+
+function importRun(st: ImportState, line: Extract<Line, { type: "run" }>): void {
+  const row = runRowHere(line.row);
+  const existing = st.db.prepare("SELECT id, status FROM runs WHERE config_hash = ?").get(row.config_hash) as
+    | { id: number; status: RunStatus }
+    | undefined;
+  const id = mergeRun(st, row, existing);
+  const linkTo = id ?? existing?.id ?? null;
+  if (linkTo !== null) {
+    for (const uid of line.sweeps) {
+      const s = st.sweepId.get(uid);
+      if (s !== undefined)
+        st.db.prepare("INSERT OR IGNORE INTO sweep_runs (sweep_id, run_id) VALUES (?, ?)").run(s, linkTo);
+    }
+  }
+  st.runId.set(line.row.config_hash as string, id);
+}
+
+/** A run's metrics, evals or artifacts, when the run was written here (not when the store's own was kept). */
+function importRunRows(st: ImportState, line: Extract<Line, { type: "metrics" | "evals" | "artifacts" }>): void {
+  const id = st.runId.get(line.hash);
+  if (id === undefined || id === null) return;
+  if (line.type === "metrics") {
+    const ins = st.db.prepare("INSERT OR REPLACE INTO metrics (run_id, step, name, value) VALUES (?, ?, ?, ?)");
+    for (const [step, name, value] of line.rows) ins.run(id, step, name, value);
+  } else if (line.type === "evals") {
+    const ins = st.db.prepare(
+      "INSERT OR REPLACE INTO evals (run_id, step, split, top1, loss, n) VALUES (?, ?, ?, ?, ?, ?)",
+    );
+    for (const [step, split, top1, loss, n] of line.rows) ins.run(id, step, split, top1, loss, n);
+  } else {
+    const ins = st.db.prepare(
+      `INSERT OR REPLACE INTO artifacts (run_id, kind, path, sha256, bytes, created_at, meta_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const a of line.rows) ins.run(id, a.kind, a.path, a.sha256, a.bytes, a.created_at, a.meta_json);
+  }
 }
 
 /**
@@ -219,93 +200,26 @@ export function importBundle(
   opts: ImportOptions = {},
   lines: BundleLines = readBundle(file),
 ): ImportResult {
-  const withSweeps = opts.sweeps !== false;
   const db = store.db;
-  const runCols = new Set((db.prepare("PRAGMA table_info(runs)").all() as { name: string }[]).map((c) => c.name));
-  const sweepCols = new Set((db.prepare("PRAGMA table_info(sweeps)").all() as { name: string }[]).map((c) => c.name));
+  const runCols = columnsOf(db, "runs");
+  const sweepCols = columnsOf(db, "sweeps");
   // Counted inside the transaction: an attempt that waited for a busy store and was rolled back starts over.
   return store.write(`importing ${file}`, () => {
-    const result: ImportResult = { inserted: 0, replaced: 0, kept: 0, sweeps: 0 };
-    const sweepId = new Map<string, number>();
-    const runId = new Map<string, number | null>();
-    const cols = (row: Row, allowed: Set<string>) => Object.keys(row).filter((k) => allowed.has(k) && k !== "id");
+    const st: ImportState = {
+      db,
+      withSweeps: opts.sweeps !== false,
+      runCols,
+      sweepCols,
+      result: { inserted: 0, replaced: 0, kept: 0, sweeps: 0 },
+      sweepId: new Map(),
+      runId: new Map(),
+    };
     for (const line of lines) {
-      if (line.type === "sweep") {
-        if (!withSweeps) continue;
-        const c = cols(line.row, sweepCols);
-        const r = db
-          .prepare(`INSERT OR IGNORE INTO sweeps (${c.join(", ")}) VALUES (${c.map(() => "?").join(", ")})`)
-          .run(...c.map((k) => line.row[k]));
-        result.sweeps += r.changes;
-        const got = db.prepare("SELECT id FROM sweeps WHERE uid = ?").get(line.row.uid) as { id: number };
-        sweepId.set(line.row.uid as string, got.id);
-      } else if (line.type === "run") {
-        const row = { ...line.row };
-        // A run that was running where it was exported is not running here.
-        if (row.status === "running") row.status = "interrupted";
-        // The identity is recomputed from the config: a bundle from an older nfx carries hashes of an older
-        // identity rule (config/hash.ts), and a run marked as a repeat there is the run it repeats here.
-        const lineHash = row.config_hash as string;
-        const hash = configHash(JSON.parse(row.config_json as string) as RunConfig);
-        row.config_hash = hash;
-        row.duplicate_of = null;
-        const existing = db.prepare("SELECT id, status FROM runs WHERE config_hash = ?").get(hash) as
-          | { id: number; status: RunStatus }
-          | undefined;
-        const c = cols(row, runCols);
-        let id: number | null = null;
-        if (!existing) {
-          const r = db
-            .prepare(`INSERT INTO runs (${c.join(", ")}) VALUES (${c.map(() => "?").join(", ")})`)
-            .run(...c.map((k) => row[k]));
-          id = Number(r.lastInsertRowid);
-          result.inserted++;
-        } else if (
-          existing.status !== "running" &&
-          !DONE_STATUSES.has(existing.status) &&
-          DONE_STATUSES.has(row.status as RunStatus)
-        ) {
-          db.prepare(`UPDATE runs SET ${c.map((k) => `${k} = ?`).join(", ")} WHERE id = ?`).run(
-            ...c.map((k) => row[k]),
-            existing.id,
-          );
-          for (const t of ["metrics", "evals", "artifacts"])
-            db.prepare(`DELETE FROM ${t} WHERE run_id = ?`).run(existing.id);
-          id = existing.id;
-          result.replaced++;
-        } else {
-          result.kept++;
-        }
-        const linkTo = id ?? existing?.id ?? null;
-        if (linkTo !== null) {
-          for (const uid of line.sweeps) {
-            const s = sweepId.get(uid);
-            if (s !== undefined)
-              db.prepare("INSERT OR IGNORE INTO sweep_runs (sweep_id, run_id) VALUES (?, ?)").run(s, linkTo);
-          }
-        }
-        runId.set(lineHash, id);
-      } else if (line.type === "metrics" || line.type === "evals" || line.type === "artifacts") {
-        const id = runId.get(line.hash);
-        if (id === undefined || id === null) continue;
-        if (line.type === "metrics") {
-          const ins = db.prepare("INSERT OR REPLACE INTO metrics (run_id, step, name, value) VALUES (?, ?, ?, ?)");
-          for (const [step, name, value] of line.rows) ins.run(id, step, name, value);
-        } else if (line.type === "evals") {
-          const ins = db.prepare(
-            "INSERT OR REPLACE INTO evals (run_id, step, split, top1, loss, n) VALUES (?, ?, ?, ?, ?, ?)",
-          );
-          for (const [step, split, top1, loss, n] of line.rows) ins.run(id, step, split, top1, loss, n);
-        } else {
-          const ins = db.prepare(
-            `INSERT OR REPLACE INTO artifacts (run_id, kind, path, sha256, bytes, created_at, meta_json)
-             VALUES (?, ?, ?, ?, ?, ?, ?)`,
-          );
-          for (const a of line.rows) ins.run(id, a.kind, a.path, a.sha256, a.bytes, a.created_at, a.meta_json);
-        }
-      }
+      if (line.type === "sweep") importSweep(st, line);
+      else if (line.type === "run") importRun(st, line);
+      else if (line.type === "metrics" || line.type === "evals" || line.type === "artifacts") importRunRows(st, line);
     }
-    return result;
+    return st.result;
   });
 }
 

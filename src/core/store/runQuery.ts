@@ -1,5 +1,7 @@
 // `nfx runs` as a query: a filter expression, a sort order and columns, all by field name (see where/fields.ts),
-// compiled to parameterized SQL over the runs table.
+// compiled to parameterized SQL over the runs table; then what `nfx runs` and `nfx runs show` read of the runs
+// found (runColumns: their chosen fields; runDetail: one run with its records).
+import { type CheckpointRow, checkpointRows } from "./checkpointRecords.js";
 import type { RunStore, StoredRun } from "./runStore.js";
 import { fieldsOf, parseWhere, resolveField, type SqlFragment, WhereError, whereToSql } from "./where/index.js";
 
@@ -62,4 +64,31 @@ export function queryRuns(store: RunStore, q: RunQuery): StoredRun[] {
   }
   const order = compileSort(q.sort ?? "");
   return store.selectRuns(where, order, q.limit ?? null);
+}
+
+/** The chosen fields of each run, by name (as `nfx runs --columns` prints them with --json). */
+export function runColumns(runs: readonly StoredRun[], columns: readonly string[]): Record<string, unknown>[] {
+  const refs = columns.map((c) => [c, resolveField(c)] as const);
+  return runs.map((r) => Object.fromEntries(refs.map(([c, ref]) => [c, ref.value(r)])));
+}
+
+/** One run with everything stored about it: what `nfx runs show` prints. */
+export type RunDetail = StoredRun & {
+  metrics: ReturnType<RunStore["metricNames"]>;
+  evals: ReturnType<RunStore["evals"]>;
+  artifacts: ReturnType<RunStore["artifacts"]>;
+  checkpoints: CheckpointRow[];
+};
+
+/** The run `ref` names (an id or a prefix of its config hash) with its records, or null when there is none. */
+export function runDetail(store: RunStore, ref: string): RunDetail | null {
+  const run = store.getRun(ref);
+  if (!run) return null;
+  return {
+    ...run,
+    metrics: store.metricNames(run.id),
+    evals: store.evals(run.id),
+    artifacts: store.artifacts(run.id),
+    checkpoints: checkpointRows(store, run.id),
+  };
 }

@@ -118,55 +118,74 @@ async function drawSweepFigure(name: string, opts: FigureOptions): Promise<Figur
   }
 }
 
-async function drawCurves(opts: FigureOptions): Promise<FigureResult> {
-  let file: string | null = null;
-  let ran = 0;
-  let failed: string | null = null;
-  if (opts.of) {
-    assertFigureName(opts.of);
-    if (!sweepFigure(opts.of)) throw new Error(`--of ${opts.of}: has no sweep (use a sweep figure or --where)`);
-    file = presetFile(opts.of, opts.preset);
-    if (opts.runMissing) ({ ran, failed } = await runMissing(file, opts));
-  } else if (!opts.where?.trim()) {
-    throw new Error("curves: say whose curves to draw with --of FIGURE or --where EXPR");
+/** curves --of: the figure's preset sweep (its missing runs trained first with --run-missing). */
+async function curvesSweep(opts: FigureOptions): Promise<{ file: string | null; ran: number; failed: string | null }> {
+  if (!opts.of) {
+    if (!opts.where?.trim()) throw new Error("curves: say whose curves to draw with --of FIGURE or --where EXPR");
+    return { file: null, ran: 0, failed: null };
   }
+  assertFigureName(opts.of);
+  if (!sweepFigure(opts.of)) throw new Error(`--of ${opts.of}: has no sweep (use a sweep figure or --where)`);
+  const file = presetFile(opts.of, opts.preset);
+  const { ran, failed } = opts.runMissing ? await runMissing(file, opts) : { ran: 0, failed: null };
+  return { file, ran, failed };
+}
+
+/** The finished runs to draw: of the preset sweep `file`, or those --where selects; and how many are missing. */
+function curvesRuns(
+  store: ReturnType<typeof openFigureStore>,
+  file: string | null,
+  opts: FigureOptions,
+): { runs: StoredRun[]; missing: number } {
+  if (file && opts.of) {
+    const preset = presetRuns(store, file);
+    if (!preset.finished.length) throw nothingStored(opts.of, opts.preset, preset.expected.length, opts.db);
+    return { runs: preset.finished, missing: preset.missing };
+  }
+  const runs = selectRuns(store, opts.where).map((s) => s.run);
+  if (!runs.length) throw new Error(`curves: no finished run in ${opts.db} matches --where ${opts.where}`);
+  return { runs, missing: 0 };
+}
+
+/** The runs' training curves, titled by whose they are, with what the figure leaves out in the subtitle. */
+function curvesChart(
+  store: ReturnType<typeof openFigureStore>,
+  runs: readonly StoredRun[],
+  opts: FigureOptions,
+  devices: string,
+): VegaLiteSpec {
+  // Series by every config key the runs differ in (seeds pooled), less keys the others determine (clip by λ).
+  const keys = withoutDetermined(runs.map(runRow), varyingConfigKeys(runs), []);
+  const { labels, order } = seriesOf(runs, keys);
+  const series = runs.map((run, i) => ({ run, series: labels[i] as string }));
+  const what = opts.of ? presetDisplay(opts.of, opts.preset) : `runs where ${opts.where}`;
+  const rows = curveRows(store, series, CURVE_METRICS);
+  const stopped = stoppedCurvesNote(runs);
+  const drawn = new Set(rows.map((r) => r.run_id));
+  const notDrawn = runs.filter((r) => !drawn.has(r.id)).map((r) => r.id);
+  return curvesSpec({
+    title: `Training curves: ${what}`,
+    subtitle: [
+      `${count(runs.length, "run")}; mean over seeds, band: 95% t-interval`,
+      ...(stopped ? [stopped] : []),
+      ...(notDrawn.length ? [`not drawn: run ${notDrawn.join(", ")} (no per-step values)`] : []),
+      devices,
+    ],
+    rows,
+    metrics: CURVE_METRICS,
+    seriesTitle: keys.length ? keys.map(shortKey).join(" · ") : "runs",
+    seriesOrder: order,
+    stops: curveStops(store, series, CURVE_METRICS),
+  });
+}
+
+async function drawCurves(opts: FigureOptions): Promise<FigureResult> {
+  const { file, ran, failed } = await curvesSweep(opts);
   const store = openFigureStore(opts.db);
   try {
-    let runs: StoredRun[];
-    let missing = 0;
-    if (file && opts.of) {
-      const preset = presetRuns(store, file);
-      if (!preset.finished.length) throw nothingStored(opts.of, opts.preset, preset.expected.length, opts.db);
-      runs = preset.finished;
-      missing = preset.missing;
-    } else {
-      runs = selectRuns(store, opts.where).map((s) => s.run);
-      if (!runs.length) throw new Error(`curves: no finished run in ${opts.db} matches --where ${opts.where}`);
-    }
-    // Series by every config key the runs differ in (seeds pooled), less keys the others determine (clip by λ).
-    const keys = withoutDetermined(runs.map(runRow), varyingConfigKeys(runs), []);
-    const { labels, order } = seriesOf(runs, keys);
-    const series = runs.map((run, i) => ({ run, series: labels[i] as string }));
+    const { runs, missing } = curvesRuns(store, file, opts);
     const devices = devicesSubtitle(runs);
-    const what = opts.of ? presetDisplay(opts.of, opts.preset) : `runs where ${opts.where}`;
-    const rows = curveRows(store, series, CURVE_METRICS);
-    const stopped = stoppedCurvesNote(runs);
-    const drawn = new Set(rows.map((r) => r.run_id));
-    const notDrawn = runs.filter((r) => !drawn.has(r.id)).map((r) => r.id);
-    const spec = curvesSpec({
-      title: `Training curves: ${what}`,
-      subtitle: [
-        `${count(runs.length, "run")}; mean over seeds, band: 95% t-interval`,
-        ...(stopped ? [stopped] : []),
-        ...(notDrawn.length ? [`not drawn: run ${notDrawn.join(", ")} (no per-step values)`] : []),
-        devices,
-      ],
-      rows,
-      metrics: CURVE_METRICS,
-      seriesTitle: keys.length ? keys.map(shortKey).join(" · ") : "runs",
-      seriesOrder: order,
-      stops: curveStops(store, series, CURVE_METRICS),
-    });
+    const spec = curvesChart(store, runs, opts, devices);
     const files = await writeFigure(spec, opts.out, opts.of ? `curves-${opts.of}` : "curves", opts.formats);
     return {
       figure: "curves",

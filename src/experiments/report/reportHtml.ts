@@ -28,42 +28,52 @@ ${rows}</table>
 
 const LAYOUT = `.claim-body{display:flex;gap:1.5rem;flex-wrap:wrap}.claim-text{flex:1 1 420px}.claim-figure{flex:0 1 auto}`;
 
-export function reportHtml(report: Report): string {
-  const charts: { id: string; spec: VegaLiteSpec }[] = [];
-  const ordered = claimsInOrder(report);
-  const summary = ordered
+type Ordered = ReturnType<typeof claimsInOrder>[number];
+type Test = Ordered["claim"]["tests"][number];
+type Chart = { id: string; spec: VegaLiteSpec };
+
+/** The table of contents: each claim's verdict and figure, linked to its section. */
+function summaryRows(ordered: readonly Ordered[]): string {
+  return ordered
     .map(
       ({ figure, claim }) =>
         `<tr><td>${claim.rule.id}</td><td><a href="#claim-${claim.rule.id}">${escapeHtml(claim.rule.title)}</a></td>` +
         `<td class="${verdictClass(claim.verdict)}">${claim.verdict}</td><td>${escapeHtml(figure.figure)}</td></tr>`,
     )
     .join("\n");
-  const sections = ordered.map(({ figure, claim }) => {
-    const tests = claim.tests
-      .map((t) => {
-        const rows = t.comparisons
-          .map((c) => {
-            const arms = c.arms
-              .map((a) => `${a.coef > 0 ? "+" : "−"} ${escapeHtml(a.label)}: ${escapeHtml(armText(a))}`)
-              .join("<br>");
-            return `<tr><td>${escapeHtml(c.condition)}</td><td>${arms}</td><td>${escapeHtml(effectText(c))}</td><td class="${verdictClass(c.verdict)}">${c.verdict}</td></tr>`;
-          })
-          .join("\n");
-        const table = t.comparisons.length
-          ? `<table><tr><th>condition</th><th>groups (top-1 mean ± sd over seeds)</th><th>effect (95% CI)</th><th>verdict</th></tr>\n${rows}</table>`
-          : `<p class="muted">No condition could be compared: the figure's runs are missing.</p>`;
-        return `<h4>Test: <span class="${verdictClass(t.verdict)}">${t.verdict}</span></h4>
+}
+
+/** A test's verdict, what it measures and its rule, and its comparisons' evidence. */
+function testHtml(t: Test): string {
+  const rows = t.comparisons
+    .map((c) => {
+      const arms = c.arms
+        .map((a) => `${a.coef > 0 ? "+" : "−"} ${escapeHtml(a.label)}: ${escapeHtml(armText(a))}`)
+        .join("<br>");
+      return `<tr><td>${escapeHtml(c.condition)}</td><td>${arms}</td><td>${escapeHtml(effectText(c))}</td><td class="${verdictClass(c.verdict)}">${c.verdict}</td></tr>`;
+    })
+    .join("\n");
+  const table = t.comparisons.length
+    ? `<table><tr><th>condition</th><th>groups (top-1 mean ± sd over seeds)</th><th>effect (95% CI)</th><th>verdict</th></tr>\n${rows}</table>`
+    : `<p class="muted">No condition could be compared: the figure's runs are missing.</p>`;
+  return `<h4>Test: <span class="${verdictClass(t.verdict)}">${t.verdict}</span></h4>
 <p>${escapeHtml(t.measures)}.<br><span class="muted">Rule: ${escapeHtml(ruleText(t))}.</span></p>
 ${table}`;
-      })
-      .join("\n");
-    let figureHtml = `<p class="muted">No runs to draw: <code>nfx report --run-missing --preset ${report.preset}</code> or <code>nfx figure ${escapeHtml(figure.figure)} --preset ${report.preset} --run-missing</code></p>`;
-    if (figure.spec) {
-      const id = `figure-${claim.rule.id}`;
-      charts.push({ id, spec: figure.spec });
-      figureHtml = `<div id="${id}"></div>`;
-    }
-    return `<section class="claim" id="claim-${claim.rule.id}">
+}
+
+/** The figure's place in the page (its chart joins `charts`), or what to run when there is nothing to draw. */
+function figureHtml(report: Report, { figure, claim }: Ordered, charts: Chart[]): string {
+  if (!figure.spec)
+    return `<p class="muted">No runs to draw: <code>nfx report --run-missing --preset ${report.preset}</code> or <code>nfx figure ${escapeHtml(figure.figure)} --preset ${report.preset} --run-missing</code></p>`;
+  const id = `figure-${claim.rule.id}`;
+  charts.push({ id, spec: figure.spec });
+  return `<div id="${id}"></div>`;
+}
+
+function claimSection(report: Report, ordered: Ordered, charts: Chart[]): string {
+  const { figure, claim } = ordered;
+  const tests = claim.tests.map(testHtml).join("\n");
+  return `<section class="claim" id="claim-${claim.rule.id}">
 <h2>Claim ${claim.rule.id}: ${escapeHtml(claim.rule.title)} — <span class="${verdictClass(claim.verdict)}">${claim.verdict}</span></h2>
 <div class="claim-body"><div class="claim-text">
 <p><em>The paper, in our words:</em> ${escapeHtml(claim.rule.paper)}</p>
@@ -71,9 +81,15 @@ ${claim.rule.scope ? `<p><em>Scope:</em> ${escapeHtml(claim.rule.scope)}</p>` : 
 <p class="muted">Runs: ${figure.runs} of ${figure.expected} of <code>${escapeHtml(figure.sweep)}</code>; ${escapeHtml(figure.devices)}.</p>
 ${tests}
 ${mechanismHtml(figure.mechanism)}
-</div><div class="claim-figure">${figureHtml}</div></div>
+</div><div class="claim-figure">${figureHtml(report, ordered, charts)}</div></div>
 </section>`;
-  });
+}
+
+export function reportHtml(report: Report): string {
+  const charts: Chart[] = [];
+  const ordered = claimsInOrder(report);
+  const summary = summaryRows(ordered);
+  const sections = ordered.map((o) => claimSection(report, o, charts));
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -3,20 +3,19 @@
 // share — the same config hash — is trained once), which the sweep machinery runs with one progress bar and ETA and
 // resumes by hash after an interruption; then the report is written. With --add-seeds, claims left "not enough runs"
 // get the seeds per arm that would decide them at the spread observed (power.ts), as far as a time budget allows.
-import { configHash } from "../../core/config/hash.js";
 import type { BackendName } from "../../core/engine/backend.js";
 import type { FigureFormat } from "../../core/plot/render.js";
-import { mean } from "../../core/plot/stats.js";
-import { DONE_STATUSES, RunStore, type StoredRun } from "../../core/store/runStore.js";
+import { RunStore } from "../../core/store/runStore.js";
 import { type ExpandedRun, loadSweepFile } from "../../core/sweep/expand.js";
 import { defaultJobs, runSweep, type SweepEvents, type SweepOutcome, validateRuns } from "../../core/sweep/runSweep.js";
 import type { SweepSpec } from "../../core/sweep/sweepSpec.js";
-import { addedSeedsSweep, pointKey } from "../figures/presetRuns.js";
+import { addedSeedsSweep } from "../figures/presetRuns.js";
 import { presetDisplay, presetFile } from "../figures/presets.js";
 import { SWEEP_FIGURES } from "../figures/registry.js";
 import type { Preset } from "../figures/types.js";
 import { failedReason } from "../sweepFile.js";
-import { buildReport, claimsInOrder, type Report, type WrittenReport } from "./buildReport.js";
+import { buildReport, type WrittenReport } from "./buildReport.js";
+import { planExtraSeeds, type SeedPlanResult } from "./seedPlan.js";
 
 /** The union of the report's preset sweeps: each run once, in figure order. */
 export interface ReportSweep {
@@ -64,126 +63,6 @@ export function reportSweepRuns(preset: Preset, presetsDir?: string): ReportSwee
   }
   const files = figures.map((f) => f.file).join(", ");
   return { spec: sweepSpec(`report-${preset}`, `the runs of ${files}`), runs, figures };
-}
-
-/** One comparison the added seeds are meant to decide. */
-export interface SeedAddition {
-  claim: number;
-  condition: string;
-  perArm: number;
-  /** Runs to train (new seeds of the arms' points), and their estimated wall time with the sweep's workers. */
-  runs: number;
-  seconds: number;
-}
-
-export interface SeedPlanResult {
-  runs: ExpandedRun[];
-  added: SeedAddition[];
-  /**
-   * Comparisons that would need seeds but were left: over the budget, no time estimate, an arm without runs, or more
-   * seeds than power.ts plans for (perArm 0).
-   */
-  skipped: (Omit<SeedAddition, "runs" | "seconds"> & { reason: string })[];
-}
-
-/**
- * The runs that bring every "not enough runs" comparison of `report` to the seeds per arm its plan asks for, within
- * `budgetSeconds` of wall time on `jobs` workers. Each arm's points (its runs' configs without the seed) get new
- * seeds — the smallest not yet stored for that point — up to the plan's number. A run's time is estimated from the
- * stored durations of its point, else of the comparison's runs, else of every finished run in the store; the
- * comparisons are taken cheapest first, each whole or not at all (a half-added comparison decides nothing), and a
- * run two comparisons need is counted once.
- */
-export function planExtraSeeds(store: RunStore, report: Report, budgetSeconds: number, jobs: number): SeedPlanResult {
-  const all = store.listRuns();
-  const seedsOf = new Map<string, Set<number>>();
-  const durationsOf = new Map<string, number[]>();
-  for (const run of all) {
-    const key = pointKey(run.config);
-    const seeds = seedsOf.get(key) ?? new Set<number>();
-    seeds.add(run.config.seed);
-    seedsOf.set(key, seeds);
-    if (DONE_STATUSES.has(run.status) && run.duration_s !== null) {
-      durationsOf.set(key, [...(durationsOf.get(key) ?? []), run.duration_s]);
-    }
-  }
-  const storeDurations = [...durationsOf.values()].flat();
-  const candidates: {
-    claim: number;
-    condition: string;
-    perArm: number;
-    runs: ExpandedRun[];
-    seconds: number | null;
-  }[] = [];
-  const skipped: SeedPlanResult["skipped"] = [];
-  for (const { claim } of claimsInOrder(report)) {
-    for (const test of claim.tests) {
-      for (const c of test.comparisons) {
-        if (c.verdict !== "not enough runs" || !c.plan) continue;
-        const perArm = c.plan.perArm;
-        const base = { claim: claim.rule.id, condition: c.condition };
-        if (!perArm) {
-          skipped.push({ ...base, perArm: 0, reason: c.plan.note });
-          continue;
-        }
-        const empty = c.arms.filter((a) => !a.runIds.length).map((a) => a.label);
-        if (empty.length) {
-          skipped.push({ ...base, perArm, reason: `no run of ${empty.join(", ")} to add seeds to` });
-          continue;
-        }
-        const armRuns = c.arms.flatMap((a) => a.runIds.map((id) => store.getRun(id))).filter((r) => r !== undefined);
-        const comparisonDurations = armRuns.map((r) => r.duration_s).filter((d): d is number => d !== null);
-        const runs: ExpandedRun[] = [];
-        let seconds: number | null = 0;
-        const points = new Map<string, StoredRun>();
-        for (const r of armRuns) points.set(pointKey(r.config), r);
-        for (const [key, example] of points) {
-          const taken = new Set(seedsOf.get(key) ?? []);
-          const have = armRuns.filter((r) => pointKey(r.config) === key).length;
-          const per =
-            durationsOf.get(key) ??
-            (comparisonDurations.length ? comparisonDurations : storeDurations.length ? storeDurations : null);
-          for (let k = have, seed = 0; k < perArm; k++) {
-            while (taken.has(seed)) seed++;
-            taken.add(seed);
-            const config = { ...example.config, seed };
-            runs.push({ index: 0, point: { seed }, config, hash: configHash(config) });
-            seconds = per && seconds !== null ? seconds + mean(per) : null;
-          }
-        }
-        if (runs.length) candidates.push({ claim: claim.rule.id, condition: c.condition, perArm, runs, seconds });
-      }
-    }
-  }
-  const out: SeedPlanResult = { runs: [], added: [], skipped };
-  const chosen = new Set<string>();
-  let spent = 0;
-  const workers = Math.max(1, jobs);
-  const known = candidates.filter((c) => c.seconds !== null).sort((a, b) => (a.seconds ?? 0) - (b.seconds ?? 0));
-  for (const c of candidates.filter((x) => x.seconds === null)) {
-    out.skipped.push({ claim: c.claim, condition: c.condition, perArm: c.perArm, reason: "no stored run to time" });
-  }
-  for (const c of known) {
-    const fresh = c.runs.filter((r) => !chosen.has(r.hash));
-    const perRun = (c.seconds ?? 0) / c.runs.length;
-    const wall = (fresh.length * perRun) / workers;
-    if (spent + wall > budgetSeconds) {
-      out.skipped.push({
-        claim: c.claim,
-        condition: c.condition,
-        perArm: c.perArm,
-        reason: `needs ~${Math.ceil(wall / 60)} min, over the budget left (${Math.floor((budgetSeconds - spent) / 60)} min)`,
-      });
-      continue;
-    }
-    spent += wall;
-    for (const r of fresh) {
-      chosen.add(r.hash);
-      out.runs.push({ ...r, index: out.runs.length });
-    }
-    out.added.push({ claim: c.claim, condition: c.condition, perArm: c.perArm, runs: fresh.length, seconds: wall });
-  }
-  return out;
 }
 
 /**

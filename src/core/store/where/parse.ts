@@ -12,6 +12,26 @@ type Token =
 
 const KEYWORDS = new Set(["and", "or", "not", "in", "is", "null", "true", "false", "like", "contains"]);
 
+/** Reads the quoted string that opens at `i`; returns its text and the index after its closing quote. */
+function readString(src: string, i: number, pos: number): { text: string; next: number } {
+  const quote = src[i] as string;
+  let s = "";
+  let j = i + 1;
+  for (;;) {
+    if (j >= src.length) throw new WhereError(pos, "unterminated string");
+    if (src[j] === quote) {
+      if (src[j + 1] === quote) {
+        s += quote;
+        j += 2;
+        continue;
+      }
+      return { text: s, next: j + 1 };
+    }
+    s += src[j];
+    j++;
+  }
+}
+
 function tokenize(src: string): Token[] {
   const out: Token[] = [];
   let i = 0;
@@ -23,23 +43,9 @@ function tokenize(src: string): Token[] {
     }
     const pos = i + 1;
     if (c === "'" || c === '"') {
-      let s = "";
-      i++;
-      for (;;) {
-        if (i >= src.length) throw new WhereError(pos, "unterminated string");
-        if (src[i] === c) {
-          if (src[i + 1] === c) {
-            s += c;
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
-        }
-        s += src[i];
-        i++;
-      }
-      out.push({ t: "str", v: s, pos });
+      const { text, next } = readString(src, i, pos);
+      out.push({ t: "str", v: text, pos });
+      i = next;
       continue;
     }
     const num = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?/.exec(src.slice(i));
@@ -83,129 +89,184 @@ function describe(tok: Token): string {
   return tok.t === "end" ? "the end" : `'${tok.t === "str" ? tok.v : String(tok.v)}'`;
 }
 
-/** Parses a filter expression; throws WhereError naming the column at fault. */
-export function parseWhere(src: string): Expr {
-  const toks = tokenize(src);
-  let k = 0;
-  const peek = () => toks[k] as Token;
-  const isKw = (tok: Token, kw: string) => tok.t === "ident" && tok.v.toLowerCase() === kw;
-  const acceptKw = (kw: string) => {
-    if (isKw(peek(), kw)) {
-      k++;
+/**
+ * One method per grammar rule, lowest precedence first:
+ *   or         := and ("or" and)*
+ *   and        := not ("and" not)*
+ *   not        := "not" not | comparison
+ *   comparison := "(" or ")" | operand tail
+ *   tail       := "is" ["not"] "null" | ["not"] ("in" list | "like" string | "contains" literal) | op operand
+ *   operand    := literal | field
+ */
+class Parser {
+  private k = 0;
+
+  constructor(private readonly toks: Token[]) {}
+
+  /** The whole input: one `or` expression and nothing after it. */
+  expression(): Expr {
+    if (this.peek().t === "end") throw new WhereError(1, "empty expression");
+    const e = this.or();
+    if (this.peek().t !== "end") throw new WhereError(this.peek().pos, `unexpected ${describe(this.peek())}`);
+    return e;
+  }
+
+  private peek(): Token {
+    return this.toks[this.k] as Token;
+  }
+
+  private isKw(tok: Token, kw: string): boolean {
+    return tok.t === "ident" && tok.v.toLowerCase() === kw;
+  }
+
+  private acceptKw(kw: string): boolean {
+    if (this.isKw(this.peek(), kw)) {
+      this.k++;
       return true;
     }
     return false;
-  };
-  const expectOp = (op: string) => {
-    const tok = peek();
+  }
+
+  private isOp(op: string): boolean {
+    const tok = this.peek();
+    return tok.t === "op" && tok.v === op;
+  }
+
+  private expectOp(op: string): void {
+    const tok = this.peek();
     if (tok.t !== "op" || tok.v !== op) throw new WhereError(tok.pos, `expected '${op}', found ${describe(tok)}`);
-    k++;
-  };
+    this.k++;
+  }
 
-  const literal = (): Literal | undefined => {
-    const tok = peek();
-    if (tok.t === "num" || tok.t === "str") {
-      k++;
-      return tok.v;
-    }
-    if (tok.t === "ident") {
-      const w = tok.v.toLowerCase();
-      if (w === "null" || w === "none") {
-        k++;
-        return null;
-      }
-      if (w === "true" || w === "false") {
-        k++;
-        return w === "true";
-      }
-    }
-    return undefined;
-  };
+  private or(): Expr {
+    let e = this.and();
+    while (this.acceptKw("or")) e = { kind: "or", left: e, right: this.and() };
+    return e;
+  }
 
-  const operand = (): Operand => {
-    const tok = peek();
-    const lit = literal();
-    if (lit !== undefined) return { kind: "literal", value: lit };
-    if (tok.t === "ident" && !KEYWORDS.has(tok.v.toLowerCase())) {
-      k++;
-      return { kind: "field", name: tok.v };
-    }
-    throw new WhereError(tok.pos, `expected a field or a value, found ${describe(tok)}`);
-  };
+  private and(): Expr {
+    let e = this.not();
+    while (this.acceptKw("and")) e = { kind: "and", left: e, right: this.not() };
+    return e;
+  }
 
-  const comparison = (): Expr => {
-    const tok = peek();
-    if (tok.t === "op" && tok.v === "(") {
-      k++;
-      const e = or();
-      expectOp(")");
+  private not(): Expr {
+    return this.acceptKw("not") ? { kind: "not", expr: this.not() } : this.comparison();
+  }
+
+  private comparison(): Expr {
+    if (this.isOp("(")) {
+      this.k++;
+      const e = this.or();
+      this.expectOp(")");
       return e;
     }
-    const left = operand();
-    const at = peek();
-    if (isKw(at, "is")) {
-      k++;
-      const negated = acceptKw("not");
-      if (!acceptKw("null")) throw new WhereError(peek().pos, `expected null after 'is', found ${describe(peek())}`);
-      return { kind: "isNull", negated, operand: left };
+    const left = this.operand();
+    if (this.acceptKw("is")) return this.isNull(left);
+    const negated = this.acceptKw("not");
+    if (this.acceptKw("in")) return { kind: "in", negated, operand: left, values: this.list() };
+    if (this.acceptKw("like")) return { kind: "like", negated, operand: left, pattern: this.pattern() };
+    if (this.acceptKw("contains")) return { kind: "contains", negated, operand: left, value: this.containsValue() };
+    if (negated) {
+      throw new WhereError(
+        this.peek().pos,
+        `expected 'in', 'like' or 'contains' after 'not', found ${describe(this.peek())}`,
+      );
     }
-    const negated = acceptKw("not");
-    if (acceptKw("in")) {
-      expectOp("(");
-      const values: Literal[] = [];
-      for (;;) {
-        const v = literal();
-        if (v === undefined)
-          throw new WhereError(peek().pos, `expected a value in the list, found ${describe(peek())}`);
-        values.push(v);
-        if (peek().t === "op" && (peek() as { v: string }).v === ",") {
-          k++;
-          continue;
-        }
-        break;
-      }
-      expectOp(")");
-      return { kind: "in", negated, operand: left, values };
-    }
-    if (acceptKw("like")) {
-      const p = peek();
-      if (p.t !== "str") throw new WhereError(p.pos, `expected a quoted pattern after 'like', found ${describe(p)}`);
-      k++;
-      return { kind: "like", negated, operand: left, pattern: p.v };
-    }
-    if (acceptKw("contains")) {
-      const v = literal();
+    return this.compare(left);
+  }
+
+  /** After "is": ["not"] "null". */
+  private isNull(operand: Operand): Expr {
+    const negated = this.acceptKw("not");
+    if (!this.acceptKw("null"))
+      throw new WhereError(this.peek().pos, `expected null after 'is', found ${describe(this.peek())}`);
+    return { kind: "isNull", negated, operand };
+  }
+
+  /** After "in": "(" literal ("," literal)* ")". */
+  private list(): Literal[] {
+    this.expectOp("(");
+    const values: Literal[] = [];
+    for (;;) {
+      const v = this.literal();
       if (v === undefined)
-        throw new WhereError(peek().pos, `expected a value after 'contains', found ${describe(peek())}`);
-      return { kind: "contains", negated, operand: left, value: v };
+        throw new WhereError(this.peek().pos, `expected a value in the list, found ${describe(this.peek())}`);
+      values.push(v);
+      if (this.isOp(",")) {
+        this.k++;
+        continue;
+      }
+      break;
     }
-    if (negated)
-      throw new WhereError(peek().pos, `expected 'in', 'like' or 'contains' after 'not', found ${describe(peek())}`);
+    this.expectOp(")");
+    return values;
+  }
+
+  /** After "like": a quoted pattern. */
+  private pattern(): string {
+    const p = this.peek();
+    if (p.t !== "str") throw new WhereError(p.pos, `expected a quoted pattern after 'like', found ${describe(p)}`);
+    this.k++;
+    return p.v;
+  }
+
+  /** After "contains": a literal. */
+  private containsValue(): Literal {
+    const v = this.literal();
+    if (v === undefined)
+      throw new WhereError(this.peek().pos, `expected a value after 'contains', found ${describe(this.peek())}`);
+    return v;
+  }
+
+  /** A comparison operator and its right-hand operand. */
+  private compare(left: Operand): Expr {
+    const at = this.peek();
     if (at.t === "op" && at.v in COMPARE) {
-      k++;
-      const right = operand();
+      this.k++;
+      const right = this.operand();
       return { kind: "compare", op: COMPARE[at.v] as CompareOp, left, right };
     }
     throw new WhereError(
       at.pos,
       `expected a comparison (=, !=, <, <=, >, >=, in, like, contains, is null), found ${describe(at)}`,
     );
-  };
+  }
 
-  const not = (): Expr => (acceptKw("not") ? { kind: "not", expr: not() } : comparison());
-  const and = (): Expr => {
-    let e = not();
-    while (acceptKw("and")) e = { kind: "and", left: e, right: not() };
-    return e;
-  };
-  const or = (): Expr => {
-    let e = and();
-    while (acceptKw("or")) e = { kind: "or", left: e, right: and() };
-    return e;
-  };
+  private operand(): Operand {
+    const tok = this.peek();
+    const lit = this.literal();
+    if (lit !== undefined) return { kind: "literal", value: lit };
+    if (tok.t === "ident" && !KEYWORDS.has(tok.v.toLowerCase())) {
+      this.k++;
+      return { kind: "field", name: tok.v };
+    }
+    throw new WhereError(tok.pos, `expected a field or a value, found ${describe(tok)}`);
+  }
 
-  if (peek().t === "end") throw new WhereError(1, "empty expression");
-  const e = or();
-  if (peek().t !== "end") throw new WhereError(peek().pos, `unexpected ${describe(peek())}`);
-  return e;
+  /** A number, a string, null (or none), true or false; undefined (nothing consumed) when the token is none. */
+  private literal(): Literal | undefined {
+    const tok = this.peek();
+    if (tok.t === "num" || tok.t === "str") {
+      this.k++;
+      return tok.v;
+    }
+    if (tok.t === "ident") {
+      const w = tok.v.toLowerCase();
+      if (w === "null" || w === "none") {
+        this.k++;
+        return null;
+      }
+      if (w === "true" || w === "false") {
+        this.k++;
+        return w === "true";
+      }
+    }
+    return undefined;
+  }
+}
+
+/** Parses a filter expression; throws WhereError naming the column at fault. */
+export function parseWhere(src: string): Expr {
+  return new Parser(tokenize(src)).expression();
 }

@@ -9,9 +9,11 @@ import { batches, type Dataset, evalBatches, loadDataset, type Split } from "../
 import { initBackend } from "../../src/core/engine/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { buildModel, resolveModelSpec } from "../../src/core/models/index.js";
+import { evaluate } from "../../src/core/train/evaluate.js";
 import { batchGradient } from "../../src/core/train/gradients.js";
 import { mixBatch, sampleBeta } from "../../src/core/train/mix.js";
-import { evaluate, planSteps, trainRun } from "../../src/core/train/trainRun.js";
+import { planSteps } from "../../src/core/train/prepare.js";
+import { trainRun } from "../../src/core/train/trainRun.js";
 import { testBackend } from "../helpers.js";
 
 let fashion: Dataset;

@@ -8,7 +8,7 @@ import { loadDataset } from "../../src/core/data/loadDataset.js";
 import { initBackend } from "../../src/core/engine/backend.js";
 import { buildModel } from "../../src/core/models/build.js";
 import { resolveModelSpec } from "../../src/core/models/index.js";
-import { evaluate } from "../../src/core/train/trainRun.js";
+import { evaluate } from "../../src/core/train/evaluate.js";
 import { evalWeights } from "../../src/core/weights/runWeights.js";
 import { writeSafetensors } from "../../src/core/weights/safetensors.js";
 import { modelTensors } from "../../src/core/weights/weightsFile.js";

@@ -6,7 +6,7 @@ import { type BuiltModel, buildModel } from "../models/build.js";
 import { resolveModelSpec } from "../models/index.js";
 import type { RunStore } from "../store/runStore.js";
 import type { StoredRun } from "../store/runTypes.js";
-import { type Evaluation, evaluate } from "../train/trainRun.js";
+import { type Evaluation, evaluate } from "../train/evaluate.js";
 import { finalWeightsPath } from "./finalWeights.js";
 import type { WeightSource } from "./nameMaps.js";
 import { writeSafetensorsFile } from "./safetensors.js";

@@ -244,19 +244,20 @@ function clipByShape(
     order.map(unitsOf),
   );
   const out: tf.Tensor[] = [...grads];
-  const counts = tf.tidy(() => {
+  // The clipped gradients leave the tidy by being returned (not kept), so that a caller's tidy still owns them.
+  const kept = tf.tidy(() => {
     const clippedPerParam = groups.map((members) => {
       const G = members.map((i) => grads[i] as tf.Tensor);
       const W = members.map((i) => (targets[i] as ClipTarget).value);
       const [flags, ...clippedGrads] = clipGroup(G, W, perUnit((G[0] as tf.Tensor).rank), lambda, eps);
       members.forEach((i, j) => {
-        out[i] = tf.keep(clippedGrads[j] as tf.Tensor);
+        out[i] = clippedGrads[j] as tf.Tensor;
       });
       return flags;
     });
-    return countByRole(tf.concat(clippedPerParam), table);
+    return [...order.map((i) => out[i] as tf.Tensor), countByRole(tf.concat(clippedPerParam), table)];
   });
-  return { grads: out, clippedByRole: { roles: table.roles, counts } };
+  return { grads: out, clippedByRole: { roles: table.roles, counts: kept[kept.length - 1] as tf.Tensor2D } };
 }
 
 /** The indices of `clipped`, grouped by their gradient's shape (groups in first-seen order). */

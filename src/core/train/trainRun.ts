@@ -65,6 +65,9 @@ interface RunState extends RunProgress {
   reason: string | null;
 }
 
+/** A step's values as read back once (step.ts StepOutput). */
+type StepValues = Float32Array | Int32Array | Uint8Array;
+
 /** A run while it trains: what prepare made, what it trains on, whom it reports to, and where it stands. */
 interface Run extends Omit<PreparedRun, "progress"> {
   cfg: RunConfig;
@@ -147,7 +150,7 @@ async function runSteps(run: Run): Promise<void> {
 }
 
 /** One optimizer step on `batch` (which it disposes): reports its metrics and records its loss. */
-function takeStep(run: Run, batch: Batch): { loss: number; values: Float32Array | Int32Array | Uint8Array } {
+function takeStep(run: Run, batch: Batch): { loss: number; values: StepValues } {
   const { state } = run;
   const t0 = performance.now();
   const lr = lrAt(state.step, run.schedule);
@@ -177,7 +180,7 @@ function takeStep(run: Run, batch: Batch): { loss: number; values: Float32Array 
  * else the test split is evaluated every train.eval_every steps (the last step's evaluation is settle's), then a
  * stop asked from outside ends the run as interrupted, or a checkpoint is saved when due.
  */
-function afterStep(run: Run, loss: number, values: Float32Array | Int32Array | Uint8Array): void {
+function afterStep(run: Run, loss: number, values: StepValues): void {
   const { cfg, state, saver } = run;
   if (!Number.isFinite(loss) || loss > cfg.train.diverge_loss) {
     diverge(state, `loss ${loss} at step ${state.step} (limit ${cfg.train.diverge_loss})`);

@@ -9,9 +9,11 @@ import { batches, type Dataset, evalBatches, loadDataset, type Split } from "../
 import { initBackend } from "../../src/core/engine/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { buildModel, resolveModelSpec } from "../../src/core/models/index.js";
+import { evaluate } from "../../src/core/train/evaluate.js";
 import { batchGradient } from "../../src/core/train/gradients.js";
 import { mixBatch, sampleBeta } from "../../src/core/train/mix.js";
-import { evaluate, planSteps, trainRun } from "../../src/core/train/trainRun.js";
+import { planSteps } from "../../src/core/train/prepare.js";
+import { trainRun } from "../../src/core/train/trainRun.js";
 import { testBackend } from "../helpers.js";
 
 let fashion: Dataset;
@@ -92,7 +94,7 @@ function blankSplit(size: number): Split {
 
 describe("no loop spins without progress (issue 14 item 8)", () => {
   it("train_size 100 with batch 256: refused at once, naming both keys, before anything is built", async () => {
-    // The config refuses it first (config/resolve.ts checkRunnable); the training loop refuses it too, for a
+    // The config refuses it first (config/runnable.ts checkRunnable); the training loop refuses it too, for a
     // dataset whose size only shows once it is read.
     assert.throws(
       () => resolveConfig({ data: { train_size: 100 }, train: { batch_size: 256 } }),

@@ -9,7 +9,7 @@ import { initBackend } from "../../src/core/engine/backend.js";
 import { buildModel } from "../../src/core/models/build.js";
 import { resolveModelSpec } from "../../src/core/models/index.js";
 import { evalWeights } from "../../src/core/runWeights/runWeights.js";
-import { evaluate } from "../../src/core/train/trainRun.js";
+import { evaluate } from "../../src/core/train/evaluate.js";
 import { writeSafetensors } from "../../src/core/weights/safetensors.js";
 import { modelTensors } from "../../src/core/weights/weightsFile.js";
 import { tempDir } from "../helpers.js";

@@ -8,146 +8,41 @@
 // the unit-wise norm reduces every axis but the last. Norms are computed as m·‖x/m‖ with m = max|x| (no float32
 // overflow or underflow), and a clipped unit is set to λ·max(‖W_i‖, ε)·G_i/‖G_i‖ exactly: the same as the official
 // form whenever ‖G_i‖ ≥ 1e-6, which a clipped unit always has unless λ·ε < 1e-6.
+//
+// clipGradients, on a model's list of gradients, is four steps: check the inputs (inputs.ts), pick the targets
+// that are clipped (none when clipping is off; the excluded roles never), then either rescale them by their global
+// norm, or group them by shape, clip each group stacked, and count the clipped units per role.
 import { tf } from "../engine/tf.js";
-import { isParamRole, type ParamRole, unknownRoleReason } from "./roles.js";
+import {
+  type AgcClipOptions,
+  type AgcGranularity,
+  type AgcOptions,
+  AgcOptionsError,
+  type ClipTarget,
+  checkAgcOptions,
+  checkClipTargets,
+  checkPair,
+  clippingOff,
+  DEFAULT_EPS,
+} from "./inputs.js";
 
-/**
- * The clip granularities of clipGradients and withAgc: the config schema's `agc.granularity` takes these
- * (config/schema.ts). `unit` and `layer` are AGC (eq. 3) per output unit / per parameter tensor; `global` is classic
- * clipping of the global gradient norm to λ; `none` leaves gradients unchanged.
- */
-export const AGC_GRANULARITIES = ["unit", "layer", "global", "none"] as const;
-export type AgcGranularity = (typeof AGC_GRANULARITIES)[number];
+// The inputs are part of this entry point (agc.js): the library, the config schema and the sweep import them here.
+export {
+  AGC_CLIP_GRANULARITIES,
+  AGC_GRANULARITIES,
+  type AgcClipGranularity,
+  type AgcClipOptions,
+  type AgcGranularity,
+  type AgcOptions,
+  AgcOptionsError,
+  type ClipTarget,
+  checkAgcOptions,
+  clippingOff,
+  DEFAULT_EPS,
+} from "./inputs.js";
 
-/** The granularities agcClip takes: AGC on one parameter (`global` and `none` are clipGradients/withAgc's). */
-export const AGC_CLIP_GRANULARITIES = ["unit", "layer"] as const;
-export type AgcClipGranularity = (typeof AGC_CLIP_GRANULARITIES)[number];
-
-/** Options of agcClip (AGC on one parameter). */
-export interface AgcClipOptions {
-  /** Threshold λ on ‖G_i‖ / max(‖W_i‖, ε), a ratio (unitless): a finite number > 0. Paper: 0.01–0.16. */
-  lambda: number;
-  /** Floor ε on the parameter norm (finite, > 0), so zero-initialised parameters still get updates. Paper: 1e-3. */
-  eps?: number;
-  /** `unit`: per output unit (the last axis of a rank ≥ 2 tensor); `layer`: the whole tensor. */
-  granularity: AgcClipGranularity;
-}
-
-/** Options of clipGradients and withAgc (a list of parameters, as the config's `agc.*` keys). */
-export interface AgcOptions {
-  /**
-   * For `unit` / `layer`: the threshold λ on ‖G_i‖ / max(‖W_i‖, ε), a unitless ratio. For `global`: the maximum
-   * global gradient norm (classic clipping), in the gradients' units. A finite number > 0, or `null` for no
-   * clipping (as `agc.lambda: null` in a config); ignored by `none`.
-   */
-  lambda: number | null;
-  /** Floor ε on the parameter norm (finite, > 0; `unit` and `layer` only). Paper: 1e-3. */
-  eps?: number;
-  /** `unit` / `layer`: AGC per output unit / per parameter; `global`: the global norm; `none`: no clipping. */
-  granularity: AgcGranularity;
-  /**
-   * Roles left unclipped (and out of the global norm), each one of PARAM_ROLES (agc/roles.ts); the paper's official
-   * code excludes `classifier_weight`. Default: none.
-   */
-  exclude?: readonly ParamRole[];
-}
-
-/**
- * ε when none is given: the paper's 1e-3 (a floor on ‖W_i‖, in the parameters' units; official agc_optax.py). The one
- * home of this default: the config schema's `agc.eps` default is this constant.
- */
-export const DEFAULT_EPS = 1e-3;
-
-/**
- * Whether AGC settings turn clipping off: granularity `none`, or no threshold (λ null or absent). The one rule for
- * "no clipping": a config's two spellings of it (config/resolve.ts writes both), the identity's inert keys, the
- * sweep's explanations, the figures' unclipped arms and clipGradients all ask this.
- */
-export function clippingOff(agc: { granularity: string; lambda: number | null | undefined }): boolean {
-  return agc.granularity === "none" || agc.lambda === null || agc.lambda === undefined;
-}
 /** Smallest scale norms divide by: a normal float32 (its reciprocal is finite), far below any meaningful max|x|. */
 const SCALE_FLOOR = 1e-30;
-
-/**
- * An AGC input the library cannot use; `option` names it (`options`, `lambda`, `eps`, `granularity`, `exclude`,
- * `roles`, `targets`, `optimizer`, `grad`, `gradient i`, `x`, `ts`) and the message says why in one line, starting
- * with the entry point (`agcClip: …`).
- */
-export class AgcOptionsError extends Error {
-  constructor(
-    readonly option: string,
-    reason: string,
-  ) {
-    super(reason);
-    this.name = "AgcOptionsError";
-  }
-}
-
-function describe(v: unknown): string {
-  return typeof v === "number" ? String(v) : (JSON.stringify(v) ?? String(v));
-}
-
-/**
- * Checks AGC options by the config schema's rules (`agc.*` keys). With `allowOff` (clipGradients, withAgc, the
- * AgcOptions rules): granularity one of unit, layer, global, none; λ a finite number > 0 or null (no clipping).
- * Without (agcClip, the AgcClipOptions rules): granularity unit or layer; λ a finite number > 0. Both: ε (when
- * given) a finite number > 0; exclude (when given) a list of PARAM_ROLES names. `who` prefixes the message (the
- * entry point's name). Options come from untyped callers too, so every value is checked, not only its type.
- * @throws AgcOptionsError naming the first option at fault (`options`, `granularity`, `lambda`, `eps`, `exclude`),
- * e.g. `withAgc: exclude: unknown role "classifer_weight" (did you mean classifier_weight?); roles: …`.
- */
-export function checkAgcOptions(
-  who: string,
-  options: Readonly<Partial<AgcOptions>> | Readonly<Partial<AgcClipOptions>>,
-  allowOff: boolean,
-): void {
-  const fail = (option: string, rule: string, value: unknown): never => {
-    throw new AgcOptionsError(option, `${who}: ${option} ${rule} (got ${describe(value)})`);
-  };
-  if (typeof options !== "object" || options === null) fail("options", "must be an object", options);
-  const opts = options as { granularity?: unknown; lambda?: unknown; eps?: unknown; exclude?: unknown };
-  const granularities: readonly string[] = allowOff ? AGC_GRANULARITIES : AGC_CLIP_GRANULARITIES;
-  if (!granularities.includes(opts.granularity as string)) {
-    const hint = allowOff ? "" : " (global and none are clipGradients/withAgc's)";
-    fail("granularity", `must be one of ${granularities.join(", ")}${hint}`, opts.granularity);
-  }
-  const off = opts.granularity === "none" || (allowOff && opts.lambda === null);
-  if (!off && !(typeof opts.lambda === "number" && Number.isFinite(opts.lambda) && opts.lambda > 0)) {
-    fail(
-      "lambda",
-      allowOff ? "must be a finite number > 0, or null for no clipping" : "must be a finite number > 0",
-      opts.lambda,
-    );
-  }
-  if (opts.granularity === "none" && opts.lambda !== null && opts.lambda !== undefined) {
-    if (!(typeof opts.lambda === "number" && Number.isFinite(opts.lambda) && opts.lambda > 0)) {
-      fail("lambda", "must be a finite number > 0 or null", opts.lambda);
-    }
-  }
-  if (opts.eps !== undefined && !(typeof opts.eps === "number" && Number.isFinite(opts.eps) && opts.eps > 0)) {
-    fail("eps", "must be a finite number > 0", opts.eps);
-  }
-  if (opts.exclude !== undefined) {
-    const ex = opts.exclude;
-    if (!Array.isArray(ex)) fail("exclude", "must be a list of role names", ex);
-    const i = (ex as unknown[]).findIndex((r) => !isParamRole(r));
-    if (i >= 0)
-      throw new AgcOptionsError("exclude", `${who}: exclude[${i}]: ${unknownRoleReason((ex as unknown[])[i])}`);
-  }
-}
-
-function checkPair(who: string, grad: tf.Tensor, param: tf.Tensor, what: string): void {
-  if (!(grad instanceof tf.Tensor) || !(param instanceof tf.Tensor)) {
-    throw new AgcOptionsError(what, `${who}: ${what} must be a gradient and a parameter tensor`);
-  }
-  if (grad.shape.join(",") !== param.shape.join(",")) {
-    throw new AgcOptionsError(
-      what,
-      `${who}: ${what}: gradient shape [${grad.shape.join(",")}] differs from its parameter's [${param.shape.join(",")}]`,
-    );
-  }
-}
 
 /**
  * Frobenius norm of x over `axes` (kept as size-1 dims), computed without overflow or underflow: with
@@ -198,13 +93,24 @@ export function globalNorm(ts: readonly tf.Tensor[]): tf.Scalar {
   }
   return tf.tidy(() => {
     if (ts.length === 0) return tf.scalar(0);
-    const m = tf
-      .stack(ts.map((t) => tf.tidy(() => t.abs().max())))
-      .max()
-      .maximum(SCALE_FLOOR);
-    const sum = tf.addN(ts.map((t) => tf.tidy(() => t.div(m).square().sum())));
-    return m.mul(sum.sqrt()) as tf.Scalar;
+    const { scale, unitNorm } = scaledGlobalNorm(ts);
+    return scale.mul(unitNorm) as tf.Scalar;
   });
+}
+
+/**
+ * The global norm of a non-empty list in two factors, ‖ts‖ = scale·unitNorm: scale = max|x| over all of them
+ * (floored, as in scaledNorm) and unitNorm = sqrt(Σ_t Σ (x/scale)²). globalNorm multiplies them; global clipping
+ * also divides by unitNorm, which is > 0 whenever some x is not 0. Each x/scale lives only inside its own tidy.
+ * Call inside tf.tidy.
+ */
+function scaledGlobalNorm(ts: readonly tf.Tensor[]): { scale: tf.Scalar; unitNorm: tf.Scalar } {
+  const scale = tf
+    .stack(ts.map((t) => tf.tidy(() => t.abs().max())))
+    .max()
+    .maximum(SCALE_FLOOR) as tf.Scalar;
+  const unitNorm = tf.addN(ts.map((t) => tf.tidy(() => t.div(scale).square().sum()))).sqrt() as tf.Scalar;
+  return { scale, unitNorm };
 }
 
 /**
@@ -253,16 +159,6 @@ export function agcClip(grad: tf.Tensor, param: tf.Tensor, opts: AgcClipOptions)
   return clipped;
 }
 
-export interface ClipTarget {
-  /** The parameter's current value (the gradient's shape, tfjs layout). */
-  value: tf.Tensor;
-  /**
-   * Its role, one of PARAM_ROLES (e.g. `classifier_weight`), matched against `exclude`; absent for a parameter
-   * with no role (always clipped; counted under the role `""`).
-   */
-  role?: ParamRole;
-}
-
 export interface ClipResult {
   /** grads[i] is the (maybe clipped) gradient of targets[i], its shape. */
   grads: tf.Tensor[];
@@ -291,112 +187,150 @@ export function clipGradients(
   opts: AgcOptions,
 ): ClipResult {
   checkAgcOptions("clipGradients", opts, true);
-  if (!Array.isArray(grads) || !Array.isArray(targets)) {
-    throw new AgcOptionsError("targets", "clipGradients: grads and targets must be lists");
-  }
-  if (grads.length !== targets.length) {
-    throw new AgcOptionsError("targets", `clipGradients: ${grads.length} gradients but ${targets.length} targets`);
-  }
-  grads.forEach((g, i) => {
-    const target = targets[i] as ClipTarget | undefined;
-    checkPair("clipGradients", g, target?.value as tf.Tensor, `gradient ${i}`);
-    const role = (target as ClipTarget).role;
-    if (role !== undefined && !isParamRole(role)) {
-      throw new AgcOptionsError("targets", `clipGradients: targets[${i}].role: ${unknownRoleReason(role)}`);
-    }
-  });
-  const exclude = new Set<string>(opts.exclude ?? []);
+  checkClipTargets(grads, targets);
   if (clippingOff(opts) || opts.lambda === null) return { grads: [...grads], clippedByRole: null };
-  const lambda = opts.lambda;
-  if (opts.granularity === "global") {
-    return tf.tidy(() => {
-      const idx = targets.map((t, i) => (exclude.has(t.role ?? "") ? -1 : i)).filter((i) => i >= 0);
-      if (idx.length === 0) {
-        return { grads: [...grads], clippedByRole: { roles: ["all"], counts: tf.tensor2d([[0, 1]]) } };
-      }
-      // Global norm without overflow: m = max|g| over all clipped gradients, ‖g‖ = m·sqrt(Σ (g/m)²).
-      const m = tf
-        .stack(idx.map((i) => (grads[i] as tf.Tensor).abs().max()))
-        .max()
-        .maximum(SCALE_FLOOR);
-      const units = new Map(idx.map((i) => [i, (grads[i] as tf.Tensor).div(m)]));
-      const unitNorm = tf.addN([...units.values()].map((u) => tf.tidy(() => u.square().sum()))).sqrt();
-      const norm = m.mul(unitNorm);
-      const trigger = norm.greater(lambda);
-      // Clipped: λ·g/‖g‖ = (g/m)·(λ/‖g/m‖), with ‖g/m‖ > 0 whenever clipped.
-      const factor = tf.scalar(lambda).div(unitNorm.maximum(SCALE_FLOOR));
-      const out = grads.map((g, i) => {
-        const u = units.get(i);
-        return u ? tf.tidy(() => tf.where(trigger, u.mul(factor), g)) : g;
+  const exclude = new Set<string>(opts.exclude ?? []);
+  const clipped = targets.flatMap((t, i) => (exclude.has(t.role ?? "") ? [] : [i]));
+  if (opts.granularity === "global") return clipGlobalNorm(grads, clipped, opts.lambda);
+  return clipByShape(grads, targets, clipped, opts.granularity, opts.lambda, opts.eps ?? DEFAULT_EPS);
+}
+
+/**
+ * Classic clipping: the gradients grads[i], i in `clipped`, are rescaled together so that their global norm is at
+ * most λ; the others are returned as they are. Counts: one row `all`, [1 if clipped, 1].
+ */
+function clipGlobalNorm(grads: readonly tf.Tensor[], clipped: number[], lambda: number): ClipResult {
+  return tf.tidy(() => {
+    if (clipped.length === 0) {
+      return { grads: [...grads], clippedByRole: { roles: ["all"], counts: tf.tensor2d([[0, 1]]) } };
+    }
+    const { scale, unitNorm } = scaledGlobalNorm(clipped.map((i) => grads[i] as tf.Tensor));
+    const trigger = scale.mul(unitNorm).greater(lambda);
+    // Clipped: λ·g/‖g‖ = (g/scale)·(λ/unitNorm), with unitNorm > 0 whenever clipped.
+    const factor = tf.scalar(lambda).div(unitNorm.maximum(SCALE_FLOOR));
+    const rescaled = new Set(clipped);
+    const out = grads.map((g, i) =>
+      rescaled.has(i) ? tf.tidy(() => tf.where(trigger, g.div(scale).mul(factor), g)) : g,
+    );
+    const counts = tf.stack([trigger.cast("float32"), tf.scalar(1)]).reshape([1, 2]) as tf.Tensor2D;
+    return { grads: out, clippedByRole: { roles: ["all"], counts } };
+  });
+}
+
+/**
+ * AGC (`unit` or `layer`) on grads[i], i in `clipped`. Parameters of one shape are clipped together (stacked): a
+ * few kernel launches per shape instead of per parameter, since per-op overhead dominates AGC on GPUs and on wasm.
+ * Roles are counted in the order the groups visit them.
+ */
+function clipByShape(
+  grads: readonly tf.Tensor[],
+  targets: readonly ClipTarget[],
+  clipped: number[],
+  granularity: AgcGranularity,
+  lambda: number,
+  eps: number,
+): ClipResult {
+  const groups = groupByShape(grads, clipped);
+  const order = groups.flat();
+  if (order.length === 0) return { grads: [...grads], clippedByRole: null };
+  // A unit is the last axis of a rank ≥ 2 parameter, else the whole parameter.
+  const perUnit = (rank: number) => granularity === "unit" && rank >= 2;
+  const unitsOf = (i: number) => {
+    const shape = (grads[i] as tf.Tensor).shape;
+    return perUnit(shape.length) ? (shape[shape.length - 1] as number) : 1;
+  };
+  const table = roleTable(
+    order.map((i) => (targets[i] as ClipTarget).role ?? ""),
+    order.map(unitsOf),
+  );
+  const out: tf.Tensor[] = [...grads];
+  // The clipped gradients leave the tidy by being returned (not kept), so that a caller's tidy still owns them.
+  const kept = tf.tidy(() => {
+    const clippedPerParam = groups.map((members) => {
+      const G = members.map((i) => grads[i] as tf.Tensor);
+      const W = members.map((i) => (targets[i] as ClipTarget).value);
+      const [flags, ...clippedGrads] = clipGroup(G, W, perUnit((G[0] as tf.Tensor).rank), lambda, eps);
+      members.forEach((i, j) => {
+        out[i] = clippedGrads[j] as tf.Tensor;
       });
-      const counts = tf.stack([trigger.cast("float32"), tf.scalar(1)]).reshape([1, 2]) as tf.Tensor2D;
-      return { grads: out, clippedByRole: { roles: ["all"], counts } };
+      return flags;
     });
-  }
-  // Parameters of one shape are clipped together (stacked): a few kernel launches per shape instead of per
-  // parameter, since per-op overhead dominates AGC on GPUs and on wasm.
-  const granularity = opts.granularity;
-  const eps = opts.eps ?? DEFAULT_EPS;
+    return [...order.map((i) => out[i] as tf.Tensor), countByRole(tf.concat(clippedPerParam), table)];
+  });
+  return { grads: out, clippedByRole: { roles: table.roles, counts: kept[kept.length - 1] as tf.Tensor2D } };
+}
+
+/** The indices of `clipped`, grouped by their gradient's shape (groups in first-seen order). */
+function groupByShape(grads: readonly tf.Tensor[], clipped: number[]): number[][] {
   const groups = new Map<string, number[]>();
-  targets.forEach((t, i) => {
-    if (exclude.has(t.role ?? "")) return;
+  for (const i of clipped) {
     const key = (grads[i] as tf.Tensor).shape.join("x");
     const members = groups.get(key);
     if (members) members.push(i);
     else groups.set(key, [i]);
-  });
-  const out: tf.Tensor[] = [...grads];
-  const order: number[] = [];
-  const roles: string[] = [];
-  const roleOf = new Map<string, number>();
-  const unitsPerRole: number[] = [];
-  const kept = tf.tidy(() => {
-    const clippedPerParam: tf.Tensor[] = [];
-    for (const members of groups.values()) {
-      const shape = (grads[members[0] as number] as tf.Tensor).shape;
-      const rank = shape.length;
-      // A unit is the last axis of a rank ≥ 2 parameter, else the whole parameter.
-      const perUnit = granularity === "unit" && rank >= 2;
-      const unitsEach = perUnit ? (shape[rank - 1] as number) : 1;
-      // A tidy per group: only the clipped gradients and the counts outlive it, so AGC's temporaries (the stacks,
-      // squares, products) cost a few copies of one group, not of the whole model.
-      const [flags, ...clipped] = tf.tidy(() => {
-        const G = tf.stack(members.map((i) => grads[i] as tf.Tensor));
-        const W = tf.stack(members.map((i) => (targets[i] as ClipTarget).value));
-        // Stacked axis 0 is the member; norms reduce the axes after it, all but the unit axis when per unit.
-        const axes = Array.from({ length: perUnit ? rank - 1 : rank }, (_, a) => a + 1);
-        const { clipped: scaled, trigger } = clipSlots(G, W, axes, lambda, eps);
-        return [trigger.cast("float32").reshape([members.length, -1]).sum(1), ...tf.unstack(scaled)];
-      }) as [tf.Tensor, ...tf.Tensor[]];
-      clipped.forEach((c, j) => {
-        out[members[j] as number] = c;
-      });
-      clippedPerParam.push(flags);
-      for (const i of members) {
-        order.push(i);
-        const role = (targets[i] as ClipTarget).role ?? "";
-        if (!roleOf.has(role)) {
-          roleOf.set(role, roles.length);
-          roles.push(role);
-          unitsPerRole.push(0);
-        }
-        unitsPerRole[roleOf.get(role) as number] += unitsEach;
-      }
+  }
+  return [...groups.values()];
+}
+
+/**
+ * Clips one group of same-shape gradients, stacked. Returns the clipped units per member, then the clipped
+ * gradients. A tidy per group: only those outlive it, so AGC's temporaries (the stacks, squares, products) cost a
+ * few copies of one group, not of the whole model.
+ */
+function clipGroup(
+  grads: tf.Tensor[],
+  values: tf.Tensor[],
+  perUnit: boolean,
+  lambda: number,
+  eps: number,
+): [tf.Tensor, ...tf.Tensor[]] {
+  return tf.tidy(() => {
+    const G = tf.stack(grads);
+    const W = tf.stack(values);
+    const rank = (grads[0] as tf.Tensor).rank;
+    // Stacked axis 0 is the member; norms reduce the axes after it, all but the unit axis when per unit.
+    const axes = Array.from({ length: perUnit ? rank - 1 : rank }, (_, a) => a + 1);
+    const { clipped, trigger } = clipSlots(G, W, axes, lambda, eps);
+    return [trigger.cast("float32").reshape([grads.length, -1]).sum(1), ...tf.unstack(clipped)];
+  }) as [tf.Tensor, ...tf.Tensor[]];
+}
+
+/** Roles in first-seen order, the role of each clipped parameter (an index into them), and the units per role. */
+interface RoleTable {
+  roles: string[];
+  roleOf: number[];
+  unitsPerRole: number[];
+}
+
+function roleTable(paramRoles: string[], paramUnits: number[]): RoleTable {
+  const table: RoleTable = { roles: [], roleOf: [], unitsPerRole: [] };
+  paramRoles.forEach((role, p) => {
+    let r = table.roles.indexOf(role);
+    if (r < 0) {
+      r = table.roles.length;
+      table.roles.push(role);
+      table.unitsPerRole.push(0);
     }
-    if (order.length === 0) return [] as tf.Tensor[];
-    // Clipped units per role = (clipped units per parameter) · (parameter → role one-hot).
-    const oneHot = new Float32Array(order.length * roles.length);
-    order.forEach((i, p) => {
-      oneHot[p * roles.length + (roleOf.get((targets[i] as ClipTarget).role ?? "") as number)] = 1;
-    });
-    const perRole = tf
-      .concat(clippedPerParam)
-      .reshape([1, order.length])
-      .matMul(tf.tensor2d(oneHot, [order.length, roles.length]))
-      .reshape([roles.length]);
-    const counts = tf.stack([perRole, tf.tensor1d(unitsPerRole)], 1);
-    return [...order.map((i) => out[i] as tf.Tensor), counts];
+    table.roleOf.push(r);
+    table.unitsPerRole[r] += paramUnits[p] as number;
   });
-  if (kept.length === 0) return { grads: out, clippedByRole: null };
-  return { grads: out, clippedByRole: { roles, counts: kept[kept.length - 1] as tf.Tensor2D } };
+  return table;
+}
+
+/**
+ * [clipped units, total units] per role, shape [roles, 2]: clipped units per role = (clipped units per parameter) ·
+ * (parameter → role one-hot), so the counts stay on the device until the step's one read.
+ */
+function countByRole(clippedPerParam: tf.Tensor, table: RoleTable): tf.Tensor2D {
+  const params = table.roleOf.length;
+  const roles = table.roles.length;
+  const oneHot = new Float32Array(params * roles);
+  table.roleOf.forEach((r, p) => {
+    oneHot[p * roles + r] = 1;
+  });
+  const perRole = clippedPerParam
+    .reshape([1, params])
+    .matMul(tf.tensor2d(oneHot, [params, roles]))
+    .reshape([roles]);
+  return tf.stack([perRole, tf.tensor1d(table.unitsPerRole)], 1) as tf.Tensor2D;
 }

@@ -4,7 +4,8 @@ import { tf } from "../engine/tf.js";
 
 type NamedTensor = { name: string; tensor: tf.Tensor };
 
-import { type AgcOptions, AgcOptionsError, checkAgcOptions, clipGradients } from "./agc.js";
+import { clipGradients } from "./agc.js";
+import { type AgcOptions, AgcOptionsError, checkAgcOptions } from "./inputs.js";
 import { isParamRole, type ParamRole, unknownRoleReason } from "./roles.js";
 
 /** withAgc's options: clipGradients' (AgcOptions: every granularity, λ null for none) and the variables' roles. */

@@ -130,7 +130,7 @@ function baselineOf(key: string): ConfigValue | undefined {
 
 /**
  * The optimizer steps `train.epochs` gives on a training split of `trainSize` examples: round(epochs ·
- * floor(trainSize / batch_size)), at least 1 — the trainer's formula (train/trainRun.ts, planSteps).
+ * floor(trainSize / batch_size)), at least 1 — the trainer's formula (train/prepare.ts, planSteps).
  */
 export function stepsFromEpochs(epochs: number, batchSize: number, trainSize: number): number {
   return Math.max(1, Math.round(epochs * Math.floor(trainSize / batchSize)));

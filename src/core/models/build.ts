@@ -1,5 +1,5 @@
 // Instantiates a plan: one tf.Variable per planned parameter, initialized deterministically from the seed and the
-// parameter's name, and an `apply` that runs stem → blocks → head.
+// parameter's name, and an `apply` that runs stem → blocks → head (applyStem, applyBlocks, applyHead).
 
 import { seedForName } from "../base/random.js";
 import { tf } from "../engine/tf.js";
@@ -54,66 +54,109 @@ export function buildModel(spec: ModelSpec, opts: BuildOptions): BuiltModel {
   const stateStore = new ParamStore();
   const params = instantiate(plan.params, store, opts.seed, true);
   const state = instantiate(plan.state, stateStore, opts.seed, false);
-  const nf = spec.norm === "none";
-  const inChannels = opts.inputShape[2];
-
-  // Intermediate tensors are not tidied here: they belong to the caller's tidy (or gradient tape), which is
-  // also what lets onBlock's tensors stay valid while the caller inspects them.
-  function apply(x: tf.Tensor4D, o: ApplyOptions): tf.Tensor2D {
-    if (x.rank !== 4 || x.shape[3] !== inChannels) {
-      throw new Error(`${spec.name}: expected images [N,H,W,${inChannels}], got [${x.shape.join(",")}]`);
-    }
-    const training = o.training;
-    const seed = o.seed ?? 0;
-    const exampleOffset = o.exampleOffset ?? 0;
-    const act = (t: tf.Tensor4D) => activate(t, spec.activation, nf, spec.forms);
-    let h = x;
-    plan.stem.forEach((conv, i) => {
-      h = applyConv(conv, store, h);
-      if (i < plan.stem.length - 1) {
-        const norm = plan.stemNorms[i];
-        h = act(norm ? applyBatchNorm(norm, store, stateStore, h, training) : h);
-      }
-    });
-    if (plan.stemPool) h = tf.maxPool(h, 3, 2, "same");
-    for (const block of plan.blocks) {
-      const ctx: BlockContext = {
-        params: store,
-        state: stateStore,
-        activation: spec.activation,
-        forms: spec.forms ?? "official",
-        training,
-        seed: seedForName(seed, block.name),
-        exampleOffset,
-      };
-      const { output, residual } = nf ? applyNfBlock(block, ctx, h) : applyBnBlock(block, ctx, h);
-      o.onBlock?.(block.index, block.name, output, residual);
-      h = output;
-    }
-    if (plan.headNorm) h = applyBatchNorm(plan.headNorm, store, stateStore, h, training);
-    if (plan.finalConv) {
-      // NFNet: the head conv reads the last block's output directly; BN: it reads act(BN(x)).
-      if (!nf) h = act(h);
-      h = applyConv(plan.finalConv, store, h);
-      if (plan.finalConvNorm) h = applyBatchNorm(plan.finalConvNorm, store, stateStore, h, training);
-    }
-    h = act(h);
-    let pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
-    if (training && spec.dropout > 0) {
-      pooled = exampleDropout(pooled, spec.dropout, seedForName(seed, "head.dropout"), exampleOffset);
-    }
-    return applyDense(plan.classifier, store, pooled);
-  }
-
+  const net: Network = { spec, plan, params: store, state: stateStore, inChannels: opts.inputShape[2] };
   return {
     name: spec.name,
     spec,
     plan,
     params,
     state,
-    apply,
+    apply: (x, o) => applyNetwork(net, x, o),
     dispose() {
       for (const p of [...params, ...state]) p.variable.dispose();
     },
   };
+}
+
+/** A built network: its plan and the variables of its parameters and state. */
+interface Network {
+  spec: ModelSpec;
+  plan: ModelPlan;
+  params: ParamStore;
+  state: ParamStore;
+  inChannels: number;
+}
+
+/** What one call of `apply` runs with: training or not, the masks' seed and offset, the activation. */
+interface Call {
+  training: boolean;
+  seed: number;
+  exampleOffset: number;
+  act: (t: tf.Tensor4D) => tf.Tensor4D;
+}
+
+/**
+ * `apply`: stem → blocks → head. Intermediate tensors are not tidied here: they belong to the caller's tidy (or
+ * gradient tape), which is also what lets onBlock's tensors stay valid while the caller inspects them.
+ */
+function applyNetwork(net: Network, x: tf.Tensor4D, o: ApplyOptions): tf.Tensor2D {
+  const { spec, inChannels } = net;
+  if (x.rank !== 4 || x.shape[3] !== inChannels) {
+    throw new Error(`${spec.name}: expected images [N,H,W,${inChannels}], got [${x.shape.join(",")}]`);
+  }
+  const nf = spec.norm === "none";
+  const call: Call = {
+    training: o.training,
+    seed: o.seed ?? 0,
+    exampleOffset: o.exampleOffset ?? 0,
+    act: (t) => activate(t, spec.activation, nf, spec.forms),
+  };
+  const stemOut = applyStem(net, x, call);
+  const bodyOut = applyBlocks(net, stemOut, call, o.onBlock);
+  return applyHead(net, bodyOut, call);
+}
+
+/** The stem convs (BN: norm and activation between them; NF: the activation), then the optional max pool. */
+function applyStem(net: Network, x: tf.Tensor4D, call: Call): tf.Tensor4D {
+  const { plan } = net;
+  let h = x;
+  plan.stem.forEach((conv, i) => {
+    h = applyConv(conv, net.params, h);
+    if (i < plan.stem.length - 1) {
+      const norm = plan.stemNorms[i];
+      h = call.act(norm ? applyBatchNorm(norm, net.params, net.state, h, call.training) : h);
+    }
+  });
+  if (plan.stemPool) h = tf.maxPool(h, 3, 2, "same");
+  return h;
+}
+
+/** The residual blocks, each with its own mask seed; `onBlock` hears each block's output and residual. */
+function applyBlocks(net: Network, x: tf.Tensor4D, call: Call, onBlock: ApplyOptions["onBlock"]): tf.Tensor4D {
+  const { spec } = net;
+  let h = x;
+  for (const block of net.plan.blocks) {
+    const ctx: BlockContext = {
+      params: net.params,
+      state: net.state,
+      activation: spec.activation,
+      forms: spec.forms ?? "official",
+      training: call.training,
+      seed: seedForName(call.seed, block.name),
+      exampleOffset: call.exampleOffset,
+    };
+    const { output, residual } = spec.norm === "none" ? applyNfBlock(block, ctx, h) : applyBnBlock(block, ctx, h);
+    onBlock?.(block.index, block.name, output, residual);
+    h = output;
+  }
+  return h;
+}
+
+/** The head: [BN norm], [final conv], activation, global average pool, [dropout], classifier → logits. */
+function applyHead(net: Network, x: tf.Tensor4D, call: Call): tf.Tensor2D {
+  const { spec, plan } = net;
+  let h = x;
+  if (plan.headNorm) h = applyBatchNorm(plan.headNorm, net.params, net.state, h, call.training);
+  if (plan.finalConv) {
+    // NFNet: the head conv reads the last block's output directly; BN: it reads act(BN(x)).
+    if (spec.norm !== "none") h = call.act(h);
+    h = applyConv(plan.finalConv, net.params, h);
+    if (plan.finalConvNorm) h = applyBatchNorm(plan.finalConvNorm, net.params, net.state, h, call.training);
+  }
+  h = call.act(h);
+  let pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
+  if (call.training && spec.dropout > 0) {
+    pooled = exampleDropout(pooled, spec.dropout, seedForName(call.seed, "head.dropout"), call.exampleOffset);
+  }
+  return applyDense(plan.classifier, net.params, pooled);
 }

@@ -1,74 +1,21 @@
 // The symbolic network: every layer's shapes, parameters (with role, layer and initializer), resolution and
 // multiply-accumulates, derived from a ModelSpec without allocating anything. Counting (count.ts) sums it;
 // building (build.ts) instantiates it — so the counted network is, by construction, the built one.
+// planModel lays it out in three steps: stem → body (stage by stage, block by block) → head.
+import {
+  type BatchNormPlan,
+  type ConvPlan,
+  type DensePlan,
+  type HW,
+  type ParamPlan,
+  Planner,
+  type SqueezeExcitePlan,
+  strided,
+} from "./layers.js";
 import type { ModelSpec } from "./spec.js";
-import type { ParamRole } from "./types.js";
 
-/**
- * How a parameter starts. `normal`: N(0, std²). `truncatedNormal`: N(0, std²) redrawn outside ±2·std (Haiku's
- * `TruncatedNormal`, whose std is that of the untruncated normal: the values' std is ≈0.88·std). `constant`: filled.
- */
-export type ParamInit =
-  | { kind: "normal"; std: number }
-  | { kind: "truncatedNormal"; std: number }
-  | { kind: "constant"; value: number };
-
-export interface ParamPlan {
-  name: string;
-  role: ParamRole;
-  layer: string;
-  shape: number[];
-  init: ParamInit;
-}
-
-export type HW = [number, number];
-
-export interface ConvPlan {
-  layer: string;
-  kernel: number;
-  stride: number;
-  groups: number;
-  cin: number;
-  cout: number;
-  inHW: HW;
-  outHW: HW;
-  /** Scaled weight standardization on the kernel (NF convs with `ws`). */
-  standardize: boolean;
-  /** Set to `timm` when WS uses timm's formula (ModelSpec.forms); absent for the official one. */
-  wsForm?: "timm";
-  weight: ParamPlan;
-  gain: ParamPlan | null;
-  bias: ParamPlan | null;
-  macs: number;
-}
-
-export interface DensePlan {
-  layer: string;
-  cin: number;
-  cout: number;
-  weight: ParamPlan;
-  bias: ParamPlan;
-  macs: number;
-}
-
-export interface BatchNormPlan {
-  layer: string;
-  channels: number;
-  scale: ParamPlan;
-  offset: ParamPlan;
-  /** Running statistics: state, not trained. */
-  mean: ParamPlan;
-  variance: ParamPlan;
-}
-
-export interface SqueezeExcitePlan {
-  layer: string;
-  channels: number;
-  hidden: number;
-  fc0: DensePlan;
-  fc1: DensePlan;
-  macs: number;
-}
+// A plan's parts are planned by layers.ts; re-exported so that a plan's reader imports one file.
+export type { BatchNormPlan, ConvPlan, DensePlan, HW, ParamInit, ParamPlan, SqueezeExcitePlan } from "./layers.js";
 
 export interface BlockPlan {
   /** `stage1.block0`, … */
@@ -136,106 +83,45 @@ export interface PlanOptions {
   numClasses: number;
 }
 
-/** SAME padding: the output has ⌈size/stride⌉ rows and columns. */
-function strided(hw: HW, stride: number): HW {
-  return [Math.ceil(hw[0] / stride), Math.ceil(hw[1] / stride)];
+/** The activation flowing through the network: its resolution and channels. */
+interface Feature {
+  hw: HW;
+  ch: number;
 }
 
-class Planner {
-  readonly params: ParamPlan[] = [];
-  readonly state: ParamPlan[] = [];
-  macs = 0;
-  constructor(readonly spec: ModelSpec) {}
-
-  param(layer: string, suffix: string, role: ParamRole, shape: number[], init: ParamInit): ParamPlan {
-    const p: ParamPlan = { name: `${layer}.${suffix}`, role, layer, shape, init };
-    this.params.push(p);
-    return p;
-  }
-
-  stateParam(layer: string, suffix: string, role: ParamRole, shape: number[], value: number): ParamPlan {
-    const p: ParamPlan = { name: `${layer}.${suffix}`, role, layer, shape, init: { kind: "constant", value } };
-    this.state.push(p);
-    return p;
-  }
-
-  conv(
-    layer: string,
-    role: ParamRole,
-    o: { kernel: number; stride: number; groups: number; cin: number; cout: number; inHW: HW; bias?: boolean },
-  ): ConvPlan {
-    const { kernel, stride, groups, cin, cout, inHW } = o;
-    if (cin % groups !== 0 || cout % groups !== 0) {
-      throw new Error(`${layer}: ${cin}→${cout} channels are not divisible into ${groups} groups`);
-    }
-    const fanIn = kernel * kernel * (cin / groups);
-    const outHW = strided(inHW, stride);
-    const nf = this.spec.norm === "none";
-    // NF: W ~ N(0, 1/fan_in), the official WSConv2D's VarianceScaling(1.0, 'fan_in', 'normal') (WS makes the scale
-    // irrelevant, and without WS this is what keeps γ-scaled activations variance-preserving). BN: He init
-    // N(0, 2/fan_in) for the unscaled ReLU.
-    const std = Math.sqrt((nf ? 1 : 2) / fanIn);
-    const weight = this.param(layer, "w", role, [kernel, kernel, cin / groups, cout], { kind: "normal", std });
-    // BN convs need no affine terms: the norm that follows supplies them.
-    const gain = nf ? this.param(layer, "gain", "gain", [cout], { kind: "constant", value: 1 }) : null;
-    const bias =
-      nf && o.bias !== false ? this.param(layer, "bias", "bias", [cout], { kind: "constant", value: 0 }) : null;
-    const macs = outHW[0] * outHW[1] * cout * (cin / groups) * kernel * kernel;
-    this.macs += macs;
-    return {
-      layer,
-      kernel,
-      stride,
-      groups,
-      cin,
-      cout,
-      inHW,
-      outHW,
-      standardize: nf && this.spec.ws,
-      ...(nf && this.spec.ws && this.spec.forms === "timm" ? { wsForm: "timm" as const } : {}),
-      weight,
-      gain,
-      bias,
-      macs,
-    };
-  }
-
-  dense(layer: string, cin: number, cout: number, kind: "se" | "classifier"): DensePlan {
-    const [wRole, bRole]: [ParamRole, ParamRole] =
-      kind === "se" ? ["se_weight", "se_bias"] : ["classifier_weight", "classifier_bias"];
-    // SE linears: hk.Linear's default, a normal of std 1/sqrt(fan_in) truncated at ±2 std (the official SE passes no
-    // w_init); classifier: N(0, 0.01²), the official fc_init.
-    const init: ParamInit =
-      kind === "se" ? { kind: "truncatedNormal", std: 1 / Math.sqrt(cin) } : { kind: "normal", std: 0.01 };
-    const weight = this.param(layer, "w", wRole, [cin, cout], init);
-    const bias = this.param(layer, "b", bRole, [cout], { kind: "constant", value: 0 });
-    const macs = cin * cout;
-    this.macs += macs;
-    return { layer, cin, cout, weight, bias, macs };
-  }
-
-  batchNorm(layer: string, channels: number): BatchNormPlan {
-    return {
-      layer,
-      channels,
-      scale: this.param(layer, "scale", "bn_scale", [channels], { kind: "constant", value: 1 }),
-      offset: this.param(layer, "offset", "bn_offset", [channels], { kind: "constant", value: 0 }),
-      mean: this.stateParam(layer, "running_mean", "bn_mean", [channels], 0),
-      variance: this.stateParam(layer, "running_var", "bn_var", [channels], 1),
-    };
-  }
-}
-
-/** Lays out the network for an input of `inputShape` ([h, w, c]) and `numClasses` outputs. */
+/** Lays out the network for an input of `inputShape` ([h, w, c]) and `numClasses` outputs: stem → blocks → head. */
 export function planModel(spec: ModelSpec, opts: PlanOptions): ModelPlan {
   const p = new Planner(spec);
-  const nf = spec.norm === "none";
   const [h, w, c] = opts.inputShape;
-  let hw: HW = [h, w];
-  let ch = c;
+  const stem = planStem(p, { hw: [h, w], ch: c });
+  const body = planBody(p, stem.out);
+  const head = planHead(p, body.out, opts.numClasses);
+  return {
+    spec,
+    inputShape: opts.inputShape,
+    numClasses: opts.numClasses,
+    stem: stem.convs,
+    stemNorms: stem.norms,
+    stemPool: spec.stemPool,
+    stemOutHW: stem.out.hw,
+    blocks: body.blocks,
+    headNorm: head.norm,
+    finalConv: head.finalConv,
+    finalConvNorm: head.finalConvNorm,
+    featureChannels: head.featureChannels,
+    classifier: head.classifier,
+    params: p.params,
+    state: p.state,
+    macs: p.macs,
+  };
+}
 
-  const stem: ConvPlan[] = [];
-  const stemNorms: BatchNormPlan[] = [];
+/** The stem: its convs (BN: a norm after each but the last), then the optional 3×3/2 max pool. */
+function planStem(p: Planner, input: Feature): { convs: ConvPlan[]; norms: BatchNormPlan[]; out: Feature } {
+  const spec = p.spec;
+  const convs: ConvPlan[] = [];
+  const norms: BatchNormPlan[] = [];
+  let { hw, ch } = input;
   spec.stem.forEach((s, i) => {
     const conv = p.conv(`stem.conv${i}`, "stem_conv", {
       kernel: s.kernel,
@@ -246,129 +132,178 @@ export function planModel(spec: ModelSpec, opts: PlanOptions): ModelPlan {
       inHW: hw,
       bias: spec.stemBias,
     });
-    stem.push(conv);
-    if (!nf && i < spec.stem.length - 1) stemNorms.push(p.batchNorm(`stem.bn${i}`, s.width));
+    convs.push(conv);
+    if (spec.norm !== "none" && i < spec.stem.length - 1) norms.push(p.batchNorm(`stem.bn${i}`, s.width));
     hw = conv.outHW;
     ch = s.width;
   });
   if (spec.stemPool) hw = strided(hw, 2);
-  const stemOutHW = hw;
+  return { convs, norms, out: { hw, ch } };
+}
 
+/** Where a block sits in the body, and what the body's signal bookkeeping gives it. */
+interface BlockSlot {
+  name: string;
+  index: number;
+  stage: number;
+  blockInStage: number;
+  stride: number;
+  outCh: number;
+  beta: number;
+  expectedOutputVar: number;
+  stochDepthRate: number;
+}
+
+/**
+ * The body: stage after stage, `depths[s]` blocks of `widths[s]` channels, the first strided. NF blocks take
+ * β = 1/expected std of their input, which grows by α² in variance per block (the official bookkeeping).
+ */
+function planBody(p: Planner, input: Feature): { blocks: BlockPlan[]; out: Feature } {
+  const spec = p.spec;
+  const nf = spec.norm === "none";
   const blocks: BlockPlan[] = [];
   const numBlocks = spec.depths.reduce((a, b) => a + b, 0);
+  let x = input;
   let expectedStd = 1;
-  let index = 0;
   spec.depths.forEach((depth, s) => {
-    const outCh = spec.widths[s] as number;
     for (let b = 0; b < depth; b++) {
-      const name = `stage${s + 1}.block${b}`;
-      const stride = b === 0 ? (spec.strides[s] as number) : 1;
-      const width = Math.floor(outCh * spec.bottleneckRatio);
-      const groups = spec.groupWidth > 0 ? width / spec.groupWidth : 1;
-      if (!Number.isInteger(groups) || groups < 1) {
-        throw new Error(`${name}: bottleneck width ${width} is not divisible by group width ${spec.groupWidth}`);
-      }
-      const inHW = hw;
-      const outHW = strided(hw, stride);
-      const macsBefore = p.macs;
+      const index = blocks.length;
       const beta = nf ? 1 / expectedStd : 1;
       // Reset after the transition block, but still give it one block of growth (official bookkeeping).
       if (b === 0) expectedStd = 1;
       expectedStd = Math.sqrt(expectedStd ** 2 + spec.alpha ** 2);
-
-      const preNorm = nf ? null : p.batchNorm(`${name}.bn_in`, ch);
-      let shortcut: ConvPlan | null = null;
-      const shortcutPool = stride > 1 && spec.shortcut === "avgpool";
-      if (stride > 1 || ch !== outCh) {
-        const opts = shortcutPool
-          ? { kernel: 1, stride: 1, groups: 1, cin: ch, cout: outCh, inHW: outHW }
-          : { kernel: 1, stride, groups: 1, cin: ch, cout: outCh, inHW };
-        shortcut = p.conv(`${name}.conv_shortcut`, "shortcut_conv", opts);
-      }
-      const convs: ConvPlan[] = [];
-      const convNorms: BatchNormPlan[] = [];
-      const add = (conv: ConvPlan, last: boolean) => {
-        convs.push(conv);
-        if (!nf && !last) convNorms.push(p.batchNorm(`${conv.layer}_bn`, conv.cout));
-      };
-      add(p.conv(`${name}.conv0`, "body_conv", { kernel: 1, stride: 1, groups: 1, cin: ch, cout: width, inHW }), false);
-      add(p.conv(`${name}.conv1`, "body_conv", { kernel: 3, stride, groups, cin: width, cout: width, inHW }), false);
-      if (spec.secondConv) {
-        const conv1b = { kernel: 3, stride: 1, groups, cin: width, cout: width, inHW: outHW };
-        add(p.conv(`${name}.conv1b`, "body_conv", conv1b), false);
-      }
-      add(
-        p.conv(`${name}.conv2`, "body_conv", { kernel: 1, stride: 1, groups: 1, cin: width, cout: outCh, inHW: outHW }),
-        true,
-      );
-
-      let se: SqueezeExcitePlan | null = null;
-      if (spec.se) {
-        const hidden = Math.max(1, Math.floor(outCh * spec.seRatio));
-        const fc0 = p.dense(`${name}.se.fc0`, outCh, hidden, "se");
-        const fc1 = p.dense(`${name}.se.fc1`, hidden, outCh, "se");
-        se = { layer: `${name}.se`, channels: outCh, hidden, fc0, fc1, macs: fc0.macs + fc1.macs };
-      }
-      const skipGain = nf
-        ? p.param(name, "skip_gain", "skip_gain", [], { kind: "constant", value: spec.skipGainInit })
-        : null;
-      blocks.push({
-        name,
+      const block = planBlock(p, x, {
+        name: `stage${s + 1}.block${b}`,
         index,
         stage: s + 1,
         blockInStage: b,
-        stride,
-        inCh: ch,
-        outCh,
-        width,
-        groups,
+        stride: b === 0 ? (spec.strides[s] as number) : 1,
+        outCh: spec.widths[s] as number,
         beta,
-        alpha: nf ? spec.alpha : 1,
         expectedOutputVar: expectedStd ** 2,
         stochDepthRate: (spec.stochDepth * index) / numBlocks,
-        preNorm,
-        shortcut,
-        shortcutPool,
-        convs,
-        convNorms,
-        se,
-        skipGain,
-        inHW,
-        outHW,
-        macs: p.macs - macsBefore,
       });
-      hw = outHW;
-      ch = outCh;
-      index++;
+      blocks.push(block);
+      x = { hw: block.outHW, ch: block.outCh };
     }
   });
+  return { blocks, out: x };
+}
 
-  const headNorm = nf ? null : p.batchNorm("head.bn", ch);
+/**
+ * One residual block on `x`: [BN pre-norm], [shortcut conv], the bottleneck convs, [squeeze-excite], [NF skip gain],
+ * its parameters planned in that order.
+ */
+function planBlock(p: Planner, x: Feature, slot: BlockSlot): BlockPlan {
+  const spec = p.spec;
+  const nf = spec.norm === "none";
+  const { name, stride, outCh } = slot;
+  const width = Math.floor(outCh * spec.bottleneckRatio);
+  const groups = spec.groupWidth > 0 ? width / spec.groupWidth : 1;
+  if (!Number.isInteger(groups) || groups < 1) {
+    throw new Error(`${name}: bottleneck width ${width} is not divisible by group width ${spec.groupWidth}`);
+  }
+  const inHW = x.hw;
+  const outHW = strided(inHW, stride);
+  const macsBefore = p.macs;
+  const preNorm = nf ? null : p.batchNorm(`${name}.bn_in`, x.ch);
+  let shortcut: ConvPlan | null = null;
+  const shortcutPool = stride > 1 && spec.shortcut === "avgpool";
+  if (stride > 1 || x.ch !== outCh) {
+    const opts = shortcutPool
+      ? { kernel: 1, stride: 1, groups: 1, cin: x.ch, cout: outCh, inHW: outHW }
+      : { kernel: 1, stride, groups: 1, cin: x.ch, cout: outCh, inHW };
+    shortcut = p.conv(`${name}.conv_shortcut`, "shortcut_conv", opts);
+  }
+  const { convs, convNorms } = planBottleneck(p, name, x, { width, groups, stride, outCh, outHW });
+  const se = spec.se ? planSqueezeExcite(p, name, outCh) : null;
+  const skipGain = nf
+    ? p.param(name, "skip_gain", "skip_gain", [], { kind: "constant", value: spec.skipGainInit })
+    : null;
+  return {
+    name,
+    index: slot.index,
+    stage: slot.stage,
+    blockInStage: slot.blockInStage,
+    stride,
+    inCh: x.ch,
+    outCh,
+    width,
+    groups,
+    beta: slot.beta,
+    alpha: nf ? spec.alpha : 1,
+    expectedOutputVar: slot.expectedOutputVar,
+    stochDepthRate: slot.stochDepthRate,
+    preNorm,
+    shortcut,
+    shortcutPool,
+    convs,
+    convNorms,
+    se,
+    skipGain,
+    inHW,
+    outHW,
+    macs: p.macs - macsBefore,
+  };
+}
+
+/**
+ * A block's convs — conv0 (1×1), conv1 (3×3, strided, grouped), [conv1b (3×3, grouped)], conv2 (1×1) — and, for
+ * BN, the norms after all but the last.
+ */
+function planBottleneck(
+  p: Planner,
+  name: string,
+  x: Feature,
+  o: { width: number; groups: number; stride: number; outCh: number; outHW: HW },
+): { convs: ConvPlan[]; convNorms: BatchNormPlan[] } {
+  const { width, groups, stride, outCh, outHW } = o;
+  const inHW = x.hw;
+  const convs: ConvPlan[] = [];
+  const convNorms: BatchNormPlan[] = [];
+  const add = (conv: ConvPlan, last: boolean) => {
+    convs.push(conv);
+    if (p.spec.norm !== "none" && !last) convNorms.push(p.batchNorm(`${conv.layer}_bn`, conv.cout));
+  };
+  add(p.conv(`${name}.conv0`, "body_conv", { kernel: 1, stride: 1, groups: 1, cin: x.ch, cout: width, inHW }), false);
+  add(p.conv(`${name}.conv1`, "body_conv", { kernel: 3, stride, groups, cin: width, cout: width, inHW }), false);
+  if (p.spec.secondConv) {
+    const conv1b = { kernel: 3, stride: 1, groups, cin: width, cout: width, inHW: outHW };
+    add(p.conv(`${name}.conv1b`, "body_conv", conv1b), false);
+  }
+  add(
+    p.conv(`${name}.conv2`, "body_conv", { kernel: 1, stride: 1, groups: 1, cin: width, cout: outCh, inHW: outHW }),
+    true,
+  );
+  return { convs, convNorms };
+}
+
+/** Squeeze-excite on a block's `channels` outputs: two dense layers through a hidden width of seRatio·channels. */
+function planSqueezeExcite(p: Planner, name: string, channels: number): SqueezeExcitePlan {
+  const hidden = Math.max(1, Math.floor(channels * p.spec.seRatio));
+  const fc0 = p.dense(`${name}.se.fc0`, channels, hidden, "se");
+  const fc1 = p.dense(`${name}.se.fc1`, hidden, channels, "se");
+  return { layer: `${name}.se`, channels, hidden, fc0, fc1, macs: fc0.macs + fc1.macs };
+}
+
+/** The head: [BN norm], [final 1×1 conv (and its BN norm)], then the classifier on the pooled features. */
+function planHead(
+  p: Planner,
+  x: Feature,
+  numClasses: number,
+): Pick<ModelPlan, "finalConv" | "finalConvNorm" | "featureChannels" | "classifier"> & { norm: BatchNormPlan | null } {
+  const spec = p.spec;
+  const nf = spec.norm === "none";
+  const norm = nf ? null : p.batchNorm("head.bn", x.ch);
+  let ch = x.ch;
   let finalConv: ConvPlan | null = null;
   let finalConvNorm: BatchNormPlan | null = null;
   if (spec.finalConvMult > 0) {
     const cout = Math.round(ch * spec.finalConvMult);
-    finalConv = p.conv("head.final_conv", "body_conv", { kernel: 1, stride: 1, groups: 1, cin: ch, cout, inHW: hw });
+    finalConv = p.conv("head.final_conv", "body_conv", { kernel: 1, stride: 1, groups: 1, cin: ch, cout, inHW: x.hw });
     if (!nf) finalConvNorm = p.batchNorm("head.final_conv_bn", cout);
     ch = cout;
   }
-  const classifier = p.dense("head.classifier", ch, opts.numClasses, "classifier");
-  return {
-    spec,
-    inputShape: opts.inputShape,
-    numClasses: opts.numClasses,
-    stem,
-    stemNorms,
-    stemPool: spec.stemPool,
-    stemOutHW,
-    blocks,
-    headNorm,
-    finalConv,
-    finalConvNorm,
-    featureChannels: ch,
-    classifier,
-    params: p.params,
-    state: p.state,
-    macs: p.macs,
-  };
+  const classifier = p.dense("head.classifier", ch, numClasses, "classifier");
+  return { norm, finalConv, finalConvNorm, featureChannels: ch, classifier };
 }

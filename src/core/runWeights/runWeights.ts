@@ -11,7 +11,7 @@ import { type BuiltModel, buildModel } from "../models/build.js";
 import { resolveModelSpec } from "../models/index.js";
 import type { RunStore } from "../store/runStore.js";
 import type { StoredRun } from "../store/runTypes.js";
-import { type Evaluation, evaluate } from "../train/trainRun.js";
+import { type Evaluation, evaluate } from "../train/evaluate.js";
 import type { WeightSource } from "../weights/nameMaps.js";
 import { writeSafetensorsFile } from "../weights/safetensors.js";
 import { assignWeights, fitWeights, modelTensors, readWeightsFile } from "../weights/weightsFile.js";

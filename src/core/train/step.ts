@@ -1,6 +1,6 @@
 // One optimizer step on a logical batch: [MixUp/CutMix] → [SAM ascent] → accumulated gradient → AGC →
 // weight decay + SGD → [EMA]. Clipping and the update happen once per logical batch, on the accumulated gradient.
-import { clipGradients, globalNorm } from "../agc/agc.js";
+import { type ClipResult, clipGradients, globalNorm } from "../agc/agc.js";
 import { deriveSeed } from "../base/random.js";
 import type { RunConfig } from "../config/schema.js";
 import { tf } from "../engine/tf.js";
@@ -53,7 +53,6 @@ export function createTrainer(
   const ema = cfg.optim.ema_decay === null ? null : new WeightEma(vars, cfg.optim.ema_decay);
   // The zero-initialised skip gains: AGC clips their gradient to λ·max(|g|, ε), so at small λ they barely move.
   const skipGains = model.params.filter((p) => p.role === "skip_gain").map((p) => p.variable);
-  const skipCount = skipGains.reduce((n, v) => n + v.size, 0);
   const mixing = cfg.data.augment.mixup > 0 || cfg.data.augment.cutmix > 0;
   return {
     ema,
@@ -88,24 +87,36 @@ export function createTrainer(
         });
         sgd.apply(clip.grads, lr);
         ema?.update();
-        // 0·w is NaN exactly where w is NaN or ±Inf, so this sum is 0 iff every updated weight is finite (the EMA
-        // averages finite weights; the evaluation's logits are checked on their own). One cheap pass, read back
-        // with the loss: divergence is seen after every update, including the last.
-        const weightsCheck = tf.addN(vars.map((v) => v.mul(0).sum()));
-        const skipMean = skipCount ? tf.addN(skipGains.map((v) => v.abs().sum())).div(skipCount) : tf.scalar(0);
-        const head = tf.stack([loss, globalNorm(grads), weightsCheck, skipMean]);
-        const counts = clip.clippedByRole?.counts.reshape([-1]);
-        return {
-          values: (counts ? tf.concat([head, counts]) : head) as tf.Tensor1D,
-          roles: clip.clippedByRole?.roles ?? [],
-          skipGains: skipCount > 0,
-        };
+        return stepOutput(loss, grads, clip, vars, skipGains);
       });
     },
     dispose() {
       ema?.dispose();
       sgd.dispose();
     },
+  };
+}
+
+/** The step's one read-back: loss, grad_norm, weights_check, skip_gain_abs_mean, then the clip counts per role. */
+function stepOutput(
+  loss: tf.Scalar,
+  grads: tf.Tensor[],
+  clip: ClipResult,
+  vars: readonly tf.Variable[],
+  skipGains: readonly tf.Variable[],
+) {
+  // 0·w is NaN exactly where w is NaN or ±Inf, so this sum is 0 iff every updated weight is finite (the EMA
+  // averages finite weights; the evaluation's logits are checked on their own). One cheap pass, read back
+  // with the loss: divergence is seen after every update, including the last.
+  const weightsCheck = tf.addN(vars.map((v) => v.mul(0).sum()));
+  const skipCount = skipGains.reduce((n, v) => n + v.size, 0);
+  const skipMean = skipCount ? tf.addN(skipGains.map((v) => v.abs().sum())).div(skipCount) : tf.scalar(0);
+  const head = tf.stack([loss, globalNorm(grads), weightsCheck, skipMean]);
+  const counts = clip.clippedByRole?.counts.reshape([-1]);
+  return {
+    values: (counts ? tf.concat([head, counts]) : head) as tf.Tensor1D,
+    roles: clip.clippedByRole?.roles ?? [],
+    skipGains: skipCount > 0,
   };
 }
 

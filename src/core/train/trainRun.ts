@@ -1,27 +1,21 @@
-// One training run, top to bottom: data → model → (micro-batched) gradient → AGC → weight decay + SGD, with
-// metrics reported through callbacks. A run never writes the store: the sweep's single writer does.
+// One training run, top to bottom, with metrics reported through callbacks (a run never writes the store: the
+// sweep's single writer does). Each step is data → model → (micro-batched) gradient → AGC → weight decay + SGD
+// (step.ts). The run itself is three steps:
+//   1. prepare (prepare.ts): size the run (refusing a split that cannot feed it), read the checkpoint to resume
+//      from, build the model (and load `model.init_from`), choose the micro-batch, create the trainer, restore;
+//   2. run steps: epoch by epoch, one optimizer step per batch, each judged (diverged?) then evaluated and
+//      checkpointed when due, until the planned total, a divergence or a stop asked from outside;
+//   3. settle: the final evaluation, the collapse rule (outcome.ts), the final checkpoint and the result.
 import type { RunConfig } from "../config/schema.js";
-import { batches, type Dataset, evalBatches } from "../data/index.js";
-import { currentBackend } from "../engine/backend.js";
-import { tf } from "../engine/tf.js";
-import type { BuiltModel } from "../models/build.js";
-import { buildModel, resolveModelSpec } from "../models/index.js";
-import type { Model } from "../models/types.js";
-import { type InitFromInfo, initFromWeights } from "../weights/initFrom.js";
-import type { WeightSource } from "../weights/nameMaps.js";
-import {
-  Checkpointer,
-  type CheckpointPlan,
-  type LoadedCheckpoint,
-  readCheckpoint,
-  restoreCheckpoint,
-  type SavedCheckpoint,
-} from "./checkpoint.js";
-import { smoothedCrossEntropy } from "./loss.js";
-import { chooseMicroBatch, type MicroBatchChoice } from "./microBatch.js";
+import { type Batch, batches, type Dataset } from "../data/index.js";
+import type { InitFromInfo } from "../weights/initFrom.js";
+import type { CheckpointPlan, RunProgress, SavedCheckpoint } from "./checkpoint.js";
+import { evaluate } from "./evaluate.js";
+import type { MicroBatchChoice } from "./microBatch.js";
 import { classifyCollapse } from "./outcome.js";
+import { type PreparedRun, prepare } from "./prepare.js";
 import { lrAt } from "./schedule.js";
-import { createTrainer, stepMetrics, weightsFinite } from "./step.js";
+import { stepMetrics, weightsFinite } from "./step.js";
 
 export interface RunReporter {
   /** Called once, before the first step. */
@@ -64,94 +58,22 @@ export interface TrainResult {
   resumedFrom: number | null;
 }
 
-/**
- * Steps per epoch and total optimizer steps for a config on a training split of `trainSize` examples. Every step
- * takes a full logical batch (the last partial batch of an epoch is dropped).
- * @throws Error when the split holds fewer examples than one logical batch: no step could ever be made, and an
- * epoch loop over zero batches would never end.
- */
-export function planSteps(cfg: RunConfig, trainSize: number): { stepsPerEpoch: number; total: number } {
-  const stepsPerEpoch = Math.floor(trainSize / cfg.train.batch_size);
-  if (!(stepsPerEpoch >= 1)) {
-    throw new Error(
-      `train.batch_size ${cfg.train.batch_size} is larger than the training split (${trainSize} examples` +
-        `${cfg.data.train_size !== null ? `, data.train_size ${cfg.data.train_size}` : ""}): no optimizer step can be made`,
-    );
-  }
-  const total = cfg.train.steps ?? Math.max(1, Math.round(cfg.train.epochs * stepsPerEpoch));
-  return { stepsPerEpoch, total };
+/** Where a run stands: its progress as a checkpoint records it (every step's loss: the collapse rule's input). */
+interface RunState extends RunProgress {
+  losses: number[];
+  status: TrainStatus;
+  reason: string | null;
 }
 
-export interface Evaluation {
-  /** Fraction of correct top-1 predictions, in [0, 1]. */
-  top1: number;
-  /** Mean unsmoothed cross-entropy (nats). */
-  loss: number;
-  /** Number of examples evaluated. */
-  n: number;
-  /** False when some logit was NaN or ±Inf, or the loss is not finite: the weights have diverged. */
-  finite: boolean;
-}
+/** A step's values as read back once (step.ts StepOutput). */
+type StepValues = Float32Array | Int32Array | Uint8Array;
 
-/**
- * Top-1 and mean (unsmoothed) loss on a split, in batches of 500; the first `limit` examples when given;
- * `progress` hears examples done and the total after each batch.
- * @throws Error when the split (or its limit) holds no example: there is nothing to measure.
- */
-export function evaluate(
-  model: Model,
-  dataset: Dataset,
-  split: "train" | "test",
-  limit: number | null,
-  progress?: (done: number, total: number) => void,
-): Evaluation {
-  const total = Math.min(limit ?? dataset[split].size, dataset[split].size);
-  let correct = 0;
-  let lossSum = 0;
-  let n = 0;
-  let finite = true;
-  for (const { x, y, size } of evalBatches(dataset[split], 500, limit)) {
-    tf.tidy(() => {
-      const logits = model.apply(x, { training: false });
-      const labels = y.toInt();
-      // One read per batch: [correct, loss·size, Σ 0·logits] — the last is NaN iff some logit is not finite.
-      const read = tf
-        .stack([
-          logits.argMax(1).equal(labels).sum().toFloat(),
-          smoothedCrossEntropy(logits, y, 0).mul(size),
-          logits.mul(0).sum(),
-        ])
-        .dataSync();
-      correct += read[0] as number;
-      lossSum += read[1] as number;
-      if (read[2] !== 0) finite = false;
-    });
-    n += size;
-    x.dispose();
-    y.dispose();
-    progress?.(n, total);
-  }
-  if (n === 0) throw new Error(`the ${split} split has no example to evaluate`);
-  const loss = lossSum / n;
-  return { top1: correct / n, loss, n, finite: finite && Number.isFinite(loss) };
-}
-
-/**
- * Loads `model.init_from` into a freshly built model (fine-tuning), or returns null when the config has none.
- * The model is disposed when loading fails. @throws Error from the weights file (format, SHA-256, mismatch).
- */
-function startingWeights(cfg: RunConfig, model: BuiltModel): InitFromInfo | null {
-  const m = cfg.model as Record<string, unknown>;
-  if (typeof m.init_from !== "string") return null;
-  try {
-    return initFromWeights(model, m.init_from, {
-      sha256: typeof m.init_from_sha256 === "string" ? m.init_from_sha256 : undefined,
-      names: (m.init_from_names as WeightSource | undefined) ?? null,
-    });
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
+/** A run while it trains: what prepare made, what it trains on, whom it reports to, and where it stands. */
+interface Run extends Omit<PreparedRun, "progress"> {
+  cfg: RunConfig;
+  dataset: Dataset;
+  reporter: RunReporter;
+  state: RunState;
 }
 
 /**
@@ -171,174 +93,162 @@ export async function trainRun(
   reporter: RunReporter = {},
   checkpoints: CheckpointPlan | null = null,
 ): Promise<TrainResult> {
-  const trainSize = Math.min(cfg.data.train_size ?? dataset.train.size, dataset.train.size);
-  const { stepsPerEpoch, total } = planSteps(cfg, trainSize);
-  if (Math.min(cfg.data.test_size ?? dataset.test.size, dataset.test.size) < 1) {
-    throw new Error("the test split has no example to evaluate");
-  }
-  // A checkpoint to continue from is read first: it fixes the micro-batch, hence the gradients' summation order.
-  const resume: LoadedCheckpoint | null = checkpoints?.resume ? readCheckpoint(checkpoints.resume) : null;
-  const spec = resolveModelSpec(cfg.model);
-  const model = buildModel(spec, { numClasses: dataset.numClasses, inputShape: dataset.imageShape, seed: cfg.seed });
-  const initFrom = startingWeights(cfg, model);
-  const vars = model.params.map((p) => p.variable);
-  const schedule = {
-    base: cfg.optim.lr,
-    batchSize: cfg.train.batch_size,
-    warmupSteps: Math.round(cfg.optim.warmup_epochs * stepsPerEpoch),
-    totalSteps: total,
-    kind: cfg.optim.schedule,
-  };
-  let trainer: ReturnType<typeof createTrainer> | null = null;
+  const { progress, ...prepared } = await prepare(cfg, dataset, checkpoints, (c) => reporter.checkpoint?.(c));
+  const run: Run = { ...prepared, cfg, dataset, reporter, state: { ...progress, status: "completed", reason: null } };
   try {
-    const micro: MicroBatchChoice = resume
-      ? {
-          micro: resume.record.micro,
-          source: "checkpoint",
-          ghostBatchNorm: model.state.length > 0 && resume.record.micro < cfg.train.batch_size,
-        }
-      : await chooseMicroBatch(cfg, model, dataset.imageShape, dataset.numClasses, currentBackend()?.name ?? "");
-    const tr = createTrainer(cfg, model, dataset.numClasses, micro.micro);
-    trainer = tr;
-    if (resume && checkpoints) restoreCheckpoint(resume, { model, trainer: tr }, checkpoints.configHash);
-    const evalNow = () => {
-      const run = () => evaluate(model, dataset, "test", cfg.data.test_size);
-      return tr.ema ? tr.ema.withAveraged(run) : run();
-    };
-    const resumedFrom = resume?.record.step ?? null;
     reporter.start?.({
-      stepsTotal: total,
-      microBatch: micro,
-      params: vars.reduce((s, v) => s + v.size, 0),
-      resumedFrom,
+      stepsTotal: run.size.total,
+      microBatch: run.micro,
+      params: run.model.params.reduce((s, p) => s + p.variable.size, 0),
+      resumedFrom: run.resumedFrom,
     });
+    await runSteps(run);
+    return settle(run);
+  } finally {
+    run.trainer.dispose();
+    run.model.dispose();
+  }
+}
 
-    // A resumed run starts where its checkpoint ended (the losses so far are the collapse rule's input).
-    let step = resume?.record.step ?? 0;
-    let status: TrainStatus = "completed";
-    let reason: string | null = null;
-    let lastLoss: number | null = resume?.record.lastLoss ?? null;
-    let imagesSeen = resume?.record.imagesSeen ?? 0;
-    let trainMs = resume?.record.trainMs ?? 0;
-    let testTop1: number | null = null;
-    let collapsedStep: number | null = null;
-    /** Every step's training loss, for the collapse rule at the end (8 bytes a step). */
-    const losses: number[] = resume?.losses ?? [];
-    const progress = () => ({ step, losses, lastLoss, imagesSeen, trainMs });
-    const saver = checkpoints
-      ? new Checkpointer(
-          checkpoints,
-          { model, trainer: tr },
-          stepsPerEpoch,
-          micro.micro,
-          (c) => reporter.checkpoint?.(c),
-          trainMs,
-        )
-      : null;
-    const diverge = (why: string) => {
-      status = "diverged";
-      reason = why;
-    };
-    /** Evaluates on the test split; reports it, or marks the run diverged when the logits are not finite. */
-    const evalAndReport = (): number | null => {
-      const ev = evalNow();
-      if (!ev.finite) {
-        diverge(`non-finite evaluation logits or loss after step ${step}`);
-        return null;
-      }
-      reporter.eval?.(step, "test", ev.top1, ev.loss, ev.n);
-      return ev.top1;
-    };
-    // Each epoch yields stepsPerEpoch full batches, so step s is batch s mod stepsPerEpoch of epoch ⌊s / stepsPerEpoch⌋.
-    const firstEpoch = Math.floor(step / stepsPerEpoch);
-    for (let epoch = firstEpoch; step < total && status === "completed"; epoch++) {
-      const epochBatches = batches(dataset.train, {
-        startBatch: epoch === firstEpoch ? step % stepsPerEpoch : 0,
-        batchSize: cfg.train.batch_size,
-        seed: cfg.seed,
-        epoch,
-        shuffle: true,
-        augment: cfg.data.augment,
-        dropRemainder: true,
-        limit: trainSize,
-      });
-      const stepBefore = step;
-      for (const batch of epochBatches) {
-        if (step >= total || status !== "completed") {
-          batch.x.dispose();
-          batch.y.dispose();
-          break;
-        }
-        const t0 = performance.now();
-        const lr = lrAt(step, schedule);
-        const out = tr.step(batch.x, batch.y, step, lr);
-        const values = out.values.dataSync();
-        out.values.dispose();
+/**
+ * Step 2: optimizer steps until the planned total, a divergence or a stop. Each epoch yields stepsPerEpoch full
+ * batches, so step s is batch s mod stepsPerEpoch of epoch ⌊s / stepsPerEpoch⌋ (a resumed run starts mid-epoch).
+ */
+async function runSteps(run: Run): Promise<void> {
+  const { cfg, size, state } = run;
+  const firstEpoch = Math.floor(state.step / size.stepsPerEpoch);
+  for (let epoch = firstEpoch; state.step < size.total && state.status === "completed"; epoch++) {
+    const epochBatches = batches(run.dataset.train, {
+      startBatch: epoch === firstEpoch ? state.step % size.stepsPerEpoch : 0,
+      batchSize: cfg.train.batch_size,
+      seed: cfg.seed,
+      epoch,
+      shuffle: true,
+      augment: cfg.data.augment,
+      dropRemainder: true,
+      limit: size.trainSize,
+    });
+    const stepBefore = state.step;
+    for (const batch of epochBatches) {
+      if (state.step >= size.total || state.status !== "completed") {
         batch.x.dispose();
         batch.y.dispose();
-        const ms = performance.now() - t0;
-        trainMs += ms;
-        imagesSeen += batch.size;
-        const metrics = {
-          ...stepMetrics(values, out.roles, out.skipGains),
-          lr,
-          images_per_s: ms > 0 ? (batch.size * 1000) / ms : 0,
-        };
-        const loss = metrics.loss;
-        lastLoss = Number.isFinite(loss) ? loss : null;
-        losses.push(loss);
-        reporter.step?.(step, metrics);
-        step++;
-        if (!Number.isFinite(loss) || loss > cfg.train.diverge_loss) {
-          diverge(`loss ${loss} at step ${step} (limit ${cfg.train.diverge_loss})`);
-        } else if (!weightsFinite(values)) {
-          diverge(`non-finite weights after the update of step ${step}`);
-        } else {
-          if (cfg.train.eval_every > 0 && step % cfg.train.eval_every === 0 && step < total) evalAndReport();
-          // A checkpoint comes after the step's evaluation: a run resumed from it has every record up to it.
-          if (status === "completed" && reporter.shouldStop?.()) {
-            status = "interrupted";
-            reason = "stopped";
-            saver?.saveStopped(progress());
-          } else if (status === "completed" && step < total) {
-            saver?.saveIfDue(progress());
-          }
-        }
-        // Yield to the event loop so that signals and progress rendering are handled between steps.
-        await new Promise((r) => setImmediate(r));
+        break;
       }
-      // planSteps guarantees a batch per epoch; a loop that made no step would never end.
-      if (step === stepBefore && status === "completed") {
-        throw new Error(
-          `epoch ${epoch} yielded no training batch (${trainSize} examples, batch ${cfg.train.batch_size})`,
-        );
-      }
+      const { loss, values } = takeStep(run, batch);
+      afterStep(run, loss, values);
+      // Yield to the event loop so that signals and progress rendering are handled between steps.
+      await new Promise((r) => setImmediate(r));
     }
-    if (status === "completed") testTop1 = evalAndReport();
-    if (status === "completed") {
-      const collapse = classifyCollapse({ losses, top1: testTop1, numClasses: dataset.numClasses });
-      if (collapse) {
-        status = "collapsed";
-        reason = collapse.reason;
-        collapsedStep = collapse.step;
-      }
+    // planSteps guarantees a batch per epoch; a loop that made no step would never end.
+    if (state.step === stepBefore && state.status === "completed") {
+      throw new Error(
+        `epoch ${epoch} yielded no training batch (${size.trainSize} examples, batch ${cfg.train.batch_size})`,
+      );
     }
-    if (status === "completed" || status === "collapsed") saver?.saveFinal(progress());
-    const imagesPerS = trainMs > 0 ? (imagesSeen * 1000) / trainMs : null;
-    return {
-      status,
-      steps: step,
-      testTop1,
-      collapsedStep,
-      finalLoss: lastLoss,
-      imagesPerS,
-      microBatch: micro,
-      reason,
-      initFrom,
-      resumedFrom,
-    };
-  } finally {
-    trainer?.dispose();
-    model.dispose();
   }
+}
+
+/** One optimizer step on `batch` (which it disposes): reports its metrics and records its loss. */
+function takeStep(run: Run, batch: Batch): { loss: number; values: StepValues } {
+  const { state } = run;
+  const t0 = performance.now();
+  const lr = lrAt(state.step, run.schedule);
+  const out = run.trainer.step(batch.x, batch.y, state.step, lr);
+  const values = out.values.dataSync();
+  out.values.dispose();
+  batch.x.dispose();
+  batch.y.dispose();
+  const ms = performance.now() - t0;
+  state.trainMs += ms;
+  state.imagesSeen += batch.size;
+  const metrics = {
+    ...stepMetrics(values, out.roles, out.skipGains),
+    lr,
+    images_per_s: ms > 0 ? (batch.size * 1000) / ms : 0,
+  };
+  const loss = metrics.loss;
+  state.lastLoss = Number.isFinite(loss) ? loss : null;
+  state.losses.push(loss);
+  run.reporter.step?.(state.step, metrics);
+  state.step++;
+  return { loss, values };
+}
+
+/**
+ * After a step: a loss above train.diverge_loss or not finite, or a non-finite weight, ends the run as diverged;
+ * else the test split is evaluated every train.eval_every steps (the last step's evaluation is settle's), then a
+ * stop asked from outside ends the run as interrupted, or a checkpoint is saved when due.
+ */
+function afterStep(run: Run, loss: number, values: StepValues): void {
+  const { cfg, state, saver } = run;
+  if (!Number.isFinite(loss) || loss > cfg.train.diverge_loss) {
+    diverge(state, `loss ${loss} at step ${state.step} (limit ${cfg.train.diverge_loss})`);
+    return;
+  }
+  if (!weightsFinite(values)) {
+    diverge(state, `non-finite weights after the update of step ${state.step}`);
+    return;
+  }
+  const every = cfg.train.eval_every;
+  if (every > 0 && state.step % every === 0 && state.step < run.size.total) evaluateTest(run);
+  // A checkpoint comes after the step's evaluation: a run resumed from it has every record up to it.
+  if (state.status !== "completed") return;
+  if (run.reporter.shouldStop?.()) {
+    state.status = "interrupted";
+    state.reason = "stopped";
+    saver?.saveStopped(state);
+  } else if (state.step < run.size.total) {
+    saver?.saveIfDue(state);
+  }
+}
+
+function diverge(state: RunState, why: string): void {
+  state.status = "diverged";
+  state.reason = why;
+}
+
+/**
+ * Evaluates the test split (with the EMA's weights when the run keeps one) and reports it; returns its top-1, or
+ * null after marking the run diverged when the logits are not finite.
+ */
+function evaluateTest(run: Run): number | null {
+  const { cfg, model, trainer, state } = run;
+  const measure = () => evaluate(model, run.dataset, "test", cfg.data.test_size);
+  const ev = trainer.ema ? trainer.ema.withAveraged(measure) : measure();
+  if (!ev.finite) {
+    diverge(state, `non-finite evaluation logits or loss after step ${state.step}`);
+    return null;
+  }
+  run.reporter.eval?.(state.step, "test", ev.top1, ev.loss, ev.n);
+  return ev.top1;
+}
+
+/** Step 3: the final evaluation, the collapse rule, the final checkpoint, and the result. */
+function settle(run: Run): TrainResult {
+  const { state } = run;
+  let testTop1: number | null = null;
+  let collapsedStep: number | null = null;
+  if (state.status === "completed") testTop1 = evaluateTest(run);
+  if (state.status === "completed") {
+    const collapse = classifyCollapse({ losses: state.losses, top1: testTop1, numClasses: run.dataset.numClasses });
+    if (collapse) {
+      state.status = "collapsed";
+      state.reason = collapse.reason;
+      collapsedStep = collapse.step;
+    }
+  }
+  if (state.status === "completed" || state.status === "collapsed") run.saver?.saveFinal(state);
+  return {
+    status: state.status,
+    steps: state.step,
+    testTop1,
+    collapsedStep,
+    finalLoss: state.lastLoss,
+    imagesPerS: state.trainMs > 0 ? (state.imagesSeen * 1000) / state.trainMs : null,
+    microBatch: run.micro,
+    reason: state.reason,
+    initFrom: run.initFrom,
+    resumedFrom: run.resumedFrom,
+  };
 }

@@ -1,0 +1,174 @@
+// What AGC takes, and the checks on it: the clip granularities, the options of agcClip and of
+// clipGradients/withAgc (with ε's default and the one "clipping off" rule), a list's clip targets, and the error an
+// unusable input raises. The library's callers may be untyped, so every value is checked, not only its type.
+import { tf } from "../engine/tf.js";
+import { isParamRole, type ParamRole, unknownRoleReason } from "./roles.js";
+
+/**
+ * The clip granularities of clipGradients and withAgc: the config schema's `agc.granularity` takes these
+ * (config/schema.ts). `unit` and `layer` are AGC (eq. 3) per output unit / per parameter tensor; `global` is classic
+ * clipping of the global gradient norm to λ; `none` leaves gradients unchanged.
+ */
+export const AGC_GRANULARITIES = ["unit", "layer", "global", "none"] as const;
+export type AgcGranularity = (typeof AGC_GRANULARITIES)[number];
+
+/** The granularities agcClip takes: AGC on one parameter (`global` and `none` are clipGradients/withAgc's). */
+export const AGC_CLIP_GRANULARITIES = ["unit", "layer"] as const;
+export type AgcClipGranularity = (typeof AGC_CLIP_GRANULARITIES)[number];
+
+/** Options of agcClip (AGC on one parameter). */
+export interface AgcClipOptions {
+  /** Threshold λ on ‖G_i‖ / max(‖W_i‖, ε), a ratio (unitless): a finite number > 0. Paper: 0.01–0.16. */
+  lambda: number;
+  /** Floor ε on the parameter norm (finite, > 0), so zero-initialised parameters still get updates. Paper: 1e-3. */
+  eps?: number;
+  /** `unit`: per output unit (the last axis of a rank ≥ 2 tensor); `layer`: the whole tensor. */
+  granularity: AgcClipGranularity;
+}
+
+/** Options of clipGradients and withAgc (a list of parameters, as the config's `agc.*` keys). */
+export interface AgcOptions {
+  /**
+   * For `unit` / `layer`: the threshold λ on ‖G_i‖ / max(‖W_i‖, ε), a unitless ratio. For `global`: the maximum
+   * global gradient norm (classic clipping), in the gradients' units. A finite number > 0, or `null` for no
+   * clipping (as `agc.lambda: null` in a config); ignored by `none`.
+   */
+  lambda: number | null;
+  /** Floor ε on the parameter norm (finite, > 0; `unit` and `layer` only). Paper: 1e-3. */
+  eps?: number;
+  /** `unit` / `layer`: AGC per output unit / per parameter; `global`: the global norm; `none`: no clipping. */
+  granularity: AgcGranularity;
+  /**
+   * Roles left unclipped (and out of the global norm), each one of PARAM_ROLES (agc/roles.ts); the paper's official
+   * code excludes `classifier_weight`. Default: none.
+   */
+  exclude?: readonly ParamRole[];
+}
+
+/**
+ * ε when none is given: the paper's 1e-3 (a floor on ‖W_i‖, in the parameters' units; official agc_optax.py). The one
+ * home of this default: the config schema's `agc.eps` default is this constant.
+ */
+export const DEFAULT_EPS = 1e-3;
+
+/**
+ * Whether AGC settings turn clipping off: granularity `none`, or no threshold (λ null or absent). The one rule for
+ * "no clipping": a config's two spellings of it (config/inert.ts writeNoClipping writes both), the identity's inert keys, the
+ * sweep's explanations, the figures' unclipped arms and clipGradients all ask this.
+ */
+export function clippingOff(agc: { granularity: string; lambda: number | null | undefined }): boolean {
+  return agc.granularity === "none" || agc.lambda === null || agc.lambda === undefined;
+}
+
+/** A parameter clipGradients clips a gradient for. */
+export interface ClipTarget {
+  /** The parameter's current value (the gradient's shape, tfjs layout). */
+  value: tf.Tensor;
+  /**
+   * Its role, one of PARAM_ROLES (e.g. `classifier_weight`), matched against `exclude`; absent for a parameter
+   * with no role (always clipped; counted under the role `""`).
+   */
+  role?: ParamRole;
+}
+
+/**
+ * An AGC input the library cannot use; `option` names it (`options`, `lambda`, `eps`, `granularity`, `exclude`,
+ * `roles`, `targets`, `optimizer`, `grad`, `gradient i`, `x`, `ts`) and the message says why in one line, starting
+ * with the entry point (`agcClip: …`).
+ */
+export class AgcOptionsError extends Error {
+  constructor(
+    readonly option: string,
+    reason: string,
+  ) {
+    super(reason);
+    this.name = "AgcOptionsError";
+  }
+}
+
+function describe(v: unknown): string {
+  return typeof v === "number" ? String(v) : (JSON.stringify(v) ?? String(v));
+}
+
+/**
+ * Checks AGC options by the config schema's rules (`agc.*` keys). With `allowOff` (clipGradients, withAgc, the
+ * AgcOptions rules): granularity one of unit, layer, global, none; λ a finite number > 0 or null (no clipping).
+ * Without (agcClip, the AgcClipOptions rules): granularity unit or layer; λ a finite number > 0. Both: ε (when
+ * given) a finite number > 0; exclude (when given) a list of PARAM_ROLES names. `who` prefixes the message (the
+ * entry point's name). Options come from untyped callers too, so every value is checked, not only its type.
+ * @throws AgcOptionsError naming the first option at fault (`options`, `granularity`, `lambda`, `eps`, `exclude`),
+ * e.g. `withAgc: exclude: unknown role "classifer_weight" (did you mean classifier_weight?); roles: …`.
+ */
+export function checkAgcOptions(
+  who: string,
+  options: Readonly<Partial<AgcOptions>> | Readonly<Partial<AgcClipOptions>>,
+  allowOff: boolean,
+): void {
+  const fail = (option: string, rule: string, value: unknown): never => {
+    throw new AgcOptionsError(option, `${who}: ${option} ${rule} (got ${describe(value)})`);
+  };
+  if (typeof options !== "object" || options === null) fail("options", "must be an object", options);
+  const opts = options as { granularity?: unknown; lambda?: unknown; eps?: unknown; exclude?: unknown };
+  const granularities: readonly string[] = allowOff ? AGC_GRANULARITIES : AGC_CLIP_GRANULARITIES;
+  if (!granularities.includes(opts.granularity as string)) {
+    const hint = allowOff ? "" : " (global and none are clipGradients/withAgc's)";
+    fail("granularity", `must be one of ${granularities.join(", ")}${hint}`, opts.granularity);
+  }
+  const off = opts.granularity === "none" || (allowOff && opts.lambda === null);
+  if (!off && !(typeof opts.lambda === "number" && Number.isFinite(opts.lambda) && opts.lambda > 0)) {
+    fail(
+      "lambda",
+      allowOff ? "must be a finite number > 0, or null for no clipping" : "must be a finite number > 0",
+      opts.lambda,
+    );
+  }
+  if (opts.granularity === "none" && opts.lambda !== null && opts.lambda !== undefined) {
+    if (!(typeof opts.lambda === "number" && Number.isFinite(opts.lambda) && opts.lambda > 0)) {
+      fail("lambda", "must be a finite number > 0 or null", opts.lambda);
+    }
+  }
+  if (opts.eps !== undefined && !(typeof opts.eps === "number" && Number.isFinite(opts.eps) && opts.eps > 0)) {
+    fail("eps", "must be a finite number > 0", opts.eps);
+  }
+  if (opts.exclude !== undefined) {
+    const ex = opts.exclude;
+    if (!Array.isArray(ex)) fail("exclude", "must be a list of role names", ex);
+    const i = (ex as unknown[]).findIndex((r) => !isParamRole(r));
+    if (i >= 0)
+      throw new AgcOptionsError("exclude", `${who}: exclude[${i}]: ${unknownRoleReason((ex as unknown[])[i])}`);
+  }
+}
+
+export function checkPair(who: string, grad: tf.Tensor, param: tf.Tensor, what: string): void {
+  if (!(grad instanceof tf.Tensor) || !(param instanceof tf.Tensor)) {
+    throw new AgcOptionsError(what, `${who}: ${what} must be a gradient and a parameter tensor`);
+  }
+  if (grad.shape.join(",") !== param.shape.join(",")) {
+    throw new AgcOptionsError(
+      what,
+      `${who}: ${what}: gradient shape [${grad.shape.join(",")}] differs from its parameter's [${param.shape.join(",")}]`,
+    );
+  }
+}
+
+/**
+ * Checks clipGradients's lists: as many gradients as targets, each gradient a tensor of its target's shape, each
+ * role (when given) one of PARAM_ROLES.
+ * @throws AgcOptionsError (option `targets` or `gradient i`) at the first fault.
+ */
+export function checkClipTargets(grads: readonly tf.Tensor[], targets: readonly ClipTarget[]): void {
+  if (!Array.isArray(grads) || !Array.isArray(targets)) {
+    throw new AgcOptionsError("targets", "clipGradients: grads and targets must be lists");
+  }
+  if (grads.length !== targets.length) {
+    throw new AgcOptionsError("targets", `clipGradients: ${grads.length} gradients but ${targets.length} targets`);
+  }
+  grads.forEach((g, i) => {
+    const target = targets[i] as ClipTarget | undefined;
+    checkPair("clipGradients", g, target?.value as tf.Tensor, `gradient ${i}`);
+    const role = (target as ClipTarget).role;
+    if (role !== undefined && !isParamRole(role)) {
+      throw new AgcOptionsError("targets", `clipGradients: targets[${i}].role: ${unknownRoleReason(role)}`);
+    }
+  });
+}

@@ -1,8 +1,8 @@
 // Sweep progress on stderr. On a terminal: a live block with one line per worker (its run, a bar, steps/s, loss)
 // under a sweep bar with an ETA from finished runs. Elsewhere (logs, CI): one line per run start and end.
 import chalk from "chalk";
+import type { HeldRun, SweepEvents } from "../core/sweep/events.js";
 import type { ResumePoint } from "../core/sweep/resume.js";
-import type { HeldRun, SweepEvents } from "../core/sweep/runSweep.js";
 import { count } from "../core/text/plural.js";
 import { writeValue } from "../core/text/writtenForm.js";
 import { bar, formatDuration, formatPercent } from "./format.js";

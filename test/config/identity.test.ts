@@ -22,7 +22,7 @@ import {
   parseSweep,
   safeSweepName,
 } from "../../src/core/sweep/expand.js";
-import { validateRunsDeep } from "../../src/core/sweep/runSweep.js";
+import { validateRunsDeep } from "../../src/core/sweep/preflight.js";
 import { finishedRunsOf } from "../../src/experiments/figures/presetRuns.js";
 import { loadSweepSource, planSweep } from "../../src/experiments/sweepFile.js";
 import { tempDir, writeFile } from "../helpers.js";

@@ -220,3 +220,24 @@ export function failedReason(result: SweepOutcome, command: string): string | nu
   const runs = `${failed.length} of ${count(result.runIds.length, "run")}`;
   return `${runs} failed: ${which}${more}${first}; fix the cause and re-run with \`${command} --retry-failed\``;
 }
+
+/** How a command that trained a sweep's runs ends (`nfx sweep`, `nfx run`): the one rule both follow. */
+export interface SweepEnding {
+  /** The grid is unfinished though nothing stopped it: the command fails with this message (unfinishedReason). */
+  unfinished: string | null;
+  /** The line naming the runs that failed, for stderr, or null (failedReason; none after --fail-fast). */
+  failed: string | null;
+  /** 130 when interrupted (the next sweep continues), 1 after --fail-fast or with failed runs, else 0. */
+  exitStatus: number;
+}
+
+/** How the command `command` ends after `result`; `prefix` starts its messages (the sweep's name, or nothing). */
+export function sweepEnding(result: SweepOutcome, command: string, prefix: string): SweepEnding {
+  const unfinished = unfinishedReason(result);
+  const failed = result.failedFast ? null : failedReason(result, command);
+  return {
+    unfinished: unfinished === null ? null : `${prefix}${unfinished}`,
+    failed: failed === null ? null : `${prefix}${failed}`,
+    exitStatus: result.interrupted ? 130 : result.failedFast || failed !== null ? 1 : 0,
+  };
+}

@@ -81,14 +81,10 @@ export { readonlyQuery } from "./core/store/readonlyQuery.js";
 export { queryRuns, type RunQuery } from "./core/store/runQuery.js";
 export { RUN_STATUSES, type RunStatus, RunStore, type StoredRun } from "./core/store/runStore.js";
 export { evaluateWhere, parseWhere, whereToSql } from "./core/store/where/index.js";
+export type { HeldRun, SweepEvents, SweepOutcome } from "./core/sweep/events.js";
 export { type ExpandedRun, expandSweep, loadSweepFile } from "./core/sweep/expand.js";
-export {
-  type HeldRun,
-  runSweep,
-  type SweepEvents,
-  type SweepOptions,
-  type SweepOutcome,
-} from "./core/sweep/runSweep.js";
+export type { SweepOptions } from "./core/sweep/options.js";
+export { runSweep } from "./core/sweep/runSweep.js";
 export { parseSweep, type SweepSpec } from "./core/sweep/sweepSpec.js";
 export { type RunReporter, type TrainResult, trainRun } from "./core/train/trainRun.js";
 export { FIGURE_NAMES, SWEEP_FIGURES } from "./experiments/figures/registry.js";

@@ -1,8 +1,10 @@
+// `nfx run`: one run, trained as a sweep of one (experiments/sweepFile.ts) and ended the way `nfx sweep` ends
+// (sweepEnding); prints the stored run.
 import { Flags } from "@oclif/core";
 import type { BackendName } from "../core/engine/backend.js";
 import { figuresDirFor } from "../core/plot/outputDir.js";
-import { RunStore } from "../core/store/runStore.js";
-import { failedReason, runSweepFile, unfinishedReason } from "../experiments/sweepFile.js";
+import { RunStore, type StoredRun } from "../core/store/runStore.js";
+import { runSweepFile, sweepEnding } from "../experiments/sweepFile.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
 import {
@@ -17,8 +19,7 @@ import {
   withInitFrom,
 } from "../ui/flags.js";
 import { formatPercent } from "../ui/format.js";
-import { listenForInterrupts } from "../ui/interrupt.js";
-import { sweepJsonProgress, sweepProgress } from "../ui/progress.js";
+import { startTraining } from "../ui/training.js";
 
 export default class Run extends NfxCommand {
   static override description = "Train one run from a config file and/or --set overrides, and store it.";
@@ -49,8 +50,7 @@ export default class Run extends NfxCommand {
   async run(): Promise<unknown> {
     const { flags } = await this.parse(Run);
     try {
-      const interrupts = listenForInterrupts();
-      const quiet = flags.quiet || (this.jsonEnabled() && flags.progress !== "jsonl");
+      const training = startTraining(flags, this.jsonEnabled(), true);
       const db = flags.shard ?? flags.db;
       const result = await runSweepFile(flags.config ?? null, {
         db,
@@ -62,36 +62,35 @@ export default class Run extends NfxCommand {
         figuresDir: figuresDirFor(db, flags.out),
         jobs: 1,
         ...(flags.threads === undefined ? {} : { threads: flags.threads }),
-        events: quiet
-          ? undefined
-          : flags.progress === "jsonl"
-            ? sweepJsonProgress()
-            : sweepProgress(process.stderr, { single: true }),
-        signal: interrupts.signal,
-        stopNow: interrupts.now,
+        events: training.events,
+        signal: training.signal,
+        stopNow: training.stopNow,
         waitForHeld: flags.wait,
         single: true,
         warn: (line) => this.warn(line),
-      }).finally(() => interrupts.dispose());
-      const store = RunStore.open(db, { readonly: true });
-      const run = store.getRun(result.runIds[0] as number);
-      store.close();
-      const unfinished = result.interrupted ? null : unfinishedReason(result);
-      if (unfinished) throw new Error(unfinished);
-      if (!quiet && run) {
+      }).finally(() => training.dispose());
+      const run = storedRun(db, result.runIds[0] as number);
+      const ending = sweepEnding(result, "nfx run", "");
+      if (ending.unfinished) throw new Error(ending.unfinished);
+      if (!training.quiet && run) {
         this.log(
           `run ${run.id} (${run.config_hash}): ${run.status}, test top-1 ${formatPercent(run.summary?.test_top1)}`,
         );
       }
-      if (result.interrupted) return this.finish(run, 130);
-      const failed = failedReason(result, "nfx run");
-      if (failed) {
-        process.stderr.write(`nfx: error: ${failed}\n`);
-        return this.finish(run, 1);
-      }
-      return run;
+      if (ending.failed) process.stderr.write(`nfx: error: ${ending.failed}\n`);
+      return this.finish(run, ending.exitStatus);
     } catch (err) {
       return failWith(this, err);
     }
+  }
+}
+
+/** The run as the store holds it now. */
+function storedRun(db: string, id: number): StoredRun | undefined {
+  const store = RunStore.open(db, { readonly: true });
+  try {
+    return store.getRun(id);
+  } finally {
+    store.close();
   }
 }

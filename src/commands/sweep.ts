@@ -1,11 +1,28 @@
+// `nfx sweep FILE`: one mode per flag, one method each — the local sweep (train what the store lacks, then plot;
+// the default), --dry-run, --executor slurm (submit), --collect and --status (Slurm). run() parses the flags and
+// picks the mode; a mode calls experiments/ and prints what it returns.
 import path from "node:path";
-import { Args, Flags } from "@oclif/core";
+import { Args, Flags, type Interfaces } from "@oclif/core";
 import type { BackendName } from "../core/engine/backend.js";
 import { figuresDirFor } from "../core/plot/outputDir.js";
 import { pointLabel } from "../core/sweep/expand.js";
 import { count } from "../core/text/plural.js";
-import { collectSweepFile, statusSweepFile, submitSweepFile } from "../experiments/slurmSweep.js";
-import { countDone, failedReason, planSweep, runSweepFile, unfinishedReason } from "../experiments/sweepFile.js";
+import {
+  type CollectSweepResult,
+  collectSweepFile,
+  type SlurmSubmitResult,
+  type StatusSweepResult,
+  statusSweepFile,
+  submitSweepFile,
+} from "../experiments/slurmSweep.js";
+import {
+  countDone,
+  type PlannedRun,
+  planSweep,
+  runSweepFile,
+  type SweepFileResult,
+  sweepEnding,
+} from "../experiments/sweepFile.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
 import {
@@ -22,8 +39,7 @@ import {
   withInitFrom,
 } from "../ui/flags.js";
 import { table } from "../ui/format.js";
-import { listenForInterrupts } from "../ui/interrupt.js";
-import { sweepJsonProgress, sweepProgress } from "../ui/progress.js";
+import { startTraining } from "../ui/training.js";
 
 export default class Sweep extends NfxCommand {
   static override description =
@@ -83,131 +99,143 @@ export default class Sweep extends NfxCommand {
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(Sweep);
     try {
-      if (flags.collect) {
-        const r = collectSweepFile(args.config, { db: flags.db, sets: withInitFrom(flags.set, flags["init-from"]) });
-        if (this.jsonEnabled()) return r;
-        this.log(
-          `${r.name}: ${r.imported} imported, ${r.failed} failed, ${r.interrupted} interrupted, ` +
-            `${r.waiting} still in the queue → ${flags.db}`,
-        );
-        return r;
-      }
-      if (flags.status) {
-        const r = statusSweepFile(args.config, { db: flags.db, sets: withInitFrom(flags.set, flags["init-from"]) });
-        if (this.jsonEnabled()) return r;
-        const counts = new Map<string, number>();
-        for (const run of r.runs) counts.set(run.state, (counts.get(run.state) ?? 0) + 1);
-        this.log(`${r.name}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")}`);
-        this.log(
-          table(
-            ["#", "hash", "state", "store", "task", "detail", "point"],
-            r.runs.map((run) => [
-              String(run.index),
-              run.config_hash,
-              run.state,
-              run.store_status ?? "-",
-              run.task ?? "-",
-              run.detail ?? "",
-              pointText(run.point),
-            ]),
-          ),
-        );
-        return r;
-      }
-      if (flags.executor === "slurm" && !flags["dry-run"]) {
-        const r = submitSweepFile(args.config, {
-          db: flags.db,
-          sets: withInitFrom(flags.set, flags["init-from"]),
-          backend: flags.backend,
-          slurm: {
-            partition: flags.partition,
-            time: flags.time,
-            gpus_per_run: flags["gpus-per-run"],
-            cpus_per_run: flags["cpus-per-run"],
-            max_concurrent: flags["max-concurrent"],
-            sbatch_args: flags["sbatch-arg"],
-          },
-          // Compute nodes start this very nfx: the same node binary and entry point, by absolute path.
-          nfx: [process.execPath, path.join(this.config.root, "bin", "run.js")],
-        });
-        if (this.jsonEnabled()) return r;
-        const collected = r.collected.imported + r.collected.failed + r.collected.interrupted;
-        this.log(
-          `${r.name}: ${count(r.total, "run")}, ${r.done} done, ${r.waiting} in the queue` +
-            (collected
-              ? ` (collected ${r.collected.imported} done, ${r.collected.failed} failed, ` +
-                `${r.collected.interrupted} interrupted)`
-              : "") +
-            (r.jobId ? `; submitted ${r.submitted.length} as job array ${r.jobId}` : "; nothing to submit"),
-        );
-        if (r.script) this.log(`script: ${r.script}`);
-        return r;
-      }
-      if (flags["dry-run"]) {
-        const { sweep, runs } = planSweep(args.config, flags.set, flags.db);
-        for (const line of sweep.warnings) this.warn(line);
-        if (this.jsonEnabled()) return runs;
-        const dropped = [
-          sweep.collapsed.length > 0
-            ? `${sweep.collapsed.length === 1 ? "1 point is a repeat" : `${sweep.collapsed.length} points are repeats`}` +
-              ` of ${runs.length === 1 ? "this run" : "these runs"}`
-            : "",
-          sweep.excluded ? `${sweep.excluded} point${sweep.excluded > 1 ? "s" : ""} excluded` : "",
-        ].filter(Boolean);
-        this.log(
-          `${sweep.spec.name}: ${count(runs.length, "run")}${dropped.length ? ` (${dropped.join(", ")})` : ""}, ` +
-            `${countDone(runs)} already done in ${flags.db}`,
-        );
-        this.log(
-          table(
-            ["#", "hash", "status", "point"],
-            runs.map((r) => [String(r.index), r.config_hash, r.stored_status ?? "new", pointText(r.point)]),
-          ),
-        );
-        return runs;
-      }
-      const interrupts = listenForInterrupts();
-      const quiet = flags.quiet || (this.jsonEnabled() && flags.progress !== "jsonl");
-      const result = await runSweepFile(args.config, {
-        db: flags.db,
-        backend: flags.backend as BackendName,
-        sets: withInitFrom(flags.set, flags["init-from"]),
-        retryFailed: flags["retry-failed"],
-        jobs: flags.jobs,
-        ...(flags.threads === undefined ? {} : { threads: flags.threads }),
-        failFast: flags["fail-fast"],
-        figuresDir: figuresDirFor(flags.db, flags.out),
-        events: quiet ? undefined : flags.progress === "jsonl" ? sweepJsonProgress() : sweepProgress(),
-        signal: interrupts.signal,
-        stopNow: interrupts.now,
-        waitForHeld: flags.wait,
-        warn: (line) => this.warn(line),
-      }).finally(() => interrupts.dispose());
-      if (!quiet) {
-        const counts = Object.entries(result.statuses)
-          .map(([s, n]) => `${n} ${s}`)
-          .join(", ");
-        this.log(
-          `${result.name}: ${counts} (${result.ran} run now, ${result.skipped} skipped` +
-            `${result.elsewhere ? `, ${result.elsewhere} held by another process` : ""}) → ${flags.db}`,
-        );
-        if (result.figure) this.log(`figure: ${result.figure.svg} (spec ${result.figure.spec})`);
-      }
-      if (result.interrupted) return this.finish(result, 130);
-      if (result.failedFast) return this.finish(result, 1);
-      const unfinished = unfinishedReason(result);
-      if (unfinished) throw new Error(`${result.name}: ${unfinished}`);
-      const failed = failedReason(result, `nfx sweep ${args.config}`);
-      if (failed) {
-        process.stderr.write(`nfx: error: ${result.name}: ${failed}\n`);
-        return this.finish(result, 1);
-      }
-      return result;
+      if (flags.collect) return this.collect(args.config, flags);
+      if (flags.status) return this.status(args.config, flags);
+      if (flags.executor === "slurm" && !flags["dry-run"]) return this.submit(args.config, flags);
+      if (flags["dry-run"]) return this.dryRun(args.config, flags);
+      return await this.sweep(args.config, flags);
     } catch (err) {
       return failWith(this, err);
     }
   }
+
+  /** --collect: the finished Slurm tasks' shards imported into the store. */
+  private collect(file: string, flags: SweepFlags): CollectSweepResult {
+    const r = collectSweepFile(file, { db: flags.db, sets: withInitFrom(flags.set, flags["init-from"]) });
+    if (this.jsonEnabled()) return r;
+    this.log(
+      `${r.name}: ${r.imported} imported, ${r.failed} failed, ${r.interrupted} interrupted, ` +
+        `${r.waiting} still in the queue → ${flags.db}`,
+    );
+    return r;
+  }
+
+  /** --status: each run's state, in the store and in the Slurm queue. */
+  private status(file: string, flags: SweepFlags): StatusSweepResult {
+    const r = statusSweepFile(file, { db: flags.db, sets: withInitFrom(flags.set, flags["init-from"]) });
+    if (this.jsonEnabled()) return r;
+    const counts = new Map<string, number>();
+    for (const run of r.runs) counts.set(run.state, (counts.get(run.state) ?? 0) + 1);
+    this.log(`${r.name}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")}`);
+    this.log(
+      table(
+        ["#", "hash", "state", "store", "task", "detail", "point"],
+        r.runs.map((run) => [
+          String(run.index),
+          run.config_hash,
+          run.state,
+          run.store_status ?? "-",
+          run.task ?? "-",
+          run.detail ?? "",
+          pointText(run.point),
+        ]),
+      ),
+    );
+    return r;
+  }
+
+  /** --executor slurm: the missing runs submitted as one Slurm job array. */
+  private submit(file: string, flags: SweepFlags): SlurmSubmitResult {
+    const r = submitSweepFile(file, {
+      db: flags.db,
+      sets: withInitFrom(flags.set, flags["init-from"]),
+      backend: flags.backend,
+      slurm: {
+        partition: flags.partition,
+        time: flags.time,
+        gpus_per_run: flags["gpus-per-run"],
+        cpus_per_run: flags["cpus-per-run"],
+        max_concurrent: flags["max-concurrent"],
+        sbatch_args: flags["sbatch-arg"],
+      },
+      // Compute nodes start this very nfx: the same node binary and entry point, by absolute path.
+      nfx: [process.execPath, path.join(this.config.root, "bin", "run.js")],
+    });
+    if (this.jsonEnabled()) return r;
+    const collected = r.collected.imported + r.collected.failed + r.collected.interrupted;
+    this.log(
+      `${r.name}: ${count(r.total, "run")}, ${r.done} done, ${r.waiting} in the queue` +
+        (collected
+          ? ` (collected ${r.collected.imported} done, ${r.collected.failed} failed, ` +
+            `${r.collected.interrupted} interrupted)`
+          : "") +
+        (r.jobId ? `; submitted ${r.submitted.length} as job array ${r.jobId}` : "; nothing to submit"),
+    );
+    if (r.script) this.log(`script: ${r.script}`);
+    return r;
+  }
+
+  /** --dry-run: the expanded runs and what the store holds of them; nothing runs. */
+  private dryRun(file: string, flags: SweepFlags): PlannedRun[] {
+    const { sweep, runs } = planSweep(file, flags.set, flags.db);
+    for (const line of sweep.warnings) this.warn(line);
+    if (this.jsonEnabled()) return runs;
+    const dropped = [
+      sweep.collapsed.length > 0
+        ? `${sweep.collapsed.length === 1 ? "1 point is a repeat" : `${sweep.collapsed.length} points are repeats`}` +
+          ` of ${runs.length === 1 ? "this run" : "these runs"}`
+        : "",
+      sweep.excluded ? `${sweep.excluded} point${sweep.excluded > 1 ? "s" : ""} excluded` : "",
+    ].filter(Boolean);
+    this.log(
+      `${sweep.spec.name}: ${count(runs.length, "run")}${dropped.length ? ` (${dropped.join(", ")})` : ""}, ` +
+        `${countDone(runs)} already done in ${flags.db}`,
+    );
+    this.log(
+      table(
+        ["#", "hash", "status", "point"],
+        runs.map((r) => [String(r.index), r.config_hash, r.stored_status ?? "new", pointText(r.point)]),
+      ),
+    );
+    return runs;
+  }
+
+  /** The local sweep: train what the store lacks on this machine, plot it, and end as sweepEnding says. */
+  private async sweep(file: string, flags: SweepFlags): Promise<SweepFileResult> {
+    const training = startTraining(flags, this.jsonEnabled());
+    const result = await runSweepFile(file, {
+      db: flags.db,
+      backend: flags.backend as BackendName,
+      sets: withInitFrom(flags.set, flags["init-from"]),
+      retryFailed: flags["retry-failed"],
+      jobs: flags.jobs,
+      ...(flags.threads === undefined ? {} : { threads: flags.threads }),
+      failFast: flags["fail-fast"],
+      figuresDir: figuresDirFor(flags.db, flags.out),
+      events: training.events,
+      signal: training.signal,
+      stopNow: training.stopNow,
+      waitForHeld: flags.wait,
+      warn: (line) => this.warn(line),
+    }).finally(() => training.dispose());
+    if (!training.quiet) {
+      const counts = Object.entries(result.statuses)
+        .map(([s, n]) => `${n} ${s}`)
+        .join(", ");
+      this.log(
+        `${result.name}: ${counts} (${result.ran} run now, ${result.skipped} skipped` +
+          `${result.elsewhere ? `, ${result.elsewhere} held by another process` : ""}) → ${flags.db}`,
+      );
+      if (result.figure) this.log(`figure: ${result.figure.svg} (spec ${result.figure.spec})`);
+    }
+    const ending = sweepEnding(result, `nfx sweep ${file}`, `${result.name}: `);
+    if (ending.unfinished) throw new Error(ending.unfinished);
+    if (ending.failed) process.stderr.write(`nfx: error: ${ending.failed}\n`);
+    return this.finish(result, ending.exitStatus);
+  }
 }
+
+type SweepFlags = Interfaces.InferredFlags<typeof Sweep.flags>;
 
 function pointText(point: Record<string, unknown>): string {
   return pointLabel(point);

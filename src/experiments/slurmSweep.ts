@@ -6,7 +6,7 @@ import path from "node:path";
 import { canWrite } from "../core/store/connection.js";
 import { RunStore } from "../core/store/runStore.js";
 import { type LoadedSweep, loadSweepFile } from "../core/sweep/expand.js";
-import { validateRuns } from "../core/sweep/runSweep.js";
+import { validateRuns } from "../core/sweep/preflight.js";
 import { allSweepDirs, type SweepDirs, sweepDirs } from "../core/sweep/slurm/layout.js";
 import { resolveSlurmOptions, type SlurmOptions } from "../core/sweep/slurm/options.js";
 import { type CollectResult, collectSweepDir, type Liveness } from "../core/sweep/slurm/shards.js";
@@ -74,7 +74,10 @@ function collectInto(store: RunStore, dirs: SweepDirs): CollectResult {
   return collectSweepDir(store, dirs, askQueue(jobIdsOf(dirs)));
 }
 
-export function collectSweepFile(file: string, opts: { db: string; sets: string[] }): CollectResult & { name: string } {
+/** What `--collect` imported, with the sweep's name. */
+export type CollectSweepResult = CollectResult & { name: string };
+
+export function collectSweepFile(file: string, opts: { db: string; sets: string[] }): CollectSweepResult {
   const sweep = loadChecked(file, opts.sets);
   const store = openSubmitted(opts.db);
   try {
@@ -84,10 +87,14 @@ export function collectSweepFile(file: string, opts: { db: string; sets: string[
   }
 }
 
-export function statusSweepFile(
-  file: string,
-  opts: { db: string; sets: string[] },
-): { name: string; collected: CollectResult; runs: SlurmRunStatus[] } {
+/** What `--status` shows: each run's state, after collecting what finished. */
+export interface StatusSweepResult {
+  name: string;
+  collected: CollectResult;
+  runs: SlurmRunStatus[];
+}
+
+export function statusSweepFile(file: string, opts: { db: string; sets: string[] }): StatusSweepResult {
   const sweep = loadChecked(file, opts.sets);
   const dirs = sweepDirs(opts.db, sweep.spec.name);
   const store = openSubmitted(opts.db);

@@ -1,10 +1,10 @@
 // `nfx sweep FILE`: expand, run what is missing, and draw the sweep's comparison plot from the store.
 import path from "node:path";
-import { ensureCacheDir } from "../core/base/cacheDir.js";
-import { type BackendName, checkBackendInstalled } from "../core/engine/backend.js";
+import type { BackendName } from "../core/engine/backend.js";
 import { writeFigure } from "../core/plot/render.js";
 import { runLabel, sweepComparisonSpec } from "../core/plot/sweepPlot.js";
 import { DONE_STATUSES, RunStore } from "../core/store/runStore.js";
+import type { HeldRun, SweepEvents, SweepOutcome } from "../core/sweep/events.js";
 import {
   type ExpandedRun,
   expandSweepPlan,
@@ -12,15 +12,8 @@ import {
   type LoadedSweep,
   loadSweepFile,
 } from "../core/sweep/expand.js";
-import {
-  defaultJobs,
-  type HeldRun,
-  runSweep,
-  type SweepEvents,
-  type SweepOutcome,
-  threadsPerRun,
-  validateRuns,
-} from "../core/sweep/runSweep.js";
+import { validateRuns } from "../core/sweep/preflight.js";
+import { prepareSweep, runPreparedSweep } from "../core/sweep/runSweep.js";
 import { parseSweep } from "../core/sweep/sweepSpec.js";
 import { count } from "../core/text/plural.js";
 import { sweepFigureName } from "./sweepFigureName.js";
@@ -118,8 +111,36 @@ export function loadSweepSource(file: string | null, sets: string[]): LoadedSwee
   return { file: "", spec, ...fromExpansion(expandSweepPlan(spec, sets)) };
 }
 
+/**
+ * Trains what the store lacks of a sweep file (or of the single run `--set` describes), then plots it. Everything
+ * that can fail on bad input fails before the store is opened for writing: the file, then the sweep's pre-flight.
+ */
 export async function runSweepFile(file: string | null, opts: SweepFileOptions): Promise<SweepFileResult> {
-  // Everything that can fail on bad input fails here, before the store is opened for writing.
+  const sweep = loadRunnable(file, opts);
+  const prepared = await prepareSweep(sweep.runs, {
+    backend: opts.backend,
+    retryFailed: opts.retryFailed,
+    jobs: opts.jobs,
+    ...(opts.threads === undefined ? {} : { threads: opts.threads }),
+    failFast: opts.failFast,
+    events: opts.events,
+    signal: opts.signal,
+    stopNow: opts.stopNow,
+    waitForHeld: opts.waitForHeld,
+  });
+  for (const line of sweep.warnings) opts.warn?.(line);
+  const store = RunStore.open(opts.db, { shard: opts.shard });
+  try {
+    const outcome = await runPreparedSweep(store, sweep.spec, file ? path.resolve(file) : null, prepared);
+    const figure = await plotSweep(store, sweep, outcome, opts);
+    return { ...outcome, name: sweep.spec.name, figure };
+  } finally {
+    store.close();
+  }
+}
+
+/** The sweep a file describes, refused when `nfx run` gets more than one run or a run of another hash. */
+function loadRunnable(file: string | null, opts: SweepFileOptions): LoadedSweep {
   const sweep = loadSweepSource(file, opts.sets);
   if (opts.single && sweep.runs.length !== 1) {
     throw new Error(`${file}: describes ${sweep.runs.length} runs; use \`nfx sweep\` for more than one`);
@@ -128,51 +149,38 @@ export async function runSweepFile(file: string | null, opts: SweepFileOptions):
   if (opts.expectHash !== undefined && got !== opts.expectHash) {
     throw new Error(`${file}: config hash ${got} is not the expected ${opts.expectHash} (nfx versions differ?)`);
   }
-  validateRuns(sweep.runs);
-  threadsPerRun(opts.jobs ?? defaultJobs(), opts.threads);
-  // What training needs from this machine, checked before the store is opened (nothing written on failure).
-  checkBackendInstalled(opts.backend);
-  ensureCacheDir();
-  for (const line of sweep.warnings) opts.warn?.(line);
-  const store = RunStore.open(opts.db, { shard: opts.shard });
-  try {
-    const outcome = await runSweep(store, sweep.spec, file ? path.resolve(file) : null, sweep.runs, {
-      backend: opts.backend,
-      retryFailed: opts.retryFailed,
-      jobs: opts.jobs,
-      ...(opts.threads === undefined ? {} : { threads: opts.threads }),
-      failFast: opts.failFast,
-      events: opts.events,
-      signal: opts.signal,
-      stopNow: opts.stopNow,
-      waitForHeld: opts.waitForHeld,
-    });
-    const plotted = sweep.runs
-      .map((r, i) => ({ r, run: store.getRun(outcome.runIds[i] as number) }))
-      // Runs with a result (or an interruption) of their own: not pending, nor one another process still trains.
-      .filter((x) => x.run !== undefined && x.run.status !== "pending" && x.run.status !== "running")
-      .map((x) => ({
-        run: x.run as NonNullable<typeof x.run>,
-        label: runLabel(x.r.point, x.run as NonNullable<typeof x.run>),
-      }));
-    const figure = plotted.length
-      ? await writeFigure(
-          sweepComparisonSpec(store, `nfx sweep: ${sweep.spec.name}`, plotted),
-          opts.figuresDir,
-          sweepFigureName(
-            store,
-            opts.figuresDir,
-            sweep.spec.name,
-            plotted.map((p) => p.run),
-            opts.single === true,
-          ),
-        )
-      : null;
-    if (figure) for (const p of plotted) store.addArtifact(p.run.id, "sweep-figure", path.resolve(figure.svg));
-    return { ...outcome, name: sweep.spec.name, figure };
-  } finally {
-    store.close();
-  }
+  return sweep;
+}
+
+/** The sweep's comparison figure, of the runs with a result of their own, recorded with each; null for none. */
+async function plotSweep(
+  store: RunStore,
+  sweep: LoadedSweep,
+  outcome: SweepOutcome,
+  opts: SweepFileOptions,
+): Promise<SweepFileResult["figure"]> {
+  const plotted = sweep.runs
+    .map((r, i) => ({ r, run: store.getRun(outcome.runIds[i] as number) }))
+    // Runs with a result (or an interruption) of their own: not pending, nor one another process still trains.
+    .filter((x) => x.run !== undefined && x.run.status !== "pending" && x.run.status !== "running")
+    .map((x) => ({
+      run: x.run as NonNullable<typeof x.run>,
+      label: runLabel(x.r.point, x.run as NonNullable<typeof x.run>),
+    }));
+  if (!plotted.length) return null;
+  const figure = await writeFigure(
+    sweepComparisonSpec(store, `nfx sweep: ${sweep.spec.name}`, plotted),
+    opts.figuresDir,
+    sweepFigureName(
+      store,
+      opts.figuresDir,
+      sweep.spec.name,
+      plotted.map((p) => p.run),
+      opts.single === true,
+    ),
+  );
+  for (const p of plotted) store.addArtifact(p.run.id, "sweep-figure", path.resolve(figure.svg));
+  return figure;
 }
 
 /** "pid 123 on host h" — who holds a run. */
@@ -211,4 +219,25 @@ export function failedReason(result: SweepOutcome, command: string): string | nu
   const first = failed[0]?.error ? `: ${failed[0].error.split("\n")[0]}` : "";
   const runs = `${failed.length} of ${count(result.runIds.length, "run")}`;
   return `${runs} failed: ${which}${more}${first}; fix the cause and re-run with \`${command} --retry-failed\``;
+}
+
+/** How a command that trained a sweep's runs ends (`nfx sweep`, `nfx run`): the one rule both follow. */
+export interface SweepEnding {
+  /** The grid is unfinished though nothing stopped it: the command fails with this message (unfinishedReason). */
+  unfinished: string | null;
+  /** The line naming the runs that failed, for stderr, or null (failedReason; none after --fail-fast). */
+  failed: string | null;
+  /** 130 when interrupted (the next sweep continues), 1 after --fail-fast or with failed runs, else 0. */
+  exitStatus: number;
+}
+
+/** How the command `command` ends after `result`; `prefix` starts its messages (the sweep's name, or nothing). */
+export function sweepEnding(result: SweepOutcome, command: string, prefix: string): SweepEnding {
+  const unfinished = unfinishedReason(result);
+  const failed = result.failedFast ? null : failedReason(result, command);
+  return {
+    unfinished: unfinished === null ? null : `${prefix}${unfinished}`,
+    failed: failed === null ? null : `${prefix}${failed}`,
+    exitStatus: result.interrupted ? 130 : result.failedFast || failed !== null ? 1 : 0,
+  };
 }

@@ -2,7 +2,7 @@
 import { Flags } from "@oclif/core";
 import { BACKEND_NAMES } from "../core/engine/backend.js";
 import { DEFAULT_DB } from "../core/store/runStore.js";
-import { defaultJobs } from "../core/sweep/runSweep.js";
+import { defaultJobs } from "../core/sweep/options.js";
 
 export const dbFlag = Flags.string({
   description: "run store (SQLite file)",

@@ -1,8 +1,8 @@
 // Sweep progress on stderr. On a terminal: a live block with one line per worker (its run, a bar, steps/s, loss)
 // under a sweep bar with an ETA from finished runs. Elsewhere (logs, CI): one line per run start and end.
 import chalk from "chalk";
+import type { HeldRun, SweepEvents } from "../core/sweep/events.js";
 import type { ResumePoint } from "../core/sweep/resume.js";
-import type { HeldRun, SweepEvents } from "../core/sweep/runSweep.js";
 import { count } from "../core/text/plural.js";
 import { writeValue } from "../core/text/writtenForm.js";
 import { bar, formatDuration, formatPercent } from "./format.js";
@@ -32,111 +32,33 @@ export function sweepProgress(
   stream: NodeJS.WriteStream = process.stderr,
   opts: { single?: boolean } = {},
 ): SweepEvents {
-  const tty = stream.isTTY === true;
-  let sweepStarted = 0;
-  let todo = 0;
-  let done = 0;
-  let jobs = 1;
-  const live = new Map<number, Live>();
-  let drawnLines = 0;
-  let lastDraw = 0;
+  const block = new LiveBlock(stream);
+  /** The last quarter of its steps each run has said it reached (the line-per-event display). */
   const quarter = new Map<number, number>();
-
-  /** ETA: mean wall time of finished runs for the rest, divided among the workers. */
-  const eta = (): number => {
-    const runningFrac = [...live.values()].reduce((s, l) => s + (l.stepsTotal ? l.step / l.stepsTotal : 0), 0);
-    const units = done + runningFrac;
-    if (units <= 0) return Number.NaN;
-    const elapsed = (performance.now() - sweepStarted) / 1000;
-    return (elapsed / units) * (todo - units);
-  };
-  const erase = () => {
-    if (!tty || drawnLines === 0) return;
-    stream.write(`\x1b[${drawnLines}A\r\x1b[J`);
-    drawnLines = 0;
-  };
-  const draw = (force = false) => {
-    if (!tty) return;
-    const t = performance.now();
-    if (!force && t - lastDraw < 100) return;
-    lastDraw = t;
-    erase();
-    const lines: string[] = [];
-    // A live line must not wrap, or erasing by line count would leave debris: the label gives way.
-    const room = Math.max(10, (stream.columns ?? 120) - 70);
-    for (const [slot, l] of [...live].sort((a, b) => a[0] - b[0])) {
-      const label = l.label.length > room ? `${l.label.slice(0, room - 1)}…` : l.label;
-      const rate = l.step / Math.max(1e-3, (t - l.started) / 1000);
-      const frac = l.stepsTotal ? l.step / l.stepsTotal : 0;
-      const loss = l.loss === undefined ? "" : `loss ${l.loss.toFixed(3)}  `;
-      lines.push(
-        `${chalk.dim(`w${slot}`)} run ${l.id} ${label} ${bar(frac, 16)} ${l.step}/${l.stepsTotal}  ` +
-          chalk.dim(`${loss}${rate.toFixed(1)} step/s`),
-      );
-    }
-    const etaS = eta();
-    lines.push(
-      `${chalk.bold("sweep")} ${bar(todo ? done / todo : 1)} ${done}/${count(todo, "run")}` +
-        chalk.dim(`  ${count(jobs, "worker")}  ETA ${Number.isFinite(etaS) ? formatDuration(etaS) : "…"}`),
-    );
-    stream.write(`${lines.join("\n")}\n`);
-    drawnLines = lines.length;
-  };
-  const above = (text: string) => {
-    erase();
-    stream.write(text);
-    draw(true);
-  };
   return {
     sweepStart(info) {
-      sweepStarted = performance.now();
-      todo = info.todo;
-      jobs = info.jobs;
-      const orphans = info.orphans.length ? `, ${count(info.orphans.length, "orphaned run")} re-queued` : "";
-      if (opts.single && info.total === 1) {
-        const state = info.todo ? "to train" : info.elsewhere ? "held by another process" : "already stored";
-        stream.write(`${chalk.bold("run")}: ${state}${orphans}\n`);
-        return;
-      }
-      const elsewhere = info.elsewhere ? `, ${info.elsewhere} held by another process` : "";
-      stream.write(
-        `${chalk.bold("sweep")}: ${count(info.total, "run")}, ${info.skipped} already done, ${info.todo} to run` +
-          `${elsewhere}${orphans}${info.todo ? chalk.dim(` (${count(info.jobs, "worker")})`) : ""}\n`,
-      );
+      block.begin(info.todo, info.jobs);
+      stream.write(sweepStartLine(info, opts.single === true));
     },
     backendReady(backend) {
-      above(chalk.dim(`backend ${backend.name} ${backend.version} on ${backend.device}\n`));
+      block.above(chalk.dim(`backend ${backend.name} ${backend.version} on ${backend.device}\n`));
     },
     runStart(info) {
-      todo = info.todo;
       const label = runLabel(info.run);
-      live.set(info.slot, {
-        id: info.id,
-        label,
-        started: performance.now(),
-        step: info.resumed?.step ?? 0,
-        stepsTotal: info.stepsTotal,
-        loss: undefined,
-      });
-      if (!tty)
+      block.runStarted(info, label);
+      if (!block.tty)
         stream.write(
           `[${info.position + 1}/${info.todo}] w${info.slot} run ${info.id} ${label}: ${count(info.stepsTotal, "step")}` +
             `${resumedText(info.resumed)}\n`,
         );
       else {
-        if (info.resumed) above(chalk.dim(`run ${info.id} ${label}${resumedText(info.resumed)}\n`));
-        draw(true);
+        if (info.resumed) block.above(chalk.dim(`run ${info.id} ${label}${resumedText(info.resumed)}\n`));
+        block.draw(true);
       }
     },
     runStep(info) {
-      const l = live.get(info.slot);
-      if (!l) return;
-      l.step = info.step + 1;
-      l.loss = info.metrics.loss;
-      if (tty) {
-        draw();
-        return;
-      }
+      const l = block.stepped(info.slot, info.step, info.metrics.loss);
+      if (!l || block.tty) return;
       const q = Math.floor((l.step / Math.max(1, l.stepsTotal)) * 4);
       if (q > (quarter.get(info.id) ?? 0) && l.step < l.stepsTotal) {
         quarter.set(info.id, q);
@@ -147,38 +69,165 @@ export function sweepProgress(
       }
     },
     runEnd(info) {
-      const l = live.get(info.slot);
-      live.delete(info.slot);
-      done++;
-      const rate = l && info.seconds > 0 ? `${(l.step / info.seconds).toFixed(1)} step/s  ` : "";
-      // Red only for a failure of the run's own; an interrupted run is re-run by the next sweep.
-      const color =
-        info.status === "completed"
-          ? chalk.green
-          : info.status === "diverged" || info.status === "collapsed" || info.status === "interrupted"
-            ? chalk.yellow
-            : chalk.red;
-      const extra = info.error ? chalk.dim(` (${info.error})`) : "";
-      const loss = info.finalLoss === null ? "" : `loss ${info.finalLoss.toFixed(3)}  `;
-      above(
-        `${color("●")} run ${info.id} ${runLabel(info.run)}: ${color(info.status)}  ${loss}` +
-          `test top-1 ${formatPercent(info.testTop1)}  ${rate}${formatDuration(info.seconds)}${extra}\n`,
-      );
+      block.above(runEndLine(info, block.ended(info.slot)));
     },
     waiting(info) {
       const runs = info.runs.map((h) => `run ${h.id} (${heldText(h)})`).join(", ");
-      above(chalk.yellow(`waiting for ${count(info.runs.length, "run")} that another process is training: ${runs}\n`));
+      block.above(
+        chalk.yellow(`waiting for ${count(info.runs.length, "run")} that another process is training: ${runs}\n`),
+      );
     },
     reaped(orphans) {
-      for (const o of orphans) above(chalk.yellow(`run ${o.id}: ${o.reason}; training it here\n`));
+      for (const o of orphans) block.above(chalk.yellow(`run ${o.id}: ${o.reason}; training it here\n`));
     },
     stopping(why) {
-      above(chalk.yellow(`stopping (${why}): interrupting running runs…\n`));
+      block.above(chalk.yellow(`stopping (${why}): interrupting running runs…\n`));
     },
   };
 }
 
-/** Who holds a run and how recently it wrote: "pid 123 on host h, heartbeat 2 s ago". */
+type SweepStartInfo = Parameters<NonNullable<SweepEvents["sweepStart"]>>[0];
+type RunStartInfo = Parameters<NonNullable<SweepEvents["runStart"]>>[0];
+type RunEndInfo = Parameters<NonNullable<SweepEvents["runEnd"]>>[0];
+
+/** The sweep's opening line: what it will train, skip and leave to others (`nfx run`: its one run's state). */
+function sweepStartLine(info: SweepStartInfo, single: boolean): string {
+  const orphans = info.orphans.length ? `, ${count(info.orphans.length, "orphaned run")} re-queued` : "";
+  if (single && info.total === 1) {
+    const state = info.todo ? "to train" : info.elsewhere ? "held by another process" : "already stored";
+    return `${chalk.bold("run")}: ${state}${orphans}\n`;
+  }
+  const elsewhere = info.elsewhere ? `, ${info.elsewhere} held by another process` : "";
+  return (
+    `${chalk.bold("sweep")}: ${count(info.total, "run")}, ${info.skipped} already done, ${info.todo} to run` +
+    `${elsewhere}${orphans}${info.todo ? chalk.dim(` (${count(info.jobs, "worker")})`) : ""}\n`
+  );
+}
+
+/** A run's closing line: its status, loss, accuracy, speed and time. `l`: how far it got, if it was seen start. */
+function runEndLine(info: RunEndInfo, l: Live | undefined): string {
+  const rate = l && info.seconds > 0 ? `${(l.step / info.seconds).toFixed(1)} step/s  ` : "";
+  // Red only for a failure of the run's own; an interrupted run is re-run by the next sweep.
+  const color =
+    info.status === "completed"
+      ? chalk.green
+      : info.status === "diverged" || info.status === "collapsed" || info.status === "interrupted"
+        ? chalk.yellow
+        : chalk.red;
+  const extra = info.error ? chalk.dim(` (${info.error})`) : "";
+  const loss = info.finalLoss === null ? "" : `loss ${info.finalLoss.toFixed(3)}  `;
+  return (
+    `${color("●")} run ${info.id} ${runLabel(info.run)}: ${color(info.status)}  ${loss}` +
+    `test top-1 ${formatPercent(info.testTop1)}  ${rate}${formatDuration(info.seconds)}${extra}\n`
+  );
+}
+
+/**
+ * What is training now, and on a terminal the live block that shows it: one line per worker under the sweep bar,
+ * redrawn in place; lines about the sweep are written above it. Elsewhere nothing is drawn.
+ */
+class LiveBlock {
+  readonly tty: boolean;
+  /** Each worker slot's run. */
+  private readonly live = new Map<number, Live>();
+  private sweepStarted = 0;
+  private todo = 0;
+  private done = 0;
+  private jobs = 1;
+  private drawnLines = 0;
+  private lastDraw = 0;
+
+  constructor(private readonly stream: NodeJS.WriteStream) {
+    this.tty = stream.isTTY === true;
+  }
+
+  begin(todo: number, jobs: number): void {
+    this.sweepStarted = performance.now();
+    this.todo = todo;
+    this.jobs = jobs;
+  }
+
+  runStarted(info: RunStartInfo, label: string): void {
+    this.todo = info.todo;
+    this.live.set(info.slot, {
+      id: info.id,
+      label,
+      started: performance.now(),
+      step: info.resumed?.step ?? 0,
+      stepsTotal: info.stepsTotal,
+      loss: undefined,
+    });
+  }
+
+  /** Records a step of the run in `slot` (and redraws, at most every 100 ms); its run, or none if unknown. */
+  stepped(slot: number, step: number, loss: number | undefined): Live | undefined {
+    const l = this.live.get(slot);
+    if (!l) return undefined;
+    l.step = step + 1;
+    l.loss = loss;
+    this.draw();
+    return l;
+  }
+
+  /** The run in `slot` ended: it leaves the block and counts as done. */
+  ended(slot: number): Live | undefined {
+    const l = this.live.get(slot);
+    this.live.delete(slot);
+    this.done++;
+    return l;
+  }
+
+  /** ETA: mean wall time of finished runs for the rest, divided among the workers. */
+  private eta(): number {
+    const runningFrac = [...this.live.values()].reduce((s, l) => s + (l.stepsTotal ? l.step / l.stepsTotal : 0), 0);
+    const units = this.done + runningFrac;
+    if (units <= 0) return Number.NaN;
+    const elapsed = (performance.now() - this.sweepStarted) / 1000;
+    return (elapsed / units) * (this.todo - units);
+  }
+
+  private erase(): void {
+    if (!this.tty || this.drawnLines === 0) return;
+    this.stream.write(`\x1b[${this.drawnLines}A\r\x1b[J`);
+    this.drawnLines = 0;
+  }
+
+  draw(force = false): void {
+    if (!this.tty) return;
+    const t = performance.now();
+    if (!force && t - this.lastDraw < 100) return;
+    this.lastDraw = t;
+    this.erase();
+    const lines: string[] = [];
+    // A live line must not wrap, or erasing by line count would leave debris: the label gives way.
+    const room = Math.max(10, (this.stream.columns ?? 120) - 70);
+    for (const [slot, l] of [...this.live].sort((a, b) => a[0] - b[0])) {
+      const label = l.label.length > room ? `${l.label.slice(0, room - 1)}…` : l.label;
+      const rate = l.step / Math.max(1e-3, (t - l.started) / 1000);
+      const frac = l.stepsTotal ? l.step / l.stepsTotal : 0;
+      const loss = l.loss === undefined ? "" : `loss ${l.loss.toFixed(3)}  `;
+      lines.push(
+        `${chalk.dim(`w${slot}`)} run ${l.id} ${label} ${bar(frac, 16)} ${l.step}/${l.stepsTotal}  ` +
+          chalk.dim(`${loss}${rate.toFixed(1)} step/s`),
+      );
+    }
+    const etaS = this.eta();
+    lines.push(
+      `${chalk.bold("sweep")} ${bar(this.todo ? this.done / this.todo : 1)} ${this.done}/${count(this.todo, "run")}` +
+        chalk.dim(`  ${count(this.jobs, "worker")}  ETA ${Number.isFinite(etaS) ? formatDuration(etaS) : "…"}`),
+    );
+    this.stream.write(`${lines.join("\n")}\n`);
+    this.drawnLines = lines.length;
+  }
+
+  /** Writes `text` above the live block. */
+  above(text: string): void {
+    this.erase();
+    this.stream.write(text);
+    this.draw(true);
+  }
+}
+
 /** `, resumed from step N (checkpoint FILE)` and the newer checkpoints passed over, or nothing for a fresh run. */
 function resumedText(resumed: ResumePoint | null): string {
   if (!resumed) return "";
@@ -186,6 +235,7 @@ function resumedText(resumed: ResumePoint | null): string {
   return `, resumed from step ${resumed.step} (${resumed.file}${skipped})`;
 }
 
+/** Who holds a run and how recently it wrote: "pid 123 on host h, heartbeat 2 s ago". */
 function heldText(h: HeldRun): string {
   const beat =
     h.heartbeatAgeSeconds === null ? "no heartbeat yet" : `heartbeat ${Math.round(h.heartbeatAgeSeconds)} s ago`;

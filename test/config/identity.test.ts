@@ -23,7 +23,7 @@ import { varyingConfigKeys } from "../../src/core/plot/runRows.js";
 import { RunStore, type StoredRun } from "../../src/core/store/runStore.js";
 import { expandSweep, expandSweepPlan, loadSweepFile } from "../../src/core/sweep/expand.js";
 import { noChangeReason } from "../../src/core/sweep/noChange.js";
-import { validateRunsDeep } from "../../src/core/sweep/runSweep.js";
+import { validateRunsDeep } from "../../src/core/sweep/preflight.js";
 import { checkSweepName, parseSweep, safeSweepName } from "../../src/core/sweep/sweepSpec.js";
 import { finishedRunsOf } from "../../src/experiments/figures/presetRuns.js";
 import { loadSweepSource, planSweep } from "../../src/experiments/sweepFile.js";

@@ -6,7 +6,7 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { nativeFiles, projectNodeModules } from "../../src/core/engine/nativeStatus.js";
 import { missingHeaders, parseWheelName } from "../../src/core/engine/nativeWheel.js";
-import { threadsPerRun } from "../../src/core/sweep/runSweep.js";
+import { threadsPerRun } from "../../src/core/sweep/options.js";
 import { nativeSkipReason, tempDir, writeFile } from "../helpers.js";
 
 describe("TensorFlow wheel names", () => {

@@ -19,7 +19,7 @@ import {
 import { selectRuns } from "../../core/plot/selectRuns.js";
 import { sppSpec } from "../../core/plot/sppSpec.js";
 import type { StoredRun } from "../../core/store/runStore.js";
-import type { SweepEvents } from "../../core/sweep/runSweep.js";
+import type { SweepEvents } from "../../core/sweep/events.js";
 import { count } from "../../core/text/plural.js";
 import { failedReason, runSweepFile } from "../sweepFile.js";
 import { addedSeedsSweep, openFigureStore, presetRuns, sweepSubtitle } from "./presetRuns.js";

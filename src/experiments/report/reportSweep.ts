@@ -6,8 +6,11 @@
 import type { BackendName } from "../../core/engine/backend.js";
 import type { FigureFormat } from "../../core/plot/render.js";
 import { RunStore } from "../../core/store/runStore.js";
+import type { SweepEvents, SweepOutcome } from "../../core/sweep/events.js";
 import { type ExpandedRun, loadSweepFile } from "../../core/sweep/expand.js";
-import { defaultJobs, runSweep, type SweepEvents, type SweepOutcome, validateRuns } from "../../core/sweep/runSweep.js";
+import { defaultJobs } from "../../core/sweep/options.js";
+import { validateRuns } from "../../core/sweep/preflight.js";
+import { runSweep } from "../../core/sweep/runSweep.js";
 import type { SweepSpec } from "../../core/sweep/sweepSpec.js";
 import { addedSeedsSweep } from "../figures/presetRuns.js";
 import { presetDisplay, presetFile } from "../figures/presets.js";

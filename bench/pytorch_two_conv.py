@@ -1,6 +1,6 @@
 """PyTorch reference for `nfx bench`'s two-conv step, on one CPU thread (issue #3's yardstick).
 
-The same problem as src/core/engine/bench.ts: x [32, 64, 32, 32] (NCHW), two 3x3 convs 64 -> 64 without bias,
+The same problem as src/core/engine/bench/bench.ts: x [32, 64, 32, 32] (NCHW), two 3x3 convs 64 -> 64 without bias,
 "same" padding, relu between, loss = mean(y^2), gradients w.r.t. both filters. Prints one JSON line with the
 median over repetitions. `nfx bench` runs it when python3 can import torch, to compare on the same machine.
 

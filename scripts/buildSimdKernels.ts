@@ -1,12 +1,12 @@
-// Assembles src/core/engine/simdKernels.wat into simdKernelsBinary.ts (base64, plain and FMA variants), so that
+// Assembles src/core/engine/wasm/simdKernels.wat into simdKernelsBinary.ts (base64, plain and FMA variants), so that
 // neither the library nor its users need an assembler at run time. `npm run build:simd`; a test checks the
 // committed binaries are current.
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { assembleSimdKernels, fmaVariant, simdKernelsModuleText } from "./simdKernelsAssembler.js";
 
-const watPath = fileURLToPath(new URL("../src/core/engine/simdKernels.wat", import.meta.url));
-const outPath = fileURLToPath(new URL("../src/core/engine/simdKernelsBinary.ts", import.meta.url));
+const watPath = fileURLToPath(new URL("../src/core/engine/wasm/simdKernels.wat", import.meta.url));
+const outPath = fileURLToPath(new URL("../src/core/engine/wasm/simdKernelsBinary.ts", import.meta.url));
 const wat = readFileSync(watPath, "utf8");
 const plain = await assembleSimdKernels(wat);
 const fma = await assembleSimdKernels(fmaVariant(wat));

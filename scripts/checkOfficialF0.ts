@@ -6,7 +6,7 @@
 // the inputs file F0.json names (default F0-inputs.json: {inputs: [{shape, data (base64 float32)}]}).
 import fs from "node:fs";
 import path from "node:path";
-import { type BackendName, initBackend } from "../src/core/engine/backend.js";
+import { type BackendName, initBackend } from "../src/core/engine/backend/backend.js";
 import { tf } from "../src/core/engine/tf.js";
 import { buildModel } from "../src/core/models/build.js";
 import { resolveModelSpec } from "../src/core/models/index.js";

@@ -18,11 +18,17 @@ export type {
   Split,
 } from "./core/data/index.js";
 export { batchCount, batches, DATASET_NAMES, evalBatches, loadDataset } from "./core/data/index.js";
-export type { BackendInfo, BackendName, NativeInfo } from "./core/engine/backend.js";
-export { BACKEND_NAMES, currentBackend, initBackend } from "./core/engine/backend.js";
-export type { BenchCase, BenchOptions, BenchResult } from "./core/engine/bench.js";
-export { benchCase, builtinCases, DEFAULT_BENCH_OPTIONS, runBench, twoConvStepCase } from "./core/engine/bench.js";
-export { groupedConv2d } from "./core/engine/groupedConv.js";
+export type { BackendInfo, BackendName, NativeInfo } from "./core/engine/backend/backend.js";
+export { BACKEND_NAMES, currentBackend, initBackend } from "./core/engine/backend/backend.js";
+export type { BenchCase, BenchOptions, BenchResult } from "./core/engine/bench/bench.js";
+export {
+  benchCase,
+  builtinCases,
+  DEFAULT_BENCH_OPTIONS,
+  runBench,
+  twoConvStepCase,
+} from "./core/engine/bench/bench.js";
+export { groupedConv2d } from "./core/engine/ops/groupedConv.js";
 export { tf } from "./core/engine/tf.js";
 export type {
   ActivationName,

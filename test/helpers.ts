@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PNG } from "pngjs";
-import { nativeFiles } from "../src/core/engine/nativeStatus.js";
+import { nativeFiles } from "../src/core/engine/native/nativeStatus.js";
 
 /**
  * A fresh temporary directory, removed when the process exits. A daemon a test stopped (slurmctld) may still be

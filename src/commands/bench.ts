@@ -1,7 +1,13 @@
 import { Flags } from "@oclif/core";
-import { BACKEND_NAMES, type BackendInfo, type BackendName, describeBackend } from "../core/engine/backend.js";
-import { type BenchResult, builtinCases, DEFAULT_BENCH_OPTIONS, REF_BATCH, runBench } from "../core/engine/bench.js";
-import { type PytorchReference, pytorchTwoConvReference } from "../core/engine/pytorchReference.js";
+import { BACKEND_NAMES, type BackendInfo, type BackendName, describeBackend } from "../core/engine/backend/backend.js";
+import {
+  type BenchResult,
+  builtinCases,
+  DEFAULT_BENCH_OPTIONS,
+  REF_BATCH,
+  runBench,
+} from "../core/engine/bench/bench.js";
+import { type PytorchReference, pytorchTwoConvReference } from "../core/engine/bench/pytorchReference.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
 import { memoryLine } from "../ui/format.js";

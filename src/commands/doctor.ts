@@ -1,7 +1,7 @@
 import { Flags } from "@oclif/core";
-import { BACKEND_NAMES, type BackendName } from "../core/engine/backend.js";
-import { type DoctorReport, diagnoseBackend } from "../core/engine/doctor.js";
-import { SIMD_KERNELS_BUILD_LABEL } from "../core/engine/simdKernels.js";
+import { BACKEND_NAMES, type BackendName } from "../core/engine/backend/backend.js";
+import { type DoctorReport, diagnoseBackend } from "../core/engine/backend/doctor.js";
+import { SIMD_KERNELS_BUILD_LABEL } from "../core/engine/wasm/simdKernels.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
 

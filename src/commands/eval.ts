@@ -3,7 +3,7 @@ import { Flags } from "@oclif/core";
 import { setDotted } from "../core/config/dotted.js";
 import { parseSetOverride } from "../core/config/setOverride.js";
 import { readYamlFile } from "../core/config/yamlFile.js";
-import { type BackendName, initBackend } from "../core/engine/backend.js";
+import { type BackendName, initBackend } from "../core/engine/backend/backend.js";
 import { finalWeightsPath } from "../core/runWeights/finalWeights.js";
 import { evalWeights } from "../core/runWeights/runWeights.js";
 import { RunStore } from "../core/store/runStore.js";

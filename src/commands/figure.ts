@@ -1,6 +1,6 @@
 import { Args, Flags } from "@oclif/core";
 import { DEFAULT_MODEL } from "../core/config/schema.js";
-import type { BackendName } from "../core/engine/backend.js";
+import type { BackendName } from "../core/engine/backend/backend.js";
 import { checkWritableOut, figuresDirFor } from "../core/plot/outputDir.js";
 import { parseFormats } from "../core/plot/render.js";
 import { count } from "../core/text/plural.js";

@@ -1,5 +1,5 @@
 import { Flags, type Interfaces } from "@oclif/core";
-import type { BackendName } from "../core/engine/backend.js";
+import type { BackendName } from "../core/engine/backend/backend.js";
 import { besideStore, checkWritableOut } from "../core/plot/outputDir.js";
 import { parseFormats } from "../core/plot/render.js";
 import { parsePreset } from "../experiments/figures/presets.js";

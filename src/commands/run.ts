@@ -1,7 +1,7 @@
 // `nfx run`: one run, trained as a sweep of one (experiments/sweepFile.ts) and ended the way `nfx sweep` ends
 // (sweepEnding); prints the stored run.
 import { Flags } from "@oclif/core";
-import type { BackendName } from "../core/engine/backend.js";
+import type { BackendName } from "../core/engine/backend/backend.js";
 import { figuresDirFor } from "../core/plot/outputDir.js";
 import { RunStore, type StoredRun } from "../core/store/runStore.js";
 import { runSweepFile, sweepEnding } from "../experiments/sweepFile.js";

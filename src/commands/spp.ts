@@ -1,5 +1,5 @@
 import { Flags } from "@oclif/core";
-import { type BackendName, initBackend } from "../core/engine/backend.js";
+import { type BackendName, initBackend } from "../core/engine/backend/backend.js";
 import { resolveModelSpec } from "../core/models/resolve.js";
 import { sppFigure } from "../core/plot/sppSpec.js";
 import { NfxCommand } from "../ui/command.js";

@@ -3,7 +3,7 @@
 // picks the mode; a mode calls experiments/ and prints what it returns.
 import path from "node:path";
 import { Args, Flags, type Interfaces } from "@oclif/core";
-import type { BackendName } from "../core/engine/backend.js";
+import type { BackendName } from "../core/engine/backend/backend.js";
 import { figuresDirFor } from "../core/plot/outputDir.js";
 import { pointLabel } from "../core/sweep/expand.js";
 import { count } from "../core/text/plural.js";

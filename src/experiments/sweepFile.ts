@@ -1,6 +1,6 @@
 // `nfx sweep FILE`: expand, run what is missing, and draw the sweep's comparison plot from the store.
 import path from "node:path";
-import type { BackendName } from "../core/engine/backend.js";
+import type { BackendName } from "../core/engine/backend/backend.js";
 import { writeFigure } from "../core/plot/render.js";
 import { runLabel, sweepComparisonSpec } from "../core/plot/sweepPlot.js";
 import { DONE_STATUSES, RunStore } from "../core/store/runStore.js";

@@ -1,7 +1,7 @@
 // Training-step benchmarks on real models: the whole optimizer step (gradient, AGC, weight decay, SGD) as nfx runs
 // it, for `nfx bench training`. Built on the engine's model-agnostic bench core.
 import { resolveConfig } from "../core/config/resolve.js";
-import type { BenchCase } from "../core/engine/bench.js";
+import type { BenchCase } from "../core/engine/bench/bench.js";
 import { tf } from "../core/engine/tf.js";
 import { buildModel, countModel, resolveModelSpec } from "../core/models/index.js";
 import { calibrate } from "../core/train/microBatch.js";

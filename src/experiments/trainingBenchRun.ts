@@ -1,9 +1,9 @@
 // `nfx bench training` as a procedure: calibrate the micro-batch (unless given), time one step of it without and
 // with AGC and one logical batch in micro-batches of it, then (optionally) PyTorch's same step. The command
 // supplies the text: each stage is reported through TrainingBenchEvents as it ends.
-import { type BackendInfo, type BackendName, initBackend } from "../core/engine/backend.js";
-import { type BenchResult, runBench } from "../core/engine/bench.js";
-import { type PytorchReference, pytorchNfResnetMicroReference } from "../core/engine/pytorchReference.js";
+import { type BackendInfo, type BackendName, initBackend } from "../core/engine/backend/backend.js";
+import { type BenchResult, runBench } from "../core/engine/bench/bench.js";
+import { type PytorchReference, pytorchNfResnetMicroReference } from "../core/engine/bench/pytorchReference.js";
 import { calibrateMicro, trainStepCase } from "./trainingBench.js";
 
 export interface TrainingBenchOptions {

@@ -5,7 +5,7 @@
 // whole (the parser's input, the command, the config: thousands of lines); nfx replaces all three.
 import { stripVTControlCharacters } from "node:util";
 import type { Command } from "@oclif/core";
-import { wasmOutOfMemoryExplanation } from "../core/engine/wasmMemory.js";
+import { wasmOutOfMemoryExplanation } from "../core/engine/wasm/wasmMemory.js";
 
 /** Exit status of bad input that nfx or its flag parser detected (a config fault, a missing store, a bad flag). */
 export const EXIT_BAD_INPUT = 2;

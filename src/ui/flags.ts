@@ -1,6 +1,6 @@
 // Flags shared by commands.
 import { Flags } from "@oclif/core";
-import { BACKEND_NAMES } from "../core/engine/backend.js";
+import { BACKEND_NAMES } from "../core/engine/backend/backend.js";
 import { DEFAULT_DB } from "../core/store/runStore.js";
 import { defaultJobs } from "../core/sweep/options.js";
 

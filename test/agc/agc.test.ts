@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { agcClip, clipGradients, unitwiseNorm } from "../../src/core/agc/agc.js";
 import type { ParamRole } from "../../src/core/agc/roles.js";
-import { initBackend } from "../../src/core/engine/backend.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 
 const close = (a: number, b: number, tol = 1e-6) =>

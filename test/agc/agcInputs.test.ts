@@ -11,7 +11,7 @@ import {
   unitwiseNorm,
   withAgc,
 } from "../../src/core/agc/index.js";
-import { initBackend } from "../../src/core/engine/backend.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { samAscend } from "../../src/core/train/sam.js";
 import { testBackend } from "../helpers.js";

@@ -15,7 +15,7 @@ import {
   suggestRoles,
   withAgc,
 } from "../../src/core/agc/index.js";
-import { initBackend } from "../../src/core/engine/backend.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { PARAM_ROLES as MODEL_ROLES } from "../../src/core/models/types.js";
 import { PARAM_ROLES as PACKAGE_ROLES } from "../../src/index.js";

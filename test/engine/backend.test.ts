@@ -1,8 +1,8 @@
 // Backend choice and the advice printed when a native backend fails to load.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { initBackend } from "../../src/core/engine/backend.js";
-import { adviseOnLoadError, isHopper } from "../../src/core/engine/nativeAdvice.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
+import { adviseOnLoadError, isHopper } from "../../src/core/engine/backend/nativeAdvice.js";
 import { nativeSkipReason } from "../helpers.js";
 
 describe("backend choice", () => {

@@ -1,8 +1,11 @@
 // The bench core: a caller-supplied step is timed on each backend and reported with derived rates.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { type BenchCase, runBench } from "../../src/core/engine/bench.js";
-import { pytorchNfResnetMicroReference, pytorchTwoConvReference } from "../../src/core/engine/pytorchReference.js";
+import { type BenchCase, runBench } from "../../src/core/engine/bench/bench.js";
+import {
+  pytorchNfResnetMicroReference,
+  pytorchTwoConvReference,
+} from "../../src/core/engine/bench/pytorchReference.js";
 import { tf } from "../../src/core/engine/tf.js";
 
 describe("bench core", () => {

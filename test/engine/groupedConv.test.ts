@@ -2,8 +2,8 @@
 // both formulations and on both backends.
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import { initBackend } from "../../src/core/engine/backend.js";
-import { groupedConv2d, groupedConv2dWith } from "../../src/core/engine/groupedConv.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
+import { groupedConv2d, groupedConv2dWith } from "../../src/core/engine/ops/groupedConv.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { gradsOn, int, pick, randomData, relError, rng } from "./gradcheck.js";
 

@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { nativeFiles, projectNodeModules } from "../../src/core/engine/nativeStatus.js";
-import { missingHeaders, parseWheelName } from "../../src/core/engine/nativeWheel.js";
+import { nativeFiles, projectNodeModules } from "../../src/core/engine/native/nativeStatus.js";
+import { missingHeaders, parseWheelName } from "../../src/core/engine/native/nativeWheel.js";
 import { threadsPerRun } from "../../src/core/sweep/options.js";
 import { nativeSkipReason, tempDir, writeFile } from "../helpers.js";
 

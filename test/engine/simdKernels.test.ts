@@ -4,9 +4,14 @@ import { readFileSync } from "node:fs";
 import { before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { assembleSimdKernels, fmaVariant, simdKernelsModuleText } from "../../scripts/simdKernelsAssembler.js";
-import { initBackend } from "../../src/core/engine/backend.js";
-import { conv2dFilterGrad, conv2dFits, conv2dForward, transposeLastTwo } from "../../src/core/engine/simdKernels.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
+import {
+  conv2dFilterGrad,
+  conv2dFits,
+  conv2dForward,
+  transposeLastTwo,
+} from "../../src/core/engine/wasm/simdKernels.js";
 import { int, pick, randomData, relError, rng } from "./gradcheck.js";
 
 /** dW by the definition, in float64. */
@@ -77,8 +82,8 @@ describe("nfx's wasm SIMD kernels", () => {
   });
 
   test("the committed binary is simdKernels.wat assembled (run `npm run build:simd` after editing it)", async () => {
-    const wat = readFileSync(new URL("../../src/core/engine/simdKernels.wat", import.meta.url), "utf8");
-    const committed = readFileSync(new URL("../../src/core/engine/simdKernelsBinary.ts", import.meta.url), "utf8");
+    const wat = readFileSync(new URL("../../src/core/engine/wasm/simdKernels.wat", import.meta.url), "utf8");
+    const committed = readFileSync(new URL("../../src/core/engine/wasm/simdKernelsBinary.ts", import.meta.url), "utf8");
     const [plain, fma] = [await assembleSimdKernels(wat), await assembleSimdKernels(fmaVariant(wat))];
     assert.equal(committed, simdKernelsModuleText(plain, fma));
     // Every accumulation of the plain build became a fused multiply-add in the other.

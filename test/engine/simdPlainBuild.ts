@@ -1,6 +1,6 @@
 // Run by simdKernels.test.ts in a child process with NFX_WASM_FMA=0: the plain (no fused multiply-add) build of
 // nfx's kernels must give the cpu backend's conv and gradients too. Prints one JSON line.
-import { initBackend } from "../../src/core/engine/backend.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { gradsOn, randomData, relError, rng } from "./gradcheck.js";
 

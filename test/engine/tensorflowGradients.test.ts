@@ -4,9 +4,9 @@
 // is TensorFlow's, and fusedGelu takes its composed-op path, so these checks are what vouches for that backend.
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import { initBackend } from "../../src/core/engine/backend.js";
-import { geluTanhGrad, geluTanhValue } from "../../src/core/engine/fusedGelu.js";
-import { groupedConv2d } from "../../src/core/engine/groupedConv.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
+import { geluTanhGrad, geluTanhValue } from "../../src/core/engine/ops/fusedGelu.js";
+import { groupedConv2d } from "../../src/core/engine/ops/groupedConv.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { nativeSkipReason } from "../helpers.js";
 import { checkAgainstCpu, convCase, GRAD_TOL, gradsOn, int, pick, randomData, relError, rng } from "./gradcheck.js";

@@ -2,9 +2,9 @@
 // shapes, strides, paddings and odd sizes; and training on wasm must not leak tensors or backend buffers.
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import { initBackend } from "../../src/core/engine/backend.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
-import { WASM_GRADIENT_KERNELS } from "../../src/core/engine/wasmGradients.js";
+import { WASM_GRADIENT_KERNELS } from "../../src/core/engine/wasm/wasmGradients.js";
 import {
   type ConvCase,
   checkAgainstCpu,

@@ -2,9 +2,9 @@
 // (Its own file: node --test runs each file in a process, and this one leaves a 3 GiB wasm heap behind.)
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { initBackend } from "../../src/core/engine/backend.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
-import { wasmOutOfMemoryExplanation } from "../../src/core/engine/wasmMemory.js";
+import { wasmOutOfMemoryExplanation } from "../../src/core/engine/wasm/wasmMemory.js";
 
 test("an allocation past the wasm heap limit is explained as out of memory", async () => {
   await initBackend("wasm");

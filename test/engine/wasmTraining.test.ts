@@ -1,7 +1,7 @@
 // Training a net that uses every op family on wasm: gradients equal cpu's, and 100 steps leak nothing.
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import { initBackend } from "../../src/core/engine/backend.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { randomData, relError, rng } from "./gradcheck.js";
 import { tinyNet } from "./tinyNet.js";

@@ -1,7 +1,7 @@
 // GELU's hand-written gradient equals autodiff through the tanh formula, and holds only its output.
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import { initBackend } from "../../src/core/engine/backend.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { ACTIVATION_GAMMA, activate } from "../../src/core/models/activations.js";
 import { randomData, relError, rng } from "../engine/gradcheck.js";

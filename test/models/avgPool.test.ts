@@ -3,7 +3,7 @@
 // avgPool(…, "same") gets the forward right but spreads edge windows' gradients over 4 pixels (see avgPool.ts).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type BackendName, initBackend } from "../../src/core/engine/backend.js";
+import { type BackendName, initBackend } from "../../src/core/engine/backend/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { avgPool2x2Same } from "../../src/core/models/avgPool.js";
 

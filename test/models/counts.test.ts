@@ -3,7 +3,7 @@
 // digits. The exact official integers are pinned in official.test.ts.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { initBackend } from "../../src/core/engine/backend.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { buildModel, countModel, modelCatalog, resolveModelSpec } from "../../src/core/models/index.js";
 
 // PAPER.md: params (millions) and MACs (billions) at test px, 1000 classes, RGB.

@@ -3,7 +3,7 @@
 // tensors.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type BackendName, initBackend } from "../../src/core/engine/backend.js";
+import { type BackendName, initBackend } from "../../src/core/engine/backend/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { buildModel, resolveModelSpec } from "../../src/core/models/index.js";
 import { testBackend } from "../helpers.js";

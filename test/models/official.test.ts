@@ -4,7 +4,7 @@
 // a one-bias difference (NF-ResNet-50's stem, issue 19) hid for long inside a 0.5% tolerance.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { initBackend } from "../../src/core/engine/backend.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
 import {
   buildModel,
   countModel,

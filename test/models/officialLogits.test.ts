@@ -4,7 +4,7 @@
 // feature maps have odd sizes ('SAME' padding of strided convs and pools). Fixtures: reference/official_nfnets.py.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type BackendName, initBackend } from "../../src/core/engine/backend.js";
+import { type BackendName, initBackend } from "../../src/core/engine/backend/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { buildModel, officialParamNames, resolveModelSpec } from "../../src/core/models/index.js";
 import { testBackend } from "../helpers.js";

@@ -8,7 +8,7 @@
 // so the tolerances below admit per-block increments from ¼α² to 2α² and transition outputs from 0.6 to 1.3.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { initBackend } from "../../src/core/engine/backend.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { resolveModelSpec, type SignalPropagation, signalPropagation } from "../../src/core/models/index.js";
 import { sppSpec } from "../../src/core/plot/sppSpec.js";
 

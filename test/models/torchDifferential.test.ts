@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { clipGradients } from "../../src/core/agc/agc.js";
 import { resolveConfig } from "../../src/core/config/resolve.js";
-import { type BackendName, initBackend } from "../../src/core/engine/backend.js";
+import { type BackendName, initBackend } from "../../src/core/engine/backend/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { type BuiltModel, buildModel, resolveModelSpec } from "../../src/core/models/index.js";
 import type { ParamRole } from "../../src/core/models/types.js";

@@ -2,7 +2,7 @@
 //   Ŵ = gain · (W − mean) / sqrt(max(N·var, 1e-4)), per output channel over axes (0,1,2).
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import { initBackend } from "../../src/core/engine/backend.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { standardizeWeight, WS_EPS } from "../../src/core/models/wsConv.js";
 import { int, randomData, relError, rng } from "../engine/gradcheck.js";

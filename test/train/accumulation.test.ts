@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { agcClip } from "../../src/core/agc/agc.js";
 import { resolveConfig } from "../../src/core/config/resolve.js";
-import { initBackend } from "../../src/core/engine/backend.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { buildModel, resolveModelSpec } from "../../src/core/models/index.js";
 import { batchGradient } from "../../src/core/train/gradients.js";

@@ -10,7 +10,7 @@ import { ConfigError } from "../../src/core/config/configError.js";
 import { parseStepsOrDuration } from "../../src/core/config/duration.js";
 import { resolveConfig } from "../../src/core/config/resolve.js";
 import { type Dataset, loadDataset } from "../../src/core/data/index.js";
-import { initBackend } from "../../src/core/engine/backend.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
 import {
   type CheckpointPlan,
   checkpointFileName,

@@ -6,7 +6,7 @@ import { before, describe, it } from "node:test";
 import { Rng } from "../../src/core/base/random.js";
 import { resolveConfig } from "../../src/core/config/resolve.js";
 import { batches, type Dataset, evalBatches, loadDataset, type Split } from "../../src/core/data/index.js";
-import { initBackend } from "../../src/core/engine/backend.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { buildModel, resolveModelSpec } from "../../src/core/models/index.js";
 import { evaluate } from "../../src/core/train/evaluate.js";

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { resolveConfig } from "../../src/core/config/resolve.js";
 import { batches, type Dataset, loadDataset } from "../../src/core/data/index.js";
-import { initBackend } from "../../src/core/engine/backend.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { exampleUniforms } from "../../src/core/models/exampleMasks.js";
 import { buildModel, resolveModelSpec } from "../../src/core/models/index.js";

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { resolveConfig } from "../../src/core/config/resolve.js";
 import { type Dataset, loadDataset } from "../../src/core/data/index.js";
-import { initBackend } from "../../src/core/engine/backend.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { trainRun } from "../../src/core/train/trainRun.js";
 import { testBackend } from "../helpers.js";
 

@@ -4,7 +4,7 @@ import { before, describe, it } from "node:test";
 import { Rng } from "../../src/core/base/random.js";
 import { resolveConfig } from "../../src/core/config/resolve.js";
 import { type Dataset, loadDataset } from "../../src/core/data/index.js";
-import { initBackend } from "../../src/core/engine/backend.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { mixBatch, sampleBeta } from "../../src/core/train/mix.js";
 import { lrAt } from "../../src/core/train/schedule.js";

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { it } from "node:test";
 import { loadDataset } from "../../src/core/data/loadDataset.js";
-import { initBackend } from "../../src/core/engine/backend.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { buildModel } from "../../src/core/models/build.js";
 import { resolveModelSpec } from "../../src/core/models/index.js";
 import { evalWeights } from "../../src/core/runWeights/runWeights.js";

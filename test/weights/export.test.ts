@@ -7,7 +7,7 @@ import path from "node:path";
 import { it } from "node:test";
 import { configHash } from "../../src/core/config/hash.js";
 import { resolveConfig } from "../../src/core/config/resolve.js";
-import { initBackend } from "../../src/core/engine/backend.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { buildModel } from "../../src/core/models/build.js";
 import { resolveModelSpec } from "../../src/core/models/index.js";
 import { exportRunWeights } from "../../src/core/runWeights/runWeights.js";

@@ -10,7 +10,7 @@ import { describe, it } from "node:test";
 import { PNG } from "pngjs";
 import { configHash } from "../../src/core/config/hash.js";
 import { resolveConfig } from "../../src/core/config/resolve.js";
-import { initBackend } from "../../src/core/engine/backend.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { buildModel } from "../../src/core/models/build.js";
 import { resolveModelSpec } from "../../src/core/models/index.js";
 import { RunStore } from "../../src/core/store/runStore.js";

@@ -7,7 +7,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { zipSync } from "fflate";
 import { dump as dumpNpy } from "npyjs";
-import { initBackend } from "../../src/core/engine/backend.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { type BuiltModel, buildModel } from "../../src/core/models/build.js";
 import { resolveModelSpec } from "../../src/core/models/index.js";

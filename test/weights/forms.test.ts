@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { configHash } from "../../src/core/config/hash.js";
 import { resolveConfig } from "../../src/core/config/resolve.js";
-import { type BackendName, initBackend } from "../../src/core/engine/backend.js";
+import { type BackendName, initBackend } from "../../src/core/engine/backend/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { activate } from "../../src/core/models/activations.js";
 import { buildModel } from "../../src/core/models/build.js";

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { before, describe, it } from "node:test";
 import Eval from "../../src/commands/eval.js";
-import { initBackend } from "../../src/core/engine/backend.js";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { finalWeightsPath } from "../../src/core/runWeights/finalWeights.js";
 import { evalWeights, exportRunWeights } from "../../src/core/runWeights/runWeights.js";
 import { RunStore } from "../../src/core/store/runStore.js";

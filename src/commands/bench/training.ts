@@ -1,7 +1,7 @@
 import { Flags } from "@oclif/core";
 import { DEFAULT_MODEL } from "../../core/config/schema.js";
-import { type BackendName, describeBackend } from "../../core/engine/backend.js";
-import type { BenchResult } from "../../core/engine/bench.js";
+import { type BackendName, describeBackend } from "../../core/engine/backend/backend.js";
+import type { BenchResult } from "../../core/engine/bench/bench.js";
 import { benchTraining, type Calibration, type TrainingBench } from "../../experiments/trainingBenchRun.js";
 import { NfxCommand } from "../../ui/command.js";
 import { failWith } from "../../ui/errors.js";

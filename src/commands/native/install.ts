@@ -1,5 +1,5 @@
 import { Flags } from "@oclif/core";
-import { formatBytes, installNative, type NativeInstallReport } from "../../core/engine/nativeInstall.js";
+import { formatBytes, installNative, type NativeInstallReport } from "../../core/engine/native/nativeInstall.js";
 import { NfxCommand } from "../../ui/command.js";
 import { failWith } from "../../ui/errors.js";
 import { quietFlag } from "../../ui/flags.js";

@@ -1,5 +1,5 @@
 import { Flags } from "@oclif/core";
-import { type NativeStatus, nativeStatus } from "../../core/engine/nativeStatus.js";
+import { type NativeStatus, nativeStatus } from "../../core/engine/native/nativeStatus.js";
 import { NfxCommand } from "../../ui/command.js";
 import { failWith } from "../../ui/errors.js";
 

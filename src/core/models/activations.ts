@@ -1,6 +1,6 @@
 // Nonlinearities with their γ constants baked in (PAPER.md, `base.py`): act(x)·γ has unit second moment when
 // x ~ N(0,1), which is what keeps a normalizer-free network variance-preserving at initialization.
-import { geluTanhGrad, geluTanhValue } from "../engine/fusedGelu.js";
+import { geluTanhGrad, geluTanhValue } from "../engine/ops/fusedGelu.js";
 import { tf } from "../engine/tf.js";
 import type { ModelForms } from "./spec.js";
 

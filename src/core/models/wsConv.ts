@@ -3,7 +3,7 @@
 // with mean and var per output channel over axes (0,1,2). Each output then has unit-norm, zero-mean weights, so it
 // preserves the variance of a unit-second-moment input and removes its mean. The same layer without
 // standardization (plain `gain·W`) serves the "no WS" ablation, and without gain/bias the BatchNorm baseline.
-import { groupedConv2d } from "../engine/groupedConv.js";
+import { groupedConv2d } from "../engine/ops/groupedConv.js";
 import { tf } from "../engine/tf.js";
 import type { ParamStore } from "./paramStore.js";
 import type { ConvPlan } from "./plan.js";

@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { BackendInfo } from "../engine/backend.js";
+import type { BackendInfo } from "../engine/backend/backend.js";
 import type { RunEnvironment } from "../store/runStore.js";
 
 const require = createRequire(import.meta.url);

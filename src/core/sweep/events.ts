@@ -1,7 +1,7 @@
 // What a sweep tells its caller: events while it runs (progress, waiting, stopping) and its outcome at the end.
 // The core knows no terminal: commands turn these into lines on stderr or JSON (ui/progress.ts).
 
-import type { BackendInfo } from "../engine/backend.js";
+import type { BackendInfo } from "../engine/backend/backend.js";
 import type { RunOwner } from "../store/runOwner.js";
 import type { OrphanedRun, RunStatus } from "../store/runStore.js";
 import type { ExpandedRun } from "./expand.js";

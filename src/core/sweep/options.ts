@@ -3,7 +3,7 @@
 // nothing.
 
 import os from "node:os";
-import type { BackendName } from "../engine/backend.js";
+import type { BackendName } from "../engine/backend/backend.js";
 import type { SweepEvents } from "./events.js";
 
 export interface SweepOptions {

@@ -12,7 +12,7 @@ import { canonicalJson } from "../config/hash.js";
 import { stepFault } from "../config/runnable.js";
 import { datasetFacts } from "../data/datasets.js";
 import { loadDataset } from "../data/index.js";
-import { checkBackendInstalled } from "../engine/backend.js";
+import { checkBackendInstalled } from "../engine/backend/backend.js";
 import { resolveModelSpec } from "../models/index.js";
 import { checkInitFrom } from "../weights/initFrom.js";
 import type { WeightSource } from "../weights/nameMaps.js";

@@ -1,7 +1,7 @@
 // Messages between the sweep orchestrator and its worker processes (Node IPC, structured clone of plain JSON).
 // A worker trains; it never opens the store. The orchestrator is the store's only writer.
 import type { RunConfig } from "../config/schema.js";
-import type { BackendInfo, BackendName } from "../engine/backend.js";
+import type { BackendInfo, BackendName } from "../engine/backend/backend.js";
 import type { RunEnvironment, RunSummary } from "../store/runStore.js";
 import type { CheckpointEvery } from "../train/checkpoint.js";
 import type { TrainStatus } from "../train/trainRun.js";

@@ -6,7 +6,7 @@
 //                 train but runs another process holds, wait for those (heldRuns.ts).
 // The session ends once no run is in flight and nothing is left to do, or once it is stopped (stop.ts).
 
-import type { BackendInfo } from "../engine/backend.js";
+import type { BackendInfo } from "../engine/backend/backend.js";
 import { thisOwner } from "../store/runOwner.js";
 import type { RunStatus, RunStore, RunSummary } from "../store/runStore.js";
 import type { HeldRun, SweepEvents } from "./events.js";

@@ -4,8 +4,8 @@
 
 import type { RunConfig } from "../config/schema.js";
 import { type Dataset, loadDataset } from "../data/index.js";
-import { type BackendInfo, initBackend } from "../engine/backend.js";
-import { wasmOutOfMemoryExplanation } from "../engine/wasmMemory.js";
+import { type BackendInfo, initBackend } from "../engine/backend/backend.js";
+import { wasmOutOfMemoryExplanation } from "../engine/wasm/wasmMemory.js";
 import type { CheckpointPlan } from "../train/checkpoint.js";
 import { type RunReporter, type TrainResult, trainRun } from "../train/trainRun.js";
 import { dataKey } from "./dataKey.js";

@@ -4,7 +4,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RunConfig } from "../config/schema.js";
-import type { BackendInfo, BackendName } from "../engine/backend.js";
+import type { BackendInfo, BackendName } from "../engine/backend/backend.js";
 import type { RunEnvironment } from "../store/runStore.js";
 import type { FromWorker, RunCheckpoints, ToWorker } from "./protocol.js";
 

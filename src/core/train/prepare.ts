@@ -6,7 +6,7 @@ import { stepsFromEpochs } from "../config/hash.js";
 import { stepFault } from "../config/runnable.js";
 import type { RunConfig } from "../config/schema.js";
 import type { Dataset } from "../data/index.js";
-import { currentBackend } from "../engine/backend.js";
+import { currentBackend } from "../engine/backend/backend.js";
 import type { BuiltModel } from "../models/build.js";
 import { buildModel, resolveModelSpec } from "../models/index.js";
 import { type InitFromInfo, initFromWeights } from "../weights/initFrom.js";

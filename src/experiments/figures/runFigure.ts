@@ -1,8 +1,8 @@
 // `nfx figure NAME`: regenerate one figure from the store, running only the runs of its sweep that are missing.
 import path from "node:path";
 import { DEFAULT_MODEL } from "../../core/config/schema.js";
-import type { BackendName } from "../../core/engine/backend.js";
-import { currentBackend, initBackend } from "../../core/engine/backend.js";
+import type { BackendName } from "../../core/engine/backend/backend.js";
+import { currentBackend, initBackend } from "../../core/engine/backend/backend.js";
 import { resolveModelSpec } from "../../core/models/resolve.js";
 import { signalPropagation } from "../../core/models/signalPropagation.js";
 import { curveRows, curveStops, curvesSpec, stoppedCurvesNote, TEST_TOP1_CURVE } from "../../core/plot/curvesSpec.js";

@@ -3,7 +3,7 @@
 // share — the same config hash — is trained once), which the sweep machinery runs with one progress bar and ETA and
 // resumes by hash after an interruption; then the report is written. With --add-seeds, claims left "not enough runs"
 // get the seeds per arm that would decide them at the spread observed (power.ts), as far as a time budget allows.
-import type { BackendName } from "../../core/engine/backend.js";
+import type { BackendName } from "../../core/engine/backend/backend.js";
 import type { FigureFormat } from "../../core/plot/render.js";
 import { RunStore } from "../../core/store/runStore.js";
 import type { SweepEvents, SweepOutcome } from "../../core/sweep/events.js";

@@ -7,7 +7,7 @@
 //    kernel side is 1 and its stride > 1 while the other side is not (a 1×3 filter at strides 2×1 or 2×2, a 3×1
 //    at 1×2; measured against the cpu backend). The same padding given explicitly is right, so "same" is always
 //    passed on as the explicit padding tfjs itself computes for it.
-import { tf } from "./tf.js";
+import { tf } from "../tf.js";
 import type { TensorInfo, WasmKernelArgs } from "./wasmKernelScope.js";
 
 type Shape4 = [number, number, number, number];

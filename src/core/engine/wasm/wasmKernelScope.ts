@@ -1,8 +1,9 @@
 // Calls the wasm backend's own kernels from inside another kernel. Going through tf ops there would register
 // every intermediate with the engine (and the tape); calling kernelFuncs directly keeps intermediates as bare
 // backend data that we free ourselves, so a composed kernel costs exactly the wasm kernels it runs.
+
+import { tf } from "../tf.js";
 import { padNHWC, transposeLastTwo } from "./simdKernels.js";
-import { tf } from "./tf.js";
 import { wasmHeap } from "./wasmHeap.js";
 
 export type TensorInfo = tf.TensorInfo;

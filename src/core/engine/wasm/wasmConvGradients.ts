@@ -16,8 +16,8 @@
 // Special cases: 1×1 convs are one GEMM (strided ones slice first). (Stems on 1–3 channel images, where the conv
 // trick ran at ≈1 GFLOP/s, have small filters and so always take the SIMD kernel, channels padded to 4.)
 
+import { tf } from "../tf.js";
 import { conv2dFilterGrad, simdKernelsAvailable } from "./simdKernels.js";
-import { tf } from "./tf.js";
 import { cropNHWC, dilateNHWC, explicitPad, filterGradAxis, inputGradAxis } from "./wasmConvGeometry.js";
 import { flippedTransposedFilter } from "./wasmFilterLayout.js";
 import {

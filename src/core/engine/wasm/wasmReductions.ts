@@ -3,8 +3,9 @@
 // tfjs's wasm kernels move the reduced axes last with a scalar-loop transpose first; nfx's columnSum reads the
 // input once (simdKernels.wat). Measured (2-core EPYC): Mean over the first three axes of [1,1,1536,768] 5.6 ms in
 // tfjs; NFNet-F0 at 96 px spent 0.86 s of a 4.7 s step in such Means. Other reductions go to tfjs's kernels.
+
+import { tf } from "../tf.js";
 import { columnSum, simdKernelsAvailable } from "./simdKernels.js";
-import { tf } from "./tf.js";
 import type { TensorInfo, WasmKernelArgs } from "./wasmKernelScope.js";
 
 /** rows × cols when `axes` are exactly the leading axes 0..k−1 of `shape` (0 < k < rank), else null. */

@@ -18,8 +18,9 @@
 // the single-threaded build's heap, a WebAssembly.Memory that is not shared (not a SharedArrayBuffer), so no other
 // thread can see the tensors. Using the threaded build only for its shared memory would bring back the loading
 // problems above.
+
+import { tf } from "../tf.js";
 import { type SimdKernelsBuild, simdKernelsBuild } from "./simdKernels.js";
-import { tf } from "./tf.js";
 
 export interface WasmFeatures {
   simd: boolean;

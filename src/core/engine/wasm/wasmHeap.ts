@@ -1,6 +1,6 @@
 // Where tensors live on the tfjs wasm backend's heap: the one view of BackendWasm's internals that nfx's
 // heap-level kernels use (simdKernels.ts, wasmSlice.ts, wasmFilterLayout.ts, wasmKernelScope.ts).
-import type { tf } from "./tf.js";
+import type { tf } from "../tf.js";
 
 type TensorInfo = tf.TensorInfo;
 

@@ -2,7 +2,7 @@
 // as unrelated errors (an emscripten abort, then TypeErrors; or tfjs viewing a tensor at address 0). initBackend
 // starts the watch (watchWasmAbort); the heap's size goes on benchmark rows; the explanation replaces the
 // meaningless error a worker or command would otherwise print.
-import { tf } from "./tf.js";
+import { tf } from "../tf.js";
 
 let wasmAborted: string | null = null;
 

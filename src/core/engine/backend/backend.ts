@@ -4,10 +4,10 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
+import { tf } from "../tf.js";
+import { watchWasmAbort } from "../wasm/wasmMemory.js";
 import { adviseOnLoadError, isHopper, type NativeAdvice } from "./nativeAdvice.js";
 import { nvidiaSmi } from "./nvidiaSmi.js";
-import { tf } from "./tf.js";
-import { watchWasmAbort } from "./wasmMemory.js";
 
 export const BACKEND_NAMES = ["auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -170,7 +170,7 @@ async function loadBackendPackage(name: ConcreteBackend, opts: InitBackendOption
       return; // bundled with @tensorflow/tfjs
     case "wasm": {
       await import("@tensorflow/tfjs-backend-wasm");
-      const { registerWasmGradients } = await import("./wasmGradients.js");
+      const { registerWasmGradients } = await import("../wasm/wasmGradients.js");
       registerWasmGradients();
       return;
     }
@@ -356,7 +356,7 @@ export async function initBackend(
         skipped,
       };
       if (name === "wasm") {
-        const { wasmFeatures } = await import("./wasmThreads.js");
+        const { wasmFeatures } = await import("../wasm/wasmThreads.js");
         Object.assign(info, await wasmFeatures());
         watchWasmAbort();
       } else if (name === "cpu") {

@@ -1,7 +1,7 @@
 // UnsortedSegmentSum for the wasm backend, which lacks it. tf.gather's gradient reaches it (embedding lookups,
 // label gathers); it is a ScatterNd with one index per row, which XNNPACK-free wasm code sums over duplicates.
 
-import type { tf } from "./tf.js";
+import type { tf } from "../tf.js";
 import { type TensorInfo, type WasmKernelArgs, wasmKernel, withScope } from "./wasmKernelScope.js";
 
 function unsortedSegmentSum({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {

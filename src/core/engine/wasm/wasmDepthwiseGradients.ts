@@ -4,7 +4,7 @@
 //   dW: per filter tap (i,j), Σ over batch and pixels of the shifted, strided input times dy — kh·kw fused
 //       slice-multiply-sum passes, the same work as the forward depthwise conv and no large intermediates.
 
-import { tf } from "./tf.js";
+import { tf } from "../tf.js";
 import { cropNHWC, dilateNHWC, explicitPad, filterGradAxis, inputGradAxis } from "./wasmConvGeometry.js";
 import { type TensorInfo, type WasmKernelArgs, wasmKernel, withScope } from "./wasmKernelScope.js";
 

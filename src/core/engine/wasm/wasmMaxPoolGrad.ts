@@ -3,7 +3,7 @@
 // integer inputs), so it is replaced. This is a direct loop over the wasm heap, in the cpu backend's scan order
 // so that ties (e.g. windows of ReLU zeros) send the gradient to the same pixel: first maximum in row-major
 // window order. It is memory-bound and runs once per pooling layer, so JS speed is enough here.
-import { tf } from "./tf.js";
+import { tf } from "../tf.js";
 import { type TensorInfo, type WasmKernelArgs, wasmKernel, wasmOutput } from "./wasmKernelScope.js";
 
 function maxPoolGrad({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {

@@ -1,6 +1,6 @@
 // Gradient kernels that tfjs's wasm backend lacks or runs slowly, registered so that wasm trains conv nets.
-import { geluKernelConfigs } from "./fusedGelu.js";
-import { tf } from "./tf.js";
+import { geluKernelConfigs } from "../ops/fusedGelu.js";
+import { tf } from "../tf.js";
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from "./wasmConvGradients.js";
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from "./wasmDepthwiseGradients.js";
 import { untransposedWasmMatMuls } from "./wasmMatMul.js";

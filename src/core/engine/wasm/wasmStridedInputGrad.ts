@@ -6,7 +6,7 @@
 // and a depth-to-space interleaves them: ⌈k/s⌉²·s² / k² of the forward work (1.78× for 3×3/2 instead of 4×).
 // 1×1 strided convs (ResNet shortcuts) have a single non-zero phase: a 1×1 conv at dy's resolution, then the
 // zero-interleave, at exactly the forward cost.
-import type { tf } from "./tf.js";
+import type { tf } from "../tf.js";
 import { cropNHWC, dilateNHWC, explicitPad, splitPad } from "./wasmConvGeometry.js";
 import { phaseFilters } from "./wasmFilterLayout.js";
 import type { TensorInfo, WasmKernelScope } from "./wasmKernelScope.js";

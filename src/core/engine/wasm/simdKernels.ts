@@ -1,8 +1,8 @@
 // nfx's hand-written wasm SIMD kernels (simdKernels.wat), instantiated on the tfjs wasm backend's own memory so
 // that they read and write tensors in place. One instance per heap (tests may start several backends).
 import v8 from "node:v8";
+import type { tf } from "../tf.js";
 import { SIMD_KERNELS_FMA_WASM_BASE64, SIMD_KERNELS_WASM_BASE64 } from "./simdKernelsBinary.js";
-import type { tf } from "./tf.js";
 import { heapF32, heapOffset, type WasmHeapBackend, wasmHeap, zeroFill } from "./wasmHeap.js";
 import type { TensorInfo } from "./wasmKernelScope.js";
 

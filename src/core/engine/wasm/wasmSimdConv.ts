@@ -3,8 +3,9 @@
 // (35 GFLOP/s); faster on every shape tried, 1×1 and 1-channel stems included (conv2dFits). Every conv on wasm goes
 // through here, so the backprop-input kernels, which are forward convs of dy (wasmConvGradients.ts,
 // wasmStridedInputGrad.ts), gain too. XNNPACK keeps NCHW, dilated convs and Cout % 8 ≠ 0.
+
+import { tf } from "../tf.js";
 import { conv2dFits, conv2dForward } from "./simdKernels.js";
-import { tf } from "./tf.js";
 import { type TensorInfo, type WasmKernelArgs, withScope } from "./wasmKernelScope.js";
 
 type Shape4 = [number, number, number, number];

@@ -25,7 +25,7 @@ export interface Marker {
   installedAt: string;
 }
 
-const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
 
 /**
  * The node_modules directory nfx loads its tfjs from (the first one up from nfx's package root that holds

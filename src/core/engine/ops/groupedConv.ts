@@ -8,7 +8,7 @@
 // [32,8,8,384] g=12: 313 vs 1404 ms; [32,8,8,256] g=2 (cg=128): 318 vs 623 ms; only at 8 channels per group do
 // they tie (61 vs 60 ms). cpu [8,8,8,128] g=4: 4.8 s vs 20.9 s. Split wins everywhere, so groupedConv2d uses it;
 // blockDiagonal stays as the reference formulation for tests and `nfx bench`.
-import { tf } from "./tf.js";
+import { tf } from "../tf.js";
 
 export type GroupedConvStrategy = "split" | "blockDiagonal";
 export type ConvPad = "same" | "valid";

@@ -2,6 +2,8 @@
 // The install steps (GPU_INSTALL_STEPS) end with "Check: npx nfx doctor --backend tensorflow-gpu": that check has to
 // diagnose a missing or broken tfjs-node-gpu, not fail with initBackend's raw error.
 import { createRequire } from "node:module";
+import { type NativeFiles, nativeFiles } from "../native/nativeStatus.js";
+import { tf } from "../tf.js";
 import {
   type BackendInfo,
   type BackendName,
@@ -10,9 +12,7 @@ import {
   initBackend,
 } from "./backend.js";
 import { CPU_INSTALL_STEPS, GPU_INSTALL_STEPS } from "./nativeAdvice.js";
-import { type NativeFiles, nativeFiles } from "./nativeStatus.js";
 import { nvidiaSmi } from "./nvidiaSmi.js";
-import { tf } from "./tf.js";
 
 const require = createRequire(import.meta.url);
 

@@ -1,10 +1,10 @@
 // Benchmark core: times named cases on each requested backend. Model-agnostic — a case is a setup function
 // returning a step to time — so the model zoo can add its own training steps (e.g. a full NF-ResNet step)
 // without the engine knowing any model.
-import { type BackendInfo, type BackendName, initBackend } from "./backend.js";
-import { groupedConv2d } from "./groupedConv.js";
-import { tf } from "./tf.js";
-import { wasmHeapBytes } from "./wasmMemory.js";
+import { type BackendInfo, type BackendName, initBackend } from "../backend/backend.js";
+import { groupedConv2d } from "../ops/groupedConv.js";
+import { tf } from "../tf.js";
+import { wasmHeapBytes } from "../wasm/wasmMemory.js";
 
 export interface BenchCase {
   name: string;

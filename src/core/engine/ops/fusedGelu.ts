@@ -1,9 +1,10 @@
 // GELU in its tanh form, y = ½x(1 + tanh(c(x + a x³))), and its gradient, as single kernels where nfx's wasm SIMD
 // kernels run and as tfjs ops elsewhere. Composed from tfjs ops the value takes 9 elementwise passes and the
 // gradient 16, plus tfjs's scalar Tanh: on NFNet-F0 (96 px, batch 4) Tanh alone was 0.37 s of a 2.8 s step.
-import { GELU_A, GELU_TANH_C, geluTanh, simdKernelsAvailable } from "./simdKernels.js";
-import { tf } from "./tf.js";
-import { type TensorInfo, type WasmKernelArgs, wasmKernel } from "./wasmKernelScope.js";
+
+import { tf } from "../tf.js";
+import { GELU_A, GELU_TANH_C, geluTanh, simdKernelsAvailable } from "../wasm/simdKernels.js";
+import { type TensorInfo, type WasmKernelArgs, wasmKernel } from "../wasm/wasmKernelScope.js";
 
 const VALUE = "NfxGeluTanh";
 const GRAD = "NfxGeluTanhGrad";

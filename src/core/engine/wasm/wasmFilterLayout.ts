@@ -2,7 +2,7 @@
 // 6-D Transpose are generic scalar loops: on a 3×3×64×64 filter they took 2.8 ms and 5.4 ms — together more than
 // the 4×4-pixel conv they prepare (measured: a stride-2 backprop-input on [32,4,4,64] spent 8 of its 11 ms here).
 // A filter has at most a few hundred thousand values, so one pass in JavaScript costs well under a millisecond.
-import type { tf } from "./tf.js";
+import type { tf } from "../tf.js";
 import { heapF32, heapOffset, wasmHeap } from "./wasmHeap.js";
 import type { TensorInfo } from "./wasmKernelScope.js";
 

@@ -5,7 +5,7 @@
 // strided shortcuts all slice, so both are replaced. Here a slice is a loop over the outer indices that copies
 // the longest contiguous run of elements at a time with copyWithin, on views of the heap (no copy out).
 // (wasm's own StridedSlice also returns garbage for bool tensors; this one does not.)
-import { tf } from "./tf.js";
+import { tf } from "../tf.js";
 import { heapOffset, type WasmHeapBackend, wasmHeap } from "./wasmHeap.js";
 import type { TensorInfo, WasmKernelArgs } from "./wasmKernelScope.js";
 

@@ -10,8 +10,9 @@
 // packing cached).
 // Also: wasm's _FusedMatMul is wrong with more than one batch matrix (rows after the first get the bias and
 // activation of the wrong elements), so a batched fused product is computed unfused here.
+
+import { tf } from "../tf.js";
 import { conv2dFits, conv2dForward } from "./simdKernels.js";
-import { tf } from "./tf.js";
 import { type TensorInfo, type WasmKernelArgs, type WasmKernelScope, withScope } from "./wasmKernelScope.js";
 
 /** Swaps the last two axes. */

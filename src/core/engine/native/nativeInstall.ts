@@ -17,7 +17,7 @@
 // installed beside the lockfile); only the package directory of step 5 is written, through a rename.
 import fs from "node:fs";
 import path from "node:path";
-import { resolveCacheDir } from "../base/cacheDir.js";
+import { resolveCacheDir } from "../../base/cacheDir.js";
 import { cachedWheel, DEFAULT_WHEEL_SPEC, pipDownload, runTool } from "./nativePip.js";
 import {
   findAddon,

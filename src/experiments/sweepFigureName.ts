@@ -4,10 +4,9 @@
 // (a second --db in the same directory) or anything else wrote there. So: a single run's figure is
 // `<name>-<hash>`, a sweep's is `<name>`, and when that file is not free, `<name>-<digest>` (a digest of the drawn
 // runs' config hashes and this store's path, so two stores never pick the same one), then `<name>-<digest>-2`, ….
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { sha256File } from "../core/base/files.js";
+import { sha256File, sha256Hex } from "../core/base/files.js";
 import type { RunStore, StoredRun } from "../core/store/runStore.js";
 
 /** The artifacts recorded at `file` (absolute path, as artifacts store it): which runs, and the contents' SHA-256s. */
@@ -56,16 +55,11 @@ export function sweepFigureName(
   const drawn = new Set(runs.map((r) => r.id));
   const first = single && runs.length === 1 ? `${name}-${(runs[0] as StoredRun).config_hash.slice(0, 10)}` : name;
   if (free(store, dir, first, drawn)) return first;
-  const digest = createHash("sha256")
-    .update(
-      runs
-        .map((r) => r.config_hash)
-        .sort()
-        .join("\n"),
-    )
-    .update(`\n${path.resolve(store.file)}`)
-    .digest("hex")
-    .slice(0, 8);
+  const hashes = runs
+    .map((r) => r.config_hash)
+    .sort()
+    .join("\n");
+  const digest = sha256Hex(`${hashes}\n${path.resolve(store.file)}`).slice(0, 8);
   const base = `${first}-${digest}`;
   for (let i = 1; ; i++) {
     const candidate = i === 1 ? base : `${base}-${i}`;

@@ -32,7 +32,8 @@
 //     differently never share a hash.
 //   - Making a key inert under a new condition, or changing what identity means in any other way, changes stored
 //     hashes: append a store migration that re-hashes them (src/core/store/schema.ts, `rehashRuns`).
-import { createHash } from "node:crypto";
+
+import { sha256Hex } from "../base/files.js";
 import { datasetFacts } from "../data/datasets.js";
 import { resolveModelSpec } from "../models/resolve.js";
 import { getDotted, type Plain, setDotted } from "./dotted.js";
@@ -240,10 +241,7 @@ export function configIdentity(written: RunConfig): Record<string, unknown> {
 
 /** 16 hex digits of SHA-256 over the canonical JSON of the config's identity (configIdentity). */
 export function configHash(cfg: RunConfig): string {
-  return createHash("sha256")
-    .update(canonicalJson(configIdentity(cfg)))
-    .digest("hex")
-    .slice(0, 16);
+  return sha256Hex(canonicalJson(configIdentity(cfg))).slice(0, 16);
 }
 
 /** Two configs with one identity: the keys whose values differ between them (they are all inert or execution). */

@@ -3,7 +3,7 @@
 //
 // Steps are counted from 1, as every message counts them ("loss NaN at step 2", "steps 2/2") and as evaluations
 // are stored (after N updates: step N): step N is the N-th optimizer update. The metrics table stores a step's
-// metrics under its 0-based index (step N at N − 1), so curves add 1 (see the README, "Steps").
+// metrics under its 0-based index (step N at N − 1), so curves add 1 (see docs/store.md, "Steps").
 //
 // A diverged run's curves stop at the step it diverged (its later values are NaN or missing): that step is marked
 // with a cross at the run's last value, and the caller names those runs in the subtitle.

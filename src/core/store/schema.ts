@@ -1,8 +1,8 @@
 // The store's schema as a list of migrations: migration i brings a store from user_version i to i+1.
 // Never edit a migration that has shipped; append a new one. A migration is SQL, or a function for what SQL
 // cannot compute (a config hash); each runs in one transaction with the version bump.
-import { createHash } from "node:crypto";
 import type Database from "better-sqlite3";
+import { sha256Hex } from "../base/files.js";
 import { configHash } from "../config/hash.js";
 import type { RunConfig } from "../config/schema.js";
 
@@ -44,7 +44,7 @@ export function rehashRuns(db: Database.Database): { id: number; duplicateOf: nu
     const [kept, ...rest] = group as [(typeof rows)[number], ...typeof rows];
     setHash.run(hash, null, kept.id);
     for (const r of rest) {
-      const own = createHash("sha256").update(`${hash}:duplicate:${r.id}`).digest("hex").slice(0, 16);
+      const own = sha256Hex(`${hash}:duplicate:${r.id}`).slice(0, 16);
       setHash.run(own, kept.id, r.id);
       dups.push({ id: r.id, duplicateOf: kept.id });
     }

@@ -14,7 +14,8 @@
 //   exclude: [ "agc.lambda = null and train.batch_size = 1024" ]   # drop points (see constraints.ts)
 //   only: [ { agc.granularity: [unit, none] } ]                      # keep only points matching one entry
 //   seeds: 3                    # replicate axis: a count (0..n-1) or a list of seeds
-import { createHash } from "node:crypto";
+
+import { sha256Hex } from "../base/files.js";
 import { ConfigError } from "../config/configError.js";
 import { flatten, isPlainObject, type Plain } from "../config/dotted.js";
 import type { Locate } from "../config/yamlFile.js";
@@ -133,7 +134,7 @@ export function safeSweepName(raw: string): string {
     .replace(/^[._-]+/, "")
     .slice(0, 91)
     .replace(/[._-]+$/, "");
-  return `${s || "sweep"}-${createHash("sha256").update(raw).digest("hex").slice(0, 8)}`;
+  return `${s || "sweep"}-${sha256Hex(raw).slice(0, 8)}`;
 }
 
 /** The axis sections of a sweep file. */

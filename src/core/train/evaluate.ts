@@ -1,5 +1,5 @@
 // Measuring a model on a split: top-1 and mean loss, in batches, with a check that its logits are finite. The
-// trainer evaluates its test split with it; a stored run's weights (weights/runWeights.ts) are evaluated the same way.
+// trainer evaluates its test split with it; a stored run's weights (runWeights/runWeights.ts) are evaluated the same way.
 import { type Dataset, evalBatches } from "../data/index.js";
 import { tf } from "../engine/tf.js";
 import type { Model } from "../models/types.js";

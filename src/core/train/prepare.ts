@@ -28,7 +28,7 @@ import { createTrainer, type Trainer } from "./step.js";
  * Steps per epoch and total optimizer steps for a config on a training split of `trainSize` examples. Every step
  * takes a full logical batch (the last partial batch of an epoch is dropped); the total from epochs is the run
  * identity's (config/hash.ts stepsFromEpochs).
- * @throws ConfigError (config/resolve.ts stepFault) when the split holds fewer examples than one logical batch: no
+ * @throws ConfigError (config/runnable.ts stepFault) when the split holds fewer examples than one logical batch: no
  * step could ever be made, and an epoch loop over zero batches would never end.
  */
 export function planSteps(cfg: RunConfig, trainSize: number): { stepsPerEpoch: number; total: number } {

@@ -9,8 +9,7 @@ import { RunStore } from "../../core/store/runStore.js";
 import type { SweepEvents, SweepOutcome } from "../../core/sweep/events.js";
 import { type ExpandedRun, loadSweepFile } from "../../core/sweep/expand.js";
 import { defaultJobs } from "../../core/sweep/options.js";
-import { validateRuns } from "../../core/sweep/preflight.js";
-import { runSweep } from "../../core/sweep/runSweep.js";
+import { prepareSweep, runPreparedSweep } from "../../core/sweep/runSweep.js";
 import type { SweepSpec } from "../../core/sweep/sweepSpec.js";
 import { addedSeedsSweep } from "../figures/presetRuns.js";
 import { presetDisplay, presetFile } from "../figures/presets.js";
@@ -123,15 +122,17 @@ async function sweepOnce(
   opts: ReportRunOptions,
   what: string,
 ): Promise<SweepOutcome> {
+  // The pre-flight runs before the store is opened: a run that cannot train leaves no store behind.
+  const prepared = await prepareSweep(runs, {
+    backend: opts.backend,
+    jobs: opts.jobs,
+    events: opts.events,
+    signal: opts.signal,
+    stopNow: opts.stopNow,
+  });
   const store = RunStore.open(opts.db);
   try {
-    const outcome = await runSweep(store, spec, null, runs, {
-      backend: opts.backend,
-      jobs: opts.jobs,
-      events: opts.events,
-      signal: opts.signal,
-      stopNow: opts.stopNow,
-    });
+    const outcome = await runPreparedSweep(store, spec, null, prepared);
     if (outcome.interrupted) {
       throw new ReportInterrupted(
         `report: interrupted after ${outcome.ran} of ${what}; run the same command again to continue where it stopped`,
@@ -151,7 +152,6 @@ async function sweepOnce(
  */
 export async function runReport(opts: ReportRunOptions): Promise<ReportRunResult> {
   const union = reportSweepRuns(opts.preset, opts.presetsDir);
-  validateRuns(union.runs);
   const first = await sweepOnce(union.spec, union.runs, opts, `the ${union.runs.length} runs of the report`);
   let ran = first.ran;
   const failedRuns = [...first.failedRuns];

@@ -7,20 +7,31 @@ const sqlite = path.resolve(import.meta.dirname, "../../node_modules/better-sqli
 
 /**
  * Starts a process that takes the write lock with BEGIN IMMEDIATE, holds it for `holdMs` and commits. Resolves
- * once the lock is held; `released` resolves when the process has exited.
+ * once the lock is held; `released` resolves when the process has exited, with the time (Date.now(), ms) just
+ * before its COMMIT: a write that waited for the lock ends after it, whatever the load on the machine.
  */
-export async function holdWriteLock(db: string, holdMs: number): Promise<{ released: Promise<void> }> {
+export async function holdWriteLock(db: string, holdMs: number): Promise<{ released: Promise<number> }> {
   const script = `
     const Database = require(${JSON.stringify(sqlite)});
     const db = new Database(${JSON.stringify(db)}, { timeout: 30000 });
     db.exec("BEGIN IMMEDIATE");
     process.stdout.write("locked\\n");
-    setTimeout(() => { db.exec("COMMIT"); db.close(); }, ${holdMs});
+    setTimeout(() => { process.stdout.write("commit " + Date.now() + "\\n"); db.exec("COMMIT"); db.close(); }, ${holdMs});
   `;
   const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
-  const released = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  let out = "";
+  child.stdout.on("data", (d) => {
+    out += String(d);
+  });
+  const released = new Promise<number>((resolve, reject) =>
+    child.on("exit", () => {
+      const at = /commit (\d+)/.exec(out);
+      if (at) resolve(Number(at[1]));
+      else reject(new Error("lock holder exited without committing"));
+    }),
+  );
   await new Promise<void>((resolve, reject) => {
-    child.stdout.on("data", (d) => String(d).includes("locked") && resolve());
+    child.stdout.on("data", () => out.includes("locked") && resolve());
     child.on("exit", (code) => reject(new Error(`lock holder exited (${code}) before locking`)));
   });
   return { released };

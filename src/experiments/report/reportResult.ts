@@ -21,7 +21,8 @@ export function claimSummaries(written: ReportOutcome) {
     title: claim.rule.title,
     verdict: claim.verdict,
     figure: figure.figure,
-    runs: figure.runs,
+    // Decided from selected runs: the runs this claim used; from a preset: the figure's stored runs.
+    runs: claim.runs ? claim.runs.sets.reduce((n, s) => n + s.runIds.length, 0) : figure.runs,
     ...(claim.runs
       ? {
           runs_used: claim.runs.sets.map((s) => ({ set: s.label, run_ids: s.runIds })),

@@ -3,7 +3,8 @@ import type { BackendName } from "../core/engine/backend/backend.js";
 import { besideStore, checkWritableOut } from "../core/plot/outputDir.js";
 import { parseFormats } from "../core/plot/render.js";
 import { parsePreset } from "../experiments/figures/presets.js";
-import { buildReport } from "../experiments/report/buildReport.js";
+import { buildReport, claimsInOrder } from "../experiments/report/buildReport.js";
+import { claimRunsLines } from "../experiments/report/evidenceText.js";
 import { type ClaimSummary, type ReportOutcome, reportResult, trainedFor } from "../experiments/report/reportResult.js";
 import { parseBudget, ReportInterrupted, runReport } from "../experiments/report/reportSweep.js";
 import { collectPendingShards } from "../experiments/slurmSweep.js";
@@ -16,17 +17,30 @@ import { sweepProgress } from "../ui/progress.js";
 
 export default class Report extends NfxCommand {
   static override description =
-    "Check each AGC claim of the paper against the stored runs of its figure: holds, does not hold, or not enough runs, with the evidence. Writes report.html (offline) and report.md.\n\n" +
+    "Check each AGC claim of the paper against stored runs: holds, does not hold, or not enough runs, with the evidence. Writes report.html (offline) and report.md.\n\n" +
+    "Whose runs: by default every stored run (--sweep NAME: a stored sweep's runs; --where EXPR: those the filter keeps); each claim is tested on the runs that differ only in what it compares (seeds pooled), and the report names the runs it used and, for the others, why it could not use them. --preset quick|full: each figure's preset sweep, as the paper's figures.\n\n" +
     "--run-missing first trains every run the report's figures lack, as one sweep over their presets (a run two figures share is trained once; interrupted, the same command continues). --add-seeds then adds, within --budget, the seeds per arm that would decide the claims left 'not enough runs'.";
   static override examples = [
     "<%= config.bin %> report",
+    "<%= config.bin %> report --sweep my-ablation",
+    "<%= config.bin %> report --where \"data.name = 'fashion-mnist' and optim.lr = 0.4\" --json",
     "<%= config.bin %> report --run-missing --preset quick",
     "<%= config.bin %> report --run-missing --add-seeds --budget 30m --jobs 2",
     "<%= config.bin %> report --preset full --out results/report --json",
   ];
   static override enableJsonFlag = true;
   static override flags = {
-    preset: Flags.string({ description: "whose runs decide: the quick or the full presets' sweeps", default: "quick" }),
+    preset: Flags.string({
+      description: "whose runs decide: the quick or the full presets' sweeps (with --run-missing, default quick)",
+    }),
+    sweep: Flags.string({
+      description: "judge the runs of this stored sweep (by name) instead of every stored run",
+      exclusive: ["preset", "run-missing"],
+    }),
+    where: Flags.string({
+      description: "judge the stored runs this filter keeps (the `nfx runs --where` language)",
+      exclusive: ["preset", "run-missing"],
+    }),
     "run-missing": Flags.boolean({
       description: "train the runs of the report's figures that the store lacks first (one sweep, one progress bar)",
     }),
@@ -76,12 +90,16 @@ export default class Report extends NfxCommand {
 
   /** Builds the report, first training what it lacks with --run-missing (one sweep, one progress bar). */
   private async writeReport(flags: ReportFlags): Promise<ReportOutcome> {
-    const preset = parsePreset(flags.preset);
     const formats = parseFormats(flags.format);
     const budget = flags["add-seeds"] ? parseBudget(flags.budget ?? "30m") : null;
     const out = besideStore(flags.db, "report", flags.out);
     checkWritableOut(out, "the report", flags.out !== undefined);
-    if (!flags["run-missing"]) return buildReport({ preset, db: flags.db, out, formats });
+    if (!flags["run-missing"]) {
+      const preset = flags.preset === undefined ? undefined : parsePreset(flags.preset);
+      return buildReport({ preset, sweep: flags.sweep, where: flags.where, db: flags.db, out, formats });
+    }
+    // --run-missing trains a preset's runs: quick unless told otherwise, as before --sweep and --where existed.
+    const preset = parsePreset(flags.preset ?? "quick");
     const quiet = flags.quiet || this.jsonEnabled();
     collectPendingShards(flags.db);
     const interrupts = listenForInterrupts();
@@ -121,7 +139,12 @@ function reportText(written: ReportOutcome, claims: readonly ClaimSummary[], sec
       ["#", "claim", "verdict", "figure", "runs"],
       claims.map((c) => [String(c.id), c.title, c.verdict, c.figure, String(c.runs)]),
     ),
-    `report: ${written.html} (markdown ${written.markdown})`,
   );
+  // Decided from selected runs: per claim, the runs it used and those it left out, with why.
+  for (const { claim } of claimsInOrder(written.report)) {
+    const [first, ...rest] = claimRunsLines(claim);
+    if (first) lines.push(`claim ${claim.rule.id}: ${first}`, ...rest.map((l) => `  ${l}`));
+  }
+  lines.push(`report: ${written.html} (markdown ${written.markdown})`);
   return lines;
 }

@@ -4,6 +4,7 @@
 import { clippingOff } from "../../core/agc/agc.js";
 import type { Cell, RunRow } from "../../core/plot/runRows.js";
 import { mean } from "../../core/plot/stats.js";
+import type { ClaimNeed } from "../report/claimRule.js";
 
 export const MODEL = "model.name";
 export const LAMBDA = "agc.lambda";
@@ -27,6 +28,28 @@ export function where(rows: readonly RunRow[], key: string, value: Cell): RunRow
 }
 
 export const SEED = "seed";
+
+/** Unit-wise AGC, the paper's AGC. */
+export const isUnitAgc = (r: RunRow): boolean => isClipped(r) && r[GRANULARITY] === "unit";
+
+/** How a run clips, in the words a refusal uses: "no clipping", "unit-wise AGC", "layer-wise AGC", "global clipping". */
+export function clippingText(r: RunRow): string {
+  if (!isClipped(r)) return "no clipping";
+  return r[GRANULARITY] === "global" ? "global clipping" : `${r[GRANULARITY]}-wise AGC`;
+}
+
+/** The model without its norm prefix: matched on it, a BN-ResNet pairs with the NF-ResNet of its size. */
+export const modelSize = (name: unknown): unknown => (typeof name === "string" ? name.replace(/^(bn|nf)-/, "") : name);
+
+/** A claim's need met by any matched run that `is` accepts. */
+export function needRuns(what: string, is: (r: RunRow) => boolean): ClaimNeed {
+  return { what, has: (rows) => rows.some(is) };
+}
+
+/** A claim's need met when the matched runs that `is` accepts take two or more values of `key`. */
+export function needLevels(what: string, key: string, is: (r: RunRow) => boolean): ClaimNeed {
+  return { what, has: (rows) => new Set(rows.filter(is).map((r) => JSON.stringify(r[key] ?? null))).size >= 2 };
+}
 
 /** A level chosen on other seeds, measured on a held-out one (see crossFitPick). */
 export interface CrossFit {

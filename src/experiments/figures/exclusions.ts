@@ -3,8 +3,8 @@
 import { aggregate } from "../../core/plot/aggregate.js";
 import { meanCiSpec } from "../../core/plot/meanCiSpec.js";
 import type { RunRow } from "../../core/plot/runRows.js";
-import type { Comparison } from "../report/claimRule.js";
-import { BATCH, EXCLUDE, isClipped, isNf, numericLevels, where } from "./arms.js";
+import type { ClaimMatch, Comparison } from "../report/claimRule.js";
+import { BATCH, EXCLUDE, isBn, isClipped, isNf, needRuns, numericLevels, where } from "./arms.js";
 import type { SweepFigure } from "./types.js";
 
 /** `agc.exclude` in its written form (core/text/writtenForm: sorted roles joined by ","), and what the figure calls it. */
@@ -40,6 +40,30 @@ function pairs(all: readonly RunRow[], plusKey: string, minusKey: string): Compa
   });
 }
 
+const setLabel = (k: string) => EXCLUSION_SETS.find((s) => s.key === k)?.label ?? k;
+const runsWith = (k: string) => (k === "none" ? "runs that clip every layer" : `runs with the ${setLabel(k)}`);
+
+/**
+ * Claims 5 and 6 match runs that differ in `agc.exclude` only (at one batch size each: their comparisons are per
+ * batch size), clipped NF-ResNets with one of the two exclusion sets compared.
+ */
+function exclusionMatch(claim: number, plusKey: string, minusKey: string): ClaimMatch {
+  const compared = `'${setLabel(plusKey)}' with '${setLabel(minusKey)}'`;
+  return {
+    varies: [EXCLUDE],
+    refuses: (r) => {
+      if (isBn(r)) return `a BN-ResNet: claim ${claim} compares NF-ResNets`;
+      if (!isClipped(r)) return `no clipping: claim ${claim} compares which layers clipping leaves out`;
+      const set = String(r[EXCLUDE]);
+      return set === plusKey || set === minusKey ? null : `unclipped=${set}: claim ${claim} compares ${compared}`;
+    },
+    needs: [
+      needRuns(runsWith(plusKey), (r) => r[EXCLUDE] === plusKey),
+      needRuns(runsWith(minusKey), (r) => r[EXCLUDE] === minusKey),
+    ],
+  };
+}
+
 export const exclusions: SweepFigure = {
   name: "exclusions",
   title: "Which layers to leave unclipped: classifier and first conv",
@@ -70,6 +94,7 @@ export const exclusions: SweepFigure = {
           comparisons: (rows) => pairs(rows, "classifier_weight", "none"),
         },
       ],
+      match: exclusionMatch(5, "classifier_weight", "none"),
     },
     {
       id: 6,
@@ -87,6 +112,7 @@ export const exclusions: SweepFigure = {
           comparisons: (rows) => pairs(rows, "classifier_weight,stem_conv", "classifier_weight"),
         },
       ],
+      match: exclusionMatch(6, "classifier_weight,stem_conv", "classifier_weight"),
     },
   ],
 };

@@ -5,7 +5,23 @@ import { aggregate } from "../../core/plot/aggregate.js";
 import { meanCiSpec } from "../../core/plot/meanCiSpec.js";
 import type { RunRow } from "../../core/plot/runRows.js";
 import type { Comparison } from "../report/claimRule.js";
-import { BATCH, chosenText, crossFitPick, isBn, isClipped, isNf, LAMBDA, numericLevels, where } from "./arms.js";
+import {
+  BATCH,
+  chosenText,
+  clippingText,
+  crossFitPick,
+  GRANULARITY,
+  isBn,
+  isClipped,
+  isNf,
+  isUnitAgc,
+  LAMBDA,
+  MODEL,
+  modelSize,
+  needRuns,
+  numericLevels,
+  where,
+} from "./arms.js";
 import type { SweepFigure } from "./types.js";
 
 export const ARM_BN = "BN-ResNet";
@@ -32,6 +48,19 @@ export function fig2aArms(rows: readonly RunRow[]): RunRow[] {
     for (const r of best.rows) out.push({ ...r, [ARM]: ARM_AGC, best_lambda: r.picked ?? null });
   }
   return out;
+}
+
+const unclippedNf = (r: RunRow) => isNf(r) && !isClipped(r);
+const nfAgc = (r: RunRow) => isNf(r) && isUnitAgc(r);
+
+/** Claim 3 uses unit-wise AGC only (the paper's AGC), and NF-ResNets only; claim 1 also its BN-ResNet, unclipped. */
+function refusesFor(claim: 1 | 3) {
+  return (r: RunRow): string | null => {
+    if (isBn(r) && claim === 3) return "a BN-ResNet: claim 3 compares NF-ResNets with and without AGC";
+    if (isBn(r) && isClipped(r)) return `a BN-ResNet with ${clippingText(r)}: claim 1's BN-ResNet is unclipped`;
+    if (isClipped(r) && !isUnitAgc(r)) return `${clippingText(r)}: claim ${claim}'s AGC is unit-wise`;
+    return null;
+  };
 }
 
 function armAt(rows: readonly RunRow[], arm: string, b: number): RunRow[] {
@@ -101,6 +130,17 @@ export const fig2a: SweepFigure = {
           },
         },
       ],
+      match: {
+        // The BN-ResNet is matched with the NF-ResNet of its size; its ghost batch norm's micro-batch may differ.
+        varies: [MODEL, "train.micro_batch", LAMBDA, GRANULARITY, BATCH],
+        matchedAs: { [MODEL]: modelSize },
+        refuses: refusesFor(1),
+        needs: [
+          needRuns("BN-ResNet runs", isBn),
+          needRuns("NF-ResNet runs without clipping", unclippedNf),
+          needRuns("NF-ResNet runs with unit-wise AGC", nfAgc),
+        ],
+      },
     },
     {
       id: 3,
@@ -120,6 +160,14 @@ export const fig2a: SweepFigure = {
           },
         },
       ],
+      match: {
+        varies: [LAMBDA, GRANULARITY, BATCH],
+        refuses: refusesFor(3),
+        needs: [
+          needRuns("NF-ResNet runs without clipping", unclippedNf),
+          needRuns("NF-ResNet runs with unit-wise AGC", nfAgc),
+        ],
+      },
     },
   ],
 };

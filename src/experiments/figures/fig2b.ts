@@ -3,7 +3,18 @@
 import { aggregate } from "../../core/plot/aggregate.js";
 import { meanCiSpec } from "../../core/plot/meanCiSpec.js";
 import type { RunRow } from "../../core/plot/runRows.js";
-import { BATCH, isClipped, isNf, LAMBDA, numericLevels, where } from "./arms.js";
+import {
+  BATCH,
+  clippingText,
+  GRANULARITY,
+  isBn,
+  isClipped,
+  isNf,
+  LAMBDA,
+  needLevels,
+  numericLevels,
+  where,
+} from "./arms.js";
 import type { SweepFigure } from "./types.js";
 
 const SERIES = "batch";
@@ -76,6 +87,18 @@ export const fig2b: SweepFigure = {
           },
         },
       ],
+      match: {
+        varies: [LAMBDA, BATCH],
+        refuses: (r) => {
+          if (isBn(r)) return "a BN-ResNet: claim 2 is about NF-ResNets";
+          if (!isClipped(r)) return "no clipping: claim 2 compares clipping thresholds";
+          return r[GRANULARITY] === "unit" ? null : `${clippingText(r)}: claim 2 is about unit-wise AGC's threshold λ`;
+        },
+        needs: [
+          needLevels("runs at a second batch size", BATCH, isClipped),
+          needLevels("runs at a second λ", LAMBDA, isClipped),
+        ],
+      },
     },
   ],
 };

@@ -5,7 +5,21 @@ import { aggregate } from "../../core/plot/aggregate.js";
 import { meanCiSpec } from "../../core/plot/meanCiSpec.js";
 import type { RunRow } from "../../core/plot/runRows.js";
 import type { Comparison } from "../report/claimRule.js";
-import { BATCH, chosenText, crossFitPick, GRANULARITY, isClipped, isNf, LAMBDA, numericLevels, where } from "./arms.js";
+import {
+  BATCH,
+  chosenText,
+  clippingText,
+  crossFitPick,
+  GRANULARITY,
+  isBn,
+  isClipped,
+  isNf,
+  LAMBDA,
+  needLevels,
+  needRuns,
+  numericLevels,
+  where,
+} from "./arms.js";
 import type { SweepFigure } from "./types.js";
 
 const ORDER = ["unit", "layer", "global"];
@@ -62,6 +76,19 @@ function sensitivity(all: readonly RunRow[]): Comparison[] {
   });
 }
 
+const isGranularity = (g: string) => (r: RunRow) => isClipped(r) && r[GRANULARITY] === g;
+
+/**
+ * Claims 4 and 7 match runs that differ in granularity and threshold only: at one batch size each (their
+ * comparisons are per batch size), NF-ResNets clipped with one of the two granularities compared.
+ */
+function granularityRefuses(claim: number, a: string, b: string, what: string) {
+  return (r: RunRow): string | null => {
+    if (isBn(r)) return `a BN-ResNet: claim ${claim} compares NF-ResNets`;
+    return isGranularity(a)(r) || isGranularity(b)(r) ? null : `${clippingText(r)}: claim ${claim} compares ${what}`;
+  };
+}
+
 export const granularity: SweepFigure = {
   name: "granularity",
   title: "Clip granularity: unit-wise vs layer-wise AGC vs global-norm clipping",
@@ -98,6 +125,14 @@ export const granularity: SweepFigure = {
           comparisons: (rows) => bestVsBest(rows, "unit", "layer"),
         },
       ],
+      match: {
+        varies: [GRANULARITY, LAMBDA],
+        refuses: granularityRefuses(4, "unit", "layer", "unit-wise with layer-wise AGC"),
+        needs: [
+          needRuns("unit-wise AGC runs", isGranularity("unit")),
+          needRuns("layer-wise AGC runs", isGranularity("layer")),
+        ],
+      },
     },
     {
       id: 7,
@@ -116,6 +151,14 @@ export const granularity: SweepFigure = {
           comparisons: sensitivity,
         },
       ],
+      match: {
+        varies: [GRANULARITY, LAMBDA],
+        refuses: granularityRefuses(7, "global", "unit", "global clipping with unit-wise AGC"),
+        needs: [
+          needLevels("global-clipping runs at a second threshold", LAMBDA, isGranularity("global")),
+          needLevels("unit-wise AGC runs at a second λ", LAMBDA, isGranularity("unit")),
+        ],
+      },
     },
   ],
 };

@@ -42,6 +42,27 @@ export interface ClaimTest {
   comparisons(rows: readonly RunRow[]): Comparison[];
 }
 
+/** A group of runs a claim needs in a matched set, e.g. "BN-ResNet runs" (the report says "no BN-ResNet runs"). */
+export interface ClaimNeed {
+  what: string;
+  /** Whether the matched runs hold it. */
+  has(rows: readonly RunRow[]): boolean;
+}
+
+/**
+ * How a claim finds its contrast among any stored runs (report/matchRuns.ts): runs that agree on every identity
+ * key except the seed (pooled as replicates) and the keys the claim varies, and that together hold what it needs.
+ */
+export interface ClaimMatch {
+  /** Identity keys (dotted) whose values differ between the claim's arms and conditions. */
+  varies: readonly string[];
+  /** Keys matched after a mapping, e.g. model.name without its norm prefix: a BN-ResNet pairs with its NF twin. */
+  matchedAs?: Readonly<Record<string, (value: unknown) => unknown>>;
+  /** Why a run cannot serve the claim whatever it is matched with (e.g. "no clipping: …"), or null. */
+  refuses(row: RunRow): string | null;
+  needs: readonly ClaimNeed[];
+}
+
 export interface ClaimRule {
   /** The number of the claim in PAPER.md's "AGC ablation findings". */
   id: number;
@@ -51,4 +72,5 @@ export interface ClaimRule {
   /** What our scale leaves out, when it does (e.g. nfx has no LARS). */
   scope?: string;
   tests: readonly ClaimTest[];
+  match: ClaimMatch;
 }

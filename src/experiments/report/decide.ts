@@ -3,6 +3,7 @@
 import type { RunRow } from "../../core/plot/runRows.js";
 import { type ContrastEstimate, contrast } from "../../core/plot/stats.js";
 import type { ClaimRule, ClaimTest, Comparison, EffectKind, Quantifier, Verdict } from "./claimRule.js";
+import type { LeftOut, MatchedSet } from "./matchRuns.js";
 import { type SeedPlan, seedsToDecide } from "./power.js";
 
 export interface ComparisonResult {
@@ -24,10 +25,18 @@ export interface TestResult {
   verdict: Verdict;
 }
 
+/** Which runs a claim decided from any stored runs used (per matched set) and which it left out, with why. */
+export interface ClaimRuns {
+  sets: { label: string; runIds: number[] }[];
+  leftOut: LeftOut[];
+}
+
 export interface ClaimResult {
   rule: ClaimRule;
   tests: TestResult[];
   verdict: Verdict;
+  /** Decided from a selection of stored runs (matchRuns.ts); absent for a preset's runs. */
+  runs?: ClaimRuns;
 }
 
 function pp(x: number): string {
@@ -94,7 +103,11 @@ export function combine(verdicts: readonly Verdict[], quantifier: Quantifier): V
 }
 
 export function decideTest(test: ClaimTest, rows: readonly RunRow[]): TestResult {
-  const comparisons = test.comparisons(rows).map((c) => decideComparison(c, test.kind, test.margin));
+  return testOver(test, test.comparisons(rows));
+}
+
+function testOver(test: ClaimTest, picked: readonly Comparison[]): TestResult {
+  const comparisons = picked.map((c) => decideComparison(c, test.kind, test.margin));
   return {
     measures: test.measures,
     kind: test.kind,
@@ -109,7 +122,29 @@ export function decideTest(test: ClaimTest, rows: readonly RunRow[]): TestResult
 }
 
 export function decideClaim(rule: ClaimRule, rows: readonly RunRow[]): ClaimResult {
-  const tests = rule.tests.map((t) => decideTest(t, rows));
+  return claimOver(
+    rule,
+    rule.tests.map((t) => decideTest(t, rows)),
+  );
+}
+
+/**
+ * A claim decided over matched sets of runs (matchRuns.ts): each test takes its comparisons from every set (a set's
+ * label, when there are several, before their condition), and its quantifier runs over all of them.
+ */
+export function decideClaimIn(rule: ClaimRule, sets: readonly MatchedSet[]): ClaimResult {
+  const tests = rule.tests.map((t) =>
+    testOver(
+      t,
+      sets.flatMap((s) =>
+        t.comparisons(s.rows).map((c) => (s.label ? { ...c, condition: `${s.label}, ${c.condition}` } : c)),
+      ),
+    ),
+  );
+  return claimOver(rule, tests);
+}
+
+function claimOver(rule: ClaimRule, tests: TestResult[]): ClaimResult {
   return {
     rule,
     tests,

@@ -1,6 +1,6 @@
 // Numbers of the evidence as text, shared by the HTML and markdown renderings.
 import { mean, sampleSd } from "../../core/plot/stats.js";
-import type { ComparisonResult, TestResult } from "./decide.js";
+import type { ClaimResult, ComparisonResult, TestResult } from "./decide.js";
 
 export function percent(x: number, digits = 1): string {
   return `${(x * 100).toFixed(digits)}%`;
@@ -39,4 +39,32 @@ export function ruleText(t: TestResult): string {
 
 export function verdictClass(v: string): string {
   return v.replaceAll(" ", "-");
+}
+
+/** "1–4, 7, 9–10": run ids, consecutive ones as a range. */
+export function idsText(ids: readonly number[]): string {
+  const sorted = [...new Set(ids)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && (sorted[j + 1] as number) === (sorted[j] as number) + 1) j++;
+    parts.push(j > i ? `${sorted[i]}–${sorted[j]}` : String(sorted[i]));
+    i = j + 1;
+  }
+  return parts.join(", ");
+}
+
+/**
+ * A claim decided from selected runs (judgeRuns.ts): the runs it used, per matched set, and every run it left out
+ * with why; a claim with no matched set says what it needs. Empty for a preset's claim.
+ */
+export function claimRunsLines(claim: ClaimResult): string[] {
+  const runs = claim.runs;
+  if (!runs) return [];
+  const n = (ids: readonly number[]) => `${ids.length === 1 ? "run" : `${ids.length} runs`} ${idsText(ids)}`;
+  const lines = runs.sets.length
+    ? [`Runs used: ${runs.sets.map((s) => (s.label ? `${s.label}: ${n(s.runIds)}` : n(s.runIds))).join("; ")}.`]
+    : [`Not tested: no matched runs; it needs ${claim.rule.match.needs.map((need) => need.what).join(" and ")}.`];
+  for (const l of runs.leftOut) lines.push(`Left out: ${n(l.runIds)}: ${l.reason}.`);
+  return lines;
 }

@@ -3,7 +3,7 @@
 import { embedScript, escapeHtml, inlineVegaScripts, PAGE_STYLE } from "../../core/plot/offlineHtml.js";
 import type { VegaLiteSpec } from "../../core/plot/render.js";
 import { claimsInOrder, type Report } from "./buildReport.js";
-import { armText, effectText, ruleText, verdictClass } from "./evidenceText.js";
+import { armText, claimRunsLines, effectText, ruleText, verdictClass } from "./evidenceText.js";
 import { fractionText, gainText, type MechanismTable, mechanismNote } from "./mechanism.js";
 
 function mechanismHtml(m: MechanismTable | null): string {
@@ -63,11 +63,21 @@ ${table}`;
 
 /** The figure's place in the page (its chart joins `charts`), or what to run when there is nothing to draw. */
 function figureHtml(report: Report, { figure, claim }: Ordered, charts: Chart[]): string {
+  if (!figure.spec && !report.preset) return `<p class="muted">No runs to draw.</p>`;
   if (!figure.spec)
     return `<p class="muted">No runs to draw: <code>nfx report --run-missing --preset ${report.preset}</code> or <code>nfx figure ${escapeHtml(figure.figure)} --preset ${report.preset} --run-missing</code></p>`;
   const id = `figure-${claim.rule.id}`;
   charts.push({ id, spec: figure.spec });
   return `<div id="${id}"></div>`;
+}
+
+/** The runs behind a claim: those a preset's figure holds, or those a selection's claim used and left out, and why. */
+function runsHtml({ figure, claim }: Ordered): string {
+  const matched = claimRunsLines(claim);
+  if (!matched.length)
+    return `<p class="muted">Runs: ${figure.runs} of ${figure.expected} of <code>${escapeHtml(figure.sweep)}</code>; ${escapeHtml(figure.devices)}.</p>`;
+  return `<ul class="muted">${matched.map((l) => `<li>${escapeHtml(l)}</li>`).join("")}</ul>
+<p class="muted">${escapeHtml(figure.devices)}.</p>`;
 }
 
 function claimSection(report: Report, ordered: Ordered, charts: Chart[]): string {
@@ -78,7 +88,7 @@ function claimSection(report: Report, ordered: Ordered, charts: Chart[]): string
 <div class="claim-body"><div class="claim-text">
 <p><em>The paper, in our words:</em> ${escapeHtml(claim.rule.paper)}</p>
 ${claim.rule.scope ? `<p><em>Scope:</em> ${escapeHtml(claim.rule.scope)}</p>` : ""}
-<p class="muted">Runs: ${figure.runs} of ${figure.expected} of <code>${escapeHtml(figure.sweep)}</code>; ${escapeHtml(figure.devices)}.</p>
+${runsHtml(ordered)}
 ${tests}
 ${mechanismHtml(figure.mechanism)}
 </div><div class="claim-figure">${figureHtml(report, ordered, charts)}</div></div>
@@ -100,7 +110,7 @@ ${inlineVegaScripts()}
 </head>
 <body>
 <h1>nfx report: the paper's AGC claims, checked against the stored runs</h1>
-<p>Store <code>${escapeHtml(report.db)}</code>, preset <code>${report.preset}</code>, generated ${escapeHtml(report.generated_at)}.
+<p>Store <code>${escapeHtml(report.db)}</code>, ${report.preset ? `preset <code>${report.preset}</code>` : `runs: ${escapeHtml(report.selection ?? "")}, each claim from the runs that match it`}, generated ${escapeHtml(report.generated_at)}.
 A claim holds only when the runs show it beyond seed noise: each test compares groups of seed replicates and
 decides from the 95% Welch t-interval of the effect against the rule's margin. Diverged and collapsed runs count as
 failures to train (diverged at chance top-1, collapsed at their measured top-1). A best λ is picked per seed on the

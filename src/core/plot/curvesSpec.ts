@@ -1,5 +1,7 @@
-// Training curves: per optimizer step, the mean over seeds (and its 95% band) of each chosen metric, one panel per
-// metric and one line per series. Test top-1 comes from the evaluations, at the steps where the run evaluated.
+// Training curves: per optimizer step, the mean over seeds and its band (bands.ts: chosen by --band, cut at the
+// metric's range, so no loss below 0 and no clip fraction outside [0, 1]; at steps with fewer than 3 seeds the seeds
+// as points instead) of each chosen metric, one panel per metric and one line per series. Test top-1 comes from the
+// evaluations, at the steps where the run evaluated.
 //
 // Steps are counted from 1, as every message counts them ("loss NaN at step 2", "steps 2/2") and as evaluations
 // are stored (after N updates: step N): step N is the N-th optimizer update. The metrics table stores a step's
@@ -8,8 +10,9 @@
 // A diverged run's curves stop at the step it diverged (its later values are NaN or missing): that step is marked
 // with a cross at the run's last value, and the caller names those runs in the subtitle.
 import type { RunStore, StoredRun } from "../store/runStore.js";
-import { aggregate } from "./aggregate.js";
-import { VEGA_LITE_SCHEMA } from "./meanCiSpec.js";
+import { type AggregatedPoint, aggregate } from "./aggregate.js";
+import { BAND_LABEL, type BandKind, type MetricRange, metricRange } from "./bands.js";
+import { intervalText, VEGA_LITE_SCHEMA } from "./meanCiSpec.js";
 import type { VegaLiteSpec } from "./render.js";
 import type { RunRow } from "./runRows.js";
 
@@ -103,10 +106,30 @@ export function stoppedCurvesNote(runs: readonly StoredRun[], marked = true): st
   return `curves stop where ${n} diverged${marked ? " (✕)" : ""}: ${at.join("; ")}`;
 }
 
+/** The points of the curves: per metric (each with its own range), series and step, the seeds' mean and band. */
+export function curvePoints(rows: readonly RunRow[], metrics: readonly string[], band: BandKind): AggregatedPoint[] {
+  return metrics.flatMap((metric) =>
+    aggregate(
+      rows.filter((r) => r.metric === metric),
+      ["series", "metric", "step"],
+      "value",
+      { kind: band, range: metricRange(metric) },
+    ),
+  );
+}
+
+/** The range the band note names: the metrics' one range when they share it, else none ("the metric's range"). */
+export function curvesRange(metrics: readonly string[]): MetricRange | null {
+  const ranges = [...new Set(metrics.map((m) => JSON.stringify(metricRange(m))))];
+  return ranges.length === 1 ? metricRange(metrics[0] as string) : null;
+}
+
 export interface CurvesChart {
   title: string;
   subtitle: string[];
-  rows: readonly RunRow[];
+  /** From curvePoints. */
+  points: readonly AggregatedPoint[];
+  band: BandKind;
   metrics: readonly string[];
   seriesTitle: string;
   seriesOrder?: readonly string[];
@@ -134,8 +157,8 @@ function seriesColor(chart: CurvesChart) {
   };
 }
 
-/** The layers of one metric's panel: mean line, band, evaluation points, stops. */
-function curveLayers(color: ReturnType<typeof seriesColor>) {
+/** The layers of one metric's panel: mean line, band, seeds of steps too few for a band, evaluation points, stops. */
+function curveLayers(color: ReturnType<typeof seriesColor>, band: BandKind) {
   const curve = { filter: "datum.stop_value == null" };
   // Steps are whole numbers: ticks at integers only, written without decimals (not 0.0, 0.2, …).
   const x = {
@@ -156,14 +179,15 @@ function curveLayers(color: ReturnType<typeof seriesColor>) {
           { field: "series", type: "nominal" as const },
           { field: "step", type: "quantitative" as const },
           { field: "mean", type: "quantitative" as const, format: ".4f" },
+          { field: "interval", type: "nominal" as const, title: BAND_LABEL[band] },
           { field: "n", type: "quantitative" as const, title: "seeds" },
         ],
       },
     },
     {
-      // The band after the line, so the legend takes its symbols from the line.
+      // The band after the line, so the legend takes its symbols from the line; broken where a step has none.
       transform: [curve],
-      mark: { type: "area" as const, opacity: 0.18 },
+      mark: { type: "area" as const, opacity: 0.18, invalid: "break-paths-show-domains" as const },
       encoding: {
         x,
         y: { field: "lo", type: "quantitative" as const, title: null, scale: { zero: false } },
@@ -171,6 +195,16 @@ function curveLayers(color: ReturnType<typeof seriesColor>) {
         color,
       },
     },
+    ...(band === "none"
+      ? []
+      : [
+          {
+            // Steps with 2 seeds: the seeds themselves, small, instead of a band.
+            transform: [curve, { filter: "datum.lo == null && datum.n > 1" }, { flatten: ["seeds"], as: ["seed"] }],
+            mark: { type: "point" as const, filled: true, size: 10, opacity: 0.6 },
+            encoding: { x, y: { field: "seed", type: "quantitative" as const, title: null }, color },
+          },
+        ]),
     {
       // Evaluations are sparse (often only the last step): points keep a lone one visible.
       transform: [curve, { filter: { field: "metric", equal: TEST_TOP1_CURVE } }],
@@ -195,15 +229,22 @@ function curveLayers(color: ReturnType<typeof seriesColor>) {
   ];
 }
 
-/** One row of panels per metric (independent y scales), mean line and 95% band per series; crosses where runs diverged. */
+/**
+ * One row of panels per metric (independent y scales), mean line and band per series (seeds as points where too
+ * few for a band); crosses where runs diverged.
+ */
 export function curvesSpec(chart: CurvesChart): VegaLiteSpec {
-  const points = aggregate(chart.rows, ["series", "metric", "step"], "value");
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: { text: chart.title, subtitle: chart.subtitle },
-    data: { values: [...points.map((p) => ({ ...p })), ...stopRows(chart.stops ?? [])] },
+    data: { values: [...chart.points.map((p) => ({ ...p })), ...stopRows(chart.stops ?? [])] },
     facet: { row: { field: "metric", type: "nominal", title: null, sort: [...chart.metrics] } },
-    spec: { width: 520, height: 160, layer: curveLayers(seriesColor(chart)) },
+    spec: {
+      width: 520,
+      height: 160,
+      transform: [intervalText(chart.band, ".4f")],
+      layer: curveLayers(seriesColor(chart), chart.band),
+    },
     resolve: { scale: { y: "independent" } },
   };
 }

@@ -2,6 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { writeFileAtomic } from "../../core/base/files.js";
+import { DEFAULT_BAND } from "../../core/plot/bands.js";
 import type { FigureFormat, VegaLiteSpec, WrittenFigure } from "../../core/plot/render.js";
 import { writeFigure } from "../../core/plot/render.js";
 import { devicesSubtitle } from "../../core/plot/runRows.js";
@@ -65,7 +66,9 @@ export async function buildReport(opts: ReportOptions): Promise<WrittenReport> {
       );
       const devices = devicesSubtitle(runs.finished);
       const sweep = presetDisplay(figure.name, opts.preset);
-      const spec = runs.finished.length ? figure.spec(runs.rows, sweepSubtitle(figure, sweep, runs)) : null;
+      const spec = runs.finished.length
+        ? figure.spec(runs.rows, sweepSubtitle(figure, sweep, runs), DEFAULT_BAND)
+        : null;
       const files =
         spec && opts.out
           ? await writeFigure(spec, path.join(opts.out, "figures"), figure.name, opts.formats ?? ["json", "svg", "png"])

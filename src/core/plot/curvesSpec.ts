@@ -154,22 +154,58 @@ function seriesColor(chart: CurvesChart) {
     type: "nominal" as const,
     title: chart.seriesTitle,
     ...(chart.seriesOrder ? { sort: [...chart.seriesOrder] } : {}),
+    // Solid symbols: vega would take the faint band's or seed points' opacity for the legend.
+    legend: { symbolOpacity: 1 },
   };
 }
 
-/** The layers of one metric's panel: mean line, band, seeds of steps too few for a band, evaluation points, stops. */
-function curveLayers(color: ReturnType<typeof seriesColor>, band: BandKind) {
-  const curve = { filter: "datum.stop_value == null" };
-  // Steps are whole numbers: ticks at integers only, written without decimals (not 0.0, 0.2, …).
-  const x = {
-    field: "step",
-    type: "quantitative" as const,
-    title: "optimizer step",
-    axis: { tickMinStep: 1, format: "d" },
+// Steps are whole numbers: ticks at integers only, written without decimals (not 0.0, 0.2, …).
+const STEP_X = {
+  field: "step",
+  type: "quantitative" as const,
+  title: "optimizer step",
+  axis: { tickMinStep: 1, format: "d" },
+};
+const CURVE = { filter: "datum.stop_value == null" };
+
+type SeriesColor = ReturnType<typeof seriesColor>;
+
+/** Where a diverged run's curve stops: a cross at its last value, at the step it diverged. */
+function stopLayer(color: SeriesColor) {
+  return {
+    transform: [{ filter: "datum.stop_value != null" }],
+    mark: { type: "point" as const, shape: "cross", filled: true, size: 90, strokeWidth: 0 },
+    encoding: {
+      x: STEP_X,
+      y: { field: "stop_value", type: "quantitative" as const, title: null },
+      color,
+      tooltip: [
+        { field: "series", type: "nominal" as const },
+        { field: "run_id", type: "quantitative" as const, title: "run" },
+        { field: "step", type: "quantitative" as const, title: "diverged at step" },
+      ],
+    },
   };
+}
+
+/** Steps with fewer than 3 seeds: the seeds themselves, small, instead of a band (none with --band none). */
+function seedLayers(color: SeriesColor, band: BandKind) {
+  if (band === "none") return [];
   return [
     {
-      transform: [curve],
+      transform: [CURVE, { filter: "datum.lo == null && datum.n > 1" }, { flatten: ["seeds"], as: ["seed"] }],
+      mark: { type: "point" as const, filled: true, size: 10, opacity: 0.6 },
+      encoding: { x: STEP_X, y: { field: "seed", type: "quantitative" as const, title: null }, color },
+    },
+  ];
+}
+
+/** The layers of one metric's panel: mean line, band, seeds of steps too few for a band, evaluation points, stops. */
+function curveLayers(color: SeriesColor, band: BandKind) {
+  const x = STEP_X;
+  return [
+    {
+      transform: [CURVE],
       mark: { type: "line" as const, strokeWidth: 1.5 },
       encoding: {
         x,
@@ -186,7 +222,7 @@ function curveLayers(color: ReturnType<typeof seriesColor>, band: BandKind) {
     },
     {
       // The band after the line, so the legend takes its symbols from the line; broken where a step has none.
-      transform: [curve],
+      transform: [CURVE],
       mark: { type: "area" as const, opacity: 0.18, invalid: "break-paths-show-domains" as const },
       encoding: {
         x,
@@ -195,37 +231,14 @@ function curveLayers(color: ReturnType<typeof seriesColor>, band: BandKind) {
         color,
       },
     },
-    ...(band === "none"
-      ? []
-      : [
-          {
-            // Steps with 2 seeds: the seeds themselves, small, instead of a band.
-            transform: [curve, { filter: "datum.lo == null && datum.n > 1" }, { flatten: ["seeds"], as: ["seed"] }],
-            mark: { type: "point" as const, filled: true, size: 10, opacity: 0.6 },
-            encoding: { x, y: { field: "seed", type: "quantitative" as const, title: null }, color },
-          },
-        ]),
+    ...seedLayers(color, band),
     {
       // Evaluations are sparse (often only the last step): points keep a lone one visible.
-      transform: [curve, { filter: { field: "metric", equal: TEST_TOP1_CURVE } }],
+      transform: [CURVE, { filter: { field: "metric", equal: TEST_TOP1_CURVE } }],
       mark: { type: "point" as const, filled: true, size: 40 },
       encoding: { x, y: { field: "mean", type: "quantitative" as const, title: null }, color },
     },
-    {
-      // Where a diverged run's curve stops: a cross at its last value, at the step it diverged.
-      transform: [{ filter: "datum.stop_value != null" }],
-      mark: { type: "point" as const, shape: "cross", filled: true, size: 90, strokeWidth: 0 },
-      encoding: {
-        x,
-        y: { field: "stop_value", type: "quantitative" as const, title: null },
-        color,
-        tooltip: [
-          { field: "series", type: "nominal" as const },
-          { field: "run_id", type: "quantitative" as const, title: "run" },
-          { field: "step", type: "quantitative" as const, title: "diverged at step" },
-        ],
-      },
-    },
+    stopLayer(color),
   ];
 }
 

@@ -102,6 +102,14 @@ describe("figures at 4+ seeds: the t-band cut at [0, 1]", () => {
     assert.doesNotMatch(subtitle, /not drawn/);
   });
 
+  it("`nfx figure --band none` on the command line", () => {
+    const out = tempDir();
+    const res = nfx(["figure", "fig2b", "--db", db, "--out", out, "--band", "none", "--format", "json", "--json"], out);
+    assert.equal(res.status, 0, res.stderr);
+    const spec = JSON.parse(fs.readFileSync(JSON.parse(res.stdout).files.spec, "utf8"));
+    assert.match((spec.title.subtitle as string[]).join("\n"), /no band \(--band none\)/);
+  });
+
   it("--band range and none on a figure", async () => {
     const range = await drawn("fig2b", db, { band: "range" });
     for (const b of drawnBands(range.scene)) assert.deepEqual([b.lo, b.hi], [0.6, 0.99]);

@@ -99,6 +99,18 @@ describe("nfx plot: bands as drawn", () => {
       assert.match(String(t.tooltip?.["95% t-interval of the mean"]), /^none under 3 seeds; seeds \d+\.\d%, \d+\.\d%$/);
   });
 
+  it("3 seeds near 100%: the top-1 band stops at 100%, and the subtitle says it was cut", async () => {
+    const db = storeOf([0.9, 0.99, 1].map((top1, seed) => ({ lambda: 0.01, batch: 256, seed, top1 })));
+    const spec = plot(db, { x: "train.batch_size" });
+    const scene = await renderedScene(spec);
+    const bars = dataItems(scene, "rule").filter((i) => typeof i.datum.hi === "number");
+    assert.equal(bars.length, 1, "one point, its interval as a bar");
+    assert.equal(bars[0]?.datum.hi, 1);
+    assert.ok((bars[0]?.datum.lo as number) > 0.7);
+    for (const label of axisLabels(scene)) assert.ok(!label.endsWith("%") || labelValue(label) <= 1, label);
+    assert.match(subtitle(spec), /band: 95% t-interval of the mean; band cut at 0–100%/);
+  });
+
   it("one seed: no interval drawn, and the tooltip says so (no zero-width interval)", async () => {
     const db = storeOf([
       { lambda: 0.01, batch: 256, top1: 0.8 },

@@ -64,8 +64,9 @@ export {
   standardizeWeight,
   WEIGHT_ROLES,
 } from "./core/models/index.js";
-export { type AggregatedPoint, aggregate } from "./core/plot/aggregate.js";
-export { curvesSpec } from "./core/plot/curvesSpec.js";
+export { type AggregatedPoint, aggregate, type BandChoice } from "./core/plot/aggregate.js";
+export { BAND_KINDS, type BandKind, DEFAULT_BAND, metricRange, seedBand } from "./core/plot/bands.js";
+export { curvePoints, curvesSpec } from "./core/plot/curvesSpec.js";
 export { type MeanCiChart, meanCiSpec } from "./core/plot/meanCiSpec.js";
 export { figureHtml } from "./core/plot/offlineHtml.js";
 export { type PlotRequest, plotSpec } from "./core/plot/plotSelection.js";

@@ -1,6 +1,7 @@
 import { Args, Flags } from "@oclif/core";
 import { DEFAULT_MODEL } from "../core/config/schema.js";
 import type { BackendName } from "../core/engine/backend/backend.js";
+import { BAND_HELP, BAND_KINDS, type BandKind } from "../core/plot/bands.js";
 import { checkWritableOut, figuresDirFor } from "../core/plot/outputDir.js";
 import { parseFormats } from "../core/plot/render.js";
 import { count } from "../core/text/plural.js";
@@ -42,6 +43,10 @@ export default class Figure extends NfxCommand {
     where: Flags.string({ description: `curves: draw the runs this filter selects, e.g. "train.batch_size = 512"` }),
     model: Flags.string({ description: "spp: the model variant", default: DEFAULT_MODEL }),
     jobs: Flags.integer({ description: "worker processes for --run-missing (default: the number of cores)", min: 1 }),
+    band: Flags.string({
+      description: `band around means over seeds: ${BAND_HELP}`,
+      options: [...BAND_KINDS],
+    }),
     db: dbFlag,
     backend: backendFlag,
     quiet: quietFlag,
@@ -71,6 +76,7 @@ export default class Figure extends NfxCommand {
         where: flags.where,
         model: flags.model,
         jobs: flags.jobs,
+        band: flags.band as BandKind | undefined,
       }).finally(() => interrupts.dispose());
       const seconds = (performance.now() - started) / 1000;
       if (!quiet) {

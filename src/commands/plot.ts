@@ -1,4 +1,5 @@
 import { Flags } from "@oclif/core";
+import { BAND_HELP, BAND_KINDS, type BandKind } from "../core/plot/bands.js";
 import { checkWritableOut, figuresDirFor } from "../core/plot/outputDir.js";
 import { DEFAULT_STEP_Y, DEFAULT_Y, plotSpec, STEP, TOP1_HELP } from "../core/plot/plotSelection.js";
 import { parseFormats, writeFigure } from "../core/plot/render.js";
@@ -9,7 +10,7 @@ import { dbFlag } from "../ui/flags.js";
 
 export default class Plot extends NfxCommand {
   static override description =
-    "Plot any run field against another (config keys such as agc.lambda, summary metrics such as top1, test_top1, final_loss, images_per_s), or per-step curves with --x step; mean and 95% band over seeds.";
+    "Plot any run field against another (config keys such as agc.lambda, summary metrics such as top1, test_top1, final_loss, images_per_s), or per-step curves with --x step; mean and band (--band) over seeds.";
   static override examples = [
     "<%= config.bin %> plot --x agc.lambda --y top1 --color train.batch_size --log-x",
     "<%= config.bin %> plot --x train.batch_size --y top1 --color model.name --column agc.granularity --where \"data.name = 'fashion-mnist'\"",
@@ -32,6 +33,10 @@ export default class Plot extends NfxCommand {
     out: Flags.string({ description: "directory for the figure (default: figures/ beside the --db store)" }),
     name: Flags.string({ description: "file name without extension", default: "plot" }),
     format: Flags.string({ description: "comma-separated: json, svg, png, html", default: "json,svg" }),
+    band: Flags.string({
+      description: `band around means over seeds: ${BAND_HELP}`,
+      options: [...BAND_KINDS],
+    }),
     db: dbFlag,
   };
 
@@ -50,6 +55,7 @@ export default class Plot extends NfxCommand {
           column: flags.column,
           where: flags.where,
           logX: flags["log-x"],
+          band: flags.band as BandKind | undefined,
         });
         const files = await writeFigure(spec, out, flags.name, formats);
         if (!this.jsonEnabled())

@@ -26,11 +26,20 @@ export function presetPath(figure: string, preset = "quick"): string {
   return path.join(root, "configs", `${figure}.${preset}.yaml`);
 }
 
-/** Adds every run of `figure`'s preset sweep to the store at `db`, finished with the chosen top-1. */
-export function addConstructedRuns(db: string, figure: string, top1Of: Top1Of): number {
+/**
+ * Adds every run of `figure`'s preset sweep (those `keep` keeps) to the store at `db`, finished with the chosen
+ * top-1 (seed-jittered unless `jitter` is false).
+ */
+export function addConstructedRuns(
+  db: string,
+  figure: string,
+  top1Of: Top1Of,
+  keep: (config: RunConfig) => boolean = () => true,
+  jitter = true,
+): number {
   const store = RunStore.open(db);
   try {
-    const runs = loadSweepFile(presetPath(figure)).runs;
+    const runs = loadSweepFile(presetPath(figure)).runs.filter((r) => keep(r.config));
     for (const r of runs) {
       const { id } = store.ensureRun(r.config, r.hash, null);
       store.startRun(id, TEST_ENV, 4);
@@ -46,7 +55,7 @@ export function addConstructedRuns(db: string, figure: string, top1Of: Top1Of): 
         store.finishRun(id, "diverged", { test_top1: null, final_loss: null, steps, images_per_s: 100 }, "loss NaN");
         continue;
       }
-      const top1 = outcome + (r.config.seed % 2 === 0 ? -0.001 : 0.001);
+      const top1 = outcome + (jitter ? (r.config.seed % 2 === 0 ? -0.001 : 0.001) : 0);
       store.addEval(id, steps, "test", top1, 0.9, 1000);
       store.finishRun(id, "completed", { test_top1: top1, final_loss: 1.7, steps, images_per_s: 100 }, null);
     }

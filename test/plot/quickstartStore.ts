@@ -13,6 +13,9 @@ export interface QuickRun {
   /** A top-1, or "diverged" (loss NaN at the last step, no test top-1). */
   top1: number | "diverged";
   steps?: number;
+  /** The loss at every step (default: falling from 2.3), and a clip fraction at every step (default: none stored). */
+  loss?: number;
+  clipFrac?: number;
 }
 
 /** The quick start's six points, one seed, all completed. */
@@ -38,7 +41,9 @@ export function addQuickRuns(db: string, runs: readonly QuickRun[]): number[] {
       const rows = [];
       for (let step = 0; step < steps; step++) {
         const diverging = q.top1 === "diverged" && step === steps - 1;
-        rows.push({ step, name: "loss", value: diverging ? Number.NaN : 2.3 - 0.1 * step - q.batch / 1000 });
+        const loss = q.loss ?? 2.3 - 0.1 * step - q.batch / 1000;
+        rows.push({ step, name: "loss", value: diverging ? Number.NaN : loss });
+        if (q.clipFrac !== undefined) rows.push({ step, name: "clip_frac", value: q.clipFrac });
       }
       store.appendMetrics(id, rows, steps);
       if (q.top1 === "diverged") {

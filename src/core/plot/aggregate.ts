@@ -1,21 +1,40 @@
-// Seed replicates folded into one point per condition: mean with a t-based 95% interval (see stats.ts).
+// Seed replicates folded into one point per condition: the mean, its band (bands.ts: chosen by --band, none under
+// 3 seeds, cut at the metric's range) and the seeds themselves, which a group too small for a band is drawn as.
+import { type BandKind, type MetricRange, seedBand } from "./bands.js";
 import type { Cell, RunRow } from "./runRows.js";
-import { summarize } from "./stats.js";
 
 export interface AggregatedPoint {
   /** The grouping keys' values, under their own names. */
-  [key: string]: Cell;
+  [key: string]: Cell | number[];
   mean: number;
-  lo: number;
-  hi: number;
+  /** The band around the mean; null where none is drawn (one seed, fewer than 3, --band none). */
+  lo: number | null;
+  hi: number | null;
+  /** The band was cut at the metric's range. */
+  cut: boolean;
+  /** The seeds' values, lowest first, and their range. */
+  seeds: number[];
+  min: number;
+  max: number;
   n: number;
   n_diverged: number;
   /** Seeds that collapsed (core/train/outcome.ts): finished every step without training. */
   n_collapsed: number;
 }
 
+/** Which band to draw and the range it must stay in (bands.ts metricRange). */
+export interface BandChoice {
+  kind: BandKind;
+  range: MetricRange | null;
+}
+
 /** Groups rows by `keys` and summarizes `field` (rows where it is not a finite number are skipped). */
-export function aggregate(rows: readonly RunRow[], keys: readonly string[], field: string): AggregatedPoint[] {
+export function aggregate(
+  rows: readonly RunRow[],
+  keys: readonly string[],
+  field: string,
+  band: BandChoice,
+): AggregatedPoint[] {
   const groups = new Map<string, { at: Record<string, Cell>; values: number[]; diverged: number; collapsed: number }>();
   for (const row of rows) {
     const v = row[field];
@@ -32,8 +51,11 @@ export function aggregate(rows: readonly RunRow[], keys: readonly string[], fiel
     if (row.diverged === true) g.diverged++;
     if (row.collapsed === true) g.collapsed++;
   }
-  return [...groups.values()].map((g) => {
-    const s = summarize(g.values);
-    return { ...g.at, mean: s.mean, lo: s.lo, hi: s.hi, n: s.n, n_diverged: g.diverged, n_collapsed: g.collapsed };
-  });
+  return [...groups.values()].map((g) => ({
+    ...g.at,
+    ...seedBand(g.values, band.kind, band.range),
+    n: g.values.length,
+    n_diverged: g.diverged,
+    n_collapsed: g.collapsed,
+  }));
 }

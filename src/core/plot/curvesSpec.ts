@@ -1,5 +1,7 @@
-// Training curves: per optimizer step, the mean over seeds (and its 95% band) of each chosen metric, one panel per
-// metric and one line per series. Test top-1 comes from the evaluations, at the steps where the run evaluated.
+// Training curves: per optimizer step, the mean over seeds and its band (bands.ts: chosen by --band, cut at the
+// metric's range, so no loss below 0 and no clip fraction outside [0, 1]; at steps with fewer than 3 seeds the seeds
+// as points instead) of each chosen metric, one panel per metric and one line per series. Test top-1 comes from the
+// evaluations, at the steps where the run evaluated.
 //
 // Steps are counted from 1, as every message counts them ("loss NaN at step 2", "steps 2/2") and as evaluations
 // are stored (after N updates: step N): step N is the N-th optimizer update. The metrics table stores a step's
@@ -8,8 +10,9 @@
 // A diverged run's curves stop at the step it diverged (its later values are NaN or missing): that step is marked
 // with a cross at the run's last value, and the caller names those runs in the subtitle.
 import type { RunStore, StoredRun } from "../store/runStore.js";
-import { aggregate } from "./aggregate.js";
-import { VEGA_LITE_SCHEMA } from "./meanCiSpec.js";
+import { type AggregatedPoint, aggregate } from "./aggregate.js";
+import { BAND_LABEL, type BandKind, type MetricRange, metricRange } from "./bands.js";
+import { intervalText, VEGA_LITE_SCHEMA } from "./meanCiSpec.js";
 import type { VegaLiteSpec } from "./render.js";
 import type { RunRow } from "./runRows.js";
 
@@ -103,10 +106,30 @@ export function stoppedCurvesNote(runs: readonly StoredRun[], marked = true): st
   return `curves stop where ${n} diverged${marked ? " (✕)" : ""}: ${at.join("; ")}`;
 }
 
+/** The points of the curves: per metric (each with its own range), series and step, the seeds' mean and band. */
+export function curvePoints(rows: readonly RunRow[], metrics: readonly string[], band: BandKind): AggregatedPoint[] {
+  return metrics.flatMap((metric) =>
+    aggregate(
+      rows.filter((r) => r.metric === metric),
+      ["series", "metric", "step"],
+      "value",
+      { kind: band, range: metricRange(metric) },
+    ),
+  );
+}
+
+/** The range the band note names: the metrics' one range when they share it, else none ("the metric's range"). */
+export function curvesRange(metrics: readonly string[]): MetricRange | null {
+  const ranges = [...new Set(metrics.map((m) => JSON.stringify(metricRange(m))))];
+  return ranges.length === 1 ? metricRange(metrics[0] as string) : null;
+}
+
 export interface CurvesChart {
   title: string;
   subtitle: string[];
-  rows: readonly RunRow[];
+  /** From curvePoints. */
+  points: readonly AggregatedPoint[];
+  band: BandKind;
   metrics: readonly string[];
   seriesTitle: string;
   seriesOrder?: readonly string[];
@@ -131,22 +154,58 @@ function seriesColor(chart: CurvesChart) {
     type: "nominal" as const,
     title: chart.seriesTitle,
     ...(chart.seriesOrder ? { sort: [...chart.seriesOrder] } : {}),
+    // Solid symbols: vega would take the faint band's or seed points' opacity for the legend.
+    legend: { symbolOpacity: 1 },
   };
 }
 
-/** The layers of one metric's panel: mean line, band, evaluation points, stops. */
-function curveLayers(color: ReturnType<typeof seriesColor>) {
-  const curve = { filter: "datum.stop_value == null" };
-  // Steps are whole numbers: ticks at integers only, written without decimals (not 0.0, 0.2, …).
-  const x = {
-    field: "step",
-    type: "quantitative" as const,
-    title: "optimizer step",
-    axis: { tickMinStep: 1, format: "d" },
+// Steps are whole numbers: ticks at integers only, written without decimals (not 0.0, 0.2, …).
+const STEP_X = {
+  field: "step",
+  type: "quantitative" as const,
+  title: "optimizer step",
+  axis: { tickMinStep: 1, format: "d" },
+};
+const CURVE = { filter: "datum.stop_value == null" };
+
+type SeriesColor = ReturnType<typeof seriesColor>;
+
+/** Where a diverged run's curve stops: a cross at its last value, at the step it diverged. */
+function stopLayer(color: SeriesColor) {
+  return {
+    transform: [{ filter: "datum.stop_value != null" }],
+    mark: { type: "point" as const, shape: "cross", filled: true, size: 90, strokeWidth: 0 },
+    encoding: {
+      x: STEP_X,
+      y: { field: "stop_value", type: "quantitative" as const, title: null },
+      color,
+      tooltip: [
+        { field: "series", type: "nominal" as const },
+        { field: "run_id", type: "quantitative" as const, title: "run" },
+        { field: "step", type: "quantitative" as const, title: "diverged at step" },
+      ],
+    },
   };
+}
+
+/** Steps with fewer than 3 seeds: the seeds themselves, small, instead of a band (none with --band none). */
+function seedLayers(color: SeriesColor, band: BandKind) {
+  if (band === "none") return [];
   return [
     {
-      transform: [curve],
+      transform: [CURVE, { filter: "datum.lo == null && datum.n > 1" }, { flatten: ["seeds"], as: ["seed"] }],
+      mark: { type: "point" as const, filled: true, size: 10, opacity: 0.6 },
+      encoding: { x: STEP_X, y: { field: "seed", type: "quantitative" as const, title: null }, color },
+    },
+  ];
+}
+
+/** The layers of one metric's panel: mean line, band, seeds of steps too few for a band, evaluation points, stops. */
+function curveLayers(color: SeriesColor, band: BandKind) {
+  const x = STEP_X;
+  return [
+    {
+      transform: [CURVE],
       mark: { type: "line" as const, strokeWidth: 1.5 },
       encoding: {
         x,
@@ -156,14 +215,15 @@ function curveLayers(color: ReturnType<typeof seriesColor>) {
           { field: "series", type: "nominal" as const },
           { field: "step", type: "quantitative" as const },
           { field: "mean", type: "quantitative" as const, format: ".4f" },
+          { field: "interval", type: "nominal" as const, title: BAND_LABEL[band] },
           { field: "n", type: "quantitative" as const, title: "seeds" },
         ],
       },
     },
     {
-      // The band after the line, so the legend takes its symbols from the line.
-      transform: [curve],
-      mark: { type: "area" as const, opacity: 0.18 },
+      // The band after the line, so the legend takes its symbols from the line; broken where a step has none.
+      transform: [CURVE],
+      mark: { type: "area" as const, opacity: 0.18, invalid: "break-paths-show-domains" as const },
       encoding: {
         x,
         y: { field: "lo", type: "quantitative" as const, title: null, scale: { zero: false } },
@@ -171,39 +231,33 @@ function curveLayers(color: ReturnType<typeof seriesColor>) {
         color,
       },
     },
+    ...seedLayers(color, band),
     {
       // Evaluations are sparse (often only the last step): points keep a lone one visible.
-      transform: [curve, { filter: { field: "metric", equal: TEST_TOP1_CURVE } }],
+      transform: [CURVE, { filter: { field: "metric", equal: TEST_TOP1_CURVE } }],
       mark: { type: "point" as const, filled: true, size: 40 },
       encoding: { x, y: { field: "mean", type: "quantitative" as const, title: null }, color },
     },
-    {
-      // Where a diverged run's curve stops: a cross at its last value, at the step it diverged.
-      transform: [{ filter: "datum.stop_value != null" }],
-      mark: { type: "point" as const, shape: "cross", filled: true, size: 90, strokeWidth: 0 },
-      encoding: {
-        x,
-        y: { field: "stop_value", type: "quantitative" as const, title: null },
-        color,
-        tooltip: [
-          { field: "series", type: "nominal" as const },
-          { field: "run_id", type: "quantitative" as const, title: "run" },
-          { field: "step", type: "quantitative" as const, title: "diverged at step" },
-        ],
-      },
-    },
+    stopLayer(color),
   ];
 }
 
-/** One row of panels per metric (independent y scales), mean line and 95% band per series; crosses where runs diverged. */
+/**
+ * One row of panels per metric (independent y scales), mean line and band per series (seeds as points where too
+ * few for a band); crosses where runs diverged.
+ */
 export function curvesSpec(chart: CurvesChart): VegaLiteSpec {
-  const points = aggregate(chart.rows, ["series", "metric", "step"], "value");
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: { text: chart.title, subtitle: chart.subtitle },
-    data: { values: [...points.map((p) => ({ ...p })), ...stopRows(chart.stops ?? [])] },
+    data: { values: [...chart.points.map((p) => ({ ...p })), ...stopRows(chart.stops ?? [])] },
     facet: { row: { field: "metric", type: "nominal", title: null, sort: [...chart.metrics] } },
-    spec: { width: 520, height: 160, layer: curveLayers(seriesColor(chart)) },
+    spec: {
+      width: 520,
+      height: 160,
+      transform: [intervalText(chart.band, ".4f")],
+      layer: curveLayers(seriesColor(chart), chart.band),
+    },
     resolve: { scale: { y: "independent" } },
   };
 }

@@ -1,8 +1,11 @@
-// The chart every AGC figure is made of: one line per series through the mean over seeds, a band for its 95%
-// interval, points marked where runs diverged, optionally one panel per value of a column key. Conditions the x axis
-// cannot place (no clipping, λ = null, or a value ≤ 0 on a log axis) are drawn as dashed horizontal rules at their
-// mean, in their series' color, so that no run is silently left out of the figure.
-import type { AggregatedPoint } from "./aggregate.js";
+// The chart every AGC figure is made of: one line per series through the mean over seeds, its band (bands.ts: the
+// chosen interval, cut at the metric's range) as an area and as a bar at each point (a series of one x level has no
+// area to show), the seeds of a group too small for a band as points with their range, points marked where runs
+// diverged, optionally one panel per value of a column key. Conditions the x axis cannot place (no clipping,
+// λ = null, or a value ≤ 0 on a log axis) are drawn as dashed horizontal rules at their mean, in their series'
+// color, so that no run is silently left out of the figure.
+import type { AggregatedPoint, BandChoice } from "./aggregate.js";
+import { BAND_LABEL, type BandKind, MIN_SEEDS_FOR_BAND } from "./bands.js";
 import type { VegaLiteSpec } from "./render.js";
 
 export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
@@ -24,10 +27,9 @@ export interface MeanCiChart {
   points: readonly AggregatedPoint[];
   x: AxisSpec;
   /** Titles and format of the mean (the y field is always `mean`, `lo`, `hi`). */
-  y: Omit<AxisSpec, "field"> & {
-    /** Where the quantity can lie (top-1: [0, 1]); the band is cut there, as a t-interval of few seeds can overshoot. */
-    bounds?: readonly [number, number];
-  };
+  y: Omit<AxisSpec, "field">;
+  /** The band the points were aggregated with (its name goes in the tooltips). */
+  band: BandChoice;
   color?: { field: string; title: string | null; sort?: readonly string[] };
   column?: { field: string; title: string; sort?: readonly string[] };
   /**
@@ -35,6 +37,8 @@ export interface MeanCiChart {
    * mean across the panel. The subtitle should say what they are (see plotSelection).
    */
   offAxis?: readonly AggregatedPoint[];
+  /** Text written on each dashed rule, at the panel's right end ("no clipping"). */
+  offAxisLabel?: string;
   width?: number;
   height?: number;
 }
@@ -47,11 +51,6 @@ export function fieldRef(key: string): string {
 function xLevels(chart: MeanCiChart): number[] {
   const values = chart.points.map((p) => p[chart.x.field]).filter((v): v is number => typeof v === "number");
   return [...new Set(values)].sort((a, b) => a - b);
-}
-
-function clampBand(p: AggregatedPoint, bounds: readonly [number, number] | undefined): AggregatedPoint {
-  if (!bounds) return { ...p };
-  return { ...p, lo: Math.max(bounds[0], p.lo), hi: Math.min(bounds[1], p.hi) };
 }
 
 function scaleOf(axis: { scale?: "linear" | "log" }, zero: boolean) {
@@ -105,17 +104,38 @@ function tooltipOf(chart: MeanCiChart) {
       : []),
     { field: fieldRef(chart.x.field), type: chart.x.type ?? ("quantitative" as const), title: chart.x.field },
     { field: "mean", type: "quantitative" as const, format, title: "mean" },
-    { field: "lo", type: "quantitative" as const, format, title: "95% CI low" },
-    { field: "hi", type: "quantitative" as const, format, title: "95% CI high" },
+    { field: "interval", type: "nominal" as const, title: BAND_LABEL[chart.band.kind] },
     { field: "n", type: "quantitative" as const, title: "seeds" },
     { field: "n_diverged", type: "quantitative" as const, title: "diverged" },
     { field: "n_collapsed", type: "quantitative" as const, title: "collapsed" },
   ];
 }
 
-/** The mean line and its band, for the points the x axis places. */
+/**
+ * The tooltip's text for the band (a calculate transform): "77.0% – 81.0%", or why there is none. Never a
+ * zero-width interval for one seed, never a number formatted from a missing bound.
+ */
+export function intervalText(band: BandKind, format: string): { calculate: string; as: string } {
+  const fmt = (field: string) => `format(datum.${field}, '${format}')`;
+  const few =
+    band === "none"
+      ? "'not drawn (--band none)'"
+      : `'none under ${MIN_SEEDS_FOR_BAND} seeds; seeds ' + ${fmt("min")} + ', ' + ${fmt("max")}`;
+  return {
+    calculate:
+      `datum.lo != null ? ${fmt("lo")} + ' – ' + ${fmt("hi")} + (datum.cut ? ' (cut at the range)' : '') : ` +
+      `datum.n == 1 ? 'one seed: no interval' : ${few}`,
+    as: "interval",
+  };
+}
+
+/**
+ * The mean line, then, for the points the x axis places: the band as an area (broken where a point has none) and
+ * as a bar at each point; the seeds of groups too small for a band as hollow points joined by their range.
+ * Each layer only when some point needs it (an empty layer makes vega warn about an infinite extent).
+ */
 function lineAndBand(chart: MeanCiChart, x: XEncoding, color: ColorEncoding, tooltip: Tooltip) {
-  const onAxis = [{ filter: "!datum.off_axis" }];
+  const onAxis = { filter: "!datum.off_axis" };
   const yAxis = chart.y.format ? { format: chart.y.format } : {};
   const y = (field: string) => ({
     field,
@@ -124,32 +144,76 @@ function lineAndBand(chart: MeanCiChart, x: XEncoding, color: ColorEncoding, too
     scale: scaleOf(chart.y, false),
     axis: yAxis,
   });
+  const drawn = chart.points;
+  const banded = { filter: "datum.lo != null" };
+  const few = { filter: "datum.lo == null && datum.n > 1" };
+  const anyBand = drawn.some((p) => p.lo !== null);
+  const anyFew = chart.band.kind !== "none" && drawn.some((p) => p.lo === null && p.n > 1);
+  const perGroup = new Set(["mean", "interval", "n_diverged", "n_collapsed"]);
+  const seedTooltip = [
+    ...tooltip.filter((t) => !perGroup.has(t.field)),
+    { field: "seed", type: "quantitative" as const, format: chart.y.format ?? ".4f", title: "one seed" },
+  ];
   return [
     {
-      transform: onAxis,
+      transform: [onAxis],
       mark: { type: "line" as const, point: true, strokeWidth: 2 },
       encoding: { x, y: y("mean"), ...color, tooltip },
     },
-    {
-      // The band after the line, so the legend takes its symbols from the line.
-      transform: onAxis,
-      mark: { type: "area" as const, opacity: 0.18 },
-      encoding: { x, y: y("lo"), y2: { field: "hi" }, ...color },
-    },
+    // The band after the line, so the legend takes its symbols from the line.
+    ...(anyBand
+      ? [
+          {
+            transform: [onAxis],
+            mark: { type: "area" as const, opacity: 0.18, invalid: "break-paths-show-domains" as const },
+            encoding: { x, y: y("lo"), y2: { field: "hi" }, ...color },
+          },
+          {
+            transform: [onAxis, banded],
+            mark: { type: "rule" as const, strokeWidth: 1.5, opacity: 0.5 },
+            encoding: { x, y: y("lo"), y2: { field: "hi" }, ...color },
+          },
+        ]
+      : []),
+    ...(anyFew
+      ? [
+          {
+            transform: [onAxis, few],
+            mark: { type: "rule" as const, strokeWidth: 1, strokeDash: [2, 2] },
+            encoding: { x, y: y("min"), y2: { field: "max" }, ...color },
+          },
+          {
+            transform: [onAxis, few, { flatten: ["seeds"], as: ["seed"] }],
+            mark: { type: "point" as const, filled: false, size: 36, strokeWidth: 1.5 },
+            encoding: { x, y: y("seed"), ...color, tooltip: seedTooltip },
+          },
+        ]
+      : []),
   ];
 }
 
-/** Dashed rules at the mean of the points the x axis cannot place. */
+/** Dashed rules at the mean of the points the x axis cannot place, each labelled when the chart names them. */
 function offAxisRules(chart: MeanCiChart, color: ColorEncoding, tooltip: Tooltip) {
-  return {
-    transform: [{ filter: "datum.off_axis" }],
+  const offAxis = [{ filter: "datum.off_axis" }];
+  const y = { field: "mean", type: "quantitative" as const };
+  const rule = {
+    transform: offAxis,
     mark: { type: "rule" as const, strokeDash: [6, 4], strokeWidth: 2 },
-    encoding: {
-      y: { field: "mean", type: "quantitative" as const },
-      ...color,
-      tooltip: tooltip.filter((t) => t.field !== fieldRef(chart.x.field)),
-    },
+    encoding: { y, ...color, tooltip: tooltip.filter((t) => t.field !== fieldRef(chart.x.field)) },
   };
+  if (!chart.offAxisLabel) return [rule];
+  const label = {
+    transform: offAxis,
+    mark: {
+      type: "text" as const,
+      text: chart.offAxisLabel,
+      align: "right" as const,
+      baseline: "bottom" as const,
+      dy: -3,
+    },
+    encoding: { x: { value: "width" as const }, y, ...color },
+  };
+  return [rule, label];
 }
 
 /**
@@ -182,15 +246,12 @@ function outcomeMarkers(chart: MeanCiChart, x: XEncoding, tooltip: Tooltip) {
   };
 }
 
-/** The drawn points (band cut at the bounds), then the off-axis ones flagged `off_axis`. */
+/** The drawn points, then the off-axis ones flagged `off_axis`. */
 function dataValues(chart: MeanCiChart) {
-  return [
-    ...chart.points.map((p) => clampBand(p, chart.y.bounds)),
-    ...(chart.offAxis ?? []).map((p) => ({ ...clampBand(p, chart.y.bounds), off_axis: true })),
-  ];
+  return [...chart.points.map((p) => ({ ...p })), ...(chart.offAxis ?? []).map((p) => ({ ...p, off_axis: true }))];
 }
 
-/** Mean line + CI band + diverged markers, faceted by `column` when given. */
+/** Mean line + band (or seeds) + diverged markers, faceted by `column` when given. */
 export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
   const x = xEncoding(chart);
   const color = colorEncoding(chart);
@@ -198,10 +259,14 @@ export function meanCiSpec(chart: MeanCiChart): VegaLiteSpec {
   const markers = outcomeMarkers(chart, x, tooltip);
   const layers = [
     ...lineAndBand(chart, x, color, tooltip),
-    ...(chart.offAxis?.length ? [offAxisRules(chart, color, tooltip)] : []),
+    ...(chart.offAxis?.length ? offAxisRules(chart, color, tooltip) : []),
     ...markers.layers,
   ];
-  const size = { width: chart.width ?? 360, height: chart.height ?? 260 };
+  const size = {
+    width: chart.width ?? 360,
+    height: chart.height ?? 260,
+    transform: [intervalText(chart.band.kind, chart.y.format ?? ".4f")],
+  };
   const header = {
     $schema: VEGA_LITE_SCHEMA,
     title: { text: chart.title, subtitle: [...chart.subtitle, ...markers.legend] },

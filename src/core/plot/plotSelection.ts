@@ -1,5 +1,6 @@
 // `nfx plot`: a run field (config key or summary metric) against another, or per-step curves, over a selection of
-// stored runs; color and column by config keys; seed replicates folded into mean and 95% band.
+// stored runs; color and column by config keys; seed replicates folded into mean and band (bands.ts: --band, cut
+// at the metric's range, seeds as points under 3 seeds).
 //
 // Three rules keep the figure honest about its runs:
 // - Only runs that differ in nothing but the seed are pooled: when the runs of one color (or of the whole plot)
@@ -14,7 +15,16 @@ import type { RunStore, StoredRun } from "../store/runStore.js";
 import { didYouMean } from "../text/didYouMean.js";
 import { writeValue } from "../text/writtenForm.js";
 import { type AggregatedPoint, aggregate } from "./aggregate.js";
-import { curveRows, curveStops, curvesSpec, stoppedCurvesNote, TEST_TOP1_CURVE } from "./curvesSpec.js";
+import { type BandKind, bandNote, DEFAULT_BAND, metricRange } from "./bands.js";
+import {
+  curvePoints,
+  curveRows,
+  curveStops,
+  curvesRange,
+  curvesSpec,
+  stoppedCurvesNote,
+  TEST_TOP1_CURVE,
+} from "./curvesSpec.js";
 import { meanCiSpec } from "./meanCiSpec.js";
 import type { VegaLiteSpec } from "./render.js";
 import {
@@ -52,7 +62,12 @@ export interface PlotRequest {
   /** A `--where` expression over run fields; empty: all finished runs. */
   where?: string;
   logX?: boolean;
+  /** The band around means over seeds (bands.ts); default DEFAULT_BAND, set once in plotSpec. */
+  band?: BandKind;
 }
+
+/** A request with its defaults in place. */
+type Resolved = PlotRequest & { band: BandKind };
 
 function describeSelection(where: string | undefined): string {
   return where?.trim() ? `runs where ${where.trim()}` : "all finished runs";
@@ -107,16 +122,7 @@ function splitNote(extra: readonly string[], color: string | undefined): string 
   return `series split by ${extra.join(", ")}: ${what} differ in ${extra.length === 1 ? "it" : "them"}, and only seeds are pooled`;
 }
 
-/** "mean over seeds…" when some point pools seed replicates, else "one run per <what>". */
-function poolingNote(groups: readonly { n: number }[], what: "point" | "line"): string {
-  return groups.some((g) => g.n > 1) ? "mean over seeds, band: 95% t-interval" : `one run per ${what}`;
-}
-
-function stepPlot(
-  store: RunStore,
-  req: PlotRequest,
-  selected: readonly { run: StoredRun; row: RunRow }[],
-): VegaLiteSpec {
+function stepPlot(store: RunStore, req: Resolved, selected: readonly { run: StoredRun; row: RunRow }[]): VegaLiteSpec {
   if (req.column) throw new Error("--column: per-step curves are faceted by metric; use --color to split them");
   const runs = selected.map((s) => s.run);
   // top1 per step is the test top-1 of the evaluations (a diverged run has none).
@@ -148,9 +154,9 @@ function stepPlot(
   const stops = curveStops(store, series, metrics);
   const drawnIds = new Set(rows.map((r) => r.run_id));
   const notDrawn = runs.filter((r) => !drawnIds.has(r.id));
-  const perSeries = [...new Set(labels)].map((l) => ({ n: labels.filter((x) => x === l).length }));
+  const points = curvePoints(rows, metrics, req.band);
   const subtitle = [
-    `${plural(runs.length, "run")}; ${poolingNote(perSeries, "line")}`,
+    `${plural(runs.length, "run")}; ${bandNote(points, req.band, curvesRange(metrics), "line")}`,
     splitNote(req.color ? extra : [], req.color),
     stoppedCurvesNote(runs),
     notDrawn.length
@@ -161,7 +167,8 @@ function stepPlot(
   return curvesSpec({
     title: `${metrics.join(", ")} per step: ${describeSelection(req.where)}`,
     subtitle,
-    rows,
+    points,
+    band: req.band,
     metrics,
     seriesTitle: keys.length ? keys.map(shortKey).join(" · ") : "runs",
     seriesOrder: order,
@@ -236,7 +243,7 @@ interface FieldPoints {
   offPoints: AggregatedPoint[];
 }
 
-function fieldPoints(req: PlotRequest, y: string, series: FieldSeries): FieldPoints {
+function fieldPoints(req: Resolved, y: string, series: FieldSeries): FieldPoints {
   const { rows } = series;
   // Runs without a y value cannot be drawn: they are named in the subtitle.
   const hasY = (r: RunRow) => typeof r[y] === "number" && Number.isFinite(r[y]);
@@ -248,14 +255,15 @@ function fieldPoints(req: PlotRequest, y: string, series: FieldSeries): FieldPoi
   const onRows = (numericX ? withY : asLabel(withY, req.x)).filter((r) => !offAxis(r));
   const offRows = withY.filter(offAxis);
   const groupKeys = [series.field, req.column].filter((k): k is string => k !== undefined);
-  const points = aggregate(onRows, [...groupKeys, req.x], y);
-  const offPoints: AggregatedPoint[] = aggregate(offRows, groupKeys, y);
+  const band = { kind: req.band, range: metricRange(y) };
+  const points = aggregate(onRows, [...groupKeys, req.x], y, band);
+  const offPoints: AggregatedPoint[] = aggregate(offRows, groupKeys, y, band);
   if (!points.length && !offPoints.length) throw new Error(`--y ${y}: no selected run has a numeric value`);
   return { numericX, missing, onRows, offRows, points, offPoints };
 }
 
 function fieldSubtitle(
-  req: PlotRequest,
+  req: Resolved,
   y: string,
   runs: readonly StoredRun[],
   series: FieldSeries,
@@ -270,7 +278,7 @@ function fieldSubtitle(
     : null;
   const count = drawn.onRows.length + offRows.length;
   return [
-    `${plural(runs.length, "run")}${missing.length ? `, ${count} drawn` : ""}; ${poolingNote([...drawn.points, ...drawn.offPoints], "point")}`,
+    `${plural(runs.length, "run")}${missing.length ? `, ${count} drawn` : ""}; ${bandNote([...drawn.points, ...drawn.offPoints], req.band, metricRange(y), "point")}`,
     offLine,
     missing.length ? missingReason(missing, y) : null,
     splitNote(series.extra, req.color),
@@ -279,7 +287,7 @@ function fieldSubtitle(
 }
 
 /** A run field against another: mean and band per series, one panel per --column value. */
-function fieldPlot(req: PlotRequest, y: string, selected: Selected): VegaLiteSpec {
+function fieldPlot(req: Resolved, y: string, selected: Selected): VegaLiteSpec {
   const runs = selected.map((s) => s.run);
   const series = fieldSeries(req, selected);
   const drawn = fieldPoints(req, y, series);
@@ -294,7 +302,8 @@ function fieldPlot(req: PlotRequest, y: string, selected: Selected): VegaLiteSpe
       scale: req.logX ? "log" : "linear",
       type: drawn.numericX ? "quantitative" : "ordinal",
     },
-    y: y.endsWith("top1") ? { title: y, format: ".1%", bounds: [0, 1] } : { title: y },
+    y: y.endsWith("top1") ? { title: y, format: ".1%" } : { title: y },
+    band: { kind: req.band, range: metricRange(y) },
     color: series.field
       ? {
           field: series.field,
@@ -306,7 +315,8 @@ function fieldPlot(req: PlotRequest, y: string, selected: Selected): VegaLiteSpe
   });
 }
 
-export function plotSpec(store: RunStore, req: PlotRequest): VegaLiteSpec {
+export function plotSpec(store: RunStore, request: PlotRequest): VegaLiteSpec {
+  const req: Resolved = { ...request, band: request.band ?? DEFAULT_BAND };
   const selected = selectRuns(store, req.where);
   if (!selected.length) throw new Error(`no finished run matches (${describeSelection(req.where)})`);
   const known = listedFields(selected.map((s) => s.row));

@@ -1,10 +1,12 @@
 // Which layers to leave unclipped: the classifier's weight, the first (stem) conv, across batch sizes. Decides
 // claims 5 (never clipping the final linear layer is better) and 6 (the first conv can often go unclipped).
 import { aggregate } from "../../core/plot/aggregate.js";
+import { bandNote, metricRange } from "../../core/plot/bands.js";
 import { meanCiSpec } from "../../core/plot/meanCiSpec.js";
 import type { RunRow } from "../../core/plot/runRows.js";
 import type { ClaimMatch, Comparison } from "../report/claimRule.js";
 import { BATCH, EXCLUDE, isBn, isClipped, isNf, needRuns, numericLevels, where } from "./arms.js";
+import { conditionsNote } from "./conditions.js";
 import type { SweepFigure } from "./types.js";
 
 /** `agc.exclude` in its written form (core/text/writtenForm: sorted roles joined by ","), and what the figure calls it. */
@@ -70,13 +72,20 @@ export const exclusions: SweepFigure = {
   description: "top-1 vs batch size when clipping or not clipping the classifier and the first conv",
   drawn: labelled,
   leftOut: `not an NF-ResNet with unit-wise AGC, or an exclusion set other than ${EXCLUSION_SETS.map((s) => s.key).join(" | ")}`,
-  spec(rows, subtitle) {
+  spec(rows, subtitle, band) {
+    const choice = { kind: band, range: metricRange("top1") };
+    const points = aggregate(labelled(rows), [SET, BATCH], "top1", choice);
     return meanCiSpec({
       title: this.title,
-      subtitle: [...subtitle, "unit-wise AGC; mean over seeds, band: 95% t-interval"],
-      points: aggregate(labelled(rows), [SET, BATCH], "top1"),
+      subtitle: [
+        ...subtitle,
+        ...conditionsNote(labelled(rows)),
+        `unit-wise AGC; ${bandNote(points, band, choice.range, "point")}`,
+      ],
+      points,
       x: { field: BATCH, title: "batch size", scale: "log" },
-      y: { title: "test top-1", format: ".1%", bounds: [0, 1] },
+      y: { title: "test top-1", format: ".1%" },
+      band: choice,
       color: { field: SET, title: null, sort: EXCLUSION_SETS.map((s) => s.label) },
     });
   },

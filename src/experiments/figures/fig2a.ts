@@ -2,6 +2,7 @@
 // AGC at the best λ of each batch size. Decides claims 1 (AGC NF-ResNets match BN-ResNets up to large batch; without
 // AGC they degrade) and 3 (AGC helps little at small batch).
 import { aggregate } from "../../core/plot/aggregate.js";
+import { bandNote, metricRange } from "../../core/plot/bands.js";
 import { meanCiSpec } from "../../core/plot/meanCiSpec.js";
 import type { RunRow } from "../../core/plot/runRows.js";
 import type { Comparison } from "../report/claimRule.js";
@@ -22,6 +23,7 @@ import {
   numericLevels,
   where,
 } from "./arms.js";
+import { conditionsNote } from "./conditions.js";
 import type { SweepFigure } from "./types.js";
 
 export const ARM_BN = "BN-ResNet";
@@ -87,14 +89,21 @@ export const fig2a: SweepFigure = {
     "top-1 vs batch size for BN-ResNet, NF-ResNet without clipping and NF-ResNet with AGC (best λ per batch)",
   drawn: fig2aArms,
   leftOut: "NF-ResNet + AGC at a λ other than the one the other seeds of its batch size picked",
-  spec(rows, subtitle) {
-    const points = aggregate(fig2aArms(rows), [ARM, BATCH], "top1");
+  spec(rows, subtitle, band) {
+    const choice = { kind: band, range: metricRange("top1") };
+    const points = aggregate(fig2aArms(rows), [ARM, BATCH], "top1", choice);
     return meanCiSpec({
       title: this.title,
-      subtitle: [...subtitle, "mean over seeds, band: 95% t-interval", "AGC: per seed, the λ best on the other seeds"],
+      subtitle: [
+        ...subtitle,
+        ...conditionsNote(fig2aArms(rows)),
+        bandNote(points, band, choice.range, "point"),
+        "AGC: per seed, the λ best on the other seeds",
+      ],
       points,
       x: { field: BATCH, title: "batch size", scale: "log" },
-      y: { title: "test top-1", format: ".1%", bounds: [0, 1] },
+      y: { title: "test top-1", format: ".1%" },
+      band: choice,
       color: { field: ARM, title: null, sort: [ARM_BN, ARM_NO_CLIP, ARM_AGC] },
     });
   },

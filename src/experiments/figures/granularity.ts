@@ -2,6 +2,7 @@
 // batch size. Decides claims 4 (unit-wise beats layer-wise) and 7 (global-norm clipping is very sensitive to its
 // threshold). For global clipping the threshold is the maximum global gradient norm, not a ratio.
 import { aggregate } from "../../core/plot/aggregate.js";
+import { bandNote, metricRange } from "../../core/plot/bands.js";
 import { meanCiSpec } from "../../core/plot/meanCiSpec.js";
 import type { RunRow } from "../../core/plot/runRows.js";
 import type { Comparison } from "../report/claimRule.js";
@@ -20,6 +21,7 @@ import {
   numericLevels,
   where,
 } from "./arms.js";
+import { conditionsNote } from "./conditions.js";
 import type { SweepFigure } from "./types.js";
 
 const ORDER = ["unit", "layer", "global"];
@@ -95,16 +97,21 @@ export const granularity: SweepFigure = {
   description: "top-1 vs threshold for unit-wise, layer-wise and global-norm clipping, one panel per batch size",
   drawn: clippedNf,
   leftOut: "without clipping, or not an NF-ResNet",
-  spec(rows, subtitle) {
+  spec(rows, subtitle, band) {
+    const choice = { kind: band, range: metricRange("top1") };
+    const points = aggregate(clippedNf(rows), [GRANULARITY, BATCH, LAMBDA], "top1", choice);
     return meanCiSpec({
       title: this.title,
       subtitle: [
         ...subtitle,
-        "unit/layer: AGC ratio λ; global: maximum gradient norm. Mean over seeds, band: 95% t-interval",
+        "unit/layer: AGC ratio λ; global: maximum gradient norm",
+        ...conditionsNote(clippedNf(rows)),
+        bandNote(points, band, choice.range, "point"),
       ],
-      points: aggregate(clippedNf(rows), [GRANULARITY, BATCH, LAMBDA], "top1"),
+      points,
       x: { field: LAMBDA, title: "threshold", scale: "log" },
-      y: { title: "test top-1", format: ".1%", bounds: [0, 1] },
+      y: { title: "test top-1", format: ".1%" },
+      band: choice,
       color: { field: GRANULARITY, title: "clipping", sort: ORDER },
       column: { field: BATCH, title: "batch size" },
       width: 260,

@@ -5,7 +5,16 @@ import type { BackendName } from "../../core/engine/backend/backend.js";
 import { currentBackend, initBackend } from "../../core/engine/backend/backend.js";
 import { resolveModelSpec } from "../../core/models/resolve.js";
 import { signalPropagation } from "../../core/models/signalPropagation.js";
-import { curveRows, curveStops, curvesSpec, stoppedCurvesNote, TEST_TOP1_CURVE } from "../../core/plot/curvesSpec.js";
+import { type BandKind, bandNote, DEFAULT_BAND } from "../../core/plot/bands.js";
+import {
+  curvePoints,
+  curveRows,
+  curveStops,
+  curvesRange,
+  curvesSpec,
+  stoppedCurvesNote,
+  TEST_TOP1_CURVE,
+} from "../../core/plot/curvesSpec.js";
 import type { FigureFormat, VegaLiteSpec, WrittenFigure } from "../../core/plot/render.js";
 import { writeFigure } from "../../core/plot/render.js";
 import {
@@ -22,10 +31,10 @@ import type { StoredRun } from "../../core/store/runStore.js";
 import type { SweepEvents } from "../../core/sweep/events.js";
 import { count } from "../../core/text/plural.js";
 import { failedReason, runSweepFile } from "../sweepFile.js";
-import { addedSeedsSweep, openFigureStore, presetRuns, sweepSubtitle } from "./presetRuns.js";
+import { addedSeedsSweep, openFigureStore, type PresetRuns, presetRuns, sweepSubtitle } from "./presetRuns.js";
 import { presetDisplay, presetFile } from "./presets.js";
 import { assertFigureName, sweepFigure } from "./registry.js";
-import type { Preset } from "./types.js";
+import type { Preset, SweepFigure } from "./types.js";
 
 export const CURVE_METRICS = ["loss", TEST_TOP1_CURVE, "clip_frac"] as const;
 
@@ -48,7 +57,12 @@ export interface FigureOptions {
   model?: string;
   /** Worker processes for --run-missing (default: the sweep's own, the number of cores). */
   jobs?: number;
+  /** The band around means over seeds (core/plot/bands); default DEFAULT_BAND, set once in runFigure. */
+  band?: BandKind;
 }
+
+/** Options with their defaults in place. */
+type Resolved = FigureOptions & { band: BandKind };
 
 export interface FigureResult {
   figure: string;
@@ -90,7 +104,30 @@ async function runMissing(file: string, opts: FigureOptions): Promise<{ ran: num
   return { ran: result.ran, failed: failedReason(result, `nfx sweep ${file}`) };
 }
 
-async function drawSweepFigure(name: string, opts: FigureOptions): Promise<FigureResult> {
+/**
+ * A figure none of whose stored runs lies on its axis: its chart would be empty (or only a reference line), so
+ * nothing is written and the error says which runs there are and what to run.
+ */
+function nothingToDraw(figure: SweepFigure, preset: Preset, runs: PresetRuns, reference: number): Error {
+  const file = presetDisplay(figure.name, preset);
+  const stored = `the store holds ${runs.finished.length} of the ${runs.expected.length} runs of ${file}`;
+  const why = reference
+    ? `${reference === runs.finished.length ? "all" : reference} of them only the reference line (${figure.name} draws it beside its curves, not alone)`
+    : `none drawn (${figure.leftOut})`;
+  return new Error(
+    `${figure.name}: nothing to draw: ${stored}, ${why}; run \`nfx figure ${figure.name} --preset ${preset} --run-missing\`` +
+      (runs.missing ? ` for its ${runs.missing} missing runs` : ""),
+  );
+}
+
+/** Throws nothingToDraw when no drawn run of the figure lies on its axis. */
+function assertSomethingToDraw(figure: SweepFigure, preset: Preset, runs: PresetRuns): void {
+  const drawn = figure.drawn(runs.rows);
+  const reference = new Set((figure.reference?.(runs.rows) ?? []).map((r) => r.run_id));
+  if (!drawn.some((r) => !reference.has(r.run_id))) throw nothingToDraw(figure, preset, runs, reference.size);
+}
+
+async function drawSweepFigure(name: string, opts: Resolved): Promise<FigureResult> {
   const figure = sweepFigure(name);
   if (!figure) throw new Error(`${name}: not a sweep figure`);
   const file = presetFile(name, opts.preset);
@@ -99,9 +136,10 @@ async function drawSweepFigure(name: string, opts: FigureOptions): Promise<Figur
   try {
     const runs = presetRuns(store, file, addedSeedsSweep(opts.preset));
     if (!runs.finished.length) throw nothingStored(name, opts.preset, runs.expected.length, opts.db);
+    assertSomethingToDraw(figure, opts.preset, runs);
     const devices = devicesSubtitle(runs.finished);
     const subtitle = sweepSubtitle(figure, presetDisplay(name, opts.preset), runs);
-    const files = await writeFigure(figure.spec(runs.rows, subtitle), opts.out, name, opts.formats);
+    const files = await writeFigure(figure.spec(runs.rows, subtitle, opts.band), opts.out, name, opts.formats);
     return {
       figure: name,
       preset: opts.preset,
@@ -151,7 +189,7 @@ function curvesRuns(
 function curvesChart(
   store: ReturnType<typeof openFigureStore>,
   runs: readonly StoredRun[],
-  opts: FigureOptions,
+  opts: Resolved,
   devices: string,
 ): VegaLiteSpec {
   // Series by every config key the runs differ in (seeds pooled), less keys the others determine (clip by λ).
@@ -160,18 +198,20 @@ function curvesChart(
   const series = runs.map((run, i) => ({ run, series: labels[i] as string }));
   const what = opts.of ? presetDisplay(opts.of, opts.preset) : `runs where ${opts.where}`;
   const rows = curveRows(store, series, CURVE_METRICS);
+  const points = curvePoints(rows, CURVE_METRICS, opts.band);
   const stopped = stoppedCurvesNote(runs);
   const drawn = new Set(rows.map((r) => r.run_id));
   const notDrawn = runs.filter((r) => !drawn.has(r.id)).map((r) => r.id);
   return curvesSpec({
     title: `Training curves: ${what}`,
     subtitle: [
-      `${count(runs.length, "run")}; mean over seeds, band: 95% t-interval`,
+      `${count(runs.length, "run")}; ${bandNote(points, opts.band, curvesRange(CURVE_METRICS), "line")}`,
       ...(stopped ? [stopped] : []),
       ...(notDrawn.length ? [`not drawn: run ${notDrawn.join(", ")} (no per-step values)`] : []),
       devices,
     ],
-    rows,
+    points,
+    band: opts.band,
     metrics: CURVE_METRICS,
     seriesTitle: keys.length ? keys.map(shortKey).join(" · ") : "runs",
     seriesOrder: order,
@@ -179,7 +219,7 @@ function curvesChart(
   });
 }
 
-async function drawCurves(opts: FigureOptions): Promise<FigureResult> {
+async function drawCurves(opts: Resolved): Promise<FigureResult> {
   const { file, ran, failed } = await curvesSweep(opts);
   const store = openFigureStore(opts.db);
   try {
@@ -225,8 +265,9 @@ async function drawSpp(opts: FigureOptions): Promise<FigureResult> {
   return { figure: "spp", preset: null, sweep_file: null, runs: 0, missing: 0, ran: 0, devices, files };
 }
 
-export async function runFigure(name: string, opts: FigureOptions): Promise<FigureResult> {
+export async function runFigure(name: string, options: FigureOptions): Promise<FigureResult> {
   assertFigureName(name);
+  const opts: Resolved = { ...options, band: options.band ?? DEFAULT_BAND };
   if (name === "curves") return drawCurves(opts);
   if (name === "spp") return drawSpp(opts);
   return drawSweepFigure(name, opts);

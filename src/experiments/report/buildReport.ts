@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { writeFileAtomic } from "../../core/base/files.js";
+import { DEFAULT_BAND } from "../../core/plot/bands.js";
 import type { FigureFormat, VegaLiteSpec, WrittenFigure } from "../../core/plot/render.js";
 import { writeFigure } from "../../core/plot/render.js";
 import { devicesSubtitle } from "../../core/plot/runRows.js";
@@ -77,7 +78,7 @@ function presetEvidence(
     runs: runs.finished.length,
     expected: runs.expected.length,
     devices: devicesSubtitle(runs.finished),
-    spec: runs.finished.length ? figure.spec(runs.rows, sweepSubtitle(figure, sweep, runs)) : null,
+    spec: runs.finished.length ? figure.spec(runs.rows, sweepSubtitle(figure, sweep, runs), DEFAULT_BAND) : null,
     claims: figure.claims.map((rule) => decideClaim(rule, runs.rows)),
     mechanism: mechanismTable(store, runs.finished),
   };

@@ -4,6 +4,7 @@
 //   2. leave out the runs not finished (failed, pending, running), by status;
 //   3. per claim, find its matched sets among the rest and decide it over them (matchRuns.ts, decide.ts);
 //   4. draw each figure from the runs its claims used.
+import { DEFAULT_BAND } from "../../core/plot/bands.js";
 import { devicesSubtitle, runRow } from "../../core/plot/runRows.js";
 import { queryRuns } from "../../core/store/runQuery.js";
 import { DONE_STATUSES, type RunStore, type StoredRun } from "../../core/store/runStore.js";
@@ -91,7 +92,7 @@ export function judgedEvidence(
     runs: used.length,
     expected: judged.selected,
     devices: devicesSubtitle(used),
-    spec: drawn ? figure.spec(rows, subtitle) : null,
+    spec: drawn ? figure.spec(rows, subtitle, DEFAULT_BAND) : null,
     claims,
     mechanism: mechanismTable(store, used),
   };

@@ -104,7 +104,7 @@ export function globalNorm(ts: readonly tf.Tensor[]): tf.Scalar {
  * also divides by unitNorm, which is > 0 whenever some x is not 0. Each x/scale lives only inside its own tidy.
  * Call inside tf.tidy.
  */
-function scaledGlobalNorm(ts: readonly tf.Tensor[]): { scale: tf.Scalar; unitNorm: tf.Scalar } {
+export function scaledGlobalNorm(ts: readonly tf.Tensor[]): { scale: tf.Scalar; unitNorm: tf.Scalar } {
   const scale = tf
     .stack(ts.map((t) => tf.tidy(() => t.abs().max())))
     .max()

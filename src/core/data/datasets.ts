@@ -1,6 +1,7 @@
 // What nfx knows about each dataset without reading it: one row per dataset, read by the config rules (sizes, a
 // needed path), the run identity (which keys a dataset ignores), the weights import (input channels), the figures
 // (chance level) and the sweep's pre-flight. A new dataset is one row here plus its loader (loadDataset.ts).
+import { IMAGEFOLDER_DEFAULT_SIZE } from "./imageFolder.js";
 import { SYNTHETIC_DEFAULTS } from "./synthetic.js";
 import type { DatasetName } from "./types.js";
 
@@ -14,6 +15,8 @@ export interface DatasetFacts {
   splits: { train: number; test: number; fixed: boolean } | null;
   /** Image channels (1 grey, 3 RGB). */
   channels: number;
+  /** Side of the square images (pixels) when `data.image_size` does not say. */
+  imageSize: number;
   /** Classes when the config does not say (synthetic's `data.num_classes` overrides its default); null: unknown. */
   classes: number | null;
   /** Whether the dataset reads `data.path` (and so needs it: its directory). */
@@ -30,6 +33,7 @@ export interface DatasetFacts {
 export const DATASETS: Readonly<Record<DatasetName, DatasetFacts>> = {
   "fashion-mnist": {
     splits: { train: 60_000, test: 10_000, fixed: true },
+    imageSize: 28,
     channels: 1,
     classes: 10,
     readsPath: false,
@@ -37,6 +41,7 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetFacts>> = {
   },
   synthetic: {
     splits: { train: SYNTHETIC_DEFAULTS.trainSize, test: SYNTHETIC_DEFAULTS.testSize, fixed: false },
+    imageSize: SYNTHETIC_DEFAULTS.imageSize,
     channels: 1,
     classes: SYNTHETIC_DEFAULTS.numClasses,
     readsPath: false,
@@ -44,13 +49,26 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetFacts>> = {
   },
   cifar10: {
     splits: { train: 50_000, test: 10_000, fixed: true },
+    imageSize: 32,
     channels: 3,
     classes: 10,
     readsPath: true,
     readsImageSize: false,
   },
-  imagefolder: { splits: null, channels: 3, classes: null, readsPath: true, readsImageSize: true },
+  imagefolder: {
+    splits: null,
+    imageSize: IMAGEFOLDER_DEFAULT_SIZE,
+    channels: 3,
+    classes: null,
+    readsPath: true,
+    readsImageSize: true,
+  },
 };
+
+/** The side of a run's square images: `data.image_size` when set, else its dataset's (null for an unknown name). */
+export function imageSizeOf(data: { name: string; image_size?: number | null }): number | null {
+  return data.image_size ?? datasetFacts(data.name)?.imageSize ?? null;
+}
 
 /** The facts of dataset `name`, or undefined for a name nfx does not know (config validation names it). */
 export function datasetFacts(name: string): DatasetFacts | undefined {

@@ -5,6 +5,7 @@
 // are found through the store (finalWeights.ts) and measured with training's own evaluation (train's `evaluate`),
 // so this side needs store and train, while train needs the formats (a checkpoint is a safetensors file, a run may
 // start from weights: weights/initFrom.ts). One folder for both made the floors point both ways.
+import { imageSizeOf } from "../data/datasets.js";
 import { loadDataset } from "../data/loadDataset.js";
 import type { Dataset } from "../data/types.js";
 import { type BuiltModel, buildModel } from "../models/build.js";
@@ -42,7 +43,8 @@ export function exportRunWeights(
   const stem = file.tensors.get("stem.conv0.w")?.shape[2];
   if (cls === undefined || stem === undefined)
     throw new Error(`${file.path}: not nfx weights (no head.classifier.b / stem.conv0.w)`);
-  const px = run.config.data.image_size ?? 32;
+  const px = imageSizeOf(run.config.data);
+  if (px === null) throw new Error(`run ${run.id}: unknown dataset ${run.config.data.name}`);
   const model = runModel(run, cls, [px, px, stem]);
   try {
     assignWeights(model, fitWeights(model, file, { source: "nfx" }));

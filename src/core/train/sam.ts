@@ -1,5 +1,6 @@
 // Sharpness-Aware Minimization, the paper's cheaper variant: the ascent gradient comes from a fraction of the
 // batch (20%), then the descent gradient of the whole batch is taken at the perturbed weights.
+import { scaledGlobalNorm } from "../agc/agc.js";
 import { tf } from "../engine/tf.js";
 
 /**
@@ -14,12 +15,9 @@ export function samAscend(vars: readonly tf.Variable[], ascentGrads: readonly tf
     throw new Error(`samAscend: ${vars.length} variables but ${ascentGrads.length} gradients`);
   }
   const eps = tf.tidy(() => {
-    // m floored at a normal float32 (1e-30) so that all-zero gradients divide to 0 and move nothing.
-    const m = tf
-      .stack(ascentGrads.map((g) => tf.tidy(() => g.abs().max())))
-      .max()
-      .maximum(1e-30);
-    const unitNorm = tf.addN(ascentGrads.map((g) => tf.tidy(() => g.div(m).square().sum()))).sqrt();
+    // AGC's overflow-safe global norm, ‖g‖ = m·unitNorm with m = max|g| floored at a normal float32, so that
+    // all-zero gradients divide to 0 and move nothing.
+    const { scale: m, unitNorm } = scaledGlobalNorm(ascentGrads);
     const factor = tf.scalar(rho).div(unitNorm.maximum(1e-30));
     return ascentGrads.map((g) => g.div(m).mul(factor));
   });

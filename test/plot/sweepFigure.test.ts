@@ -66,6 +66,9 @@ describe("the figure of a 36-run, 4-axis sweep (λ × granularity × exclusion �
     for (const want of ["unclipped=classifier_weight", "unclipped=classifier_weight,stem_conv", "B=64", "B=256"])
       assert.ok(texts.includes(want), `facet label ${want}`);
     assert.ok(texts.includes("agc.lambda (log scale)"));
+    const roles = new Set(scene.texts.map((t) => t.role));
+    for (const role of ["axis-label", "axis-title", "legend-label", "legend-title", "title-text", "title-subtitle"])
+      assert.ok(roles.has(role), `${role} checked too`);
   });
 
   it("counts every run: the points' n add up to 36, and each run is one seed's mark", async () => {
@@ -79,7 +82,7 @@ describe("the figure of a 36-run, 4-axis sweep (λ × granularity × exclusion �
       s.stored.map((r) => r.id),
     );
     assert.match(spec.title.subtitle[0], /^36 of 36 runs drawn: 32 in 16 points \(n = 2 seeds per point/);
-    assert.match(spec.title.subtitle[1], /^grey dashed: no clipping, 4 runs in 2 points/);
+    assert.match(spec.title.subtitle[1], /^dashed: no clipping, 4 runs in 2 points/);
   });
 
   it("draws the unclipped baseline as a reference in every panel of its batch size, and only there", async () => {
@@ -159,6 +162,19 @@ describe("labels stay apart at any run count", () => {
       assert.equal(countedRuns(scene).byPoints, 24);
     } finally {
       s.store.close();
+    }
+  });
+
+  it("a sweep of one run, and one whose only axis is categories, draw every run with clear labels", async () => {
+    for (const grid of [{}, { "agc.granularity": ["unit", "layer", "global", "none"] }]) {
+      const s = sweepStore({ ...FOUR_AXIS_SWEEP, grid, seeds: [0] });
+      try {
+        const scene = await sceneOf(figureOf(s));
+        assertLabelsClear(scene);
+        assert.equal(countedRuns(scene).byPoints, s.stored.length, JSON.stringify(grid));
+      } finally {
+        s.store.close();
+      }
     }
   });
 

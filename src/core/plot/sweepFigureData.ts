@@ -142,14 +142,17 @@ export function lossRows(store: RunStore, layout: SweepLayout, runs: readonly La
   for (const { cond, runs: seeds } of conditions(layout, runs)) {
     const first = seeds[0] as LayoutRun;
     const x = shared(layout, first).x;
-    const line = first.baseline ? "no clipping" : x === null ? "none" : levelText(x);
+    // A baseline run that x places (x is the batch size) is drawn in its x value's colour, dashed; one x cannot
+    // place (x is λ) is the grey "no clipping" line.
+    const line = x !== null ? levelText(x) : first.baseline ? "no clipping" : "none";
     const batch = first.run.config.train.batch_size;
     const steps = [...meanLoss(store, seeds)].sort(([a], [b]) => a - b);
     for (const place of placesOf(layout, first, colKeys, rowKeys)) {
       for (const [step, s] of steps) {
         // x is examples seen (step × batch), so that runs of different batch sizes line up by epoch.
         const examples = (step + 1) * batch;
-        rows.push({ cond, line, baseline: first.baseline, ...place, examples, loss: s.sum / s.n, n: s.n });
+        const at = { cond, line, baseline: first.baseline, off_axis: x === null, ...place };
+        rows.push({ ...at, examples, loss: s.sum / s.n, n: s.n });
       }
     }
   }

@@ -48,7 +48,9 @@ function top1X(layout: SweepLayout) {
     type: "quantitative" as const,
     title,
     scale,
-    axis: { values, format: "~g", labelOverlap: "greedy" as const },
+    // Ticks at the grid's own values; "~g" only on a log scale (on a linear one vega's tick format turns d3's
+    // "~g" into "2e+1" for 16, as meanCiSpec notes), and a label that would meet its neighbour left out.
+    axis: { values, ...(layout.x.log ? { format: "~g" } : {}), labelOverlap: "greedy" as const },
   };
 }
 
@@ -184,14 +186,17 @@ export function lossChart(layout: SweepLayout, data: readonly FigureRow[]) {
     { field: "loss", type: "quantitative" as const, format: ".4f" },
     { field: "n", type: "quantitative" as const, title: "seeds" },
   ];
+  const greyLine = "datum.baseline && datum.off_axis";
+  // One line per point (detail: its condition), straight segments between logged steps: nothing in between.
+  const line = { type: "line" as const, interpolate: "linear" as const, strokeWidth: 1.5 };
   const layer = [
     {
-      transform: [{ filter: "!datum.baseline" }],
-      // Straight segments between logged steps: what was measured, nothing in between.
-      mark: { type: "line" as const, interpolate: "linear" as const, strokeWidth: 1.5 },
+      transform: [{ filter: `!(${greyLine})` }],
+      mark: line,
       encoding: {
         x,
         y,
+        detail: { field: "cond", type: "nominal" as const },
         color: {
           field: "line",
           type: "ordinal" as const,
@@ -199,21 +204,16 @@ export function lossChart(layout: SweepLayout, data: readonly FigureRow[]) {
           sort: lines,
           scale: { scheme: layout.x.numeric ? "viridis" : "tableau10" },
         },
+        strokeDash: { condition: { test: "datum.baseline", value: [6, 4] }, value: [1, 0] },
         tooltip,
       },
     },
-    ...(data.some((r) => r.baseline === true)
+    ...(data.some((r) => r.baseline === true && r.off_axis === true)
       ? [
           {
-            transform: [{ filter: "datum.baseline" }],
-            mark: {
-              type: "line" as const,
-              interpolate: "linear" as const,
-              color: BASELINE_GREY,
-              strokeDash: [6, 4],
-              strokeWidth: 1.5,
-            },
-            encoding: { x, y, tooltip },
+            transform: [{ filter: greyLine }],
+            mark: { ...line, color: BASELINE_GREY, strokeDash: [6, 4] },
+            encoding: { x, y, detail: { field: "cond", type: "nominal" as const }, tooltip },
           },
         ]
       : []),

@@ -64,7 +64,7 @@ function subtitle(layout: SweepLayout, drawn: readonly LayoutRun[], runs: readon
     `${drawn.length} of ${runs.length} runs drawn: ${nMain} in ${main.length} points (${seedsText(main.map((c) => c.runs.length))}; line: their mean, dots: each seed)`,
     ...(base.length
       ? [
-          `grey dashed: no clipping, ${nBase} runs in ${base.length} points (${seedsText(base.map((c) => c.runs.length))}), drawn in every panel it matches`,
+          `dashed: no clipping, ${nBase} runs in ${base.length} points (${seedsText(base.map((c) => c.runs.length))}), drawn in every panel it matches`,
         ]
       : []),
     `${roles.length ? roles.join(" · ") : "one point"} (axes from the ${layout.source}); loss: straight lines between logged steps`,

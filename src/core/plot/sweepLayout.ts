@@ -73,8 +73,8 @@ function ablationRank(key: string): number {
 
 /** Step 1: the axes, in the order they are given roles. */
 function axesOf(runs: readonly LayoutRun[], sweepAxes: readonly string[] | null): string[] {
-  const differing = [...varyingConfigKeys(runs.map((r) => r.run))].sort((a, b) => ablationRank(a) - ablationRank(b));
-  const given = (sweepAxes ?? differing).filter((k) => k !== "seed");
+  const differing = () => varyingConfigKeys(runs.map((r) => r.run)).sort((a, b) => ablationRank(a) - ablationRank(b));
+  const given = (sweepAxes ?? differing()).filter((k) => k !== "seed");
   const clipped = runs.filter((r) => !r.baseline);
   const varying = given.filter((k) => levelsOf(clipped, k).length > 1);
   // A later axis that earlier ones determine is no axis of its own: keep the first of a zip's keys.

@@ -39,8 +39,9 @@ export interface SweepPlotRun {
   label: string;
 }
 
-/** "n = 2 seeds per point" or "n = 1–3 seeds per point". */
+/** "n = 2 seeds per point" or "n = 1–3 seeds per point"; "no point" for none. */
 function seedsText(ns: readonly number[]): string {
+  if (!ns.length) return "no point";
   const lo = Math.min(...ns);
   const hi = Math.max(...ns);
   return `n = ${lo === hi ? lo : `${lo}–${hi}`} seed${hi === 1 ? "" : "s"} per point`;
@@ -61,7 +62,9 @@ function subtitle(layout: SweepLayout, drawn: readonly LayoutRun[], runs: readon
   ].filter((l): l is string => l !== null);
   const notDrawn = runs.filter((r) => !drawn.some((d) => d.run.id === r.id));
   return [
-    `${drawn.length} of ${runs.length} runs drawn: ${nMain} in ${main.length} points (${seedsText(main.map((c) => c.runs.length))}; line: their mean, dots: each seed)`,
+    main.length
+      ? `${drawn.length} of ${runs.length} runs drawn: ${nMain} in ${main.length} points (${seedsText(main.map((c) => c.runs.length))}; line: their mean, dots: each seed)`
+      : `${drawn.length} of ${runs.length} runs drawn`,
     ...(base.length
       ? [
           `dashed: no clipping, ${nBase} runs in ${base.length} points (${seedsText(base.map((c) => c.runs.length))}), drawn in every panel it matches`,

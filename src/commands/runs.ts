@@ -1,5 +1,5 @@
 import { Flags } from "@oclif/core";
-import { groupRuns, type RunGroup, seedPoolingKeys } from "../core/store/groupRuns.js";
+import { groupRuns, inertNote, type RunGroup, seedPoolingKeys } from "../core/store/groupRuns.js";
 import { fieldList, queryRuns, runColumns } from "../core/store/runQuery.js";
 import { RUN_STATUSES, RunStore, type StoredRun } from "../core/store/runStore.js";
 import { resolveField } from "../core/store/where/index.js";
@@ -87,8 +87,10 @@ function groupsText(
     ? `also grouped by ${split.join(", ")}: runs in a group differed in it, and only seeds are pooled\n`
     : "";
   const by = [...asked, ...split];
+  const inert = inertNote(groups);
   return (
     note +
+    (inert ? `${inert}\n` : "") +
     table(
       [...by, "runs", "statuses", ...metrics],
       groups.map((g) => [

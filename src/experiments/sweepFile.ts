@@ -14,7 +14,7 @@ import {
 } from "../core/sweep/expand.js";
 import { validateRuns } from "../core/sweep/preflight.js";
 import { prepareSweep, runPreparedSweep } from "../core/sweep/runSweep.js";
-import { parseSweep } from "../core/sweep/sweepSpec.js";
+import { parseSweep, type SweepSpec } from "../core/sweep/sweepSpec.js";
 import { count } from "../core/text/plural.js";
 import { sweepFigureName } from "./sweepFigureName.js";
 
@@ -152,6 +152,15 @@ function loadRunnable(file: string | null, opts: SweepFileOptions): LoadedSweep 
   return sweep;
 }
 
+/**
+ * The axes a sweep's figure is laid out by (core/plot/sweepLayout.ts): the file's grid keys in the order written,
+ * then its zip keys (one axis: the figure keeps the first), then its random keys; the seed is pooled. A run of no
+ * axis (`nfx run`) has none: its figure is one point.
+ */
+export function sweepAxes(spec: SweepSpec): string[] {
+  return [...spec.grid, ...spec.zip, ...(spec.random?.params ?? [])].map(([key]) => key);
+}
+
 /** The sweep's comparison figure, of the runs with a result of their own, recorded with each; null for none. */
 async function plotSweep(
   store: RunStore,
@@ -169,7 +178,7 @@ async function plotSweep(
     }));
   if (!plotted.length) return null;
   const figure = await writeFigure(
-    sweepComparisonSpec(store, `nfx sweep: ${sweep.spec.name}`, plotted),
+    sweepComparisonSpec(store, `nfx sweep: ${sweep.spec.name}`, plotted, sweepAxes(sweep.spec)),
     opts.figuresDir,
     sweepFigureName(
       store,

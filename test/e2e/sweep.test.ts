@@ -5,7 +5,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { Ajv } from "ajv";
+import type { VegaLiteSpec } from "../../src/core/plot/render.js";
 import { tempDir, testBackend, writeFile } from "../helpers.js";
+import { sceneOf } from "../plot/sceneText.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const bin = path.join(root, "bin/run.js");
@@ -25,7 +27,7 @@ grid:
 `;
 
 describe("nfx sweep, end to end", () => {
-  it("runs a tiny synthetic sweep into SQLite and draws one line per run", () => {
+  it("runs a tiny synthetic sweep into SQLite and draws one loss line per run", async () => {
     const dir = tempDir();
     const cfg = writeFile(dir, "tiny.yaml", TINY);
     const dry = nfx(["sweep", cfg, "--dry-run", "--json", "--db", "r/nfx.db"], dir);
@@ -60,8 +62,10 @@ describe("nfx sweep, end to end", () => {
       assert.equal(n.toString().trim(), String(4 * 6));
     }
 
-    // The spec validates against the official Vega-Lite schema; the SVG has one line per run.
-    const spec = JSON.parse(fs.readFileSync(path.join(dir, "figs/tiny.json"), "utf8"));
+    // The spec validates against the official Vega-Lite schema; the figure has one loss line per run.
+    const spec = JSON.parse(fs.readFileSync(path.join(dir, "figs/tiny.json"), "utf8")) as VegaLiteSpec & {
+      title: { subtitle: string[] };
+    };
     const schema = JSON.parse(
       fs.readFileSync(path.join(root, "node_modules/vega-lite/build/vega-lite-schema.json"), "utf8"),
     );
@@ -69,10 +73,18 @@ describe("nfx sweep, end to end", () => {
     const valid = ajv.validate(schema, spec);
     assert.ok(valid, JSON.stringify(ajv.errors?.slice(0, 3)));
     const svg = fs.readFileSync(path.join(dir, "figs/tiny.svg"), "utf8");
-    // Vega draws each series of a line mark as its own group holding one path.
-    const lines = [...svg.matchAll(/<g class="mark-line role-mark[^"]*"[^>]*>(.*?)<\/g>/gs)];
-    assert.equal(lines.length, 4);
-    for (const l of lines) assert.match(l[1] ?? "", /<path [^>]*d="M[^"]+[LC]/);
+    assert.match(svg, /<path [^>]*d="M[^"]+L/, "lines of straight segments");
+    // Issue 24: the figure is laid out from the sweep's axes (x = batch size, λ = none the dashed baseline): each
+    // run is one point (one seed each) with its own loss line, and the points' n count the 4 runs.
+    const scene = await sceneOf(spec);
+    const loss = new Set(scene.data.filter((d) => d.marktype === "line" && "loss" in d.datum).map((d) => d.datum.cond));
+    assert.equal(loss.size, 4);
+    const n = new Map(scene.data.filter((d) => d.datum.kind === "point").map((d) => [d.datum.cond, d.datum.n]));
+    assert.equal(
+      [...n.values()].reduce((a: number, b) => a + (b as number), 0),
+      4,
+    );
+    assert.match(spec.title.subtitle[0], /^4 of 4 runs drawn: 2 in 2 points/);
 
     // Running it again runs nothing new.
     const again = nfx(["sweep", cfg, "--db", "r/nfx.db", "--out", "figs", "--backend", testBackend()], dir);

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, it } from "node:test";
+import { resolveConfig } from "../../src/core/config/resolve.js";
 import { plotSpec } from "../../src/core/plot/plotSelection.js";
 import { renderSvg, type VegaLiteSpec } from "../../src/core/plot/render.js";
 import { runLabel, sweepComparisonSpec } from "../../src/core/plot/sweepPlot.js";
@@ -38,12 +39,17 @@ describe("labels are whole and distinct", () => {
   });
 
   it("a sweep figure's run labels shorten key names, never values", () => {
-    const run = { id: 1 } as StoredRun;
+    const run = (lambda: number | null) => ({ id: 1, config: resolveConfig({ agc: { lambda } }) }) as StoredRun;
     assert.equal(
-      runLabel({ "agc.lambda": 0.01, "agc.exclude": ["classifier_weight", "stem_conv"] }, run),
+      runLabel({ "agc.lambda": 0.01, "agc.exclude": ["classifier_weight", "stem_conv"] }, run(0.01)),
       "λ=0.01 · unclipped=classifier_weight,stem_conv",
     );
-    assert.equal(runLabel({ "agc.lambda": null, "optim.lr": 1e30 }, run), "no clipping · lr=1e+30");
+    assert.equal(runLabel({ "agc.lambda": null, "optim.lr": 1e30 }, run(null)), "no clipping · lr=1e+30");
+    // Issue 24: a run that does not clip excludes nothing from a clipping that does not happen.
+    assert.equal(
+      runLabel({ "agc.lambda": null, "agc.exclude": ["classifier_weight"], "train.batch_size": 64 }, run(null)),
+      "no clipping · B=64",
+    );
   });
 });
 

@@ -15,6 +15,7 @@ import { meanCiCell } from "../../src/ui/cells.js";
 import { nfx } from "../e2e/sweepHelpers.js";
 import { tempDir } from "../helpers.js";
 import { addQuickRuns, QUICKSTART, type QuickRun } from "./quickstartStore.js";
+import { sceneOf } from "./sceneText.js";
 import { assertValidVegaLite } from "./schema.js";
 
 type Values = Record<string, unknown>[];
@@ -192,7 +193,10 @@ describe("diverged runs and top1 vs test_top1 (issue 15 item 6)", () => {
     assert.match(subtitle(s), /^4 runs;/);
   });
 
-  it("the sweep figure writes a diverged run's status instead of a 0% bar", async () => {
+  // Issue 24 changed the sweep figure from a bar per run to points over the sweep's axes: a diverged run has no
+  // test top-1, so it is drawn where every figure draws it, at chance level, marked with a red cross and named in
+  // the subtitle, never as a bare 0% (nor a 0% bar).
+  it("the sweep figure draws a diverged run at chance, crossed and named, not as a 0% result", async () => {
     const s = withStore(db, (store) =>
       sweepComparisonSpec(
         store,
@@ -201,17 +205,19 @@ describe("diverged runs and top1 vs test_top1 (issue 15 item 6)", () => {
       ),
     ) as AnySpec;
     assertValidVegaLite(s, "sweep figure");
-    const finals = s.hconcat[1].data.values as Values;
+    const seeds = (s.vconcat[0].data.values as Values).filter((v) => v.kind === "seed");
     assert.deepEqual(
-      finals.map((f) => [f.test_top1, f.note]),
+      seeds.map((f) => [f.x, f.top1, f.status]),
       [
-        [0.8, ""],
-        [0.75, ""],
-        [null, "diverged"],
-        [null, "diverged"],
+        [0.1, 0.8, "completed"],
+        [0.4, 0.75, "completed"],
+        [1.6, 0.1, "diverged"],
+        [6.4, 0.1, "diverged"],
       ],
     );
-    assert.equal(texts(await renderSvg(s)).filter((t) => t === "diverged").length, 2);
+    assert.ok(subtitle(s).includes("✕: a seed that diverged (counted at chance top-1)"));
+    const drawn = (await sceneOf(s)).data.filter((d) => d.marktype === "symbol" && d.datum.status === "diverged");
+    assert.equal(drawn.length, 4, "each diverged run: its seed's dot and a cross");
   });
 
   it("a misspelt top-1 explains the two", () => {

@@ -2,7 +2,10 @@
 // the seed and the device the run ran on. A diverged run's top-1 counts as chance level: it stopped because its
 // loss blew up, and leaving it out would hide exactly the instability the AGC figures are about. A collapsed run
 // (core/train/outcome.ts) counts at its measured top-1, which is at or near chance.
-import { EXECUTION_KEYS } from "../config/hash.js";
+import { clippingOff } from "../agc/inputs.js";
+import { type Plain, setDotted } from "../config/dotted.js";
+import { EXECUTION_KEYS, inertKeys } from "../config/hash.js";
+import type { RunConfig } from "../config/schema.js";
 import { datasetFacts } from "../data/datasets.js";
 import { compareCells, keysDifferingWithin } from "../store/groupRuns.js";
 import type { StoredRun } from "../store/runStore.js";
@@ -99,10 +102,32 @@ export function shortKey(key: string): string {
   return SHORT_KEYS[key] ?? key;
 }
 
-/** "λ=0.01 · B=512" from the given keys of a row (config keys dotted, as runRow flattens them). */
+/** The config a run's row was flattened from (runRow): its dotted keys set back into sections. */
+function configOfRow(row: RunRow): RunConfig | null {
+  if (!("agc.granularity" in row) || !("data.name" in row)) return null;
+  const cfg: Plain = {};
+  for (const [k, v] of Object.entries(row)) if (k.includes(".")) setDotted(cfg, k, v);
+  return cfg as unknown as RunConfig;
+}
+
+/**
+ * The parts of a run's label for `keys`: `key=value`, short key names. A key the run's other keys make inert
+ * (config/inert.ts: the exclusions of a run that does not clip) is left out, so an unclipped run never reads as
+ * if a layer were excluded from a clipping that does not happen; where that leaves the label without saying so,
+ * "no clipping" stands in for those keys.
+ */
+export function labelParts(values: (key: string) => unknown, keys: readonly string[], cfg: RunConfig | null): string[] {
+  const inert = new Set(cfg ? inertKeys(cfg) : []);
+  const parts = keys.filter((k) => !inert.has(k)).map((k) => `${shortKey(k)}=${writeValue(values(k))}`);
+  const saysNoClipping = keys.some((k) => (k === "agc.lambda" || k === "agc.granularity") && !inert.has(k));
+  if (cfg && clippingOff(cfg.agc) && keys.some((k) => inert.has(k)) && !saysNoClipping) parts.push("no clipping");
+  return parts;
+}
+
+/** "λ=0.01 · B=512" from the given keys of a row (config keys dotted, as runRow flattens them); inert keys left out. */
 export function rowLabel(row: RunRow, keys: readonly string[]): string {
   if (!keys.length) return "all runs";
-  return keys.map((k) => `${shortKey(k)}=${writeValue(row[k])}`).join(" · ");
+  return labelParts((k) => row[k], keys, configOfRow(row)).join(" · ") || "all runs";
 }
 
 /**
@@ -169,10 +194,10 @@ export function levelLabels(rows: readonly RunRow[], key: string): string[] {
   return values.sort(compareCells).map((v) => writeValue(v));
 }
 
-/** "λ=0.01 · B=512" from the given keys of a run's config. */
+/** "λ=0.01 · B=512" from the given keys of a run's config; inert keys left out (labelParts). */
 export function seriesLabel(run: StoredRun, keys: readonly string[]): string {
   if (!keys.length) return "all runs";
   const flat: RunRow = {};
   flattenInto(flat, "", run.config);
-  return keys.map((k) => `${shortKey(k)}=${writeValue(flat[k])}`).join(" · ");
+  return labelParts((k) => flat[k], keys, run.config).join(" · ") || "all runs";
 }

@@ -4,6 +4,7 @@
 
 import { flatten } from "../config/dotted.js";
 import { canonicalJson, configIdentity } from "../config/hash.js";
+import { INERT_RULES } from "../config/inert.js";
 import type { StoredRun } from "./runStore.js";
 import { canonicalField, resolveField } from "./where/index.js";
 
@@ -36,11 +37,37 @@ export function meanCi(values: readonly number[]): MeanCi {
 }
 
 export interface RunGroup {
+  /** The group's value of each field; INERT_CELL for a config key its runs' other keys make inert. */
   key: Record<string, unknown>;
+  /** Why each field that reads INERT_CELL changes nothing in these runs ("clipping is off"); absent when none. */
+  inert?: Record<string, string>;
   runs: number;
   ids: number[];
   statuses: Record<string, number>;
   metrics: Record<string, MeanCi>;
+}
+
+/**
+ * What a group-by key reads for runs in which it changes nothing (config/inert.ts): an unclipped run's
+ * `agc.exclude` is not "classifier_weight" — no layer is excluded from a clipping that does not happen.
+ */
+export const INERT_CELL = "n/a";
+
+/** Why `field` (as the user wrote it) changes nothing in `run`, or null when it counts. */
+function inertBecause(run: StoredRun, field: string): string | null {
+  const key = canonicalField(field);
+  const rule = INERT_RULES.find((r) => r.keys.includes(key) && r.when(run.config));
+  return rule ? rule.because(run.config) : null;
+}
+
+/** "n/a: agc.exclude changes nothing in those runs (clipping is off)", one line per field; null when none reads n/a. */
+export function inertNote(groups: readonly RunGroup[]): string | null {
+  const why = new Map<string, Set<string>>();
+  for (const g of groups)
+    for (const [f, because] of Object.entries(g.inert ?? {})) why.set(f, (why.get(f) ?? new Set()).add(because));
+  if (!why.size) return null;
+  const lines = [...why].map(([f, b]) => `${INERT_CELL}: ${f} changes nothing in those runs (${[...b].join("; ")})`);
+  return lines.join("\n");
 }
 
 /** The seed: the one config key whose replicates are pooled. */
@@ -118,13 +145,21 @@ export function groupRuns(runs: readonly StoredRun[], by: readonly string[], met
   const fields = [...by, ...seedPoolingKeys(runs, by)];
   const byRefs = fields.map((f) => [f, resolveField(f)] as const);
   const metricRefs = metrics.map((f) => [f, resolveField(f)] as const);
-  const groups = new Map<string, { key: Record<string, unknown>; members: StoredRun[] }>();
+  const groups = new Map<
+    string,
+    { key: Record<string, unknown>; inert: Record<string, string>; members: StoredRun[] }
+  >();
   for (const r of runs) {
-    const key = Object.fromEntries(byRefs.map(([f, ref]) => [f, ref.value(r)]));
+    const inert: Record<string, string> = {};
+    for (const [f] of byRefs) {
+      const why = inertBecause(r, f);
+      if (why !== null) inert[f] = why;
+    }
+    const key = Object.fromEntries(byRefs.map(([f, ref]) => [f, f in inert ? INERT_CELL : ref.value(r)]));
     const k = canonicalJson(Object.values(key).map((v) => v ?? null));
     let g = groups.get(k);
     if (!g) {
-      g = { key, members: [] };
+      g = { key, inert, members: [] };
       groups.set(k, g);
     }
     g.members.push(r);
@@ -136,7 +171,7 @@ export function groupRuns(runs: readonly StoredRun[], by: readonly string[], met
     }
     return 0;
   });
-  return ordered.map(({ key, members }) => {
+  return ordered.map(({ key, inert, members }) => {
     const statuses: Record<string, number> = {};
     for (const m of members) statuses[m.status] = (statuses[m.status] ?? 0) + 1;
     const out: Record<string, MeanCi> = {};
@@ -146,6 +181,7 @@ export function groupRuns(runs: readonly StoredRun[], by: readonly string[], met
         .filter((v): v is number => typeof v === "number" && Number.isFinite(v));
       out[f] = meanCi(vals);
     }
-    return { key, runs: members.length, ids: members.map((m) => m.id), statuses, metrics: out };
+    const why = Object.keys(inert).length ? { inert } : {};
+    return { key, ...why, runs: members.length, ids: members.map((m) => m.id), statuses, metrics: out };
   });
 }

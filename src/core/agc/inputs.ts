@@ -97,7 +97,7 @@ function describe(v: unknown): string {
  * given) a finite number > 0; exclude (when given) a list of PARAM_ROLES names. `who` prefixes the message (the
  * entry point's name). Options come from untyped callers too, so every value is checked, not only its type.
  * @throws AgcOptionsError naming the first option at fault (`options`, `granularity`, `lambda`, `eps`, `exclude`),
- * e.g. `withAgc: exclude: unknown role "classifer_weight" (did you mean classifier_weight?); roles: …`.
+ * e.g. `withAgc: exclude[0]: unknown role "classifer_weight" (did you mean classifier_weight?); roles: …`.
  */
 export function checkAgcOptions(
   who: string,

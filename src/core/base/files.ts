@@ -18,7 +18,7 @@ export type FileContent = string | Uint8Array | ((fd: number) => void);
 export function writeFileAtomic(file: string, content: FileContent): void {
   const dir = path.dirname(path.resolve(file));
   fs.mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
+  const tmp = tempSibling(file);
   let fd: number | null = null;
   try {
     fd = fs.openSync(tmp, "w");
@@ -34,6 +34,16 @@ export function writeFileAtomic(file: string, content: FileContent): void {
     throw err;
   }
   syncDirectory(dir);
+}
+
+/**
+ * The temporary path beside `target` that is renamed over it once whole (`.<name>.<pid>.tmp` in its directory): one
+ * style for every file and directory nfx builds in place, so that a leftover is recognisable and never collides with
+ * another process's.
+ */
+export function tempSibling(target: string): string {
+  const abs = path.resolve(target);
+  return path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.tmp`);
 }
 
 /** Writes every byte of `bytes` at the descriptor's position (fs.writeSync may write fewer than asked). */

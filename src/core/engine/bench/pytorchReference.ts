@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 /** The issue author's single-thread PyTorch time for the two-conv step on these machines (ms). */
 export const PYTORCH_TWO_CONV_MS = 150;
 
-/** The package root's bench/ folder (this file is at src|dist/core/engine/). */
+/** The package root's bench/ folder (this file is at src|dist/core/engine/bench/). */
 const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../bench");
 const SCRIPT = path.join(BENCH_DIR, "pytorch_two_conv.py");
 /** bench/pytorch_nf_resnet_micro.py: reference/torch_nfx.py's NF-ResNet at nfx's nf-resnet-micro row. */

@@ -1,4 +1,4 @@
-// `nfx native install` / `nfx native status`: the native backend (tfjs-node's binding over libtensorflow) without
+// `nfx native install` (its status, read-only, is nativeStatus.ts): the native backend (tfjs-node's binding over libtensorflow) without
 // the internet. tfjs-node 4.22's npm install script downloads libtensorflow 2.9.1 and a prebuilt addon from
 // storage.googleapis.com; offline it fails and leaves the package without its addon. nfx instead takes
 // libtensorflow from a TensorFlow wheel that pip fetches from the configured index (or a wheel file the user gives;
@@ -18,6 +18,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { resolveCacheDir } from "../../base/cacheDir.js";
+import { tempSibling } from "../../base/files.js";
 import { cachedWheel, DEFAULT_WHEEL_SPEC, pipDownload, runTool } from "./nativePip.js";
 import {
   findAddon,
@@ -223,7 +224,7 @@ async function unpackStep(job: InstallJob, wheel: InstallWheel): Promise<string>
   }
   job.say(`unpacking libtensorflow and its C headers (≈0.85 GB) into ${unpacked}`);
   const t0 = performance.now();
-  const tmp = `${unpacked}.tmp-${process.pid}`;
+  const tmp = tempSibling(unpacked);
   fs.rmSync(tmp, { recursive: true, force: true });
   const bytes = await unpackWheel(wheel.file, tmp);
   fs.writeFileSync(path.join(tmp, ".complete"), `${path.basename(wheel.file)}\n`);
@@ -299,7 +300,7 @@ function placeStep(job: InstallJob, wheel: InstallWheel, unpacked: string, stage
   const final = path.join(job.nm, ...job.pkg.split("/"));
   job.say(`placing ${job.pkg}@${job.version} in ${final}`);
   const [, placeS] = timed(() => {
-    const tmp = `${final}.nfx-tmp-${process.pid}`;
+    const tmp = tempSibling(final);
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(path.dirname(tmp), { recursive: true });
     copyStagedPackage(staged, tmp);

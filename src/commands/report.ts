@@ -5,10 +5,17 @@ import { parseFormats } from "../core/plot/render.js";
 import { parsePreset } from "../experiments/figures/presets.js";
 import { buildReport } from "../experiments/report/buildReport.js";
 import { type ClaimSummary, type ReportOutcome, reportResult, trainedFor } from "../experiments/report/reportResult.js";
-import { parseBudget, ReportInterrupted, runReport } from "../experiments/report/reportSweep.js";
+import {
+  estimateReport,
+  parseBudget,
+  type ReportCost,
+  ReportInterrupted,
+  runReport,
+} from "../experiments/report/reportSweep.js";
 import { collectPendingShards } from "../experiments/slurmSweep.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
+import { costSummary, costTable } from "../ui/estimate.js";
 import { backendFlag, dbFlag, quietFlag } from "../ui/flags.js";
 import { formatDuration, table } from "../ui/format.js";
 import { listenForInterrupts } from "../ui/interrupt.js";
@@ -35,6 +42,11 @@ export default class Report extends NfxCommand {
         "after the missing runs, add seeds to the claims left 'not enough runs', as many as would decide them",
       dependsOn: ["run-missing"],
     }),
+    "dry-run": Flags.boolean({
+      description:
+        "with --run-missing: print the runs it would train, their steps and images and the estimated time; train nothing",
+      dependsOn: ["run-missing"],
+    }),
     budget: Flags.string({
       description:
         "wall-time budget for --add-seeds (default 30m), e.g. 30m, 1h30m, 90s (estimated from stored run durations)",
@@ -53,17 +65,19 @@ export default class Report extends NfxCommand {
   async run(): Promise<unknown> {
     const { flags } = await this.parse(Report);
     try {
+      if (flags["dry-run"]) return await this.dryRun(flags);
       const started = performance.now();
       const written = await this.writeReport(flags);
       const seconds = (performance.now() - started) / 1000;
       const result = reportResult(written, seconds);
       const trained = trainedFor(written);
       if (!this.jsonEnabled()) for (const line of reportText(written, result.claims, seconds)) this.log(line);
+      const withEstimate = trained?.estimate ? { ...result, estimate: trained.estimate } : result;
       if (trained?.failed) {
         process.stderr.write(`nfx: error: report: ${trained.failed}\n`);
-        return this.finish({ ...result, failed: trained.failed }, 1);
+        return this.finish({ ...withEstimate, failed: trained.failed }, 1);
       }
-      return result;
+      return withEstimate;
     } catch (err) {
       // Stopped by Ctrl-C: like an interrupted sweep, exit 130; the stored runs stay and the same command continues.
       if (err instanceof ReportInterrupted) {
@@ -72,6 +86,20 @@ export default class Report extends NfxCommand {
       }
       return failWith(this, err);
     }
+  }
+
+  /** --run-missing --dry-run: the runs the report's figures lack and what training them would cost; nothing runs. */
+  private async dryRun(flags: ReportFlags): Promise<ReportCost> {
+    const cost = await estimateReport(parsePreset(flags.preset), {
+      db: flags.db,
+      backend: flags.backend as BackendName,
+      jobs: flags.jobs,
+    });
+    if (this.jsonEnabled()) return cost;
+    this.log(costTable(cost.runs));
+    for (const line of costSummary(`report (${cost.figures.map((f) => f.file).join(", ")})`, cost)) this.log(line);
+    if (flags["add-seeds"]) this.log("  --add-seeds: the seeds it adds depend on the results, so they are not counted");
+    return cost;
   }
 
   /** Builds the report, first training what it lacks with --run-missing (one sweep, one progress bar). */
@@ -96,7 +124,13 @@ export default class Report extends NfxCommand {
       events: quiet ? undefined : sweepProgress(),
       signal: interrupts.signal,
       stopNow: interrupts.now,
+      // A full preset's cost, shown before its first run trains (estimatesFirst).
+      onEstimate: quiet ? undefined : (cost) => this.logLines(costSummary(`report --preset ${preset}`, cost)),
     }).finally(() => interrupts.dispose());
+  }
+
+  private logLines(lines: readonly string[]): void {
+    for (const line of lines) this.log(line);
   }
 }
 

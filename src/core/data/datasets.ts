@@ -1,6 +1,7 @@
 // What nfx knows about each dataset without reading it: one row per dataset, read by the config rules (sizes, a
 // needed path), the run identity (which keys a dataset ignores), the weights import (input channels), the figures
 // (chance level) and the sweep's pre-flight. A new dataset is one row here plus its loader (loadDataset.ts).
+import { IMAGEFOLDER_DEFAULT_SIZE } from "./imageFolder.js";
 import { SYNTHETIC_DEFAULTS } from "./synthetic.js";
 import type { DatasetName } from "./types.js";
 
@@ -14,6 +15,8 @@ export interface DatasetFacts {
   splits: { train: number; test: number; fixed: boolean } | null;
   /** Image channels (1 grey, 3 RGB). */
   channels: number;
+  /** Image side in pixels when `data.image_size` does not set it (the images' own, or the default resize). */
+  imageSize: number;
   /** Classes when the config does not say (synthetic's `data.num_classes` overrides its default); null: unknown. */
   classes: number | null;
   /** Whether the dataset reads `data.path` (and so needs it: its directory). */
@@ -31,6 +34,7 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetFacts>> = {
   "fashion-mnist": {
     splits: { train: 60_000, test: 10_000, fixed: true },
     channels: 1,
+    imageSize: 28,
     classes: 10,
     readsPath: false,
     readsImageSize: false,
@@ -38,6 +42,7 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetFacts>> = {
   synthetic: {
     splits: { train: SYNTHETIC_DEFAULTS.trainSize, test: SYNTHETIC_DEFAULTS.testSize, fixed: false },
     channels: 1,
+    imageSize: SYNTHETIC_DEFAULTS.imageSize,
     classes: SYNTHETIC_DEFAULTS.numClasses,
     readsPath: false,
     readsImageSize: true,
@@ -45,11 +50,19 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetFacts>> = {
   cifar10: {
     splits: { train: 50_000, test: 10_000, fixed: true },
     channels: 3,
+    imageSize: 32,
     classes: 10,
     readsPath: true,
     readsImageSize: false,
   },
-  imagefolder: { splits: null, channels: 3, classes: null, readsPath: true, readsImageSize: true },
+  imagefolder: {
+    splits: null,
+    channels: 3,
+    imageSize: IMAGEFOLDER_DEFAULT_SIZE,
+    classes: null,
+    readsPath: true,
+    readsImageSize: true,
+  },
 };
 
 /** The facts of dataset `name`, or undefined for a name nfx does not know (config validation names it). */

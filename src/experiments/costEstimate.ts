@@ -64,10 +64,13 @@ export function runsToTrain(runs: readonly ExpandedRun[], stored: readonly Store
   });
 }
 
-/** Step 3: this machine, with the backend a sweep's workers would choose for `requested`. */
-async function thisMachine(requested: BackendName): Promise<Machine> {
-  const info = await initBackend(requested);
-  return { host: os.hostname(), backend: info.name, cores: availableCores() };
+/**
+ * Step 3: this machine, with the backend a sweep's workers would choose for `requested` — loaded only when there
+ * is something to train (with nothing to train, the backend stays as requested: `auto` is not resolved for nothing).
+ */
+async function thisMachine(requested: BackendName, anything: boolean): Promise<Machine> {
+  const backend = anything ? (await initBackend(requested)).name : requested;
+  return { host: os.hostname(), backend, cores: availableCores() };
 }
 
 /**
@@ -94,7 +97,7 @@ async function calibrations(
 export async function estimateSweep(runs: readonly ExpandedRun[], opts: CostOptions): Promise<SweepCost> {
   const stored = storedRuns(opts.db);
   const missing = runsToTrain(runs, stored, opts.retryFailed === true);
-  const machine = await thisMachine(opts.backend);
+  const machine = await thisMachine(opts.backend, missing.length > 0);
   const calibrated = await calibrations(missing, stored, machine);
   const estimate = estimateCost(missing, stored, machine, opts.jobs ?? defaultJobs(), calibrated);
   return { ...estimate, planned: runs.length, settled: runs.length - missing.length };

@@ -23,7 +23,7 @@ export function basisText(b: CostBasis): string {
       return `stored runs ${ids(b.runIds)} (other batch sizes): ${(b.secondsPerImage * 1000).toFixed(2)} ms/image`;
     case "calibrated":
       return (
-        `calibrated: ${b.imagesPerS.toFixed(0)} images/s at micro-batch ${b.micro} ` +
+        `calibrated: ${b.model} at batch ${b.batch}, ${b.imagesPerS.toFixed(0)} images/s in micro-batches of ${b.micro} ` +
         `(${b.cached ? "cached" : "measured now"}, load average ${b.load.toFixed(1)})`
       );
     case "none":

@@ -34,7 +34,7 @@ export interface Throughput {
 export type CostBasis =
   | { kind: "stored-steps"; runIds: number[]; secondsPerStep: number }
   | { kind: "stored-images"; runIds: number[]; secondsPerImage: number }
-  | ({ kind: "calibrated" } & Throughput)
+  | ({ kind: "calibrated"; model: string; batch: number } & Throughput)
   | { kind: "none"; why: string };
 
 export interface RunCost {
@@ -154,9 +154,9 @@ function runSeconds(
   }
 }
 
-function calibratedBasis(throughput: Throughput | null): CostBasis {
+function calibratedBasis(cfg: RunConfig, throughput: Throughput | null): CostBasis {
   return throughput
-    ? { kind: "calibrated", ...throughput }
+    ? { kind: "calibrated", model: cfg.model.name, batch: cfg.train.batch_size, ...throughput }
     : { kind: "none", why: "no similar stored run and no calibrated throughput" };
 }
 
@@ -198,7 +198,7 @@ export function estimateCost(
         seconds: null,
         basis: { kind: "none", why: "the training split's size is known once it is read" },
       };
-    const basis = storedBasis(r.config, timed) ?? calibratedBasis(calibrated(r.config));
+    const basis = storedBasis(r.config, timed) ?? calibratedBasis(r.config, calibrated(r.config));
     return { ...base, seconds: runSeconds(r.config, size, basis, workers, machine.cores), basis };
   });
   const times = costs.map((c) => c.seconds);

@@ -107,7 +107,7 @@ export default class Sweep extends NfxCommand {
       if (flags.collect) return this.collect(args.config, flags);
       if (flags.status) return this.status(args.config, flags);
       if (flags.executor === "slurm" && !flags["dry-run"]) return this.submit(args.config, flags);
-      if (flags["dry-run"]) return this.dryRun(args.config, flags);
+      if (flags["dry-run"]) return await this.dryRun(args.config, flags);
       return await this.sweep(args.config, flags);
     } catch (err) {
       return failWith(this, err);

@@ -1,9 +1,8 @@
 // The words of a cost estimate (experiments/costEstimate.ts): the runs to train with their steps, images and time,
 // what the times were estimated from, and the total on this machine's workers.
-import type { CostBasis, RunCost } from "../core/sweep/estimate.js";
+import type { CostBasis, CostEstimate, RunCost } from "../core/sweep/estimate.js";
 import { pointLabel } from "../core/sweep/expand.js";
 import { count } from "../core/text/plural.js";
-import type { SweepCost } from "../experiments/costEstimate.js";
 import { formatDuration, table } from "./format.js";
 
 const thousands = (n: number) => n.toLocaleString("en-US");
@@ -48,7 +47,7 @@ export function costTable(runs: readonly RunCost[]): string {
 }
 
 /** The summary: what is trained, its steps and images, the wall time on the workers, and what it came from. */
-export function costSummary(name: string, cost: SweepCost): string[] {
+export function costSummary(name: string, cost: CostEstimate & { planned: number; settled: number }): string[] {
   const m = cost.machine;
   const toTrain = cost.runs.length;
   const lines = [

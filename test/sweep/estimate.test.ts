@@ -105,7 +105,7 @@ describe("cost estimate", () => {
     ];
     const timed = timedRuns([a, b, c, ...others], MACHINE);
     assert.deepEqual(
-      timed.map((r) => r.id),
+      timed.map((t) => t.run.id),
       [a.id, b.id, c.id, others[3]?.id],
       "other hosts, backends and runs that stopped early do not time",
     );
@@ -130,23 +130,40 @@ describe("cost estimate", () => {
     assert.equal(makespan([], 2), 0);
   });
 
-  it("estimates from stored durations with --jobs: 2 workers halve 4 equal runs; 4 workers on 2 cores do not", () => {
+  it("estimates from stored durations with --jobs: side by side each run is slower, 4 workers on 2 cores take turns", () => {
     const done = stored(config({ seed: 0 }), { duration: 116, steps: 58 });
     const runs = [1, 2, 3, 4].map((seed, i) => toRun(config({ seed }), i));
-    const two = estimateCost(runs, [done], MACHINE, 2, noCalibration);
+    const one = estimateCost(runs, [done], MACHINE, 1, noCalibration);
     assert.deepEqual(
-      two.runs.map((r) => r.seconds),
+      one.runs.map((r) => r.seconds),
       [116, 116, 116, 116],
+      "one worker: as it ran, alone",
     );
-    assert.equal(two.seconds, 232);
-    assert.equal(two.steps, 4 * 58);
-    assert.equal(two.images, 4 * 58 * 1024);
-    assert.deepEqual(two.runs[0]?.basis, { kind: "stored-steps", runIds: [done.id], secondsPerStep: 2 });
-    assert.equal(estimateCost(runs, [done], MACHINE, 1, noCalibration).seconds, 464);
+    assert.equal(one.seconds, 464);
+    assert.equal(one.steps, 4 * 58);
+    assert.equal(one.images, 4 * 58 * 1024);
+    assert.deepEqual(one.runs[0]?.basis, { kind: "stored-steps", runIds: [done.id], secondsPerStep: 2 });
+    const two = estimateCost(runs, [done], MACHINE, 2, noCalibration);
+    assert.ok(Math.abs((two.seconds ?? 0) - 2 * 116 * PARALLEL_SLOWDOWN) < 1e-9);
     const four = estimateCost(runs, [done], MACHINE, 4, noCalibration);
     assert.equal(four.workers, 4);
-    assert.equal(four.seconds, 232, "4 workers take turns on 2 cores: each run twice as long");
+    assert.ok(Math.abs((four.seconds ?? 0) - 2 * 116 * PARALLEL_SLOWDOWN) < 1e-9, "no faster than 2 on 2 cores");
     assert.equal(estimateCost(runs.slice(0, 1), [done], MACHINE, 8, noCalibration).workers, 1);
+  });
+
+  it("a stored run that trained beside another is counted at its time alone", () => {
+    const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+    const side = (seed: number, start: number) => ({
+      ...stored(config({ seed }), { duration: 118, steps: 58 }),
+      started_at: at(start),
+      finished_at: at(start + 118),
+    });
+    const alone = { ...side(2, 1000), duration_s: 100, finished_at: at(1100) };
+    const timed = timedRuns([side(0, 0), side(1, 10), alone], MACHINE);
+    assert.deepEqual(
+      timed.map((t) => Math.round(t.aloneSeconds * 1000) / 1000),
+      [100, 100, 100],
+    );
   });
 
   it("falls back to the calibrated throughput: training and test images over images/s, slowed when side by side", () => {

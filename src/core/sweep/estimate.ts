@@ -65,8 +65,8 @@ export interface CostEstimate {
 const EVAL_COST = 1 / 3;
 /**
  * Two workers on two cores slow each other by ≈18% (docs/timings.md, `nfx sweep` --jobs 2 vs 1: they share the
- * L3 cache and memory bandwidth); a calibration measures one worker alone, so its time is scaled by this when
- * workers run side by side. Stored durations already carry the slowdown of the sweep they ran in.
+ * L3 cache and memory bandwidth). A calibration measures one worker alone, and a stored run that trained beside
+ * another is brought back to its time alone (timedRuns); times alone are scaled by this when workers run side by side.
  */
 export const PARALLEL_SLOWDOWN = 1.18;
 
@@ -95,31 +95,59 @@ function median(xs: readonly number[]): number {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-/** Stored runs that finished every step on this machine and backend, with a duration: the ones to time by. */
-export function timedRuns(stored: readonly StoredRun[], machine: Machine): StoredRun[] {
-  return stored.filter(
-    (r) =>
-      r.status === "completed" &&
-      r.duration_s !== null &&
-      r.duration_s > 0 &&
-      r.steps_done > 0 &&
-      r.environment?.host === machine.host &&
-      r.environment?.backend === machine.backend,
+/** A stored run with its duration as if it had trained alone (see PARALLEL_SLOWDOWN). */
+export interface TimedRun {
+  run: StoredRun;
+  aloneSeconds: number;
+}
+
+/** Whether `r` trained while another run on its host did: their start–finish intervals overlap. */
+function ranAlongside(r: StoredRun, all: readonly StoredRun[]): boolean {
+  const start = Date.parse(r.started_at ?? "");
+  const end = Date.parse(r.finished_at ?? "");
+  if (!Number.isFinite(start) || !Number.isFinite(end)) return false;
+  return all.some(
+    (o) =>
+      o.id !== r.id &&
+      o.environment?.host === r.environment?.host &&
+      Date.parse(o.started_at ?? "") < end &&
+      Date.parse(o.finished_at ?? "") > start,
   );
 }
 
+/**
+ * Stored runs that finished every step on this machine and backend, with a duration: the ones to time by. A run
+ * that trained beside another is counted at its time alone, so that any number of workers can be timed from it.
+ */
+export function timedRuns(stored: readonly StoredRun[], machine: Machine): TimedRun[] {
+  return stored
+    .filter(
+      (r) =>
+        r.status === "completed" &&
+        r.duration_s !== null &&
+        r.duration_s > 0 &&
+        r.steps_done > 0 &&
+        r.environment?.host === machine.host &&
+        r.environment?.backend === machine.backend,
+    )
+    .map((run) => ({
+      run,
+      aloneSeconds: (run.duration_s as number) / (ranAlongside(run, stored) ? PARALLEL_SLOWDOWN : 1),
+    }));
+}
+
 /** Step 2 from the store: seconds per step of the same batch, else per image of the same model; null if none. */
-export function storedBasis(cfg: RunConfig, timed: readonly StoredRun[]): CostBasis | null {
+export function storedBasis(cfg: RunConfig, timed: readonly TimedRun[]): CostBasis | null {
   const key = costKey(cfg);
-  const like = timed.filter((r) => costKey(r.config) === key);
-  const same = like.filter((r) => r.config.train.batch_size === cfg.train.batch_size);
+  const like = timed.filter((t) => costKey(t.run.config) === key);
+  const same = like.filter((t) => t.run.config.train.batch_size === cfg.train.batch_size);
   if (same.length) {
-    const perStep = median(same.map((r) => (r.duration_s as number) / r.steps_done));
-    return { kind: "stored-steps", runIds: same.map((r) => r.id), secondsPerStep: perStep };
+    const perStep = median(same.map((t) => t.aloneSeconds / t.run.steps_done));
+    return { kind: "stored-steps", runIds: same.map((t) => t.run.id), secondsPerStep: perStep };
   }
   if (like.length) {
-    const perImage = median(like.map((r) => (r.duration_s as number) / (r.steps_done * r.config.train.batch_size)));
-    return { kind: "stored-images", runIds: like.map((r) => r.id), secondsPerImage: perImage };
+    const perImage = median(like.map((t) => t.aloneSeconds / (t.run.steps_done * t.run.config.train.batch_size)));
+    return { kind: "stored-images", runIds: like.map((t) => t.run.id), secondsPerImage: perImage };
   }
   return null;
 }
@@ -139,16 +167,15 @@ function runSeconds(
   workers: number,
   cores: number,
 ): number | null {
-  const shared = Math.max(1, workers / cores); // more workers than cores take turns on them
+  // Every basis is a time alone; workers side by side slow each other, more workers than cores take turns.
+  const slowdown = (workers > 1 ? PARALLEL_SLOWDOWN : 1) * Math.max(1, workers / cores);
   switch (basis.kind) {
     case "stored-steps":
-      return basis.secondsPerStep * size.steps * shared;
+      return basis.secondsPerStep * size.steps * slowdown;
     case "stored-images":
-      return basis.secondsPerImage * size.images * shared;
-    case "calibrated": {
-      const work = size.images + EVAL_COST * testImages(cfg, size.steps);
-      return (work / basis.imagesPerS) * (workers > 1 ? PARALLEL_SLOWDOWN : 1) * shared;
-    }
+      return basis.secondsPerImage * size.images * slowdown;
+    case "calibrated":
+      return ((size.images + EVAL_COST * testImages(cfg, size.steps)) / basis.imagesPerS) * slowdown;
     case "none":
       return null;
   }

@@ -61,10 +61,10 @@ export default class Figure extends NfxCommand {
       const quiet = flags.quiet || this.jsonEnabled();
       const out = figuresDirFor(flags.db, flags.out);
       checkWritableOut(out, "figures", flags.out !== undefined);
-      const interrupts = listenForInterrupts();
       // Results of Slurm tasks that finished since the last look come in first.
       collectPendingShards(flags.db);
       const estimate = await this.estimateFirst(args.name, flags, quiet);
+      const interrupts = listenForInterrupts();
       const started = performance.now();
       const result = await runFigure(args.name, {
         preset: parsePreset(flags.preset),

@@ -1,16 +1,18 @@
-import { Args, Flags } from "@oclif/core";
+import { Args, Flags, type Interfaces } from "@oclif/core";
 import { DEFAULT_MODEL } from "../core/config/schema.js";
 import type { BackendName } from "../core/engine/backend/backend.js";
 import { BAND_HELP, BAND_KINDS, type BandKind } from "../core/plot/bands.js";
 import { checkWritableOut, figuresDirFor } from "../core/plot/outputDir.js";
 import { parseFormats } from "../core/plot/render.js";
 import { count } from "../core/text/plural.js";
+import { type CostOptions, estimateFigure, estimatesFirst, type FigureCost } from "../experiments/costEstimate.js";
 import { parsePreset } from "../experiments/figures/presets.js";
-import { FIGURE_NAMES, OTHER_FIGURES, SWEEP_FIGURES } from "../experiments/figures/registry.js";
+import { FIGURE_NAMES, OTHER_FIGURES, SWEEP_FIGURES, sweepFigure } from "../experiments/figures/registry.js";
 import { runFigure } from "../experiments/figures/runFigure.js";
 import { collectPendingShards } from "../experiments/slurmSweep.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
+import { costSummary, costTable } from "../ui/estimate.js";
 import { backendFlag, dbFlag, quietFlag } from "../ui/flags.js";
 import { listenForInterrupts } from "../ui/interrupt.js";
 import { sweepProgress } from "../ui/progress.js";
@@ -25,6 +27,7 @@ export default class Figure extends NfxCommand {
     `Regenerate one of the paper's figures from the store (running what is missing with --run-missing).\n\nFigures:\n${LIST}`;
   static override examples = [
     "<%= config.bin %> figure fig2b --preset quick --run-missing --out results/figures",
+    "<%= config.bin %> figure fig2b --preset quick --dry-run",
     "<%= config.bin %> figure fig2a --format svg,png,html",
     "<%= config.bin %> figure curves --of fig2b",
     "<%= config.bin %> figure spp --model nf-resnet-micro",
@@ -37,6 +40,10 @@ export default class Figure extends NfxCommand {
       default: "quick",
     }),
     "run-missing": Flags.boolean({ description: "train the runs of the figure's sweep that the store lacks first" }),
+    "dry-run": Flags.boolean({
+      description:
+        "print the runs --run-missing would train, their steps and images and the estimated time; run nothing",
+    }),
     out: Flags.string({ description: "directory for the figure (default: figures/ beside the --db store)" }),
     format: Flags.string({ description: "comma-separated: json, svg, png, html", default: "json,svg,png" }),
     of: Flags.string({ description: "curves: draw the training curves of this figure's sweep" }),
@@ -55,12 +62,14 @@ export default class Figure extends NfxCommand {
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(Figure);
     try {
+      if (flags["dry-run"]) return await this.dryRun(args.name, flags);
       const quiet = flags.quiet || this.jsonEnabled();
       const out = figuresDirFor(flags.db, flags.out);
       checkWritableOut(out, "figures", flags.out !== undefined);
-      const interrupts = listenForInterrupts();
       // Results of Slurm tasks that finished since the last look come in first.
       collectPendingShards(flags.db);
+      const estimate = await this.estimateFirst(args.name, flags, quiet);
+      const interrupts = listenForInterrupts();
       const started = performance.now();
       const result = await runFigure(args.name, {
         preset: parsePreset(flags.preset),
@@ -90,11 +99,35 @@ export default class Figure extends NfxCommand {
       }
       if (result.failed) {
         process.stderr.write(`nfx: error: ${result.figure}: ${result.failed}\n`);
-        return this.finish({ ...result, seconds }, 1);
+        return this.finish({ ...result, seconds, ...estimate }, 1);
       }
-      return { ...result, seconds };
+      return { ...result, seconds, ...estimate };
     } catch (err) {
       return failWith(this, err);
     }
   }
+
+  /** --dry-run: the runs --run-missing would train and what they would cost here; nothing runs. */
+  private async dryRun(name: string, flags: FigureFlags): Promise<FigureCost> {
+    const cost = await estimateFigure(name, parsePreset(flags.preset), costOptions(flags));
+    if (this.jsonEnabled()) return cost;
+    this.log(costTable(cost.runs));
+    for (const line of costSummary(`${name} (${cost.sweep_file})`, cost)) this.log(line);
+    return cost;
+  }
+
+  /** --run-missing of a full preset: its estimate, shown (unless quiet) before anything trains; {} otherwise. */
+  private async estimateFirst(name: string, flags: FigureFlags, quiet: boolean): Promise<{ estimate?: FigureCost }> {
+    const preset = parsePreset(flags.preset);
+    if (!flags["run-missing"] || !estimatesFirst(preset) || !sweepFigure(name)) return {};
+    const estimate = await estimateFigure(name, preset, costOptions(flags));
+    if (!quiet) for (const line of costSummary(`${name} (${estimate.sweep_file})`, estimate)) this.log(line);
+    return { estimate };
+  }
+}
+
+type FigureFlags = Interfaces.InferredFlags<typeof Figure.flags>;
+
+function costOptions(flags: FigureFlags): CostOptions {
+  return { db: flags.db, backend: flags.backend as BackendName, jobs: flags.jobs };
 }

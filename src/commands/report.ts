@@ -3,17 +3,31 @@ import type { BackendName } from "../core/engine/backend/backend.js";
 import { besideStore, checkWritableOut } from "../core/plot/outputDir.js";
 import { parseFormats } from "../core/plot/render.js";
 import { parsePreset } from "../experiments/figures/presets.js";
+import type { Preset } from "../experiments/figures/types.js";
 import { buildReport, claimsInOrder } from "../experiments/report/buildReport.js";
 import { claimRunsLines } from "../experiments/report/evidenceText.js";
 import { type ClaimSummary, type ReportOutcome, reportResult, trainedFor } from "../experiments/report/reportResult.js";
-import { parseBudget, ReportInterrupted, runReport } from "../experiments/report/reportSweep.js";
+import {
+  estimateReport,
+  parseBudget,
+  type ReportCost,
+  ReportInterrupted,
+  runReport,
+} from "../experiments/report/reportSweep.js";
 import { collectPendingShards } from "../experiments/slurmSweep.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
+import { costSummary, costTable } from "../ui/estimate.js";
 import { backendFlag, dbFlag, quietFlag } from "../ui/flags.js";
 import { formatDuration, table } from "../ui/format.js";
 import { listenForInterrupts } from "../ui/interrupt.js";
 import { sweepProgress } from "../ui/progress.js";
+
+/** The preset --run-missing trains (and its --dry-run prices): quick unless told otherwise, as before --sweep and
+ * --where existed. */
+function runMissingPreset(flags: { preset?: string }): Preset {
+  return parsePreset(flags.preset ?? "quick");
+}
 
 export default class Report extends NfxCommand {
   static override description =
@@ -49,6 +63,11 @@ export default class Report extends NfxCommand {
         "after the missing runs, add seeds to the claims left 'not enough runs', as many as would decide them",
       dependsOn: ["run-missing"],
     }),
+    "dry-run": Flags.boolean({
+      description:
+        "with --run-missing: print the runs it would train, their steps and images and the estimated time; train nothing",
+      dependsOn: ["run-missing"],
+    }),
     budget: Flags.string({
       description:
         "wall-time budget for --add-seeds (default 30m), e.g. 30m, 1h30m, 90s (estimated from stored run durations)",
@@ -67,17 +86,19 @@ export default class Report extends NfxCommand {
   async run(): Promise<unknown> {
     const { flags } = await this.parse(Report);
     try {
+      if (flags["dry-run"]) return await this.dryRun(flags);
       const started = performance.now();
       const written = await this.writeReport(flags);
       const seconds = (performance.now() - started) / 1000;
       const result = reportResult(written, seconds);
       const trained = trainedFor(written);
       if (!this.jsonEnabled()) for (const line of reportText(written, result.claims, seconds)) this.log(line);
+      const withEstimate = trained?.estimate ? { ...result, estimate: trained.estimate } : result;
       if (trained?.failed) {
         process.stderr.write(`nfx: error: report: ${trained.failed}\n`);
-        return this.finish({ ...result, failed: trained.failed }, 1);
+        return this.finish({ ...withEstimate, failed: trained.failed }, 1);
       }
-      return result;
+      return withEstimate;
     } catch (err) {
       // Stopped by Ctrl-C: like an interrupted sweep, exit 130; the stored runs stay and the same command continues.
       if (err instanceof ReportInterrupted) {
@@ -86,6 +107,20 @@ export default class Report extends NfxCommand {
       }
       return failWith(this, err);
     }
+  }
+
+  /** --run-missing --dry-run: the runs the report's figures lack and what training them would cost; nothing runs. */
+  private async dryRun(flags: ReportFlags): Promise<ReportCost> {
+    const cost = await estimateReport(runMissingPreset(flags), {
+      db: flags.db,
+      backend: flags.backend as BackendName,
+      jobs: flags.jobs,
+    });
+    if (this.jsonEnabled()) return cost;
+    this.log(costTable(cost.runs));
+    for (const line of costSummary(`report (${cost.figures.map((f) => f.file).join(", ")})`, cost)) this.log(line);
+    if (flags["add-seeds"]) this.log("  --add-seeds: the seeds it adds depend on the results, so they are not counted");
+    return cost;
   }
 
   /** Builds the report, first training what it lacks with --run-missing (one sweep, one progress bar). */
@@ -98,8 +133,7 @@ export default class Report extends NfxCommand {
       const preset = flags.preset === undefined ? undefined : parsePreset(flags.preset);
       return buildReport({ preset, sweep: flags.sweep, where: flags.where, db: flags.db, out, formats });
     }
-    // --run-missing trains a preset's runs: quick unless told otherwise, as before --sweep and --where existed.
-    const preset = parsePreset(flags.preset ?? "quick");
+    const preset = runMissingPreset(flags);
     const quiet = flags.quiet || this.jsonEnabled();
     collectPendingShards(flags.db);
     const interrupts = listenForInterrupts();
@@ -114,7 +148,13 @@ export default class Report extends NfxCommand {
       events: quiet ? undefined : sweepProgress(),
       signal: interrupts.signal,
       stopNow: interrupts.now,
+      // A full preset's cost, shown before its first run trains (estimatesFirst).
+      onEstimate: quiet ? undefined : (cost) => this.logLines(costSummary(`report --preset ${preset}`, cost)),
     }).finally(() => interrupts.dispose());
+  }
+
+  private logLines(lines: readonly string[]): void {
+    for (const line of lines) this.log(line);
   }
 }
 

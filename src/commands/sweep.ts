@@ -5,6 +5,7 @@ import path from "node:path";
 import { Args, Flags, type Interfaces } from "@oclif/core";
 import type { BackendName } from "../core/engine/backend/backend.js";
 import { figuresDirFor } from "../core/plot/outputDir.js";
+import { runSize } from "../core/sweep/estimate.js";
 import { pointLabel } from "../core/sweep/expand.js";
 import { count } from "../core/text/plural.js";
 import {
@@ -17,14 +18,15 @@ import {
 } from "../experiments/slurmSweep.js";
 import {
   countDone,
-  type PlannedRun,
-  planSweep,
+  dryRunSweep,
   runSweepFile,
+  type SweepDryRun,
   type SweepFileResult,
   sweepEnding,
 } from "../experiments/sweepFile.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
+import { costSummary } from "../ui/estimate.js";
 import {
   backendFlag,
   dbFlag,
@@ -38,7 +40,7 @@ import {
   waitFlag,
   withInitFrom,
 } from "../ui/flags.js";
-import { table } from "../ui/format.js";
+import { formatDuration, table } from "../ui/format.js";
 import { startTraining } from "../ui/training.js";
 
 export default class Sweep extends NfxCommand {
@@ -66,7 +68,10 @@ export default class Sweep extends NfxCommand {
     "fail-fast": failFastFlag,
     progress: progressFlag,
     wait: waitFlag,
-    "dry-run": Flags.boolean({ description: "print the expanded runs and how many are done; run nothing" }),
+    "dry-run": Flags.boolean({
+      description:
+        "print the expanded runs, how many are done, and the steps, images and estimated time of the rest; run nothing",
+    }),
     "retry-failed": Flags.boolean({ description: "also re-run runs stored as failed" }),
     out: Flags.string({ description: "directory for the sweep's figure (default: figures/ beside the --db store)" }),
     executor: Flags.string({
@@ -102,7 +107,7 @@ export default class Sweep extends NfxCommand {
       if (flags.collect) return this.collect(args.config, flags);
       if (flags.status) return this.status(args.config, flags);
       if (flags.executor === "slurm" && !flags["dry-run"]) return this.submit(args.config, flags);
-      if (flags["dry-run"]) return this.dryRun(args.config, flags);
+      if (flags["dry-run"]) return await this.dryRun(args.config, flags);
       return await this.sweep(args.config, flags);
     } catch (err) {
       return failWith(this, err);
@@ -175,11 +180,17 @@ export default class Sweep extends NfxCommand {
     return r;
   }
 
-  /** --dry-run: the expanded runs and what the store holds of them; nothing runs. */
-  private dryRun(file: string, flags: SweepFlags): PlannedRun[] {
-    const { sweep, runs } = planSweep(file, flags.set, flags.db);
+  /** --dry-run: the expanded runs, what the store holds of them, and what training the rest would cost; nothing runs. */
+  private async dryRun(file: string, flags: SweepFlags): Promise<SweepDryRun> {
+    const { sweep, result } = await dryRunSweep(file, flags.set, {
+      db: flags.db,
+      backend: flags.backend as BackendName,
+      jobs: flags.jobs,
+      retryFailed: flags["retry-failed"],
+    });
     for (const line of sweep.warnings) this.warn(line);
-    if (this.jsonEnabled()) return runs;
+    if (this.jsonEnabled()) return result;
+    const { runs, estimate } = result;
     const dropped = [
       sweep.collapsed.length > 0
         ? `${sweep.collapsed.length === 1 ? "1 point is a repeat" : `${sweep.collapsed.length} points are repeats`}` +
@@ -191,13 +202,27 @@ export default class Sweep extends NfxCommand {
       `${sweep.spec.name}: ${count(runs.length, "run")}${dropped.length ? ` (${dropped.join(", ")})` : ""}, ` +
         `${countDone(runs)} already done in ${flags.db}`,
     );
+    const cost = new Map(estimate.runs.map((c) => [c.index, c]));
     this.log(
       table(
-        ["#", "hash", "status", "point"],
-        runs.map((r) => [String(r.index), r.config_hash, r.stored_status ?? "new", pointText(r.point)]),
+        ["#", "hash", "status", "point", "steps", "images", "time"],
+        runs.map((r) => {
+          const c = cost.get(r.index);
+          const size = runSize(r.config);
+          return [
+            String(r.index),
+            r.config_hash,
+            r.stored_status ?? "new",
+            pointText(r.point),
+            size ? size.steps.toLocaleString("en-US") : "?",
+            size ? size.images.toLocaleString("en-US") : "?",
+            c ? (c.seconds === null ? "?" : formatDuration(c.seconds)) : "-",
+          ];
+        }),
       ),
     );
-    return runs;
+    for (const line of costSummary(sweep.spec.name, estimate)) this.log(line);
+    return result;
   }
 
   /** The local sweep: train what the store lacks on this machine, plot it, and end as sweepEnding says. */

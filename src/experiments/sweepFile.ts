@@ -16,6 +16,7 @@ import { validateRuns } from "../core/sweep/preflight.js";
 import { prepareSweep, runPreparedSweep } from "../core/sweep/runSweep.js";
 import { parseSweep, type SweepSpec } from "../core/sweep/sweepSpec.js";
 import { count } from "../core/text/plural.js";
+import { type CostOptions, estimateSweep, type SweepCost } from "./costEstimate.js";
 import { sweepFigureName } from "./sweepFigureName.js";
 
 export interface PlannedRun {
@@ -62,6 +63,24 @@ export function planSweep(file: string, sets: string[], db: string | null): { sw
         .map((c) => ({ point: c.point, differing_keys: c.keys })),
     })),
   };
+}
+
+/** `nfx sweep --dry-run`: the planned runs and what training those the store lacks would cost here. */
+export interface SweepDryRun {
+  name: string;
+  runs: PlannedRun[];
+  estimate: SweepCost;
+}
+
+/** The sweep's plan (planSweep) and its cost estimate (estimateSweep); nothing is written but the calibration cache. */
+export async function dryRunSweep(
+  file: string,
+  sets: string[],
+  opts: Omit<CostOptions, "db"> & { db: string },
+): Promise<{ sweep: LoadedSweep; result: SweepDryRun }> {
+  const { sweep, runs } = planSweep(file, sets, opts.db);
+  const estimate = await estimateSweep(sweep.runs, opts);
+  return { sweep, result: { name: sweep.spec.name, runs, estimate } };
 }
 
 export function countDone(runs: readonly PlannedRun[]): number {

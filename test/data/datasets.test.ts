@@ -23,12 +23,12 @@ test("every dataset name has one row, and unknown names have none", () => {
 });
 
 for (const name of ["synthetic", "fashion-mnist"] as const) {
-  test(`${name}: the row's splits, channels and classes are what the loader returns`, async () => {
+  test(`${name}: the row's splits, image size, channels and classes are what the loader returns`, async () => {
     const facts = DATASETS[name];
     const ds = await loadDataset({ name });
     assert.equal(ds.train.size, facts.splits?.train);
     assert.equal(ds.test.size, facts.splits?.test);
-    assert.equal(ds.imageShape[2], facts.channels);
+    assert.deepEqual(ds.imageShape, [facts.imageSize, facts.imageSize, facts.channels]);
     assert.equal(ds.numClasses, facts.classes);
   });
 }
@@ -49,5 +49,7 @@ test("imagefolder: RGB whatever the files are, sizes and classes known only from
   assert.equal(facts.classes, null);
   const ds = await loadDataset({ name: "imagefolder", path: root, image_size: 8 });
   assert.equal(ds.imageShape[2], facts.channels);
+  const resized = await loadDataset({ name: "imagefolder", path: root });
+  assert.deepEqual(resized.imageShape, [facts.imageSize, facts.imageSize, 3], "without image_size: the row's side");
   assert.equal(facts.readsPath && facts.readsImageSize, true);
 });

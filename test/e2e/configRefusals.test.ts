@@ -68,7 +68,7 @@ describe("configs that cannot run are refused before anything runs", () => {
     assert.match(r.stdout, /ex: 3 runs \(1 point is a repeat of these runs\)|ex: 3 runs \(1 point/);
     assert.match(flat(r.stderr), /agc\.exclude does not change the run because clipping is off/);
     const json = nfx(["sweep", file, "--dry-run", "--json", "--db", "x.db"], dir);
-    const planned = JSON.parse(json.stdout) as { same_run_points: { differing_keys: string[] }[] }[];
+    const planned = (JSON.parse(json.stdout) as { runs: { same_run_points: { differing_keys: string[] }[] }[] }).runs;
     assert.equal(planned.length, 3);
     assert.deepEqual(
       planned.flatMap((p) => p.same_run_points.map((q) => q.differing_keys)),

@@ -32,7 +32,9 @@ describe("nfx sweep, end to end", () => {
     const cfg = writeFile(dir, "tiny.yaml", TINY);
     const dry = nfx(["sweep", cfg, "--dry-run", "--json", "--db", "r/nfx.db"], dir);
     assert.equal(dry.status, 0, dry.stderr);
-    const planned = JSON.parse(dry.stdout) as { config_hash: string; config: { agc: { lambda: number | null } } }[];
+    const planned = (
+      JSON.parse(dry.stdout) as { runs: { config_hash: string; config: { agc: { lambda: number | null } } }[] }
+    ).runs;
     assert.equal(planned.length, 4);
     assert.equal(fs.existsSync(path.join(dir, "r/nfx.db")), false, "a dry run writes nothing");
 

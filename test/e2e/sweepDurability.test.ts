@@ -92,7 +92,9 @@ describe("sweep durability", () => {
     const rows = checkStore(db, 6, 8);
     for (const r of rows) assert.equal(r.attempts, 1, `run ${r.id} trained once`);
     const again = nfx(["sweep", b, "--db", db, "--dry-run", "--json"], dir);
-    assert.equal((JSON.parse(again.stdout) as unknown[]).length, 6);
+    const plan = JSON.parse(again.stdout) as { runs: unknown[]; estimate: { runs: unknown[]; settled: number } };
+    assert.equal(plan.runs.length, 6);
+    assert.deepEqual([plan.estimate.runs.length, plan.estimate.settled], [0, 6], "nothing left to train or estimate");
   });
 
   it("a crashing worker fails its run and the sweep goes on; --retry-failed re-runs it", async () => {

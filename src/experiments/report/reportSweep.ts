@@ -11,6 +11,7 @@ import { type ExpandedRun, loadSweepFile } from "../../core/sweep/expand.js";
 import { defaultJobs } from "../../core/sweep/options.js";
 import { prepareSweep, runPreparedSweep } from "../../core/sweep/runSweep.js";
 import type { SweepSpec } from "../../core/sweep/sweepSpec.js";
+import { type CostOptions, estimateSweep, estimatesFirst, type SweepCost } from "../costEstimate.js";
 import { addedSeedsSweep } from "../figures/presetRuns.js";
 import { presetDisplay, presetFile } from "../figures/presets.js";
 import { SWEEP_FIGURES } from "../figures/registry.js";
@@ -67,6 +68,18 @@ export function reportSweepRuns(preset: Preset, presetsDir?: string): ReportSwee
   return { spec: sweepSpec(`report-${preset}`, `the runs of ${files}`), runs, figures };
 }
 
+/** `nfx report --run-missing --dry-run`: what training the report's missing runs would cost, per figure too. */
+export interface ReportCost extends SweepCost {
+  preset: Preset;
+  figures: ReportSweep["figures"];
+}
+
+/** The cost of `nfx report --run-missing` before it runs (--add-seeds's runs depend on the results: not counted). */
+export async function estimateReport(preset: Preset, opts: CostOptions, presetsDir?: string): Promise<ReportCost> {
+  const union = reportSweepRuns(preset, presetsDir);
+  return { preset, figures: union.figures, ...(await estimateSweep(union.runs, opts)) };
+}
+
 /**
  * "30m", "1h30m", "90s", "2h", or a bare number of minutes, as seconds.
  * @throws Error naming the flag when the text is not a positive duration.
@@ -96,9 +109,13 @@ export interface ReportRunOptions {
   events?: SweepEvents;
   signal?: AbortSignal;
   stopNow?: AbortSignal;
+  /** Told the estimate of the missing runs before they train (a full preset only, see estimatesFirst). */
+  onEstimate?: (cost: SweepCost) => void;
 }
 
 export interface ReportRunResult extends WrittenReport {
+  /** The estimate made before training (a full preset), else null. */
+  estimate: SweepCost | null;
   /** Runs of the preset sweeps (deduplicated), and how many this call trained. */
   planned: number;
   ran: number;
@@ -152,6 +169,10 @@ async function sweepOnce(
  */
 export async function runReport(opts: ReportRunOptions): Promise<ReportRunResult> {
   const union = reportSweepRuns(opts.preset, opts.presetsDir);
+  const estimate = estimatesFirst(opts.preset)
+    ? await estimateSweep(union.runs, { db: opts.db, backend: opts.backend, jobs: opts.jobs })
+    : null;
+  if (estimate) opts.onEstimate?.(estimate);
   const first = await sweepOnce(union.spec, union.runs, opts, `the ${union.runs.length} runs of the report`);
   let ran = first.ran;
   const failedRuns = [...first.failedRuns];
@@ -182,5 +203,5 @@ export async function runReport(opts: ReportRunOptions): Promise<ReportRunResult
     { ...first, failedRuns, runIds: union.runs.map((_, i) => i) },
     `nfx sweep configs/<figure>.${opts.preset}.yaml`,
   );
-  return { ...written, planned: union.runs.length, ran, figures: union.figures, seeds, failed };
+  return { ...written, planned: union.runs.length, ran, figures: union.figures, seeds, failed, estimate };
 }

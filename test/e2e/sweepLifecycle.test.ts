@@ -259,8 +259,13 @@ describe("sweep lifecycle", () => {
       120_000,
     );
     const group = -(child.pid as number);
+    // The second Ctrl-C as soon as the first is taken (the sweep says it is stopping), not after a fixed delay: on a
+    // fast backend (tensorflow) a run can reach its next step within a fixed 200 ms and end "stopped" on its own.
+    const firstTaken = new Promise<void>((resolve) =>
+      child.stderr?.on("data", () => /stopping \(interrupted\)/.test(err) && resolve()),
+    );
     process.kill(group, "SIGINT");
-    await new Promise((r) => setTimeout(r, 200));
+    await Promise.race([firstTaken, done]);
     process.kill(group, "SIGINT");
     const res = await done;
     assert.deepEqual(res, { code: 130, signal: null }, err);

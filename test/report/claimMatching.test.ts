@@ -295,6 +295,24 @@ describe("nfx report over any stored runs: each claim's matching (issue 24)", ()
     assert.ok(json4?.runs_left_out?.some((l) => /^unclipped=none|^they differ in agc\.exclude/.test(l.reason)));
   });
 
+  it("runs asked for the same train.steps match across batch sizes, even where one batch's epoch is that many steps", async () => {
+    // 64 examples: at B=16 one epoch is 4 steps, so the identity spells `train.steps: 4` as the epoch there and
+    // keeps it at B=8; the runs still trained the same 4 steps, and claim 2 compares them (a new user's sweep).
+    const db = path.join(tempDir(), "nfx.db");
+    const ids = addRuns(
+      db,
+      "grid:\n  train.steps: [4]\n  agc.lambda: [0.01, 0.16]\n  train.batch_size: [8, 16]\nseeds: 2\n",
+      outcome,
+      "steps4",
+    );
+    const { report } = await buildReport({ db, sweep: "steps4", out: null });
+    const c2 = claim(report, 2);
+    assert.deepEqual(used(c2), sorted(ids));
+    assert.deepEqual(c2.runs?.leftOut ?? [], []);
+    assert.equal(c2.verdict, "holds");
+    for (const set of claim(report, 3).runs?.sets ?? []) assert.doesNotMatch(set.label, /train\.steps/);
+  });
+
   it("--where EXPR: the runs a filter keeps; an unknown sweep or a bad filter is one clear error", async () => {
     const s = mixedStore();
     const { report } = await buildReport({ db: s.db, where: "train.batch_size = 8", out: null });

@@ -46,6 +46,14 @@ const NAMED_BY_CONDITIONS = new Set(["train.batch_size"]);
 export function matchSetting(run: StoredRun, match: ClaimMatch): Record<string, unknown> {
   const setting: Record<string, unknown> = { ...configIdentity(run.config) };
   for (const key of ["seed", ...match.varies]) delete setting[key];
+  // The run's length as it was asked for, not the identity's canonical spelling of it: `train.steps: 4` at a batch
+  // where one epoch is 4 steps is spelled as epochs in the identity, and would not match `train.steps: 4` at another
+  // batch size. Length is what a claim across batch sizes holds fixed.
+  const t = run.config.train;
+  delete setting["train.steps"];
+  delete setting["train.epochs"];
+  if (t.steps != null) setting["train.steps"] = t.steps;
+  else setting["train.epochs"] = t.epochs;
   // A mapped key is read from the config itself: the identity leaves it out at its baseline.
   for (const [key, map] of Object.entries(match.matchedAs ?? {})) setting[key] = map(configValue(run.config, key));
   return setting;

@@ -5,11 +5,8 @@
 // A cached rate is measured again when the machine's load has changed since (stillValid).
 // AGC's granularity is not part of the key: it costs ≈5% of a step (docs/timings.md), less than the machine's swing.
 // Steps: the run's input shape, the model and its micro-batch, then the cached rate or a few timed steps.
-import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
-import { ensureCacheDir, resolveCacheDir } from "../core/base/cacheDir.js";
-import { writeFileAtomic } from "../core/base/files.js";
+import { ensureCacheDir, readCacheEntries, writeCacheEntry } from "../core/base/cacheDir.js";
 import { canonicalJson } from "../core/config/hash.js";
 import type { RunConfig } from "../core/config/schema.js";
 import { datasetFacts } from "../core/data/datasets.js";
@@ -35,22 +32,12 @@ const TIMING = { warmup: 1, maxReps: 6, minTimeMs: 1500, profileMemory: false } 
 const MAX_MICRO = 256;
 const MAX_MICROS_PER_STEP = 4;
 
-function cacheFile(): string {
-  return path.join(resolveCacheDir(), "throughput.json");
-}
+const CACHE_FILE = "throughput.json";
 
 /** A cached measurement: the rate, and the machine's 1-minute load average when it was taken. */
 interface CacheEntry {
   imagesPerS: number;
   load: number;
-}
-
-function readCache(): Record<string, CacheEntry> {
-  try {
-    return JSON.parse(fs.readFileSync(cacheFile(), "utf8")) as Record<string, CacheEntry>;
-  } catch {
-    return {};
-  }
 }
 
 /** The machine's 1-minute load average (0 where the platform has none). */
@@ -130,12 +117,12 @@ export async function calibratedThroughput(cfg: RunConfig, backend: string): Pro
       micro,
       batch: Math.min(cfg.train.batch_size, MAX_MICROS_PER_STEP * Math.min(micro, MAX_MICRO)),
     });
-    const cached = readCache()[key];
+    const cached = readCacheEntries<CacheEntry>(CACHE_FILE)[key];
     if (stillValid(cached)) return { ...cached, micro, cached: true };
     const load = loadNow();
     const imagesPerS = await timeSteps(cfg, model, classes, micro);
     ensureCacheDir();
-    writeFileAtomic(cacheFile(), JSON.stringify({ ...readCache(), [key]: { imagesPerS, load } }, null, 1));
+    writeCacheEntry<CacheEntry>(CACHE_FILE, key, { imagesPerS, load });
     return { imagesPerS, load, micro, cached: false };
   } finally {
     model.dispose();

@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { writeFileAtomic } from "./files.js";
 
 /** The platform's per-user cache directory for nfx (see the header for each platform's rule). */
 export function userCacheDir(
@@ -45,4 +46,24 @@ export function ensureCacheDir(explicit?: string): string {
     );
   }
   return dir;
+}
+
+/**
+ * The entries of a keyed JSON file in the cache directory (`name`, e.g. "microbatch.json"): a calibration's cache,
+ * read whole; empty when the file is missing or unreadable (a cache is rebuilt, never trusted blindly).
+ */
+export function readCacheEntries<T>(name: string): Record<string, T> {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(resolveCacheDir(), name), "utf8")) as Record<string, T>;
+  } catch {
+    return {};
+  }
+}
+
+/** Sets `key` in the keyed JSON file `name` of the cache directory, written atomically (the others kept). */
+export function writeCacheEntry<T>(name: string, key: string, entry: T): void {
+  writeFileAtomic(
+    path.join(resolveCacheDir(), name),
+    JSON.stringify({ ...readCacheEntries<T>(name), [key]: entry }, null, 1),
+  );
 }

@@ -1,21 +1,12 @@
 // Seed replicates folded into one point per condition: the mean, its band (bands.ts: chosen by --band, none under
 // 3 seeds, cut at the metric's range) and the seeds themselves, which a group too small for a band is drawn as.
-import { type BandKind, type MetricRange, seedBand } from "./bands.js";
+import { type BandKind, type MetricRange, type SeedBand, seedBand } from "./bands.js";
 import type { Cell, RunRow } from "./runRows.js";
 
-export interface AggregatedPoint {
+/** One condition: its seeds' band (bands.ts SeedBand: mean, band, seeds, range) and counts. */
+export interface AggregatedPoint extends SeedBand {
   /** The grouping keys' values, under their own names. */
   [key: string]: Cell | number[];
-  mean: number;
-  /** The band around the mean; null where none is drawn (one seed, fewer than 3, --band none). */
-  lo: number | null;
-  hi: number | null;
-  /** The band was cut at the metric's range. */
-  cut: boolean;
-  /** The seeds' values, lowest first, and their range. */
-  seeds: number[];
-  min: number;
-  max: number;
   n: number;
   n_diverged: number;
   /** Seeds that collapsed (core/train/outcome.ts): finished every step without training. */

@@ -1,5 +1,5 @@
 // The bundle file format: JSON lines, a header first, then the sweeps, then each run followed by its metrics, evals
-// and (when it has any) artifacts lines, and (version ≥ 2) an end line counting the lines before it. `readBundle`
+// and (when there are some) artifacts lines, and (version ≥ 2) an end line counting the lines before it. `readBundle`
 // reads one and checks it whole, so that a truncated or malformed bundle is refused before anything is imported.
 import fs from "node:fs";
 import { SCHEMA_VERSION } from "./schema.js";

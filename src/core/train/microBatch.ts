@@ -1,11 +1,8 @@
 // Choosing the micro-batch a logical batch is computed in. On a CPU, large batches run far below the per-image
 // speed of small ones; `auto` measures a few sizes once per (machine, backend, model, input) and caches the
 // fastest per image that fits the memory bound.
-import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
-import { resolveCacheDir } from "../base/cacheDir.js";
-import { writeFileAtomic } from "../base/files.js";
+import { readCacheEntries, writeCacheEntry } from "../base/cacheDir.js";
 import { canonicalJson } from "../config/hash.js";
 import type { RunConfig } from "../config/schema.js";
 import { tf } from "../engine/tf.js";
@@ -28,9 +25,7 @@ const CANDIDATES = [8, 16, 32, 64, 128, 256];
 const MIN_REPS = 2;
 const MIN_MS = 200;
 
-function cacheFile(): string {
-  return path.join(resolveCacheDir(), "microbatch.json");
-}
+const CACHE_FILE = "microbatch.json";
 
 type Measured = NonNullable<MicroBatchChoice["measured"]>;
 
@@ -40,21 +35,6 @@ interface CacheEntry {
   /** Whether it stopped at the knee (larger sizes were slower), which makes it valid for any batch. */
   knee: boolean;
   measured: Measured;
-}
-
-function readCache(): Record<string, CacheEntry> {
-  try {
-    return JSON.parse(fs.readFileSync(cacheFile(), "utf8")) as Record<string, CacheEntry>;
-  } catch {
-    return {};
-  }
-}
-
-function writeCache(key: string, entry: CacheEntry): void {
-  const all = readCache();
-  all[key] = entry;
-  const file = cacheFile();
-  writeFileAtomic(file, JSON.stringify(all, null, 1));
 }
 
 /** Times one gradient computation per candidate micro-batch on random inputs (weights are not changed). */
@@ -123,7 +103,7 @@ export async function chooseMicroBatch(
   // `method` versions the measurement: entries of method 1 recorded peakBytes 0 (bytes left after a step, not its
   // peak), so they would pass any memory bound; they are measured again.
   const key = canonicalJson({ method: 2, host: os.hostname(), backend, model: cfg.model, inputShape, numClasses });
-  const cached = readCache()[key];
+  const cached = readCacheEntries<CacheEntry>(CACHE_FILE)[key];
   if (cached && (cached.knee || cached.maxMicro >= Math.min(batch, 256))) {
     return {
       micro: bestOf(cached.measured, batch),
@@ -133,7 +113,7 @@ export async function chooseMicroBatch(
     };
   }
   const entry = await calibrate(model, inputShape, numClasses, Math.min(batch, 256));
-  writeCache(key, entry);
+  writeCacheEntry(CACHE_FILE, key, entry);
   return {
     micro: bestOf(entry.measured, batch),
     source: "calibrated",

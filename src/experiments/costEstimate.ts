@@ -6,6 +6,7 @@ import os from "node:os";
 import type { RunConfig } from "../core/config/schema.js";
 import { availableCores, type BackendName, initBackend } from "../core/engine/backend/backend.js";
 import { RunStore, type StoredRun } from "../core/store/runStore.js";
+import type { EarlyStopHint } from "../core/sweep/earlyStops.js";
 import {
   type CostEstimate,
   costKey,
@@ -94,12 +95,16 @@ async function calibrations(
 }
 
 /** What training the runs of `runs` that the store lacks would cost on this machine (see the header's steps). */
-export async function estimateSweep(runs: readonly ExpandedRun[], opts: CostOptions): Promise<SweepCost> {
+export async function estimateSweep(
+  runs: readonly ExpandedRun[],
+  opts: CostOptions,
+  earlyStops: readonly EarlyStopHint[] = [],
+): Promise<SweepCost> {
   const stored = storedRuns(opts.db);
   const missing = runsToTrain(runs, stored, opts.retryFailed === true);
   const machine = await thisMachine(opts.backend, missing.length > 0);
   const calibrated = await calibrations(missing, stored, machine);
-  const estimate = estimateCost(missing, stored, machine, opts.jobs ?? defaultJobs(), calibrated);
+  const estimate = estimateCost(missing, stored, machine, opts.jobs ?? defaultJobs(), calibrated, earlyStops);
   return { ...estimate, planned: runs.length, settled: runs.length - missing.length };
 }
 
@@ -127,7 +132,7 @@ export async function estimateFigure(name: string, preset: Preset, opts: CostOpt
   assertFigureName(name);
   if (!sweepFigure(name))
     throw new Error(`${name}: --dry-run: this figure trains no runs of its own (nothing to estimate)`);
-  const runs = loadSweepFile(presetFile(name, preset)).runs;
-  const cost = await estimateSweep(runs, opts);
+  const { runs, spec } = loadSweepFile(presetFile(name, preset));
+  const cost = await estimateSweep(runs, opts, spec.earlyStops);
   return { figure: name, preset, sweep_file: presetDisplay(name, preset), ...cost };
 }

@@ -79,7 +79,7 @@ export async function dryRunSweep(
   opts: Omit<CostOptions, "db"> & { db: string },
 ): Promise<{ sweep: LoadedSweep; result: SweepDryRun }> {
   const { sweep, runs } = planSweep(file, sets, opts.db);
-  const estimate = await estimateSweep(sweep.runs, opts);
+  const estimate = await estimateSweep(sweep.runs, opts, sweep.spec.earlyStops);
   return { sweep, result: { name: sweep.spec.name, runs, estimate } };
 }
 

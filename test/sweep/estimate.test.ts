@@ -18,6 +18,7 @@ import {
   timedRuns,
 } from "../../src/core/sweep/estimate.js";
 import type { ExpandedRun } from "../../src/core/sweep/expand.js";
+import { parseSweep } from "../../src/core/sweep/sweepSpec.js";
 
 const MACHINE: Machine = { host: "box", backend: "wasm", cores: 2 };
 
@@ -153,10 +154,11 @@ describe("cost estimate", () => {
 
   it("a stored run that trained beside another is counted at its time alone", () => {
     const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+    const sideBySide = 100 * PARALLEL_SLOWDOWN;
     const side = (seed: number, start: number) => ({
-      ...stored(config({ seed }), { duration: 118, steps: 58 }),
+      ...stored(config({ seed }), { duration: sideBySide, steps: 58 }),
       started_at: at(start),
-      finished_at: at(start + 118),
+      finished_at: at(start + sideBySide),
     });
     const alone = { ...side(2, 1000), duration_s: 100, finished_at: at(1100) };
     const timed = timedRuns([side(0, 0), side(1, 10), alone], MACHINE);
@@ -183,5 +185,53 @@ describe("cost estimate", () => {
     const none = estimateCost([toRun(cfg)], [], MACHINE, 2, noCalibration);
     assert.equal(none.seconds, null, "a run nothing can time leaves the total unknown");
     assert.equal(none.runs[0]?.basis.kind, "none");
+  });
+
+  it("times a run to its early stop: its other seeds in the store first, else the sweep file's early_stops", () => {
+    const throughput: Throughput = { imagesPerS: 1024, micro: 256, load: 0, cached: false };
+    const unclipped = (seed: number) => config({ seed, agc: { lambda: null } });
+    const diverged = (seed: number, at: number) => ({
+      ...stored(unclipped(seed), { duration: at, steps: 58, status: "diverged" }),
+      steps_done: at,
+    });
+    const doc = parseSweep(
+      {
+        early_stops: [
+          { where: { "agc.lambda": null }, steps: 8, source: "pilots: diverged at 7-8" },
+          { where: "agc.lambda > 0.1", steps: 80, source: "more than planned: no stop" },
+        ],
+      },
+      "s",
+    );
+    const hints = doc.earlyStops;
+    const fromHint = estimateCost([toRun(unclipped(5))], [], MACHINE, 1, () => throughput, hints);
+    assert.deepEqual(fromHint.runs[0]?.stop, {
+      steps: 8,
+      from: { kind: "sweep-file", source: "pilots: diverged at 7-8" },
+    });
+    assert.equal(fromHint.steps, 58, "the planned steps stay");
+    assert.equal(fromHint.expectedSteps, 8);
+    assert.ok(Math.abs((fromHint.seconds ?? 0) - (8 * 1024 + 10_000 / 3) / 1024) < 1e-9, "8 steps and the test pass");
+    // Seeds 0 and 1 stored: diverged at 7 and a completed one (58): mean fraction (7 + 58) / 116 of 58 steps.
+    const siblings = [diverged(0, 7), stored(unclipped(1), { duration: 58, steps: 58 })];
+    const fromStore = estimateCost([toRun(unclipped(5))], siblings, MACHINE, 1, () => throughput, hints);
+    assert.deepEqual(fromStore.runs[0]?.stop, {
+      steps: Math.round(((7 + 58) / 116) * 58),
+      from: { kind: "stored", runIds: siblings.map((r) => r.id) },
+    });
+    const allDone = [stored(unclipped(2), { duration: 58, steps: 58 })];
+    assert.equal(estimateCost([toRun(unclipped(5))], allDone, MACHINE, 1, () => throughput, hints).runs[0]?.stop, null);
+    const over = estimateCost([toRun(config({ agc: { lambda: 0.16 } }))], [], MACHINE, 1, () => throughput, hints);
+    assert.equal(over.runs[0]?.stop, null, "a hint of more steps than planned stops nothing");
+    assert.equal(estimateCost([toRun(config())], [], MACHINE, 1, () => throughput, hints).runs[0]?.stop, null);
+  });
+
+  it("refuses an early_stops entry naming what is wrong", () => {
+    const bad = (entry: unknown) => () => parseSweep({ early_stops: [entry] }, "s");
+    assert.throws(bad({ where: { "agc.lambda": null }, steps: 0, source: "x" }), /early_stops\[0\]\.steps/);
+    assert.throws(bad({ where: { "agc.lambda": null }, steps: 8 }), /early_stops\[0\]\.source: must say/);
+    assert.throws(bad({ where: { "agc.lamda": null }, steps: 8, source: "x" }), /unknown key 'agc.lamda'.*agc.lambda/);
+    assert.throws(bad({ wher: {}, steps: 8, source: "x" }), /unknown key 'wher'/);
+    assert.throws(() => parseSweep({ early_stops: { steps: 8 } }, "s"), /early_stops: must be a list/);
   });
 });

@@ -43,7 +43,7 @@ function fromMapping(m: Record<string, unknown>): Expr {
   return terms.reduce((a, b) => ({ kind: "and", left: a, right: b }));
 }
 
-export function parseConstraints(raw: unknown, section: "exclude" | "only", locate: Locate): Constraint[] {
+export function parseConstraints(raw: unknown, section: string, locate: Locate): Constraint[] {
   if (raw === undefined || raw === null) return [];
   const list = Array.isArray(raw) ? raw : [raw];
   return list.map((item, i) => {

@@ -1,15 +1,17 @@
 // What a sweep's missing runs will cost before they run, on this machine and backend. Steps:
-// 1. size each run: its optimizer steps (the trainer's own count, train/prepare.ts planSteps) and images;
+// 1. size each run: its optimizer steps (the trainer's own count, train/prepare.ts planSteps) and images, and the
+//    steps it is expected to train where its other seeds in the store, or the sweep file's pilots, say it stops
+//    early (earlyStops.ts: a run that diverges stops at once);
 // 2. time each run from the store's similar runs (same model, data and batch on this backend and host: seconds per
 //    step; at another batch: seconds per image), else from a throughput the caller calibrated on this machine;
 // 3. place the runs on the workers in sweep order, as the worker pool takes them: the wall time is the last to end.
-// Every run is counted as training all its steps: a run that diverges stops early, so for sweeps with runs meant to
-// diverge the estimate is an upper bound.
+// A run nothing says stops early is counted at all its steps: where a run diverges unforeseen, it costs less.
 import { canonicalJson } from "../config/hash.js";
 import type { RunConfig } from "../config/schema.js";
 import { datasetFacts } from "../data/datasets.js";
 import type { StoredRun } from "../store/runStore.js";
 import { planSteps } from "../train/prepare.js";
+import { type EarlyStopHint, type ExpectedStop, expectedStop } from "./earlyStops.js";
 import type { ExpandedRun } from "./expand.js";
 
 /** Where the runs would train. */
@@ -41,9 +43,11 @@ export interface RunCost {
   index: number;
   hash: string;
   point: ExpandedRun["point"];
-  /** Optimizer steps and training images; null when the training split's size is known only once it is read. */
+  /** Optimizer steps and training images planned; null when the training split's size is known once it is read. */
   steps: number | null;
   images: number | null;
+  /** Where the run is expected to stop before its last step (it is timed to there), or null. */
+  stop: ExpectedStop | null;
   /** Seconds on one worker (alongside the others), or null when nothing could time it. */
   seconds: number | null;
   basis: CostBasis;
@@ -55,8 +59,11 @@ export interface CostEstimate {
   jobs: number;
   workers: number;
   runs: RunCost[];
+  /** Planned steps and images of all the runs. */
   steps: number;
   images: number;
+  /** Steps expected to be trained, early stops counted (≤ steps). */
+  expectedSteps: number;
   /** Wall time of the runs on the workers; null when a run could not be timed. */
   seconds: number | null;
 }
@@ -64,11 +71,13 @@ export interface CostEstimate {
 /** A test image costs a forward pass: about a third of a training image's work (a forward and two backward). */
 const EVAL_COST = 1 / 3;
 /**
- * Two workers on two cores slow each other by ≈18% (docs/timings.md, `nfx sweep` --jobs 2 vs 1: they share the
- * L3 cache and memory bandwidth). A calibration measures one worker alone, and a stored run that trained beside
- * another is brought back to its time alone (timedRuns); times alone are scaled by this when workers run side by side.
+ * How much two workers on two cores slow each other: they share the L3 cache and memory bandwidth. Measured
+ * (docs/timings.md) 18% on the AVX2 development VM (`nfx sweep` --jobs 2 vs 1) and ≈0% on the AVX-512 one (fig2b
+ * quick's runs side by side took the calibrated time alone); the middle keeps either machine within 9%. A calibration
+ * measures one worker alone, and a stored run that trained beside another is brought back to its time alone
+ * (timedRuns); times alone are scaled by this when workers run side by side.
  */
-export const PARALLEL_SLOWDOWN = 1.18;
+export const PARALLEL_SLOWDOWN = 1.09;
 
 /** Model keys that set the starting weights, not the computation: runs that differ only in them cost the same. */
 const COST_NEUTRAL_MODEL_KEYS = new Set(["skipGainInit", "init_from", "init_from_sha256", "init_from_names"]);
@@ -207,17 +216,21 @@ export function estimateCost(
   machine: Machine,
   jobs: number,
   calibrated: (cfg: RunConfig) => Throughput | null,
+  earlyStops: readonly EarlyStopHint[] = [],
 ): CostEstimate {
   const workers = Math.max(1, Math.min(jobs, runs.length));
   const timed = timedRuns(stored, machine);
   const costs = runs.map((r): RunCost => {
-    const size = runSize(r.config);
+    const planned = runSize(r.config);
+    const stop = planned ? expectedStop(r.config, planned.steps, stored, earlyStops) : null;
+    const size = planned && stop ? { steps: stop.steps, images: stop.steps * r.config.train.batch_size } : planned;
     const base = {
       index: r.index,
       hash: r.hash,
       point: r.point,
-      steps: size?.steps ?? null,
-      images: size?.images ?? null,
+      steps: planned?.steps ?? null,
+      images: planned?.images ?? null,
+      stop,
     };
     if (!size)
       return {
@@ -236,6 +249,7 @@ export function estimateCost(
     runs: costs,
     steps: costs.reduce((a, c) => a + (c.steps ?? 0), 0),
     images: costs.reduce((a, c) => a + (c.images ?? 0), 0),
+    expectedSteps: costs.reduce((a, c) => a + (c.stop?.steps ?? c.steps ?? 0), 0),
     seconds: times.every((t) => t !== null) ? makespan(times as number[], workers) : null,
   };
 }

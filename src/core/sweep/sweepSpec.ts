@@ -14,12 +14,14 @@
 //   exclude: [ "agc.lambda = null and train.batch_size = 1024" ]   # drop points (see constraints.ts)
 //   only: [ { agc.granularity: [unit, none] } ]                      # keep only points matching one entry
 //   seeds: 3                    # replicate axis: a count (0..n-1) or a list of seeds
+//   early_stops: [ { where: …, step: 8, source: "pilots" } ]      # for the cost estimate only (earlyStops.ts)
 
 import { sha256Hex } from "../base/files.js";
 import { ConfigError } from "../config/configError.js";
 import { flatten, isPlainObject, type Plain } from "../config/dotted.js";
 import type { Locate } from "../config/yamlFile.js";
 import { type Constraint, parseConstraints } from "./constraints.js";
+import { type EarlyStopHint, parseEarlyStops } from "./earlyStops.js";
 import { parseRandomAxis, type RandomAxis } from "./randomAxis.js";
 
 export const SWEEP_KEYS = [
@@ -32,6 +34,7 @@ export const SWEEP_KEYS = [
   "only",
   "seeds",
   "slurm",
+  "early_stops",
 ] as const;
 
 export interface SweepSpec {
@@ -44,6 +47,8 @@ export interface SweepSpec {
   exclude: Constraint[];
   only: Constraint[];
   seeds: number[] | null;
+  /** Runs expected to stop early, for the cost estimate (earlyStops.ts); never changes what is trained. */
+  earlyStops: EarlyStopHint[];
   /** The `slurm:` section as written (validated by the Slurm executor, which alone reads it). */
   slurm: unknown;
 }
@@ -96,7 +101,8 @@ export function parseSweep(data: unknown, fallbackName: string, locate: Locate =
   const random = parseRandomAxis(data.random, locate);
   const exclude = parseConstraints(data.exclude, "exclude", locate);
   const only = parseConstraints(data.only, "only", locate);
-  return { name, description, base, grid, zip, random, exclude, only, seeds, slurm: data.slurm ?? null };
+  const earlyStops = parseEarlyStops(data.early_stops, locate);
+  return { name, description, base, grid, zip, random, exclude, only, seeds, earlyStops, slurm: data.slurm ?? null };
 }
 
 /** A sweep name is a file name under --out (figures, Slurm layouts): one plain path segment, ≤ 100 characters. */

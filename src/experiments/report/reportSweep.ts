@@ -6,6 +6,7 @@
 import type { BackendName } from "../../core/engine/backend/backend.js";
 import type { FigureFormat } from "../../core/plot/render.js";
 import { RunStore } from "../../core/store/runStore.js";
+import type { EarlyStopHint } from "../../core/sweep/earlyStops.js";
 import type { SweepEvents, SweepOutcome } from "../../core/sweep/events.js";
 import { type ExpandedRun, loadSweepFile } from "../../core/sweep/expand.js";
 import { defaultJobs } from "../../core/sweep/options.js";
@@ -28,7 +29,7 @@ export interface ReportSweep {
   figures: { figure: string; file: string; runs: number; shared: number }[];
 }
 
-function sweepSpec(name: string, description: string): SweepSpec {
+function sweepSpec(name: string, description: string, earlyStops: EarlyStopHint[]): SweepSpec {
   return {
     name,
     description,
@@ -39,6 +40,7 @@ function sweepSpec(name: string, description: string): SweepSpec {
     exclude: [],
     only: [],
     seeds: null,
+    earlyStops,
     slurm: null,
   };
 }
@@ -51,8 +53,10 @@ export function reportSweepRuns(preset: Preset, presetsDir?: string): ReportSwee
   const runs: ExpandedRun[] = [];
   const seen = new Set<string>();
   const figures: ReportSweep["figures"] = [];
+  const earlyStops: EarlyStopHint[] = [];
   for (const figure of SWEEP_FIGURES) {
     const loaded = loadSweepFile(presetFile(figure.name, preset, presetsDir));
+    earlyStops.push(...loaded.spec.earlyStops);
     let shared = 0;
     for (const r of loaded.runs) {
       if (seen.has(r.hash)) {
@@ -65,7 +69,7 @@ export function reportSweepRuns(preset: Preset, presetsDir?: string): ReportSwee
     figures.push({ figure: figure.name, file: presetDisplay(figure.name, preset), runs: loaded.runs.length, shared });
   }
   const files = figures.map((f) => f.file).join(", ");
-  return { spec: sweepSpec(`report-${preset}`, `the runs of ${files}`), runs, figures };
+  return { spec: sweepSpec(`report-${preset}`, `the runs of ${files}`, earlyStops), runs, figures };
 }
 
 /** `nfx report --run-missing --dry-run`: what training the report's missing runs would cost, per figure too. */
@@ -77,7 +81,7 @@ export interface ReportCost extends SweepCost {
 /** The cost of `nfx report --run-missing` before it runs (--add-seeds's runs depend on the results: not counted). */
 export async function estimateReport(preset: Preset, opts: CostOptions, presetsDir?: string): Promise<ReportCost> {
   const union = reportSweepRuns(preset, presetsDir);
-  return { preset, figures: union.figures, ...(await estimateSweep(union.runs, opts)) };
+  return { preset, figures: union.figures, ...(await estimateSweep(union.runs, opts, union.spec.earlyStops)) };
 }
 
 /**
@@ -170,7 +174,7 @@ async function sweepOnce(
 export async function runReport(opts: ReportRunOptions): Promise<ReportRunResult> {
   const union = reportSweepRuns(opts.preset, opts.presetsDir);
   const estimate = estimatesFirst(opts.preset)
-    ? await estimateSweep(union.runs, { db: opts.db, backend: opts.backend, jobs: opts.jobs })
+    ? await estimateSweep(union.runs, { db: opts.db, backend: opts.backend, jobs: opts.jobs }, union.spec.earlyStops)
     : null;
   if (estimate) opts.onEstimate?.(estimate);
   const first = await sweepOnce(union.spec, union.runs, opts, `the ${union.runs.length} runs of the report`);
@@ -186,7 +190,11 @@ export async function runReport(opts: ReportRunOptions): Promise<ReportRunResult
       store.close();
     }
     if (seeds.runs.length) {
-      const spec = sweepSpec(addedSeedsSweep(opts.preset), "seeds added to decide claims left 'not enough runs'");
+      const spec = sweepSpec(
+        addedSeedsSweep(opts.preset),
+        "seeds added to decide claims left 'not enough runs'",
+        union.spec.earlyStops,
+      );
       const added = await sweepOnce(spec, seeds.runs, opts, `the ${seeds.runs.length} added seeds`);
       ran += added.ran;
       failedRuns.push(...added.failedRuns);

@@ -5,7 +5,7 @@ import { parseFormats } from "../core/plot/render.js";
 import { parsePreset } from "../experiments/figures/presets.js";
 import type { Preset } from "../experiments/figures/types.js";
 import { buildReport, claimsInOrder } from "../experiments/report/buildReport.js";
-import { claimRunsLines } from "../experiments/report/evidenceText.js";
+import { claimRunsLines, whoseRunsText } from "../experiments/report/evidenceText.js";
 import { type ClaimSummary, type ReportOutcome, reportResult, trainedFor } from "../experiments/report/reportResult.js";
 import {
   estimateReport,
@@ -174,6 +174,7 @@ function reportText(written: ReportOutcome, claims: readonly ClaimSummary[], sec
     for (const s of trained.seeds?.skipped ?? [])
       lines.push(`  seeds not added: claim ${s.claim}, ${s.condition}: ${s.perArm} per arm; ${s.reason}`);
   }
+  if (written.report.selected) lines.push(`report: ${whoseRunsText(written.report)}`);
   lines.push(
     table(
       ["#", "claim", "verdict", "figure", "runs"],

@@ -275,7 +275,9 @@ describe("nfx report over any stored runs: each claim's matching (issue 24)", ()
     );
     // The markdown and HTML name the runs used and those left out; --json carries them.
     const md = fs.readFileSync(written.markdown as string, "utf8");
-    assert.match(md, /runs: sweep ablation, each claim from the runs that match it/);
+    assert.match(md, /sweep ablation: 24 of 44 stored runs selected, 24 finished; each claim from the runs that match it/);
+    assert.match(md, /add them with `seeds:` in your sweep file/);
+    assert.doesNotMatch(md, /--add-seeds/, "--add-seeds serves a preset only");
     assert.match(
       md,
       /- Left out: \d+ runs [\d–, ]+: no BN-ResNet runs and no NF-ResNet runs without clipping: claim 1 needs them\./,
@@ -317,6 +319,15 @@ describe("nfx report over any stored runs: each claim's matching (issue 24)", ()
     const s = mixedStore();
     const { report } = await buildReport({ db: s.db, where: "train.batch_size = 8", out: null });
     assert.equal(report.selection, "runs where train.batch_size = 8");
+    const store = RunStore.open(s.db, { readonly: true });
+    const all = store.listRuns();
+    store.close();
+    const at8 = all.filter((r) => r.config.train.batch_size === 8);
+    assert.deepEqual(report.selected, {
+      runs: at8.length,
+      finished: at8.filter((r) => r.status !== "failed").length,
+      stored: all.length,
+    });
     const c2 = claim(report, 2);
     assert.equal(c2.verdict, "not enough runs");
     assert.ok(c2.runs?.leftOut.some((l) => l.reason === "no runs at a second batch size: claim 2 needs them"));
@@ -326,6 +337,14 @@ describe("nfx report over any stored runs: each claim's matching (issue 24)", ()
       /^Error: --sweep nope: no sweep of that name in /,
     );
     await assert.rejects(buildReport({ db: s.db, where: "agc.lambda <", out: null }), /^Error: --where: /);
+    // A filter that keeps nothing, or an empty store, is refused rather than judged as "not enough runs" everywhere.
+    await assert.rejects(
+      buildReport({ db: s.db, where: "train.batch_size = 4096", out: null }),
+      /^Error: runs where train\.batch_size = 4096: no stored run is selected \(of \d+ in .*\); nothing to judge$/,
+    );
+    const empty = path.join(tempDir(), "empty.db");
+    RunStore.open(empty).close();
+    await assert.rejects(buildReport({ db: empty, out: null }), /holds no runs yet: run a sweep first/);
   });
 
   it("the quick presets' runs, judged as a whole store, give the verdicts the preset report gives", async () => {

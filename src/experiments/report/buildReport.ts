@@ -37,6 +37,8 @@ export interface Report {
   /** Whose runs decided: a preset's sweeps, else `selection` (judgeRuns.ts). */
   preset: Preset | null;
   selection: string | null;
+  /** Decided from selected runs: how many were selected, finished (judged) and stored in all; null for a preset. */
+  selected: { runs: number; finished: number; stored: number } | null;
   db: string;
   generated_at: string;
   figures: FigureEvidence[];
@@ -115,6 +117,14 @@ export async function buildReport(opts: ReportOptions): Promise<WrittenReport> {
   const report: Report = {
     preset: opts.preset ?? null,
     selection: source && "judged" in source ? source.judged.text : null,
+    selected:
+      source && "judged" in source
+        ? {
+            runs: source.judged.selected,
+            finished: source.judged.finished.length,
+            stored: source.judged.stored,
+          }
+        : null,
     db: opts.db,
     generated_at: new Date().toISOString(),
     figures,

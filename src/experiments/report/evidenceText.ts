@@ -1,5 +1,6 @@
 // Numbers of the evidence as text, shared by the HTML and markdown renderings.
 import { mean, sampleSd } from "../../core/plot/stats.js";
+import type { Report } from "./buildReport.js";
 import type { ClaimResult, ComparisonResult, TestResult } from "./decide.js";
 
 export function percent(x: number, digits = 1): string {
@@ -67,4 +68,19 @@ export function claimRunsLines(claim: ClaimResult): string[] {
     : [`Not tested: no matched runs; it needs ${claim.rule.match.needs.map((need) => need.what).join(" and ")}.`];
   for (const l of runs.leftOut) lines.push(`Left out: ${n(l.runIds)}: ${l.reason}.`);
   return lines;
+}
+
+/** Whose runs decided, in words: "preset quick", or "sweep ablation: 36 runs selected of 40 stored, 34 finished". */
+export function whoseRunsText(report: Report): string {
+  if (report.preset) return `preset ${report.preset}`;
+  const n = report.selected;
+  const counts = n ? `: ${n.runs} of ${n.stored} stored runs selected, ${n.finished} finished` : "";
+  return `${report.selection ?? ""}${counts}; each claim from the runs that match it`;
+}
+
+/** How the seeds a claim lacks are added: a preset's by --add-seeds, one's own sweep's by its file. */
+export function addSeedsText(report: Report): string {
+  return report.preset
+    ? "`nfx report --run-missing --add-seeds --budget 30m` adds them"
+    : "add them with `seeds:` in your sweep file and run it again (a stored run is never trained twice)";
 }

@@ -24,7 +24,9 @@ export interface RunSelection {
 export interface JudgedRuns {
   /** The selection in words, for the report: "sweep ablation", "runs where optim.lr = 0.1", "every stored run". */
   text: string;
+  /** Runs selected (≥ 1), of `stored` in the store. */
   selected: number;
+  stored: number;
   finished: StoredRun[];
   unfinished: LeftOut[];
 }
@@ -36,15 +38,19 @@ export function selectionText(sel: RunSelection): string {
 
 /**
  * Steps 1 and 2 of the header.
- * @throws Error naming --where (a filter that does not parse) or --sweep (no stored sweep of that name).
+ * @throws Error naming --where (a filter that does not parse) or --sweep (no stored sweep of that name), the
+ *   selection that keeps no run, or the store that holds none.
  */
 export function judgedRuns(store: RunStore, sel: RunSelection, db: string): JudgedRuns {
-  let runs = sel.where?.trim() ? queryRuns(store, { where: sel.where }) : store.listRuns();
-  if (sel.sweep !== undefined) {
-    const ids = store.runIdsOfSweepsNamed(sel.sweep);
-    if (!ids.size) throw new Error(`--sweep ${sel.sweep}: no sweep of that name in ${db}`);
-    runs = runs.filter((r) => ids.has(r.id));
-  }
+  const sweepIds = sel.sweep === undefined ? null : store.runIdsOfSweepsNamed(sel.sweep);
+  if (sweepIds && !sweepIds.size) throw new Error(`--sweep ${sel.sweep}: no sweep of that name in ${db}`);
+  const all = store.listRuns();
+  if (!all.length)
+    throw new Error(`${db} holds no runs yet: run a sweep first, or \`nfx report --run-missing --preset quick\``);
+  let runs = sel.where?.trim() ? queryRuns(store, { where: sel.where }) : all;
+  if (sweepIds) runs = runs.filter((r) => sweepIds.has(r.id));
+  if (!runs.length)
+    throw new Error(`${selectionText(sel)}: no stored run is selected (of ${all.length} in ${db}); nothing to judge`);
   const unfinished: LeftOut[] = [];
   for (const run of runs.filter((r) => !DONE_STATUSES.has(r.status))) {
     const reason = `not finished (${run.status})`;
@@ -53,7 +59,7 @@ export function judgedRuns(store: RunStore, sel: RunSelection, db: string): Judg
     else unfinished.push({ reason, runIds: [run.id] });
   }
   const finished = runs.filter((r) => DONE_STATUSES.has(r.status));
-  return { text: selectionText(sel), selected: runs.length, finished, unfinished };
+  return { text: selectionText(sel), selected: runs.length, stored: all.length, finished, unfinished };
 }
 
 /** Step 3: the claim matched among the finished runs and decided, with the runs it used and those it left out. */

@@ -3,7 +3,15 @@
 import { embedScript, escapeHtml, inlineVegaScripts, PAGE_STYLE } from "../../core/plot/offlineHtml.js";
 import type { VegaLiteSpec } from "../../core/plot/render.js";
 import { claimsInOrder, type Report } from "./buildReport.js";
-import { armText, claimRunsLines, effectText, ruleText, verdictClass } from "./evidenceText.js";
+import {
+  addSeedsText,
+  armText,
+  claimRunsLines,
+  effectText,
+  ruleText,
+  verdictClass,
+  whoseRunsText,
+} from "./evidenceText.js";
 import { fractionText, gainText, type MechanismTable, mechanismNote } from "./mechanism.js";
 
 function mechanismHtml(m: MechanismTable | null): string {
@@ -110,12 +118,12 @@ ${inlineVegaScripts()}
 </head>
 <body>
 <h1>nfx report: the paper's AGC claims, checked against the stored runs</h1>
-<p>Store <code>${escapeHtml(report.db)}</code>, ${report.preset ? `preset <code>${report.preset}</code>` : `runs: ${escapeHtml(report.selection ?? "")}, each claim from the runs that match it`}, generated ${escapeHtml(report.generated_at)}.
+<p>Store <code>${escapeHtml(report.db)}</code>, ${escapeHtml(whoseRunsText(report))}, generated ${escapeHtml(report.generated_at)}.
 A claim holds only when the runs show it beyond seed noise: each test compares groups of seed replicates and
 decides from the 95% Welch t-interval of the effect against the rule's margin. Diverged and collapsed runs count as
 failures to train (diverged at chance top-1, collapsed at their measured top-1). A best λ is picked per seed on the
 other seeds, never on the seed it is measured on. Where the runs cannot decide, the evidence says how many seeds per
-arm would (<code>nfx report --run-missing --add-seeds --budget 30m</code> adds them).</p>
+arm would: ${escapeHtml(addSeedsText(report)).replace(/`([^`]+)`/g, "<code>$1</code>")}.</p>
 <table><tr><th>#</th><th>claim</th><th>verdict</th><th>figure</th></tr>
 ${summary}
 </table>

@@ -1,7 +1,7 @@
 // The report as markdown: the same verdicts and evidence as the HTML page, figures linked as PNG.
 import path from "node:path";
 import { claimsInOrder, type Report } from "./buildReport.js";
-import { armText, claimRunsLines, effectText, ruleText } from "./evidenceText.js";
+import { addSeedsText, armText, claimRunsLines, effectText, ruleText, whoseRunsText } from "./evidenceText.js";
 import { fractionText, gainText, type MechanismTable, mechanismNote } from "./mechanism.js";
 
 /** The mechanism table as markdown lines (empty when there is none). */
@@ -24,22 +24,15 @@ export function mechanismMarkdown(m: MechanismTable | null): string[] {
   return lines;
 }
 
-/** "preset `quick`", or the selection each claim was matched in: "runs: sweep `ablation`". */
-function whoseRuns(report: Report): string {
-  return report.preset
-    ? `preset \`${report.preset}\``
-    : `runs: ${report.selection}, each claim from the runs that match it`;
-}
-
 export function reportMarkdown(report: Report, outDir: string): string {
   const lines: string[] = [
     "# nfx report: the paper's AGC claims, checked against the stored runs",
     "",
-    `Store \`${report.db}\`, ${whoseRuns(report)}, generated ${report.generated_at}. A claim holds only when the`,
+    `Store \`${report.db}\`, ${whoseRunsText(report)}, generated ${report.generated_at}. A claim holds only when the`,
     "runs show it beyond seed noise (95% Welch t-interval of the effect against the rule's margin). Diverged and",
     "collapsed runs count as failures to train (at chance, or their measured top-1). A best λ is picked per seed on",
     "the other seeds, never on the seed it is measured on. Where the runs cannot decide, the report says how many",
-    "seeds per arm would (`nfx report --run-missing --add-seeds --budget 30m` adds them).",
+    `seeds per arm would: ${addSeedsText(report)}.`,
     "",
     "| # | claim | verdict | figure |",
     "|---|---|---|---|",

@@ -51,7 +51,7 @@ export function reportResult(written: ReportOutcome, seconds: number) {
   return {
     html: written.html,
     markdown: written.markdown,
-    ...(written.report.selection ? { selection: written.report.selection } : {}),
+    ...(written.report.selection ? { selection: written.report.selection, selected: written.report.selected } : {}),
     claims: claimSummaries(written),
     ...(trained
       ? { planned: trained.planned, ran: trained.ran, figures: trained.figures, seeds: trained.seeds, seconds }

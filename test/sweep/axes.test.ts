@@ -92,4 +92,17 @@ describe("sweep axes", () => {
     const expr = writeFile(dir, "expr.yaml", 'only:\n  - "seed in (1, 2"\n');
     assert.throws(() => loadSweepFile(expr), /expr\.yaml:2:\d+: only\[0\]: at column 14/);
   });
+
+  it("a run's point leaves out the keys its config makes inert: no exclusion label on a run that does not clip", () => {
+    const spec = parseSweep(
+      { grid: { "agc.lambda": [0.01, null], "agc.exclude": [["classifier_weight"], []] }, seeds: 1 },
+      "x",
+    );
+    const points = expandSweep(spec).map((r) => r.point);
+    assert.deepEqual(points, [
+      { "agc.lambda": 0.01, "agc.exclude": ["classifier_weight"], seed: 0 },
+      { "agc.lambda": 0.01, "agc.exclude": [], seed: 0 },
+      { "agc.lambda": null, seed: 0 },
+    ]);
+  });
 });

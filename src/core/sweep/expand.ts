@@ -8,7 +8,7 @@
 
 import { ConfigError } from "../config/configError.js";
 import { getDotted, hasDotted, isPlainObject, type Plain, setDotted } from "../config/dotted.js";
-import { canonicalJson, configHash, differingKeys } from "../config/hash.js";
+import { canonicalJson, configHash, differingKeys, inertKeys } from "../config/hash.js";
 import { resolveConfig } from "../config/resolve.js";
 import type { RunConfig } from "../config/schema.js";
 import { parseSetOverride } from "../config/setOverride.js";
@@ -63,7 +63,7 @@ function cartesian(axes: [string, unknown[]][]): Record<string, unknown>[] {
  * Expands a sweep into runs: grid × zip × random × seeds, each point merged over the base config (then `--set`
  * overrides), validated and hashed. Points with one identity (config/hash.ts) are one run: the first is kept and
  * the others are listed in `collapsed`. A run's `point` holds the values its config really has (after --set and
- * canonicalisation), so labels never show a value that did not run.
+ * canonicalisation) and none of the keys its config makes inert, so labels never show a value that did not run.
  * @throws ConfigError located at file:line:col (or `--set`) for a bad value, a `--set` of a swept key (it would
  *   replace every value of that axis) and `exclude` / `only` that leave no point.
  */
@@ -89,8 +89,14 @@ export function expandSweepPlan(spec: SweepSpec, sets: string[] = [], locate: Lo
       collapsed.push(collapsedInto(first.run, first.written, written, config));
       continue;
     }
-    // The point as it ran: --set and canonical forms (λ = null ⇒ granularity none) can change written values.
-    const point = Object.fromEntries(Object.keys(written).map((k) => [k, getDotted(config, k) ?? null]));
+    // The point as it ran: --set and canonical forms (λ = null ⇒ granularity none) can change written values, and
+    // a key the config makes inert (agc.exclude without clipping) is left out: it labelled nothing that ran.
+    const inert = new Set(inertKeys(config));
+    const point = Object.fromEntries(
+      Object.keys(written)
+        .filter((k) => !inert.has(k))
+        .map((k) => [k, getDotted(config, k) ?? null]),
+    );
     const run = { index: runs.length, point, config, hash };
     seen.set(hash, { run, written });
     runs.push(run);

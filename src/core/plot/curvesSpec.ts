@@ -15,6 +15,7 @@ import { BAND_LABEL, type BandKind, type MetricRange, metricRange } from "./band
 import { intervalText, VEGA_LITE_SCHEMA } from "./meanCiSpec.js";
 import type { VegaLiteSpec } from "./render.js";
 import type { RunRow } from "./runRows.js";
+import { seriesScale } from "./seriesColours.js";
 
 /** The metric name for test top-1 at evaluation steps (the rest are the per-step names of the metrics table). */
 export const TEST_TOP1_CURVE = "test_top1";
@@ -154,6 +155,7 @@ function seriesColor(chart: CurvesChart) {
     type: "nominal" as const,
     title: chart.seriesTitle,
     ...(chart.seriesOrder ? { sort: [...chart.seriesOrder] } : {}),
+    scale: seriesScale(new Set(chart.points.map((p) => p.series)).size),
     // Solid symbols: vega would take the faint band's or seed points' opacity for the legend.
     legend: { symbolOpacity: 1 },
   };

@@ -7,6 +7,7 @@
 import type { AggregatedPoint, BandChoice } from "./aggregate.js";
 import { BAND_LABEL, type BandKind, MIN_SEEDS_FOR_BAND } from "./bands.js";
 import type { VegaLiteSpec } from "./render.js";
+import { seriesScale } from "./seriesColours.js";
 
 export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 
@@ -80,6 +81,13 @@ function xEncoding(chart: MeanCiChart) {
   };
 }
 
+/** How many series a chart's colour tells apart. */
+export function seriesCount(chart: Pick<MeanCiChart, "color" | "points" | "offAxis">): number {
+  const field = chart.color?.field;
+  if (!field) return 1;
+  return new Set([...chart.points, ...(chart.offAxis ?? [])].map((p) => JSON.stringify(p[field] ?? null))).size;
+}
+
 /** `{ color }` to spread into an encoding, or nothing when the chart has one series. */
 function colorEncoding(chart: MeanCiChart) {
   if (!chart.color) return {};
@@ -89,6 +97,7 @@ function colorEncoding(chart: MeanCiChart) {
       type: "nominal" as const,
       title: chart.color.title,
       ...(chart.color.sort ? { sort: [...chart.color.sort] } : {}),
+      scale: seriesScale(seriesCount(chart)),
     },
   };
 }

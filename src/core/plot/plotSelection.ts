@@ -25,7 +25,7 @@ import {
   stoppedCurvesNote,
   TEST_TOP1_CURVE,
 } from "./curvesSpec.js";
-import { meanCiSpec } from "./meanCiSpec.js";
+import { meanCiSpec, seriesCount } from "./meanCiSpec.js";
 import type { VegaLiteSpec } from "./render.js";
 import {
   devicesSubtitle,
@@ -37,6 +37,7 @@ import {
   withoutDetermined,
 } from "./runRows.js";
 import { selectRuns } from "./selectRuns.js";
+import { seriesNote } from "./seriesColours.js";
 
 /** The x of per-step curves. */
 export const STEP = "step";
@@ -158,6 +159,7 @@ function stepPlot(store: RunStore, req: Resolved, selected: readonly { run: Stor
   const subtitle = [
     `${plural(runs.length, "run")}; ${bandNote(points, req.band, curvesRange(metrics), "line")}`,
     splitNote(req.color ? extra : [], req.color),
+    seriesNote(new Set(labels).size),
     stoppedCurvesNote(runs),
     notDrawn.length
       ? `not drawn: ${plural(notDrawn.length, "run")} without per-step ${metrics.join(" or ")} (run ${notDrawn.map((r) => r.id).join(", ")})`
@@ -282,6 +284,11 @@ function fieldSubtitle(
     offLine,
     missing.length ? missingReason(missing, y) : null,
     splitNote(series.extra, req.color),
+    series.field
+      ? seriesNote(
+          seriesCount({ color: { field: series.field, title: null }, points: drawn.points, offAxis: drawn.offPoints }),
+        )
+      : null,
     devicesSubtitle(runs),
   ].filter((l): l is string => l !== null);
 }

@@ -63,8 +63,13 @@ describe("the figure of a 36-run, 4-axis sweep (λ × granularity × exclusion �
     assert.ok(scene.texts.length > 40, `labels read: ${scene.texts.length}`);
     assertLabelsClear(scene);
     const texts = scene.texts.map((t) => t.text);
-    for (const want of ["unclipped=classifier_weight", "unclipped=classifier_weight,stem_conv", "B=64", "B=256"])
-      assert.ok(texts.includes(want), `facet label ${want}`);
+    // Each panel headed by its column and row values (not row labels in a far-off header column).
+    for (const column of ["unclipped=classifier_weight", "unclipped=classifier_weight,stem_conv"])
+      for (const row of ["B=64", "B=256"]) {
+        assert.ok(texts.includes(`${column} · ${row}`), `top-1 panel ${column} · ${row}`);
+        for (const clip of ["clip=layer", "clip=unit"])
+          assert.ok(texts.includes(`${clip} · ${column} · ${row}`), `loss panel ${clip} · ${column} · ${row}`);
+      }
     assert.ok(texts.includes("agc.lambda (log scale)"));
     const roles = new Set(scene.texts.map((t) => t.role));
     for (const role of ["axis-label", "axis-title", "legend-label", "legend-title", "title-text", "title-subtitle"])

@@ -20,14 +20,31 @@ function panelWidth(headers: readonly string[], xCategories: readonly string[]):
   return Math.max(PANEL.width, header, categories);
 }
 
+/** The label of the panel at `column` and `row` (either may be absent). */
+const panelLabel = (column: string | null, row: string | null) => [column, row].filter((x) => x !== null).join(" · ");
+
+/** Every panel's label, row by row: what the panels' headers say. */
+function panelLabels(columns: readonly string[], rows: readonly string[]): string[] {
+  if (!rows.length) return [...columns];
+  return rows.flatMap((r) => (columns.length ? columns.map((c) => panelLabel(c, r)) : [r]));
+}
+
+/**
+ * The facet of a chart with these column and row labels. Without rows: a column per value, its label on top. With
+ * rows: panels wrapped `columns` to a line, each headed by its column and row label ("unclipped=… · B=64") — vega's
+ * row headers written across sit in a header column as wide as the widest label of the whole figure, centred,
+ * far from their row, and a long one would still meet its neighbour.
+ */
 function facetOf(columns: readonly string[], rows: readonly string[]) {
-  const header = (sort: readonly string[]) => ({ type: "nominal" as const, title: null, sort: [...sort] });
+  const header = { labelFontSize: 11, labelLimit: 0 };
+  if (!rows.length)
+    return {
+      facet: { column: { field: "column", type: "nominal" as const, title: null, sort: [...columns], header } },
+    };
   return {
-    ...(columns.length ? { column: { field: "column", ...header(columns), header: { labelFontSize: 11 } } } : {}),
-    // Row labels written across, left of their row: a label longer than the row is tall then never meets the next.
-    ...(rows.length
-      ? { row: { field: "row", ...header(rows), header: { labelAngle: 0, labelAlign: "right" as const } } }
-      : {}),
+    transform: [{ calculate: "(datum.column != null ? datum.column + ' · ' : '') + datum.row", as: "panel" }],
+    facet: { field: "panel", type: "nominal" as const, title: null, sort: panelLabels(columns, rows), header },
+    columns: Math.max(1, columns.length),
   };
 }
 
@@ -168,10 +185,10 @@ export function top1Chart(layout: SweepLayout, data: readonly FigureRow[]) {
   const columns = layout.column ? facetLabels(layout, [layout.column]) : [];
   const rows = facetLabels(layout, layout.rows);
   const xCats = layout.x.numeric ? [] : layout.x.key ? (layout.levels.get(layout.x.key) ?? []) : ["all runs"];
-  const size = { width: panelWidth(columns, xCats.map(String)), height: PANEL.height };
+  const size = { width: panelWidth(panelLabels(columns, rows), xCats.map(String)), height: PANEL.height };
   const body = { data: { values: data }, title: "final test top-1" };
   if (!columns.length && !rows.length) return { ...body, ...size, layer };
-  return { ...body, facet: facetOf(columns, rows), spec: { ...size, layer } };
+  return { ...body, ...facetOf(columns, rows), spec: { ...size, layer } };
 }
 
 /** The loss panels: one line per x value, a column per colour value, a row per other facet. */
@@ -218,8 +235,8 @@ export function lossChart(layout: SweepLayout, data: readonly FigureRow[]) {
         ]
       : []),
   ];
-  const size = { width: panelWidth(columns, []), height: PANEL.curveHeight };
+  const size = { width: panelWidth(panelLabels(columns, rows), []), height: PANEL.curveHeight };
   const body = { data: { values: data }, title: "training loss (mean over seeds)" };
   if (!columns.length && !rows.length) return { ...body, ...size, layer };
-  return { ...body, facet: facetOf(columns, rows), spec: { ...size, layer } };
+  return { ...body, ...facetOf(columns, rows), spec: { ...size, layer } };
 }

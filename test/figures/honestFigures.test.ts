@@ -11,7 +11,7 @@ import { type FigureOptions, runFigure } from "../../src/experiments/figures/run
 import { nfx } from "../e2e/sweepHelpers.js";
 import { tempDir } from "../helpers.js";
 import { addQuickRuns } from "../plot/quickstartStore.js";
-import { dataItems, drawnBands, drawnSeeds, renderedScene, type SceneMark } from "../plot/scene.js";
+import { axisLabels, dataItems, drawnBands, drawnSeeds, renderedScene, type SceneMark } from "../plot/scene.js";
 import { addConstructedRuns } from "./constructedStore.js";
 
 const FIGURES = ["fig2a", "fig2b", "granularity", "exclusions"] as const;
@@ -87,6 +87,15 @@ describe("figures at 4+ seeds: the t-band cut at [0, 1]", () => {
     assert.match(subtitle, /all runs at batch size 1024: the figure shows no other batch size/);
     const bars = dataItems(scene, "rule").filter((i) => typeof i.datum.lo === "number" && !i.datum.off_axis);
     assert.equal(bars.length, 3, "one interval bar per exclusion set");
+    // The three bars stand side by side around batch 1024, not on one vertical line hiding each other.
+    const xs = bars.map((b) => b.x as number).sort((a, b) => a - b);
+    assert.ok(xs[1] - xs[0] > 4 && xs[2] - xs[1] > 4, `bars apart: ${xs.map((x) => x.toFixed(1))}`);
+    assert.deepEqual(
+      bars.map((b) => b.datum["train.batch_size"]),
+      [1024, 1024, 1024],
+      "their data (and tooltips) keep the true batch size",
+    );
+    assert.deepEqual(axisLabels(scene).filter((l) => /^\d/.test(l) && Number(l) > 100), ["1024"]);
   });
 
   it("fig2b: the unclipped runs drawn as a dashed reference labelled 'no clipping'", async () => {

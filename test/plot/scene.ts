@@ -11,6 +11,8 @@ export interface SceneItem {
   defined?: boolean;
   tooltip?: Record<string, unknown>;
   text?: string;
+  /** Where vega drew it, in pixels from its group's left. */
+  x?: number;
 }
 
 export interface SceneMark {

@@ -40,6 +40,11 @@ export interface MeanCiChart {
   offAxis?: readonly AggregatedPoint[];
   /** Text written on each dashed rule, at the panel's right end ("no clipping"). */
   offAxisLabel?: string;
+  /**
+   * Series drawn side by side around each x value instead of on one vertical line, so that their intervals do not
+   * hide each other (a log x only: each series moved by DODGE_OCTAVES of an octave; ticks and tooltips keep x).
+   */
+  dodge?: boolean;
   width?: number;
   height?: number;
 }
@@ -62,11 +67,19 @@ type XEncoding = ReturnType<typeof xEncoding>;
 type ColorEncoding = ReturnType<typeof colorEncoding>;
 type Tooltip = ReturnType<typeof tooltipOf>;
 
+/** How far apart, in octaves of a log x, dodged series are drawn (chart.dodge). */
+export const DODGE_OCTAVES = 0.12;
+/** The field a dodged chart places its points by. */
+const DODGED_X = "x_dodged";
+
+const dodged = (chart: MeanCiChart) =>
+  chart.dodge === true && chart.x.scale === "log" && chart.color !== undefined && seriesCount(chart) > 1;
+
 function xEncoding(chart: MeanCiChart) {
   if (chart.x.type === "ordinal")
     return { field: fieldRef(chart.x.field), type: "ordinal" as const, title: chart.x.title };
   return {
-    field: fieldRef(chart.x.field),
+    field: dodged(chart) ? DODGED_X : fieldRef(chart.x.field),
     type: "quantitative" as const,
     title: chart.x.title,
     scale: scaleOf(chart.x, false),
@@ -257,7 +270,19 @@ function outcomeMarkers(chart: MeanCiChart, x: XEncoding, tooltip: Tooltip) {
 
 /** The drawn points, then the off-axis ones flagged `off_axis`. */
 function dataValues(chart: MeanCiChart) {
-  return [...chart.points.map((p) => ({ ...p })), ...(chart.offAxis ?? []).map((p) => ({ ...p, off_axis: true }))];
+  const points = chart.points.map((p) => ({ ...p }));
+  const off = (chart.offAxis ?? []).map((p) => ({ ...p, off_axis: true }));
+  if (!dodged(chart)) return [...points, ...off];
+  // Each series moved by its place in the legend's order, centred on the true x.
+  const field = chart.color?.field as string;
+  const order = chart.color?.sort ?? [...new Set(points.map((p) => String(p[field])))];
+  const mid = (order.length - 1) / 2;
+  const place = (p: AggregatedPoint) => {
+    const i = order.indexOf(String(p[field]));
+    const x = p[chart.x.field];
+    return typeof x === "number" && i >= 0 ? x * 2 ** (DODGE_OCTAVES * (i - mid)) : x;
+  };
+  return [...points.map((p) => ({ ...p, [DODGED_X]: place(p) })), ...off];
 }
 
 /** Mean line + band (or seeds) + diverged markers, faceted by `column` when given. */

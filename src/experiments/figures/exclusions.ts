@@ -87,6 +87,7 @@ export const exclusions: SweepFigure = {
       y: { title: "test top-1", format: ".1%" },
       band: choice,
       color: { field: SET, title: null, sort: EXCLUSION_SETS.map((s) => s.label) },
+      dodge: true,
     });
   },
   claims: [

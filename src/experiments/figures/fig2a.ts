@@ -105,6 +105,7 @@ export const fig2a: SweepFigure = {
       y: { title: "test top-1", format: ".1%" },
       band: choice,
       color: { field: ARM, title: null, sort: [ARM_BN, ARM_NO_CLIP, ARM_AGC] },
+      dodge: true,
     });
   },
   claims: [

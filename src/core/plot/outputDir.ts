@@ -3,13 +3,23 @@
 import fs from "node:fs";
 import path from "node:path";
 
-/** `explicit` when given, else `<directory of db>/<name>` (relative when db is: results/nfx.db → results/figures). */
+/** The store's default file name: its figures and report take the plain names (results/figures, results/report). */
+const DEFAULT_STORE_NAME = "nfx.db";
+
+/**
+ * `explicit` when given, else `<directory of db>/<name>` for the default store name (results/nfx.db →
+ * results/figures) and `<directory of db>/<store's name>-<name>` for any other (results/ablation.db →
+ * results/ablation-figures), so that two stores in one directory never write over each other's figures or report.
+ */
 export function besideStore(db: string, name: string, explicit?: string): string {
   if (explicit) return explicit;
-  return path.join(path.dirname(db), name);
+  const base = path.basename(db);
+  if (base === DEFAULT_STORE_NAME) return path.join(path.dirname(db), name);
+  const stem = base.replace(/\.(db|sqlite3?)$/i, "");
+  return path.join(path.dirname(db), `${stem}-${name}`);
 }
 
-/** The figures directory of a store: `--out` when given, else `figures/` beside the store (results/figures). */
+/** The figures directory of a store: `--out` when given, else `figures/` beside it (besideStore). */
 export function figuresDirFor(db: string, explicit?: string): string {
   return besideStore(db, "figures", explicit);
 }

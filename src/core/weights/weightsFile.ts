@@ -35,7 +35,8 @@ export interface WeightsFile {
 /**
  * The model weights of an nfx checkpoint's tensors (`param/<name>`, `ema/<name>`, `state/<name>`, `momentum/…`,
  * `progress/…`): the EMA averages when it holds them, else the parameters, plus the non-trainable state (BatchNorm
- * running mean / variance), under nfx names. The optimizer's momentum and the losses are dropped.
+ * running mean / variance; its average where the checkpoint holds one, as revision 4 saves it), under nfx names.
+ * The optimizer's momentum and the losses are dropped.
  */
 export function checkpointWeights(tensors: TensorSet): { tensors: TensorSet; weights: "ema" | "param" } {
   const weights = [...tensors.keys()].some((k) => k.startsWith("ema/")) ? "ema" : "param";
@@ -43,7 +44,9 @@ export function checkpointWeights(tensors: TensorSet): { tensors: TensorSet; wei
   for (const [name, t] of tensors) {
     const slash = name.indexOf("/");
     const kind = name.slice(0, slash);
-    if (kind === weights || kind === "state") out.set(name.slice(slash + 1), t);
+    const own = name.slice(slash + 1);
+    if (kind === weights) out.set(own, t);
+    else if (kind === "state" && !(weights === "ema" && tensors.has(`ema/${own}`))) out.set(own, t);
   }
   return { tensors: out, weights };
 }

@@ -338,13 +338,12 @@ def peak_lr():
 
 
 def lr_at(step):
-    """Linear warmup to the peak, then cosine to 0 at TOTAL_STEPS (paper §6.1; optim.WarmupCosineDecay). Warmup is
-    counted from 1 as nfx counts it (step s of the warmup runs at peak·(s+1)/W, so the first step is not a no-op);
-    the official schedule evaluates at itr = s and starts at lr 0 — see reference/README.md."""
+    """The official optim.WarmupCosineDecay (start_val 0, min_val 0) at itr = step: peak·s/W while s < W (step 0 runs
+    at lr 0 and still fills the momentum buffer), then cosine to 0 at TOTAL_STEPS — nfx's train/schedule.ts."""
     peak = peak_lr()
     if step < WARMUP_STEPS:
-        return peak * (step + 1) / WARMUP_STEPS
-    t = min(1.0, (step - WARMUP_STEPS) / max(1, TOTAL_STEPS - WARMUP_STEPS))
+        return peak * step / WARMUP_STEPS
+    t = (step - WARMUP_STEPS) / (TOTAL_STEPS - WARMUP_STEPS)
     return 0.5 * peak * (1 + math.cos(math.pi * t))
 
 

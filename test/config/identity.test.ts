@@ -16,7 +16,6 @@ import {
   inertKeys,
 } from "../../src/core/config/hash.js";
 import { resolveConfig } from "../../src/core/config/resolve.js";
-import { BASE_REVISION } from "../../src/core/config/revision.js";
 import { CONFIG_KEYS, type RunConfig, TRAINING_REVISION } from "../../src/core/config/schema.js";
 import { checkFigureName } from "../../src/core/plot/render.js";
 import { varyingConfigKeys } from "../../src/core/plot/runRows.js";
@@ -175,36 +174,80 @@ describe("run identity", () => {
   });
 
   it("the defaults' identity is the training revision alone; a config stored without one hashes as {}", () => {
-    assert.deepEqual(configIdentity(resolveConfig({})), { revision: BASE_REVISION });
+    // Issue 25: the defaults warm up (optim.warmup_epochs 0.2), whose rates revision 4 changed: revision 4, not 2.
+    assert.deepEqual(configIdentity(resolveConfig({})), { revision: 4 });
     const { revision: _, ...stored } = resolveConfig({}); // as nfx 0.1 stored it: no revision key
     assert.equal(configHash(stored as RunConfig), createHash("sha256").update("{}").digest("hex").slice(0, 16));
     assert.deepEqual(configIdentity(resolveConfig({ optim: { lr: 0.4 }, agc: { lambda: null } })), {
       "agc.granularity": "none",
       "agc.lambda": null,
       "optim.lr": 0.4,
-      revision: BASE_REVISION,
+      revision: 4,
     });
   });
 
   it("a revision changes only the configs it changed: NF-ResNets stay at 2 (same hashes), NFNets move to 3", () => {
     // Revision 3 gave the avg-pool shortcut its exact 'SAME' gradient: only models with that shortcut train anew.
-    assert.equal(TRAINING_REVISION, 3);
-    assert.equal(resolveConfig({}).revision, 2);
-    assert.equal(resolveConfig({ model: { name: "bn-resnet-micro" } }).revision, 2);
-    assert.equal(resolveConfig({ model: { name: "nfnet-micro" } }).revision, 3);
+    // Revision 4 (issue 25, the official recipe) changed configs with a warmup, an EMA, a length from epochs that
+    // ⌊N·E/B⌋ changes, or a parameter AGC's squeeze rule reaches; these have none of them.
+    const still = { optim: { warmup_epochs: 0 }, train: { steps: 10 } };
+    assert.equal(TRAINING_REVISION, 4);
+    assert.equal(resolveConfig(still).revision, 2);
+    assert.equal(resolveConfig({ ...still, model: { name: "bn-resnet-micro" } }).revision, 2);
+    const nfnetStill = { ...still, model: { name: "nfnet-micro" }, optim: { warmup_epochs: 0, ema_decay: null } };
+    assert.equal(resolveConfig(nfnetStill).revision, 3);
     // An NF-ResNet's hash is the one nfx 0.2 stored (revision 2), so its stored runs are still its results.
-    const stored = { ...resolveConfig({ agc: { lambda: 0.04 } }), revision: 2 };
-    assert.equal(configHash(resolveConfig({ agc: { lambda: 0.04 } })), configHash(stored));
+    const stored = { ...resolveConfig({ ...still, agc: { lambda: 0.04 } }), revision: 2 };
+    assert.equal(configHash(resolveConfig({ ...still, agc: { lambda: 0.04 } })), configHash(stored));
     // An NFNet stored under revision 2 is another run than the same config trained now.
-    const nfnet = resolveConfig({ model: { name: "nfnet-micro" } });
+    const nfnet = resolveConfig(nfnetStill);
     assert.notEqual(configHash(nfnet), configHash({ ...nfnet, revision: 2 }));
-    // Asking for a revision this nfx does not train for that model is refused, naming the key.
+    // Asking for a revision this nfx does not train for that config is refused, naming the key.
     assert.throws(
-      () => resolveConfig({ revision: 3 }),
+      () => resolveConfig({ ...still, revision: 3 }),
       /revision: this nfx trains nf-resnet-micro under training revision 2/,
     );
-    assert.throws(() => resolveConfig({ model: { name: "nfnet-micro" }, revision: 2 }), /revision 3, not 2/);
-    assert.equal(resolveConfig({ model: { name: "nfnet-micro" }, revision: 3 }).revision, 3);
+    assert.throws(() => resolveConfig({ ...nfnetStill, revision: 2 }), /revision 3, not 2/);
+    assert.equal(resolveConfig({ ...nfnetStill, revision: 3 }).revision, 3);
+  });
+
+  it("revision 4 takes exactly the configs the official recipe trains differently", () => {
+    const base = { optim: { warmup_epochs: 0 }, train: { steps: 10 } };
+    const rev = (c: Record<string, unknown>) => resolveConfig({ ...base, ...c }).revision;
+    assert.equal(rev({ optim: { warmup_epochs: 0.2 } }), 4, "a warmup: its rates moved one step");
+    assert.equal(rev({ optim: { warmup_epochs: 0, ema_decay: 0.999 } }), 4, "an EMA: the tf1_ema ramp");
+    assert.equal(rev({ model: { name: "nfnet-micro" } }), 4, "an NFNet: EMA on by default");
+    // Fashion-MNIST at batch 256: 1 epoch is 234 steps either way; 10 epochs were 2340, now ⌊600000/256⌋ = 2343.
+    assert.equal(rev({ train: { epochs: 1, steps: null } }), 2);
+    assert.equal(rev({ train: { epochs: 10, steps: null } }), 4);
+    // SE weights of shape [1, C] (hidden width 1): one unit under the official squeeze rule, C units before.
+    assert.equal(rev({ model: { name: "nf-resnet-micro", se: true, seRatio: 0.01 } }), 4);
+    assert.equal(rev({ model: { name: "nf-resnet-micro", se: true } }), 2);
+    // The same training spelled by steps under revision 2: 2340 steps is what 10 epochs gave, so one run.
+    const byEpochs = { ...resolveConfig({ optim: { warmup_epochs: 0 }, train: { epochs: 10 } }), revision: 2 };
+    const bySteps = resolveConfig({ optim: { warmup_epochs: 0 }, train: { epochs: 10, steps: 2340 } });
+    assert.equal(bySteps.revision, 2);
+    assert.equal(configHash(bySteps), configHash(byEpochs));
+  });
+
+  it("defaults that depend on the model: weight decay 1e-4 for BatchNorm models, EMA 0.99999 for NFNets", () => {
+    const bn = resolveConfig({ model: { name: "bn-resnet-micro" } });
+    assert.equal(bn.optim.weight_decay, 1e-4);
+    assert.equal(bn.optim.ema_decay, null);
+    const nf = resolveConfig({});
+    assert.equal(nf.optim.weight_decay, 2e-5);
+    assert.equal(nf.optim.ema_decay, null);
+    const nfnet = resolveConfig({ model: { name: "nfnet-micro" } });
+    assert.equal(nfnet.optim.weight_decay, 2e-5);
+    assert.equal(nfnet.optim.ema_decay, 0.99999);
+    // What is written wins; auto written is the default.
+    assert.equal(
+      resolveConfig({ model: { name: "bn-resnet-micro" }, optim: { weight_decay: 2e-5 } }).optim.weight_decay,
+      2e-5,
+    );
+    assert.equal(resolveConfig({ model: { name: "nfnet-micro" }, optim: { ema_decay: null } }).optim.ema_decay, null);
+    assert.equal(resolveConfig({ optim: { weight_decay: "auto" } }).optim.weight_decay, 2e-5);
+    assert.throws(() => resolveConfig({ optim: { ema_decay: 1.5 } }), /optim\.ema_decay/);
   });
 
   it("runs of another training revision are other runs: revision 1 (stored before the key) ≠ the current one", () => {

@@ -90,12 +90,16 @@ describe("training loop", () => {
 });
 
 describe("recipe pieces", () => {
-  it("LR: linear warmup to base·B/256, then cosine to 0", () => {
+  it("LR: linear warmup from 0 to base·B/256 at step W, then cosine to 0 (official WarmupCosineDecay)", () => {
+    // Issue 25 moved the warmup one step back (step s runs at peak·s/W): lrAt(9) was the peak 0.4, now 0.36.
     const o = { base: 0.1, batchSize: 1024, warmupSteps: 10, totalSteps: 110, kind: "cosine" as const };
-    assert.ok(Math.abs(lrAt(9, o) - 0.4) < 1e-12);
-    assert.ok(Math.abs(lrAt(4, o) - 0.2) < 1e-12);
+    assert.equal(lrAt(0, o), 0);
+    assert.ok(Math.abs(lrAt(9, o) - 0.36) < 1e-12);
+    assert.ok(Math.abs(lrAt(10, o) - 0.4) < 1e-12);
+    assert.ok(Math.abs(lrAt(4, o) - 0.16) < 1e-12);
     assert.ok(Math.abs(lrAt(60, o) - 0.2) < 1e-12);
-    assert.ok(lrAt(110, o) < 1e-12);
+    assert.ok(lrAt(109, o) < 1e-3);
+    assert.throws(() => lrAt(110, o), RangeError);
   });
 
   it("MixUp/CutMix keep targets a distribution and Beta draws in (0,1) with the right mean", () => {

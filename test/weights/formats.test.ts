@@ -161,13 +161,18 @@ describe("name maps", () => {
       const plan = resolveModelSpec({ name });
       const p = planModel(plan, { inputShape: [224, 224, 3], numClasses: 1000 });
       for (const source of WEIGHT_SOURCES) {
+        // timm's nf_resnet* is another network (issue 25): an NF-ResNet has no timm names (timmNfResnet.test.ts).
+        if (name === "nf-resnet-50" && source === "timm") {
+          assert.throws(() => nameMap(p, source), /no timm names: timm's nf_resnet\* is not the official NF-ResNet/);
+          continue;
+        }
         const map = nameMap(p, source);
         assert.equal(map.length, p.params.length);
         assert.equal(new Set(map.map((e) => e.source)).size, map.length, `${name} ${source} names are distinct`);
         assert.equal(detectSource(map.map((e) => e.source)), source);
       }
-      const timm = new Map(nameMap(p, "timm").map((e) => [e.nfx, e.source]));
       if (name === "nfnet-f0") {
+        const timm = new Map(nameMap(p, "timm").map((e) => [e.nfx, e.source]));
         // timm 1.0 dm_nfnet_f0 state_dict keys (timm/models/nfnet.py).
         assert.equal(timm.get("stem.conv0.w"), "stem.conv1.weight");
         assert.equal(timm.get("stem.conv3.gain"), "stem.conv4.gain");
@@ -178,9 +183,6 @@ describe("name maps", () => {
         assert.equal(timm.get("stage4.block2.skip_gain"), "stages.3.2.skipinit_gain");
         assert.equal(timm.get("head.final_conv.w"), "final_conv.weight");
         assert.equal(timm.get("head.classifier.w"), "head.fc.weight");
-      } else {
-        assert.equal(timm.get("stem.conv0.w"), "stem.conv.weight");
-        assert.equal(timm.get("stage1.block0.conv0.w"), "stages.0.0.conv1.weight");
       }
     }
   });
@@ -189,7 +191,8 @@ describe("name maps", () => {
 describe("round trips of nfx's own weights", async () => {
   await initBackend("cpu");
   for (const modelName of ["nfnet-micro", "nf-resnet-micro"]) {
-    for (const source of WEIGHT_SOURCES) {
+    // An NF-ResNet has no timm names (issue 25: timm's nf_resnet* is another network; timmNfResnet.test.ts).
+    for (const source of WEIGHT_SOURCES.filter((s) => !(modelName === "nf-resnet-micro" && s === "timm"))) {
       it(`${modelName}: export with ${source} names → import: the same tensors and the same logits`, () => {
         const a = build(modelName, 1);
         const b = build(modelName, 2);
@@ -260,7 +263,7 @@ describe("bad input", async () => {
       for (const [i, q] of target.params.entries()) assert.deepEqual(q.variable.dataSync(), before[i]);
       // An NF-ResNet's weights into an NFNet: a tensor the model does not have.
       assert.throws(
-        () => fitWeights(target, exported("nf-resnet-micro", "timm")),
+        () => fitWeights(target, exported("nf-resnet-micro", "deepmind")),
         /is missing from the file|has no counterpart/,
       );
     } finally {

@@ -24,7 +24,7 @@ export function checkValue(key: string, value: unknown, rule: Rule): ConfigValue
       return checkNumber(value, rule, fail);
     case "numberOrAuto":
       if (value === "auto") return "auto";
-      return checkValue(key, value, { kind: "number", min: rule.min, integer: rule.integer });
+      return checkValue(key, value, { ...rule, kind: "number" });
     case "stepsOrDuration":
       return checkStepsOrDuration(value, fail);
     case "enum":

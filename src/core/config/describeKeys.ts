@@ -33,8 +33,10 @@ export function ruleText(rule: Rule): string {
       return rule.nullable ? "text, or null" : "text";
     case "stringList":
       return `${rule.values ? `list of: ${rule.values.join(", ")}` : "list of text"} ([a, b], or a,b as tables write it; none: empty)`;
-    case "numberOrAuto":
-      return `${rule.integer ? "integer" : "number"} ≥ ${rule.min}, or auto`;
+    case "numberOrAuto": {
+      const number = ruleText({ ...rule, kind: "number", nullable: false });
+      return `${number}${rule.nullable ? ", null" : ""}, or auto`;
+    }
     case "stepsOrDuration":
       return "integer ≥ 1 (steps), a duration (30s, 10m, 2h), or 0 / null (never)";
   }

@@ -38,7 +38,8 @@ import { datasetFacts } from "../data/datasets.js";
 import { resolveModelSpec } from "../models/resolve.js";
 import { getDotted, type Plain, setDotted } from "./dotted.js";
 import { INERT_RULES } from "./inert.js";
-import { CONFIG_KEYS, type ConfigValue, type RunConfig } from "./schema.js";
+import { stepsFromEpochs as stepsOfRevision } from "./revision.js";
+import { CONFIG_KEYS, type ConfigValue, type RunConfig, TRAINING_REVISION } from "./schema.js";
 
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
@@ -130,11 +131,17 @@ function baselineOf(key: string): ConfigValue | undefined {
 }
 
 /**
- * The optimizer steps `train.epochs` gives on a training split of `trainSize` examples: round(epochs ·
- * floor(trainSize / batch_size)), at least 1 — the trainer's formula (train/prepare.ts, planSteps).
+ * The optimizer steps `train.epochs` gives on a training split of `trainSize` examples under training revision
+ * `revision` (default: the current one) — the trainer's formula (train/prepare.ts, planSteps); config/revision.ts
+ * holds it with the revision that changed it.
  */
-export function stepsFromEpochs(epochs: number, batchSize: number, trainSize: number): number {
-  return Math.max(1, Math.round(epochs * Math.floor(trainSize / batchSize)));
+export function stepsFromEpochs(
+  epochs: number,
+  batchSize: number,
+  trainSize: number,
+  revision = TRAINING_REVISION,
+): number {
+  return stepsOfRevision(epochs, batchSize, trainSize, revision);
 }
 
 /** A value of `key` that spells the training of null another way (rule 4 at the top of this file). */
@@ -173,7 +180,8 @@ export const CANONICAL_SPELLINGS: readonly CanonicalSpelling[] = [
       const known = knownSplits(cfg);
       const t = cfg.train;
       if (!known || t?.epochs == null) return undefined;
-      return stepsFromEpochs(t.epochs, t.batch_size, cfg.data.train_size ?? known.train);
+      // Under the config's own revision: a stored run keeps the identity it was trained under.
+      return stepsFromEpochs(t.epochs, t.batch_size, cfg.data.train_size ?? known.train, cfg.revision ?? 1);
     },
     because: (cfg, n) => `train.epochs ${cfg.train.epochs} gives ${n} steps`,
   },

@@ -1,7 +1,7 @@
 // Turning user input (a YAML object, after --set overrides) into a validated, fully defaulted RunConfig, in steps:
 //   1. the schema's keys: each value given, or its default, checked against its rule (checkValue.ts);
 //   2. the other keys: where the weights start (initFrom.ts), model options, or an unknown key (refused);
-//   3. the training revision the model trains under;
+//   3. the defaults that depend on the model (`auto`: modelDefaults.ts), then the training revision;
 //   4. the SHA-256 of `model.init_from`'s file (initFrom.ts);
 //   5. "no clipping" in its one spelling (inert.ts, writeNoClipping);
 //   6. combinations that cannot run, refused (runnable.ts).
@@ -11,6 +11,7 @@ import { ConfigError, describeValue } from "./configError.js";
 import { flatten, isPlainObject, type Plain, setDotted } from "./dotted.js";
 import { writeNoClipping } from "./inert.js";
 import { INIT_KEY_CHECKS, resolveInitFrom } from "./initFrom.js";
+import { resolveModelDefaults } from "./modelDefaults.js";
 import { trainingRevisionFor } from "./revision.js";
 import { checkRunnable } from "./runnable.js";
 import { CONFIG_KEYS, type RunConfig } from "./schema.js";
@@ -46,6 +47,7 @@ export function resolveConfig(input: unknown): RunConfig {
   const out = schemaValues(given);
   otherKeys(given, out);
   const cfg = out as unknown as RunConfig;
+  resolveModelDefaults(cfg);
   resolveRevision(cfg, given);
   resolveInitFrom(cfg);
   writeNoClipping(cfg);
@@ -88,7 +90,7 @@ function otherKeys(given: Map<string, unknown>, out: Plain): void {
 
 /** Step 3: the training revision `cfg`'s model trains under; a given one must be it. */
 function resolveRevision(cfg: RunConfig, given: Map<string, unknown>): void {
-  const revision = trainingRevisionFor(cfg.model);
+  const revision = trainingRevisionFor(cfg);
   if (given.has("revision") && cfg.revision !== revision) {
     throw new ConfigError(
       "revision",

@@ -4,6 +4,7 @@
 // and is never re-defaulted along the way.
 import { AGC_GRANULARITIES, type AgcGranularity, DEFAULT_EPS } from "../agc/agc.js";
 import { DATASET_NAMES } from "../data/types.js";
+import type { ModelSpec } from "../models/spec.js";
 import { PARAM_ROLES, type ParamRole } from "../models/types.js";
 
 export type Rule =
@@ -12,7 +13,8 @@ export type Rule =
   | { kind: "boolean" }
   | { kind: "string"; nullable?: boolean }
   | { kind: "stringList"; values?: readonly string[] }
-  | { kind: "numberOrAuto"; min: number; integer: boolean }
+  /** A number as `number` checks it (nullable: or null), or `auto`: a default that depends on the model (MODEL_DEFAULTS). */
+  | { kind: "numberOrAuto"; min: number; integer: boolean; max?: number; exclusiveMin?: boolean; nullable?: boolean }
   /** Optimizer steps (an integer) or a duration ("10m"), or null: never (config/duration.ts). */
   | { kind: "stepsOrDuration" };
 
@@ -36,11 +38,19 @@ export interface KeySpec {
  *      gradient divided the edge windows by 4, not by their in-image pixel count; found by the differential test
  *      against PyTorch, issue 17). Changes the training of NFNets whose feature maps reach an odd size before a
  *      strided block (nfnet-micro at 28 px); NF-ResNets and the BN baseline (strided shortcuts) train as before.
+ *   4: the official recipe (issue 25, deepmind-research nfnets/optim.py, utils.py, experiment*.py): warmup at
+ *      peak·s/W from step 0 (it ran one step ahead), W = warmup_epochs·N/B unrounded and T = ⌊N·E/B⌋ from epochs
+ *      (train/schedule.ts); the EMA's official tf1_ema decay ramp min(decay, (1+t)/(10+t)), network state (BN
+ *      statistics) averaged too (train/ema.ts); and AGC's official squeeze rule (a tensor that squeezes to ≤ 1
+ *      dimension is one unit; a rank-3 tensor reduces axis 0 only: agc/). Changes configs with a warmup, an EMA, a
+ *      length from epochs that the new T changes, or a parameter the squeeze rule reaches (config/revision.ts).
+ *      The model-dependent defaults of the same issue (weight decay 1e-4 for BatchNorm models, EMA 0.99999 for
+ *      NFNets: MODEL_DEFAULTS) change a config's values, hence its identity, not its revision.
  * Bump it (and add a line here) whenever a change makes the same config train differently, and name the configs
  * it changed in config/revision.ts: a config no later revision changed is trained (and identified) under the
  * latest revision that did, so its stored runs stay valid.
  */
-export const TRAINING_REVISION = 3;
+export const TRAINING_REVISION = 4;
 
 export const GRANULARITIES = AGC_GRANULARITIES;
 export type Granularity = AgcGranularity;
@@ -162,21 +172,35 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     doc: "base learning rate at batch 256; the run uses lr·batch_size/256 (paper: 0.1)",
   },
   "optim.momentum": { default: 0.9, rule: { kind: "number", min: 0, max: 1 }, doc: "SGD momentum (paper: 0.9)" },
-  "optim.nesterov": { default: true, rule: { kind: "boolean" }, doc: "Nesterov momentum (paper: true)" },
+  "optim.nesterov": {
+    default: true,
+    rule: { kind: "boolean" },
+    doc:
+      "Nesterov momentum (paper: true); false is heavy-ball momentum (w ← w − lr·v). The official SGD tests " +
+      "`nesterov is not None`, so its nesterov=False still runs Nesterov: only its None is nfx's false",
+  },
   "optim.weight_decay": {
-    default: 2e-5,
-    rule: { kind: "number", min: 0 },
-    doc: "L2 decay added to the gradient of weights only, after clipping (paper: 2e-5)",
+    default: "auto",
+    rule: { kind: "numberOrAuto", min: 0, integer: false },
+    doc:
+      "L2 decay added to the gradient of weights only, after clipping; auto: 1e-4 for BatchNorm models (the " +
+      "official BN-ResNet baseline, experiment.py), 2e-5 for the others (experiment_nfnets.py, paper)",
   },
   "optim.warmup_epochs": {
     default: 0.2,
     rule: { kind: "number", min: 0 },
-    doc: "linear warmup length in epochs (paper: 5 of 360; CPU-scale default 0.2)",
+    doc:
+      "linear warmup from lr 0 over warmup_epochs·N/B steps, unrounded: step s runs at peak·s/W (official " +
+      "WarmupCosineDecay; 0: none, the cosine from step 0; a run no longer than W never leaves the warmup) " +
+      "(paper: 5 of 360; CPU-scale default 0.2)",
   },
   "optim.ema_decay": {
-    default: null,
-    rule: { kind: "number", min: 0, max: 1, exclusiveMin: true, nullable: true },
-    doc: "EMA of weights, evaluated instead of the raw weights (null: off; paper: 0.99999 over 112k steps)",
+    default: "auto",
+    rule: { kind: "numberOrAuto", min: 0, max: 1, exclusiveMin: true, nullable: true, integer: false },
+    doc:
+      "EMA of the weights and network state (BN statistics), evaluated instead of the raw ones; step t (from 0) " +
+      "averages with min(decay, (1+t)/(10+t)) (official utils.py tf1_ema); null: off; auto: 0.99999 for NFNets " +
+      "(experiment_nfnets.py), off for the ResNets (experiment.py)",
   },
   "optim.sam_rho": {
     default: null,
@@ -191,7 +215,7 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
   "optim.schedule": {
     default: "cosine",
     rule: { kind: "enum", values: ["cosine", "constant"] },
-    doc: "LR after warmup: cosine to 0 (paper) or constant",
+    doc: "LR after warmup: cosine to 0 at the run's last step (paper) or constant",
   },
 
   "agc.granularity": {
@@ -214,6 +238,17 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     rule: { kind: "stringList", values: PARAM_ROLES },
     doc: "parameter roles left unclipped (official code: the classifier weight only)",
   },
+};
+
+/**
+ * Defaults that depend on the model, as the official experiments set them: a key whose value is `auto` takes
+ * `value(spec)` in resolveConfig (config/modelDefaults.ts), before the training revision is chosen.
+ */
+export const MODEL_DEFAULTS: Readonly<Record<string, { value: (spec: ModelSpec) => number | null }>> = {
+  // experiment.py (the BN-ResNet baseline): 1e-4; experiment_nfnets.py: 2e-5.
+  "optim.weight_decay": { value: (spec) => (spec.norm === "batch" ? 1e-4 : 2e-5) },
+  // experiment_nfnets.py: use_ema=True, ema_decay=0.99999; experiment.py: use_ema=False.
+  "optim.ema_decay": { value: (spec) => (spec.family === "nfnet" ? 0.99999 : null) },
 };
 
 /** The model a command uses when none is named: the `model.name` key's default (its one home, above). */

@@ -1,6 +1,7 @@
 // Seed replicates folded into one point per condition: the mean, its band (bands.ts: chosen by --band, none under
 // 3 seeds, cut at the metric's range) and the seeds themselves, which a group too small for a band is drawn as.
 import { type BandKind, type MetricRange, type SeedBand, seedBand } from "./bands.js";
+import { newestRevisionPerGroup } from "./revisions.js";
 import type { Cell, RunRow } from "./runRows.js";
 
 /** One condition: its seeds' band (bands.ts SeedBand: mean, band, seeds, range) and counts. */
@@ -19,7 +20,10 @@ export interface BandChoice {
   range: MetricRange | null;
 }
 
-/** Groups rows by `keys` and summarizes `field` (rows where it is not a finite number are skipped). */
+/**
+ * Groups rows by `keys` and summarizes `field` (rows where it is not a finite number are skipped). A group never
+ * pools two training revisions: only its newest revision's rows count (revisions.ts).
+ */
 export function aggregate(
   rows: readonly RunRow[],
   keys: readonly string[],
@@ -27,7 +31,7 @@ export function aggregate(
   band: BandChoice,
 ): AggregatedPoint[] {
   const groups = new Map<string, { at: Record<string, Cell>; values: number[]; diverged: number; collapsed: number }>();
-  for (const row of rows) {
+  for (const row of newestRevisionPerGroup(rows, keys).rows) {
     const v = row[field];
     if (typeof v !== "number" || !Number.isFinite(v)) continue;
     const at: Record<string, Cell> = {};

@@ -80,7 +80,8 @@ function namedVariables({ model, trainer }: TrainingState): [string, tf.Variable
   });
   for (const s of model.state) out.push([`state/${s.name}`, s.variable]);
   const ema = trainer.ema?.averages;
-  if (ema) model.params.forEach((p, i) => void out.push([`ema/${p.name}`, ema[i] as tf.Variable]));
+  // The averages of the weights, then of the state (train/ema.ts), under the names they average.
+  if (ema) [...model.params, ...model.state].forEach((p, i) => void out.push([`ema/${p.name}`, ema[i] as tf.Variable]));
   return out;
 }
 

@@ -21,13 +21,14 @@ import {
   type SavedCheckpoint,
 } from "./checkpoint.js";
 import { chooseMicroBatch, type MicroBatchChoice } from "./microBatch.js";
-import type { ScheduleOptions } from "./schedule.js";
+import { type ScheduleOptions, warmupSteps } from "./schedule.js";
 import { createTrainer, type Trainer } from "./step.js";
 
 /**
  * Steps per epoch and total optimizer steps for a config on a training split of `trainSize` examples. Every step
- * takes a full logical batch (the last partial batch of an epoch is dropped); the total from epochs is the run
- * identity's (config/hash.ts stepsFromEpochs).
+ * takes a full logical batch (the last partial batch of an epoch is dropped, so nfx's data order is not the
+ * official repeating stream's); the total from epochs is the official ⌊N·E/B⌋ (config/revision.ts
+ * stepsFromEpochs), so a run of E epochs makes its last steps in the epoch after its E·⌊N/B⌋ th.
  * @throws ConfigError (config/runnable.ts stepFault) when the split holds fewer examples than one logical batch: no
  * step could ever be made, and an epoch loop over zero batches would never end.
  */
@@ -36,7 +37,7 @@ export function planSteps(cfg: RunConfig, trainSize: number): { stepsPerEpoch: n
   const fault = stepFault(cfg, trainSize, split);
   if (fault) throw fault;
   const stepsPerEpoch = Math.floor(trainSize / cfg.train.batch_size);
-  const total = cfg.train.steps ?? stepsFromEpochs(cfg.train.epochs, cfg.train.batch_size, trainSize);
+  const total = cfg.train.steps ?? stepsFromEpochs(cfg.train.epochs, cfg.train.batch_size, trainSize, cfg.revision);
   return { stepsPerEpoch, total };
 }
 
@@ -104,7 +105,7 @@ export async function prepare(
     const schedule: ScheduleOptions = {
       base: cfg.optim.lr,
       batchSize: cfg.train.batch_size,
-      warmupSteps: Math.round(cfg.optim.warmup_epochs * size.stepsPerEpoch),
+      warmupSteps: warmupSteps(cfg.optim.warmup_epochs, size.trainSize, cfg.train.batch_size),
       totalSteps: size.total,
       kind: cfg.optim.schedule,
     };

@@ -1,5 +1,10 @@
 // SGD with (Nesterov) momentum, with weight decay added to the gradient of weights only, after clipping — the
 // order of the official code (optim.py): clip → + wd·w → momentum → step.
+// `nesterov: false` is heavy-ball momentum here. The official SGD tests `opt_params['nesterov'] is not None`, so
+// its nesterov=False still runs Nesterov; only its None (the default of the class) is heavy-ball. The official
+// experiments all pass True, nfx's default.
+// A step at lr 0 (the schedule's step 0) leaves the weights as they are but not the buffers: v takes that step's
+// g + wd·w, and the next step's update carries μ·v (train/schedule.ts).
 import { tf } from "../engine/tf.js";
 
 export interface SgdOptions {

@@ -50,7 +50,8 @@ export function createTrainer(
     model.params.map((p) => WEIGHT_ROLES.has(p.role)),
     { momentum: cfg.optim.momentum, nesterov: cfg.optim.nesterov, weightDecay: cfg.optim.weight_decay },
   );
-  const ema = cfg.optim.ema_decay === null ? null : new WeightEma(vars, cfg.optim.ema_decay);
+  const state = model.state.map((s) => s.variable);
+  const ema = cfg.optim.ema_decay === null ? null : new WeightEma(vars, state, cfg.optim.ema_decay);
   // The zero-initialised skip gains: AGC clips their gradient to λ·max(|g|, ε), so at small λ they barely move.
   const skipGains = model.params.filter((p) => p.role === "skip_gain").map((p) => p.variable);
   const mixing = cfg.data.augment.mixup > 0 || cfg.data.augment.cutmix > 0;
@@ -86,7 +87,7 @@ export function createTrainer(
           exclude: cfg.agc.exclude,
         });
         sgd.apply(clip.grads, lr);
-        ema?.update();
+        ema?.update(step);
         return stepOutput(loss, grads, clip, vars, skipGains);
       });
     },

@@ -2,12 +2,13 @@
 //   nfx       nfx's own names (`stage1.block0.conv1.w`) and layouts (HWIO convs, [in,out] dense, gains [c]).
 //   deepmind  the official Haiku code's flattened `module/param` names (models/official.ts, officialParamNames),
 //             same layouts as nfx.
-//   timm      timm's `dm_nfnet_f*` / `nf_resnet*` state-dict names (timm/models/nfnet.py: NormFreeNet,
-//             NormFreeBlock) and PyTorch layouts: conv weights OIHW, ScaledStdConv2d gains [c,1,1,1], the SE's
+//   timm      timm's `dm_nfnet_f*` state-dict names (timm/models/nfnet.py: NormFreeNet, NormFreeBlock) and PyTorch
+//             layouts: conv weights OIHW, ScaledStdConv2d gains [c,1,1,1], the SE's
 //             1×1 convs [out,in,1,1], head.fc [out,in]. Blocks map conv0→conv1, conv1→conv2, conv1b→conv2b,
 //             conv2→conv3, conv_shortcut→downsample.conv, se.fc0/fc1→attn_last.fc1/fc2, skip_gain→skipinit_gain;
-//             stage s (1-based in nfx) → stages.{s-1}; the NFNet stem's conv{i} → stem.conv{i+1}, the single
-//             NF-ResNet stem conv → stem.conv; head.final_conv → final_conv; head.classifier → head.fc.
+//             stage s (1-based in nfx) → stages.{s-1}; the NFNet stem's conv{i} → stem.conv{i+1};
+//             head.final_conv → final_conv; head.classifier → head.fc. timm's `nf_resnet*` have no map: they are
+//             another network than the official NF-ResNet (TIMM_NF_RESNET), so their weights are refused.
 
 import { officialParamNames } from "../models/official.js";
 import type { ModelPlan, ParamPlan } from "../models/plan.js";
@@ -25,8 +26,22 @@ export interface NameMapEntry {
   toNfx(t: HostTensor): HostTensor;
   /** nfx's tensor in the source's layout. */
   fromNfx(t: HostTensor): HostTensor;
-  /** A value the source may omit: timm's `nf_resnet*` have no skip gains (their blocks add the branch as is, = 1). */
-  missing?: number;
+}
+
+/**
+ * Why timm's `nf_resnet*` weights load into no nfx network (timm/models/nfnet.py `_nfres_cfg`, checked against
+ * the official nf_resnet.py): loaded into nfx's NF-ResNet they give logits off by ~2, with no error.
+ */
+export const TIMM_NF_RESNET =
+  "timm's nf_resnet* is not the official NF-ResNet that nfx builds: its strided shortcut average-pools before the " +
+  "1×1 conv (the official one is a strided 1×1 conv), its convs pad symmetrically (official: TF 'SAME'), its " +
+  "blocks have no skip gain (official: a learnt scalar from 0), and its activation γ is folded into the " +
+  "weights (official: γ·act(x)); use DeepMind's NF-ResNet weights (.npz) or nfx's own instead";
+
+/** Whether tensor names are timm's NF-ResNet's: its single stem conv `stem.conv.*` (timm's NFNets have stem.conv1…4). */
+export function isTimmNfResnet(names: Iterable<string>): boolean {
+  for (const n of names) if (n.startsWith("stem.conv.")) return true;
+  return false;
 }
 
 const same = (t: HostTensor) => t;
@@ -36,8 +51,7 @@ function timmName(p: ParamPlan, plan: ModelPlan, stageOffset: number): string {
   const parts = p.name.split(".");
   const suffix = leaf(parts[parts.length - 1] as string);
   const stem = /^stem\.conv(\d+)$/.exec(p.layer);
-  if (stem)
-    return plan.spec.family === "nf-resnet" ? `stem.conv.${suffix}` : `stem.conv${Number(stem[1]) + 1}.${suffix}`;
+  if (stem) return `stem.conv${Number(stem[1]) + 1}.${suffix}`;
   if (p.layer === "head.final_conv") return `final_conv.${suffix}`;
   if (p.layer === "head.classifier") return `head.fc.${suffix}`;
   const block = /^stage(\d+)\.block(\d+)(?:\.(.+))?$/.exec(p.layer);
@@ -62,8 +76,7 @@ function timmName(p: ParamPlan, plan: ModelPlan, stageOffset: number): string {
 function timmEntry(p: ParamPlan, plan: ModelPlan, stageOffset: number): NameMapEntry {
   const source = timmName(p, plan, stageOffset);
   const base = { nfx: p.name, source };
-  if (p.role === "skip_gain")
-    return { ...base, toNfx: same, fromNfx: same, ...(plan.spec.family === "nf-resnet" ? { missing: 1 } : {}) };
+  if (p.role === "skip_gain") return { ...base, toNfx: same, fromNfx: same };
   if (p.role === "gain")
     return {
       ...base,
@@ -91,7 +104,7 @@ function timmEntry(p: ParamPlan, plan: ModelPlan, stageOffset: number): NameMapE
  * counts leading empty timm stages (depth 0, no tensors), which nfx does not have: nfx stage s is then timm's
  * `stages.{s-1+stageOffset}` (readers take it from the file: timmStageOffset).
  * @throws Error for a source with no names for this network: `deepmind` and `timm` map normalizer-free networks
- *   only (models/official.ts), `timm` the layer names above.
+ *   only (models/official.ts), `timm` the NFNets' layer names above (an NF-ResNet: TIMM_NF_RESNET).
  */
 export function nameMap(plan: ModelPlan, source: WeightSource, stageOffset = 0): NameMapEntry[] {
   if (source === "nfx") return plan.params.map((p) => ({ nfx: p.name, source: p.name, toNfx: same, fromNfx: same }));
@@ -99,10 +112,9 @@ export function nameMap(plan: ModelPlan, source: WeightSource, stageOffset = 0):
     return officialParamNames(plan).map(({ nfx, official }) => ({ nfx, source: official, toNfx: same, fromNfx: same }));
   }
   if (plan.spec.norm !== "none") {
-    throw new Error(
-      `model ${plan.spec.name}: timm names exist for normalizer-free networks only (dm_nfnet_*, nf_resnet*)`,
-    );
+    throw new Error(`model ${plan.spec.name}: timm names exist for NFNets only (dm_nfnet_*)`);
   }
+  if (plan.spec.family === "nf-resnet") throw new Error(`model ${plan.spec.name}: no timm names: ${TIMM_NF_RESNET}`);
   return plan.params.map((p) => timmEntry(p, plan, stageOffset));
 }
 

@@ -4,7 +4,15 @@ import fs from "node:fs";
 import { sha256Hex } from "../base/files.js";
 import { tf } from "../engine/tf.js";
 import type { BuiltModel } from "../models/build.js";
-import { detectSource, type NameMapEntry, nameMap, timmStageOffset, type WeightSource } from "./nameMaps.js";
+import {
+  detectSource,
+  isTimmNfResnet,
+  type NameMapEntry,
+  nameMap,
+  TIMM_NF_RESNET,
+  timmStageOffset,
+  type WeightSource,
+} from "./nameMaps.js";
 import { looksLikePickle, looksLikeZip, readNpz } from "./npz.js";
 import { looksLikeSafetensors, readSafetensors, WeightsFormatError } from "./safetensors.js";
 import { type HostTensor, shapeText, type TensorSet } from "./tensors.js";
@@ -35,7 +43,8 @@ export interface WeightsFile {
 /**
  * The model weights of an nfx checkpoint's tensors (`param/<name>`, `ema/<name>`, `state/<name>`, `momentum/…`,
  * `progress/…`): the EMA averages when it holds them, else the parameters, plus the non-trainable state (BatchNorm
- * running mean / variance), under nfx names. The optimizer's momentum and the losses are dropped.
+ * running mean / variance; its average where the checkpoint holds one, as revision 4 saves it), under nfx names.
+ * The optimizer's momentum and the losses are dropped.
  */
 export function checkpointWeights(tensors: TensorSet): { tensors: TensorSet; weights: "ema" | "param" } {
   const weights = [...tensors.keys()].some((k) => k.startsWith("ema/")) ? "ema" : "param";
@@ -43,7 +52,9 @@ export function checkpointWeights(tensors: TensorSet): { tensors: TensorSet; wei
   for (const [name, t] of tensors) {
     const slash = name.indexOf("/");
     const kind = name.slice(0, slash);
-    if (kind === weights || kind === "state") out.set(name.slice(slash + 1), t);
+    const own = name.slice(slash + 1);
+    if (kind === weights) out.set(own, t);
+    else if (kind === "state" && !(weights === "ema" && tensors.has(`ema/${own}`))) out.set(own, t);
   }
   return { tensors: out, weights };
 }
@@ -167,6 +178,10 @@ function namesSource(file: WeightsFile, asked: WeightSource | null): WeightSourc
 }
 
 function sourceNameMap(model: Pick<BuiltModel, "plan">, file: WeightsFile, source: WeightSource): NameMapEntry[] {
+  // timm's NF-ResNet weights fit no nfx network, whatever the target: say why before any shape is compared.
+  if (source === "timm" && isTimmNfResnet(file.tensors.keys())) {
+    throw new WeightsMismatchError(`${file.path}: weights of timm's nf_resnet*: ${TIMM_NF_RESNET}`);
+  }
   try {
     return nameMap(model.plan, source, source === "timm" ? timmStageOffset(file.tensors.keys()) : 0);
   } catch (e) {
@@ -174,7 +189,16 @@ function sourceNameMap(model: Pick<BuiltModel, "plan">, file: WeightsFile, sourc
   }
 }
 
-/** Every trainable parameter: present in the file with the source layout's shape (or a default it may lack). */
+/**
+ * A one-value tensor of any shape of ones ([1], [1, 1]) as the scalar `target` wants: PyTorch stores and loads a
+ * skip gain as [1] as readily as []. Any other tensor as it is.
+ */
+function scalarOf(t: HostTensor | undefined, target: readonly number[]): HostTensor | undefined {
+  if (!t || target.length > 0 || t.shape.length === 0 || t.data.length !== 1) return t;
+  return t.shape.every((d) => d === 1) ? { shape: [], data: t.data } : t;
+}
+
+/** Every trainable parameter: present in the file with the source layout's shape. */
 function fitParams(
   model: Pick<BuiltModel, "plan">,
   file: WeightsFile,
@@ -188,16 +212,9 @@ function fitParams(
   for (const entry of map) {
     const p = params.get(entry.nfx);
     if (!p) throw new Error(`parameter ${entry.nfx} is not in the plan`);
-    const t = file.tensors.get(entry.source);
+    const t = scalarOf(file.tensors.get(entry.source), p.shape);
     const want = expectedSourceShape(entry, p.shape);
     if (!t) {
-      if (entry.missing !== undefined) {
-        fit.values.set(p.name, {
-          shape: p.shape,
-          data: new Float32Array(want.reduce((a, b) => a * b, 1)).fill(entry.missing),
-        });
-        continue;
-      }
       throw new WeightsMismatchError(
         `${file.path}: tensor ${entry.source} (nfx ${entry.nfx}, expected shape ${shapeText(want)}) is missing from the file: weights of another architecture (${source} names)`,
       );

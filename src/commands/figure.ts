@@ -44,7 +44,10 @@ export default class Figure extends NfxCommand {
       description:
         "print the runs --run-missing would train, their steps and images and the estimated time; run nothing",
     }),
-    out: Flags.string({ description: "directory for the figure (default: figures/ beside the --db store; NAME-figures/ for a store NAME.db not named nfx.db)" }),
+    out: Flags.string({
+      description:
+        "directory for the figure (default: figures/ beside the --db store; NAME-figures/ for a store NAME.db not named nfx.db)",
+    }),
     format: Flags.string({ description: "comma-separated: json, svg, png, html", default: "json,svg,png" }),
     of: Flags.string({ description: "curves: draw the training curves of this figure's sweep" }),
     where: Flags.string({ description: `curves: draw the runs this filter selects, e.g. "train.batch_size = 512"` }),

@@ -30,7 +30,10 @@ export default class Plot extends NfxCommand {
       description: `keep the runs this filter selects (the language of \`nfx runs --where\`), e.g. "agc.lambda <= 0.04 and train.batch_size in (256, 1024)"`,
     }),
     "log-x": Flags.boolean({ description: "log scale on x (λ, batch size)" }),
-    out: Flags.string({ description: "directory for the figure (default: figures/ beside the --db store; NAME-figures/ for a store NAME.db not named nfx.db)" }),
+    out: Flags.string({
+      description:
+        "directory for the figure (default: figures/ beside the --db store; NAME-figures/ for a store NAME.db not named nfx.db)",
+    }),
     name: Flags.string({ description: "file name without extension", default: "plot" }),
     format: Flags.string({ description: "comma-separated: json, svg, png, html", default: "json,svg" }),
     band: Flags.string({

@@ -75,7 +75,8 @@ export default class Report extends NfxCommand {
     }),
     jobs: Flags.integer({ description: "worker processes for --run-missing (default: the number of cores)", min: 1 }),
     out: Flags.string({
-      description: "directory for report.html, report.md and the figures (default: report/ beside the --db store; NAME-report/ for a store NAME.db not named nfx.db)",
+      description:
+        "directory for report.html, report.md and the figures (default: report/ beside the --db store; NAME-report/ for a store NAME.db not named nfx.db)",
     }),
     format: Flags.string({ description: "formats of the figures beside the report", default: "json,svg,png" }),
     db: dbFlag,

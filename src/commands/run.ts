@@ -40,7 +40,10 @@ export default class Run extends NfxCommand {
     progress: progressFlag,
     wait: waitFlag,
     "retry-failed": Flags.boolean({ description: "re-run the config if it is stored as failed" }),
-    out: Flags.string({ description: "directory for the run's figure (default: figures/ beside the --db store; NAME-figures/ for a store NAME.db not named nfx.db)" }),
+    out: Flags.string({
+      description:
+        "directory for the run's figure (default: figures/ beside the --db store; NAME-figures/ for a store NAME.db not named nfx.db)",
+    }),
     hash: Flags.string({ description: "fail unless the run's config hash is this one (Slurm tasks use it)" }),
     shard: Flags.string({
       description: "store the run in this result shard (a small SQLite file) instead of --db; used by Slurm tasks",

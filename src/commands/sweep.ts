@@ -73,7 +73,10 @@ export default class Sweep extends NfxCommand {
         "print the expanded runs, how many are done, and the steps, images and estimated time of the rest; run nothing",
     }),
     "retry-failed": Flags.boolean({ description: "also re-run runs stored as failed" }),
-    out: Flags.string({ description: "directory for the sweep's figure (default: figures/ beside the --db store; NAME-figures/ for a store NAME.db not named nfx.db)" }),
+    out: Flags.string({
+      description:
+        "directory for the sweep's figure (default: figures/ beside the --db store; NAME-figures/ for a store NAME.db not named nfx.db)",
+    }),
     executor: Flags.string({
       description: "local: this machine's worker pool; slurm: submit the missing runs as one Slurm job array",
       options: ["local", "slurm"],

@@ -95,7 +95,10 @@ describe("figures at 4+ seeds: the t-band cut at [0, 1]", () => {
       [1024, 1024, 1024],
       "their data (and tooltips) keep the true batch size",
     );
-    assert.deepEqual(axisLabels(scene).filter((l) => /^\d/.test(l) && Number(l) > 100), ["1024"]);
+    assert.deepEqual(
+      axisLabels(scene).filter((l) => /^\d/.test(l) && Number(l) > 100),
+      ["1024"],
+    );
   });
 
   it("fig2b: the unclipped runs drawn as a dashed reference labelled 'no clipping'", async () => {

@@ -20,3 +20,19 @@ export function resolveModelDefaults(cfg: RunConfig): void {
     if (getDotted(cfg, key) === "auto") setDotted(cfg as unknown as Plain, key, value(spec));
   }
 }
+
+/**
+ * The keys of MODEL_DEFAULTS at which `cfg` holds its own model's value: what `auto` gives it. Runs of two models
+ * compared as such (the BN-ResNet against the NF-ResNet, claim 1) each train with their model's own recipe.
+ */
+export function atModelDefault(cfg: RunConfig): string[] {
+  let spec: ModelSpec;
+  try {
+    spec = resolveModelSpec(cfg.model as Parameters<typeof resolveModelSpec>[0]);
+  } catch {
+    return [];
+  }
+  return Object.entries(MODEL_DEFAULTS)
+    .filter(([key, { value }]) => (getDotted(cfg, key) ?? null) === value(spec))
+    .map(([key]) => key);
+}

@@ -7,6 +7,7 @@
 //   4. left out: every other set, with the need it lacks and how it differs from the nearest runs that hold it
 //      ("differ in optim.lr as well"), or that no selected run holds it.
 import { canonicalJson, configIdentity } from "../../core/config/hash.js";
+import { atModelDefault } from "../../core/config/modelDefaults.js";
 import { configValue, type RunRow, rowLabel, runRow } from "../../core/plot/runRows.js";
 import type { StoredRun } from "../../core/store/runStore.js";
 import type { ClaimMatch, ClaimRule } from "./claimRule.js";
@@ -46,6 +47,10 @@ const NAMED_BY_CONDITIONS = new Set(["train.batch_size"]);
 export function matchSetting(run: StoredRun, match: ClaimMatch): Record<string, unknown> {
   const setting: Record<string, unknown> = { ...configIdentity(run.config) };
   for (const key of ["seed", ...match.varies]) delete setting[key];
+  // Runs of different models compared as such each take their model's own defaults (BN's weight decay 1e-4, 2e-5
+  // for the NF-ResNet: config/modelDefaults.ts): matched as "the model's default", not as two values.
+  if (match.varies.includes("model.name"))
+    for (const key of atModelDefault(run.config)) setting[key] = "the model's default";
   // The run's length as it was asked for, not the identity's canonical spelling of it: `train.steps: 4` at a batch
   // where one epoch is 4 steps is spelled as epochs in the identity, and would not match `train.steps: 4` at another
   // batch size. Length is what a claim across batch sizes holds fixed.

@@ -1,7 +1,7 @@
 // Every run of every preset keeps its identity: the config hashes of configs/*.yaml, in expansion order, equal the
-// ones recorded in presetHashes.json (written from nfx at commit b0c563a, before issue 23's re-layout). A change that
-// moves a rule must not move a stored run's hash; a change that means to (a new training revision) updates the file
-// and says why in its commit.
+// ones recorded in presetHashes.json (rewritten for training revision 4, issue 25: the official warmup, schedule
+// length and EMA move every preset run; before it, written at b0c563a). A change that moves a rule must not move a
+// stored run's hash; a change that means to (a new training revision) updates the file and says why in its commit.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";

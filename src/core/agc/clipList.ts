@@ -33,39 +33,43 @@ export function nonFiniteMessage(
   shape: readonly number[],
   bad: number,
   total: number,
-  unit = "unit",
 ): string {
   return (
-    `${who}: ${what} [${shape.join(",")}]: ${bad} of ${total} ${unit}${total === 1 ? "" : "s"} hold NaN or ±Inf ` +
-    `(gradient or parameter), which AGC cannot scale; nonFinite: "zero" zeroes such ${unit}s, "keep" passes them on`
+    `${who}: ${what} [${shape.join(",")}]: ${bad} of ${total} unit${total === 1 ? "" : "s"} ` +
+    `${bad === 1 ? "holds" : "hold"} NaN or ±Inf in the gradient or the parameter, which AGC cannot scale; ` +
+    'nonFinite: "zero" zeroes such units, "keep" passes them on'
   );
 }
 
-/** Throws the AgcNonFiniteError of clipGradients for per-parameter non-finite counts (`order[j]` has `bad[j]`). */
+/**
+ * Throws clipGradients's AgcNonFiniteError when some `bad[j]` (non-finite units of gradient `order[j]`, of
+ * `totals[j]`) is > 0, naming the first such gradient (index, role, shape) and the count over all of them.
+ */
 function throwNonFinite(
   grads: readonly tf.Tensor[],
   targets: readonly ClipTarget[],
   order: readonly number[],
   bad: ArrayLike<number>,
   totals: readonly number[],
-  unit: string,
+  unit: "unit" | "gradient",
 ): void {
-  const j = Array.from(bad).findIndex((n) => n > 0);
+  const counts = Array.from(bad);
+  const j = counts.findIndex((n) => n > 0);
   if (j < 0) return;
   const i = order[j] as number;
   const role = (targets[i] as ClipTarget).role;
-  const all = Array.from(bad).reduce((s, n) => s + n, 0);
+  const all = counts.reduce((s, n) => s + n, 0);
+  const total = totals.reduce((s, n) => s + n, 0);
   const what = `gradient ${i}${role ? ` (${role})` : ""}`;
-  const more = all > (bad[j] as number) ? ` (${all} in all)` : "";
   const shape = (grads[i] as tf.Tensor).shape;
-  const message = nonFiniteMessage("clipGradients", what, shape, bad[j] as number, totals[j] as number, unit);
-  throw new AgcNonFiniteError(
-    all,
-    totals.reduce((s, n) => s + n, 0),
-    i,
-    role,
-    message + more,
-  );
+  // `global` judges whole gradients: the count is over the list; per unit, over this gradient (and the list's sum).
+  const message =
+    unit === "gradient"
+      ? `clipGradients: ${what} [${shape.join(",")}] holds NaN or ±Inf (${all} of ${total} gradients do), which ` +
+        'global clipping cannot scale; nonFinite: "zero" zeroes such gradients, "keep" passes them on'
+      : nonFiniteMessage("clipGradients", what, shape, counts[j] as number, totals[j] as number) +
+        (all > (counts[j] as number) ? ` (${all} of ${total} units in all)` : "");
+  throw new AgcNonFiniteError(all, total, i, role, message);
 }
 
 /**

@@ -10,6 +10,7 @@ import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { buildModel, resolveModelSpec } from "../../src/core/models/index.js";
 import { createTrainer, weightsFinite } from "../../src/core/train/step.js";
+import { testBackend } from "../helpers.js";
 
 const INF = Number.POSITIVE_INFINITY;
 
@@ -79,6 +80,44 @@ describe("agcClip on a non-finite gradient", () => {
     );
   });
 });
+
+// The test reads non-finiteness off the norms (NaN exactly where a slot holds NaN or ±Inf): IEEE arithmetic, the
+// same on every backend; a finite slot whose norm overflows float32 is clipped, not flagged.
+for (const backend of ["cpu", testBackend()] as const) {
+  describe(`non-finite units seen on ${backend}`, () => {
+    it("NaN, +Inf and −Inf in a gradient or a parameter are flagged; 3e38·ones(4) (norm past float32) is clipped", async () => {
+      await initBackend(backend);
+      const zero = { lambda: 0.01, granularity: "unit", nonFinite: "zero" } as const;
+      for (const bad of [Number.NaN, INF, -INF]) {
+        const W = tf.ones([3, 2]);
+        const G = tf.tensor2d([bad, 1, 1, 1, 1, 1], [3, 2]);
+        assert.deepEqual(
+          Array.from(
+            agcClip(G, W, zero)
+              .dataSync()
+              .filter((_, i) => i % 2 === 0),
+          ),
+          [0, 0, 0],
+          `G ${bad}`,
+        );
+        const Wbad = tf.tensor2d([1, bad, 1, 1, 1, 1], [3, 2]);
+        assert.deepEqual(
+          Array.from(
+            agcClip(tf.ones([3, 2]), Wbad, zero)
+              .dataSync()
+              .filter((_, i) => i % 2),
+          ),
+          [0, 0, 0],
+          `W ${bad}`,
+        );
+        assert.equal(agcClip(tf.scalar(bad), tf.scalar(1), zero).dataSync()[0], 0, `scalar ${bad}`);
+      }
+      const huge = agcClip(tf.fill([4], 3e38), tf.ones([4]), { lambda: 0.01, granularity: "unit" }).dataSync();
+      for (const v of huge) assert.ok(Math.abs(v - 0.01) < 1e-7, `${v}`);
+      await initBackend("cpu");
+    });
+  });
+}
 
 describe("clipGradients on non-finite gradients", () => {
   const targets = () => [

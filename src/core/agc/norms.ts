@@ -37,6 +37,16 @@ export function nonFiniteSlots(x: tf.Tensor, axes: number[]): tf.Tensor {
 }
 
 /**
+ * Which slots of a scaledNorm over `axes` hold a NaN or ±Inf, from the norm alone (no pass over x): a NaN in a slot
+ * makes x/m NaN there, and an Inf makes m = Inf and Inf/m NaN, so the norm m·‖x/m‖ is NaN exactly for those slots
+ * (a finite slot's norm is finite, or +Inf past float32's range, which is not NaN). Without axes the norm is |x|,
+ * not finite exactly where x is not. Call inside tf.tidy.
+ */
+function nonFiniteNorm(norm: tf.Tensor, axes: number[]): tf.Tensor {
+  return axes.length === 0 ? tf.isFinite(norm).logicalNot() : norm.isNaN();
+}
+
+/**
  * Unit-wise Frobenius norm, one per unit: `unitAxes` index the units and the norm reduces the other axes; absent,
  * the official rule for tfjs layouts (optim.py `unitwise_norm`; units.ts): conv HWIO [kh,kw,in,out] → [1,1,1,out],
  * dense [in,out] → [1,out], rank 3 → [1,b,c], and a tensor that squeezes to ≤ 1 dimension (scalar, vector, [1,C],
@@ -105,9 +115,10 @@ export function clipSlots(
   eps: number,
   zeroNonFinite: boolean,
 ): { clipped: tf.Tensor; trigger: tf.Tensor; nonFinite: tf.Tensor } {
-  const maxNorm = scaledNorm(W, axes).norm.maximum(eps).mul(lambda);
+  const w = scaledNorm(W, axes);
+  const maxNorm = w.norm.maximum(eps).mul(lambda);
   const g = scaledNorm(G, axes);
-  const nonFinite = tf.logicalOr(nonFiniteSlots(G, axes), nonFiniteSlots(W, axes));
+  const nonFinite = tf.logicalOr(nonFiniteNorm(g.norm, axes), nonFiniteNorm(w.norm, axes));
   // NaN compares false, but an Inf in W with a finite G would compare true-or-false by chance: say it outright.
   const trigger = g.norm.greater(maxNorm).logicalAnd(nonFinite.logicalNot());
   // A triggered slot has unitNorm = ‖G‖/m > 0; the floor only keeps all-zero (never triggered) slots finite.

@@ -220,6 +220,8 @@ describe("withAgc tells unit axes from tfjs layers (model option)", () => {
         e.option === "model" &&
         e.message.includes(`layer 'emb' (Embedding) weight '${name}' [10,4]: its unit axes are unknown`),
     );
+    // `layer` clips whole tensors: the layers' layouts do not matter and nothing is refused.
+    withAgc(tf.train.sgd(1), { lambda: 0.1, granularity: "layer", model }).applyGradients({ [name]: tf.ones([10, 4]) });
     const opt = withAgc(tf.train.sgd(1), {
       lambda: 0.1,
       granularity: "unit",

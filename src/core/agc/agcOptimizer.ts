@@ -65,7 +65,9 @@ export class AgcOptimizer extends tf.Optimizer {
         throw new AgcOptionsError("unitAxes", `withAgc: unitAxes['${name}'] must be a list of axes`);
       }
     });
-    this.modelAxes = options.model === undefined ? null : layerUnitAxes(options.model);
+    // Only `unit` asks what a unit is: `layer` and `global` clip whole tensors, whatever the layers.
+    this.modelAxes =
+      options.model === undefined || options.granularity !== "unit" ? null : layerUnitAxes(options.model);
     // An exclusion needs roles to match: without any, `exclude` would silently clip what it names.
     if ((options.exclude?.length ?? 0) > 0 && this.roles.size === 0) {
       throw new AgcOptionsError(
@@ -103,7 +105,7 @@ export class AgcOptimizer extends tf.Optimizer {
   /** A variable's unit axes: given, else its layer's (the model told again if it is new), else the official rule. */
   private unitAxesOf(name: string): AgcUnitAxes | undefined {
     const given = this.unitAxes.get(name);
-    if (given !== undefined || this.options.model === undefined) return given;
+    if (given !== undefined || this.options.model === undefined || this.options.granularity !== "unit") return given;
     if (!this.modelAxes?.has(name)) this.modelAxes = layerUnitAxes(this.options.model);
     const told = this.modelAxes.get(name);
     if (told === undefined) {

@@ -1,6 +1,6 @@
-// What AGC takes, and the checks on it: the clip granularities, the options of agcClip and of
-// clipGradients/withAgc (with ε's default and the one "clipping off" rule), a list's clip targets, and the error an
-// unusable input raises. The library's callers may be untyped, so every value is checked, not only its type.
+// What AGC takes, and the checks on it: the clip granularities, a parameter's unit axes, what to do with a
+// non-finite unit, the options of agcClip and of clipGradients/withAgc (with ε's default and the one "clipping off"
+// rule), a list's clip targets, and the errors: an unusable input, a non-finite unit. The library's callers may be untyped, so every value is checked, not only its type.
 import { tf } from "../engine/tf.js";
 import { isParamRole, type ParamRole, unknownRoleReason } from "./roles.js";
 

@@ -296,11 +296,16 @@ def draw(table, rng):
 
 
 def unitwise_norm(x):
-    """optim.unitwise_norm / agc_optax.unitwise_norm: one norm per output unit (the last axis of HWIO and [in, out]
-    kernels); a vector or scalar is one unit."""
-    if x.dim() <= 1:
+    """optim.unitwise_norm / agc_optax.unitwise_norm, rule for rule: a tensor that squeezes to <= 1 dimension
+    (scalar, vector, [1, C], [1, 1, 1, C], [C, 1]) is one unit; rank 2 and 3 reduce axis 0 only ([in, out] dense
+    kernels; rank 3 keeps axes 1 and 2); rank 4 reduces axes 0, 1, 2 (HWIO kernels); any other rank is refused."""
+    if sum(1 for d in x.shape if d != 1) <= 1:
         return torch.sqrt((x ** 2).sum())
-    return torch.sqrt((x ** 2).sum(dim=tuple(range(x.dim() - 1)), keepdim=True))
+    if x.dim() in (2, 3):
+        return torch.sqrt((x ** 2).sum(dim=0, keepdim=True))
+    if x.dim() == 4:
+        return torch.sqrt((x ** 2).sum(dim=(0, 1, 2), keepdim=True))
+    raise ValueError(f"unitwise_norm: no rule for a rank-{x.dim()} tensor {tuple(x.shape)}")
 
 
 def layer_norm(x):

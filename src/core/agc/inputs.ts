@@ -1,6 +1,6 @@
-// What AGC takes, and the checks on it: the clip granularities, the options of agcClip and of
-// clipGradients/withAgc (with ε's default and the one "clipping off" rule), a list's clip targets, and the error an
-// unusable input raises. The library's callers may be untyped, so every value is checked, not only its type.
+// What AGC takes, and the checks on it: the clip granularities, a parameter's unit axes, what to do with a
+// non-finite unit, the options of agcClip and of clipGradients/withAgc (with ε's default and the one "clipping off"
+// rule), a list's clip targets, and the errors: an unusable input, a non-finite unit. The library's callers may be untyped, so every value is checked, not only its type.
 import { tf } from "../engine/tf.js";
 import { isParamRole, type ParamRole, unknownRoleReason } from "./roles.js";
 
@@ -16,14 +16,36 @@ export type AgcGranularity = (typeof AGC_GRANULARITIES)[number];
 export const AGC_CLIP_GRANULARITIES = ["unit", "layer"] as const;
 export type AgcClipGranularity = (typeof AGC_CLIP_GRANULARITIES)[number];
 
+/**
+ * The axes that index a parameter's units, 0-based (−1 the last): AGC's norms reduce every other axis. `[]` makes
+ * the whole tensor one unit. Examples (tfjs layouts): conv2d HWIO [kh,kw,in,out] → [3]; dense [in,out] → [1];
+ * depthwise [kh,kw,in,mult] → [2, 3] (one unit per output channel); conv2dTranspose [kh,kw,out,in] → [2]; PyTorch
+ * OIHW → [0]. Absent: the official rule (units.ts officialUnitAxes).
+ */
+export type AgcUnitAxes = readonly number[];
+
+/**
+ * What AGC does with a non-finite unit: one whose gradient (for `global`: one whose parameter's gradient) or
+ * parameter holds NaN or ±Inf, where neither its norm nor its clip factor means anything. `error` (the default):
+ * throw an AgcNonFiniteError, nothing returned; `zero`: its gradient becomes 0 (the unit is not updated by this
+ * gradient); `keep`: its gradient is returned as it came, for the caller to catch (nfx's trainer, which ends the run
+ * as diverged). `zero` and `keep` count such units (ClipResult's `nonFinite`); the other units are clipped as usual.
+ */
+export const AGC_NON_FINITE = ["error", "zero", "keep"] as const;
+export type AgcNonFinite = (typeof AGC_NON_FINITE)[number];
+
 /** Options of agcClip (AGC on one parameter). */
 export interface AgcClipOptions {
   /** Threshold λ on ‖G_i‖ / max(‖W_i‖, ε), a ratio (unitless): a finite number > 0. Paper: 0.01–0.16. */
   lambda: number;
   /** Floor ε on the parameter norm (finite, > 0), so zero-initialised parameters still get updates. Paper: 1e-3. */
   eps?: number;
-  /** `unit`: per output unit (the last axis of a rank ≥ 2 tensor); `layer`: the whole tensor. */
+  /** `unit`: per unit (see unitAxes); `layer`: the whole tensor is one unit (unitAxes is then not used). */
   granularity: AgcClipGranularity;
+  /** The unit axes of the parameter (AgcUnitAxes); default: the official rule for tfjs layouts. */
+  unitAxes?: AgcUnitAxes;
+  /** What to do with a non-finite unit (AgcNonFinite); default `error`. */
+  nonFinite?: AgcNonFinite;
 }
 
 /** Options of clipGradients and withAgc (a list of parameters, as the config's `agc.*` keys). */
@@ -43,6 +65,8 @@ export interface AgcOptions {
    * code excludes `classifier_weight`. Default: none.
    */
   exclude?: readonly ParamRole[];
+  /** What to do with a non-finite unit (AgcNonFinite); default `error`. Not checked when clipping is off. */
+  nonFinite?: AgcNonFinite;
 }
 
 /**
@@ -69,12 +93,14 @@ export interface ClipTarget {
    * with no role (always clipped; counted under the role `""`).
    */
   role?: ParamRole;
+  /** The unit axes of the parameter (AgcUnitAxes); default: the official rule for tfjs layouts. */
+  unitAxes?: AgcUnitAxes;
 }
 
 /**
  * An AGC input the library cannot use; `option` names it (`options`, `lambda`, `eps`, `granularity`, `exclude`,
- * `roles`, `targets`, `optimizer`, `grad`, `gradient i`, `x`, `ts`) and the message says why in one line, starting
- * with the entry point (`agcClip: …`).
+ * `roles`, `targets`, `optimizer`, `grad`, `gradient i`, `x`, `ts`, `unitAxes`, `nonFinite`, `model`) and the
+ * message says why in one line, starting with the entry point (`agcClip: …`).
  */
 export class AgcOptionsError extends Error {
   constructor(
@@ -86,6 +112,24 @@ export class AgcOptionsError extends Error {
   }
 }
 
+/**
+ * Non-finite units met with `nonFinite: "error"` (the default): AGC cannot scale a unit whose gradient or parameter
+ * holds NaN or ±Inf, and returns nothing. `units` of `total` units were non-finite (for `global`: parameters);
+ * `parameter` is the first such gradient's index in clipGradients's list (0 for agcClip), `role` its role.
+ */
+export class AgcNonFiniteError extends Error {
+  constructor(
+    readonly units: number,
+    readonly total: number,
+    readonly parameter: number,
+    readonly role: string | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = "AgcNonFiniteError";
+  }
+}
+
 function describe(v: unknown): string {
   return typeof v === "number" ? String(v) : (JSON.stringify(v) ?? String(v));
 }
@@ -94,10 +138,12 @@ function describe(v: unknown): string {
  * Checks AGC options by the config schema's rules (`agc.*` keys). With `allowOff` (clipGradients, withAgc, the
  * AgcOptions rules): granularity one of unit, layer, global, none; λ a finite number > 0 or null (no clipping).
  * Without (agcClip, the AgcClipOptions rules): granularity unit or layer; λ a finite number > 0. Both: ε (when
- * given) a finite number > 0; exclude (when given) a list of PARAM_ROLES names. `who` prefixes the message (the
- * entry point's name). Options come from untyped callers too, so every value is checked, not only its type.
- * @throws AgcOptionsError naming the first option at fault (`options`, `granularity`, `lambda`, `eps`, `exclude`),
- * e.g. `withAgc: exclude[0]: unknown role "classifer_weight" (did you mean classifier_weight?); roles: …`.
+ * given) a finite number > 0; nonFinite (when given) one of AGC_NON_FINITE; exclude (when given) a list of
+ * PARAM_ROLES names. `who` prefixes the message (the entry point's name). Options come from untyped callers too,
+ * so every value is checked, not only its type.
+ * @throws AgcOptionsError naming the first option at fault (`options`, `granularity`, `lambda`, `eps`,
+ * `nonFinite`, `exclude`), e.g. `withAgc: exclude[0]: unknown role "classifer_weight" (did you mean
+ * classifier_weight?); roles: …`.
  */
 export function checkAgcOptions(
   who: string,
@@ -108,7 +154,13 @@ export function checkAgcOptions(
     throw new AgcOptionsError(option, `${who}: ${option} ${rule} (got ${describe(value)})`);
   };
   if (typeof options !== "object" || options === null) fail("options", "must be an object", options);
-  const opts = options as { granularity?: unknown; lambda?: unknown; eps?: unknown; exclude?: unknown };
+  const opts = options as {
+    granularity?: unknown;
+    lambda?: unknown;
+    eps?: unknown;
+    exclude?: unknown;
+    nonFinite?: unknown;
+  };
   const granularities: readonly string[] = allowOff ? AGC_GRANULARITIES : AGC_CLIP_GRANULARITIES;
   if (!granularities.includes(opts.granularity as string)) {
     const hint = allowOff ? "" : " (global and none are clipGradients/withAgc's)";
@@ -129,6 +181,9 @@ export function checkAgcOptions(
   }
   if (opts.eps !== undefined && !(typeof opts.eps === "number" && Number.isFinite(opts.eps) && opts.eps > 0)) {
     fail("eps", "must be a finite number > 0", opts.eps);
+  }
+  if (opts.nonFinite !== undefined && !(AGC_NON_FINITE as readonly unknown[]).includes(opts.nonFinite)) {
+    fail("nonFinite", `must be one of ${AGC_NON_FINITE.join(", ")}`, opts.nonFinite);
   }
   if (opts.exclude !== undefined) {
     const ex = opts.exclude;

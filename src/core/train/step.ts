@@ -85,6 +85,9 @@ export function createTrainer(
           lambda: cfg.agc.lambda,
           eps: cfg.agc.eps,
           exclude: cfg.agc.exclude,
+          // A NaN or ±Inf gradient is passed on, not thrown: the update makes a weight non-finite, which this step's
+          // weights_check reports and trainRun ends as `diverged` (a throw would lose the run's record).
+          nonFinite: "keep",
         });
         sgd.apply(clip.grads, lr);
         ema?.update(step);

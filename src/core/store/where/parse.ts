@@ -1,11 +1,14 @@
 // A small recursive-descent parser for the filter language (see ast.ts). Keywords are case-insensitive;
-// strings take single or double quotes (a doubled quote escapes itself); field names are dotted identifiers.
+// strings take single or double quotes (a doubled quote escapes itself); field names are dotted identifiers. A
+// number may be written as a percentage (`test_top1 > 35%` is `test_top1 > 0.35`), as tables print a top-1; it
+// compares only with a field whose unit is a fraction (fields.ts), so `agc.lambda < 1%` is refused, not guessed.
 import type { CompareOp, Expr, Literal, Operand } from "./ast.js";
 import { WhereError } from "./ast.js";
+import { fieldUnit } from "./fields.js";
 
 type Token =
   | { t: "ident"; v: string; pos: number }
-  | { t: "num"; v: number; pos: number }
+  | { t: "num"; v: number; pos: number; percent?: boolean }
   | { t: "str"; v: string; pos: number }
   | { t: "op"; v: string; pos: number }
   | { t: "end"; pos: number };
@@ -32,6 +35,15 @@ function readString(src: string, i: number, pos: number): { text: string; next: 
   }
 }
 
+/**
+ * The number `text`% stands for: the decimal point moved two places, so `x%` is the double nearest the decimal
+ * x/100 (`0.07%` → 0.0007, where 0.07 / 100 is 0.0007000000000000001 and would miss a stored 0.0007).
+ */
+function percentValue(text: string): number {
+  const m = /^([-+]?(?:\d+\.?\d*|\.\d+))(?:[eE]([-+]?\d+))?$/.exec(text);
+  return m ? Number(`${m[1]}e${Number(m[2] ?? 0) - 2}`) : Number(text) / 100;
+}
+
 function tokenize(src: string): Token[] {
   const out: Token[] = [];
   let i = 0;
@@ -52,8 +64,10 @@ function tokenize(src: string): Token[] {
     const prev = out[out.length - 1];
     const signAllowed = !prev || prev.t === "op" || (prev.t === "ident" && KEYWORDS.has(prev.v.toLowerCase()));
     if (num && (/[\d.]/.test(c) || signAllowed)) {
-      out.push({ t: "num", v: Number(num[0]), pos });
-      i += num[0].length;
+      const percent = src[i + num[0].length] === "%";
+      const v = percent ? percentValue(num[0]) : Number(num[0]);
+      out.push({ t: "num", v, pos, ...(percent ? { percent } : {}) });
+      i += num[0].length + (percent ? 1 : 0);
       continue;
     }
     const ident = /^[A-Za-z_][A-Za-z0-9_.]*/.exec(src.slice(i));
@@ -161,10 +175,18 @@ class Parser {
       this.expectOp(")");
       return e;
     }
+    const leftTok = this.peek();
     const left = this.operand();
+    const expr = this.afterOperand(left);
+    if (expr.kind === "compare") this.checkPercent(leftTok, expr.right);
+    return expr;
+  }
+
+  /** What follows an operand: `is null`, `in`, `like`, `contains` or a comparison. */
+  private afterOperand(left: Operand): Expr {
     if (this.acceptKw("is")) return this.isNull(left);
     const negated = this.acceptKw("not");
-    if (this.acceptKw("in")) return { kind: "in", negated, operand: left, values: this.list() };
+    if (this.acceptKw("in")) return { kind: "in", negated, operand: left, values: this.list(left) };
     if (this.acceptKw("like")) return { kind: "like", negated, operand: left, pattern: this.pattern() };
     if (this.acceptKw("contains")) return { kind: "contains", negated, operand: left, value: this.containsValue() };
     if (negated) {
@@ -185,10 +207,11 @@ class Parser {
   }
 
   /** After "in": "(" literal ("," literal)* ")". */
-  private list(): Literal[] {
+  private list(operand: Operand): Literal[] {
     this.expectOp("(");
     const values: Literal[] = [];
     for (;;) {
+      this.checkPercent(this.peek(), operand);
       const v = this.literal();
       if (v === undefined)
         throw new WhereError(this.peek().pos, `expected a value in the list, found ${describe(this.peek())}`);
@@ -224,12 +247,25 @@ class Parser {
     const at = this.peek();
     if (at.t === "op" && at.v in COMPARE) {
       this.k++;
+      const rightTok = this.peek();
       const right = this.operand();
+      this.checkPercent(rightTok, left);
       return { kind: "compare", op: COMPARE[at.v] as CompareOp, left, right };
     }
     throw new WhereError(
       at.pos,
       `expected a comparison (=, !=, <, <=, >, >=, in, like, contains, is null), found ${describe(at)}`,
+    );
+  }
+
+  /** A percentage `tok` faces `other`: refused unless `other` is a fraction (a top-1) or of unknown unit. */
+  private checkPercent(tok: Token, other: Operand): void {
+    if (tok.t !== "num" || !tok.percent || other.kind !== "field") return;
+    const unit = fieldUnit(other.name);
+    if (unit === null || unit === "fraction") return;
+    throw new WhereError(
+      tok.pos,
+      `a percentage compares with a top-1 (test_top1, top1), not with ${other.name} (write it as a number)`,
     );
   }
 

@@ -21,6 +21,11 @@ export default class Query extends NfxCommand {
   };
   static override flags = { db: dbFlag };
 
+  /** The rows as SQLite returns them: their keys are the statement's column names, written by the user. */
+  protected override toSuccessJson(result: unknown): unknown {
+    return result;
+  }
+
   async run(): Promise<unknown> {
     const { args, flags } = await this.parse(Query, sqlAsArgument(this.argv));
     try {

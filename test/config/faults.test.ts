@@ -8,6 +8,7 @@ import { resolveConfig } from "../../src/core/config/resolve.js";
 import { parseSetOverride } from "../../src/core/config/setOverride.js";
 import { suggestKey } from "../../src/core/config/suggestKey.js";
 import { loadSweepFile } from "../../src/core/sweep/expand.js";
+import { nfx } from "../e2e/sweepHelpers.js";
 import { tempDir, writeFile } from "../helpers.js";
 
 function refusal(name: string, text: string, sets: string[] = []): string {
@@ -32,6 +33,21 @@ describe("config faults", () => {
       /typo\.yaml:2:\d+: optim\.learning_rate: unknown key \(did you mean 'optim\.lr'\?\)/,
     );
     assert.match(lines[2] as string, /typo\.yaml:3:\d+: agc\.lamda: unknown key \(did you mean 'agc\.lambda'\?\)/);
+  });
+
+  it("through the CLI: every fault on its own line after nfx: error:, exit 2, the same in --json", () => {
+    const dir = tempDir();
+    writeFile(dir, "typo.yaml", "trian: { steps: 3 }\noptim: { learning_rate: 0.1 }\nagc: { lamda: 0.1 }\n");
+    const r = nfx(["sweep", "typo.yaml", "--dry-run", "--db", "x.db"], dir);
+    assert.equal(r.status, 2, r.stderr);
+    const lines = r.stderr.trimEnd().split("\n");
+    assert.deepEqual(
+      lines.map((l) => l.replace(/^nfx: error: /, "").replace(/:\d+: .*$/, "")),
+      ["typo.yaml:1", "typo.yaml:2", "typo.yaml:3"],
+    );
+    const json = nfx(["sweep", "typo.yaml", "--dry-run", "--db", "x.db", "--json"], dir);
+    assert.equal(json.status, 2);
+    assert.equal((JSON.parse(json.stdout) as { error: { message: string } }).error.message.split("\n").length, 3);
   });
 
   it("own tries: bad values in the base and in two axes' points, bad sections, and several --set at once", () => {

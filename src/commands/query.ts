@@ -1,3 +1,6 @@
+// `nfx query SQL`: one read-only statement on the store, printed as a table or --json rows. The SQL may start with
+// comments, as a saved file does (`nfx query "$(cat q.sql)"`), and so with `--` or `/*`: an argument that starts
+// with `-` but is not one of the command's flags is the statement, not an unknown flag.
 import { Args } from "@oclif/core";
 import { readonlyQuery } from "../core/store/readonlyQuery.js";
 import { cell } from "../ui/cells.js";
@@ -18,8 +21,13 @@ export default class Query extends NfxCommand {
   };
   static override flags = { db: dbFlag };
 
+  /** The rows as SQLite returns them: their keys are the statement's column names, written by the user. */
+  protected override toSuccessJson(result: unknown): unknown {
+    return result;
+  }
+
   async run(): Promise<unknown> {
-    const { args, flags } = await this.parse(Query);
+    const { args, flags } = await this.parse(Query, sqlAsArgument(this.argv));
     try {
       const res = readonlyQuery(flags.db, args.sql);
       if (this.jsonEnabled()) return res.rows;
@@ -36,4 +44,18 @@ export default class Query extends NfxCommand {
       return failWith(this, err);
     }
   }
+}
+
+/** A flag as the parser reads it: `-x`, `--name` or `--name=value` (a name has no spaces or newlines). */
+const FLAG_TOKEN = /^--?[A-Za-z][\w-]*(?:=|$)/;
+
+/**
+ * argv with every argument that starts with `-` but is no flag (SQL opening with a `-- comment` line) moved after
+ * a `--`, where the parser takes it as the statement. argv that already holds a `--` is left as written.
+ */
+export function sqlAsArgument(argv: readonly string[]): string[] {
+  if (argv.includes("--")) return [...argv];
+  const isSql = (a: string) => a.startsWith("-") && a !== "-" && !FLAG_TOKEN.test(a);
+  const sql = argv.filter(isSql);
+  return sql.length ? [...argv.filter((a) => !isSql(a)), "--", ...sql] : [...argv];
 }

@@ -2,6 +2,7 @@
 // `{"error": {"message": ...}}`), failures as one line, and the same exit status with or without --json.
 import { Command, Errors, toConfiguredId } from "@oclif/core";
 import { describeFailure, reportFailure } from "./errors.js";
+import { jsonDocument } from "./jsonKeys.js";
 
 export abstract class NfxCommand extends Command {
   static override enableJsonFlag = true;
@@ -15,6 +16,11 @@ export abstract class NfxCommand extends Command {
   protected finish<T>(result: T, exitStatus: number): T {
     this.#exitStatus = exitStatus;
     return result;
+  }
+
+  /** The --json document of `result`: its keys in snake_case, as every nfx document spells them (jsonKeys.ts). */
+  protected override toSuccessJson(result: unknown): unknown {
+    return jsonDocument(result);
   }
 
   /** oclif prints no document for an empty result; with --json there is always exactly one (`null` at least). */

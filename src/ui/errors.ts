@@ -5,6 +5,7 @@
 // whole (the parser's input, the command, the config: thousands of lines); nfx replaces all three.
 import { stripVTControlCharacters } from "node:util";
 import type { Command } from "@oclif/core";
+import { ConfigError } from "../core/config/configError.js";
 import { wasmOutOfMemoryExplanation } from "../core/engine/wasm/wasmMemory.js";
 
 /** Exit status of bad input that nfx or its flag parser detected (a config fault, a missing store, a bad flag). */
@@ -32,7 +33,8 @@ export class NfxError extends Error {
 export function failWith(_cmd: Command, err: unknown): never {
   if (err instanceof NfxError || isOclifError(err)) throw err;
   const msg = wasmOutOfMemoryExplanation(err) ?? errorText(err);
-  throw new NfxError(firstLine(msg), { cause: err });
+  // A config's faults are found in one pass and reported together, one located line each (ConfigError.more).
+  throw new NfxError(err instanceof ConfigError ? msg : firstLine(msg), { cause: err });
 }
 
 /** What a failed command tells its user: one line (null for a plain exit, which says nothing) and the status. */

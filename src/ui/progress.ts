@@ -6,6 +6,7 @@ import type { ResumePoint } from "../core/sweep/resume.js";
 import { count } from "../core/text/plural.js";
 import { writeValue } from "../core/text/writtenForm.js";
 import { bar, formatDuration, formatPercent } from "./format.js";
+import { jsonDocument } from "./jsonKeys.js";
 
 interface Live {
   id: number;
@@ -245,7 +246,7 @@ function heldText(h: HeldRun): string {
 /** Progress as JSON lines (one object per event) for scripts that follow a sweep live. */
 export function sweepJsonProgress(stream: NodeJS.WriteStream = process.stderr): SweepEvents {
   const emit = (event: string, data: Record<string, unknown>) =>
-    stream.write(`${JSON.stringify({ event, t: new Date().toISOString(), ...data })}\n`);
+    stream.write(`${JSON.stringify(jsonDocument({ event, t: new Date().toISOString(), ...data }))}\n`);
   return {
     sweepStart: (i) => emit("sweep-start", { ...i, orphans: i.orphans }),
     backendReady: (b) => emit("backend", { backend: b }),

@@ -64,7 +64,7 @@ describe("--json: one document on stdout", () => {
       dir,
     );
     assert.equal(sweep.status, 0, sweep.stderr);
-    const swept = oneDocument(sweep) as { runIds: number[]; ran: number };
+    const swept = oneDocument(sweep) as { run_ids: number[]; ran: number };
     assert.equal(swept.ran, 2);
     const steps = await nfxAsync(["query", "SELECT DISTINCT steps_done AS n FROM runs", "--db", "a.db", "--json"], dir);
     assert.deepEqual(oneDocument(steps), [{ n: 3 }], "--set before the file was applied");
@@ -157,10 +157,10 @@ describe("--json: one document on stdout", () => {
       oneDocument(r);
     }
     const rm = await nfxAsync(["runs", "rm", "3", "--db", "a.db", "--yes", "--json"], dir);
-    const removed = oneDocument(rm) as { deleted: number; ids: number[]; checkpointBytes: number };
+    const removed = oneDocument(rm) as { deleted: number; ids: number[]; checkpoint_bytes: number };
     assert.deepEqual({ deleted: removed.deleted, ids: removed.ids }, { deleted: 1, ids: [3] });
     // Its final checkpoint went with it (runs rm removes the run's checkpoint directory).
-    assert.ok(removed.checkpointBytes > 0, "the run's checkpoint bytes are counted");
+    assert.ok(removed.checkpoint_bytes > 0, "the run's checkpoint bytes are counted");
   });
 });
 

@@ -16,7 +16,13 @@ interface Cost {
   images: number;
   seconds: number | null;
   machine: { backend: string; cores: number };
-  runs: { index: number; steps: number; images: number; seconds: number; basis: { kind: string; runIds?: number[] } }[];
+  runs: {
+    index: number;
+    steps: number;
+    images: number;
+    seconds: number;
+    basis: { kind: string; run_ids?: number[] };
+  }[];
 }
 
 const backend = ["--backend", testBackend()];
@@ -44,7 +50,7 @@ describe("dry runs: cost before running", () => {
     assert.deepEqual([estimate.steps, estimate.images], [24, 192]);
     for (const r of estimate.runs) {
       assert.equal(r.basis.kind, "stored-steps");
-      assert.deepEqual(r.basis.runIds, [1, 2, 3, 4]);
+      assert.deepEqual(r.basis.run_ids, [1, 2, 3, 4]);
     }
     const total = estimate.runs.reduce((a, r) => a + r.seconds, 0);
     assert.ok(Math.abs((estimate.seconds ?? 0) - total) < 1e-9, "one worker: the runs one after another");

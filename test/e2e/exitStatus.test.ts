@@ -37,9 +37,9 @@ describe("exit statuses", () => {
     );
     const sweep = nfx(["sweep", cfg, "--db", db, "--json", "--jobs", "1", ...common], dir);
     assert.equal(sweep.status, 1, sweep.stderr);
-    const doc = JSON.parse(sweep.stdout) as { statuses: Record<string, number>; failedRuns: unknown[] };
+    const doc = JSON.parse(sweep.stdout) as { statuses: Record<string, number>; failed_runs: unknown[] };
     assert.deepEqual(doc.statuses, { failed: 2 });
-    assert.equal(doc.failedRuns.length, 2);
+    assert.equal(doc.failed_runs.length, 2);
     assert.match(sweep.stderr, /nfx: error: ifs: 2 of 2 runs failed: .*`nfx sweep .*ifs\.yaml --retry-failed`/);
   });
 

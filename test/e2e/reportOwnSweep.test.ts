@@ -31,7 +31,7 @@ interface ClaimDoc {
   runs: number;
   runs_used?: { set: string; run_ids: number[] }[];
   runs_left_out?: { reason: string; run_ids: number[] }[];
-  tests: { comparisons: { condition: string; arms: { label: string; runIds: number[] }[] }[] }[];
+  tests: { comparisons: { condition: string; arms: { label: string; run_ids: number[] }[] }[] }[];
 }
 
 describe("nfx report --sweep NAME on a sweep of one's own (issue 24)", () => {
@@ -73,7 +73,7 @@ describe("nfx report --sweep NAME on a sweep of one's own (issue 24)", () => {
         ["batch 8", "batch 16"],
       );
       // Every arm is two seeds of one point: the comparisons use the runs named as used.
-      for (const x of c.tests[0]?.comparisons ?? []) for (const a of x.arms) assert.equal(a.runIds.length, 2);
+      for (const x of c.tests[0]?.comparisons ?? []) for (const a of x.arms) assert.equal(a.run_ids.length, 2);
       const left = (c.runs_left_out ?? []).flatMap((l) => l.run_ids);
       assert.deepEqual(
         [...used, ...left].sort((a, b) => a - b),

@@ -93,7 +93,7 @@ describe("nfx sweep --executor slurm on a local Slurm", { skip }, () => {
 
   it("runs a 4-run sweep into the store; a re-submission submits nothing", async () => {
     const cfg = writeFile(dir, "four.yaml", sweepFile("four", 3, "grid:\n  agc.lambda: [0.01, null]\nseeds: 2"));
-    const first = json<{ submitted: string[]; jobId: string; script: string }>(
+    const first = json<{ submitted: string[]; job_id: string; script: string }>(
       "sweep",
       cfg,
       "--executor",
@@ -110,7 +110,7 @@ describe("nfx sweep --executor slurm on a local Slurm", { skip }, () => {
       ["completed", "completed", "completed", "completed"],
     );
     assert.deepEqual(new Set(runs.map((r) => r.config_hash)), new Set(first.submitted));
-    const again = json<{ submitted: string[]; jobId: string | null; done: number }>(
+    const again = json<{ submitted: string[]; job_id: string | null; done: number }>(
       "sweep",
       cfg,
       "--executor",
@@ -119,7 +119,7 @@ describe("nfx sweep --executor slurm on a local Slurm", { skip }, () => {
       "wasm",
     );
     assert.deepEqual(again.submitted, []);
-    assert.equal(again.jobId, null);
+    assert.equal(again.job_id, null);
     assert.equal(again.done, 4);
     // Collecting again imports nothing twice.
     const collect = json<{ imported: number; failed: number }>("sweep", cfg, "--collect");
@@ -129,7 +129,7 @@ describe("nfx sweep --executor slurm on a local Slurm", { skip }, () => {
 
   it("shows a task killed by scancel as interrupted and re-runs it on the next submission", async () => {
     const cfg = writeFile(dir, "kill.yaml", sweepFile("kill", 60, "seed: 7"));
-    const sub = json<{ submitted: string[]; jobId: string }>("sweep", cfg, "--executor", "slurm", "--backend", "wasm");
+    const sub = json<{ submitted: string[]; job_id: string }>("sweep", cfg, "--executor", "slurm", "--backend", "wasm");
     assert.equal(sub.submitted.length, 1);
     const hash = sub.submitted[0] as string;
     const shard = path.join(dir, "r/nfx.slurm/kill/shards", `${hash}.db`);
@@ -139,7 +139,7 @@ describe("nfx sweep --executor slurm on a local Slurm", { skip }, () => {
       () => peek<{ n: number }>(shard, "SELECT count(*) AS n FROM runs WHERE started_at IS NOT NULL")[0]?.n === 1,
       60,
     );
-    const cancel = spawnSync("scancel", [`${sub.jobId}_0`], { env: { ...process.env, ...env }, encoding: "utf8" });
+    const cancel = spawnSync("scancel", [`${sub.job_id}_0`], { env: { ...process.env, ...env }, encoding: "utf8" });
     assert.equal(cancel.status, 0, cancel.stderr);
     let status: Status = { runs: [] };
     await until("the killed task to show as interrupted", () => {
@@ -149,7 +149,7 @@ describe("nfx sweep --executor slurm on a local Slurm", { skip }, () => {
     assert.equal(status.runs[0]?.store_status, "interrupted");
     assert.match(status.runs[0]?.detail ?? "", /slurm task \d+_0 ended without a result/);
 
-    const again = json<{ submitted: string[]; jobId: string }>(
+    const again = json<{ submitted: string[]; job_id: string }>(
       "sweep",
       cfg,
       "--executor",
@@ -158,7 +158,7 @@ describe("nfx sweep --executor slurm on a local Slurm", { skip }, () => {
       "wasm",
     );
     assert.deepEqual(again.submitted, [hash]);
-    assert.notEqual(again.jobId, sub.jobId);
+    assert.notEqual(again.job_id, sub.job_id);
     await until("the re-run to finish", () => json<Status>("sweep", cfg, "--status").runs[0]?.state === "done", 120);
     const run = json<{ status: string; error: string | null }>("runs", "show", hash);
     assert.equal(run.status, "completed");

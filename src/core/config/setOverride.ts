@@ -1,8 +1,8 @@
 // `--set KEY=VALUE`: one override of a config key from the command line (nfx run, nfx sweep, nfx eval).
 import { parse as parseYaml } from "yaml";
-import { didYouMean } from "../text/didYouMean.js";
 import { ConfigError } from "./configError.js";
 import { CONFIG_KEYS } from "./schema.js";
+import { suggestKey } from "./suggestKey.js";
 
 /**
  * Parses a `--set KEY=VALUE` override. The value is read as a YAML flow value, as it would be written in a config
@@ -22,7 +22,7 @@ export function parseSetOverride(text: string): [string, unknown] {
     value = raw;
   }
   if (!(key in CONFIG_KEYS) && !key.startsWith("model.")) {
-    const hint = didYouMean(key, Object.keys(CONFIG_KEYS));
+    const hint = suggestKey(key);
     throw new ConfigError(key, `unknown key in --set${hint ? ` (did you mean '${hint}'?)` : ""}`);
   }
   return [key, value];

@@ -6,9 +6,9 @@ import { clippingOff } from "../agc/inputs.js";
 import { type Plain, setDotted } from "../config/dotted.js";
 import { EXECUTION_KEYS, inertKeys } from "../config/hash.js";
 import type { RunConfig } from "../config/schema.js";
-import { datasetFacts } from "../data/datasets.js";
 import { compareCells, keysDifferingWithin } from "../store/groupRuns.js";
 import type { StoredRun } from "../store/runStore.js";
+import { outcomeTop1 } from "../store/where/index.js";
 import { writeList, writeValue } from "../text/writtenForm.js";
 
 export type Cell = number | string | boolean | null;
@@ -34,22 +34,8 @@ function flattenInto(out: RunRow, prefix: string, value: unknown): void {
   else out[prefix] = value as Cell;
 }
 
-/** Chance-level top-1 of a run's dataset, or null when the class count is unknown. */
-export function chanceTop1(run: StoredRun): number | null {
-  const n = configValue(run.config, "data.num_classes") ?? datasetFacts(run.config.data.name)?.classes;
-  return typeof n === "number" && n > 0 ? 1 / n : null;
-}
-
-/**
- * The top-1 a figure uses: the test top-1 of a completed run, the measured one (else chance) for a collapsed run,
- * chance level for a diverged one, else null.
- */
-export function outcomeTop1(run: StoredRun): number | null {
-  if (run.status === "completed") return run.summary?.test_top1 ?? null;
-  if (run.status === "collapsed") return run.summary?.test_top1 ?? chanceTop1(run);
-  if (run.status === "diverged") return chanceTop1(run);
-  return null;
-}
+// The figures' top-1 has one home, the store's run fields (so `--where top1` and `--y top1` agree).
+export { chanceTop1, outcomeTop1 } from "../store/where/index.js";
 
 /** "wasm 4.22.0 on cpu (2 threads)": what a run ran on, from its recorded environment. */
 export function deviceLabel(run: StoredRun): string {

@@ -1,6 +1,7 @@
 // `nfx query "SQL"`: ad-hoc SQL on a connection that cannot write. Two locks: the file is opened read-only (and
 // with query_only), and a statement that SQLite itself does not classify as read-only is refused before it runs,
-// with a message that says so rather than an SQLite error.
+// with a message that says so rather than an SQLite error. Comments (`-- …` lines, `/* … */`) may come before the
+// statement, as in a saved .sql file: the keyword checks read the statement after them.
 import type Database from "better-sqlite3";
 import { openReadonly, retryBusy, StoreBusyError, storeWait } from "./connection.js";
 import { RunStore } from "./runStore.js";
@@ -10,11 +11,29 @@ export interface QueryResult {
   rows: Record<string, unknown>[];
 }
 
-const READ_STATEMENT = /^\s*(select|with|explain|pragma|values)\b/i;
+const READ_STATEMENT = /^(select|with|explain|pragma|values)\b/i;
+
+/**
+ * `sql` from its first keyword on: leading white space, `-- …` line comments and `/* … *\/` block comments (SQLite's
+ * two comment forms) dropped. An unterminated block comment leaves "" (SQLite reads it as an empty statement).
+ */
+export function statementText(sql: string): string {
+  let s = sql;
+  for (;;) {
+    s = s.trimStart();
+    if (s.startsWith("--")) {
+      const eol = s.indexOf("\n");
+      s = eol === -1 ? "" : s.slice(eol + 1);
+    } else if (s.startsWith("/*")) {
+      const end = s.indexOf("*/", 2);
+      s = end === -1 ? "" : s.slice(end + 2);
+    } else return s;
+  }
+}
 
 export class WriteRefusedError extends Error {
   constructor(sql: string) {
-    const first = sql.trim().split(/\s+/)[0] ?? "";
+    const first = statementText(sql).split(/\s+/)[0] || "(no statement)";
     super(
       `nfx query is read-only: refusing '${first}' (only SELECT, WITH, EXPLAIN, VALUES and reading PRAGMAs run; ` +
         "use nfx runs rm / nfx import to change the store)",
@@ -29,7 +48,8 @@ export class WriteRefusedError extends Error {
  * "no such store" for a missing file, and `SQL: …` for SQL that does not compile.
  */
 export function readonlyQuery(file: string, sql: string, params: unknown[] = []): QueryResult {
-  if (!READ_STATEMENT.test(sql) || /^\s*pragma\b[^;]*=/i.test(sql)) throw new WriteRefusedError(sql);
+  const statement = statementText(sql);
+  if (!READ_STATEMENT.test(statement) || /^pragma\b[^;]*=/i.test(statement)) throw new WriteRefusedError(sql);
   const wait = storeWait();
   let db = openReadonly(file, wait);
   const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master").get() as { n: number };

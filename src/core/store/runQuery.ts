@@ -36,6 +36,11 @@ export function compileWhere(text: string): SqlFragment {
   }
 }
 
+/**
+ * Compiles `--sort` ("-test_top1,agc.lambda") to an ORDER BY list. A run without the value (a diverged run has no
+ * final_loss or test_top1) sorts after every run with it in either direction: the best run is never pushed below
+ * runs that lack the measure. Ties keep the store's order (id).
+ */
 export function compileSort(text: string): SqlFragment {
   const parts: string[] = [];
   const params: unknown[] = [];
@@ -48,7 +53,7 @@ export function compileSort(text: string): SqlFragment {
     } catch (err) {
       throw new Error(`--sort: ${(err as Error).message}`);
     }
-    parts.push(`${f.sql} ${desc ? "DESC" : "ASC"}`);
+    parts.push(`${f.sql} ${desc ? "DESC" : "ASC"} NULLS LAST`);
     params.push(...f.params);
   }
   parts.push("id ASC");

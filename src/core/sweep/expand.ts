@@ -6,8 +6,8 @@
 //   4. points that exclude / only drop, counted; points that are an earlier run, collapsed into it;
 //   5. refuse an axis that changes no run (noChange.ts), and exclude / only that leave no run.
 
-import { ConfigError } from "../config/configError.js";
-import { getDotted, hasDotted, isPlainObject, type Plain, setDotted } from "../config/dotted.js";
+import { ConfigError, FaultCollector } from "../config/configError.js";
+import { getDotted, hasDotted, type Plain, setDotted } from "../config/dotted.js";
 import { canonicalJson, configHash, differingKeys, inertKeys } from "../config/hash.js";
 import { resolveConfig } from "../config/resolve.js";
 import type { RunConfig } from "../config/schema.js";
@@ -17,7 +17,7 @@ import { writeValue } from "../text/writtenForm.js";
 import { admitted } from "./constraints.js";
 import { type AdmittedPoint, checkLiveAxes, inertWhy } from "./noChange.js";
 import { drawRandomAxis } from "./randomAxis.js";
-import { axisOf, locateAxisKey, parseSweep, type SweepSpec } from "./sweepSpec.js";
+import { axisOf, locateAxisKey, parseSweep, SWEEP_KEYS, type SweepSpec } from "./sweepSpec.js";
 
 export interface ExpandedRun {
   /** Position in the expansion (0-based). */
@@ -68,16 +68,17 @@ function cartesian(axes: [string, unknown[]][]): Record<string, unknown>[] {
  *   replace every value of that axis) and `exclude` / `only` that leave no point.
  */
 export function expandSweepPlan(spec: SweepSpec, sets: string[] = [], locate: Locate = () => undefined): Expansion {
-  const overrides = sets.map(parseSetOverride);
+  const overrides = parseSets(sets);
   refuseSweptSets(spec, overrides, locate);
   const points = sweepPoints(spec);
+  const configs = resolvePoints(spec, points, overrides, locate);
   const runs: ExpandedRun[] = [];
   const collapsed: CollapsedPoint[] = [];
   const admittedPoints: AdmittedPoint[] = [];
   const seen = new Map<string, { run: ExpandedRun; written: Record<string, unknown> }>();
   let excluded = 0;
-  for (const written of points) {
-    const config = resolvePoint(spec, written, overrides, locate);
+  for (const [i, written] of points.entries()) {
+    const config = configs[i] as RunConfig;
     if (!admitted(config, spec.exclude, spec.only)) {
       excluded++;
       continue;
@@ -104,6 +105,14 @@ export function expandSweepPlan(spec: SweepSpec, sets: string[] = [], locate: Lo
   checkLiveAxes(spec, overrides, admittedPoints, locate);
   refuseNoRun(spec, points.length, runs.length, locate);
   return { runs, collapsed, excluded, points: points.length };
+}
+
+/** Every `--set`, parsed; the faults of all of them at once. */
+function parseSets(sets: readonly string[]): [string, unknown][] {
+  const faults = new FaultCollector();
+  const overrides = sets.map((s) => faults.check(() => parseSetOverride(s)));
+  faults.throwIfAny();
+  return overrides as [string, unknown][];
 }
 
 /** Step 1: a --set of a swept key would run every point at one value and label them with the axis values. */
@@ -135,6 +144,22 @@ function sweepPoints(spec: SweepSpec): Record<string, unknown>[] {
   );
 }
 
+/**
+ * Step 3 for every point: their configs, or every fault of every point at once (a fault of the base config, which
+ * every point shares, once), each located where it is written.
+ */
+function resolvePoints(
+  spec: SweepSpec,
+  points: readonly Record<string, unknown>[],
+  overrides: [string, unknown][],
+  locate: Locate,
+): RunConfig[] {
+  const faults = new FaultCollector();
+  const configs = points.map((written) => faults.check(() => resolvePoint(spec, written, overrides, locate)));
+  faults.throwIfAny();
+  return configs as RunConfig[];
+}
+
 /** Step 3: the config of one point: the base, the point's values, then --set; a fault located where it is written. */
 function resolvePoint(
   spec: SweepSpec,
@@ -146,9 +171,11 @@ function resolvePoint(
   for (const [k, v] of Object.entries(written)) setDotted(merged, k, v);
   for (const [k, v] of overrides) setDotted(merged, k, v);
   try {
-    return resolveConfig(merged);
+    // A sweep file's own sections are names the file may have meant (`grdi:` is `grid`).
+    return resolveConfig(merged, { alsoKnown: SWEEP_KEYS });
   } catch (err) {
-    throw err instanceof ConfigError && !err.where ? locateFault(err, spec, overrides, locate) : err;
+    if (!(err instanceof ConfigError)) throw err;
+    throw err.mapFaults((f) => (f.where ? f : locateFault(f, spec, overrides, locate)));
   }
 }
 
@@ -241,18 +268,24 @@ export function loadSweepFile(file: string, sets: string[] = []): LoadedSweep {
     .split("/")
     .pop()
     ?.replace(/\.(ya?ml|json)$/, "");
-  const data = y.data;
-  const setsSomething = isPlainObject(data) && Object.keys(data).some((k) => k !== "name" && k !== "description");
-  if (data === null || data === undefined || (isPlainObject(data) && !setsSomething)) {
-    throw new ConfigError(
-      "",
-      "the file sets no config key and no axis; it would train every default (all of Fashion-MNIST). " +
-        "Write the keys you mean (e.g. `model: { name: nf-resnet-micro }`)",
-      y.locate([]),
-    );
-  }
-  const spec = parseSweep(data, fallback ?? "sweep", y.locate);
+  const spec = parseSweep(y.data, fallback ?? "sweep", y.locate);
+  refuseSettingNothing(spec, y.locate([]));
   return { file, spec, ...fromExpansion(expandSweepPlan(spec, sets, y.locate)) };
+}
+
+/**
+ * A file that writes no config key, in its base or any axis (`name:` with an empty `grid: {}`; only `seeds:`),
+ * would train the full defaults (all of Fashion-MNIST): refused, at the file's start.
+ */
+function refuseSettingNothing(spec: SweepSpec, where: string): void {
+  const swept = [...spec.grid, ...spec.zip, ...(spec.random?.params ?? [])].map(([k]) => k);
+  if (Object.keys(spec.base).length > 0 || swept.some((k) => k !== "seed")) return;
+  throw new ConfigError(
+    "",
+    `the file sets no config key and no axis${spec.seeds ? " but seeds" : ""}; it would train every default ` +
+      "(all of Fashion-MNIST). Write the keys you mean (e.g. `model: { name: nf-resnet-micro }`)",
+    where,
+  );
 }
 
 /** A LoadedSweep's runs, collapsed points, exclusions and warnings from an expansion. */

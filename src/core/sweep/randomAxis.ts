@@ -21,6 +21,8 @@ export interface RandomAxis {
   n: number;
   seed: number;
   params: [string, Distribution][];
+  /** Where each drawn key is written in the file (its path from the document's root), as parsed. */
+  written?: Record<string, readonly string[]>;
 }
 
 export const DISTRIBUTIONS = ["uniform", "loguniform", "randint", "choice"] as const;
@@ -30,8 +32,7 @@ function round6(x: number): number {
   return Number(x.toPrecision(6));
 }
 
-function parseDistribution(key: string, raw: unknown, locate: Locate): Distribution {
-  const where = locate(["random", ...key.split(".")]) ?? locate(["random", key]);
+function parseDistribution(key: string, raw: unknown, where: string | undefined): Distribution {
   const fail = (why: string): never => {
     throw new ConfigError(`random.${key}`, why, where);
   };
@@ -75,10 +76,12 @@ export function parseRandomAxis(raw: unknown, locate: Locate): RandomAxis | null
     throw new ConfigError("random.seed", "must be a non-negative integer", locate(["random", "seed"]));
   }
   const params: [string, Distribution][] = [];
-  const walk = (obj: Record<string, unknown>, prefix: string) => {
+  const written: Record<string, readonly string[]> = {};
+  const walk = (obj: Record<string, unknown>, prefix: string, path: readonly string[]) => {
     for (const [k, v] of Object.entries(obj)) {
       if (!prefix && (k === "n" || k === "seed")) continue;
       const key = prefix ? `${prefix}.${k}` : k;
+      const at = [...path, k];
       const isDist =
         isPlainObject(v) &&
         Object.keys(v).length === 1 &&
@@ -89,15 +92,16 @@ export function parseRandomAxis(raw: unknown, locate: Locate): RandomAxis | null
         Object.keys(v).length > 0 &&
         Object.keys(v).every((kk) => isPlainObject(v[kk]))
       ) {
-        walk(v, key);
+        walk(v, key, at);
       } else {
-        params.push([key, parseDistribution(key, v, locate)]);
+        written[key] = at;
+        params.push([key, parseDistribution(key, v, locate(at))]);
       }
     }
   };
-  walk(raw, "");
+  walk(raw, "", ["random"]);
   if (params.length === 0) throw new ConfigError("random", "names no key to draw", locate(["random"]));
-  return { n, seed, params };
+  return { n, seed, params, written };
 }
 
 /** The n draws, each a point {key: value}. */

@@ -15,14 +15,17 @@
 //   only: [ { agc.granularity: [unit, none] } ]                      # keep only points matching one entry
 //   seeds: 3                    # replicate axis: a count (0..n-1) or a list of seeds
 //   early_stops: [ { where: …, step: 8, source: "pilots" } ]      # for the cost estimate only (earlyStops.ts)
+// One key is set by one axis: a key in two axes (or twice in one section) is refused (sweptKeys.ts); an axis
+// may sweep a key the base config sets (the axis's value replaces the base's for each point).
 
 import { sha256Hex } from "../base/files.js";
-import { ConfigError } from "../config/configError.js";
-import { flatten, isPlainObject, type Plain } from "../config/dotted.js";
+import { ConfigError, FaultCollector } from "../config/configError.js";
+import { isPlainObject, type Plain } from "../config/dotted.js";
 import type { Locate } from "../config/yamlFile.js";
 import { type Constraint, parseConstraints } from "./constraints.js";
 import { type EarlyStopHint, parseEarlyStops } from "./earlyStops.js";
 import { parseRandomAxis, type RandomAxis } from "./randomAxis.js";
+import { type KeySite, refuseSharedKeys, writtenKeys } from "./sweptKeys.js";
 
 export const SWEEP_KEYS = [
   "name",
@@ -53,31 +56,29 @@ export interface SweepSpec {
   slurm: unknown;
 }
 
-function axisLists(raw: unknown, section: string, locate: Locate): [string, unknown[]][] {
+function axisLists(raw: unknown, section: "grid" | "zip", locate: Locate): [string, unknown[]][] {
   if (raw === undefined || raw === null) return [];
   if (!isPlainObject(raw)) {
     throw new ConfigError(section, "must be a mapping of keys to lists of values", locate([section]));
   }
+  const faults = new FaultCollector();
   const out: [string, unknown[]][] = [];
-  for (const [key, values] of flatten(raw)) {
-    if (!Array.isArray(values) || values.length === 0) {
-      throw new ConfigError(`${section}.${key}`, "must be a non-empty list of values", locate([section, key]));
-    }
-    out.push([key, values]);
+  for (const site of writtenKeys(raw, section, [section])) {
+    const values = site.path.slice(1).reduce<unknown>((node, k) => (node as Plain)[k], raw);
+    faults.check(() => {
+      if (!Array.isArray(values) || values.length === 0) {
+        throw new ConfigError(`${section}.${site.key}`, "must be a non-empty list of values", locate(site.path));
+      }
+      out.push([site.key, values]);
+    });
   }
+  faults.throwIfAny();
   return out;
 }
 
-/** Parses an already-loaded sweep document (YAML or JSON object). `locate` maps key paths to file positions. */
-export function parseSweep(data: unknown, fallbackName: string, locate: Locate = () => undefined): SweepSpec {
-  if (data === null || data === undefined) data = {};
-  if (!isPlainObject(data)) throw new ConfigError("", "a sweep file must be a mapping at the top level", locate([]));
-  const base: Plain = {};
-  for (const [k, v] of Object.entries(data)) {
-    if (!(SWEEP_KEYS as readonly string[]).includes(k)) base[k] = v;
-  }
-  const grid = axisLists(data.grid, "grid", locate);
-  const zip = axisLists(data.zip, "zip", locate);
+/** The zip section: lists of one length (they move together). */
+function zipLists(raw: unknown, locate: Locate): [string, unknown[]][] {
+  const zip = axisLists(raw, "zip", locate);
   const zipLen = zip[0]?.[1].length;
   for (const [key, values] of zip) {
     if (values.length !== zipLen) {
@@ -88,21 +89,72 @@ export function parseSweep(data: unknown, fallbackName: string, locate: Locate =
       );
     }
   }
-  let seeds: number[] | null = null;
-  if (data.seeds !== undefined && data.seeds !== null) {
-    const s = data.seeds;
-    if (typeof s === "number" && Number.isInteger(s) && s >= 1) seeds = Array.from({ length: s }, (_, i) => i);
-    else if (Array.isArray(s) && s.length > 0 && s.every((x) => Number.isInteger(x) && x >= 0)) seeds = s as number[];
-    else throw new ConfigError("seeds", "must be a count ≥ 1 or a list of non-negative integers", locate(["seeds"]));
+  return zip;
+}
+
+/** The seeds section: a count n (seeds 0..n-1) or a list of seeds. */
+function parseSeeds(s: unknown, locate: Locate): number[] | null {
+  if (s === undefined || s === null) return null;
+  if (typeof s === "number" && Number.isInteger(s) && s >= 1) return Array.from({ length: s }, (_, i) => i);
+  if (Array.isArray(s) && s.length > 0 && s.every((x) => Number.isInteger(x) && x >= 0)) return s as number[];
+  throw new ConfigError("seeds", "must be a count ≥ 1 or a list of non-negative integers", locate(["seeds"]));
+}
+
+/** Every place the file writes a config key: the base config's keys and each axis's (sweptKeys.ts). */
+function keySites(data: Plain, base: Plain, random: RandomAxis | null): KeySite[] {
+  const randomSites: KeySite[] = Object.entries(random?.written ?? {}).map(([key, path]) => ({
+    section: "random",
+    key,
+    path,
+  }));
+  const seedSite: KeySite[] =
+    data.seeds === undefined || data.seeds === null ? [] : [{ section: "seeds", key: "seed", path: ["seeds"] }];
+  return [
+    ...writtenKeys(base, "base", []),
+    ...writtenKeys(data.grid, "grid", ["grid"]),
+    ...writtenKeys(data.zip, "zip", ["zip"]),
+    ...randomSites,
+    ...seedSite,
+  ];
+}
+
+/**
+ * Parses an already-loaded sweep document (YAML or JSON object). `locate` maps key paths to file positions.
+ * @throws ConfigError with every fault of the file's sections at once (ConfigError.more), each located.
+ */
+export function parseSweep(data: unknown, fallbackName: string, locate: Locate = () => undefined): SweepSpec {
+  if (data === null || data === undefined) data = {};
+  if (!isPlainObject(data)) throw new ConfigError("", "a sweep file must be a mapping at the top level", locate([]));
+  const base: Plain = {};
+  for (const [k, v] of Object.entries(data)) {
+    if (!(SWEEP_KEYS as readonly string[]).includes(k)) base[k] = v;
   }
+  const faults = new FaultCollector();
+  const grid = faults.check(() => axisLists(data.grid, "grid", locate)) ?? [];
+  const zip = faults.check(() => zipLists(data.zip, locate)) ?? [];
+  const seeds = faults.check(() => parseSeeds(data.seeds, locate)) ?? null;
   const name = data.name === undefined || data.name === null ? safeSweepName(fallbackName) : data.name;
-  checkSweepName(name, locate(["name"]));
+  faults.check(() => checkSweepName(name, locate(["name"])));
   const description = typeof data.description === "string" ? data.description : "";
-  const random = parseRandomAxis(data.random, locate);
-  const exclude = parseConstraints(data.exclude, "exclude", locate);
-  const only = parseConstraints(data.only, "only", locate);
-  const earlyStops = parseEarlyStops(data.early_stops, locate);
-  return { name, description, base, grid, zip, random, exclude, only, seeds, earlyStops, slurm: data.slurm ?? null };
+  const random = faults.check(() => parseRandomAxis(data.random, locate)) ?? null;
+  const exclude = faults.check(() => parseConstraints(data.exclude, "exclude", locate)) ?? [];
+  const only = faults.check(() => parseConstraints(data.only, "only", locate)) ?? [];
+  const earlyStops = faults.check(() => parseEarlyStops(data.early_stops, locate)) ?? [];
+  faults.check(() => refuseSharedKeys(keySites(data, base, random), locate));
+  faults.throwIfAny();
+  return {
+    name: name as string,
+    description,
+    base,
+    grid,
+    zip,
+    random,
+    exclude,
+    only,
+    seeds,
+    earlyStops,
+    slurm: data.slurm ?? null,
+  };
 }
 
 /** A sweep name is a file name under --out (figures, Slurm layouts): one plain path segment, ≤ 100 characters. */

@@ -8,6 +8,7 @@
 //   3. settle: the final evaluation, the collapse rule (outcome.ts), the final checkpoint and the result.
 import type { RunConfig } from "../config/schema.js";
 import { type Batch, batches, type Dataset } from "../data/index.js";
+import { formatLoss } from "../text/numbers.js";
 import type { InitFromInfo } from "../weights/initFrom.js";
 import type { CheckpointPlan, RunProgress, SavedCheckpoint } from "./checkpoint.js";
 import { evaluate } from "./evaluate.js";
@@ -183,7 +184,7 @@ function takeStep(run: Run, batch: Batch): { loss: number; values: StepValues } 
 function afterStep(run: Run, loss: number, values: StepValues): void {
   const { cfg, state, saver } = run;
   if (!Number.isFinite(loss) || loss > cfg.train.diverge_loss) {
-    diverge(state, `loss ${loss} at step ${state.step} (limit ${cfg.train.diverge_loss})`);
+    diverge(state, `loss ${formatLoss(loss)} at step ${state.step} (limit ${cfg.train.diverge_loss})`);
     return;
   }
   if (!weightsFinite(values)) {

@@ -1,78 +1,11 @@
 // A small recursive-descent parser for the filter language (see ast.ts). Keywords are case-insensitive;
-// strings take single or double quotes (a doubled quote escapes itself); field names are dotted identifiers.
+// strings take single or double quotes (a doubled quote escapes itself); field names are dotted identifiers. A
+// number may be written as a percentage (`test_top1 > 35%` is `test_top1 > 0.35`), as tables print a top-1; it
+// compares only with a field whose unit is a fraction (fields.ts), so `agc.lambda < 1%` is refused, not guessed.
 import type { CompareOp, Expr, Literal, Operand } from "./ast.js";
 import { WhereError } from "./ast.js";
-
-type Token =
-  | { t: "ident"; v: string; pos: number }
-  | { t: "num"; v: number; pos: number }
-  | { t: "str"; v: string; pos: number }
-  | { t: "op"; v: string; pos: number }
-  | { t: "end"; pos: number };
-
-const KEYWORDS = new Set(["and", "or", "not", "in", "is", "null", "true", "false", "like", "contains"]);
-
-/** Reads the quoted string that opens at `i`; returns its text and the index after its closing quote. */
-function readString(src: string, i: number, pos: number): { text: string; next: number } {
-  const quote = src[i] as string;
-  let s = "";
-  let j = i + 1;
-  for (;;) {
-    if (j >= src.length) throw new WhereError(pos, "unterminated string");
-    if (src[j] === quote) {
-      if (src[j + 1] === quote) {
-        s += quote;
-        j += 2;
-        continue;
-      }
-      return { text: s, next: j + 1 };
-    }
-    s += src[j];
-    j++;
-  }
-}
-
-function tokenize(src: string): Token[] {
-  const out: Token[] = [];
-  let i = 0;
-  while (i < src.length) {
-    const c = src[i] as string;
-    if (/\s/.test(c)) {
-      i++;
-      continue;
-    }
-    const pos = i + 1;
-    if (c === "'" || c === '"') {
-      const { text, next } = readString(src, i, pos);
-      out.push({ t: "str", v: text, pos });
-      i = next;
-      continue;
-    }
-    const num = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?/.exec(src.slice(i));
-    const prev = out[out.length - 1];
-    const signAllowed = !prev || prev.t === "op" || (prev.t === "ident" && KEYWORDS.has(prev.v.toLowerCase()));
-    if (num && (/[\d.]/.test(c) || signAllowed)) {
-      out.push({ t: "num", v: Number(num[0]), pos });
-      i += num[0].length;
-      continue;
-    }
-    const ident = /^[A-Za-z_][A-Za-z0-9_.]*/.exec(src.slice(i));
-    if (ident) {
-      out.push({ t: "ident", v: ident[0], pos });
-      i += ident[0].length;
-      continue;
-    }
-    const op = /^(<=|>=|!=|<>|==|=|<|>|\(|\)|,)/.exec(src.slice(i));
-    if (op) {
-      out.push({ t: "op", v: op[0], pos });
-      i += op[0].length;
-      continue;
-    }
-    throw new WhereError(pos, `unexpected character '${c}'`);
-  }
-  out.push({ t: "end", pos: src.length + 1 });
-  return out;
-}
+import { fieldUnit } from "./fields.js";
+import { KEYWORDS, type Token, tokenize } from "./tokenize.js";
 
 const COMPARE: Record<string, CompareOp> = {
   "=": "=",
@@ -161,10 +94,18 @@ class Parser {
       this.expectOp(")");
       return e;
     }
+    const leftTok = this.peek();
     const left = this.operand();
+    const expr = this.afterOperand(left);
+    if (expr.kind === "compare") this.checkPercent(leftTok, expr.right);
+    return expr;
+  }
+
+  /** What follows an operand: `is null`, `in`, `like`, `contains` or a comparison. */
+  private afterOperand(left: Operand): Expr {
     if (this.acceptKw("is")) return this.isNull(left);
     const negated = this.acceptKw("not");
-    if (this.acceptKw("in")) return { kind: "in", negated, operand: left, values: this.list() };
+    if (this.acceptKw("in")) return { kind: "in", negated, operand: left, values: this.list(left) };
     if (this.acceptKw("like")) return { kind: "like", negated, operand: left, pattern: this.pattern() };
     if (this.acceptKw("contains")) return { kind: "contains", negated, operand: left, value: this.containsValue() };
     if (negated) {
@@ -185,10 +126,11 @@ class Parser {
   }
 
   /** After "in": "(" literal ("," literal)* ")". */
-  private list(): Literal[] {
+  private list(operand: Operand): Literal[] {
     this.expectOp("(");
     const values: Literal[] = [];
     for (;;) {
+      this.checkPercent(this.peek(), operand);
       const v = this.literal();
       if (v === undefined)
         throw new WhereError(this.peek().pos, `expected a value in the list, found ${describe(this.peek())}`);
@@ -224,12 +166,25 @@ class Parser {
     const at = this.peek();
     if (at.t === "op" && at.v in COMPARE) {
       this.k++;
+      const rightTok = this.peek();
       const right = this.operand();
+      this.checkPercent(rightTok, left);
       return { kind: "compare", op: COMPARE[at.v] as CompareOp, left, right };
     }
     throw new WhereError(
       at.pos,
       `expected a comparison (=, !=, <, <=, >, >=, in, like, contains, is null), found ${describe(at)}`,
+    );
+  }
+
+  /** A percentage `tok` faces `other`: refused unless `other` is a fraction (a top-1) or of unknown unit. */
+  private checkPercent(tok: Token, other: Operand): void {
+    if (tok.t !== "num" || !tok.percent || other.kind !== "field") return;
+    const unit = fieldUnit(other.name);
+    if (unit === null || unit === "fraction") return;
+    throw new WhereError(
+      tok.pos,
+      `a percentage compares with a top-1 (test_top1, top1), not with ${other.name} (write it as a number)`,
     );
   }
 

@@ -65,7 +65,11 @@ describe("dry runs: cost before running", () => {
       /fig2b \(configs\/fig2b\.quick\.yaml\): 26 runs to train of 26 \(0 in the store\): 8,540 steps, 1,548,800 images/,
     );
     assert.match(text.stdout, /estimated time: ≈ /);
-    assert.match(text.stdout, /each run counted at all its steps/);
+    // The preset's pilots say which runs stop early (its early_stops): timed to there, the rest at all their steps.
+    assert.match(text.stdout, /\(8,036 steps expected: see below\)/);
+    assert.match(text.stdout, /6 runs timed to an early stop: the sweep file's early_stops: pilots: no clipping/);
+    assert.match(text.stdout, /agc\.lambda=none seed=0 +8 of 58 /);
+    assert.match(text.stdout, /the other runs counted at all their steps/);
     const json = nfx(
       ["figure", "fig2b", "--preset", "quick", "--dry-run", "--json", "--db", "e.db", "--jobs", "1", ...backend],
       dir,
@@ -73,6 +77,7 @@ describe("dry runs: cost before running", () => {
     const cost = JSON.parse(json.stdout) as Cost & { figure: string; sweep_file: string };
     assert.equal(cost.sweep_file, "configs/fig2b.quick.yaml");
     assert.deepEqual(new Set(cost.runs.map((r) => r.steps)), new Set([58, 937]));
+    assert.equal((cost as Cost & { expected_steps: number }).expected_steps, 8036);
     assert.equal(cost.workers, 1);
     assert.ok((cost.seconds ?? 0) > 0);
     assert.equal(fs.existsSync(path.join(dir, "e.db")), false);

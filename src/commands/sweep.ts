@@ -174,7 +174,9 @@ export default class Sweep extends NfxCommand {
           ? ` (collected ${r.collected.imported} done, ${r.collected.failed} failed, ` +
             `${r.collected.interrupted} interrupted)`
           : "") +
-        (r.jobId ? `; submitted ${r.submitted.length} as job array ${r.jobId}` : "; nothing to submit"),
+        (r.jobId
+          ? `; submitted ${r.submitted.length} as job array${r.arrays.length > 1 ? "s" : ""} ${r.jobId}`
+          : "; nothing to submit"),
     );
     if (r.script) this.log(`script: ${r.script}`);
     return r;

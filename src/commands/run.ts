@@ -6,7 +6,7 @@ import { figuresDirFor } from "../core/plot/outputDir.js";
 import { RunStore, type StoredRun } from "../core/store/runStore.js";
 import { runSweepFile, sweepEnding } from "../experiments/sweepFile.js";
 import { NfxCommand } from "../ui/command.js";
-import { failWith } from "../ui/errors.js";
+import { failWith, NfxFailure } from "../ui/errors.js";
 import {
   backendFlag,
   dbFlag,
@@ -74,7 +74,7 @@ export default class Run extends NfxCommand {
       }).finally(() => training.dispose());
       const run = storedRun(db, result.runIds[0] as number);
       const ending = sweepEnding(result, "nfx run", "");
-      if (ending.unfinished) throw new Error(ending.unfinished);
+      if (ending.unfinished) throw new NfxFailure(ending.unfinished);
       if (!training.quiet && run) {
         this.log(
           `run ${run.id} (${run.config_hash}): ${run.status}, test top-1 ${formatPercent(run.summary?.test_top1)}`,

@@ -119,7 +119,8 @@ function runsTable(runs: readonly StoredRun[]): string {
     runs.map((r) => [
       String(r.id),
       r.config_hash.slice(0, 10),
-      r.status,
+      // kill -9 leaves a run `running` until a sweep re-queues it: say that nothing trains it.
+      r.owner_alive === false ? `${r.status} (owner dead)` : r.status,
       r.config.model.name,
       r.config.data.name,
       r.config.agc.granularity,

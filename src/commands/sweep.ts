@@ -25,7 +25,7 @@ import {
   sweepEnding,
 } from "../experiments/sweepFile.js";
 import { NfxCommand } from "../ui/command.js";
-import { failWith } from "../ui/errors.js";
+import { failWith, NfxFailure } from "../ui/errors.js";
 import { costSummary } from "../ui/estimate.js";
 import {
   backendFlag,
@@ -177,7 +177,9 @@ export default class Sweep extends NfxCommand {
           ? ` (collected ${r.collected.imported} done, ${r.collected.failed} failed, ` +
             `${r.collected.interrupted} interrupted)`
           : "") +
-        (r.jobId ? `; submitted ${r.submitted.length} as job array ${r.jobId}` : "; nothing to submit"),
+        (r.jobId
+          ? `; submitted ${r.submitted.length} as job array${r.arrays.length > 1 ? "s" : ""} ${r.jobId}`
+          : "; nothing to submit"),
     );
     if (r.script) this.log(`script: ${r.script}`);
     return r;
@@ -257,7 +259,7 @@ export default class Sweep extends NfxCommand {
       if (result.figure) this.log(`figure: ${result.figure.svg} (spec ${result.figure.spec})`);
     }
     const ending = sweepEnding(result, `nfx sweep ${file}`, `${result.name}: `);
-    if (ending.unfinished) throw new Error(ending.unfinished);
+    if (ending.unfinished) throw new NfxFailure(ending.unfinished);
     if (ending.failed) process.stderr.write(`nfx: error: ${ending.failed}\n`);
     return this.finish(result, ending.exitStatus);
   }

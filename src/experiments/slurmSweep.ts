@@ -10,7 +10,7 @@ import { validateRuns } from "../core/sweep/preflight.js";
 import { allSweepDirs, type SweepDirs, sweepDirs } from "../core/sweep/slurm/layout.js";
 import { resolveSlurmOptions, type SlurmOptions } from "../core/sweep/slurm/options.js";
 import { type CollectResult, collectSweepDir, type Liveness } from "../core/sweep/slurm/shards.js";
-import { assertSlurmClient, sacctTasks, squeueTasks } from "../core/sweep/slurm/slurmCli.js";
+import { assertSlurmClient, maxArraySize, sacctTasks, squeueTasks } from "../core/sweep/slurm/slurmCli.js";
 import { type SlurmRunStatus, sweepStatus } from "../core/sweep/slurm/status.js";
 import { jobIdsOf, type SubmitResult, submitSweep } from "../core/sweep/slurm/submit.js";
 import { outstandingTasks } from "../core/sweep/slurm/tasks.js";
@@ -57,6 +57,7 @@ export function submitSweepFile(file: string, opts: SlurmSubmitOptions): SlurmSu
       nfx: opts.nfx,
       backend: opts.backend,
       liveness: askQueue,
+      maxArraySize: maxArraySize(),
     });
     return { ...result, name: sweep.spec.name, dir: dirs.root };
   } finally {

@@ -7,16 +7,20 @@ import { stripVTControlCharacters } from "node:util";
 import type { Command } from "@oclif/core";
 import { ConfigError } from "../core/config/configError.js";
 import { wasmOutOfMemoryExplanation } from "../core/engine/wasm/wasmMemory.js";
+import { StoreBusyError } from "../core/store/connection.js";
 
 /** Exit status of bad input that nfx or its flag parser detected (a config fault, a missing store, a bad flag). */
 export const EXIT_BAD_INPUT = 2;
-/** Exit status of an unexpected exception (a bug, or a failure nfx did not anticipate). */
+/**
+ * Exit status of a failure that is not the input's fault (a full disk, an I/O error, a store locked too long, runs
+ * left unfinished) and of an unexpected exception (a bug, or a failure nfx did not anticipate).
+ */
 export const EXIT_UNEXPECTED = 1;
 
 /** A fault nfx detected and explains in one line; the command exits with status 2. */
 export class NfxError extends Error {
   /** Read by oclif's own handler, should an NfxError ever reach it (a command that is not an NfxCommand). */
-  readonly oclif = { exit: EXIT_BAD_INPUT };
+  readonly oclif: { exit: number } = { exit: EXIT_BAD_INPUT };
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -24,9 +28,37 @@ export class NfxError extends Error {
   }
 }
 
+/** A failure nfx explains in one line that is not bad input (see runtimeFailure); the command exits with status 1. */
+export class NfxFailure extends NfxError {
+  override readonly oclif = { exit: EXIT_UNEXPECTED };
+}
+
+/** errno codes of the machine failing, not the input: space, quota, I/O, memory, descriptors, a stale NFS handle. */
+const RUNTIME_ERRNO = new Set(["ENOSPC", "EDQUOT", "EFBIG", "EIO", "ENOMEM", "EMFILE", "ENFILE", "ESTALE", "EBUSY"]);
+/** SQLite's codes for the same (a full disk, an I/O error, no memory, a lock); not CORRUPT/NOTADB (a bad file). */
+const RUNTIME_SQLITE = /^SQLITE_(FULL|IOERR|NOMEM|BUSY|LOCKED|INTERRUPT|PROTOCOL)/;
+/** The same failures where only their text came through (a worker's error relayed as a message). */
+const RUNTIME_TEXT = /\b(ENOSPC|EDQUOT)\b|no space left on device|disk is full|disk quota exceeded/i;
+
 /**
- * Ends a command with `err` as bad input: its first line (or, for wasm running out of memory, what happened) becomes
- * an NfxError that the command's `catch` reports. oclif's own errors (parse errors, exits) pass through unchanged.
+ * Whether `err` (or an error it was caused by) is the machine failing rather than bad input: a full disk or quota,
+ * an I/O error, memory or file descriptors running out (wasm's memory included), the store staying locked.
+ */
+export function runtimeFailure(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === "string" && (RUNTIME_ERRNO.has(code) || RUNTIME_SQLITE.test(code))) return true;
+    if (e instanceof StoreBusyError || wasmOutOfMemoryExplanation(e) !== null || RUNTIME_TEXT.test(e.message)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Ends a command with `err`: its first line (or, for wasm running out of memory, what happened) becomes an NfxError
+ * (bad input, status 2) that the command's `catch` reports, or an NfxFailure (status 1) when it is the machine
+ * failing (runtimeFailure). oclif's own errors (parse errors, exits) pass through unchanged.
  * The command argument is kept for the call sites (`failWith(this, err)`); the reporting is NfxCommand's.
  * @throws always.
  */
@@ -34,7 +66,8 @@ export function failWith(_cmd: Command, err: unknown): never {
   if (err instanceof NfxError || isOclifError(err)) throw err;
   const msg = wasmOutOfMemoryExplanation(err) ?? errorText(err);
   // A config's faults are found in one pass and reported together, one located line each (ConfigError.more).
-  throw new NfxError(err instanceof ConfigError ? msg : firstLine(msg), { cause: err });
+  const Fault = runtimeFailure(err) ? NfxFailure : NfxError;
+  throw new Fault(err instanceof ConfigError ? msg : firstLine(msg), { cause: err });
 }
 
 /** What a failed command tells its user: one line (null for a plain exit, which says nothing) and the status. */
@@ -99,13 +132,13 @@ function isFlagParseError(err: unknown): err is Error {
 /**
  * What `err`, thrown while running a command, means for its user.
  * - an oclif exit (`this.exit(n)`): no message, status n;
- * - an NfxError (through `failWith`): its line, status 2;
+ * - an NfxError (through `failWith`): its line, status 2 (1 for an NfxFailure: the machine failed, not the input);
  * - an oclif parse error (unknown flag, missing argument, bad flag value) or `this.error`: one line (with where
  *   to get help, when `help` names it), oclif's status (2);
  * - anything else, an unexpected exception: its first line, status 1.
  */
 export function describeFailure(err: unknown, help?: string): Failure {
-  if (err instanceof NfxError) return { message: err.message, exitStatus: EXIT_BAD_INPUT };
+  if (err instanceof NfxError) return { message: err.message, exitStatus: err.oclif.exit };
   if (isOclifError(err) || isFlagParseError(err)) {
     const exitStatus = (err as Partial<OclifLikeError>).oclif?.exit ?? EXIT_BAD_INPUT;
     if ((err as Partial<OclifLikeError>).code === "EEXIT") return { message: null, exitStatus };

@@ -236,10 +236,18 @@ function resumedText(resumed: ResumePoint | null): string {
   return `, resumed from step ${resumed.step} (${resumed.file}${skipped})`;
 }
 
-/** Who holds a run and how recently it wrote: "pid 123 on host h, heartbeat 2 s ago". */
+/**
+ * Who holds a run and what this process saw of its heartbeat, on its own clock: "pid 123 on host h, heartbeat 2 s
+ * ago" once it was seen to change, "heartbeat unchanged for 5 s" until then.
+ */
 function heldText(h: HeldRun): string {
+  const age = Math.round(h.heartbeatAgeSeconds ?? 0);
   const beat =
-    h.heartbeatAgeSeconds === null ? "no heartbeat yet" : `heartbeat ${Math.round(h.heartbeatAgeSeconds)} s ago`;
+    h.heartbeatAgeSeconds === null
+      ? "no heartbeat yet"
+      : h.heartbeatAdvancing
+        ? `heartbeat ${age} s ago`
+        : `heartbeat unchanged for ${age} s`;
   return `${h.owner ? `pid ${h.owner.pid} on host ${h.owner.host}` : "owner unknown"}, ${beat}`;
 }
 

@@ -77,7 +77,7 @@ describe("dry runs: cost before running", () => {
     const cost = JSON.parse(json.stdout) as Cost & { figure: string; sweep_file: string };
     assert.equal(cost.sweep_file, "configs/fig2b.quick.yaml");
     assert.deepEqual(new Set(cost.runs.map((r) => r.steps)), new Set([58, 937]));
-    assert.equal((cost as Cost & { expected_steps: number }).expected_steps, 8036);
+    assert.equal((cost as unknown as { expected_steps: number }).expected_steps, 8036);
     assert.equal(cost.workers, 1);
     assert.ok((cost.seconds ?? 0) > 0);
     assert.equal(fs.existsSync(path.join(dir, "e.db")), false);

@@ -60,7 +60,11 @@ function stored(db: string) {
     )[0],
     metrics: peek<MetricRow>(db, METRICS),
     evals: peek<Record<string, unknown>>(db, EVALS),
-    checkpoints: peek<{ path: string; step: number; final: number }>(db, CHECKPOINTS),
+    // Checkpoint paths are stored relative to the store's directory (store/artifactPaths.ts).
+    checkpoints: peek<{ path: string; step: number; final: number }>(db, CHECKPOINTS).map((c) => ({
+      ...c,
+      path: path.resolve(path.dirname(db), c.path),
+    })),
   };
 }
 

@@ -1,11 +1,11 @@
-// Ownership of running runs: atomic claims, orphan detection by dead owner or stale heartbeat, and writes that only
+// Ownership of running runs: atomic claims, orphan detection by dead owner or a heartbeat seen unchanged, and writes that only
 // the owner can make.
 import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { configHash } from "../../src/core/config/hash.js";
 import { resolveConfig } from "../../src/core/config/resolve.js";
-import { thisOwner } from "../../src/core/store/runOwner.js";
+import { HeartbeatWatch, thisOwner } from "../../src/core/store/runOwner.js";
 import { RunStore } from "../../src/core/store/runStore.js";
 import { tempDir } from "../helpers.js";
 
@@ -46,10 +46,24 @@ describe("run ownership", () => {
     store.db
       .prepare("UPDATE runs SET heartbeat_at = ? WHERE id IN (?, ?)")
       .run("2000-01-01T00:00:00.000Z", staleOther, mine);
-    const reaped = store.reapOrphans(30);
+    // The reader's clock: a heartbeat counts as stale once seen unchanged for 30 s on it (runOwner.HeartbeatWatch),
+    // not by its value (a heartbeat from 2000 is another host's clock as far as this one can tell).
+    let t = 0;
+    const watch = new HeartbeatWatch(() => t);
+    const first = store.reapOrphans(30, undefined, watch);
+    assert.deepEqual(
+      first.map((r) => r.id),
+      [dead],
+      "at the first look only the dead pid on this host is known to be gone",
+    );
+    t = 20_000;
+    store.db.prepare("UPDATE runs SET heartbeat_at = ? WHERE id = ?").run(new Date().toISOString(), freshOther);
+    assert.deepEqual(store.reapOrphans(30, undefined, watch), []);
+    t = 31_000;
+    const reaped = [...first, ...store.reapOrphans(30, undefined, watch)];
     assert.deepEqual(reaped.map((r) => r.id).sort(), [dead, staleOther].sort());
     assert.match(reaped.find((r) => r.id === dead)?.reason ?? "", /owner process 999999999 is gone/);
-    assert.match(reaped.find((r) => r.id === staleOther)?.reason ?? "", /no heartbeat/);
+    assert.match(reaped.find((r) => r.id === staleOther)?.reason ?? "", /heartbeat unchanged for 31 s as seen here/);
     assert.equal(store.getRun(dead)?.status, "interrupted");
     assert.equal(store.getRun(freshOther)?.status, "running");
     assert.equal(store.getRun(mine)?.status, "running", "this process's own runs are never orphans");

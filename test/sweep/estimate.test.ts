@@ -66,6 +66,7 @@ function stored(
     environment: o.environment ?? env(),
     attempts: 1,
     owner: null,
+    owner_alive: null,
     heartbeat_at: null,
     duplicate_of: null,
   };

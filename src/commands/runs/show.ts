@@ -47,7 +47,7 @@ const kv = (o: Record<string, unknown>, write = cell) =>
 /** The run's status line, then one titled section per kind of record it has. */
 function detailText(run: RunDetail): string[] {
   return [
-    `run ${run.id} ${run.config_hash}: ${run.status}${run.error ? ` (${run.error})` : ""}`,
+    `run ${run.id} ${run.config_hash}: ${run.status}${run.error ? ` (${run.error})` : ""}${ownerText(run)}`,
     `attempts ${run.attempts}, steps ${run.steps_done}/${run.steps_total ?? "?"}, created ${run.created_at}` +
       `${run.finished_at ? `, finished ${run.finished_at}` : ""}${run.duration_s !== null ? ` (${run.duration_s.toFixed(1)} s)` : ""}`,
     "\nconfig",
@@ -56,6 +56,15 @@ function detailText(run: RunDetail): string[] {
     ...environmentText(run),
     ...recordsText(run),
   ];
+}
+
+/** Who trains a running run, and whether it is alive (StoredRun.owner_alive). */
+function ownerText(run: RunDetail): string {
+  if (run.status !== "running" || !run.owner) return "";
+  const who = `pid ${run.owner.pid} on ${run.owner_alive === null ? `host ${run.owner.host}` : "this host"}`;
+  if (run.owner_alive === false) return ` — owner ${who} is dead; the next sweep re-queues the run`;
+  const beat = run.heartbeat_at ? `, heartbeat ${run.heartbeat_at} by its clock` : "";
+  return ` — owner ${who}${run.owner_alive ? " is alive" : beat}`;
 }
 
 function environmentText(run: RunDetail): string[] {

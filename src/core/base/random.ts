@@ -1,5 +1,22 @@
 // Seeded randomness for data order, splits, augmentation, synthetic images and model initialization. Math.random is
 // never used: every random choice is a pure function of the seeds named at the call site, so runs are reproducible.
+// Every stream's state is 32 bits, so a seed is a 32-bit unsigned integer: a larger one would be cut to its low 32
+// bits and repeat a smaller seed's streams (seed 2³² = seed 0; numpy#17079), so it is refused — by the config rule
+// of `seed` (config/schema.ts) for users, and here, as an error, for any caller.
+
+/** The largest seed: 2³² − 1 (the streams' state is 32 bits). */
+export const MAX_SEED = 0xffffffff;
+
+/**
+ * Returns `seed` when it is an integer in [0, MAX_SEED].
+ * @throws RangeError otherwise (a seed ≥ 2³² would alias the seed of its low 32 bits).
+ */
+export function checkSeed(seed: number): number {
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
+    throw new RangeError(`seed ${seed} is not an integer in [0, ${MAX_SEED}] (2³² − 1: the random streams are 32-bit)`);
+  }
+  return seed;
+}
 
 /** murmur3's 32-bit finalizer: spreads every input bit over the output, so nearby seeds give unrelated streams. */
 function mix32(h: number): number {
@@ -12,9 +29,12 @@ function mix32(h: number): number {
   return x >>> 0;
 }
 
-/** Combines a seed with stream labels (epoch, purpose, class, …) into one 32-bit state. */
+/**
+ * Combines a seed with stream labels (epoch, purpose, class, …) into one 32-bit state.
+ * @throws RangeError for a seed outside [0, MAX_SEED] (checkSeed).
+ */
 export function deriveSeed(seed: number, ...streams: number[]): number {
-  let h = mix32((seed >>> 0) ^ 0x9e3779b9);
+  let h = mix32(checkSeed(seed) ^ 0x9e3779b9);
   for (const s of streams) h = mix32(h ^ mix32((s >>> 0) + 0x6a09e667));
   return h;
 }
@@ -23,9 +43,10 @@ export function deriveSeed(seed: number, ...streams: number[]): number {
  * A 32-bit seed from a base seed and a stable name (FNV-1a of the name, mixed with the seed, then an avalanche):
  * every parameter and random mask of a model draws from the seed of its name, so initialization does not depend on
  * build order, backend or how many other models exist.
+ * @throws RangeError for a seed outside [0, MAX_SEED] (checkSeed).
  */
 export function seedForName(seed: number, key: string): number {
-  let h = (0x811c9dc5 ^ (seed >>> 0)) >>> 0;
+  let h = (0x811c9dc5 ^ checkSeed(seed)) >>> 0;
   for (let i = 0; i < key.length; i++) {
     h ^= key.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;

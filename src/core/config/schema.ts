@@ -3,6 +3,7 @@
 // A parameter such as `agc.lambda` travels YAML → this schema (validated, defaulted, hashed) → train → agc,
 // and is never re-defaulted along the way.
 import { AGC_GRANULARITIES, type AgcGranularity, DEFAULT_EPS } from "../agc/agc.js";
+import { MAX_SEED } from "../base/random.js";
 import { DATASET_NAMES } from "../data/types.js";
 import type { ModelSpec } from "../models/spec.js";
 import { PARAM_ROLES, type ParamRole } from "../models/types.js";
@@ -57,7 +58,12 @@ export type Granularity = AgcGranularity;
 
 /** Every key of a run config, dotted. `model.*` keys other than these are model overrides (see models). */
 export const CONFIG_KEYS: Record<string, KeySpec> = {
-  seed: { default: 0, rule: { kind: "number", integer: true, min: 0 }, doc: "seed for init, data order and masks" },
+  seed: {
+    default: 0,
+    // ≤ 2³² − 1: the random streams are 32-bit (base/random.ts), a larger seed would repeat a smaller one's runs.
+    rule: { kind: "number", integer: true, min: 0, max: MAX_SEED },
+    doc: "seed for init, data order and masks (0 … 4294967295: the random streams are 32-bit)",
+  },
   revision: {
     default: TRAINING_REVISION,
     // The revision a config trains under depends on its model (config/revision.ts); resolveConfig sets it.

@@ -7,7 +7,9 @@ import fs from "node:fs";
 import { writeAll, writeFileAtomic } from "../base/files.js";
 import { configHash } from "../config/hash.js";
 import type { RunConfig } from "../config/schema.js";
+import { resolveArtifactPath, storedArtifactPath } from "./artifactPaths.js";
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleLines, type Line, type Row, readBundle } from "./bundleFile.js";
+import { CHECKPOINT_KIND } from "./checkpointRecords.js";
 import { DONE_STATUSES, type RunStatus, RunStore, type StoredRun } from "./runStore.js";
 import { SCHEMA_VERSION } from "./schema.js";
 import { assertSqliteOrAbsent } from "./sqliteFile.js";
@@ -62,7 +64,11 @@ export function exportBundle(
       write({ type: "run", row, sweeps: (sweepsOf.all(id) as { uid: string }[]).map((s) => s.uid) });
       write({ type: "metrics", hash, rows: metrics.all(id) as [number, string, number | null][] });
       write({ type: "evals", hash, rows: evals.all(id) as [number, string, number, number | null, number][] });
-      const arts = artifacts.all(id) as Row[];
+      // Absolute paths: a bundle is read by another store, whose directory relative paths would be taken against.
+      const arts = (artifacts.all(id) as Row[]).map((a) => ({
+        ...a,
+        path: resolveArtifactPath(store.file, a.path as string, a.sha256 as string | null, a.bytes as number | null),
+      }));
       if (arts.length) write({ type: "artifacts", hash, rows: arts });
     }
     write({ type: "end", lines: written });
@@ -85,6 +91,8 @@ export interface ImportOptions {
 /** What one import has seen so far: the columns this store has, and the ids the bundle's lines map to here. */
 interface ImportState {
   db: RunStore["db"];
+  /** The importing store's file (checkpoint paths are recorded relative to its directory). */
+  file: string;
   withSweeps: boolean;
   runCols: Set<string>;
   sweepCols: Set<string>;
@@ -185,7 +193,12 @@ function importRunRows(st: ImportState, line: Extract<Line, { type: "metrics" | 
       `INSERT OR REPLACE INTO artifacts (run_id, kind, path, sha256, bytes, created_at, meta_json)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
-    for (const a of line.rows) ins.run(id, a.kind, a.path, a.sha256, a.bytes, a.created_at, a.meta_json);
+    for (const a of line.rows) {
+      // A checkpoint under this store's directory (a Slurm shard's, merged into its sweep's store) is recorded
+      // relative to it, as the store's own are (checkpointRecords.ts).
+      const at = a.kind === CHECKPOINT_KIND ? storedArtifactPath(st.file, a.path as string) : a.path;
+      ins.run(id, a.kind, at, a.sha256, a.bytes, a.created_at, a.meta_json);
+    }
   }
 }
 
@@ -207,6 +220,7 @@ export function importBundle(
   return store.write(`importing ${file}`, () => {
     const st: ImportState = {
       db,
+      file: store.file,
       withSweeps: opts.sweeps !== false,
       runCols,
       sweepCols,

@@ -1,7 +1,9 @@
 // A run's checkpoints as the store records them: rows of the artifacts table of kind `checkpoint`, with the step
 // and whether it is the run's final state in meta_json. The sweep's single writer records a checkpoint only after
 // the metrics and evaluations that precede it, so a recorded checkpoint of step N means every step before N is
-// stored; a resumed run's records are cut back to N when it is claimed (runClaims.claimRun).
+// stored; a resumed run's records are cut back to N when it is claimed (runClaims.claimRun). Paths are recorded
+// relative to the store's directory and read back absolute (artifactPaths.ts), so a moved store keeps them.
+import { resolveArtifactPath, storedArtifactPath } from "./artifactPaths.js";
 import type { StoreConn } from "./connection.js";
 import type { RunOwner } from "./runOwner.js";
 import { now } from "./runTypes.js";
@@ -9,6 +11,7 @@ import { now } from "./runTypes.js";
 export const CHECKPOINT_KIND = "checkpoint";
 
 export interface CheckpointRow {
+  /** Absolute, resolved against the store's directory (artifactPaths.resolveArtifactPath). */
   path: string;
   step: number;
   final: boolean;
@@ -17,8 +20,12 @@ export interface CheckpointRow {
   created_at: string;
 }
 
-/** A run's recorded checkpoints, newest step first (the final state before a step checkpoint of the same step). */
-export function checkpointRows(store: StoreConn, runId: number): CheckpointRow[] {
+/** A row with the path as the store holds it (the key its row is deleted by). */
+interface RecordedCheckpoint extends CheckpointRow {
+  stored: string;
+}
+
+function recordedRows(store: StoreConn, runId: number): RecordedCheckpoint[] {
   const rows = store.db
     .prepare("SELECT path, sha256, bytes, created_at, meta_json FROM artifacts WHERE run_id = ? AND kind = ?")
     .all(runId, CHECKPOINT_KIND) as {
@@ -32,7 +39,8 @@ export function checkpointRows(store: StoreConn, runId: number): CheckpointRow[]
     .map((r) => {
       const meta = (r.meta_json ? JSON.parse(r.meta_json) : {}) as { step?: number; final?: boolean };
       return {
-        path: r.path,
+        stored: r.path,
+        path: resolveArtifactPath(store.file, r.path, r.sha256, r.bytes),
         step: meta.step ?? -1,
         final: meta.final === true,
         sha256: r.sha256,
@@ -41,6 +49,14 @@ export function checkpointRows(store: StoreConn, runId: number): CheckpointRow[]
       };
     })
     .sort((a, b) => b.step - a.step || Number(b.final) - Number(a.final));
+}
+
+/**
+ * A run's recorded checkpoints, newest step first (the final state before a step checkpoint of the same step), with
+ * absolute paths: found where the store is now when it was moved (artifactPaths.resolveArtifactPath).
+ */
+export function checkpointRows(store: StoreConn, runId: number): CheckpointRow[] {
+  return recordedRows(store, runId).map(({ stored: _stored, ...row }) => row);
 }
 
 /**
@@ -70,13 +86,13 @@ export function recordCheckpoint(
       .run(
         runId,
         CHECKPOINT_KIND,
-        ckpt.path,
+        storedArtifactPath(store.file, ckpt.path),
         ckpt.sha256,
         ckpt.bytes,
         now(),
         JSON.stringify({ step: ckpt.step, final: ckpt.final }),
       );
-    const steps = checkpointRows(store, runId).filter((r) => !r.final);
+    const steps = recordedRows(store, runId).filter((r) => !r.final);
     const drop = ckpt.final ? steps : steps.slice(Math.max(1, keep));
     return forget(store, runId, drop);
   });
@@ -91,7 +107,7 @@ export function forgetCheckpointsAfter(store: StoreConn, runId: number, step: nu
     forget(
       store,
       runId,
-      checkpointRows(store, runId).filter((r) => step === null || (!r.final && r.step > step)),
+      recordedRows(store, runId).filter((r) => step === null || (!r.final && r.step > step)),
     ),
   );
 }
@@ -102,13 +118,13 @@ export function forgetStepCheckpoints(store: StoreConn, runId: number): string[]
     forget(
       store,
       runId,
-      checkpointRows(store, runId).filter((r) => !r.final),
+      recordedRows(store, runId).filter((r) => !r.final),
     ),
   );
 }
 
-function forget(store: StoreConn, runId: number, rows: readonly CheckpointRow[]): string[] {
+function forget(store: StoreConn, runId: number, rows: readonly RecordedCheckpoint[]): string[] {
   const del = store.db.prepare("DELETE FROM artifacts WHERE run_id = ? AND kind = ? AND path = ?");
-  for (const r of rows) del.run(runId, CHECKPOINT_KIND, r.path);
+  for (const r of rows) del.run(runId, CHECKPOINT_KIND, r.stored);
   return rows.map((r) => r.path);
 }

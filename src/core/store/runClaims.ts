@@ -1,19 +1,22 @@
 // Who trains a run: a sweep's orchestrator claims a run atomically (so two sweeps on one store never train the same
 // run), records its start, and ends it only while it still holds it; runs whose owner is gone are reclaimed.
 import type { StoreConn } from "./connection.js";
-import { ownerGone, pidAlive, type RunOwner, thisOwner } from "./runOwner.js";
+import { type HeartbeatWatch, heartbeats, ownerGone, pidAlive, type RunOwner, thisOwner } from "./runOwner.js";
 import { finishRun } from "./runRecords.js";
 import { now, type OrphanedRun, type RunStatus, type RunSummary } from "./runTypes.js";
 
 /**
- * Finds runs left `running` by an orchestrator that is gone: its pid is dead (same host), or its heartbeat is
- * older than `staleSeconds` (any host). Marks them interrupted so that a sweep re-runs them. Compare-and-set on
- * owner and heartbeat, so a run that a live orchestrator touches meanwhile is left alone.
+ * Finds runs left `running` by an orchestrator that is gone: its pid is dead (same host), or `watch` (this
+ * process's, by default) has seen its heartbeat unchanged for more than `staleSeconds` on this host's own clock
+ * (any host; runOwner.HeartbeatWatch: a run first met now is not reaped for its heartbeat until then). Marks them
+ * interrupted so that a sweep re-runs them. Compare-and-set on owner and heartbeat, so a run that a live
+ * orchestrator touches meanwhile is left alone.
  */
 export function reapOrphans(
   store: StoreConn,
   staleSeconds: number,
   alive: (pid: number) => boolean = pidAlive,
+  watch: HeartbeatWatch = heartbeats,
 ): OrphanedRun[] {
   const me = thisOwner();
   return store.write("reclaiming orphaned runs", () => {
@@ -25,12 +28,11 @@ export function reapOrphans(
       `UPDATE runs SET status = 'interrupted', error = ?, owner_host = NULL, owner_pid = NULL, worker_pid = NULL
        WHERE id = ? AND status = 'running' AND owner_pid IS ? AND heartbeat_at IS ?`,
     );
-    const t = Date.now();
     for (const r of rows) {
       const mine = r.owner_host === me.host && r.owner_pid === me.pid;
       if (mine) continue;
       const owner = r.owner_host !== null && r.owner_pid !== null ? { host: r.owner_host, pid: r.owner_pid } : null;
-      const gone = ownerGone(owner, r.heartbeat_at, staleSeconds, t, alive);
+      const gone = ownerGone(owner, watch.observe(r.id, owner, r.heartbeat_at), staleSeconds, alive);
       const reason = gone ? `orphaned: ${gone}` : null;
       if (reason && mark.run(reason, r.id, r.owner_pid, r.heartbeat_at).changes === 1) {
         reaped.push({ id: r.id, reason });

@@ -1,5 +1,6 @@
 // Reading the record: runs (all, of a sweep, by a compiled filter, by a user's reference) and a run's metrics,
 // evaluations and artifacts. Readers never wait for a writer in WAL mode; they retry where SQLite says busy.
+import { resolveArtifactPath } from "./artifactPaths.js";
 import type { StoreConn } from "./connection.js";
 import {
   type ArtifactRow,
@@ -95,14 +96,18 @@ export function runCandidates(store: StoreConn, ref: string): { run: StoredRun; 
   return out;
 }
 
-/** Files a run produced, oldest first (sha256 and bytes null for a file that was not there). */
+/**
+ * Files a run produced, oldest first (sha256 and bytes null for a file that was not there), with absolute paths
+ * found where the store is now (artifactPaths.resolveArtifactPath).
+ */
 export function artifacts(store: StoreConn, runId: number): ArtifactRow[] {
-  return store.read(
+  const rows = store.read(
     () =>
       store.db
         .prepare("SELECT kind, path, sha256, bytes, created_at FROM artifacts WHERE run_id = ? ORDER BY id")
         .all(runId) as ArtifactRow[],
   );
+  return rows.map((r) => ({ ...r, path: resolveArtifactPath(store.file, r.path, r.sha256, r.bytes) }));
 }
 
 /** A run's evaluations, by split then step. */

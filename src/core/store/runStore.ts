@@ -15,7 +15,7 @@ import type { RunConfig } from "../config/schema.js";
 import { writeBatch } from "./batchWrites.js";
 import { openReadonly, openWritable, retryBusy, type StoreConn, type StoreWait, storeWait } from "./connection.js";
 import { claimRun, finishOwnedRun, reapOrphans } from "./runClaims.js";
-import type { RunOwner } from "./runOwner.js";
+import type { HeartbeatWatch, RunOwner } from "./runOwner.js";
 import * as reads from "./runReads.js";
 import * as records from "./runRecords.js";
 import type {
@@ -199,8 +199,8 @@ export class RunStore implements StoreConn {
   // Claims and ownership (runClaims.ts)
 
   /** Marks runs whose owner is gone (dead pid, stale heartbeat) interrupted; see runClaims.reapOrphans. */
-  reapOrphans(staleSeconds: number, alive?: (pid: number) => boolean): OrphanedRun[] {
-    return reapOrphans(this, staleSeconds, alive);
+  reapOrphans(staleSeconds: number, alive?: (pid: number) => boolean, watch?: HeartbeatWatch): OrphanedRun[] {
+    return reapOrphans(this, staleSeconds, alive, watch);
   }
 
   /**

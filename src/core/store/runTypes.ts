@@ -1,7 +1,7 @@
 // What the store holds, as TypeScript sees it: run statuses, a stored run with its config, summary and environment,
 // and the rows of the metrics, evals and artifacts tables.
 import type { RunConfig } from "../config/schema.js";
-import type { RunOwner } from "./runOwner.js";
+import { ownerAliveHere, type RunOwner } from "./runOwner.js";
 
 export const RUN_STATUSES = [
   "pending",
@@ -56,6 +56,12 @@ export interface StoredRun {
   environment: RunEnvironment | null;
   attempts: number;
   owner: RunOwner | null;
+  /**
+   * Whether a running run's owner is alive, as this reader can tell at once: its pid on this host alive (true) or
+   * gone (false: killed, e.g. kill -9 — the run stays `running` until a sweep re-queues it); null for an owner on
+   * another host (a sweep judges it by its heartbeat changing: runOwner.HeartbeatWatch) and for runs not running.
+   */
+  owner_alive: boolean | null;
   heartbeat_at: string | null;
   /** Set on a run that the v3 re-hash found to repeat another (the id of the run that keeps the hash). */
   duplicate_of: number | null;
@@ -134,6 +140,7 @@ export function toStoredRun(r: RunRow): StoredRun {
     environment: r.env_json ? (JSON.parse(r.env_json) as RunEnvironment) : null,
     attempts: r.attempts,
     owner: r.owner_host !== null && r.owner_pid !== null ? { host: r.owner_host, pid: r.owner_pid } : null,
+    owner_alive: r.status === "running" ? ownerAliveHere(r.owner_host, r.owner_pid) : null,
     heartbeat_at: r.heartbeat_at,
     duplicate_of: r.duplicate_of ?? null,
   };

@@ -14,8 +14,14 @@ export interface HeldRun {
   point: ExpandedRun["point"];
   /** The orchestrator that holds it (null for a run left `running` without an owner, e.g. by an old nfx). */
   owner: RunOwner | null;
-  /** Seconds since the owner last wrote for it (null if it never did). */
+  /**
+   * Seconds this process has seen its heartbeat unchanged, on this host's clock (since its last change, or since
+   * this process first looked; null if the owner never wrote one). Never the heartbeat's value against this host's
+   * time: the owner's clock may be off by any amount.
+   */
   heartbeatAgeSeconds: number | null;
+  /** Whether this process has seen the heartbeat change (the owner writing). */
+  heartbeatAdvancing: boolean;
 }
 
 export interface SweepEvents {

@@ -2,7 +2,7 @@
 // training, the sweep looks at them every pollMs; a run whose owner died is reaped (marked interrupted) and comes
 // back to this sweep to be trained here, like any that became claimable; settled ones are dropped.
 
-import { ownerGone } from "../store/runOwner.js";
+import { heartbeats, ownerGone } from "../store/runOwner.js";
 import type { RunStore } from "../store/runStore.js";
 import type { HeldRun, SweepEvents } from "./events.js";
 import type { ResolvedSweepOptions } from "./options.js";
@@ -54,10 +54,11 @@ export class HeldRuns {
   check(): PlannedRun[] {
     const look = () => [...this.runs.values()].map((r) => ({ r, stored: this.store.getRun(r.id) }));
     let runs = look();
-    const now = Date.now();
     const stale = this.opts.staleSeconds;
     const gone = runs.some(
-      (x) => x.stored?.status === "running" && ownerGone(x.stored.owner, x.stored.heartbeat_at, stale, now),
+      (x) =>
+        x.stored?.status === "running" &&
+        ownerGone(x.stored.owner, heartbeats.observe(x.r.id, x.stored.owner, x.stored.heartbeat_at), stale),
     );
     if (gone) {
       const reaped = this.store.reapOrphans(stale);
@@ -85,17 +86,19 @@ export class HeldRuns {
 
   /** The held runs as the store has them now (those still running). */
   list(): HeldRun[] {
-    const now = Date.now();
     const out: HeldRun[] = [];
     for (const r of this.runs.values()) {
       const stored = this.store.getRun(r.id);
       if (stored?.status !== "running") continue;
+      // On this host's clock, never against the heartbeat's value (written by the owner's clock: runOwner.ts).
+      const seen = heartbeats.observe(r.id, stored.owner, stored.heartbeat_at);
       out.push({
         id: r.id,
         hash: r.run.hash,
         point: r.run.point,
         owner: stored.owner,
-        heartbeatAgeSeconds: stored.heartbeat_at ? Math.max(0, (now - Date.parse(stored.heartbeat_at)) / 1000) : null,
+        heartbeatAgeSeconds: stored.heartbeat_at ? seen.quietSeconds : null,
+        heartbeatAdvancing: seen.advancing,
       });
     }
     return out;

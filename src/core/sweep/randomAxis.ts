@@ -7,7 +7,7 @@
 //     train.batch_size: { choice: [64, 128, 256] }
 //     train.steps: { randint: [100, 200] }   # inclusive
 
-import { Rng } from "../base/random.js";
+import { MAX_SEED, Rng } from "../base/random.js";
 import { ConfigError } from "../config/configError.js";
 import { isPlainObject } from "../config/dotted.js";
 import type { Locate } from "../config/yamlFile.js";
@@ -72,8 +72,8 @@ export function parseRandomAxis(raw: unknown, locate: Locate): RandomAxis | null
     );
   }
   const seed = raw.seed ?? 0;
-  if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0) {
-    throw new ConfigError("random.seed", "must be a non-negative integer", locate(["random", "seed"]));
+  if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
+    throw new ConfigError("random.seed", `must be an integer in 0 … ${MAX_SEED}`, locate(["random", "seed"]));
   }
   const params: [string, Distribution][] = [];
   const written: Record<string, readonly string[]> = {};

@@ -111,7 +111,8 @@ export function looksLikeSafetensors(bytes: Uint8Array): boolean {
  * header order, and the `__metadata__`.
  * @throws SafetensorsFormatError naming `file` for bytes shorter than their header says (truncated), a header that
  *   is not a JSON object or is over 100 MB, a tensor whose byte range lies outside the data or does not match its
- *   shape and dtype, another dtype, a non-string metadata value, or bytes after the last tensor.
+ *   shape and dtype, another dtype, a non-string metadata value, or data offsets that do not tile the data exactly
+ *   (two tensors sharing bytes, or bytes no tensor indexes: checkTiling).
  */
 export function decodeSafetensors(bytes: Uint8Array, file: string): SafetensorsContents {
   const fail = (detail: string, truncated = false): never => {
@@ -135,7 +136,7 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): SafetensorsC
   const data = bytes.subarray(8 + headerLen);
   const tensors = new Map<string, SafetensorsTensor>();
   const metadata: Record<string, string> = {};
-  let last = 0;
+  const ranges: [string, number, number][] = [];
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") {
       for (const [k, v] of Object.entries((raw ?? {}) as Record<string, unknown>)) {
@@ -160,15 +161,45 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): SafetensorsC
     if (end - begin !== count * (width as number)) {
       fail(`tensor ${name}: ${end - begin} bytes for shape [${(shape as number[]).join(",")}] of ${dtype}`);
     }
-    last = Math.max(last, end);
+    ranges.push([name, begin, end]);
     tensors.set(name, {
       dtype: dtype === "I32" ? "I32" : "F32",
       shape: [...(shape as number[])],
       data: decode(data.subarray(begin, end), dtype, count),
     });
   }
-  if (last !== data.length) fail(`${data.length - last} bytes after the last tensor`);
+  checkTiling(ranges, data.length, fail);
   return { tensors, metadata };
+}
+
+/**
+ * Refuses data offsets that do not tile the data buffer exactly: sorted by offset, each tensor must begin where the
+ * previous one ended (the first at 0) and the last end at the buffer's end. Two tensors sharing bytes would load one
+ * tensor's values as another's, and unindexed bytes are data nobody accounts for — the reference implementation
+ * refuses both ("InvalidOffset", safetensors `Metadata::validate`), and so does nfx, naming the tensor. Overlaps are
+ * looked for first: a tensor pointed at another's bytes also leaves its own unindexed, and the sharing is the fault.
+ */
+function checkTiling(ranges: [string, number, number][], dataBytes: number, fail: (detail: string) => never): void {
+  ranges.sort((a, b) => a[1] - b[1] || a[2] - b[2]);
+  ranges.forEach(([name, begin, end], i) => {
+    const before = ranges[i - 1];
+    if (before && begin < before[2]) {
+      fail(
+        `tensor ${name}: data_offsets [${begin}, ${end}] overlap tensor ${before[0]}'s bytes (which end at ${before[2]})`,
+      );
+    }
+  });
+  let expected = 0;
+  let previous = "";
+  for (const [name, begin, end] of ranges) {
+    if (begin > expected) {
+      const after = previous ? `after tensor ${previous}` : "at the start of the data";
+      fail(`tensor ${name}: data_offsets [${begin}, ${end}] leave bytes [${expected}, ${begin}) ${after} unindexed`);
+    }
+    expected = end;
+    previous = name;
+  }
+  if (expected !== dataBytes) fail(`${dataBytes - expected} bytes after the last tensor are indexed by none`);
 }
 
 /**

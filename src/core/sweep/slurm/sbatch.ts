@@ -1,5 +1,6 @@
-// The job-array script: task i trains the i-th missing run with `nfx run`, into its own result shard. The hashes
-// are inlined so that the script is the whole record of what was submitted.
+// The job-array script: task i trains the script's i-th run with `nfx run`, into its own result shard. The hashes
+// are inlined so that the script is the whole record of what was submitted. A submission larger than the cluster's
+// MaxArraySize is several such scripts (submit.ts), each indexed from 0 over its own part of the runs.
 import path from "node:path";
 import type { SweepDirs } from "./layout.js";
 import type { SlurmOptions } from "./options.js";
@@ -12,6 +13,8 @@ export interface SbatchInput {
   /** argv prefix that starts nfx on a compute node, e.g. [node, /path/to/bin/run.js]. */
   nfx: readonly string[];
   backend: string;
+  /** A job array this one starts after (afterany), to keep max_concurrent across the arrays of one submission. */
+  after?: string | null;
 }
 
 /** Single-quotes a word for bash. */
@@ -33,6 +36,7 @@ export function renderSbatch(input: SbatchInput): string {
     ...(slurm.time ? [`--time=${slurm.time}`] : []),
     ...(slurm.gpus_per_run > 0 ? [`--gpus=${slurm.gpus_per_run}`] : []),
     ...(slurm.cpus_per_run ? [`--cpus-per-task=${slurm.cpus_per_run}`] : []),
+    ...(input.after ? [`--dependency=afterany:${input.after}`] : []),
     ...slurm.sbatch_args,
   ];
   const q = shellQuote;

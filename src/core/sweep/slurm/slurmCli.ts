@@ -30,6 +30,22 @@ function run(program: string, args: string[]): { ok: boolean; stdout: string; st
   return { ok: r.status === 0 && !r.error, stdout: r.stdout ?? "", stderr: r.stderr ?? r.error?.message ?? "" };
 }
 
+/** Slurm's default MaxArraySize (slurm.conf): array indices run from 0 to one less than it. */
+export const DEFAULT_MAX_ARRAY_SIZE = 1001;
+
+/**
+ * The cluster's MaxArraySize, from `scontrol show config` (`MaxArraySize = 1001`): a job array's indices must stay
+ * below it (`--array=1001-2000` is refused as well as `--array=0-1100`). Slurm's default when scontrol is absent,
+ * fails, or does not say.
+ */
+export function maxArraySize(): number {
+  if (!which("scontrol")) return DEFAULT_MAX_ARRAY_SIZE;
+  const r = run("scontrol", ["show", "config"]);
+  const m = r.ok ? /^\s*MaxArraySize\s*=\s*(\d+)/m.exec(r.stdout) : null;
+  const n = m ? Number(m[1]) : Number.NaN;
+  return Number.isInteger(n) && n >= 1 ? n : DEFAULT_MAX_ARRAY_SIZE;
+}
+
 /** Submits a script; returns the job id. */
 export function sbatch(script: string): string {
   const r = run("sbatch", ["--parsable", script]);

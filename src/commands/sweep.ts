@@ -188,7 +188,7 @@ export default class Sweep extends NfxCommand {
       jobs: flags.jobs,
       retryFailed: flags["retry-failed"],
     });
-    for (const line of sweep.warnings) this.warn(line);
+    if (!flags.quiet) for (const line of sweep.warnings) this.warn(line);
     if (this.jsonEnabled()) return result;
     const { runs, estimate } = result;
     const dropped = [
@@ -241,7 +241,7 @@ export default class Sweep extends NfxCommand {
       signal: training.signal,
       stopNow: training.stopNow,
       waitForHeld: flags.wait,
-      warn: (line) => this.warn(line),
+      warn: (line) => (training.quiet ? undefined : this.warn(line)),
     }).finally(() => training.dispose());
     if (!training.quiet) {
       const counts = Object.entries(result.statuses)

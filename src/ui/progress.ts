@@ -6,11 +6,15 @@ import type { ResumePoint } from "../core/sweep/resume.js";
 import { count } from "../core/text/plural.js";
 import { writeValue } from "../core/text/writtenForm.js";
 import { bar, formatDuration, formatPercent } from "./format.js";
+import { liveLine, shortPointLabel } from "./liveLine.js";
 
 interface Live {
   id: number;
   label: string;
+  shortLabel: string;
   started: number;
+  /** The step this attempt started at (a resumed run's checkpoint): its rate counts the steps after it only. */
+  startStep: number;
   step: number;
   stepsTotal: number;
   loss: number | undefined;
@@ -62,14 +66,15 @@ export function sweepProgress(
       const q = Math.floor((l.step / Math.max(1, l.stepsTotal)) * 4);
       if (q > (quarter.get(info.id) ?? 0) && l.step < l.stepsTotal) {
         quarter.set(info.id, q);
-        const rate = l.step / Math.max(1e-3, (performance.now() - l.started) / 1000);
+        const rate = attemptRate(l, performance.now());
         stream.write(
           `  run ${info.id}: ${l.step}/${count(l.stepsTotal, "step")}  loss ${l.loss?.toFixed(3)}  ${rate.toFixed(1)} step/s\n`,
         );
       }
     },
     runEnd(info) {
-      block.above(runEndLine(info, block.ended(info.slot)));
+      block.ended(info.slot);
+      block.above(runEndLine(info));
     },
     waiting(info) {
       const runs = info.runs.map((h) => `run ${h.id} (${heldText(h)})`).join(", ");
@@ -104,9 +109,26 @@ function sweepStartLine(info: SweepStartInfo, single: boolean): string {
   );
 }
 
-/** A run's closing line: its status, loss, accuracy, speed and time. `l`: how far it got, if it was seen start. */
-function runEndLine(info: RunEndInfo, l: Live | undefined): string {
-  const rate = l && info.seconds > 0 ? `${(l.step / info.seconds).toFixed(1)} step/s  ` : "";
+/** Steps per second of this attempt: the steps it trained (not those its checkpoint holds) over its own time. */
+function attemptRate(l: Live, now: number): number {
+  return (l.step - l.startStep) / Math.max(1e-3, (now - l.started) / 1000);
+}
+
+/**
+ * A run's time: the whole training time, and this attempt's beside it when earlier attempts of a resumed run count
+ * too ("23s (6s this attempt)").
+ */
+function runTimeText(info: RunEndInfo): string {
+  const earlier = info.totalSeconds - info.seconds;
+  return earlier >= 0.5
+    ? `${formatDuration(info.totalSeconds)} (${formatDuration(info.seconds)} this attempt)`
+    : formatDuration(info.seconds);
+}
+
+/** A run's closing line: its status, loss, accuracy, speed and time. */
+function runEndLine(info: RunEndInfo): string {
+  const rate =
+    info.seconds > 0 && info.stepsTrained > 0 ? `${(info.stepsTrained / info.seconds).toFixed(1)} step/s  ` : "";
   // Red only for a failure of the run's own; an interrupted run is re-run by the next sweep.
   const color =
     info.status === "completed"
@@ -118,7 +140,7 @@ function runEndLine(info: RunEndInfo, l: Live | undefined): string {
   const loss = info.finalLoss === null ? "" : `loss ${info.finalLoss.toFixed(3)}  `;
   return (
     `${color("●")} run ${info.id} ${runLabel(info.run)}: ${color(info.status)}  ${loss}` +
-    `test top-1 ${formatPercent(info.testTop1)}  ${rate}${formatDuration(info.seconds)}${extra}\n`
+    `test top-1 ${formatPercent(info.testTop1)}  ${rate}${runTimeText(info)}${extra}\n`
   );
 }
 
@@ -152,7 +174,9 @@ class LiveBlock {
     this.live.set(info.slot, {
       id: info.id,
       label,
+      shortLabel: shortPointLabel(info.run.point) || label,
       started: performance.now(),
+      startStep: info.resumed?.step ?? 0,
       step: info.resumed?.step ?? 0,
       stepsTotal: info.stepsTotal,
       loss: undefined,
@@ -170,11 +194,9 @@ class LiveBlock {
   }
 
   /** The run in `slot` ended: it leaves the block and counts as done. */
-  ended(slot: number): Live | undefined {
-    const l = this.live.get(slot);
+  ended(slot: number): void {
     this.live.delete(slot);
     this.done++;
-    return l;
   }
 
   /** ETA: mean wall time of finished runs for the rest, divided among the workers. */
@@ -199,17 +221,10 @@ class LiveBlock {
     this.lastDraw = t;
     this.erase();
     const lines: string[] = [];
-    // A live line must not wrap, or erasing by line count would leave debris: the label gives way.
-    const room = Math.max(10, (this.stream.columns ?? 120) - 70);
+    // A live line must not wrap, or erasing by line count would leave debris: it is fitted to the width.
+    const columns = this.stream.columns ?? 120;
     for (const [slot, l] of [...this.live].sort((a, b) => a[0] - b[0])) {
-      const label = l.label.length > room ? `${l.label.slice(0, room - 1)}…` : l.label;
-      const rate = l.step / Math.max(1e-3, (t - l.started) / 1000);
-      const frac = l.stepsTotal ? l.step / l.stepsTotal : 0;
-      const loss = l.loss === undefined ? "" : `loss ${l.loss.toFixed(3)}  `;
-      lines.push(
-        `${chalk.dim(`w${slot}`)} run ${l.id} ${label} ${bar(frac, 16)} ${l.step}/${l.stepsTotal}  ` +
-          chalk.dim(`${loss}${rate.toFixed(1)} step/s`),
-      );
+      lines.push(liveLine({ ...l, slot, rate: attemptRate(l, t) }, columns));
     }
     const etaS = this.eta();
     lines.push(
@@ -266,6 +281,8 @@ export function sweepJsonProgress(stream: NodeJS.WriteStream = process.stderr): 
         test_top1: i.testTop1,
         final_loss: i.finalLoss,
         seconds: i.seconds,
+        total_seconds: i.totalSeconds,
+        steps_trained: i.stepsTrained,
         error: i.error,
       }),
     waiting: (i) => emit("waiting", { runs: i.runs }),

@@ -53,7 +53,15 @@ export interface SweepEvents {
     status: RunStatus;
     testTop1: number | null;
     finalLoss: number | null;
+    /** Seconds of this attempt. */
     seconds: number;
+    /**
+     * The run's whole training time in seconds, as stored (duration_s): this attempt's and, for a run resumed from a
+     * checkpoint, its earlier attempts'.
+     */
+    totalSeconds: number;
+    /** Steps trained in this attempt (a resumed run starts at its checkpoint's step); with `seconds`, its rate. */
+    stepsTrained: number;
     error: string | null;
   }): void;
   /**

@@ -261,6 +261,8 @@ export class SweepSession {
     this.ran++;
     const r = this.byId.get(id);
     if (r) {
+      const seconds = (performance.now() - (this.startedAt.get(id) ?? performance.now())) / 1000;
+      const stored = this.store.getRun(id);
       this.ev?.runEnd?.({
         run: r.run,
         id,
@@ -268,7 +270,9 @@ export class SweepSession {
         status,
         testTop1: summary?.test_top1 ?? null,
         finalLoss: summary?.final_loss ?? null,
-        seconds: (performance.now() - (this.startedAt.get(id) ?? performance.now())) / 1000,
+        seconds,
+        totalSeconds: stored?.duration_s ?? seconds,
+        stepsTrained: Math.max(0, (stored?.steps_done ?? 0) - (this.resumes.get(id)?.step ?? 0)),
         error,
       });
     }

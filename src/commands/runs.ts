@@ -1,4 +1,5 @@
 import { Flags } from "@oclif/core";
+import { getDotted } from "../core/config/dotted.js";
 import { groupRuns, inertNote, type RunGroup, seedPoolingKeys } from "../core/store/groupRuns.js";
 import { fieldList, queryRuns, runColumns } from "../core/store/runQuery.js";
 import { RUN_STATUSES, RunStore, type StoredRun } from "../core/store/runStore.js";
@@ -6,6 +7,7 @@ import { resolveField } from "../core/store/where/index.js";
 import { collectPendingShards } from "../experiments/slurmSweep.js";
 import { configCell, fieldCell, meanCiCell } from "../ui/cells.js";
 import { NfxCommand } from "../ui/command.js";
+import { differingConfigKeys } from "../ui/differingColumns.js";
 import { failWith } from "../ui/errors.js";
 import { dbFlag } from "../ui/flags.js";
 import { formatDuration, formatPercent, table } from "../ui/format.js";
@@ -113,9 +115,14 @@ function columnsTable(runs: readonly StoredRun[], columns: readonly string[]): s
   );
 }
 
+/** The config keys the runs table always shows (they are its columns model … seed). */
+const SHOWN_KEYS = ["model.name", "data.name", "agc.granularity", "agc.lambda", "train.batch_size", "seed"];
+
+/** The default runs table, with a column for each config key the listed runs differ in beyond its own. */
 function runsTable(runs: readonly StoredRun[]): string {
+  const extra = differingConfigKeys(runs, SHOWN_KEYS);
   return table(
-    ["id", "hash", "status", "model", "data", "clip", "λ", "batch", "seed", "steps", "test top-1", "time"],
+    ["id", "hash", "status", "model", "data", "clip", "λ", "batch", "seed", ...extra, "steps", "test top-1", "time"],
     runs.map((r) => [
       String(r.id),
       r.config_hash.slice(0, 10),
@@ -126,6 +133,7 @@ function runsTable(runs: readonly StoredRun[]): string {
       configCell(r.config.agc.lambda),
       String(r.config.train.batch_size),
       String(r.config.seed),
+      ...extra.map((k) => configCell(getDotted(r.config, k))),
       `${r.steps_done}/${r.steps_total ?? "?"}`,
       formatPercent(r.summary?.test_top1),
       r.duration_s === null ? "—" : formatDuration(r.duration_s),

@@ -11,6 +11,7 @@ import { differingConfigKeys } from "../ui/differingColumns.js";
 import { failWith } from "../ui/errors.js";
 import { dbFlag } from "../ui/flags.js";
 import { formatDuration, formatPercent, table } from "../ui/format.js";
+import { collapsedNote, statusCell } from "../ui/runStatusCell.js";
 
 export default class Runs extends NfxCommand {
   static override description =
@@ -66,6 +67,8 @@ export default class Runs extends NfxCommand {
         if (this.jsonEnabled()) return columns.length ? runColumns(runs, columns) : runs;
         if (runs.length === 0) this.log(`no runs${flags.where || flags.status ? " match" : ""} in ${flags.db}`);
         else this.log(columns.length ? columnsTable(runs, columns) : runsTable(runs));
+        const note = collapsedNote(runs);
+        if (note) this.log(note);
         return runs;
       } finally {
         store.close();
@@ -126,7 +129,7 @@ function runsTable(runs: readonly StoredRun[]): string {
     runs.map((r) => [
       String(r.id),
       r.config_hash.slice(0, 10),
-      r.status,
+      statusCell(r),
       r.config.model.name,
       r.config.data.name,
       r.config.agc.granularity,

@@ -252,6 +252,11 @@ export default class Sweep extends NfxCommand {
           `${result.elsewhere ? `, ${result.elsewhere} held by another process` : ""}) → ${flags.db}`,
       );
       if (result.figure) this.log(`figure: ${result.figure.svg} (spec ${result.figure.spec})`);
+      if (result.statuses.collapsed)
+        this.log(
+          `collapsed runs are results and are not trained again: \`nfx runs --status collapsed\` says which rule ` +
+            `judged them; \`nfx runs rm ID --yes\` then \`nfx sweep ${file}\` trains one again`,
+        );
     }
     const ending = sweepEnding(result, `nfx sweep ${file}`, `${result.name}: `);
     if (ending.unfinished) throw new Error(ending.unfinished);

@@ -30,11 +30,11 @@ function runLabel(run: { point: Record<string, unknown>; hash: string }): string
 
 /**
  * Progress of a sweep on `stream`; `single` for `nfx run`, whose opening line speaks of its one run instead of
- * counting a sweep's.
+ * counting a sweep's; `threads`, the --threads given (said to have no effect when `auto` picks a one-thread backend).
  */
 export function sweepProgress(
   stream: NodeJS.WriteStream = process.stderr,
-  opts: { single?: boolean } = {},
+  opts: { single?: boolean; threads?: number } = {},
 ): SweepEvents {
   const block = new LiveBlock(stream);
   /** The last quarter of its steps each run has said it reached (the line-per-event display). */
@@ -46,6 +46,13 @@ export function sweepProgress(
     },
     backendReady(backend) {
       block.above(chalk.dim(`backend ${backend.name} ${backend.version} on ${backend.device}\n`));
+      if (opts.threads !== undefined && (backend.name === "wasm" || backend.name === "cpu"))
+        block.above(
+          chalk.yellow(
+            `--threads ${opts.threads} has no effect: ${backend.name} computes on one thread (it sets TensorFlow's ` +
+              "threads on the tensorflow backends)\n",
+          ),
+        );
     },
     runStart(info) {
       const label = runLabel(info.run);

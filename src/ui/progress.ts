@@ -66,6 +66,8 @@ export function sweepProgress(
         if (info.resumed) block.above(chalk.dim(`run ${info.id} ${label}${resumedText(info.resumed)}\n`));
         block.draw(true);
       }
+      const moved = otherBackendLine(info);
+      if (moved) block.above(chalk.yellow(moved));
     },
     runStep(info) {
       const l = block.stepped(info.slot, info.step, info.metrics.loss);
@@ -250,6 +252,16 @@ class LiveBlock {
   }
 }
 
+/** The line for a run continued from a checkpoint another backend wrote, or null. */
+function otherBackendLine(info: RunStartInfo): string | null {
+  const wrote = info.resumed?.backend ?? null;
+  if (wrote === null || info.backend === null || wrote === info.backend) return null;
+  return (
+    `run ${info.id}: its checkpoint of step ${info.resumed?.step} was written on ${wrote}; it continues on ` +
+    `${info.backend}, not bit for bit the uninterrupted run (recorded as resumed_from_backend)\n`
+  );
+}
+
 /** `, resumed from step N (checkpoint FILE)` and the newer checkpoints passed over, or nothing for a fresh run. */
 function resumedText(resumed: ResumePoint | null): string {
   if (!resumed) return "";
@@ -279,6 +291,8 @@ export function sweepJsonProgress(stream: NodeJS.WriteStream = process.stderr): 
         hash: i.run.hash,
         steps: i.stepsTotal,
         resumed_from: i.resumed?.step ?? null,
+        resumed_backend: i.resumed?.backend ?? null,
+        backend: i.backend,
       }),
     runEnd: (i) =>
       emit("run-end", {

@@ -44,6 +44,8 @@ export interface SweepEvents {
      * newer recorded checkpoints passed over because they were not whole on disk. Null: it starts at step 0.
      */
     resumed: ResumePoint | null;
+    /** The backend this attempt trains on (its worker's), null when not known yet. */
+    backend: string | null;
   }): void;
   runStep?(info: { id: number; slot: number; step: number; stepsTotal: number; metrics: Record<string, number> }): void;
   runEnd?(info: {

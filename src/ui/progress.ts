@@ -46,13 +46,8 @@ export function sweepProgress(
     },
     backendReady(backend) {
       block.above(chalk.dim(`backend ${backend.name} ${backend.version} on ${backend.device}\n`));
-      if (opts.threads !== undefined && (backend.name === "wasm" || backend.name === "cpu"))
-        block.above(
-          chalk.yellow(
-            `--threads ${opts.threads} has no effect: ${backend.name} computes on one thread (it sets TensorFlow's ` +
-              "threads on the tensorflow backends)\n",
-          ),
-        );
+      const note = threadsNote(backend.name, opts.threads);
+      if (note) block.above(chalk.yellow(note));
     },
     runStart(info) {
       const label = runLabel(info.run);
@@ -250,6 +245,12 @@ class LiveBlock {
     this.stream.write(text);
     this.draw(true);
   }
+}
+
+/** `--threads` given when `auto` picked a backend that computes on one thread: it has no effect; else null. */
+function threadsNote(backend: string, threads: number | undefined): string | null {
+  if (threads === undefined || (backend !== "wasm" && backend !== "cpu")) return null;
+  return `--threads ${threads} has no effect: ${backend} computes on one thread (it sets TensorFlow's threads on the tensorflow backends)\n`;
 }
 
 /** The line for a run continued from a checkpoint another backend wrote, or null. */

@@ -8,6 +8,7 @@ import {
   runBench,
 } from "../core/engine/bench/bench.js";
 import { type PytorchReference, pytorchTwoConvReference } from "../core/engine/bench/pytorchReference.js";
+import { checkThreadsBackend } from "../core/sweep/options.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
 import { memoryLine } from "../ui/format.js";
@@ -71,13 +72,17 @@ export default class Bench extends NfxCommand {
   };
 
   async run(): Promise<BenchReport> {
-    const { flags } = await this.parse(Bench);
+    const { flags, metadata } = await this.parse(Bench);
     try {
       const backends = flags.backend.split(",").map((b) => b.trim());
       for (const b of backends) {
         if (!(BACKEND_NAMES as readonly string[]).includes(b))
           throw new Error(`--backend: unknown backend '${b}' (known: ${BACKEND_NAMES.join(", ")})`);
       }
+      // --threads given for backends that all compute on one thread would be ignored: refused, naming them.
+      const oneThread = backends.filter((b) => b === "wasm" || b === "cpu");
+      if (metadata.flags.threads?.setFromDefault !== true && oneThread.length === backends.length)
+        checkThreadsBackend(oneThread[0] as BackendName, flags.threads);
       const infos: BackendInfo[] = [];
       const results = await runBench(
         builtinCases(flags.cases as "kernels" | "steps" | "all", flags.batch),

@@ -63,8 +63,9 @@ export default class Figure extends NfxCommand {
   };
 
   async run(): Promise<unknown> {
-    const { args, flags } = await this.parse(Figure);
+    const { args, flags, metadata } = await this.parse(Figure);
     try {
+      refuseForeignFlags(args.name, flags, (f) => metadata.flags[f]?.setFromDefault !== true);
       if (flags["dry-run"]) return await this.dryRun(args.name, flags);
       const quiet = flags.quiet || this.jsonEnabled();
       const out = figuresDirFor(flags.db, flags.out);
@@ -130,6 +131,47 @@ export default class Figure extends NfxCommand {
 }
 
 type FigureFlags = Interfaces.InferredFlags<typeof Figure.flags>;
+
+/** The kinds of figure: the sweep figures, training curves (of a figure's sweep with --of) and spp. */
+type FigureKind = "sweep" | "curves" | "curves --of" | "spp";
+
+function figureKind(name: string, flags: FigureFlags): FigureKind {
+  if (name === "spp") return "spp";
+  if (name === "curves") return flags.of === undefined ? "curves" : "curves --of";
+  return "sweep";
+}
+
+/**
+ * The figure-specific flags and the kinds of figure each acts on (issue 27: `--where` and `--of` on fig2b were
+ * accepted and ignored). --dry-run is refused by the estimate itself for a figure that trains nothing; --jobs sizes the
+ * training of --run-missing and the estimate of --dry-run.
+ */
+const FLAG_KINDS: Record<string, { kinds: readonly FigureKind[]; what: string }> = {
+  preset: { kinds: ["sweep", "curves --of"], what: "the sweep figures and curves --of" },
+  "run-missing": { kinds: ["sweep", "curves --of"], what: "the sweep figures and curves --of" },
+  of: { kinds: ["curves", "curves --of"], what: "curves" },
+  where: { kinds: ["curves"], what: "curves without --of; --of and --where are two ways to choose runs" },
+  model: { kinds: ["spp"], what: "spp" },
+  band: { kinds: ["sweep", "curves", "curves --of"], what: "the sweep figures and curves" },
+};
+
+/**
+ * Refuses a flag the user gave that the figure does not use, naming the flag and what it is for, rather than
+ * drawing the figure as if it were not there.
+ * @throws Error `--FLAG: does not apply to NAME (it is for …)`.
+ */
+function refuseForeignFlags(name: string, flags: FigureFlags, given: (flag: string) => boolean): void {
+  if (!FIGURE_NAMES.includes(name)) return; // runFigure names the known figures
+  const kind = figureKind(name, flags);
+  const set = (f: string) => flags[f as keyof FigureFlags] !== undefined && flags[f as keyof FigureFlags] !== false;
+  for (const [flag, scope] of Object.entries(FLAG_KINDS)) {
+    if (set(flag) && given(flag) && !scope.kinds.includes(kind))
+      throw new Error(`--${flag}: does not apply to ${kind === "curves --of" ? kind : name} (it is for ${scope.what})`);
+  }
+  const training = flags["run-missing"] === true || flags["dry-run"] === true;
+  if (flags.jobs !== undefined && !training)
+    throw new Error(`--jobs: has no effect on ${name} without --run-missing or --dry-run (it sizes their training)`);
+}
 
 function costOptions(flags: FigureFlags): CostOptions {
   return { db: flags.db, backend: flags.backend as BackendName, jobs: flags.jobs };

@@ -70,7 +70,7 @@ export default class Run extends NfxCommand {
         stopNow: training.stopNow,
         waitForHeld: flags.wait,
         single: true,
-        warn: (line) => this.warn(line),
+        warn: (line) => (training.quiet ? undefined : this.warn(line)),
       }).finally(() => training.dispose());
       const run = storedRun(db, result.runIds[0] as number);
       const ending = sweepEnding(result, "nfx run", "");

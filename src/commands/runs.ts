@@ -1,4 +1,5 @@
 import { Flags } from "@oclif/core";
+import { getDotted } from "../core/config/dotted.js";
 import { groupRuns, inertNote, type RunGroup, seedPoolingKeys } from "../core/store/groupRuns.js";
 import { fieldList, queryRuns, runColumns } from "../core/store/runQuery.js";
 import { RUN_STATUSES, RunStore, type StoredRun } from "../core/store/runStore.js";
@@ -6,9 +7,11 @@ import { resolveField } from "../core/store/where/index.js";
 import { collectPendingShards } from "../experiments/slurmSweep.js";
 import { configCell, fieldCell, meanCiCell } from "../ui/cells.js";
 import { NfxCommand } from "../ui/command.js";
+import { differingConfigKeys } from "../ui/differingColumns.js";
 import { failWith } from "../ui/errors.js";
 import { dbFlag } from "../ui/flags.js";
 import { formatDuration, formatPercent, table } from "../ui/format.js";
+import { collapsedNote, statusCell } from "../ui/runStatusCell.js";
 
 export default class Runs extends NfxCommand {
   static override description =
@@ -64,6 +67,8 @@ export default class Runs extends NfxCommand {
         if (this.jsonEnabled()) return columns.length ? runColumns(runs, columns) : runs;
         if (runs.length === 0) this.log(`no runs${flags.where || flags.status ? " match" : ""} in ${flags.db}`);
         else this.log(columns.length ? columnsTable(runs, columns) : runsTable(runs));
+        const note = collapsedNote(runs);
+        if (note) this.log(note);
         return runs;
       } finally {
         store.close();
@@ -113,20 +118,26 @@ function columnsTable(runs: readonly StoredRun[], columns: readonly string[]): s
   );
 }
 
+/** The config keys the runs table always shows (they are its columns model … seed). */
+const SHOWN_KEYS = ["model.name", "data.name", "agc.granularity", "agc.lambda", "train.batch_size", "seed"];
+
+/** The default runs table, with a column for each config key the listed runs differ in beyond its own. */
 function runsTable(runs: readonly StoredRun[]): string {
+  const extra = differingConfigKeys(runs, SHOWN_KEYS);
   return table(
-    ["id", "hash", "status", "model", "data", "clip", "λ", "batch", "seed", "steps", "test top-1", "time"],
+    ["id", "hash", "status", "model", "data", "clip", "λ", "batch", "seed", ...extra, "steps", "test top-1", "time"],
     runs.map((r) => [
       String(r.id),
       r.config_hash.slice(0, 10),
       // kill -9 leaves a run `running` until a sweep re-queues it: say that nothing trains it.
-      r.owner_alive === false ? `${r.status} (owner dead)` : r.status,
+      r.owner_alive === false ? `${r.status} (owner dead)` : statusCell(r),
       r.config.model.name,
       r.config.data.name,
       r.config.agc.granularity,
       configCell(r.config.agc.lambda),
       String(r.config.train.batch_size),
       String(r.config.seed),
+      ...extra.map((k) => configCell(getDotted(r.config, k))),
       `${r.steps_done}/${r.steps_total ?? "?"}`,
       formatPercent(r.summary?.test_top1),
       r.duration_s === null ? "—" : formatDuration(r.duration_s),

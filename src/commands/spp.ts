@@ -1,6 +1,7 @@
 import { Flags } from "@oclif/core";
 import { type BackendName, initBackend } from "../core/engine/backend/backend.js";
 import { resolveModelSpec } from "../core/models/resolve.js";
+import { parseFormats } from "../core/plot/render.js";
 import { sppFigure } from "../core/plot/sppSpec.js";
 import { NfxCommand } from "../ui/command.js";
 import { failWith } from "../ui/errors.js";
@@ -12,11 +13,13 @@ export default class Spp extends NfxCommand {
   static override examples = [
     "<%= config.bin %> spp --model nf-resnet-micro",
     "<%= config.bin %> spp --model nf-resnet-50 --px 64 --batch 4 --compare-no-ws --json",
+    "<%= config.bin %> spp --model nf-resnet-micro --format svg,png,html",
   ];
   static override enableJsonFlag = true;
   static override flags = {
     model: Flags.string({ char: "m", description: "model variant (see `nfx models`)", required: true }),
     out: Flags.string({ description: "directory for the figure", default: "results/figures" }),
+    format: Flags.string({ description: "comma-separated: json, svg, png, html", default: "json,svg" }),
     px: Flags.integer({ description: "input resolution (default: the variant's training resolution)", min: 1 }),
     batch: Flags.integer({ description: "number of random images", default: 16, min: 2 }),
     seed: Flags.integer({ description: "seed for the weights and the inputs", default: 0 }),
@@ -33,6 +36,7 @@ export default class Spp extends NfxCommand {
     try {
       const skipGainInit = Number(flags["skip-gain"]);
       if (!Number.isFinite(skipGainInit)) throw new Error(`--skip-gain must be a number (got '${flags["skip-gain"]}')`);
+      const formats = parseFormats(flags.format);
       const spec = resolveModelSpec({ name: flags.model });
       await initBackend(flags.backend as BackendName);
       const result = await sppFigure(spec, {
@@ -42,6 +46,7 @@ export default class Spp extends NfxCommand {
         skipGainInit,
         compareNoWs: flags["compare-no-ws"],
         dir: flags.out,
+        formats,
       });
       if (!this.jsonEnabled()) {
         for (const run of result.runs) {
@@ -52,7 +57,7 @@ export default class Spp extends NfxCommand {
             );
           }
         }
-        this.log(`figure: ${result.figure.svg}`);
+        for (const [format, file] of Object.entries(result.figure)) this.log(`${format.padEnd(5)} ${file}`);
       }
       return { model: spec.name, runs: result.runs, figure: result.figure };
     } catch (err) {

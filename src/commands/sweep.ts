@@ -193,7 +193,7 @@ export default class Sweep extends NfxCommand {
       jobs: flags.jobs,
       retryFailed: flags["retry-failed"],
     });
-    for (const line of sweep.warnings) this.warn(line);
+    if (!flags.quiet) for (const line of sweep.warnings) this.warn(line);
     if (this.jsonEnabled()) return result;
     const { runs, estimate } = result;
     const dropped = [
@@ -246,7 +246,7 @@ export default class Sweep extends NfxCommand {
       signal: training.signal,
       stopNow: training.stopNow,
       waitForHeld: flags.wait,
-      warn: (line) => this.warn(line),
+      warn: (line) => (training.quiet ? undefined : this.warn(line)),
     }).finally(() => training.dispose());
     if (!training.quiet) {
       const counts = Object.entries(result.statuses)
@@ -257,6 +257,11 @@ export default class Sweep extends NfxCommand {
           `${result.elsewhere ? `, ${result.elsewhere} held by another process` : ""}) → ${flags.db}`,
       );
       if (result.figure) this.log(`figure: ${result.figure.svg} (spec ${result.figure.spec})`);
+      if (result.statuses.collapsed)
+        this.log(
+          `collapsed runs are results and are not trained again: \`nfx runs --status collapsed\` says which rule ` +
+            `judged them; \`nfx runs rm ID --yes\` then \`nfx sweep ${file}\` trains one again`,
+        );
     }
     const ending = sweepEnding(result, `nfx sweep ${file}`, `${result.name}: `);
     if (ending.unfinished) throw new NfxFailure(ending.unfinished);

@@ -3,7 +3,9 @@
 // supplies the text: each stage is reported through TrainingBenchEvents as it ends.
 import { type BackendInfo, type BackendName, initBackend } from "../core/engine/backend/backend.js";
 import { type BenchResult, runBench } from "../core/engine/bench/bench.js";
+import { benchPaired } from "../core/engine/bench/paired.js";
 import { type PytorchReference, pytorchNfResnetMicroReference } from "../core/engine/bench/pytorchReference.js";
+import { type PairedOverhead, pairedOverhead } from "./agcOverhead.js";
 import { calibrateMicro, trainStepCase } from "./trainingBench.js";
 
 export interface TrainingBenchOptions {
@@ -44,7 +46,8 @@ export interface TrainingBench {
   backend: BackendInfo;
   calibration: Calibration;
   micro: number;
-  agcOverhead: number;
+  /** AGC's cost over the same step without it, from alternating pairs of steps (agcOverhead.ts). */
+  agcOverhead: PairedOverhead;
   accumulationVsBestMicro: number;
   results: BenchResult[];
   /** PyTorch's median for the agc=unit step of `micro` images (--pytorch), and nfx's time over it. */
@@ -89,19 +92,24 @@ export async function benchTraining(
     const [logical] = await runBench([logicalCase], [backend.name], once, onResult);
     return { backend, micro, results: [logical as BenchResult] };
   }
-  const cases = [
+  const timing = { minTimeMs: o.minTimeMs, maxReps: 20, warmup: 1 };
+  // Without and with AGC in alternation: a drift of the machine's speed between two runs is no cost of AGC's.
+  const paired = await benchPaired(
     trainStepCase({ ...common, batch: micro, micro, agc: "none" }),
     trainStepCase({ ...common, batch: micro, micro, agc: "unit" }),
-    logicalCase,
-  ];
-  const results = await runBench(cases, [backend.name], { minTimeMs: o.minTimeMs, maxReps: 20, warmup: 1 }, onResult);
-  const [noAgc, withAgc, logical] = results as [BenchResult, BenchResult, BenchResult];
+    timing,
+  );
+  const [noAgc, withAgc] = [paired.a, paired.b];
+  onResult(noAgc);
+  onResult(withAgc);
+  const [logical] = (await runBench([logicalCase], [backend.name], timing, onResult)) as [BenchResult];
+  const results = [noAgc, withAgc, logical];
   const pytorch = pytorchStep(o.pytorch, micro);
   return {
     backend,
     calibration,
     micro,
-    agcOverhead: withAgc.medianMs / noAgc.medianMs - 1,
+    agcOverhead: pairedOverhead(paired.ratios),
     accumulationVsBestMicro: (logical.imagesPerSec ?? 0) / (withAgc.imagesPerSec ?? 1),
     results,
     pytorch,

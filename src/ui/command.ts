@@ -23,6 +23,15 @@ export abstract class NfxCommand extends Command {
     return jsonDocument(result);
   }
 
+  /**
+   * A warning as one line on stderr, `nfx: warning: …` like the failures' `nfx: error: …` (oclif's own warn wraps
+   * it to the terminal's width under a banner); none with --json, whose stdout and stderr stay the document's.
+   */
+  override warn(input: string | Error): string | Error {
+    if (!this.jsonEnabled()) process.stderr.write(`nfx: warning: ${input instanceof Error ? input.message : input}\n`);
+    return input;
+  }
+
   /** oclif prints no document for an empty result; with --json there is always exactly one (`null` at least). */
   protected override async _run<T>(): Promise<T> {
     const result = await super._run<T>();

@@ -34,7 +34,7 @@ export const jobsFlag = Flags.integer({
 
 export const threadsFlag = Flags.integer({
   description:
-    "TensorFlow threads per run on the tensorflow backends (intra-op pool; default: cores ÷ --jobs; --jobs × --threads may not exceed the cores). wasm computes on one thread regardless",
+    "TensorFlow threads per run on the tensorflow backends (intra-op pool; default: cores ÷ --jobs; --jobs × --threads may not exceed the cores). wasm and cpu compute on one thread: refused with --backend wasm/cpu, said to have no effect when auto picks them",
   min: 1,
 });
 

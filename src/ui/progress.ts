@@ -7,11 +7,15 @@ import { count } from "../core/text/plural.js";
 import { writeValue } from "../core/text/writtenForm.js";
 import { bar, formatDuration, formatPercent } from "./format.js";
 import { jsonDocument } from "./jsonKeys.js";
+import { liveLine, shortPointLabel } from "./liveLine.js";
 
 interface Live {
   id: number;
   label: string;
+  shortLabel: string;
   started: number;
+  /** The step this attempt started at (a resumed run's checkpoint): its rate counts the steps after it only. */
+  startStep: number;
   step: number;
   stepsTotal: number;
   loss: number | undefined;
@@ -27,11 +31,11 @@ function runLabel(run: { point: Record<string, unknown>; hash: string }): string
 
 /**
  * Progress of a sweep on `stream`; `single` for `nfx run`, whose opening line speaks of its one run instead of
- * counting a sweep's.
+ * counting a sweep's; `threads`, the --threads given (said to have no effect when `auto` picks a one-thread backend).
  */
 export function sweepProgress(
   stream: NodeJS.WriteStream = process.stderr,
-  opts: { single?: boolean } = {},
+  opts: { single?: boolean; threads?: number } = {},
 ): SweepEvents {
   const block = new LiveBlock(stream);
   /** The last quarter of its steps each run has said it reached (the line-per-event display). */
@@ -43,6 +47,8 @@ export function sweepProgress(
     },
     backendReady(backend) {
       block.above(chalk.dim(`backend ${backend.name} ${backend.version} on ${backend.device}\n`));
+      const note = threadsNote(backend.name, opts.threads);
+      if (note) block.above(chalk.yellow(note));
     },
     runStart(info) {
       const label = runLabel(info.run);
@@ -56,6 +62,8 @@ export function sweepProgress(
         if (info.resumed) block.above(chalk.dim(`run ${info.id} ${label}${resumedText(info.resumed)}\n`));
         block.draw(true);
       }
+      const moved = otherBackendLine(info);
+      if (moved) block.above(chalk.yellow(moved));
     },
     runStep(info) {
       const l = block.stepped(info.slot, info.step, info.metrics.loss);
@@ -63,14 +71,15 @@ export function sweepProgress(
       const q = Math.floor((l.step / Math.max(1, l.stepsTotal)) * 4);
       if (q > (quarter.get(info.id) ?? 0) && l.step < l.stepsTotal) {
         quarter.set(info.id, q);
-        const rate = l.step / Math.max(1e-3, (performance.now() - l.started) / 1000);
+        const rate = attemptRate(l, performance.now());
         stream.write(
           `  run ${info.id}: ${l.step}/${count(l.stepsTotal, "step")}  loss ${l.loss?.toFixed(3)}  ${rate.toFixed(1)} step/s\n`,
         );
       }
     },
     runEnd(info) {
-      block.above(runEndLine(info, block.ended(info.slot)));
+      block.ended(info.slot);
+      block.above(runEndLine(info));
     },
     waiting(info) {
       const runs = info.runs.map((h) => `run ${h.id} (${heldText(h)})`).join(", ");
@@ -105,9 +114,26 @@ function sweepStartLine(info: SweepStartInfo, single: boolean): string {
   );
 }
 
-/** A run's closing line: its status, loss, accuracy, speed and time. `l`: how far it got, if it was seen start. */
-function runEndLine(info: RunEndInfo, l: Live | undefined): string {
-  const rate = l && info.seconds > 0 ? `${(l.step / info.seconds).toFixed(1)} step/s  ` : "";
+/** Steps per second of this attempt: the steps it trained (not those its checkpoint holds) over its own time. */
+function attemptRate(l: Live, now: number): number {
+  return (l.step - l.startStep) / Math.max(1e-3, (now - l.started) / 1000);
+}
+
+/**
+ * A run's time: the whole training time, and this attempt's beside it when earlier attempts of a resumed run count
+ * too ("23s (6s this attempt)").
+ */
+function runTimeText(info: RunEndInfo): string {
+  const earlier = info.totalSeconds - info.seconds;
+  return earlier >= 0.5
+    ? `${formatDuration(info.totalSeconds)} (${formatDuration(info.seconds)} this attempt)`
+    : formatDuration(info.seconds);
+}
+
+/** A run's closing line: its status, loss, accuracy, speed and time. */
+function runEndLine(info: RunEndInfo): string {
+  const rate =
+    info.seconds > 0 && info.stepsTrained > 0 ? `${(info.stepsTrained / info.seconds).toFixed(1)} step/s  ` : "";
   // Red only for a failure of the run's own; an interrupted run is re-run by the next sweep.
   const color =
     info.status === "completed"
@@ -119,7 +145,7 @@ function runEndLine(info: RunEndInfo, l: Live | undefined): string {
   const loss = info.finalLoss === null ? "" : `loss ${info.finalLoss.toFixed(3)}  `;
   return (
     `${color("●")} run ${info.id} ${runLabel(info.run)}: ${color(info.status)}  ${loss}` +
-    `test top-1 ${formatPercent(info.testTop1)}  ${rate}${formatDuration(info.seconds)}${extra}\n`
+    `test top-1 ${formatPercent(info.testTop1)}  ${rate}${runTimeText(info)}${extra}\n`
   );
 }
 
@@ -153,7 +179,9 @@ class LiveBlock {
     this.live.set(info.slot, {
       id: info.id,
       label,
+      shortLabel: shortPointLabel(info.run.point) || label,
       started: performance.now(),
+      startStep: info.resumed?.step ?? 0,
       step: info.resumed?.step ?? 0,
       stepsTotal: info.stepsTotal,
       loss: undefined,
@@ -171,11 +199,9 @@ class LiveBlock {
   }
 
   /** The run in `slot` ended: it leaves the block and counts as done. */
-  ended(slot: number): Live | undefined {
-    const l = this.live.get(slot);
+  ended(slot: number): void {
     this.live.delete(slot);
     this.done++;
-    return l;
   }
 
   /** ETA: mean wall time of finished runs for the rest, divided among the workers. */
@@ -200,17 +226,10 @@ class LiveBlock {
     this.lastDraw = t;
     this.erase();
     const lines: string[] = [];
-    // A live line must not wrap, or erasing by line count would leave debris: the label gives way.
-    const room = Math.max(10, (this.stream.columns ?? 120) - 70);
+    // A live line must not wrap, or erasing by line count would leave debris: it is fitted to the width.
+    const columns = this.stream.columns ?? 120;
     for (const [slot, l] of [...this.live].sort((a, b) => a[0] - b[0])) {
-      const label = l.label.length > room ? `${l.label.slice(0, room - 1)}…` : l.label;
-      const rate = l.step / Math.max(1e-3, (t - l.started) / 1000);
-      const frac = l.stepsTotal ? l.step / l.stepsTotal : 0;
-      const loss = l.loss === undefined ? "" : `loss ${l.loss.toFixed(3)}  `;
-      lines.push(
-        `${chalk.dim(`w${slot}`)} run ${l.id} ${label} ${bar(frac, 16)} ${l.step}/${l.stepsTotal}  ` +
-          chalk.dim(`${loss}${rate.toFixed(1)} step/s`),
-      );
+      lines.push(liveLine({ ...l, slot, rate: attemptRate(l, t) }, columns));
     }
     const etaS = this.eta();
     lines.push(
@@ -227,6 +246,22 @@ class LiveBlock {
     this.stream.write(text);
     this.draw(true);
   }
+}
+
+/** `--threads` given when `auto` picked a backend that computes on one thread: it has no effect; else null. */
+function threadsNote(backend: string, threads: number | undefined): string | null {
+  if (threads === undefined || (backend !== "wasm" && backend !== "cpu")) return null;
+  return `--threads ${threads} has no effect: ${backend} computes on one thread (it sets TensorFlow's threads on the tensorflow backends)\n`;
+}
+
+/** The line for a run continued from a checkpoint another backend wrote, or null. */
+function otherBackendLine(info: RunStartInfo): string | null {
+  const wrote = info.resumed?.backend ?? null;
+  if (wrote === null || info.backend === null || wrote === info.backend) return null;
+  return (
+    `run ${info.id}: its checkpoint of step ${info.resumed?.step} was written on ${wrote}; it continues on ` +
+    `${info.backend}, not bit for bit the uninterrupted run (recorded as resumed_from_backend)\n`
+  );
 }
 
 /** `, resumed from step N (checkpoint FILE)` and the newer checkpoints passed over, or nothing for a fresh run. */
@@ -266,6 +301,8 @@ export function sweepJsonProgress(stream: NodeJS.WriteStream = process.stderr): 
         hash: i.run.hash,
         steps: i.stepsTotal,
         resumed_from: i.resumed?.step ?? null,
+        resumed_backend: i.resumed?.backend ?? null,
+        backend: i.backend,
       }),
     runEnd: (i) =>
       emit("run-end", {
@@ -275,6 +312,8 @@ export function sweepJsonProgress(stream: NodeJS.WriteStream = process.stderr): 
         test_top1: i.testTop1,
         final_loss: i.finalLoss,
         seconds: i.seconds,
+        total_seconds: i.totalSeconds,
+        steps_trained: i.stepsTrained,
         error: i.error,
       }),
     waiting: (i) => emit("waiting", { runs: i.runs }),

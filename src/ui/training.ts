@@ -16,7 +16,11 @@ export interface Training {
 }
 
 /** `single`: `nfx run`, whose progress speaks of its one run. */
-export function startTraining(flags: { quiet: boolean; progress: string }, json: boolean, single = false): Training {
+export function startTraining(
+  flags: { quiet: boolean; progress: string; threads?: number | undefined },
+  json: boolean,
+  single = false,
+): Training {
   const interrupts = listenForInterrupts();
   const quiet = flags.quiet || (json && flags.progress !== "jsonl");
   return {
@@ -25,7 +29,7 @@ export function startTraining(flags: { quiet: boolean; progress: string }, json:
       ? undefined
       : flags.progress === "jsonl"
         ? sweepJsonProgress()
-        : sweepProgress(process.stderr, { single }),
+        : sweepProgress(process.stderr, { single, ...(flags.threads === undefined ? {} : { threads: flags.threads }) }),
     signal: interrupts.signal,
     stopNow: interrupts.now,
     dispose: () => interrupts.dispose(),

@@ -113,7 +113,11 @@ describe("a --set or base key that makes a swept axis inert", () => {
     );
     assert.equal(sweep.warnings.length, 1);
     const w = sweep.warnings[0] as string;
-    assert.match(w, /\(agc\.granularity=none agc\.lambda=0\.16\) is run #0/, "the point as written");
+    assert.match(
+      w,
+      /\(agc\.granularity=none agc\.lambda=0\.16\) is run [0-9a-f]{10} /,
+      "the point as written, its run by hash",
+    );
     assert.match(w, /agc\.lambda does not change the run because agc\.granularity is none/);
     assert.doesNotMatch(w, /written twice/);
   });

@@ -2,6 +2,7 @@ import { Flags } from "@oclif/core";
 import { DEFAULT_MODEL } from "../../core/config/schema.js";
 import { type BackendName, describeBackend } from "../../core/engine/backend/backend.js";
 import type { BenchResult } from "../../core/engine/bench/bench.js";
+import { overheadLine } from "../../experiments/agcOverhead.js";
 import { benchTraining, type Calibration, type TrainingBench } from "../../experiments/trainingBenchRun.js";
 import { NfxCommand } from "../../ui/command.js";
 import { failWith } from "../../ui/errors.js";
@@ -105,7 +106,7 @@ function microBatchProgress(quiet: boolean): (done: number, total: number) => vo
 function summaryLines(bench: TrainingBench, batch: number): string[] {
   const { micro, pytorch } = bench;
   return [
-    `AGC adds ${(bench.agcOverhead * 100).toFixed(1)}% to a step of ${micro} images`,
+    overheadLine(bench.agcOverhead, `a step of ${micro} images`),
     `logical batch ${batch} in micro-batches of ${micro}: ${(bench.accumulationVsBestMicro * 100).toFixed(0)}% of the micro-batch's images/s`,
     ...(pytorch && bench.vsPytorch !== null
       ? [

@@ -6,7 +6,7 @@ import {
   signalPropagation,
 } from "../models/signalPropagation.js";
 import type { ModelSpec } from "../models/spec.js";
-import { type VegaLiteSpec, type WrittenFigure, writeFigure } from "./render.js";
+import { type FigureFormat, type VegaLiteSpec, type WrittenFigure, writeFigure } from "./render.js";
 
 interface SppPoint {
   block: number;
@@ -58,6 +58,9 @@ export function sppSpec(runs: { spp: SignalPropagation; label?: string }[], titl
       },
     },
     resolve: { scale: { y: "independent" } },
+    // Panel names above their panels: rotated beside them, each is taller than its 140-px panel and runs into the
+    // next one's (issue 27: `nfx spp`'s SVG had its panel titles overlap).
+    config: { header: { labelOrient: "top", labelAngle: 0, labelAnchor: "start" } },
   };
 }
 
@@ -67,6 +70,8 @@ export interface SppFigureOptions extends SignalPropagationOptions {
   dir: string;
   /** File name without extension (default `spp-<model>`). */
   name?: string;
+  /** Files to write (render.ts; default DEFAULT_FORMATS: json and svg). */
+  formats?: readonly FigureFormat[];
 }
 
 export interface SppFigure {
@@ -74,7 +79,7 @@ export interface SppFigure {
   figure: WrittenFigure;
 }
 
-/** Measures signal propagation at init and writes the figure (`<dir>/<name>.json` + `.svg`). */
+/** Measures signal propagation at init and writes the figure (`<dir>/<name>.<format>` for each format). */
 export async function sppFigure(spec: ModelSpec, opts: SppFigureOptions): Promise<SppFigure> {
   const runs = [{ label: spec.ws ? `${spec.name} (WS)` : `${spec.name} (no WS)`, spp: signalPropagation(spec, opts) }];
   if (opts.compareNoWs && spec.ws && spec.norm === "none") {
@@ -82,6 +87,6 @@ export async function sppFigure(spec: ModelSpec, opts: SppFigureOptions): Promis
   }
   const first = runs[0]?.spp;
   const title = `Signal propagation at init: ${spec.name}, ${first?.px ?? spec.trainPx}px, batch ${first?.batch ?? 0}`;
-  const figure = await writeFigure(sppSpec(runs, title), opts.dir, opts.name ?? `spp-${spec.name}`);
+  const figure = await writeFigure(sppSpec(runs, title), opts.dir, opts.name ?? `spp-${spec.name}`, opts.formats);
   return { runs, figure };
 }

@@ -14,6 +14,7 @@ import type { RunStore } from "../store/runStore.js";
 import type { StoredRun } from "../store/runTypes.js";
 import { type Evaluation, evaluate } from "../train/evaluate.js";
 import type { WeightSource } from "../weights/nameMaps.js";
+import { writeNpzFile } from "../weights/npz.js";
 import { writeSafetensorsFile } from "../weights/safetensors.js";
 import { assignWeights, fitWeights, modelTensors, readWeightsFile } from "../weights/weightsFile.js";
 import { finalWeightsPath } from "./finalWeights.js";
@@ -23,13 +24,33 @@ function runModel(run: StoredRun, numClasses: number, inputShape: [number, numbe
   return buildModel(resolveModelSpec(run.config.model), { numClasses, inputShape, seed: run.config.seed });
 }
 
+/** The file formats an export writes, by the output's extension. */
+export const EXPORT_FORMATS = { ".safetensors": "safetensors", ".npz": "npz" } as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[keyof typeof EXPORT_FORMATS];
+
 /**
- * Writes `run`'s final weights to `out` as float32 safetensors under `names`' names and layouts (metadata:
- * the run's config hash, the names, and which weights: `ema` or `param`). Taken from the run's final checkpoint
+ * The format `out`'s extension names (issue 27: `--out x.npz` wrote safetensors under that name).
+ * @throws Error naming the file when its extension is neither `.safetensors` nor `.npz`.
+ */
+export function exportFormatOf(out: string): ExportFormat {
+  const ext = Object.keys(EXPORT_FORMATS).find((e) => out.toLowerCase().endsWith(e)) as
+    | keyof typeof EXPORT_FORMATS
+    | undefined;
+  if (!ext)
+    throw new Error(
+      `${out}: the format follows the file's extension; name it .safetensors (with nfx's metadata) or .npz (NumPy)`,
+    );
+  return EXPORT_FORMATS[ext];
+}
+
+/**
+ * Writes `run`'s final weights to `out` as float32 tensors under `names`' names and layouts, in the format its
+ * extension names (exportFormatOf): safetensors with metadata (the run's config hash, the names, and which
+ * weights: `ema` or `param`), or an npz as `np.savez` writes it (no metadata). Taken from the run's final checkpoint
  * (finalWeightsPath): its EMA averages when the run kept them (`optim.ema_decay`, the weights its test top-1 was
  * measured with), else its parameters, plus BatchNorm running statistics under nfx names. Written atomically
- * (writeSafetensorsFile): a failure leaves no file.
- * @throws Error when the run has no final weights (finalWeightsPath), they do not fit its model, or `names` has
+ * (writeSafetensorsFile, writeNpzFile): a failure leaves no file.
+ * @throws Error for an extension that names no format (before anything is read), when the run has no final weights (finalWeightsPath), they do not fit its model, or `names` has
  *   no names for the network (timm/deepmind: normalizer-free networks only).
  */
 export function exportRunWeights(
@@ -37,7 +58,15 @@ export function exportRunWeights(
   run: StoredRun,
   names: WeightSource,
   out: string,
-): { out: string; tensors: number; bytes: number; weights: "ema" | "param" | null; from: string } {
+): {
+  out: string;
+  format: ExportFormat;
+  tensors: number;
+  bytes: number;
+  weights: "ema" | "param" | null;
+  from: string;
+} {
+  const format = exportFormatOf(out);
   const file = readWeightsFile(finalWeightsPath(store, run));
   const cls = file.tensors.get("head.classifier.b")?.shape[0];
   const stem = file.tensors.get("stem.conv0.w")?.shape[2];
@@ -52,8 +81,8 @@ export function exportRunWeights(
     const weights = file.checkpoint?.weights ?? null;
     const meta: Record<string, string> = { nfx_run: run.config_hash, names, model: model.spec.name };
     if (weights) meta.nfx_weights = weights;
-    const { bytes } = writeSafetensorsFile(out, tensors, meta);
-    return { out, tensors: tensors.length, bytes, weights, from: file.path };
+    const { bytes } = format === "npz" ? writeNpzFile(out, tensors) : writeSafetensorsFile(out, tensors, meta);
+    return { out, format, tensors: tensors.length, bytes, weights, from: file.path };
   } finally {
     model.dispose();
   }

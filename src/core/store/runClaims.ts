@@ -6,6 +6,15 @@ import { finishRun } from "./runRecords.js";
 import { now, type OrphanedRun, type RunStatus, type RunSummary } from "./runTypes.js";
 
 /**
+ * A run's duration_s is its whole training time, summed over the attempts that led to its result (a resumed run
+ * continues its checkpoint, so the earlier attempts' time is part of it): while a resumed attempt runs, the column
+ * holds the earlier attempts' seconds (claimRun keeps them), and each end adds its own (runRecords.finishRun). A
+ * dead owner's attempt counts until its last heartbeat, the last moment it is known to have trained.
+ */
+const ATTEMPT_ADDED_TO_DURATION = `CASE WHEN started_at IS NULL OR heartbeat_at IS NULL THEN duration_s
+  ELSE COALESCE(duration_s, 0) + MAX(0, (julianday(heartbeat_at) - julianday(started_at)) * 86400.0) END`;
+
+/**
  * Finds runs left `running` by an orchestrator that is gone: its pid is dead (same host), or `watch` (this
  * process's, by default) has seen its heartbeat unchanged for more than `staleSeconds` on this host's own clock
  * (any host; runOwner.HeartbeatWatch: a run first met now is not reaped for its heartbeat until then). Marks them
@@ -25,7 +34,8 @@ export function reapOrphans(
       .all() as { id: number; owner_host: string | null; owner_pid: number | null; heartbeat_at: string | null }[];
     const reaped: OrphanedRun[] = [];
     const mark = store.db.prepare(
-      `UPDATE runs SET status = 'interrupted', error = ?, owner_host = NULL, owner_pid = NULL, worker_pid = NULL
+      `UPDATE runs SET status = 'interrupted', error = ?, owner_host = NULL, owner_pid = NULL, worker_pid = NULL,
+         duration_s = ${ATTEMPT_ADDED_TO_DURATION}
        WHERE id = ? AND status = 'running' AND owner_pid IS ? AND heartbeat_at IS ?`,
     );
     for (const r of rows) {
@@ -60,11 +70,12 @@ export function claimRun(
     const r = store.db
       .prepare(
         `UPDATE runs SET status = 'running', owner_host = ?, owner_pid = ?, heartbeat_at = ?, worker_pid = NULL,
-           attempts = attempts + 1, started_at = NULL, finished_at = NULL, duration_s = NULL, steps_done = ?,
+           attempts = attempts + 1, started_at = NULL, finished_at = NULL,
+           duration_s = CASE WHEN ? IS NULL THEN NULL ELSE duration_s END, steps_done = ?,
            test_top1 = NULL, final_loss = NULL, summary_json = NULL, error = NULL
          WHERE id = ? AND (status IN ('pending', 'interrupted') OR (status = 'failed' AND ?))`,
       )
-      .run(owner.host, owner.pid, t, resumeStep ?? 0, id, retryFailed ? 1 : 0);
+      .run(owner.host, owner.pid, t, resumeStep, resumeStep ?? 0, id, retryFailed ? 1 : 0);
     if (r.changes !== 1) return false;
     const from = resumeStep ?? 0;
     store.db.prepare("DELETE FROM metrics WHERE run_id = ? AND step >= ?").run(id, from);

@@ -155,8 +155,8 @@ export function addEval(
 }
 
 /**
- * Ends a run with `status`, its summary (test top-1 and final loss also as columns) and error; duration_s in
- * seconds from started_at. Ownership is not checked (see runClaims.finishOwnedRun for the sweep's path).
+ * Ends a run with `status`, its summary (test top-1 and final loss also as columns) and error; duration_s gains
+ * this attempt's seconds (from started_at) over what earlier attempts of a resumed run left in it. Ownership is not checked (see runClaims.finishOwnedRun for the sweep's path).
  */
 export function finishRun(
   store: StoreConn,
@@ -166,11 +166,12 @@ export function finishRun(
   error: string | null,
 ): void {
   store.write(`recording the end of run ${id}`, () => {
-    const row = store.db.prepare("SELECT started_at FROM runs WHERE id = ?").get(id) as {
-      started_at: string | null;
-    };
+    const row = store.db.prepare("SELECT started_at, duration_s FROM runs WHERE id = ?").get(id) as
+      | { started_at: string | null; duration_s: number | null }
+      | undefined;
     const finished = now();
-    const duration = row?.started_at ? (Date.parse(finished) - Date.parse(row.started_at)) / 1000 : null;
+    const attempt = row?.started_at ? (Date.parse(finished) - Date.parse(row.started_at)) / 1000 : null;
+    const duration = attempt === null ? (row?.duration_s ?? null) : (row?.duration_s ?? 0) + attempt;
     store.db
       .prepare(
         `UPDATE runs SET status = ?, finished_at = ?, duration_s = ?, summary_json = ?, test_top1 = ?,

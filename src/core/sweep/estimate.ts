@@ -127,6 +127,8 @@ function ranAlongside(r: StoredRun, all: readonly StoredRun[]): boolean {
 /**
  * Stored runs that finished every step on this machine and backend, with a duration: the ones to time by. A run
  * that trained beside another is counted at its time alone, so that any number of workers can be timed from it.
+ * A resumed run is not: its duration sums attempts that may have run elsewhere and trained the steps after their
+ * last checkpoint twice, so it is no clean time per step.
  */
 export function timedRuns(stored: readonly StoredRun[], machine: Machine): TimedRun[] {
   return stored
@@ -136,6 +138,7 @@ export function timedRuns(stored: readonly StoredRun[], machine: Machine): Timed
         r.duration_s !== null &&
         r.duration_s > 0 &&
         r.steps_done > 0 &&
+        r.summary?.resumed_from_step === undefined &&
         r.environment?.host === machine.host &&
         r.environment?.backend === machine.backend,
     )

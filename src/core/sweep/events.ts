@@ -50,6 +50,8 @@ export interface SweepEvents {
      * newer recorded checkpoints passed over because they were not whole on disk. Null: it starts at step 0.
      */
     resumed: ResumePoint | null;
+    /** The backend this attempt trains on (its worker's), null when not known yet. */
+    backend: string | null;
   }): void;
   runStep?(info: { id: number; slot: number; step: number; stepsTotal: number; metrics: Record<string, number> }): void;
   runEnd?(info: {
@@ -59,7 +61,15 @@ export interface SweepEvents {
     status: RunStatus;
     testTop1: number | null;
     finalLoss: number | null;
+    /** Seconds of this attempt. */
     seconds: number;
+    /**
+     * The run's whole training time in seconds, as stored (duration_s): this attempt's and, for a run resumed from a
+     * checkpoint, its earlier attempts'.
+     */
+    totalSeconds: number;
+    /** Steps trained in this attempt (a resumed run starts at its checkpoint's step); with `seconds`, its rate. */
+    stepsTrained: number;
     error: string | null;
   }): void;
   /**

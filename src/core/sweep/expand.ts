@@ -228,18 +228,39 @@ export function expandSweep(spec: SweepSpec, sets: string[] = [], locate: Locate
   return expandSweepPlan(spec, sets, locate).runs;
 }
 
-/** One line per run that other points collapsed into: which points, and which keys made no difference. */
+/** How many run hashes a collapse warning lists before it says "and N more". */
+const LISTED_HASHES = 3;
+
+/**
+ * At most one line for all the points that are another point's run (issue 27: one line per run wrapped to dozens of
+ * terminal lines). Runs are named by the first 10 characters of their config hash, as `nfx runs` shows it and
+ * `nfx runs show` takes it — never by the expansion's 0-based index, which is no store id. A lone point is named
+ * with its run; more are counted, with each distinct reason once. `--dry-run --json` lists every point
+ * (`same_run_points`).
+ */
 export function collapsedWarnings(expansion: Expansion): string[] {
-  const groups = new Map<number, CollapsedPoint[]>();
-  for (const c of expansion.collapsed) groups.set(c.into, [...(groups.get(c.into) ?? []), c]);
-  return [...groups].map(([into, g]) => {
-    const run = expansion.runs[into] as ExpandedRun;
-    const keys = [...new Set(g.flatMap((c) => c.keys))];
-    const pts = g.map((x) => pointLabel(x.point) || "(base)").join("; ");
-    const why = keys.length ? inertWhy(run.config, keys) : "the same values are written twice";
-    const n = g.length;
-    return `${n} point${n > 1 ? "s" : ""} (${pts}) ${n > 1 ? "are" : "is"} run #${into} (${pointLabel(run.point) || "(base)"}): ${why}`;
-  });
+  const { collapsed, runs } = expansion;
+  if (collapsed.length === 0) return [];
+  const reasons = new Map<string, number>();
+  for (const c of collapsed) {
+    const run = runs[c.into] as ExpandedRun;
+    const whys = c.keys.length ? c.keys.map((k) => inertWhy(run.config, [k])) : ["the same values are written twice"];
+    for (const why of whys) reasons.set(why, (reasons.get(why) ?? 0) + 1);
+  }
+  const why = [...reasons].map(([r, n]) => (reasons.size > 1 ? `${r} (${n})` : r)).join("; ");
+  if (collapsed.length === 1) {
+    const c = collapsed[0] as CollapsedPoint;
+    const run = runs[c.into] as ExpandedRun;
+    return [
+      `1 point (${pointLabel(c.point) || "(base)"}) is run ${run.hash.slice(0, 10)} ` +
+        `(${pointLabel(run.point) || "(base)"}): ${why}`,
+    ];
+  }
+  const into = [...new Set(collapsed.map((c) => c.into))].map((i) => (runs[i] as ExpandedRun).hash.slice(0, 10));
+  const listed = into.slice(0, LISTED_HASHES).join(", ");
+  const more = into.length > LISTED_HASHES ? ` and ${into.length - LISTED_HASHES} more` : "";
+  const target = into.length === 1 ? `run ${listed}` : `${into.length} runs (${listed}${more})`;
+  return [`${collapsed.length} points are ${target}: ${why}; --dry-run --json lists each point`];
 }
 
 /** `key=value` pairs of a point, as the dry run and progress lines print them. */

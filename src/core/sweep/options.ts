@@ -103,6 +103,19 @@ export function checkThreads(jobs: number, threads: number | undefined, cores: n
 }
 
 /**
+ * That `threads` is not given for a backend that computes on one thread whatever it is told: wasm (XNNPACK under
+ * Node: engine/wasm/wasmThreads.ts) and cpu. `auto` is judged once it has picked (the progress says so then).
+ * @throws Error naming --threads and the backend.
+ */
+export function checkThreadsBackend(backend: BackendName, threads: number | undefined): void {
+  if (threads === undefined || (backend !== "wasm" && backend !== "cpu")) return;
+  throw new Error(
+    `--threads ${threads}: the ${backend} backend computes on one thread whatever --threads says; it sets ` +
+      "TensorFlow's threads on --backend tensorflow / tensorflow-gpu",
+  );
+}
+
+/**
  * TensorFlow intra-op threads for each of `jobs` concurrent runs, such that jobs × threads never exceeds the cores:
  * `threads` when given, else ⌊cores ÷ jobs⌋ (at least 1).
  * @throws Error naming --threads and --jobs when jobs × threads exceeds the cores (checkThreads).

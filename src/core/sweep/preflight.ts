@@ -18,7 +18,7 @@ import { checkInitFrom } from "../weights/initFrom.js";
 import type { WeightSource } from "../weights/nameMaps.js";
 import { dataKey } from "./dataKey.js";
 import type { ExpandedRun } from "./expand.js";
-import { checkThreads, type ResolvedSweepOptions } from "./options.js";
+import { checkThreads, checkThreadsBackend, type ResolvedSweepOptions } from "./options.js";
 
 /** Every check of the pre-flight, in order. @throws ConfigError / Error naming the key or flag at fault. */
 export async function preflight(runs: readonly ExpandedRun[], opts: ResolvedSweepOptions): Promise<void> {
@@ -60,6 +60,7 @@ export function validateRuns(runs: readonly ExpandedRun[]): void {
 /** What training needs from this machine. @throws Error naming --threads/--jobs, the backend or the cache dir. */
 function checkMachine(opts: ResolvedSweepOptions): void {
   checkThreads(opts.jobs, opts.threads, opts.cores);
+  checkThreadsBackend(opts.backend, opts.threads);
   checkBackendInstalled(opts.backend);
   ensureCacheDir();
 }

@@ -16,6 +16,8 @@ import {
 } from "../store/checkpointRecords.js";
 import type { RunOwner } from "../store/runOwner.js";
 import type { RunStatus, RunStore } from "../store/runStore.js";
+import { readSafetensorsMetadata } from "../weights/safetensors.js";
+import { CHECKPOINT_RECORD_KEY } from "../weights/weightsFile.js";
 import type { FromWorker, RunCheckpoints } from "./protocol.js";
 import type { StoreWriter } from "./storeWriter.js";
 
@@ -33,7 +35,23 @@ export function checkpointDir(storeFile: string, hash: string): string {
 export interface ResumePoint {
   step: number;
   file: string;
+  /**
+   * The backend that wrote it (its record's, train/checkpoint.ts), null when the record does not say: a run
+   * continued on another is not bit for bit the uninterrupted one, which the sweep says and records.
+   */
+  backend: string | null;
   skipped: { file: string; why: string }[];
+}
+
+/** The backend a checkpoint's record names, read from the file's header only; null when it names none. */
+function checkpointBackend(file: string): string | null {
+  try {
+    const raw = readSafetensorsMetadata(file)[CHECKPOINT_RECORD_KEY];
+    const record = raw ? (JSON.parse(raw) as { backend?: unknown }) : null;
+    return typeof record?.backend === "string" ? record.backend : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The newest recorded step checkpoint of a run that is whole on disk, or null (then it starts at step 0). */
@@ -42,7 +60,7 @@ export function findResumePoint(store: RunStore, runId: number): ResumePoint | n
   for (const c of checkpointRows(store, runId)) {
     if (c.final) continue;
     const why = fileFault(c.path, c.sha256, c.bytes);
-    if (why === null) return { step: c.step, file: c.path, skipped };
+    if (why === null) return { step: c.step, file: c.path, backend: checkpointBackend(c.path), skipped };
     skipped.push({ file: c.path, why });
   }
   return null;

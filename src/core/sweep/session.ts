@@ -241,6 +241,7 @@ export class SweepSession {
       todo: this.todo,
       stepsTotal: msg.stepsTotal,
       resumed: this.resumes.get(msg.id) ?? null,
+      backend: w.env?.backend ?? null,
     });
   }
 
@@ -255,12 +256,18 @@ export class SweepSession {
   }
 
   /** Stores how a run of this sweep ended (after what its worker reported before). */
-  private endRun(w: Worker, id: number, status: RunStatus, summary: RunSummary | null, error: string | null): void {
+  private endRun(w: Worker, id: number, status: RunStatus, given: RunSummary | null, error: string | null): void {
     this.writer.flush();
+    // A run continued from another backend's checkpoint says so in its record (not bit for bit: resume.ts).
+    const wrote = this.resumes.get(id)?.backend ?? null;
+    const summary =
+      given && wrote !== null && w.env && wrote !== w.env.backend ? { ...given, resumed_from_backend: wrote } : given;
     if (this.store.finishOwnedRun(id, this.owner, status, summary, error)) onRunEnded(this.store, id, status);
     this.ran++;
     const r = this.byId.get(id);
     if (r) {
+      const seconds = (performance.now() - (this.startedAt.get(id) ?? performance.now())) / 1000;
+      const stored = this.store.getRun(id);
       this.ev?.runEnd?.({
         run: r.run,
         id,
@@ -268,7 +275,9 @@ export class SweepSession {
         status,
         testTop1: summary?.test_top1 ?? null,
         finalLoss: summary?.final_loss ?? null,
-        seconds: (performance.now() - (this.startedAt.get(id) ?? performance.now())) / 1000,
+        seconds,
+        totalSeconds: stored?.duration_s ?? seconds,
+        stepsTrained: Math.max(0, (stored?.steps_done ?? 0) - (this.resumes.get(id)?.step ?? 0)),
         error,
       });
     }

@@ -46,10 +46,18 @@ export interface OutcomeInput {
   numClasses: number;
 }
 
+/**
+ * The two halves of the rule (see the header), as a run's record names them: its reason starts with
+ * `collapse rule "NAME"`, which `nfx runs` shows beside the status.
+ */
+export type CollapseRule = "flat after a spike" | "at chance, not learning";
+
 export interface Collapse {
   /** 1-based step at which the run collapsed (see the file's header). */
   step: number;
-  /** One line for the run's record: what was seen. */
+  /** Which half of the rule judged it: flat and spike, or chance and stuck. */
+  rule: CollapseRule;
+  /** One line for the run's record: the rule, then what was seen. */
   reason: string;
 }
 
@@ -103,12 +111,19 @@ export function classifyCollapse(input: OutcomeInput): Collapse | null {
     const flatText = `flat within ±${FLAT_TOL * 100}% of ln(${c}) = ${lnC.toFixed(3)} from step ${step} to the end`;
     return {
       step,
-      reason: `loss spiked (to ${(losses[peak - 1] as number).toPrecision(3)} at step ${peak}), then stayed ${flatText}${chance ? `; ${chance}` : ""}`,
+      rule: "flat after a spike",
+      reason: `collapse rule "flat after a spike": loss spiked (to ${(losses[peak - 1] as number).toPrecision(3)} at step ${peak}), then stayed ${flatText}${chance ? `; ${chance}` : ""}`,
     };
   }
   const step = (flat ? (band as number) : (stuck as number)) + 1;
   const where = flat
     ? `flat within ±${FLAT_TOL * 100}% of ln(${c}) = ${lnC.toFixed(3)}`
     : `at or above ln(${c})·${1 - FLAT_TOL} = ${(lnC * (1 - FLAT_TOL)).toFixed(3)}`;
-  return { step, reason: `loss ${where} from step ${step} to the end; ${chance}` };
+  return {
+    step,
+    rule: "at chance, not learning",
+    reason:
+      `collapse rule "at chance, not learning" (runs of ${MIN_STEPS}+ steps): loss ${where} from step ${step} ` +
+      `to the end; ${chance}`,
+  };
 }

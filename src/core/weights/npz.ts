@@ -1,11 +1,12 @@
 // NumPy `.npz` archives (`np.savez`: a zip of one `.npy` per array, named `<key>.npy`), read with fflate (zip)
-// and npyjs (npy). DeepMind's released `F0_haiku.npz`… are not npz files but Python pickles (the official colab,
+// and npyjs (npy), and written as np.savez writes them (stored members, npy format 1.0, little-endian float32). DeepMind's released `F0_haiku.npz`… are not npz files but Python pickles (the official colab,
 // `nfnets/nfnet_demo_colab.ipynb`, opens them with `dill.load`) of Haiku's `{module: {param: array}}` dict; those
 // are refused with the one line of Python that converts one (PICKLE_TO_NPZ).
-import { unzipSync } from "fflate";
+import { unzipSync, zipSync } from "fflate";
 import { parse as parseNpy } from "npyjs";
+import { sha256Hex, writeFileAtomic } from "../base/files.js";
 import { WeightsFormatError } from "./safetensors.js";
-import type { TensorSet } from "./tensors.js";
+import { type HostTensor, sizeOf, type TensorSet } from "./tensors.js";
 
 /**
  * Converts the official pickle to an npz of flattened `module/param` keys (needs dill and numpy; run where the
@@ -64,4 +65,40 @@ export function readNpz(bytes: Uint8Array, file: string): TensorSet {
   }
   if (out.size === 0) throw new WeightsFormatError(file, "npz holds no .npy arrays");
   return out;
+}
+
+/**
+ * One array as an `.npy` file, format 1.0 (numpy/lib/format.py): magic `\x93NUMPY`, version 1.0, the header
+ * length (uint16 LE), a Python-literal dict header padded with spaces and `\n` so that the data starts at a
+ * multiple of 64 bytes, then the float32 values little-endian in C order.
+ */
+function encodeNpy(t: HostTensor): Uint8Array {
+  const shape = t.shape.length === 1 ? `(${t.shape[0]},)` : `(${t.shape.join(", ")})`;
+  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shape}, }`;
+  const unpadded = 10 + dict.length + 1;
+  const header = `${dict}${" ".repeat((64 - (unpadded % 64)) % 64)}\n`;
+  const out = new Uint8Array(10 + header.length + t.data.length * 4);
+  out.set([0x93, ...Buffer.from("NUMPY"), 1, 0], 0);
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  out.set(Buffer.from(header, "latin1"), 10);
+  const view = new DataView(out.buffer, 10 + header.length);
+  for (let i = 0; i < t.data.length; i++) view.setFloat32(i * 4, t.data[i] as number, true);
+  return out;
+}
+
+/**
+ * Writes `tensors` to `file` as an `.npz` (one stored `<name>.npy` member each, as `np.savez`), atomically.
+ * @returns the file's SHA-256 (hex) and size in bytes.
+ * @throws Error when a tensor's data length does not match its shape (nothing written), or on an I/O error.
+ */
+export function writeNpzFile(file: string, tensors: Iterable<[string, HostTensor]>): { sha256: string; bytes: number } {
+  const members: Record<string, [Uint8Array, { level: 0 }]> = {};
+  for (const [name, t] of tensors) {
+    if (t.data.length !== sizeOf(t.shape))
+      throw new Error(`${name}: ${t.data.length} values for shape [${t.shape.join(", ")}]`);
+    members[`${name}.npy`] = [encodeNpy(t), { level: 0 }];
+  }
+  const bytes = zipSync(members);
+  writeFileAtomic(file, bytes);
+  return { sha256: sha256Hex(bytes), bytes: bytes.length };
 }

@@ -53,7 +53,7 @@ export interface BenchOptions {
 export const DEFAULT_BENCH_OPTIONS: BenchOptions = { minTimeMs: 2000, maxReps: 20, warmup: 1 };
 
 /** Forces completion: tfjs may run kernels lazily until their data is read. */
-function sync(out: tf.TensorContainer): void {
+export function sync(out: tf.TensorContainer): void {
   const tensors: tf.Tensor[] = [];
   const collect = (c: tf.TensorContainer): void => {
     if (c instanceof tf.Tensor) tensors.push(c);
@@ -66,7 +66,7 @@ function sync(out: tf.TensorContainer): void {
   tf.dispose(tensors);
 }
 
-function median(xs: number[]): number {
+export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
@@ -105,23 +105,33 @@ export async function benchCase(c: BenchCase, opts: BenchOptions = DEFAULT_BENCH
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
       if (performance.now() - start >= opts.minTimeMs) break;
     }
-    const med = median(times);
-    return {
-      backend: tf.getBackend(),
-      case: c.name,
-      kind: c.kind,
-      reps: times.length,
-      medianMs: med,
-      minMs: Math.min(...times),
-      gflops: c.flops > 0 ? c.flops / med / 1e6 : null,
-      imagesPerSec: c.images > 0 ? (c.images * 1000) / med : null,
-      peakTensorBytes,
-      peakRssBytes: peakRss,
-      wasmHeapBytes: wasmHeapBytes(),
-    };
+    return benchResult(c, times, peakTensorBytes, peakRss);
   } finally {
     dispose();
   }
+}
+
+/** A case's result from its timed calls (ms each), on the current backend. */
+export function benchResult(
+  c: BenchCase,
+  times: readonly number[],
+  peakTensorBytes: number | null,
+  peakRssBytes: number,
+): BenchResult {
+  const med = median(times);
+  return {
+    backend: tf.getBackend(),
+    case: c.name,
+    kind: c.kind,
+    reps: times.length,
+    medianMs: med,
+    minMs: Math.min(...times),
+    gflops: c.flops > 0 ? c.flops / med / 1e6 : null,
+    imagesPerSec: c.images > 0 ? (c.images * 1000) / med : null,
+    peakTensorBytes,
+    peakRssBytes,
+    wasmHeapBytes: wasmHeapBytes(),
+  };
 }
 
 /**

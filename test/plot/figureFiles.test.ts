@@ -122,7 +122,7 @@ describe("per-user cache, figures beside the store", () => {
     }
   });
 
-  it("one sweep into two stores in one directory: two figure files, each still what its store recorded", () => {
+  it("one sweep into two stores in one directory: two figure files, each beside its store, each still what it recorded", () => {
     const dir = tempDir();
     const cfg = writeFile(dir, "s1.yaml", tinySweep({ steps: 2, seeds: 1 }));
     const recorded = (db: string) => {
@@ -144,8 +144,9 @@ describe("per-user cache, figures beside the store", () => {
     const ci = recorded("ci.db");
     assert.equal(a.length, 1, "a.db's second sweep rewrote its own file, under the same name");
     assert.equal(ci.length, 1);
-    assert.equal(a[0]?.path, path.join(dir, "figures", "tiny.svg"));
-    assert.match(path.basename(ci[0]?.path ?? ""), /^tiny-[0-9a-f]{8}\.svg$/, "ci.db did not take a.db's file");
+    // Each store's figures beside it under its own name (a-figures/, ci-figures/): neither takes the other's file.
+    assert.equal(a[0]?.path, path.join(dir, "a-figures", "tiny.svg"));
+    assert.equal(ci[0]?.path, path.join(dir, "ci-figures", "tiny.svg"));
     for (const r of [...a, ...ci]) assert.equal(sha256(r.path), r.sha256, `${r.path} shows what its store recorded`);
   });
 

@@ -23,8 +23,8 @@ ${extra}`;
 
 interface Submitted {
   submitted: string[];
-  jobId: string;
-  arrays: { jobId: string; script: string; tasks: number }[];
+  job_id: string;
+  arrays: { job_id: string; script: string; tasks: number }[];
 }
 
 /** `nfx sweep … --executor slurm --json` with the fake Slurm first on PATH. */
@@ -59,7 +59,7 @@ describe("job arrays within MaxArraySize", () => {
       out.arrays.map((a) => a.tasks),
       [1001, 99],
     );
-    assert.equal(out.jobId, out.arrays.map((a) => a.jobId).join(","));
+    assert.equal(out.job_id, out.arrays.map((a) => a.job_id).join(","));
     const scripts = out.arrays.map((a) => arrayOf(a.script));
     assert.deepEqual(
       scripts.map((s) => [s.array, s.after]),
@@ -76,7 +76,7 @@ describe("job arrays within MaxArraySize", () => {
     const tasks = outstandingTasks(sweepDirs(path.join(dir, "nfx.db"), "big"));
     assert.equal(tasks.length, 1100);
     for (const t of tasks) {
-      const k = out.arrays.findIndex((a) => a.jobId === t.job_id);
+      const k = out.arrays.findIndex((a) => a.job_id === t.job_id);
       assert.equal(scripts[k]?.hashes[t.task], t.hash);
     }
     assert.equal(fs.readFileSync(path.join(state, "queue"), "utf8").trim().split("\n").length, 1100);
@@ -100,7 +100,7 @@ describe("job arrays within MaxArraySize", () => {
     );
     assert.deepEqual(
       scripts.map((s) => s.after),
-      [null, out.arrays[0]?.jobId, out.arrays[1]?.jobId],
+      [null, out.arrays[0]?.job_id, out.arrays[1]?.job_id],
     );
   });
 

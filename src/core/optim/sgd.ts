@@ -1,6 +1,7 @@
 // SGD with (Nesterov) momentum, with weight decay added to the gradient of weights only, after clipping — the
 // order of the official code (optim.py): clip → + wd·w → momentum → step.
 import { tf } from "../engine/tf.js";
+import type { Optimizer, SlotGroup } from "./optimizer.js";
 
 export interface SgdOptions {
   momentum: number;
@@ -8,7 +9,7 @@ export interface SgdOptions {
   weightDecay: number;
 }
 
-export class Sgd {
+export class Sgd implements Optimizer {
   private readonly buffers: tf.Variable[];
 
   constructor(
@@ -22,8 +23,8 @@ export class Sgd {
   }
 
   /** The momentum buffers v, one per variable, in the variables' order (a checkpoint saves and restores them). */
-  get slots(): readonly tf.Variable[] {
-    return this.buffers;
+  get slots(): readonly SlotGroup[] {
+    return [{ prefix: "momentum", vars: this.buffers }];
   }
 
   /** One step: v ← μ·v + g;  w ← w − lr·(g + μ·v) (Nesterov) or w − lr·v. */

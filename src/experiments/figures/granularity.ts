@@ -26,15 +26,13 @@ import {
   where,
 } from "./arms.js";
 import { conditionsNote } from "./conditions.js";
+import { OPTIM, optimizerOf } from "./optimizers.js";
 import type { SweepFigure } from "./types.js";
 
 const isGranularity = (g: string) => (r: RunRow) => isClipped(r) && r[GRANULARITY] === g;
 
 const ORDER = ["unit", "layer", "global"];
 
-const OPTIM = "optim.name";
-/** The optimizer of a run; runs stored before optim.name existed are SGD. */
-const optimizerOf = (r: RunRow): string => String(r[OPTIM] ?? "sgd");
 const LARS_LABEL = "LARS";
 
 function clippedNf(rows: readonly RunRow[]): RunRow[] {

@@ -14,11 +14,13 @@ import { type CheckpointPlan, checkpointFileName, FINAL_CHECKPOINT } from "../..
 import { trainRun } from "../../src/core/train/trainRun.js";
 import { readSafetensorsFile } from "../../src/core/weights/safetensors.js";
 import { bin, nfx, peek } from "../e2e/sweepHelpers.js";
-import { tempDir, writeFile } from "../helpers.js";
+import { tempDir, testBackend, writeFile } from "../helpers.js";
 
+/** wasm, or tensorflow under `npm run test:native` ($NFX_TEST_BACKEND). */
+const BACKEND = testBackend();
 let data: Dataset;
 before(async () => {
-  await initBackend("wasm");
+  await initBackend(BACKEND);
   data = await loadDataset({ name: "synthetic", seed: 0, image_size: 8 });
 });
 
@@ -28,7 +30,7 @@ const plan = (dir: string, resume: string | null = null): CheckpointPlan => ({
   resume,
   configHash: "test",
   nfxVersion: "test",
-  backend: "wasm",
+  backend: BACKEND,
   final: true,
 });
 
@@ -126,7 +128,7 @@ train: { steps: 60, batch_size: 8, micro_batch: 8, checkpoint_every: 10, keep_ch
 optim: { name: adam, lr: 0.005, weight_decay: 1e-3 }
 agc: { granularity: unit, lambda: 0.05 }
 `;
-const common = ["--backend", "wasm", "--jobs", "1", "--out", "figs"];
+const common = ["--backend", BACKEND, "--jobs", "1", "--out", "figs"];
 const LOSSES = "SELECT step, value FROM metrics WHERE name = 'loss' ORDER BY step";
 
 describe("an Adam run killed with SIGKILL resumes exactly (CLI)", () => {

@@ -3,7 +3,7 @@
 // test's two tiny networks (the weights and batches of reference/fixtures/torch/<net>.json), after unit-wise AGC
 // at λ = 0.01 on the raw gradient. nfx's own training step (createTrainer with optim.name set) must give the
 // weights after three steps, and the update w3 − w0 itself, within 1e-4 relative per tensor, on cpu and wasm; the
-// losses of the three steps likewise. Fixture: reference/fixtures/torch/optimizers.json (regenerate:
+// losses of the three steps likewise (and on tensorflow where tfjs-node is installed). Fixture: reference/fixtures/torch/optimizers.json (regenerate:
 // `/usr/bin/python3 reference/torch_nfx.py --only-optimizers`).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -13,6 +13,7 @@ import { tf } from "../../src/core/engine/tf.js";
 import { buildModel, resolveModelSpec } from "../../src/core/models/index.js";
 import { lrAt } from "../../src/core/train/schedule.js";
 import { createTrainer } from "../../src/core/train/step.js";
+import { nativeSkipReason } from "../helpers.js";
 import { type PackedArray, readFixture, unpack } from "../models/officialFixtures.js";
 
 interface Net {
@@ -152,7 +153,9 @@ async function threeSteps(
 }
 
 describe("optimizers against PyTorch (reference/torch_nfx.py, fixtures/torch/optimizers.json)", () => {
-  for (const backend of ["cpu", "wasm"] as BackendName[]) {
+  // tensorflow (libtensorflow through tfjs-node) where it is installed: `npm run test:native`, CI's second pass.
+  const backends: BackendName[] = nativeSkipReason() ? ["cpu", "wasm"] : ["cpu", "wasm", "tensorflow"];
+  for (const backend of backends) {
     for (const netName of Object.keys(FIXTURE.nets)) {
       for (const name of ["adam", "adamw", "lars"]) {
         it(`${name}, ${netName} on ${backend}: 3 steps after unit-wise AGC within 1e-4 relative`, async (t) => {

@@ -7,6 +7,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import type { RunConfig } from "../../src/core/config/schema.js";
 import type { RunRow } from "../../src/core/plot/runRows.js";
+import { RunStore } from "../../src/core/store/runStore.js";
 import { granularity } from "../../src/experiments/figures/granularity.js";
 import { optimizers } from "../../src/experiments/figures/optimizers.js";
 import { buildReport, claimsInOrder } from "../../src/experiments/report/buildReport.js";
@@ -60,6 +61,26 @@ describe("optimizers in the figures and the report", () => {
     const v = await verdicts(hurts);
     assert.deepEqual(v(7).tests.slice(1), ["holds", "does not hold"], "LARS trains; it is not below AGC's best");
     for (const id of [8, 9, 10]) assert.equal(v(id).verdict, "does not hold", `finding ${id}`);
+  });
+
+  it("the paper's claims 1–6 refuse Adam runs (else they would form a set of their own and be judged)", async () => {
+    const db = path.join(tempDir(), "nfx.db");
+    const body =
+      "zip:\n  agc.granularity: [unit, unit, none]\n  agc.lambda: [0.01, 0.16, null]\ngrid:\n  optim.name: [sgd, adam]\n  train.batch_size: [8, 16]\nseeds: 3\n";
+    addRuns(db, body, (c) => (c.optim.name === "adam" ? 0.5 : 0.8));
+    const store = RunStore.open(db, { readonly: true });
+    const adam = store
+      .listRuns()
+      .filter((r) => r.config.optim.name === "adam")
+      .map((r) => r.id);
+    store.close();
+    assert.equal(adam.length, 18);
+    const { report } = await buildReport({ db, out: null });
+    for (const { claim } of claimsInOrder(report).filter(({ claim }) => claim.rule.id <= 6)) {
+      for (const set of claim.runs?.sets ?? []) {
+        assert.ok(!set.runIds.some((id) => adam.includes(id)), `claim ${claim.rule.id} used an Adam run`);
+      }
+    }
   });
 
   it("the findings say plainly they are not the paper's", () => {

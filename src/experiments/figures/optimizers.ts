@@ -30,6 +30,25 @@ export const OPTIM = "optim.name";
 /** The optimizer of a run; runs stored before optim.name existed are SGD. */
 export const optimizerOf = (r: RunRow): string => String(r[OPTIM] ?? "sgd");
 
+/**
+ * `figure` with every claim refusing runs of another optimizer than SGD, the paper's: a store that holds Adam runs
+ * beside SGD ones must not decide the paper's claims from them (they would match among themselves, as a set of
+ * their own). Claim 7 names LARS itself (granularity.ts), so the granularity figure is not wrapped.
+ */
+export function sgdOnly(figure: SweepFigure): SweepFigure {
+  const claims = figure.claims.map((rule) => ({
+    ...rule,
+    match: {
+      ...rule.match,
+      refuses: (r: RunRow) =>
+        optimizerOf(r) === "sgd"
+          ? rule.match.refuses(r)
+          : `optimizer ${optimizerOf(r)}: claim ${rule.id} is about SGD, the paper's optimizer`,
+    },
+  }));
+  return { ...figure, claims };
+}
+
 const DRAWN = ["sgd", "adam", "adamw"];
 const SERIES = "series";
 

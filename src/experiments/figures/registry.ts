@@ -5,10 +5,16 @@ import { exclusions } from "./exclusions.js";
 import { fig2a } from "./fig2a.js";
 import { fig2b } from "./fig2b.js";
 import { granularity } from "./granularity.js";
-import { optimizers } from "./optimizers.js";
+import { optimizers, sgdOnly } from "./optimizers.js";
 import type { SweepFigure } from "./types.js";
 
-export const SWEEP_FIGURES: readonly SweepFigure[] = [fig2a, fig2b, granularity, exclusions, optimizers];
+export const SWEEP_FIGURES: readonly SweepFigure[] = [
+  sgdOnly(fig2a),
+  sgdOnly(fig2b),
+  granularity,
+  sgdOnly(exclusions),
+  optimizers,
+];
 export const OTHER_FIGURES = {
   curves: "training curves (loss, test top-1, clip fraction) of any figure's sweep or of a --filter selection",
   spp: "signal propagation at initialization of a model (delegates to the model zoo's measurement)",

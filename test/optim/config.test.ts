@@ -6,7 +6,9 @@ import { describeKeys } from "../../src/core/config/describeKeys.js";
 import { configHash, configIdentity, inertKeys } from "../../src/core/config/hash.js";
 import { resolveConfig } from "../../src/core/config/resolve.js";
 import { OPTIMIZER_KEYS, OPTIMIZER_NAMES, OPTIMIZERS } from "../../src/core/optim/table.js";
+import { loadSweepFile } from "../../src/core/sweep/expand.js";
 import { noChangeReason } from "../../src/core/sweep/noChange.js";
+import { tempDir, writeFile } from "../helpers.js";
 
 const hashOf = (c: unknown) => configHash(resolveConfig(c));
 
@@ -45,6 +47,16 @@ describe("optim.name and its keys", () => {
       }
     });
   }
+
+  it("a sweep axis over a key the optimizer does not read is refused, naming why", () => {
+    const file = writeFile(tempDir(), "s.yaml", "name: s\ngrid:\n  optim.beta1: [0.8, 0.9]\n");
+    assert.throws(
+      () => loadSweepFile(file),
+      /s\.yaml:3:3: optim\.beta1: the sweep's grid axis changes no run: optim\.beta1 does not change the run because optim\.name is sgd, which does not read it/,
+    );
+    const adam = writeFile(tempDir(), "a.yaml", "name: a\noptim: { name: adam }\ngrid:\n  optim.beta1: [0.8, 0.9]\n");
+    assert.equal(loadSweepFile(adam).runs.length, 2);
+  });
 
   it("refuses bad values in one line naming the key", () => {
     const bad: [unknown, RegExp][] = [

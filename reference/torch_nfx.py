@@ -342,10 +342,10 @@ def peak_lr():
     return BASE_LR * BATCH / 256
 
 
-def lr_at(step):
+def lr_at(step, peak=None):
     """The official optim.WarmupCosineDecay (start_val 0, min_val 0) at itr = step: peak·s/W while s < W (step 0 runs
     at lr 0 and still fills the momentum buffer), then cosine to 0 at TOTAL_STEPS — nfx's train/schedule.ts."""
-    peak = peak_lr()
+    peak = peak_lr() if peak is None else peak
     if step < WARMUP_STEPS:
         return peak * step / WARMUP_STEPS
     t = (step - WARMUP_STEPS) / (TOTAL_STEPS - WARMUP_STEPS)
@@ -380,6 +380,106 @@ def sgd_steps(P, table, spec, batches, classes):
     return W, losses, lrs, margins
 
 
+# --------------------------------------------------------------------------------------------------- optimizers
+# nfx's other optimizers (optim.name, issue 26), three steps each on the same weights and batches as the SGD recipe,
+# with the same AGC (unit-wise, λ = 0.01, classifier weight unclipped) acting on the raw gradient first. Adam and
+# AdamW are PyTorch's own (torch.optim.Adam / AdamW, two parameter groups: weights decayed, gains, biases and skip
+# gains not). LARS is written here from its paper (You, Gitman, Ginsburg 2017, arXiv:1708.03888, Algorithm 1).
+# The settings make every quantity visible: a weight decay large enough to move the weights, Adam's ε well above
+# float32's noise δ on the gradients (an update moves by up to lr·δ/ε; with ε = 1e-8 an element whose gradient
+# is noise moves by ±lr either way; ε = 1e-4 left float32 itself 1.1e-4 off), LARS's η so that its steps are ~1%
+# of the weights.
+OPTIMIZER_RUNS = {
+    "adam": {"peak_lr": 1e-2, "weight_decay": 1e-2, "beta1": 0.9, "beta2": 0.99, "eps": 1e-3},
+    "adamw": {"peak_lr": 1e-2, "weight_decay": 5e-2, "beta1": 0.8, "beta2": 0.999, "eps": 1e-3},
+    "lars": {"peak_lr": 0.5, "weight_decay": 1e-3, "momentum": 0.9, "trust": 0.02},
+}
+
+
+def lars_update(W, bufs, grads, table, lr, s):
+    """You et al. 2017, Algorithm 1, per weight tensor: λ = η·‖W‖/(‖G‖ + β‖W‖); v ← μv + γ·λ·(G + βW); W ← W − v.
+    Gains, biases and skip gains (not decayed in the recipe) take plain momentum SGD: v ← μv + γG. Where ‖W‖ or
+    ‖G‖ is 0 the ratio is 1."""
+    for n, g in grads.items():
+        if table[n][1] in DECAYED:
+            wn, gn = float(W[n].norm()), float(g.norm())
+            ratio = s["trust"] * wn / (gn + s["weight_decay"] * wn) if wn > 0 and gn > 0 else 1.0
+            g = ratio * (g + s["weight_decay"] * W[n])
+        bufs[n] = s["momentum"] * bufs[n] + lr * g
+        W[n] = W[n] - bufs[n]
+
+
+def torch_adam(name, leaves, table, s):
+    decayed = [t for n, t in leaves.items() if table[n][1] in DECAYED]
+    others = [t for n, t in leaves.items() if table[n][1] not in DECAYED]
+    cls = torch.optim.AdamW if name == "adamw" else torch.optim.Adam
+    groups = [{"params": decayed, "weight_decay": s["weight_decay"]}, {"params": others, "weight_decay": 0.0}]
+    return cls(groups, lr=s["peak_lr"], betas=(s["beta1"], s["beta2"]), eps=s["eps"])
+
+
+def optimizer_steps(name, P, table, spec, batches, classes):
+    """Three steps of optimizer `name` (OPTIMIZER_RUNS) after unit-wise AGC: the weights after, each step's LR and
+    loss (before its update), and the nearest any unit came to the clipping threshold."""
+    s = OPTIMIZER_RUNS[name]
+    leaves = {k: v.clone().requires_grad_(True) for k, v in P.items()}
+    bufs = {k: torch.zeros_like(v) for k, v in P.items()}
+    opt = torch_adam(name, leaves, table, s) if name.startswith("adam") else None
+    losses, lrs, margin = [], [], (math.inf, "")
+    for step, (x, y) in enumerate(batches):
+        loss = smoothed_loss(forward(leaves, spec, x), y, classes)
+        names = list(leaves)
+        grads = dict(zip(names, torch.autograd.grad(loss, [leaves[n] for n in names])))
+        W = {k: v.detach() for k, v in leaves.items()}
+        clipped, m, _ = clip_all(grads, W, table, RECIPE_LAMBDA, True)
+        margin = min(margin, m)
+        lr = lr_at(step, s["peak_lr"])
+        with torch.no_grad():
+            if opt is None:
+                W = {k: v.clone() for k, v in W.items()}
+                lars_update(W, bufs, clipped, table, lr, s)
+                for k in names:
+                    leaves[k].copy_(W[k])
+            else:
+                for k in names:
+                    leaves[k].grad = clipped[k]
+                for group in opt.param_groups:
+                    group["lr"] = lr
+                opt.step()
+        losses.append(float(loss))
+        lrs.append(lr)
+    return {k: v.detach() for k, v in leaves.items()}, losses, lrs, margin
+
+
+def optimizer_fixture(seed):
+    """Every optimizer of OPTIMIZER_RUNS on both networks, float64, with float32's own distance from it."""
+    nets = {}
+    for i, (key, net) in enumerate(NETS.items()):
+        runs = {}
+        for name, s in OPTIMIZER_RUNS.items():
+            out = {}
+            for dtype in (torch.float64, torch.float32):
+                r = setup_net(key, net, seed + i, dtype)
+                out[dtype] = (r, optimizer_steps(name, r["P"], r["table"], r["spec"], r["batches"], net["classes"]))
+            (r, (final, losses, lrs, margin)), (r32, (final32, *_)) = out[torch.float64], out[torch.float32]
+            runs[name] = {
+                "settings": {**s, "base_lr": s["peak_lr"] * 256 / BATCH, "batch_size": BATCH,
+                             "warmup_steps": WARMUP_STEPS, "total_steps": TOTAL_STEPS, "agc_lambda": RECIPE_LAMBDA},
+                "lrs": lrs, "losses": losses, "clip_margin": margin,
+                # The update against its own size, floored at 1% of the tensor's largest weight, as the test measures.
+                "float32_vs_float64": {"weight_deltas": max(
+                    float(((final32[n].double() - r32["P"][n].double()) - (final[n] - r["P"][n])).abs().max()) /
+                    max(float((final[n] - r["P"][n]).abs().max()), 1e-2 * float(r["P"][n].abs().max()), 1e-30)
+                    for n in final)},
+                "weights_after": {n: pack(final[n]) for n in final},
+            }
+            print(f"{key} {name}: losses {losses}, clip margin {margin}, float32 vs float64 "
+                  f"{runs[name]['float32_vs_float64']}", file=sys.stderr)
+        nets[key] = {"seed": seed + i, "optimizers": runs}
+    return {"about": "reference/torch_nfx.py optimizer_fixture (PyTorch float64): the weights after three steps of "
+                     "each optimizer, from the weights and batches of fixtures/torch/<net>.json",
+            "torch": torch.__version__, "nets": nets}
+
+
 # --------------------------------------------------------------------------------------------------------- main
 
 
@@ -406,7 +506,8 @@ def pick_lambda(grads, P, table):
     return float(np.exp((ratios[i] + ratios[i + 1]) / 2))
 
 
-def run_net(key, net, seed, dtype):
+def setup_net(key, net, seed, dtype):
+    """A network's weights and batches, drawn from `seed`: the same for every fixture of that seed."""
     spec = spec_of(net["nfx"])
     h, w, c = net["input"]
     classes = net["classes"]
@@ -418,9 +519,15 @@ def run_net(key, net, seed, dtype):
         x = rng.normal(0, 1, (BATCH, h, w, c)).astype(np.float32)
         y = rng.integers(0, classes, BATCH)
         batches.append((torch.tensor(x, dtype=torch.float64), torch.tensor(y)))
-    cast = lambda d: {k: v.to(dtype) for k, v in d.items()}  # noqa: E731
-    P = cast(P)
+    P = {k: v.to(dtype) for k, v in P.items()}
     batches = [(x.to(dtype), y) for x, y in batches]
+    return {"spec": spec, "table": table, "P": P, "batches": batches}
+
+
+def run_net(key, net, seed, dtype):
+    setup = setup_net(key, net, seed, dtype)
+    spec, table, P, batches = setup["spec"], setup["table"], setup["P"], setup["batches"]
+    classes = net["classes"]
     x0, y0 = batches[0]
     params = {k: v.clone().requires_grad_(True) for k, v in P.items()}
     logits = forward(params, spec, x0)
@@ -447,9 +554,17 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int, default=23)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "torch"))
+    ap.add_argument("--only-optimizers", action="store_true",
+                    help="write only fixtures/torch/optimizers.json (the networks' own fixtures stay as they are)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     torch.set_num_threads(1)
+    path = os.path.join(args.out, "optimizers.json")
+    with open(path, "w") as f:
+        json.dump(optimizer_fixture(args.seed), f, separators=(",", ":"))
+    print(f"optimizers: {os.path.getsize(path) / 1e3:.0f} kB", file=sys.stderr)
+    if args.only_optimizers:
+        return
     for i, (key, net) in enumerate(NETS.items()):
         r = run_net(key, net, args.seed + i, torch.float64)
         # The same computation in float32: how far float32 arithmetic alone moves each quantity (the floor any

@@ -108,7 +108,8 @@ describe("config faults", () => {
       ["agc.lamda", "agc.lambda"],
       ["trian.steps", "train.steps"],
       ["train.max_steps", "train.steps"],
-      ["optim.epsilon", "agc.eps"],
+      ["optim.epsilon", "optim.eps"], // Adam's ε since optimizers are an axis (issue 26)
+      ["agc.epsilon", "agc.eps"],
       ["wholly_unrelated_name", undefined],
     ];
     for (const [key, want] of cases) assert.equal(suggestKey(key), want, key);

@@ -71,12 +71,27 @@ const exclusionKey = (c: RunConfig) => [...c.agc.exclude].sort().join("+") || "n
 const isSharedAgc = (c: RunConfig) => c.agc.granularity === "unit" && exclusionKey(c) === "classifier_weight";
 const small = (c: RunConfig) => c.train.batch_size <= 64;
 
+/** An Adam or AdamW run's top-1 by its clipping: none, global, unit-wise at the smaller λ (low) or larger (high). */
+function adamLike(
+  c: RunConfig,
+  t: { none: number | "diverged"; global: number; low: number; high: number },
+): number | "diverged" {
+  if (c.agc.lambda === null) return t.none;
+  if (c.agc.granularity === "global") return t.global;
+  return c.agc.lambda <= 0.01 ? t.low : t.high;
+}
+
 /**
  * Top-1 tables that make every claim hold (`supports`) or fail (`contradicts`). The quick presets share runs (the
  * same config in several figures is one run), so each table is one function of the config, used for every figure.
  */
 const support: Top1Of = (c) => {
   if (c.model.name.startsWith("bn-")) return 0.8;
+  // LARS trains at large batch, below AGC's best (claim 7); Adam and AdamW blow up unclipped at large batch, and AGC
+  // at λ = 0.01 beats global clipping (the optimizers figure's findings, issue 26).
+  if (c.optim.name === "lars") return 0.7;
+  if (c.optim.name !== "sgd")
+    return adamLike(c, { none: small(c) ? 0.8 : "diverged", global: 0.6, low: 0.8, high: 0.75 });
   if (c.agc.lambda === null) return small(c) ? 0.805 : "diverged";
   if (c.agc.granularity === "layer") return 0.75;
   if (c.agc.granularity === "global") return { 0.1: 0.4, 1: 0.8 }[c.agc.lambda] ?? 0.6;
@@ -86,6 +101,8 @@ const support: Top1Of = (c) => {
 
 const contradict: Top1Of = (c) => {
   if (c.model.name.startsWith("bn-")) return 0.85;
+  if (c.optim.name === "lars") return 0.9;
+  if (c.optim.name !== "sgd") return adamLike(c, { none: 0.85, global: 0.85, low: 0.6, high: 0.7 });
   if (c.agc.lambda === null) return 0.8;
   if (c.agc.granularity === "layer") return 0.85;
   if (c.agc.granularity === "global") return 0.8;
@@ -93,6 +110,6 @@ const contradict: Top1Of = (c) => {
   return ({ none: 0.85 } as Record<string, number>)[exclusionKey(c)] ?? 0.5;
 };
 
-const FIGURES = ["fig2a", "fig2b", "granularity", "exclusions"];
+const FIGURES = ["fig2a", "fig2b", "granularity", "exclusions", "optimizers"];
 export const SUPPORTS: Record<string, Top1Of> = Object.fromEntries(FIGURES.map((f) => [f, support]));
 export const CONTRADICTS: Record<string, Top1Of> = Object.fromEntries(FIGURES.map((f) => [f, contradict]));

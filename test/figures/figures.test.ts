@@ -92,7 +92,10 @@ describe("nfx figure over constructed runs", () => {
     assert.notEqual(res.status, 0);
     // oclif wraps long error lines at the terminal width: rejoin them before matching.
     const oneLine = res.stderr.replace(/\s*\n\s*(›\s*)?/g, " ");
-    assert.match(oneLine, /unknown figure 'fig9' \(known: fig2a, fig2b, granularity, exclusions, curves, spp\)/);
+    assert.match(
+      oneLine,
+      /unknown figure 'fig9' \(known: fig2a, fig2b, granularity, exclusions, optimizers, curves, spp\)/,
+    );
     assert.doesNotMatch(res.stderr, /\n\s+at /, "no stack trace");
   });
 });

@@ -14,7 +14,7 @@ import { addQuickRuns } from "../plot/quickstartStore.js";
 import { axisLabels, dataItems, drawnBands, drawnSeeds, renderedScene, type SceneMark } from "../plot/scene.js";
 import { addConstructedRuns } from "./constructedStore.js";
 
-const FIGURES = ["fig2a", "fig2b", "granularity", "exclusions"] as const;
+const FIGURES = ["fig2a", "fig2b", "granularity", "exclusions", "optimizers"] as const;
 /** Seed-dependent top-1s far apart, so that any t-interval of the mean would leave [0, 1]. */
 const spread = (c: RunConfig) => (c.seed % 2 === 0 ? 0.6 : 0.99);
 

@@ -17,8 +17,8 @@ const FLOORS: { floor: number; areas: string[]; why: string }[] = [
   { floor: 1, areas: ["core/engine"], why: "tfjs backends and kernels: knows no data, model or run" },
   {
     floor: 2,
-    areas: ["core/data", "core/agc"],
-    why: "datasets and clipping work on any tensors (roles come in as data)",
+    areas: ["core/data", "core/agc", "core/optim"],
+    why: "datasets, clipping and optimizers work on any tensors (roles, decay masks come in as data)",
   },
   { floor: 3, areas: ["core/models"], why: "a model names its parameters' roles with AGC's words (agc/roles.ts)" },
   {

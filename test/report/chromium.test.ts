@@ -37,7 +37,8 @@ function headless(userDataDir: string, args: string[]) {
       "--virtual-time-budget=15000",
       ...args,
     ],
-    { encoding: "utf8", timeout: 90_000 },
+    // The DOM of ten rendered charts is over spawnSync's default 1 MiB of output.
+    { encoding: "utf8", timeout: 90_000, maxBuffer: 64 * 1024 * 1024 },
   );
 }
 
@@ -54,7 +55,7 @@ describe("the HTML report in headless Chromium", () => {
     const dom = headless(path.join(dir, "profile-dom"), ["--dump-dom", url]);
     assert.equal(dom.status, 0, dom.stderr);
     const charts = (dom.stdout.match(/<svg[^>]*class="marks"/g) ?? []).length;
-    assert.equal(charts, 7, "one rendered figure beside each of the 7 claims");
+    assert.equal(charts, 10, "one rendered figure beside each of the 10 claims");
     assert.doesNotMatch(dom.stdout, /<div id="figure-\d+">figure failed/);
     const console = dom.stderr.split("\n").filter((l) => /:CONSOLE[:(]/.test(l));
     assert.deepEqual(console, [], "console messages");

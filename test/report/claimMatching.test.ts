@@ -17,6 +17,7 @@ import { addRuns, type Outcome } from "./matchedStore.js";
 /** A top-1 table under which every claim holds in the runs below (2 seeds per point). */
 function outcome(c: RunConfig): Outcome {
   if (c.agc.lambda === 0.04) return "failed";
+  if (c.optim.name === "lars") return 0.7;
   if (c.model.name.startsWith("bn-")) return 0.8;
   if (c.agc.lambda === null) return c.train.batch_size <= 8 ? 0.8 : "diverged";
   if (c.agc.granularity === "global") return c.agc.lambda === 0.1 ? 0.4 : 0.8;
@@ -57,7 +58,13 @@ function mixedStore() {
   );
   const bnClipped = addRuns(db, "grid:\n  model.name: [bn-resnet-micro]\n  agc.lambda: [0.01]\nseeds: 1\n", outcome);
   const failed = addRuns(db, "grid:\n  agc.lambda: [0.04]\nseeds: 1\n", outcome);
-  return { db, grid, excl, unclipped, global, otherLr, bnClipped, failed };
+  // Claim 7's LARS arm (issue 26): LARS without clipping.
+  const lars = addRuns(
+    db,
+    "agc: { granularity: none }\ngrid:\n  optim.name: [lars]\n  train.batch_size: [8, 16]\nseeds: 2\n",
+    outcome,
+  );
+  return { db, grid, excl, unclipped, global, otherLr, bnClipped, failed, lars };
 }
 
 type Store = ReturnType<typeof mixedStore>;
@@ -109,7 +116,18 @@ function accountsForAll(c: ClaimResult, all: readonly number[]): void {
 }
 
 function allIds(s: Store): number[] {
-  return [...new Set([...s.grid, ...s.excl, ...s.unclipped, ...s.global, ...s.otherLr, ...s.bnClipped, ...s.failed])];
+  return [
+    ...new Set([
+      ...s.grid,
+      ...s.excl,
+      ...s.unclipped,
+      ...s.global,
+      ...s.otherLr,
+      ...s.bnClipped,
+      ...s.failed,
+      ...s.lars,
+    ]),
+  ];
 }
 
 describe("nfx report over any stored runs: each claim's matching (issue 24)", () => {
@@ -129,6 +147,10 @@ describe("nfx report over any stored runs: each claim's matching (issue 24)", ()
       5: "holds",
       6: "holds",
       7: "holds",
+      // The optimizers figure's findings (issue 26): no Adam or AdamW runs here.
+      8: "not enough runs",
+      9: "not enough runs",
+      10: "not enough runs",
     });
     const isUnit = (c: RunConfig) => c.agc.granularity === "unit";
     const classifierOnly = (c: RunConfig) => c.agc.exclude.join(",") === "classifier_weight";
@@ -165,6 +187,7 @@ describe("nfx report over any stored runs: each claim's matching (issue 24)", ()
       leftOut(c2, /^no clipping: claim 2 compares clipping thresholds$/),
       idsOf(s.db, s.unclipped, (c) => c.model.name.startsWith("nf-")),
     );
+    assert.deepEqual(leftOut(c2, /^optimizer lars: claim 2 is about SGD, the paper's optimizer$/), s.lars);
     assert.deepEqual(
       leftOut(c2, /^a BN-ResNet: claim 2 is about NF-ResNets$/),
       sorted(
@@ -232,11 +255,25 @@ describe("nfx report over any stored runs: each claim's matching (issue 24)", ()
     );
     accountsForAll(c6, all);
 
-    // Claim 7: global over thresholds vs unit-wise over λ, per batch size.
+    // Claim 7: global over thresholds vs unit-wise over λ, per batch size; LARS trains (above chance) and stays
+    // below unit-wise AGC's best at the largest batch of each matched set (here one set per batch size).
     const c7 = claim(report, 7);
-    assert.deepEqual(used(c7), sorted(s.global, idsOf(s.db, s.grid, isUnit)));
+    assert.deepEqual(used(c7), sorted(s.global, idsOf(s.db, s.grid, isUnit), s.lars));
     assert.deepEqual(
-      leftOut(c7, /^layer-wise AGC: claim 7 compares global clipping with unit-wise AGC$/),
+      c7.tests.slice(1).map((t) => t.comparisons.map((c) => [c.condition, c.verdict])),
+      [
+        [
+          ["batch 8", "holds"],
+          ["batch 16", "holds"],
+        ],
+        [
+          ["batch 8", "holds"],
+          ["batch 16", "holds"],
+        ],
+      ],
+    );
+    assert.deepEqual(
+      leftOut(c7, /^layer-wise AGC: claim 7 compares global clipping with unit-wise AGC and LARS$/),
       sorted(
         idsOf(s.db, s.grid, (c) => c.agc.granularity === "layer"),
         s.otherLr,

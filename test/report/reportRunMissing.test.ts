@@ -33,6 +33,7 @@ describe("nfx report --run-missing (issue 16)", () => {
         ["fig2b", 8, 4],
         ["granularity", 2, 2],
         ["exclusions", 4, 2],
+        ["optimizers", 2, 2],
       ],
     );
   });

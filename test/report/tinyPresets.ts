@@ -8,7 +8,10 @@ optim: { lr: 0.2, warmup_epochs: 0 }
 seeds: 2
 `;
 
-/** 8 + 8 + 2 + 4 = 22 listed runs, 14 distinct: fig2b, granularity and exclusions share fig2a's λ = 0.01 runs. */
+/**
+ * 8 + 8 + 2 + 4 + 2 = 24 listed runs, 14 distinct: fig2b, granularity, exclusions and optimizers share fig2a's
+ * λ = 0.01 runs.
+ */
 export function tinyPresets(): string {
   const dir = tempDir();
   writeFile(
@@ -30,6 +33,11 @@ export function tinyPresets(): string {
     dir,
     "exclusions.quick.yaml",
     `name: exclusions.quick\n${BASE}agc: { lambda: 0.01 }\ngrid:\n  agc.exclude: [[classifier_weight], [classifier_weight, stem_conv]]\n  train.batch_size: [8]\n`,
+  );
+  writeFile(
+    dir,
+    "optimizers.quick.yaml",
+    `name: optimizers.quick\n${BASE}grid:\n  optim.name: [sgd]\n  agc.lambda: [0.01]\n  train.batch_size: [8]\n`,
   );
   return dir;
 }

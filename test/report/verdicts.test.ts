@@ -39,6 +39,9 @@ describe("nfx report verdicts", () => {
       5: "holds",
       6: "holds",
       7: "holds",
+      8: "holds",
+      9: "holds",
+      10: "holds",
     });
     const html = fs.readFileSync(written.html as string, "utf8");
     assert.match(
@@ -58,7 +61,7 @@ describe("nfx report verdicts", () => {
     for (const [figure, top1Of] of Object.entries(CONTRADICTS)) addConstructedRuns(db, figure, top1Of);
     const written = await buildReport({ preset: "quick", db, out: null });
     const v = verdicts(written.report);
-    for (const id of [1, 2, 3, 4, 5, 6, 7]) assert.equal(v[id], "does not hold", `claim ${id}`);
+    for (const id of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) assert.equal(v[id], "does not hold", `claim ${id}`);
   });
 
   it("an empty store: not enough runs, and the page says what to run", async () => {

@@ -52,7 +52,9 @@ function checkNumber(value: unknown, rule: RuleOf<"number">, fail: (what: string
       fail(`must be ${rule.exclusiveMin ? ">" : "≥"} ${rule.min}`);
     }
   }
-  if (rule.max !== undefined && value > rule.max) fail(`must be ≤ ${rule.max}`);
+  if (rule.max !== undefined && (rule.exclusiveMax ? value >= rule.max : value > rule.max)) {
+    fail(`must be ${rule.exclusiveMax ? "<" : "≤"} ${rule.max}`);
+  }
   return value;
 }
 

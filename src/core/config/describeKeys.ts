@@ -21,7 +21,7 @@ export function ruleText(rule: Rule): string {
     case "number": {
       const bounds: string[] = [];
       if (rule.min !== undefined) bounds.push(`${rule.exclusiveMin ? ">" : "≥"} ${rule.min}`);
-      if (rule.max !== undefined) bounds.push(`≤ ${rule.max}`);
+      if (rule.max !== undefined) bounds.push(`${rule.exclusiveMax ? "<" : "≤"} ${rule.max}`);
       const base = `${rule.integer ? "integer" : "number"}${bounds.length ? ` ${bounds.join(", ")}` : ""}`;
       return rule.nullable ? `${base}, or null` : base;
     }

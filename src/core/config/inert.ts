@@ -11,6 +11,7 @@
 // Making a key inert under a new condition changes stored hashes: see the baseline rule at the top of hash.ts.
 import { clippingOff } from "../agc/agc.js";
 import { datasetFacts } from "../data/datasets.js";
+import { OPTIMIZER_KEYS, optimizerReads } from "../optim/table.js";
 import type { RunConfig } from "./schema.js";
 
 /** A rule that makes `keys` change nothing in a run of a config for which `when` holds. */
@@ -48,10 +49,19 @@ export const INERT_RULES: readonly InertRule[] = [
     because: () => "optim.sam_rho is null (no SAM)",
     causes: ["optim.sam_rho"],
   },
+  // One row per optimizer-specific key (optim/table.ts): the optimizers that do not read it ignore it.
+  ...OPTIMIZER_KEYS.map(
+    (key): InertRule => ({
+      keys: [key],
+      when: (cfg) => !optimizerReads(cfg.optim.name ?? "sgd", key),
+      because: (cfg) => `optim.name is ${cfg.optim.name}, which does not read it`,
+      causes: ["optim.name"],
+    }),
+  ),
   {
     // With μ = 0 both updates are the gradient itself.
     keys: ["optim.nesterov"],
-    when: (cfg) => cfg.optim.momentum === 0,
+    when: (cfg) => cfg.optim.momentum === 0 && optimizerReads(cfg.optim.name ?? "sgd", "optim.nesterov"),
     because: () => "optim.momentum is 0",
     causes: ["optim.momentum"],
   },

@@ -7,9 +7,18 @@ import { MAX_SEED } from "../base/random.js";
 import { DATASET_NAMES } from "../data/types.js";
 import type { ModelSpec } from "../models/spec.js";
 import { PARAM_ROLES, type ParamRole } from "../models/types.js";
+import { OPTIMIZER_NAMES, type OptimizerName } from "../optim/table.js";
 
 export type Rule =
-  | { kind: "number"; min?: number; max?: number; exclusiveMin?: boolean; integer?: boolean; nullable?: boolean }
+  | {
+      kind: "number";
+      min?: number;
+      max?: number;
+      exclusiveMin?: boolean;
+      exclusiveMax?: boolean;
+      integer?: boolean;
+      nullable?: boolean;
+    }
   | { kind: "enum"; values: readonly string[] }
   | { kind: "boolean" }
   | { kind: "string"; nullable?: boolean }
@@ -172,12 +181,26 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
       "detail, not in the run's hash",
   },
 
+  "optim.name": {
+    default: "sgd",
+    rule: { kind: "enum", values: OPTIMIZER_NAMES },
+    doc:
+      "optimizer: sgd (paper), lars (You et al. 2017), adam, adamw (decoupled decay); each steps on the clipped " +
+      "gradient and reads only its own keys (sgd: momentum, nesterov; lars: momentum, trust; adam/adamw: beta1, " +
+      "beta2, eps)",
+  },
   "optim.lr": {
     default: 0.1,
     rule: { kind: "number", min: 0, exclusiveMin: true },
-    doc: "base learning rate at batch 256; the run uses lr·batch_size/256 (paper: 0.1)",
+    doc:
+      "base learning rate at batch 256; the run uses lr·batch_size/256, whatever the optimizer (paper: 0.1 for " +
+      "SGD; Adam/AdamW want ~1e-3)",
   },
-  "optim.momentum": { default: 0.9, rule: { kind: "number", min: 0, max: 1 }, doc: "SGD momentum (paper: 0.9)" },
+  "optim.momentum": {
+    default: 0.9,
+    rule: { kind: "number", min: 0, max: 1 },
+    doc: "momentum of sgd and lars (paper: 0.9)",
+  },
   "optim.nesterov": {
     default: true,
     rule: { kind: "boolean" },
@@ -189,8 +212,29 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     default: "auto",
     rule: { kind: "numberOrAuto", min: 0, integer: false },
     doc:
-      "L2 decay added to the gradient of weights only, after clipping; auto: 1e-4 for BatchNorm models (the " +
+      "decay of weights only, after clipping: L2 added to the gradient (sgd, lars, adam) or decoupled, " +
+      "w·(1 − lr·wd) (adamw); auto: 1e-4 for BatchNorm models (the " +
       "official BN-ResNet baseline, experiment.py), 2e-5 for the others (experiment_nfnets.py, paper)",
+  },
+  "optim.beta1": {
+    default: 0.9,
+    rule: { kind: "number", min: 0, max: 1, exclusiveMax: true },
+    doc: "Adam/AdamW β1, decay of the first moment (torch default 0.9)",
+  },
+  "optim.beta2": {
+    default: 0.999,
+    rule: { kind: "number", min: 0, max: 1, exclusiveMax: true },
+    doc: "Adam/AdamW β2, decay of the second moment (torch default 0.999)",
+  },
+  "optim.eps": {
+    default: 1e-8,
+    rule: { kind: "number", min: 0, exclusiveMin: true },
+    doc: "Adam/AdamW ε added to √v̂ (torch default 1e-8)",
+  },
+  "optim.trust": {
+    default: 1e-3,
+    rule: { kind: "number", min: 0, exclusiveMin: true },
+    doc: "LARS trust coefficient η in η·‖W‖/(‖G‖ + wd·‖W‖) (You et al. 2017: 0.001)",
   },
   "optim.warmup_epochs": {
     default: 0.2,
@@ -286,10 +330,15 @@ export interface RunConfig {
     keep_checkpoints: number;
   };
   optim: {
+    name: OptimizerName;
     lr: number;
     momentum: number;
     nesterov: boolean;
     weight_decay: number;
+    beta1: number;
+    beta2: number;
+    eps: number;
+    trust: number;
     warmup_epochs: number;
     ema_decay: number | null;
     sam_rho: number | null;

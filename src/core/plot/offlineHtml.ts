@@ -54,11 +54,16 @@ export function embedScript(charts: readonly { id: string; spec: VegaLiteSpec }[
   const calls = charts
     .map(
       (c) =>
-        `vegaEmbed(${scriptJson(`#${c.id}`)}, ${scriptJson(c.spec)}, { actions: { export: true, source: true, compiled: false, editor: false }, renderer: "svg" })` +
+        `vegaEmbed(${scriptJson(`#${c.id}`)}, ${scriptJson(c.spec)}, { actions: { export: true, source: true, compiled: false, editor: false }, renderer: "svg", logger: nfxLogger })` +
         `.catch((e) => { document.querySelector(${scriptJson(`#${c.id}`)}).textContent = "figure failed: " + e.message; throw e; });`,
     )
     .join("\n");
-  return `<script>\n${calls}\n</script>`;
+  // The logger of render.ts's compileLogger, in the page: warnings shown, except Vega-Lite's "Maximum optimization
+  // runs(5) reached." (its dataflow optimiser stopping after a fixed number of passes; the figure is the same).
+  const logger =
+    "const nfxLogger = vega.logger(vega.Warn); const nfxWarn = nfxLogger.warn.bind(nfxLogger); " +
+    'nfxLogger.warn = (...a) => (typeof a[0] === "string" && a[0].startsWith("Maximum optimization runs") ? nfxLogger : nfxWarn(...a));';
+  return `<script>\n${logger}\n${calls}\n</script>`;
 }
 
 export const PAGE_STYLE = `body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}

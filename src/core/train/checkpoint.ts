@@ -5,10 +5,12 @@
 //
 // What the state is, and why nothing else is needed for an exact resume:
 //   - tensors: every parameter (`param/<name>`), non-trainable model state such as BatchNorm running averages
-//     (`state/<name>`), the SGD momentum buffers (`momentum/<name>`), the EMA averages (`ema/<name>`), and every
+//     (`state/<name>`), the optimizer's state (`<slot>/<name>`: SGD's and LARS's momentum buffers `momentum/`,
+//     Adam's and AdamW's moments `adam_m/` and `adam_v/`; optim/), the EMA averages (`ema/<name>`), and every
 //     step's training loss so far (`progress/losses`, float32 as measured: the collapse rule of outcome.ts reads
 //     them all at the end);
-//   - the step. The learning rate is a pure function of it (schedule.ts); so is the data position (epoch =
+//   - the step. The learning rate is a pure function of it (schedule.ts), as is Adam's bias correction
+//     (optim/adam.ts); so is the data position (epoch =
 //     ⌊step / steps per epoch⌋, batch index = step mod steps per epoch, since every epoch yields the same number
 //     of full batches), and a batch's order and augmentation are a pure function of (seed, epoch)
 //     (data/batches.ts). Dropout / stochastic-depth masks are keyed by (seed, step, example) (step.ts), MixUp /
@@ -76,7 +78,7 @@ function namedVariables({ model, trainer }: TrainingState): [string, tf.Variable
   const out: [string, tf.Variable][] = [];
   model.params.forEach((p, i) => {
     out.push([`param/${p.name}`, p.variable]);
-    out.push([`momentum/${p.name}`, trainer.momentum[i] as tf.Variable]);
+    for (const slot of trainer.optimizerSlots) out.push([`${slot.prefix}/${p.name}`, slot.vars[i] as tf.Variable]);
   });
   for (const s of model.state) out.push([`state/${s.name}`, s.variable]);
   const ema = trainer.ema?.averages;

@@ -1,15 +1,18 @@
 // One optimizer step on a logical batch: [MixUp/CutMix] → [SAM ascent] → accumulated gradient → AGC →
-// weight decay + SGD → [EMA]. Clipping and the update happen once per logical batch, on the accumulated gradient.
+// weight decay + the optimizer (optim.name: optim/table.ts) → [EMA]. Clipping and the update happen once per
+// logical batch, on the accumulated gradient; clipping acts on the raw gradient, before any optimizer's own
+// transformation (decay, trust ratio, moments).
 import { type ClipResult, clipGradients, globalNorm } from "../agc/agc.js";
 import { deriveSeed } from "../base/random.js";
 import type { RunConfig } from "../config/schema.js";
 import { tf } from "../engine/tf.js";
 import { type Model, WEIGHT_ROLES } from "../models/types.js";
+import type { Optimizer, SlotGroup } from "../optim/optimizer.js";
+import { OPTIMIZERS } from "../optim/table.js";
 import { WeightEma } from "./ema.js";
 import { batchGradient } from "./gradients.js";
 import { mixBatch } from "./mix.js";
 import { samAscend } from "./sam.js";
-import { Sgd } from "./sgd.js";
 
 /** Stream label of the dropout / stochastic-depth seed of a step. */
 const STEP_MASK_STREAM = 0x6d61736b;
@@ -30,8 +33,8 @@ export interface StepOutput {
 export interface Trainer {
   step(x: tf.Tensor4D, y: tf.Tensor1D, step: number, lr: number): StepOutput;
   ema: WeightEma | null;
-  /** The optimizer's momentum buffers, one per model parameter in `model.params` order (checkpoint.ts). */
-  momentum: readonly tf.Variable[];
+  /** The optimizer's state: groups of one variable per model parameter, in `model.params` order (checkpoint.ts). */
+  optimizerSlots: readonly SlotGroup[];
   dispose(): void;
 }
 
@@ -45,11 +48,7 @@ export function createTrainer(
 ): Trainer {
   const vars = model.params.map((p) => p.variable);
   const clipTargets = model.params.map((p) => ({ value: p.variable as tf.Tensor, role: p.role }));
-  const sgd = new Sgd(
-    vars,
-    model.params.map((p) => WEIGHT_ROLES.has(p.role)),
-    { momentum: cfg.optim.momentum, nesterov: cfg.optim.nesterov, weightDecay: cfg.optim.weight_decay },
-  );
+  const optimizer = createOptimizer(cfg, vars, model);
   const state = model.state.map((s) => s.variable);
   const ema = cfg.optim.ema_decay === null ? null : new WeightEma(vars, state, cfg.optim.ema_decay);
   // The zero-initialised skip gains: AGC clips their gradient to λ·max(|g|, ε), so at small λ they barely move.
@@ -57,7 +56,7 @@ export function createTrainer(
   const mixing = cfg.data.augment.mixup > 0 || cfg.data.augment.cutmix > 0;
   return {
     ema,
-    momentum: sgd.slots,
+    optimizerSlots: optimizer.slots,
     step(x0, y, step, lr) {
       return tf.tidy(() => {
         let x = x0;
@@ -89,16 +88,34 @@ export function createTrainer(
           // weights_check reports and trainRun ends as `diverged` (a throw would lose the run's record).
           nonFinite: "keep",
         });
-        sgd.apply(clip.grads, lr);
+        optimizer.apply(clip.grads, lr, step);
         ema?.update(step);
         return stepOutput(loss, grads, clip, vars, skipGains);
       });
     },
     dispose() {
       ema?.dispose();
-      sgd.dispose();
+      optimizer.dispose();
     },
   };
+}
+
+/** The optimizer `cfg.optim.name` over the model's variables; weights (not gains, biases, skip gains) decay. */
+function createOptimizer(cfg: RunConfig, vars: tf.Variable[], model: Model): Optimizer {
+  const o = cfg.optim;
+  return OPTIMIZERS[o.name].create(
+    vars,
+    model.params.map((p) => WEIGHT_ROLES.has(p.role)),
+    {
+      momentum: o.momentum,
+      nesterov: o.nesterov,
+      weightDecay: o.weight_decay,
+      beta1: o.beta1,
+      beta2: o.beta2,
+      eps: o.eps,
+      trust: o.trust,
+    },
+  );
 }
 
 /** The step's one read-back: loss, grad_norm, weights_check, skip_gain_abs_mean, then the clip counts per role. */

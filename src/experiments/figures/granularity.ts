@@ -1,6 +1,10 @@
 // Clip granularity: unit-wise vs layer-wise AGC vs global gradient-norm clipping across thresholds, one panel per
-// batch size. Decides claims 4 (unit-wise beats layer-wise) and 7 (global-norm clipping is very sensitive to its
-// threshold). For global clipping the threshold is the maximum global gradient norm, not a ratio.
+// batch size, with LARS (no clipping) as a dashed reference. Decides claims 4 (unit-wise beats layer-wise) and 7
+// whole (global-norm clipping is very sensitive to its threshold; LARS trains at large batch but below AGC's best).
+// For global clipping the threshold is the maximum global gradient norm, not a ratio. The clipping arms are SGD
+// (the paper's optimizer); LARS is optim.name lars (core/optim/lars.ts).
+
+import { datasetFacts } from "../../core/data/datasets.js";
 import { aggregate } from "../../core/plot/aggregate.js";
 import { bandNote, metricRange } from "../../core/plot/bands.js";
 import { meanCiSpec } from "../../core/plot/meanCiSpec.js";
@@ -22,12 +26,61 @@ import {
   where,
 } from "./arms.js";
 import { conditionsNote } from "./conditions.js";
+import { OPTIM, optimizerOf } from "./optimizers.js";
 import type { SweepFigure } from "./types.js";
+
+const isGranularity = (g: string) => (r: RunRow) => isClipped(r) && r[GRANULARITY] === g;
 
 const ORDER = ["unit", "layer", "global"];
 
+const LARS_LABEL = "LARS";
+
 function clippedNf(rows: readonly RunRow[]): RunRow[] {
-  return rows.filter((r) => isNf(r) && isClipped(r));
+  return rows.filter((r) => isNf(r) && isClipped(r) && optimizerOf(r) === "sgd");
+}
+
+/** Claim 7's other arm: NF-ResNets trained with LARS and no clipping. */
+const isLars = (r: RunRow): boolean => isNf(r) && !isClipped(r) && optimizerOf(r) === "lars";
+const larsNf = (rows: readonly RunRow[]): RunRow[] => rows.filter(isLars);
+
+/** The batch sizes at which the runs hold LARS runs, the largest only ("at large batch"). */
+function larsBatches(rows: readonly RunRow[]): number[] {
+  return numericLevels(larsNf(rows), BATCH).slice(-1);
+}
+
+/**
+ * LARS's top-1 minus chance level (1 / the dataset's classes) at the largest batch with LARS runs: a diverged run
+ * counts at chance (core/plot/runRows.ts), so the contrast is about 0 when LARS does not train.
+ */
+function larsAboveChance(all: readonly RunRow[]): Comparison[] {
+  return larsBatches(all).map((batch) => ({
+    condition: `batch ${batch}`,
+    arms: [
+      {
+        label: "LARS, top-1 minus chance",
+        coef: 1,
+        runs: where(larsNf(all), BATCH, batch).map((r) => {
+          const classes = datasetFacts(String(r["data.name"]))?.classes;
+          return { ...r, top1: typeof r.top1 === "number" && classes ? r.top1 - 1 / classes : null };
+        }),
+      },
+    ],
+  }));
+}
+
+/** Unit-wise AGC at its best λ (picked per held-out seed) minus LARS, at the largest batch with LARS runs. */
+function agcBeatsLars(all: readonly RunRow[]): Comparison[] {
+  const unit = clippedNf(all).filter(isGranularity("unit"));
+  return larsBatches(all).map((batch) => {
+    const best = crossFitPick(where(unit, BATCH, batch), LAMBDA, "best");
+    return {
+      condition: `batch ${batch}`,
+      arms: [
+        { label: `unit, best ${chosenText(best.chosen)}`, coef: 1, runs: best.rows },
+        { label: LARS_LABEL, coef: -1, runs: where(larsNf(all), BATCH, batch) },
+      ],
+    };
+  });
 }
 
 /**
@@ -78,15 +131,15 @@ function sensitivity(all: readonly RunRow[]): Comparison[] {
   });
 }
 
-const isGranularity = (g: string) => (r: RunRow) => isClipped(r) && r[GRANULARITY] === g;
-
 /**
  * Claims 4 and 7 match runs that differ in granularity and threshold only: at one batch size each (their
  * comparisons are per batch size), NF-ResNets clipped with one of the two granularities compared.
  */
-function granularityRefuses(claim: number, a: string, b: string, what: string) {
+function granularityRefuses(claim: number, a: string, b: string, what: string, lars = false) {
   return (r: RunRow): string | null => {
     if (isBn(r)) return `a BN-ResNet: claim ${claim} compares NF-ResNets`;
+    if (lars && isLars(r)) return null;
+    if (optimizerOf(r) !== "sgd") return `optimizer ${optimizerOf(r)}: claim ${claim} compares ${what}`;
     return isGranularity(a)(r) || isGranularity(b)(r) ? null : `${clippingText(r)}: claim ${claim} compares ${what}`;
   };
 }
@@ -95,24 +148,30 @@ export const granularity: SweepFigure = {
   name: "granularity",
   title: "Clip granularity: unit-wise vs layer-wise AGC vs global-norm clipping",
   description: "top-1 vs threshold for unit-wise, layer-wise and global-norm clipping, one panel per batch size",
-  drawn: clippedNf,
-  leftOut: "without clipping, or not an NF-ResNet",
+  drawn: (rows) => [...clippedNf(rows), ...larsNf(rows)],
+  reference: larsNf,
+  leftOut: "SGD without clipping, another optimizer than SGD or LARS, or not an NF-ResNet",
   spec(rows, subtitle, band) {
     const choice = { kind: band, range: metricRange("top1") };
     const points = aggregate(clippedNf(rows), [GRANULARITY, BATCH, LAMBDA], "top1", choice);
+    const lars = larsNf(rows).map((r) => ({ ...r, [GRANULARITY]: LARS_LABEL }));
+    const reference = aggregate(lars, [GRANULARITY, BATCH], "top1", choice);
     return meanCiSpec({
       title: this.title,
       subtitle: [
         ...subtitle,
-        "unit/layer: AGC ratio λ; global: maximum gradient norm",
-        ...conditionsNote(clippedNf(rows)),
-        bandNote(points, band, choice.range, "point"),
+        "unit/layer: AGC ratio λ; global: maximum gradient norm (all SGD)",
+        ...conditionsNote([...clippedNf(rows), ...larsNf(rows)]),
+        bandNote([...points, ...reference], band, choice.range, "point"),
+        ...(reference.length ? ["dashed line: LARS without clipping (You et al. 2017), at its batch size"] : []),
       ],
       points,
+      offAxis: reference,
+      offAxisLabel: LARS_LABEL,
       x: { field: LAMBDA, title: "threshold", scale: "log" },
       y: { title: "test top-1", format: ".1%" },
       band: choice,
-      color: { field: GRANULARITY, title: "clipping", sort: ORDER },
+      color: { field: GRANULARITY, title: "clipping", sort: [...ORDER, LARS_LABEL] },
       column: { field: BATCH, title: "batch size" },
       width: 260,
     });
@@ -143,11 +202,14 @@ export const granularity: SweepFigure = {
     },
     {
       id: 7,
-      title: "Global gradient-norm clipping is very sensitive to its threshold",
+      title: "Global gradient-norm clipping is very sensitive to its threshold; LARS trains stably but loses accuracy",
       paper:
         "Ordinary clipping of the global gradient norm only works in a narrow band of thresholds, whereas AGC is " +
         "forgiving; LARS-style normalized updates train stably but give up accuracy.",
-      scope: "nfx implements no LARS optimizer: only the global-clipping half of the claim is tested.",
+      scope:
+        "LARS is You et al. 2017's Algorithm 1 (trust ratio η·‖W‖/(‖G‖ + wd·‖W‖) on weights, heavy-ball momentum; " +
+        "core/optim/lars.ts) without clipping, at the sweep's learning rate: the paper does not give its LARS " +
+        "settings. Its half is tested at the largest batch that has LARS runs.",
       tests: [
         {
           measures:
@@ -157,10 +219,26 @@ export const granularity: SweepFigure = {
           quantifier: "most",
           comparisons: sensitivity,
         },
+        {
+          measures:
+            "top-1 of LARS minus chance level, at the largest batch size with LARS runs (a diverged run counts at chance)",
+          kind: "better",
+          margin: 0.05,
+          quantifier: "all",
+          comparisons: larsAboveChance,
+        },
+        {
+          measures:
+            "top-1 of unit-wise AGC (its best λ, picked per seed on the other seeds) minus LARS, at the largest batch size with LARS runs",
+          kind: "better",
+          margin: 0.005,
+          quantifier: "all",
+          comparisons: agcBeatsLars,
+        },
       ],
       match: {
-        varies: [GRANULARITY, LAMBDA],
-        refuses: granularityRefuses(7, "global", "unit", "global clipping with unit-wise AGC"),
+        varies: [GRANULARITY, LAMBDA, OPTIM, "optim.trust"],
+        refuses: granularityRefuses(7, "global", "unit", "global clipping with unit-wise AGC and LARS", true),
         needs: [
           needLevels("global-clipping runs at a second threshold", LAMBDA, isGranularity("global")),
           needLevels("unit-wise AGC runs at a second λ", LAMBDA, isGranularity("unit")),

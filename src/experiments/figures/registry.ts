@@ -1,12 +1,20 @@
-// Every figure nfx knows, by name: the four sweep figures of the AGC study, plus training curves and signal
-// propagation (which draw from other figures' runs or from a model at init).
+// Every figure nfx knows, by name: the four sweep figures of the AGC study and the optimizers' (findings at this
+// scale, not the paper's), plus training curves and signal propagation (which draw from other figures' runs or from
+// a model at init).
 import { exclusions } from "./exclusions.js";
 import { fig2a } from "./fig2a.js";
 import { fig2b } from "./fig2b.js";
 import { granularity } from "./granularity.js";
+import { optimizers, sgdOnly } from "./optimizers.js";
 import type { SweepFigure } from "./types.js";
 
-export const SWEEP_FIGURES: readonly SweepFigure[] = [fig2a, fig2b, granularity, exclusions];
+export const SWEEP_FIGURES: readonly SweepFigure[] = [
+  sgdOnly(fig2a),
+  sgdOnly(fig2b),
+  granularity,
+  sgdOnly(exclusions),
+  optimizers,
+];
 export const OTHER_FIGURES = {
   curves: "training curves (loss, test top-1, clip fraction) of any figure's sweep or of a --filter selection",
   spp: "signal propagation at initialization of a model (delegates to the model zoo's measurement)",

@@ -6,6 +6,7 @@
 // A step at lr 0 (the schedule's step 0) leaves the weights as they are but not the buffers: v takes that step's
 // g + wd·w, and the next step's update carries μ·v (train/schedule.ts).
 import { tf } from "../engine/tf.js";
+import type { Optimizer, SlotGroup } from "./optimizer.js";
 
 export interface SgdOptions {
   momentum: number;
@@ -13,7 +14,7 @@ export interface SgdOptions {
   weightDecay: number;
 }
 
-export class Sgd {
+export class Sgd implements Optimizer {
   private readonly buffers: tf.Variable[];
 
   constructor(
@@ -27,8 +28,8 @@ export class Sgd {
   }
 
   /** The momentum buffers v, one per variable, in the variables' order (a checkpoint saves and restores them). */
-  get slots(): readonly tf.Variable[] {
-    return this.buffers;
+  get slots(): readonly SlotGroup[] {
+    return [{ prefix: "momentum", vars: this.buffers }];
   }
 
   /** One step: v ← μ·v + g;  w ← w − lr·(g + μ·v) (Nesterov) or w − lr·v. */

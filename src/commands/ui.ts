@@ -48,8 +48,9 @@ export default class Ui extends NfxCommand {
       }
       const dash = await startDashboard({ db: flags.db, host: flags.host, port: flags.port });
       const started = { url: dash.url, host: dash.host, port: dash.port, token: dash.token, db: flags.db };
-      // With --json the document is printed once the server listens (scripts need the port then), not at exit.
-      if (this.jsonEnabled()) this.logJson(started);
+      // With --json the document is printed once the server listens (scripts need the port then), not at exit, on
+      // one line so that a script reading the first line has it whole.
+      if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify(started)}\n`);
       else this.log(startedText(dash, flags.db));
       if (flags.open) openBrowser(dash.url);
       await untilInterrupted();

@@ -61,11 +61,25 @@ function hostHeaderOk(req: http.IncomingMessage, loopback: boolean): boolean {
   return host === "" || isLoopback(host);
 }
 
+/**
+ * The request's path and query, or null for a target that is not a path (an absolute URL, `*`). Parsed after a
+ * fixed origin, so a path starting `//` stays a path rather than naming a host.
+ */
+function requestUrl(target: string | undefined): URL | null {
+  if (!target?.startsWith("/")) return null;
+  try {
+    return new URL(`http://dashboard.invalid${target}`);
+  } catch {
+    return null;
+  }
+}
+
 function handler(db: string, token: string | null, loopback: boolean, files: Map<string, StaticFile>) {
   return async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const head = req.method === "HEAD";
     if (req.method !== "GET" && !head) return sendJson(res, 405, { error: "the dashboard only reads (GET)" });
-    const url = new URL(req.url ?? "/", "http://dashboard.invalid");
+    const url = requestUrl(req.url);
+    if (!url) return sendJson(res, 404, { error: "not found" }, head);
     if (!hostHeaderOk(req, loopback)) return sendJson(res, 403, { error: "unexpected Host header" }, head);
     if (!allowed(req, url, token)) return sendJson(res, 401, { error: "token required (printed by nfx ui)" }, head);
     if (token !== null && url.searchParams.get("token") === token)

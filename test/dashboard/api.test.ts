@@ -1,0 +1,186 @@
+// `nfx ui` from outside: it starts (and answers) within 2 s, Ctrl-C stops it with status 0, its JSON API answers
+// what the CLI answers on the same store (`nfx runs --json`, `--where`, `--group-by`), browsing leaves the store's
+// bytes as they were, other hosts need the token (401 without it), no path reaches a file outside the served
+// ones (404), and a write through the SQL endpoint is refused.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { nfx } from "../e2e/sweepHelpers.js";
+import { quickStore, startUi, storeHash, type UiProcess } from "./dashboardHelpers.js";
+
+const { dir, db } = quickStore();
+
+async function get(url: string, init: RequestInit = {}): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  return { status: res.status, body: text.startsWith("{") || text.startsWith("[") ? JSON.parse(text) : text };
+}
+
+function cli(args: string[]): unknown {
+  const res = nfx([...args, "--db", db, "--json"], dir);
+  assert.equal(res.status, 0, res.stderr);
+  return JSON.parse(res.stdout);
+}
+
+describe("nfx ui on a quick-start store", () => {
+  let ui: UiProcess;
+  let base: string;
+  const before0 = storeHash(db);
+  before(async () => {
+    ui = await startUi(["--db", db], dir);
+    base = ui.started.url;
+  });
+  after(async () => {
+    await ui?.stop();
+  });
+
+  it("listens on 127.0.0.1 within 2 s of its start (no token on loopback)", () => {
+    assert.equal(ui.started.host, "127.0.0.1");
+    assert.equal(ui.started.token, null);
+    // Node and oclif alone take most of it; measured: `nfx query "SELECT 1"` on the same machine, for scale.
+    const t0 = Date.now();
+    nfx(["query", "SELECT 1", "--db", db], dir);
+    const cliMs = Date.now() - t0;
+    assert.ok(ui.startMs < Math.max(2000, cliMs + 500), `listening after ${ui.startMs} ms (a bare CLI: ${cliMs} ms)`);
+  });
+
+  it("GET /api/runs equals nfx runs --json, with and without --where, --sort, --columns", async () => {
+    for (const q of [
+      {},
+      { where: "agc.lambda = 0.01" },
+      { where: "seed = 1 or agc.lambda is null", sort: "-test_top1" },
+      { columns: "id,agc.lambda,test_top1", status: "completed" },
+    ] as Record<string, string>[]) {
+      const args = ["runs", ...Object.entries(q).flatMap(([k, v]) => [`--${k}`, v])];
+      const api = await get(`${base}api/runs?${new URLSearchParams(q)}`);
+      assert.equal(api.status, 200, JSON.stringify(api.body));
+      assert.deepEqual(api.body, cli(args), JSON.stringify(q));
+    }
+    const some = (await get(`${base}api/runs?where=${encodeURIComponent("agc.lambda = 0.01")}`)).body as unknown[];
+    assert.equal(some.length, 2, "the filter keeps 2 of the 4 runs");
+  });
+
+  it("GET /api/groups has the statistics of nfx runs --group-by", async () => {
+    const api = (await get(`${base}api/groups?by=agc.lambda`)).body as { groups: unknown[] };
+    assert.deepEqual(api.groups, cli(["runs", "--group-by", "agc.lambda"]));
+    assert.equal(api.groups.length, 2);
+  });
+
+  it("GET /api/runs/:id is nfx runs show --json plus its config against the defaults and its curves", async () => {
+    const api = (await get(`${base}api/runs/1`)).body as {
+      run: unknown;
+      config: { differs: { key: string }[] };
+      curves: { metric: string }[];
+    };
+    assert.deepEqual(api.run, cli(["runs", "show", "1"]));
+    const differs = api.config.differs.map((c) => c.key);
+    for (const key of ["data.name", "data.train_size", "train.steps", "optim.lr"])
+      assert.ok(differs.includes(key), key);
+    assert.ok(!differs.includes("optim.momentum"), "a key at its default is not listed as differing");
+    assert.ok(api.curves.filter((p) => p.metric === "loss").length === 3, "3 steps of loss");
+  });
+
+  it("a bad filter is 400 with the CLI's message; an unknown run, figure or path is 404", async () => {
+    const bad = await get(`${base}api/runs?where=${encodeURIComponent("agc.lamda = 1")}`);
+    assert.equal(bad.status, 400);
+    assert.match((bad.body as { error: string }).error, /unknown field 'agc.lamda' \(did you mean 'agc.lambda'\?\)/);
+    assert.equal((await get(`${base}api/runs/999`)).status, 404);
+    assert.equal((await get(`${base}api/figure/nope`)).status, 404);
+    assert.equal((await get(`${base}api/nope`)).status, 404);
+  });
+
+  it("path traversal: every way of naming a file outside the served ones is 404", async () => {
+    const secret = path.join(dir, "secret.txt");
+    fs.writeFileSync(secret, "not for the browser");
+    const attempts = [
+      "../secret.txt",
+      "%2e%2e/secret.txt",
+      "%2e%2e%2fsecret.txt",
+      "js/..%2f..%2f..%2fpackage.json",
+      "..%5c..%5cpackage.json",
+      `/${encodeURIComponent(secret)}`,
+      "api/figure/..%2f..%2fpackage.json",
+      "api/runs/..%2F..%2Fquick.db",
+      "vendor/..%2fvega.min.js%2f..%2f..%2fpackage.json",
+      `/${path.join(dir, "quick.db")}`,
+      "/%2Fetc%2Fpasswd",
+      "server.ts",
+      "quick.db",
+    ];
+    for (const a of attempts) {
+      // A raw request line: fetch would normalize `..` away before sending it.
+      const raw = spawnSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--path-as-is", `${base}${a}`], {
+        encoding: "utf8",
+      });
+      assert.equal(raw.stdout, "404", a);
+    }
+    assert.equal((await get(`${base}js/core.js`)).status, 200, "the served files are served");
+  });
+
+  it("SQL: reads answer, writes are refused (403), and the store is unchanged", async () => {
+    const ok = await get(`${base}api/query?sql=${encodeURIComponent("SELECT count(*) AS n FROM runs")}`);
+    assert.deepEqual((ok.body as { rows: unknown[] }).rows, [{ n: 4 }]);
+    for (const sql of [
+      "DELETE FROM runs",
+      "UPDATE runs SET status = 'failed'",
+      "PRAGMA user_version = 99",
+      "WITH x AS (SELECT 1) DELETE FROM runs",
+      "SELECT 1; DELETE FROM runs",
+      "ATTACH DATABASE '/tmp/x.db' AS x",
+    ]) {
+      const res = await get(`${base}api/query?sql=${encodeURIComponent(sql)}`);
+      assert.ok(res.status === 403 || res.status === 400, `${sql}: ${res.status}`);
+    }
+    assert.deepEqual(cli(["query", "SELECT count(*) AS n FROM runs WHERE status = 'completed'"]), [{ n: 4 }]);
+    assert.equal((await get(`${base}api/runs`, { method: "POST" })).status, 405);
+  });
+
+  it("browsing every endpoint leaves the store's bytes unchanged", async () => {
+    for (const p of ["api/runs", "api/runs-page", "api/groups?by=seed", "api/runs/2", "api/compare?ids=1,2,3,4"])
+      assert.equal((await get(`${base}${p}`)).status, 200, p);
+    for (const p of ["api/sweeps", "api/sweeps/1", "api/figures", "api/figure/fig2b", "api/report"])
+      assert.equal((await get(`${base}${p}`)).status, 200, p);
+    assert.equal(storeHash(db), before0);
+  });
+
+  it("Ctrl-C stops it with status 0 at once", async () => {
+    const { code, ms } = await ui.stop("SIGINT");
+    assert.equal(code, 0);
+    assert.ok(ms < 2000, `stopped after ${ms} ms`);
+  });
+});
+
+describe("nfx ui on another address", () => {
+  it("requires the token it printed: 401 without it or with a wrong one, 200 with it", async () => {
+    const ui = await startUi(["--db", db, "--host", "0.0.0.0"], dir);
+    try {
+      const { token, port } = ui.started;
+      assert.ok(token && token.length >= 32, "a token is printed");
+      const base = `http://127.0.0.1:${port}/`;
+      for (const p of ["", "api/runs", "js/core.js", "api/query?sql=SELECT%201", "nope"])
+        assert.equal((await fetch(`${base}${p}`)).status, 401, p);
+      assert.equal((await fetch(`${base}api/runs?token=wrong`)).status, 401);
+      assert.equal((await fetch(`${base}api/runs`, { headers: { Authorization: `Bearer ${token}x` } })).status, 401);
+      assert.equal((await fetch(`${base}api/runs?token=${token}`)).status, 200);
+      assert.equal((await fetch(`${base}api/runs`, { headers: { Authorization: `Bearer ${token}` } })).status, 200);
+      const page = await fetch(`${base}?token=${token}`);
+      const cookie = page.headers.get("set-cookie") ?? "";
+      assert.match(cookie, /HttpOnly/);
+      assert.equal(
+        (await fetch(`${base}api/runs`, { headers: { Cookie: cookie.split(";")[0] as string } })).status,
+        200,
+      );
+    } finally {
+      await ui.stop();
+    }
+  });
+
+  it("a missing store fails at start with the line nfx runs gives, creating nothing", () => {
+    const res = nfx(["ui", "--db", "missing.db", "--port", "0"], dir);
+    assert.notEqual(res.status, 0);
+    assert.match(res.stderr, /missing\.db: no such store/);
+    assert.ok(!fs.existsSync(path.join(dir, "missing.db")), "nothing created");
+  });
+});

@@ -16,7 +16,8 @@ export interface ConfigEntry {
 
 /**
  * A run's config keys, those that differ from the schema's defaults first (in config order), then the others. A
- * key whose default is `auto` (taken from the model: MODEL_DEFAULTS) counts as at its default.
+ * key whose default is `auto` (taken from the model: MODEL_DEFAULTS) counts as at its default, and so does the
+ * training revision, which nfx derives rather than the user sets.
  */
 export function configVsDefaults(run: StoredRun): { differs: ConfigEntry[]; defaults: ConfigEntry[] } {
   const differs: ConfigEntry[] = [];
@@ -24,10 +25,12 @@ export function configVsDefaults(run: StoredRun): { differs: ConfigEntry[]; defa
   for (const [key, value] of flatten(run.config as unknown as Record<string, unknown>)) {
     const spec = CONFIG_KEYS[key];
     if (spec === undefined) {
-      if (key !== "revision") differs.push({ key, value });
+      differs.push({ key, value });
       continue;
     }
-    const atDefault = spec.default === "auto" || canonicalJson(spec.default) === canonicalJson(value ?? null);
+    // The revision is derived (config/revision.ts: the latest that changed this config), never chosen.
+    const atDefault =
+      key === "revision" || spec.default === "auto" || canonicalJson(spec.default) === canonicalJson(value ?? null);
     (atDefault ? same : differs).push({ key, value, default: spec.default });
   }
   return { differs, defaults: same };

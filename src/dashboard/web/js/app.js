@@ -19,6 +19,7 @@
     try {
       await view(root, hashParams(), decodeURIComponent(rest.join("/")));
       root.dataset.loaded = "true";
+      root.dataset.hash = location.hash;
     } catch (err) {
       root.append(errorLine(err));
       root.dataset.loaded = "error";

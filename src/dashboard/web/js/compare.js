@@ -48,7 +48,7 @@
             },
           },
           {
-            mark: "line",
+            mark: { type: "line", point: true },
             encoding: {
               x: { field: "step", type: "quantitative" },
               y: { aggregate: "mean", field: "value", type: "quantitative", title: null, scale: { zero: false } },

@@ -71,12 +71,14 @@
         ),
       );
     }
-    if (run.artifacts.length) {
+    // Checkpoints are artifacts too (kind "checkpoint"): listed once, above, as `nfx runs show` does.
+    const others = run.artifacts.filter((a) => a.kind !== "checkpoint");
+    if (others.length) {
       out.push(
         el("h2", {}, "Artifacts"),
         table(
           ["kind", "path", "bytes", "sha256"],
-          run.artifacts.map((a) =>
+          others.map((a) =>
             el(
               "tr",
               {},

@@ -1,10 +1,12 @@
 // The Run view's data: one run as `nfx runs show --json` gives it (core/store/runQuery.runDetail), with its config
-// split into the keys that differ from the defaults (first) and the rest, and its per-step curves.
+// split into the keys that differ from the defaults (first) and the rest, its per-step curves, its notes and tags.
 import { flatten } from "../core/config/dotted.js";
 import { canonicalJson } from "../core/config/hash.js";
 import { CONFIG_KEYS } from "../core/config/schema.js";
+import { notesOf } from "../core/store/runNotes.js";
 import { runDetail } from "../core/store/runQuery.js";
 import type { MetricRow, StoredRun } from "../core/store/runStore.js";
+import { storeWritable } from "./notesData.js";
 import { type ApiRequest, HttpError, withStore } from "./request.js";
 
 export interface ConfigEntry {
@@ -61,6 +63,8 @@ export function runPage(req: ApiRequest, ref: string): unknown {
       run: detail,
       config: configVsDefaults(detail),
       curves: curvePoints(store.metrics(detail.id), detail.evals),
+      notes: notesOf(store, [detail.id]).get(detail.id) ?? { note: null, tags: [] },
+      writable: storeWritable(req.db),
     };
   });
 }

@@ -1,6 +1,7 @@
 // The Runs view's data: the runs `nfx runs` lists (same query, same JSON), one page of them with chosen columns,
 // and groups with mean ± 95% CI over seeds (the statistics of `nfx runs --group-by`, from core/store/groupRuns).
 import { groupRuns, inertNote, seedPoolingKeys } from "../core/store/groupRuns.js";
+import { notesOf } from "../core/store/runNotes.js";
 import { compileWhere, fieldList, queryRuns, runColumns } from "../core/store/runQuery.js";
 import { RUN_STATUSES, type RunStore } from "../core/store/runStore.js";
 import { knownFields } from "../core/store/where/index.js";
@@ -78,12 +79,22 @@ export function runsPage(req: ApiRequest): unknown {
     const total = countRuns(store, q.where, q.status);
     const runs = queryRuns(store, q).slice(offset);
     const values = runColumns(runs, columns);
+    const notes = notesOf(
+      store,
+      runs.map((r) => r.id),
+    );
     return {
       total,
       offset,
       limit,
       columns,
-      rows: runs.map((r, i) => ({ id: r.id, config_hash: r.config_hash, status: r.status, values: values[i] })),
+      rows: runs.map((r, i) => ({
+        id: r.id,
+        config_hash: r.config_hash,
+        status: r.status,
+        tags: notes.get(r.id)?.tags ?? [],
+        values: values[i],
+      })),
     };
   });
 }

@@ -1,5 +1,5 @@
-// `nfx ui`'s server: node's http server over the store, read-only. Serves the front end and the JSON API (api.ts)
-// to GET requests only. Listens on 127.0.0.1 unless told otherwise; on any other address every request must show
+// `nfx ui`'s server: node's http server over the store, read-only but for notes and tags. Serves the front end and
+// the JSON API (api.ts) to GET requests, and takes one write: a run's notes and tags (POST, notesData.ts). Listens on 127.0.0.1 unless told otherwise; on any other address every request must show
 // the token made at start (access.ts). The store is opened read-only per request, as `nfx runs` opens it, so the
 // pages read what any process has committed by then and the store's bytes never change.
 import fs from "node:fs";
@@ -7,7 +7,9 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { RunStore } from "../core/store/runStore.js";
 import { allowed, isLoopback, newToken, TOKEN_COOKIE } from "./access.js";
-import { answerApi } from "./api.js";
+import { type ApiAnswer, answerApi } from "./api.js";
+import { writeNotes } from "./notesData.js";
+import { HttpError } from "./request.js";
 import { type StaticFile, staticTable } from "./staticFiles.js";
 
 export const DEFAULT_HOST = "127.0.0.1";
@@ -74,14 +76,59 @@ function requestUrl(target: string | undefined): URL | null {
   }
 }
 
+/** The most bytes a write's body may have (a note is at most 10,000 characters). */
+const MAX_BODY = 64 * 1024;
+
+async function readBody(req: http.IncomingMessage): Promise<string | null> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * POST /api/runs/:ref/notes: the one write (notesData.ts). Only with a JSON body and the X-Nfx-Write header, so
+ * that a form or a script on another site (which cannot set that header without a preflight) cannot write.
+ */
+async function answerWrite(db: string, req: http.IncomingMessage, pathname: string): Promise<ApiAnswer> {
+  const m = /^\/api\/runs\/([^/]+)\/notes$/.exec(pathname);
+  if (!m) return { status: 405, body: { error: "the dashboard writes only notes and tags (POST /api/runs/ID/notes)" } };
+  if (req.headers["x-nfx-write"] !== "1" || !/^application\/json\b/.test(req.headers["content-type"] ?? ""))
+    return { status: 403, body: { error: "a write needs a JSON body and the header X-Nfx-Write: 1" } };
+  const text = await readBody(req);
+  if (text === null) return { status: 413, body: { error: `body over ${MAX_BODY} bytes` } };
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { status: 400, body: { error: "body: not JSON" } };
+  }
+  if (typeof body !== "object" || body === null) return { status: 400, body: { error: "body: a JSON object" } };
+  try {
+    return { status: 200, body: writeNotes(db, decodeURIComponent(m[1] as string), body) };
+  } catch (err) {
+    if (err instanceof HttpError) return { status: err.status, body: { error: err.message } };
+    return { status: 500, body: { error: (err as Error).message } };
+  }
+}
+
 function handler(db: string, token: string | null, loopback: boolean, files: Map<string, StaticFile>) {
   return async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const head = req.method === "HEAD";
-    if (req.method !== "GET" && !head) return sendJson(res, 405, { error: "the dashboard only reads (GET)" });
     const url = requestUrl(req.url);
     if (!url) return sendJson(res, 404, { error: "not found" }, head);
     if (!hostHeaderOk(req, loopback)) return sendJson(res, 403, { error: "unexpected Host header" }, head);
     if (!allowed(req, url, token)) return sendJson(res, 401, { error: "token required (printed by nfx ui)" }, head);
+    if (req.method === "POST") {
+      const answer = await answerWrite(db, req, url.pathname);
+      return sendJson(res, answer.status, answer.body);
+    }
+    if (req.method !== "GET" && !head)
+      return sendJson(res, 405, { error: "the dashboard reads (GET); it writes only notes and tags (POST)" });
     if (token !== null && url.searchParams.get("token") === token)
       res.setHeader("Set-Cookie", `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`);
     if (url.pathname.startsWith("/api/")) {

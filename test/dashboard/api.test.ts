@@ -134,7 +134,7 @@ describe("nfx ui on a quick-start store", () => {
       assert.ok(res.status === 403 || res.status === 400, `${sql}: ${res.status}`);
     }
     assert.deepEqual(cli(["query", "SELECT count(*) AS n FROM runs WHERE status = 'completed'"]), [{ n: 4 }]);
-    assert.equal((await get(`${base}api/runs`, { method: "POST" })).status, 405);
+    assert.equal((await get(`${base}api/runs`, { method: "PUT" })).status, 405);
   });
 
   it("browsing every endpoint leaves the store's bytes unchanged", async () => {
@@ -182,5 +182,66 @@ describe("nfx ui on another address", () => {
     assert.notEqual(res.status, 0);
     assert.match(res.stderr, /missing\.db: no such store/);
     assert.ok(!fs.existsSync(path.join(dir, "missing.db")), "nothing created");
+  });
+});
+
+describe("notes and tags", () => {
+  // A copy: the store above must stay byte-identical.
+  const notesDb = path.join(dir, "notes.db");
+  fs.copyFileSync(db, notesDb);
+  const run = (args: string[]) => nfx([...args, "--db", notesDb, "--json"], dir);
+
+  it("nfx runs tag|note write them beside the run, outside its identity", () => {
+    const hashes = () => (JSON.parse(run(["runs"]).stdout) as { config_hash: string }[]).map((r) => r.config_hash);
+    const before = hashes();
+    assert.deepEqual(JSON.parse(run(["runs", "tag", "1", "paper", "baseline"]).stdout), {
+      id: 1,
+      tags: ["baseline", "paper"],
+    });
+    assert.deepEqual(JSON.parse(run(["runs", "tag", "1", "paper", "--remove"]).stdout), { id: 1, tags: ["baseline"] });
+    assert.deepEqual(JSON.parse(run(["runs", "note", "1", "lr too high"]).stdout), { id: 1, note: "lr too high" });
+    assert.deepEqual(JSON.parse(run(["runs", "note", "1"]).stdout), { id: 1, note: "lr too high" });
+    assert.deepEqual(hashes(), before, "no config hash changed");
+    const bad = run(["runs", "tag", "1", "two words"]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /tag 'two words': 1–64 letters/);
+    assert.equal(run(["runs", "note", "99", "x"]).status, 2);
+  });
+
+  it("the dashboard shows them, and writes them only through its page's own POST", async () => {
+    const ui = await startUi(["--db", notesDb], dir);
+    try {
+      const base = ui.started.url;
+      const page = (await get(`${base}api/runs/1`)).body as { notes: unknown; writable: boolean };
+      assert.deepEqual(page.notes, { note: "lr too high", tags: ["baseline"] });
+      assert.equal(page.writable, true);
+      const rows = ((await get(`${base}api/runs-page`)).body as { rows: { id: number; tags: string[] }[] }).rows;
+      assert.deepEqual(rows.find((r) => r.id === 1)?.tags, ["baseline"]);
+      const body = JSON.stringify({ add: ["from-ui"], note: "" });
+      // A cross-site form post: no custom header, a form content type.
+      const form = await fetch(`${base}api/runs/1/notes`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body,
+      });
+      assert.equal(form.status, 403);
+      const ok = await get(`${base}api/runs/1/notes`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-Nfx-Write": "1" },
+        body,
+      });
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+      assert.deepEqual(ok.body, { id: 1, note: null, tags: ["baseline", "from-ui"] });
+      assert.deepEqual(JSON.parse(run(["runs", "tag", "1"]).stdout), { id: 1, tags: ["baseline", "from-ui"] });
+      const badTag = await get(`${base}api/runs/1/notes`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-Nfx-Write": "1" },
+        body: JSON.stringify({ add: ["a,b"] }),
+      });
+      assert.equal(badTag.status, 400);
+      assert.equal((await fetch(`${base}api/runs/1`, { method: "POST" })).status, 405);
+    } finally {
+      await ui.stop();
+    }
   });
 });

@@ -165,6 +165,25 @@ describe("nfx ui in a browser", { skip }, () => {
     assert.deepEqual(errors, []);
     await page.close();
   });
+
+  it("a tag added on a run's page is stored (nfx runs tag sees it), and a note too", async () => {
+    const { page, errors } = await openPage(browser);
+    await view(page, dash.url, "/run/2");
+    await page.fill("#tag-input", "looked-at");
+    await page.press("#tag-input", "Enter");
+    await page.waitForSelector("#tags >> text=looked-at");
+    await page.fill("#note-input", "loss flat: lr too low?");
+    await page.click("#save-note");
+    await page.waitForFunction('document.querySelector("#note-input").value === "loss flat: lr too low?"');
+    const tags = JSON.parse(nfx(["runs", "tag", "2", "--db", db, "--json"], dir).stdout);
+    assert.deepEqual(tags, { id: 2, tags: ["looked-at"] });
+    const note = JSON.parse(nfx(["runs", "note", "2", "--db", db, "--json"], dir).stdout);
+    assert.deepEqual(note, { id: 2, note: "loss flat: lr too low?" });
+    await view(page, dash.url, "/runs");
+    assert.equal(await page.textContent("tr[data-run='2'] .tag"), "looked-at");
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
 });
 
 describe("a 10,000-run store", { skip }, () => {

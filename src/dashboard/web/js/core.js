@@ -27,6 +27,18 @@ window.nfx = (() => {
     return body;
   }
 
+  /** POST a run's notes change ({add, remove, note}); the header marks it as the page's own write. */
+  async function postNotes(id, change) {
+    const res = await fetch(`api/runs/${encodeURIComponent(id)}/notes`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Nfx-Write": "1" },
+      body: JSON.stringify(change),
+    });
+    const body = await res.json();
+    if (!res.ok) throw new Error(body.error || `${res.status} ${res.statusText}`);
+    return body;
+  }
+
   /** An element with attributes (on* as listeners) and children (strings become text). */
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -102,5 +114,5 @@ window.nfx = (() => {
     return Object.fromEntries(new URLSearchParams(q));
   }
 
-  return { views, api, requestKey, el, cell, statusMark, table, chart, errorLine, hashParams };
+  return { views, api, postNotes, requestKey, el, cell, statusMark, table, chart, errorLine, hashParams };
 })();

@@ -35,8 +35,8 @@
           {},
           el("td", {}, c.rule.id),
           el("td", {}, f.figure),
-          el("td", {}, c.rule.text || c.rule.claim || ""),
-          el("td", { className: c.verdict }, c.verdict),
+          el("td", {}, c.rule.title),
+          el("td", { className: c.verdict.replaceAll(" ", "-") }, c.verdict),
           el(
             "td",
             {},

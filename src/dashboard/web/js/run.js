@@ -1,7 +1,53 @@
 // The Run view: one run's status, config (the keys that differ from the defaults first), summary, environment,
 // per-step curves (every recorded metric and the evaluations, one panel each), checkpoints and artifacts.
 (() => {
-  const { api, el, cell, statusMark, table, chart } = window.nfx;
+  const { api, postNotes, el, cell, statusMark, table, chart, errorLine } = window.nfx;
+
+  /** Tags and the note: editable where the store can be written (not in a snapshot). */
+  function notesSection(id, notes, writable) {
+    const box = el("section", { id: "notes" });
+    const draw = (n) => {
+      const out = el("p", {});
+      const tags = n.tags.map((t) =>
+        el(
+          "span",
+          { className: "tag" },
+          t,
+          writable ? el("button", { title: `remove ${t}`, onclick: () => send({ remove: [t] }) }, "×") : null,
+        ),
+      );
+      const tagInput = el("input", { type: "text", id: "tag-input", placeholder: "add a tag" });
+      tagInput.addEventListener(
+        "keydown",
+        (e) => e.key === "Enter" && tagInput.value && send({ add: [tagInput.value] }),
+      );
+      const note = el("textarea", { id: "note-input", disabled: !writable });
+      note.value = n.note || "";
+      box.replaceChildren(
+        el("h2", {}, "Notes and tags"),
+        el("div", { className: "bar", id: "tags" }, tags.length ? tags : el("span", { className: "muted" }, "no tags")),
+        writable ? el("div", { className: "bar" }, tagInput) : null,
+        note,
+        writable
+          ? el(
+              "div",
+              { className: "bar" },
+              el("button", { id: "save-note", onclick: () => send({ note: note.value }) }, "Save note"),
+            )
+          : el("p", { className: "muted" }, "read-only here: notes need a writable store and nfx ui"),
+        out,
+      );
+    };
+    const send = async (change) => {
+      try {
+        draw(await postNotes(id, change));
+      } catch (err) {
+        box.append(errorLine(err));
+      }
+    };
+    draw(notes);
+    return box;
+  }
 
   function kvTable(entries) {
     return table(
@@ -92,7 +138,7 @@
   }
 
   window.nfx.views.run = async (root, _params, id) => {
-    const { run, config, curves } = await api(`/api/runs/${encodeURIComponent(id)}`);
+    const { run, config, curves, notes, writable } = await api(`/api/runs/${encodeURIComponent(id)}`);
     root.append(
       el("h1", {}, `Run ${run.id} `, el("code", {}, run.config_hash.slice(0, 12)), " ", statusMark(run.status)),
       el(
@@ -102,6 +148,7 @@
           (run.duration_s !== null ? `, ${run.duration_s.toFixed(1)} s` : "") +
           (run.error ? ` — ${run.error}` : ""),
       ),
+      notesSection(run.id, notes, writable && !window.NFX_SNAPSHOT),
       el("h2", {}, "Curves"),
       curves.length ? chart(curvesSpec(curves)) : el("p", { className: "muted" }, "no per-step values stored"),
       ...configSection(config),

@@ -70,6 +70,11 @@
         el("td", {}, box),
         el("td", {}, el("a", { href: `#/run/${r.id}` }, r.id)),
         el("td", {}, statusMark(r.status)),
+        el(
+          "td",
+          {},
+          r.tags.map((t) => el("span", { className: "tag" }, t)),
+        ),
         page.columns.map((c) => el("td", {}, cell(r.values[c]))),
       );
     });
@@ -99,7 +104,7 @@
         "Compare selected",
       ),
     );
-    const headers = [el("th", {}, ""), sortHeader(state, "id"), sortHeader(state, "status")];
+    const headers = [el("th", {}, ""), sortHeader(state, "id"), sortHeader(state, "status"), el("th", {}, "tags")];
     headers.push(...page.columns.map((c) => sortHeader(state, c)));
     return [pager, table(headers, rows)];
   }

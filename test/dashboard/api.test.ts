@@ -245,3 +245,52 @@ describe("notes and tags", () => {
     }
   });
 });
+
+/** Runs as nobody (setpriv) when the tests run as root, who could write anywhere; null when that is not possible. */
+function asNobody(): string[] | null {
+  if (process.getuid?.() !== 0) return [];
+  const setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => fs.existsSync(p));
+  if (!setpriv) return null;
+  const prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"];
+  const probe = spawnSync(setpriv, [
+    ...prefix.slice(1),
+    process.execPath,
+    "-e",
+    `require("fs").accessSync(${JSON.stringify(db)}.replace(/[^/]*$/, ""))`,
+  ]);
+  return probe.status === 0 ? prefix : null;
+}
+
+describe("nfx ui on a store this user cannot write", () => {
+  const roDir = path.join(dir, "readonly");
+  fs.mkdirSync(roDir);
+  const roDb = path.join(roDir, "ro.db");
+  fs.copyFileSync(db, roDb);
+  fs.chmodSync(roDb, 0o444);
+  fs.chmodSync(roDir, 0o555);
+  fs.chmodSync(dir, 0o755);
+  const prefix = asNobody();
+  after(() => fs.chmodSync(roDir, 0o755));
+
+  it("serves it, unchanged, and says notes cannot be written there", { skip: prefix === null }, async () => {
+    const hash0 = storeHash(roDb);
+    const ui = await startUi(["--db", roDb], dir, prefix ?? []);
+    try {
+      const base = ui.started.url;
+      const runs = (await get(`${base}api/runs`)).body as unknown[];
+      assert.equal(runs.length, 4);
+      assert.equal(((await get(`${base}api/runs/1`)).body as { writable: boolean }).writable, false);
+      const write = await get(`${base}api/runs/1/notes`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-Nfx-Write": "1" },
+        body: JSON.stringify({ add: ["x"] }),
+      });
+      assert.equal(write.status, 403);
+      assert.match((write.body as { error: string }).error, /read-only for this user/);
+    } finally {
+      await ui.stop();
+    }
+    assert.equal(storeHash(roDb), hash0);
+    assert.deepEqual(fs.readdirSync(roDir), ["ro.db"], "no side file made beside it");
+  });
+});

@@ -148,6 +148,15 @@ function handler(db: string, token: string | null, loopback: boolean, files: Map
   };
 }
 
+/** A failure to listen as one line naming the flag at fault. */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number | undefined): Error {
+  if (err.code === "EADDRINUSE") return new Error(`--port ${port}: already in use on ${host}`);
+  if (err.code === "EACCES") return new Error(`--port ${port}: not allowed for this user (ports below 1024 need root)`);
+  if (err.code === "EADDRNOTAVAIL" || err.code === "ENOTFOUND" || err.code === "EAI_AGAIN")
+    return new Error(`--host ${host}: not an address of this machine`);
+  return err;
+}
+
 /**
  * Starts the server once the store opens read-only (so a missing or unreadable store fails here, with the line
  * `nfx runs` gives). Throws on a port in use, naming it.
@@ -166,9 +175,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (err: NodeJS.ErrnoException) =>
-      reject(err.code === "EADDRINUSE" ? new Error(`--port ${opts.port}: already in use on ${host}`) : err),
-    );
+    server.once("error", (err: NodeJS.ErrnoException) => reject(listenError(err, host, opts.port)));
     server.listen(opts.port ?? DEFAULT_PORT, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;

@@ -177,6 +177,20 @@ describe("nfx ui on another address", () => {
     }
   });
 
+  it("a port in use, an address not of this machine: one line naming the flag, exit 2", async () => {
+    const ui = await startUi(["--db", db], dir);
+    try {
+      const busy = nfx(["ui", "--db", db, "--port", String(ui.started.port)], dir);
+      assert.equal(busy.status, 2);
+      assert.match(busy.stderr, new RegExp(`--port ${ui.started.port}: already in use on 127\\.0\\.0\\.1`));
+    } finally {
+      await ui.stop();
+    }
+    const away = nfx(["ui", "--db", db, "--port", "0", "--host", "10.255.255.1"], dir);
+    assert.equal(away.status, 2);
+    assert.match(away.stderr, /--host 10\.255\.255\.1: not an address of this machine/);
+  });
+
   it("a missing store fails at start with the line nfx runs gives, creating nothing", () => {
     const res = nfx(["ui", "--db", "missing.db", "--port", "0"], dir);
     assert.notEqual(res.status, 0);

@@ -117,6 +117,15 @@ describe("nfx ui on a quick-start store", () => {
       assert.equal(raw.stdout, "404", a);
     }
     assert.equal((await get(`${base}js/core.js`)).status, 200, "the served files are served");
+    // DNS rebinding: a page of evil.example resolved to 127.0.0.1 sends its own name as Host.
+    const rebound = spawnSync(
+      "curl",
+      ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: evil.example", `${base}api/runs`],
+      {
+        encoding: "utf8",
+      },
+    );
+    assert.equal(rebound.stdout, "403", "a foreign Host header on loopback");
   });
 
   it("SQL: reads answer, writes are refused (403), and the store is unchanged", async () => {

@@ -39,8 +39,12 @@ async function view(page: Page, base: string, hash: string): Promise<void> {
   });
 }
 
+/** Where screenshots go: NFX_UI_SCREENSHOTS, else one temporary folder. */
+let shotsDir: string | undefined;
+
 async function shot(page: Page, name: string): Promise<void> {
-  const file = path.join(shots ?? tempDir("nfx-ui-shots-"), `${name}.png`);
+  shotsDir ??= shots ?? tempDir("nfx-ui-shots-");
+  const file = path.join(shotsDir, `${name}.png`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   await page.screenshot({ path: file, fullPage: true });
   assert.ok(fs.statSync(file).size > 1000, file);

@@ -37,6 +37,11 @@ const FLOORS: { floor: number; areas: string[]; why: string }[] = [
     why: "what runs, stores and reads runs: the sweep, figures, the weights of stored runs (need store and train)",
   },
   { floor: 7, areas: ["experiments", "ui"], why: "the paper's figures as data; the terminal's words and flags" },
+  {
+    floor: 7.5,
+    areas: ["dashboard"],
+    why: "the browser's pages over the store (nfx ui): draws the paper's figures (experiments), knows no command",
+  },
   { floor: 8, areas: ["commands", "index.ts"], why: "the CLI and the library: what users call" },
 ];
 
@@ -45,6 +50,8 @@ const NEVER: { from: (area: string) => boolean; to: (area: string) => boolean; r
   { from: (a) => a.startsWith("core"), to: (a) => a === "commands", rule: "core ↛ commands" },
   { from: (a) => a.startsWith("core"), to: (a) => a === "ui" || a === "experiments", rule: "core ↛ ui, experiments" },
   { from: (a) => a === "experiments", to: (a) => a === "commands", rule: "experiments ↛ commands" },
+  { from: (a) => a.startsWith("core"), to: (a) => a === "dashboard", rule: "core ↛ dashboard" },
+  { from: (a) => a === "dashboard", to: (a) => a === "commands", rule: "dashboard ↛ commands" },
   { from: (a) => a === "core/models", to: (a) => a === "core/train", rule: "models ↛ train" },
   { from: (a) => a === "core/engine", to: (a) => a === "core/models", rule: "engine ↛ models" },
   { from: (a) => a === "core/agc", to: (a) => a === "core/models", rule: "agc ↛ models" },

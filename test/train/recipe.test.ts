@@ -151,10 +151,7 @@ describe("SGD at the schedule's step 0", () => {
         assert.equal(lrAt(s, o), f.lr[s]);
         tf.tidy(() => sgd.apply([tf.tensor1d(g)], lrAt(s, o)));
         assert.ok(worst(w.dataSync(), f.params[s] as number[]) < 1e-6, `weights after step ${s}`);
-        assert.ok(
-          worst((sgd.slots[0]?.vars[0] as tf.Variable).dataSync(), f.momenta[s] as number[]) < 1e-6,
-          `buffer ${s}`,
-        );
+        assert.ok(worst(momentumBuffer(sgd).dataSync(), f.momenta[s] as number[]) < 1e-6, `buffer ${s}`);
       });
       assert.deepEqual(f.params[0], f.param0, "the official step 0 leaves the parameter as it was");
       assert.notDeepEqual(f.params[1], f.param0);
@@ -164,6 +161,13 @@ describe("SGD at the schedule's step 0", () => {
     }
   });
 });
+
+/** The one momentum buffer of a one-parameter SGD. */
+function momentumBuffer(sgd: Sgd): tf.Variable {
+  const buffer = sgd.slots[0]?.vars[0];
+  if (!buffer) throw new Error("SGD keeps no momentum buffer");
+  return buffer;
+}
 
 describe("a run's stored lr is the official schedule's", () => {
   // Synthetic data: N = 80 at B = 8 (10 steps per epoch), or N = 64 for 1.25 epochs (T = 10, W = 0.4375·64/8 = 3.5).

@@ -28,6 +28,11 @@ function packageDir(name: string): string {
   }
 }
 
+/** The three libraries' browser builds, as files: [file name, absolute path] (served by nfx ui). */
+export function vegaScriptFiles(): [string, string][] {
+  return LIBRARIES.map(([pkg, file]) => [path.basename(file), path.join(packageDir(pkg), file)]);
+}
+
 /** The three libraries as inline <script> elements (read once per process). */
 export function inlineVegaScripts(): string {
   if (cachedScripts === undefined) {

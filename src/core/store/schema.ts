@@ -201,6 +201,23 @@ export const MIGRATIONS: readonly Migration[] = [
   (db) => {
     rehashRuns(db);
   },
+  // v7: notes and tags on runs (nfx runs note|tag, nfx ui): what a researcher says about a run, not what it is, so
+  // never part of its identity or config; they go when the run is deleted. IF NOT EXISTS: a store marked with an
+  // older version after these tables were made (as the tests of the rehashing migrations make theirs) migrates too.
+  `
+  CREATE TABLE IF NOT EXISTS run_notes (
+    run_id     INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    note       TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS run_tags (
+    run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    tag        TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, tag)
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS run_tags_tag ON run_tags (tag);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -314,7 +314,7 @@ describe("nfx report over any stored runs: each claim's matching (issue 24)", ()
     const md = fs.readFileSync(written.markdown as string, "utf8");
     assert.match(
       md,
-      /sweep ablation: 24 of 44 stored runs selected, 24 finished; each claim from the runs that match it/,
+      /sweep ablation: 24 of 48 stored runs selected, 24 finished; each claim from the runs that match it/,
     );
     assert.match(md, /add them with `seeds:` in your sweep file/);
     assert.doesNotMatch(md, /--add-seeds/, "--add-seeds serves a preset only");

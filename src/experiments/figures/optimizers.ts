@@ -113,7 +113,8 @@ function agcAtVs(optimizer: string, lambda: number, against: "none" | "global") 
 /** A finding's matching: one optimizer's NF-ResNet runs, differing in clipping only. */
 function matchFor(id: number, optimizer: string, against: "none" | "global") {
   return {
-    varies: [GRANULARITY, LAMBDA],
+    // The batch size too: a finding "at large batch" compares at the largest batch of a set that spans them.
+    varies: [GRANULARITY, LAMBDA, BATCH],
     refuses: (r: RunRow): string | null => {
       if (isBn(r)) return `a BN-ResNet: finding ${id} is about NF-ResNets`;
       if (optimizerOf(r) !== optimizer) return `optimizer ${optimizerOf(r)}: finding ${id} is about ${optimizer}`;

@@ -1,6 +1,7 @@
 import { Flags } from "@oclif/core";
 import { getDotted } from "../core/config/dotted.js";
 import { groupRuns, inertNote, type RunGroup, seedPoolingKeys } from "../core/store/groupRuns.js";
+import { notesOf, type RunNotes } from "../core/store/runNotes.js";
 import { fieldList, queryRuns, runColumns } from "../core/store/runQuery.js";
 import { RUN_STATUSES, RunStore, type StoredRun } from "../core/store/runStore.js";
 import { resolveField } from "../core/store/where/index.js";
@@ -66,7 +67,18 @@ export default class Runs extends NfxCommand {
         const columns = fieldList(flags.columns);
         if (this.jsonEnabled()) return columns.length ? runColumns(runs, columns) : runs;
         if (runs.length === 0) this.log(`no runs${flags.where || flags.status ? " match" : ""} in ${flags.db}`);
-        else this.log(columns.length ? columnsTable(runs, columns) : runsTable(runs));
+        else
+          this.log(
+            columns.length
+              ? columnsTable(runs, columns)
+              : runsTable(
+                  runs,
+                  notesOf(
+                    store,
+                    runs.map((r) => r.id),
+                  ),
+                ),
+          );
         const note = collapsedNote(runs);
         if (note) this.log(note);
         return runs;
@@ -121,11 +133,36 @@ function columnsTable(runs: readonly StoredRun[], columns: readonly string[]): s
 /** The config keys the runs table always shows (they are its columns model … seed). */
 const SHOWN_KEYS = ["model.name", "data.name", "agc.granularity", "agc.lambda", "train.batch_size", "seed"];
 
-/** The default runs table, with a column for each config key the listed runs differ in beyond its own. */
-function runsTable(runs: readonly StoredRun[]): string {
+/** A run's tags, and ✎ when it has a note (`nfx runs tag|note`; `nfx runs show` prints the note). */
+function tagsCell(notes: RunNotes | undefined): string {
+  if (!notes) return "";
+  return [notes.tags.join(","), notes.note ? "✎" : ""].filter(Boolean).join(" ");
+}
+
+/**
+ * The default runs table, with a column for each config key the listed runs differ in beyond its own, and the runs'
+ * tags (and ✎ for a note) when any listed run has some.
+ */
+function runsTable(runs: readonly StoredRun[], notes: ReadonlyMap<number, RunNotes>): string {
   const extra = differingConfigKeys(runs, SHOWN_KEYS);
+  const tagged = runs.some((r) => notes.has(r.id));
   return table(
-    ["id", "hash", "status", "model", "data", "clip", "λ", "batch", "seed", ...extra, "steps", "test top-1", "time"],
+    [
+      "id",
+      "hash",
+      "status",
+      "model",
+      "data",
+      "clip",
+      "λ",
+      "batch",
+      "seed",
+      ...extra,
+      "steps",
+      "test top-1",
+      "time",
+      ...(tagged ? ["tags"] : []),
+    ],
     runs.map((r) => [
       String(r.id),
       r.config_hash.slice(0, 10),
@@ -141,6 +178,7 @@ function runsTable(runs: readonly StoredRun[]): string {
       `${r.steps_done}/${r.steps_total ?? "?"}`,
       formatPercent(r.summary?.test_top1),
       r.duration_s === null ? "—" : formatDuration(r.duration_s),
+      ...(tagged ? [tagsCell(notes.get(r.id))] : []),
     ]),
   );
 }

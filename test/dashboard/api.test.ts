@@ -225,6 +225,12 @@ describe("notes and tags", () => {
     assert.deepEqual(JSON.parse(run(["runs", "note", "1", "lr too high"]).stdout), { id: 1, note: "lr too high" });
     assert.deepEqual(JSON.parse(run(["runs", "note", "1"]).stdout), { id: 1, note: "lr too high" });
     assert.deepEqual(hashes(), before, "no config hash changed");
+    // `nfx runs` shows them: a tags column, ✎ for a note (its text in `nfx runs show`).
+    const listed = nfx(["runs", "--db", notesDb], dir).stdout.split("\n");
+    assert.match(listed[0] ?? "", /\btags$/);
+    assert.match(listed.find((l) => l.startsWith("1 ")) ?? "", /baseline ✎$/);
+    assert.match(nfx(["runs", "show", "1", "--db", notesDb], dir).stdout, /\nnotes\ntags: baseline\nnote: lr too high/);
+    assert.deepEqual(JSON.parse(run(["runs", "show", "1"]).stdout).notes, { note: "lr too high", tags: ["baseline"] });
     const bad = run(["runs", "tag", "1", "two words"]);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /tag 'two words': 1–64 letters/);

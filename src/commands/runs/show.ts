@@ -1,6 +1,7 @@
 import { Args } from "@oclif/core";
 import { flatten } from "../../core/config/dotted.js";
 import { CHECKPOINT_KIND } from "../../core/store/checkpointRecords.js";
+import { notesOf, type RunNotes } from "../../core/store/runNotes.js";
 import { type RunDetail, runDetail } from "../../core/store/runQuery.js";
 import { RunStore } from "../../core/store/runStore.js";
 import { collectPendingShards } from "../../experiments/slurmSweep.js";
@@ -27,8 +28,9 @@ export default class RunsShow extends NfxCommand {
       try {
         const detail = runDetail(store, args.id);
         if (!detail) throw new Error(`no run '${args.id}' in ${flags.db} (see nfx runs)`);
-        if (!this.jsonEnabled()) for (const text of detailText(detail)) this.log(text);
-        return detail;
+        const notes = notesOf(store, [detail.id]).get(detail.id) ?? null;
+        if (!this.jsonEnabled()) for (const text of [...detailText(detail), ...notesText(notes)]) this.log(text);
+        return notes ? { ...detail, notes } : detail;
       } finally {
         store.close();
       }
@@ -55,6 +57,16 @@ function detailText(run: RunDetail): string[] {
     ...(run.summary ? ["\nsummary", kv(run.summary)] : []),
     ...environmentText(run),
     ...recordsText(run),
+  ];
+}
+
+/** The run's tags and note (`nfx runs tag|note`), when it has any. */
+function notesText(notes: RunNotes | null): string[] {
+  if (!notes) return [];
+  return [
+    "\nnotes",
+    ...(notes.tags.length ? [`tags: ${notes.tags.join(", ")}`] : []),
+    ...(notes.note ? [`note: ${notes.note}`] : []),
   ];
 }
 

@@ -174,6 +174,11 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       else res.destroy();
     });
   });
+  // Idle connections kept longer than clients keep them (node's 5 s default): a client reusing a connection the
+  // server has just closed fails its request ("fetch failed"), which a page polling every second, or a script
+  // pausing between calls, meets at random.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) => reject(listenError(err, host, opts.port)));
     server.listen(opts.port ?? DEFAULT_PORT, host, () => resolve());

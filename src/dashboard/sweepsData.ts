@@ -1,7 +1,11 @@
 // The Sweeps view's data: every sweep invocation with its runs counted by status and its progress in steps, and
 // one sweep's runs with their loss and top-1 curves. The page polls these (every second): a sweep that another
 // process is running shows up, and its curves grow, as soon as its writer commits.
-import type { StoredRun } from "../core/store/runStore.js";
+import { getDotted } from "../core/config/dotted.js";
+import { inertKeys } from "../core/config/hash.js";
+import type { VegaLiteSpec } from "../core/plot/render.js";
+import { runLabel, sweepComparisonSpec } from "../core/plot/sweepPlot.js";
+import type { RunStore, StoredRun } from "../core/store/runStore.js";
 import { type ApiRequest, HttpError, withStore } from "./request.js";
 
 interface SweepRow {
@@ -48,8 +52,11 @@ export function sweepPage(req: ApiRequest, idText: string): unknown {
   const id = Number(idText);
   return withStore(req.db, (store) =>
     store.read(() => {
-      const sweep = store.db.prepare("SELECT id, name, file, created_at, finished_at FROM sweeps WHERE id = ?").get(id);
+      const sweep = store.db
+        .prepare("SELECT id, name, file, created_at, finished_at, spec_json FROM sweeps WHERE id = ?")
+        .get(id) as (Record<string, unknown> & { name: string; spec_json: string }) | undefined;
       if (!sweep) throw new HttpError(404, `no sweep ${id} in the store`);
+      const { spec_json, ...shown } = sweep;
       const runs = store.listRuns({ sweepId: id });
       const curves = store.db
         .prepare(
@@ -61,9 +68,41 @@ export function sweepPage(req: ApiRequest, idText: string): unknown {
            ORDER BY 1, 3, 2`,
         )
         .all(id, id);
-      return { sweep, runs: runs.map(brief), curves };
+      return { sweep: shown, runs: runs.map(brief), curves, figure: sweepFigure(store, sweep.name, spec_json, runs) };
     }),
   );
+}
+
+/** The sweep file's axes, in the order `nfx sweep` lays its figure out by (experiments/sweepFile.ts sweepAxes). */
+function axesOf(specJson: string): string[] {
+  try {
+    const spec = JSON.parse(specJson) as {
+      grid?: [string, unknown][];
+      zip?: [string, unknown][];
+      random?: { params?: [string, unknown][] } | null;
+    };
+    return [...(spec.grid ?? []), ...(spec.zip ?? []), ...(spec.random?.params ?? [])].map(([key]) => key);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The figure `nfx sweep` draws for this sweep (core/plot/sweepPlot.ts), of its runs with a result so far; null
+ * while none has one. A run's label is its axis values as it ran (keys its config makes inert left out).
+ */
+function sweepFigure(store: RunStore, name: string, specJson: string, runs: readonly StoredRun[]): VegaLiteSpec | null {
+  const axes = axesOf(specJson);
+  const done = runs.filter((r) => r.status !== "pending" && r.status !== "running");
+  if (!done.length) return null;
+  const plotted = done.map((run) => {
+    const inert = new Set(inertKeys(run.config));
+    const point = Object.fromEntries(
+      axes.filter((k) => !inert.has(k)).map((k) => [k, getDotted(run.config, k) ?? null]),
+    );
+    return { run, label: runLabel(point, run) };
+  });
+  return sweepComparisonSpec(store, `nfx sweep: ${name}`, plotted, axes.length ? axes : null);
 }
 
 function brief(r: StoredRun) {

@@ -82,6 +82,10 @@ describe("nfx ui in a browser", { skip }, () => {
       assert.equal(await page.getAttribute("[data-loaded]", "data-loaded"), "true", name);
       await shot(page, name);
     }
+    // The sweep's own figure (as `nfx sweep` draws it) is drawn on its page, its title naming the sweep.
+    await view(page, dash.url, "/sweep/1");
+    await page.waitForSelector("#sweep-figure .chart[data-drawn='true'] svg", { timeout: 20_000 });
+    assert.match((await page.textContent("#sweep-figure svg")) ?? "", /nfx sweep: /);
     assert.deepEqual(errors, []);
     assert.equal(storeHash(db), hash0);
     await page.close();

@@ -111,6 +111,10 @@
           data.sweep.finished_at ? `finished ${data.sweep.finished_at}` : "running (live)",
         ),
         runs,
+        // The sweep's own figure, as `nfx sweep` draws it, of the runs with a result so far.
+        data.figure
+          ? el("div", { id: "sweep-figure" }, chart(data.figure))
+          : el("p", { className: "muted" }, "no run has a result yet"),
         data.curves.length ? chart(curvesSpec(data.curves)) : el("p", { className: "muted" }, "no steps stored yet"),
       );
     });

@@ -56,12 +56,15 @@ function storedRuns(db: string | null): StoredRun[] {
   }
 }
 
-/** Step 2: the runs a sweep would train: not in the store, or stored pending, interrupted (or failed, retried). */
+/**
+ * Step 2: the runs a sweep would train: not in the store, or stored pending, interrupted (or failed, retried), or
+ * left `running` by an owner that is dead on this host (kill -9: the sweep re-queues it before it starts).
+ */
 export function runsToTrain(runs: readonly ExpandedRun[], stored: readonly StoredRun[], retryFailed: boolean) {
-  const status = new Map(stored.map((r) => [r.config_hash, r.status]));
+  const byHash = new Map(stored.map((r) => [r.config_hash, r]));
   return runs.filter((r) => {
-    const s = status.get(r.hash);
-    return s === undefined || claimable(s, retryFailed);
+    const s = byHash.get(r.hash);
+    return s === undefined || claimable(s.status, retryFailed) || (s.status === "running" && s.owner_alive === false);
   });
 }
 

@@ -42,7 +42,12 @@ export function planSweep(file: string, sets: string[], db: string | null): { sw
     try {
       const store = RunStore.open(db, { readonly: true });
       try {
-        stored = new Map(store.listRuns().map((r) => [r.config_hash, r.status]));
+        // A run left `running` by a dead owner (kill -9) is one the sweep re-queues: said so.
+        stored = new Map(
+          store
+            .listRuns()
+            .map((r) => [r.config_hash, r.status === "running" && r.owner_alive === false ? "orphaned" : r.status]),
+        );
       } finally {
         store.close();
       }

@@ -19,6 +19,7 @@ import {
 } from "../../src/core/sweep/estimate.js";
 import type { ExpandedRun } from "../../src/core/sweep/expand.js";
 import { parseSweep } from "../../src/core/sweep/sweepSpec.js";
+import { runsToTrain } from "../../src/experiments/costEstimate.js";
 
 const MACHINE: Machine = { host: "box", backend: "wasm", cores: 2 };
 
@@ -234,5 +235,25 @@ describe("cost estimate", () => {
     assert.throws(bad({ where: { "agc.lamda": null }, steps: 8, source: "x" }), /unknown key 'agc.lamda'.*agc.lambda/);
     assert.throws(bad({ wher: {}, steps: 8, source: "x" }), /unknown key 'wher'/);
     assert.throws(() => parseSweep({ early_stops: { steps: 8 } }, "s"), /early_stops: must be a list/);
+  });
+
+  it("a run left running by a dead owner (kill -9) is counted to train, as the sweep re-queues it", () => {
+    const cfgs = [0, 1, 2].map((seed) => config({ seed }));
+    const done = stored(cfgs[0] as RunConfig, { duration: 58, steps: 58 });
+    const orphan = {
+      ...stored(cfgs[1] as RunConfig, { duration: 1, steps: 58, status: "running" }),
+      owner_alive: false,
+    };
+    const alive = { ...stored(cfgs[2] as RunConfig, { duration: 1, steps: 58, status: "running" }), owner_alive: true };
+    const left = runsToTrain(
+      cfgs.map((c, i) => toRun(c, i)),
+      [done, orphan, alive],
+      false,
+    );
+    assert.deepEqual(
+      left.map((r) => r.config.seed),
+      [1],
+      "the orphan is to train; the finished run and the one a live sweep trains are not",
+    );
   });
 });

@@ -1,5 +1,4 @@
 import { Flags } from "@oclif/core";
-import { getDotted } from "../core/config/dotted.js";
 import { groupRuns, inertNote, type RunGroup, seedPoolingKeys } from "../core/store/groupRuns.js";
 import { notesOf, type RunNotes } from "../core/store/runNotes.js";
 import { fieldList, queryRuns, runColumns } from "../core/store/runQuery.js";
@@ -8,7 +7,7 @@ import { resolveField } from "../core/store/where/index.js";
 import { collectPendingShards } from "../experiments/slurmSweep.js";
 import { configCell, fieldCell, meanCiCell } from "../ui/cells.js";
 import { NfxCommand } from "../ui/command.js";
-import { differingConfigKeys } from "../ui/differingColumns.js";
+import { configKeyCell, differingConfigKeys } from "../ui/differingColumns.js";
 import { failWith } from "../ui/errors.js";
 import { dbFlag } from "../ui/flags.js";
 import { formatDuration, formatPercent, table } from "../ui/format.js";
@@ -174,7 +173,7 @@ function runsTable(runs: readonly StoredRun[], notes: ReadonlyMap<number, RunNot
       configCell(r.config.agc.lambda),
       String(r.config.train.batch_size),
       String(r.config.seed),
-      ...extra.map((k) => configCell(getDotted(r.config, k))),
+      ...extra.map((k) => configKeyCell(r, k)),
       `${r.steps_done}/${r.steps_total ?? "?"}`,
       formatPercent(r.summary?.test_top1),
       r.duration_s === null ? "—" : formatDuration(r.duration_s),

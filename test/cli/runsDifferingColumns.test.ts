@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { resolveConfig } from "../../src/core/config/resolve.js";
 import type { StoredRun } from "../../src/core/store/runStore.js";
-import { differingConfigKeys } from "../../src/ui/differingColumns.js";
+import { configKeyCell, differingConfigKeys } from "../../src/ui/differingColumns.js";
 import { nfx, root } from "../e2e/sweepHelpers.js";
 import { tempDir, writeFile } from "../helpers.js";
 
@@ -26,6 +26,24 @@ describe("the columns the listed runs differ in", () => {
       stored({ model: { name: "nf-resnet-micro", width: 16 } }),
     ];
     assert.deepEqual(differingConfigKeys(models, SHOWN), ["model.width"]);
+    // A key a run's config makes inert is no difference, and prints as —: a run without clipping has no exclusion,
+    // and Adam's β1 set under SGD changed nothing.
+    const inert = [
+      stored({ agc: { lambda: 0.01, exclude: ["classifier_weight"] }, seed: 1 }),
+      stored({ agc: { lambda: null, exclude: ["stem_conv"] }, optim: { beta1: 0.5 }, seed: 2 }),
+    ];
+    assert.deepEqual(differingConfigKeys(inert, SHOWN), []);
+    const mixed = [...inert, stored({ agc: { lambda: 0.01, exclude: [] }, optim: { name: "adam", beta1: 0.8 } })];
+    // β1 is live in the Adam run only: nothing to differ from.
+    assert.deepEqual(differingConfigKeys(mixed, SHOWN).sort(), ["agc.exclude", "optim.name"]);
+    assert.deepEqual(
+      mixed.map((r) => configKeyCell(r, "optim.beta1")),
+      ["—", "—", "0.8"],
+    );
+    assert.deepEqual(
+      mixed.map((r) => configKeyCell(r, "agc.exclude")),
+      ["classifier_weight", "—", "none"],
+    );
   });
 
   it("nfx runs lists agc.exclude when the runs differ in it, and not when they do not", () => {

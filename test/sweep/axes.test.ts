@@ -105,4 +105,16 @@ describe("sweep axes", () => {
       { "agc.lambda": null, seed: 0 },
     ]);
   });
+
+  it("a --set of a key another key makes inert in every run is refused, naming why; execution keys pass", () => {
+    const spec = parseSweep({ grid: { "agc.lambda": [0.01, 0.16] } }, "x");
+    assert.throws(
+      () => expandSweep(spec, ["optim.beta1=0.5"]),
+      /optim\.beta1: changes no run: optim\.beta1 does not change the run because optim\.name is sgd/,
+    );
+    assert.equal(expandSweep(spec, ["optim.beta1=0.5", "optim.name=adam"]).length, 2, "read by Adam");
+    assert.equal(expandSweep(spec, ["train.micro_batch=16"]).length, 2, "how a run executes, not what it trains");
+    const unclipped = parseSweep({ agc: { lambda: null }, seeds: 2 }, "u");
+    assert.throws(() => expandSweep(unclipped, ["agc.exclude=[stem_conv]"]), /agc\.exclude: changes no run/);
+  });
 });

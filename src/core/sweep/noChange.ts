@@ -97,6 +97,28 @@ export function checkLiveAxes(
       [key, ...why.causes],
     );
   }
+  refuseInertSets(overrides, points);
+}
+
+/**
+ * A `--set` of a key that another key makes inert in every run (optim.beta1 under SGD, agc.exclude without
+ * clipping) would be stored, listed and filtered on as if it had changed the runs: refused like such an axis.
+ * Keys that only change how a run executes (train.micro_batch) have no causes and pass.
+ */
+function refuseInertSets(overrides: [string, unknown][], points: AdmittedPoint[]): void {
+  if (!points.length) return;
+  for (const [key] of overrides) {
+    const reasons = points.map((p) => noChangeReason(p.config, key));
+    if (!reasons.every((r) => r !== null && r.causes.length > 0)) continue;
+    const why = reasons[0] as NoChange;
+    throw new ConfigError(
+      key,
+      `changes no run: ${key} does not change the run because ${why.because}. Drop the --set or set ` +
+        `${why.causes.join(" / ")} too`,
+      "--set",
+      [key, ...why.causes],
+    );
+  }
 }
 
 /**

@@ -235,6 +235,27 @@ describe("cost estimate", () => {
     assert.throws(bad({ where: { "agc.lamda": null }, steps: 8, source: "x" }), /unknown key 'agc.lamda'.*agc.lambda/);
     assert.throws(bad({ wher: {}, steps: 8, source: "x" }), /unknown key 'wher'/);
     assert.throws(() => parseSweep({ early_stops: { steps: 8 } }, "s"), /early_stops: must be a list/);
+    // Every entry's faults in one report, as the rest of a sweep file's.
+    const many = () =>
+      parseSweep(
+        {
+          early_stops: [
+            { where: { "agc.lambda": null }, steps: 8 },
+            { where: { "agc.lambda": null }, steps: 0, source: "x" },
+            { where: { "agc.lambda": null }, steps: 8, source: "x", extra: 1 },
+          ],
+        },
+        "s",
+      );
+    assert.throws(many, (err: Error) => {
+      for (const fault of [
+        /early_stops\[0\]\.source/,
+        /early_stops\[1\]\.steps/,
+        /early_stops\[2\]: unknown key 'extra'/,
+      ])
+        assert.match(err.message, fault);
+      return true;
+    });
   });
 
   it("a run left running by a dead owner (kill -9) is counted to train, as the sweep re-queues it", () => {

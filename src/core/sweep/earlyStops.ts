@@ -9,7 +9,7 @@
 //            source: "pilots: no clipping at batch 1024 diverged at step 7-8 (docs/presets.md)" }
 //    `where` is a mapping or filter expression as in `exclude:`; `steps` the mean number of optimizer steps such a run
 //    trained in the pilots (a run that diverges at step k trains k). The section never changes what is trained.
-import { ConfigError } from "../config/configError.js";
+import { ConfigError, FaultCollector } from "../config/configError.js";
 import { canonicalJson } from "../config/hash.js";
 import type { RunConfig } from "../config/schema.js";
 import type { Locate } from "../config/yamlFile.js";
@@ -38,21 +38,39 @@ export interface ExpectedStop {
 export function parseEarlyStops(raw: unknown, locate: Locate): EarlyStopHint[] {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) throw new ConfigError("early_stops", "must be a list of entries", locate(["early_stops"]));
-  return raw.map((entry, i) => {
-    const at = locate(["early_stops", i]) ?? locate(["early_stops"]);
-    const e = (typeof entry === "object" && entry !== null ? entry : {}) as Record<string, unknown>;
-    const extra = Object.keys(e).filter((k) => !["where", "steps", "source"].includes(k));
-    if (extra.length > 0)
+  // Every entry's faults at once, as the rest of the file's (FaultCollector).
+  const faults = new FaultCollector();
+  const hints = raw.map((entry, i) => faults.check(() => parseEntry(entry, i, locate)));
+  faults.throwIfAny();
+  return hints as EarlyStopHint[];
+}
+
+/** One entry of `early_stops:` (the i-th), checked. */
+function parseEntry(entry: unknown, i: number, locate: Locate): EarlyStopHint {
+  const at = locate(["early_stops", i]) ?? locate(["early_stops"]);
+  const e = (typeof entry === "object" && entry !== null ? entry : {}) as Record<string, unknown>;
+  const faults = new FaultCollector();
+  const extra = Object.keys(e).filter((k) => !["where", "steps", "source"].includes(k));
+  if (extra.length > 0)
+    faults.check(() => {
       throw new ConfigError(`early_stops[${i}]`, `unknown key '${extra[0]}' (keys: where, steps, source)`, at);
-    if (!Number.isInteger(e.steps) || (e.steps as number) < 1)
+    });
+  if (!Number.isInteger(e.steps) || (e.steps as number) < 1)
+    faults.check(() => {
       throw new ConfigError(`early_stops[${i}].steps`, "must be a number of optimizer steps ≥ 1", at);
-    if (typeof e.source !== "string" || e.source.trim() === "")
+    });
+  if (typeof e.source !== "string" || e.source.trim() === "")
+    faults.check(() => {
       throw new ConfigError(`early_stops[${i}].source`, "must say what measured it (e.g. the pilots)", at);
-    const whereAt = locate(["early_stops", i, "where"]) ?? at;
-    const [where] = parseConstraints(e.where, `early_stops[${i}].where`, () => whereAt);
-    if (!where) throw new ConfigError(`early_stops[${i}].where`, "must select runs (a mapping or expression)", at);
-    return { where, steps: e.steps as number, source: e.source };
-  });
+    });
+  const whereAt = locate(["early_stops", i, "where"]) ?? at;
+  const [where] = faults.check(() => parseConstraints(e.where, `early_stops[${i}].where`, () => whereAt)) ?? [];
+  if (!where && e.where === undefined)
+    faults.check(() => {
+      throw new ConfigError(`early_stops[${i}].where`, "must select runs (a mapping or expression)", at);
+    });
+  faults.throwIfAny();
+  return { where: where as Constraint, steps: e.steps as number, source: e.source as string };
 }
 
 /** A config's identity apart from its seed: the runs that are the same experiment under other seeds. */

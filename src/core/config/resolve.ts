@@ -6,6 +6,7 @@
 //   4. the SHA-256 of `model.init_from`'s file (initFrom.ts);
 //   5. "no clipping" in its one spelling (inert.ts, writeNoClipping);
 //   6. combinations that cannot run, refused (runnable.ts).
+import { modelOptionFault } from "../models/resolve.js";
 import { checkValue } from "./checkValue.js";
 import { ConfigError, describeValue, FaultCollector } from "./configError.js";
 import { flatten, isPlainObject, type Plain, setDotted } from "./dotted.js";
@@ -108,6 +109,10 @@ function otherKey(key: string, value: unknown, out: Plain, alsoKnown: readonly s
     const fixed =
       DATASET_MODEL_KEYS[key.slice("model.".length).replace(/[_-]([a-z])/g, (_, c: string) => c.toUpperCase())];
     if (fixed) throw new ConfigError(key, `is set by the dataset (data.name), ${fixed}; a run cannot override it`);
+    // An option name or value the model refuses, located here with the other faults of the file.
+    const option = key.slice("model.".length);
+    const fault = option.includes(".") || option === "forms" ? null : modelOptionFault(option, value);
+    if (fault) throw new ConfigError(key, fault);
     setDotted(out, key, structuredCopy(value));
     return;
   }

@@ -146,6 +146,20 @@ export function validateSpec(spec: ModelSpec): void {
  */
 export const RUN_MODEL_KEYS: readonly string[] = ["init_from", "init_from_names", "init_from_sha256"];
 
+/**
+ * What is wrong with model option `rawKey` = `value` (an unknown option, with a guess; a value its check refuses),
+ * or null. The config reads it too (config/resolve.ts), so that a typo is located in the file with the others.
+ */
+export function modelOptionFault(rawKey: string, value: unknown): string | null {
+  const key = camelCase(rawKey);
+  if (!(OVERRIDE_KEYS as readonly string[]).includes(key)) {
+    const guess = didYouMean(key, OVERRIDE_KEYS);
+    return `unknown model option '${rawKey}'${guess ? ` (did you mean '${guess}'?)` : ""}; options: ${OVERRIDE_KEYS.join(", ")}`;
+  }
+  const fault = CHECKS[key as OverrideKey](value);
+  return fault ? `model option '${rawKey}' ${fault} (got ${JSON.stringify(value)})` : null;
+}
+
 export function resolveModelSpec(cfg: ModelConfig): ModelSpec {
   if (typeof cfg?.name !== "string") throw new Error(`model config needs a name (known: ${MODEL_NAMES.join(", ")})`);
   const row = MODEL_VARIANTS.find((v) => v.name === cfg.name);
@@ -162,14 +176,8 @@ export function resolveModelSpec(cfg: ModelConfig): ModelSpec {
   const spec_ = spec as unknown as Record<string, unknown>;
   for (const [rawKey, value] of overrides) {
     const key = camelCase(rawKey);
-    if (!(OVERRIDE_KEYS as readonly string[]).includes(key)) {
-      const guess = didYouMean(key, OVERRIDE_KEYS);
-      throw new Error(
-        `unknown model option '${rawKey}'${guess ? ` (did you mean '${guess}'?)` : ""}; options: ${OVERRIDE_KEYS.join(", ")}`,
-      );
-    }
-    const fault = CHECKS[key as OverrideKey](value);
-    if (fault) throw new Error(`model option '${rawKey}' ${fault} (got ${JSON.stringify(value)})`);
+    const fault = modelOptionFault(rawKey, value);
+    if (fault) throw new Error(fault);
     spec_[key] = structuredClone(value);
   }
   // The forms change formulas, not the network: a variant keeps its name (its weights and name maps are its own).

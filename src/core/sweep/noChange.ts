@@ -103,14 +103,16 @@ export function checkLiveAxes(
 /**
  * A `--set` of a key that another key makes inert in every run (optim.beta1 under SGD, agc.exclude without
  * clipping) would be stored, listed and filtered on as if it had changed the runs: refused like such an axis.
- * Keys that only change how a run executes (train.micro_batch) have no causes and pass.
+ * Only the inert rules (config/inert.ts INERT_RULES): keys that only change how a run executes (train.micro_batch)
+ * and the spellings of "no clipping" (`--set agc.granularity=none` under λ null says the same) pass.
  */
 function refuseInertSets(overrides: [string, unknown][], points: AdmittedPoint[]): void {
   if (!points.length) return;
   for (const [key] of overrides) {
-    const reasons = points.map((p) => noChangeReason(p.config, key));
-    if (!reasons.every((r) => r !== null && r.causes.length > 0)) continue;
-    const why = reasons[0] as NoChange;
+    const rules = points.map((p) => INERT_RULES.find((rule) => rule.keys.includes(key) && rule.when(p.config)));
+    if (!rules.every((r) => r !== undefined)) continue;
+    const rule = rules[0] as (typeof INERT_RULES)[number];
+    const why = { because: rule.because((points[0] as AdmittedPoint).config), causes: rule.causes };
     throw new ConfigError(
       key,
       `changes no run: ${key} does not change the run because ${why.because}. Drop the --set or set ` +

@@ -4,6 +4,8 @@
 import { parsePreset } from "../experiments/figures/presets.js";
 import { SWEEP_FIGURES } from "../experiments/figures/registry.js";
 import { buildReport, type Report } from "../experiments/report/buildReport.js";
+import { reportResult } from "../experiments/report/reportResult.js";
+import { jsonDocument } from "../ui/jsonKeys.js";
 import { type ApiRequest, HttpError, param } from "./request.js";
 
 /** GET /api/figures: the sweep figures the Figures view offers. */
@@ -31,9 +33,16 @@ async function report(req: ApiRequest): Promise<Report> {
   }
 }
 
-/** GET /api/report: every claim decided, each figure's spec and mechanism table (what `nfx report --json` holds). */
+/**
+ * GET /api/report: `nfx report --json`'s document (its `claims` in the paper's order with their runs used and left
+ * out; no files written, so `html` and `markdown` are null), plus the report itself (each figure's spec and
+ * mechanism table) that the page draws.
+ */
 export async function reportPage(req: ApiRequest): Promise<unknown> {
-  return report(req);
+  const r = await report(req);
+  const { seconds: _seconds, ...doc } = reportResult({ report: r, html: null, markdown: null }, 0);
+  // The claims as the CLI writes them: keys in snake_case (ui/jsonKeys.ts), as every --json document.
+  return { ...doc, ...r, claims: jsonDocument(doc.claims) };
 }
 
 /** GET /api/figure/:name: one figure of the report, its spec drawn from the store; 404 for a name nfx lacks. */

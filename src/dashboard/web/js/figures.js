@@ -27,27 +27,26 @@
     return { sel, bar };
   }
 
-  function claimsTable(figures) {
-    const rows = figures.flatMap((f) =>
-      f.claims.map((c) =>
+  /** The claims in the paper's order (the document `nfx report --json` gives), each with its runs' count. */
+  function claimsTable(claims) {
+    const rows = claims.map((c) => {
+      const ids = (c.runs_used || []).flatMap((s) => s.run_ids);
+      return el(
+        "tr",
+        {},
+        el("td", {}, c.id),
+        el("td", {}, c.figure),
+        el("td", {}, c.title),
+        el("td", { className: c.verdict.replaceAll(" ", "-") }, c.verdict),
         el(
-          "tr",
+          "td",
           {},
-          el("td", {}, c.rule.id),
-          el("td", {}, f.figure),
-          el("td", {}, c.rule.title),
-          el("td", { className: c.verdict.replaceAll(" ", "-") }, c.verdict),
-          el(
-            "td",
-            {},
-            (c.runs?.sets || [])
-              .flatMap((s) => s.runIds)
-              .slice(0, 40)
-              .map((id) => el("a", { href: `#/run/${id}` }, `${id} `)),
-          ),
+          ids.length ? `${ids.length} runs: ` : `${c.runs} runs`,
+          ids.slice(0, 12).map((id) => el("a", { href: `#/run/${id}` }, `${id} `)),
+          ids.length > 12 ? `… ${ids.length - 12} more` : "",
         ),
-      ),
-    );
+      );
+    });
     return table(["claim", "figure", "says", "verdict", "runs"], rows);
   }
 
@@ -80,7 +79,7 @@
         { className: "muted" },
         `${report.selection || `preset ${report.preset}`}; generated ${report.generated_at}`,
       ),
-      claimsTable(report.figures),
+      claimsTable(report.claims),
     );
     for (const f of report.figures) if (f.spec) root.append(el("h2", {}, f.title), chart(f.spec));
   };

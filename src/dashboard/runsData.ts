@@ -11,6 +11,7 @@ import { type ApiRequest, HttpError, intParam, param, withStore } from "./reques
 export const DEFAULT_COLUMNS = [
   "model.name",
   "data.name",
+  "optim.name",
   "agc.granularity",
   "agc.lambda",
   "train.batch_size",

@@ -61,6 +61,12 @@ window.nfx = (() => {
     return String(v);
   }
 
+  /** A run field's value in its unit, as the CLI's tables print it: a top-1 as a percentage (33.60%). */
+  function fieldCell(name, v) {
+    if (typeof v === "number" && /(^|[._])top1$/.test(name)) return `${(v * 100).toFixed(2)}%`;
+    return cell(v);
+  }
+
   function statusMark(status) {
     return el("span", { className: `status-${status}` }, status);
   }
@@ -114,5 +120,5 @@ window.nfx = (() => {
     return Object.fromEntries(new URLSearchParams(q));
   }
 
-  return { views, api, postNotes, requestKey, el, cell, statusMark, table, chart, errorLine, hashParams };
+  return { views, api, postNotes, requestKey, el, cell, fieldCell, statusMark, table, chart, errorLine, hashParams };
 })();

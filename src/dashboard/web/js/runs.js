@@ -2,7 +2,7 @@
 // it: the same code as the CLI), sorted by a click on a column, columns chosen from every known field; or grouped,
 // with mean ± 95% CI and n over seeds as `nfx runs --group-by` computes them. Its state lives in the URL's hash.
 (() => {
-  const { api, el, cell, statusMark, table, errorLine } = window.nfx;
+  const { api, el, cell, fieldCell, statusMark, table, errorLine } = window.nfx;
   const PAGE = 50;
 
   function go(state) {
@@ -75,7 +75,7 @@
           {},
           r.tags.map((t) => el("span", { className: "tag" }, t)),
         ),
-        page.columns.map((c) => el("td", {}, cell(r.values[c]))),
+        page.columns.map((c) => el("td", {}, fieldCell(c, r.values[c]))),
       );
     });
     const offset = page.offset;
@@ -109,9 +109,9 @@
     return [pager, table(headers, rows)];
   }
 
-  function meanCi(m) {
+  function meanCi(name, m) {
     if (!m || m.mean === null) return "—";
-    return `${cell(m.mean)}${m.ci95 === null ? "" : ` ± ${cell(m.ci95)}`} (n=${m.n})`;
+    return `${fieldCell(name, m.mean)}${m.ci95 === null ? "" : ` ± ${fieldCell(name, m.ci95)}`} (n=${m.n})`;
   }
 
   function groupsTable(g) {
@@ -127,7 +127,7 @@
           {},
           Object.entries(grp.statuses).map(([s, n]) => el("span", {}, `${n} `, statusMark(s), " ")),
         ),
-        g.metrics.map((m) => el("td", {}, meanCi(grp.metrics[m]))),
+        g.metrics.map((m) => el("td", {}, meanCi(m, grp.metrics[m]))),
         el("td", {}, el("a", { href: `#/compare?ids=${grp.ids.join(",")}` }, "compare")),
       ),
     );

@@ -22,10 +22,10 @@ describe("the columns the listed runs differ in", () => {
     assert.deepEqual(differingConfigKeys(runs.slice(0, 1), SHOWN), []);
     assert.deepEqual(differingConfigKeys([runs[0] as StoredRun, runs[0] as StoredRun], SHOWN), []);
     const models = [
-      stored({ model: { name: "nf-resnet-micro", width: 8 } }),
-      stored({ model: { name: "nf-resnet-micro", width: 16 } }),
+      stored({ model: { name: "nf-resnet-micro", dropout: 0.1 } }),
+      stored({ model: { name: "nf-resnet-micro", dropout: 0.2 } }),
     ];
-    assert.deepEqual(differingConfigKeys(models, SHOWN), ["model.width"]);
+    assert.deepEqual(differingConfigKeys(models, SHOWN), ["model.dropout"]);
     // A key a run's config makes inert is no difference, and prints as —: a run without clipping has no exclusion,
     // and Adam's β1 set under SGD changed nothing.
     const inert = [

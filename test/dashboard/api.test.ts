@@ -296,7 +296,9 @@ function asNobody(): string[] | null {
     ...prefix.slice(1),
     process.execPath,
     "-e",
-    `require("fs").accessSync(${JSON.stringify(db)}.replace(/[^/]*$/, ""))`,
+    // The store's directory, and nfx itself: a checkout in a private directory (a CI's mktemp -d) nobody cannot read.
+    `const fs = require("fs"); fs.accessSync(${JSON.stringify(db)}.replace(/[^/]*$/, "")); ` +
+      `fs.accessSync(${JSON.stringify(path.resolve("dist/commands/ui.js"))})`,
   ]);
   return probe.status === 0 ? prefix : null;
 }

@@ -2,6 +2,7 @@
 // it, for `nfx bench training`. Built on the engine's model-agnostic bench core.
 import { resolveConfig } from "../core/config/resolve.js";
 import type { BenchCase } from "../core/engine/bench/bench.js";
+import { type PhaseClock, profilePhases, type StepProfile } from "../core/engine/bench/phaseProfile.js";
 import { tf } from "../core/engine/tf.js";
 import { buildModel, countModel, resolveModelSpec } from "../core/models/index.js";
 import { calibrate } from "../core/train/microBatch.js";
@@ -21,6 +22,21 @@ export interface StepCaseOptions {
 
 /** One optimizer step of a logical batch computed in micro-batches. */
 export function trainStepCase(o: StepCaseOptions): BenchCase {
+  const c = stepSetup(o);
+  return { ...c, setup: () => c.setup().timed };
+}
+
+/** The same step, profiled by phase (engine/bench/phaseProfile.ts): `steps` timed steps after 2 warm-up ones. */
+export async function profileTrainStep(o: StepCaseOptions, steps: number): Promise<StepProfile> {
+  const { profiled, timed } = stepSetup(o).setup();
+  try {
+    return await profilePhases(profiled, { steps, warmup: 2 });
+  } finally {
+    timed.dispose();
+  }
+}
+
+function stepSetup(o: StepCaseOptions) {
   const spec = resolveModelSpec({ name: o.model });
   // The model's own head (10 classes for the CPU-scale rows, 1000 for the ImageNet ones).
   const classes = spec.numClasses;
@@ -32,7 +48,7 @@ export function trainStepCase(o: StepCaseOptions): BenchCase {
   });
   return {
     name: `${o.model} ${o.px}px step B=${o.batch} micro=${o.micro} agc=${o.agc}`,
-    kind: "step",
+    kind: "step" as const,
     flops: 3 * 2 * macs * o.batch, // forward + two backward convolutions per layer
     images: o.batch,
     setup: () => {
@@ -44,7 +60,7 @@ export function trainStepCase(o: StepCaseOptions): BenchCase {
         "int32",
       );
       let step = 0;
-      return {
+      const timed = {
         run: () => trainer.step(x, y, step++, 0.01).values,
         dispose: () => {
           x.dispose();
@@ -53,6 +69,7 @@ export function trainStepCase(o: StepCaseOptions): BenchCase {
           model.dispose();
         },
       };
+      return { timed, profiled: (clock: PhaseClock) => trainer.step(x, y, step++, 0.01, clock).values };
     },
   };
 }

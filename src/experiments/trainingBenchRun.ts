@@ -4,9 +4,10 @@
 import { type BackendInfo, type BackendName, initBackend } from "../core/engine/backend/backend.js";
 import { type BenchResult, runBench } from "../core/engine/bench/bench.js";
 import { benchPaired } from "../core/engine/bench/paired.js";
+import type { StepProfile } from "../core/engine/bench/phaseProfile.js";
 import { type PytorchReference, pytorchNfResnetMicroReference } from "../core/engine/bench/pytorchReference.js";
 import { type PairedOverhead, pairedOverhead } from "./agcOverhead.js";
-import { calibrateMicro, trainStepCase } from "./trainingBench.js";
+import { calibrateMicro, profileTrainStep, trainStepCase } from "./trainingBench.js";
 
 export interface TrainingBenchOptions {
   backend: BackendName;
@@ -22,6 +23,8 @@ export interface TrainingBenchOptions {
   /** Time only the logical-batch step, once, without warm-up. */
   logicalOnly: boolean;
   pytorch: boolean;
+  /** Also profile the micro-batch step with AGC by phase and kernel (engine/bench/phaseProfile.ts). */
+  profile?: boolean;
 }
 
 export interface TrainingBenchEvents {
@@ -53,6 +56,8 @@ export interface TrainingBench {
   /** PyTorch's median for the agc=unit step of `micro` images (--pytorch), and nfx's time over it. */
   pytorch: PytorchReference | null;
   vsPytorch: number | null;
+  /** --profile: the agc=unit step of `micro` images by phase and kernel; null otherwise. */
+  profile: StepProfile | null;
 }
 
 /** The micro-batch to time: the one given, else calibration's fastest, else 64. */
@@ -105,6 +110,7 @@ export async function benchTraining(
   const [logical] = (await runBench([logicalCase], [backend.name], timing, onResult)) as [BenchResult];
   const results = [noAgc, withAgc, logical];
   const pytorch = pytorchStep(o.pytorch, micro);
+  const profile = o.profile ? await profileTrainStep({ ...common, batch: micro, micro, agc: "unit" }, 10) : null;
   return {
     backend,
     calibration,
@@ -114,5 +120,6 @@ export async function benchTraining(
     results,
     pytorch,
     vsPytorch: pytorch ? withAgc.medianMs / pytorch.ms : null,
+    profile,
   };
 }

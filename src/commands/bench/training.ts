@@ -8,6 +8,7 @@ import { NfxCommand } from "../../ui/command.js";
 import { failWith } from "../../ui/errors.js";
 import { backendFlag } from "../../ui/flags.js";
 import { formatDuration, formatMiB, memoryLine } from "../../ui/format.js";
+import { stepProfileLines } from "../../ui/stepProfile.js";
 
 function line(r: BenchResult): string {
   return `${r.case.padEnd(56)} ${r.medianMs.toFixed(0).padStart(7)} ms  ${(r.imagesPerSec ?? 0).toFixed(1).padStart(6)} img/s  peak ${memoryLine(r)}`;
@@ -41,6 +42,13 @@ export default class BenchTraining extends NfxCommand {
         "(bench/pytorch_nf_resnet_micro.py; python3 with torch, or NFX_PYTHON)",
       default: false,
     }),
+    profile: Flags.boolean({
+      description:
+        "also profile the micro-batch step with AGC: wall time per phase (forward, backward, agc, optimizer, " +
+        "bookkeeping) and each phase's costliest kernels",
+      default: false,
+      exclusive: ["logical-only"],
+    }),
   };
 
   async run(): Promise<unknown> {
@@ -65,6 +73,7 @@ export default class BenchTraining extends NfxCommand {
           minTimeMs: flags["min-time"],
           logicalOnly: flags["logical-only"],
           pytorch: flags.pytorch,
+          profile: flags.profile,
         },
         {
           backend: (b) => log(`backend ${describeBackend(b)}`),
@@ -75,7 +84,10 @@ export default class BenchTraining extends NfxCommand {
           microBatch: microBatchProgress(quiet),
         },
       );
-      if ("agcOverhead" in bench) for (const l of summaryLines(bench, flags.batch)) log(l);
+      if ("agcOverhead" in bench) {
+        for (const l of summaryLines(bench, flags.batch)) log(l);
+        if (bench.profile) for (const l of stepProfileLines(bench.profile)) log(l);
+      }
       return bench;
     } catch (err) {
       return failWith(this, err);

@@ -1,6 +1,7 @@
 // The gradient of a logical batch, computed in micro-batches. A normalizer-free network has no op that mixes
 // examples, so the size-weighted mean of micro-batch gradients is exactly the full-batch gradient — and AGC,
 // weight decay and the optimizer then act once, on that accumulated gradient (never per micro-batch).
+import type { PhaseClock } from "../engine/bench/phaseProfile.js";
 import { tf } from "../engine/tf.js";
 import type { Model } from "../models/types.js";
 import { softCrossEntropy } from "./loss.js";
@@ -31,6 +32,8 @@ export function batchGradient(
     seed: number;
     /** Called after each micro-batch (progress for very long logical batches). */
     onMicroBatch?: (done: number, total: number) => void;
+    /** Profiling: told when each micro-batch's forward pass and backward pass begin. */
+    clock?: PhaseClock;
   },
 ): BatchGradient {
   const n = x.shape[0];
@@ -47,10 +50,13 @@ export function batchGradient(
     const m = Math.min(opts.micro, n - start);
     const xm = m === n ? x : x.slice([start, 0, 0, 0], [m, -1, -1, -1]);
     const tm = m === n ? targets : targets.slice([start, 0], [m, -1]);
+    opts.clock?.mark("forward");
     const { value, grads } = tf.variableGrads(() => {
       // Masks are keyed by the example's index in the logical batch, so any split draws the same ones.
       const logits = model.apply(xm, { training: true, seed: opts.seed, exampleOffset: start });
-      return softCrossEntropy(logits, tm, opts.smoothing).mul(m / n) as tf.Scalar;
+      const microLoss = softCrossEntropy(logits, tm, opts.smoothing).mul(m / n) as tf.Scalar;
+      opts.clock?.mark("backward");
+      return microLoss;
     }, vars as tf.Variable[]);
     const list = vars.map((v) => grads[v.name] as tf.Tensor);
     // Free each micro-batch's gradients and the previous partial sums now, not at the caller's tidy: otherwise

@@ -5,6 +5,7 @@
 import { type ClipResult, clipGradients, globalNorm } from "../agc/agc.js";
 import { deriveSeed } from "../base/random.js";
 import type { RunConfig } from "../config/schema.js";
+import type { PhaseClock } from "../engine/bench/phaseProfile.js";
 import { tf } from "../engine/tf.js";
 import { type Model, WEIGHT_ROLES } from "../models/types.js";
 import type { Optimizer, SlotGroup } from "../optim/optimizer.js";
@@ -31,7 +32,8 @@ export interface StepOutput {
 }
 
 export interface Trainer {
-  step(x: tf.Tensor4D, y: tf.Tensor1D, step: number, lr: number): StepOutput;
+  /** `clock` (profiling, `nfx bench training --profile`) is told where each phase of the step begins. */
+  step(x: tf.Tensor4D, y: tf.Tensor1D, step: number, lr: number, clock?: PhaseClock): StepOutput;
   ema: WeightEma | null;
   /** The optimizer's state: groups of one variable per model parameter, in `model.params` order (checkpoint.ts). */
   optimizerSlots: readonly SlotGroup[];
@@ -57,8 +59,9 @@ export function createTrainer(
   return {
     ema,
     optimizerSlots: optimizer.slots,
-    step(x0, y, step, lr) {
+    step(x0, y, step, lr, clock) {
       return tf.tidy(() => {
+        clock?.mark("forward");
         let x = x0;
         let targets = tf.oneHot(y, numClasses).toFloat() as tf.Tensor2D;
         if (mixing) ({ x, targets } = mixBatch(x, targets, cfg.data.augment, cfg.seed, step));
@@ -68,6 +71,7 @@ export function createTrainer(
           // Everything random in the step is keyed by (seed, step, example index in the logical batch).
           seed: deriveSeed(cfg.seed, STEP_MASK_STREAM, step),
           onMicroBatch,
+          clock,
         };
         let restore: (() => void) | null = null;
         if (cfg.optim.sam_rho !== null) {
@@ -79,6 +83,7 @@ export function createTrainer(
         }
         const { loss, grads } = batchGradient(model, vars, x, targets, opts);
         restore?.();
+        clock?.mark("agc");
         const clip = clipGradients(grads, clipTargets, {
           granularity: cfg.agc.granularity,
           lambda: cfg.agc.lambda,
@@ -88,8 +93,10 @@ export function createTrainer(
           // weights_check reports and trainRun ends as `diverged` (a throw would lose the run's record).
           nonFinite: "keep",
         });
+        clock?.mark("optimizer");
         optimizer.apply(clip.grads, lr, step);
         ema?.update(step);
+        clock?.mark("bookkeeping");
         return stepOutput(loss, grads, clip, vars, skipGains);
       });
     },

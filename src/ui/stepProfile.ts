@@ -1,0 +1,25 @@
+// `nfx bench training --profile`'s text: a training step's wall time by phase, then the kernels that take the
+// most time in each phase (engine/bench/phaseProfile.ts).
+import type { StepProfile } from "../core/engine/bench/phaseProfile.js";
+
+/** Lines of the profile: one per phase (ms, share, kernels launched), then the top `top` kernels of each phase. */
+export function stepProfileLines(p: StepProfile, top = 6): string[] {
+  const lines = [
+    `profile of one step (median of ${p.steps} steps: ${p.stepMs.toFixed(1)} ms${p.synchronous ? "" : "; kernels run asynchronously on this backend: times are when they were queued"})`,
+    `  ${"phase".padEnd(12)} ${"wall ms".padStart(8)} ${"share".padStart(6)} ${"kernels".padStart(8)} ${"kernel ms".padStart(10)}`,
+  ];
+  for (const ph of p.phases) {
+    lines.push(
+      `  ${ph.phase.padEnd(12)} ${ph.ms.toFixed(2).padStart(8)} ${`${(ph.share * 100).toFixed(0)}%`.padStart(6)} ${String(ph.kernels).padStart(8)} ${ph.kernelMs.toFixed(2).padStart(10)}`,
+    );
+  }
+  const accounted = p.phases.reduce((s, ph) => s + ph.ms, 0);
+  lines.push(`  ${"(between)".padEnd(12)} ${(p.stepMs - accounted).toFixed(2).padStart(8)}`);
+  for (const ph of p.phases) {
+    const own = p.kernels.filter((k) => k.phase === ph.phase).slice(0, top);
+    if (own.length === 0) continue;
+    const list = own.map((k) => `${k.name} ${k.ms.toFixed(2)} ms/${k.calls}`).join(", ");
+    lines.push(`  ${ph.phase}: ${list}`);
+  }
+  return lines;
+}

@@ -6,6 +6,9 @@
 //   node --import tsx scripts/seedSplit.ts --db results/nfx.db [--preset quick] [--split 0,1/2,3]
 //        [--sweep fig2b=/tmp/pilot.yaml …] [--json]
 //
+// --best-lambda: instead of the claims, fig2b's best λ per batch size (src/experiments/figures/bestLambda.ts) from
+// all seeds and from each half, and whether it is smaller at the largest batch than at the smallest in every half
+// (exit 0 when it is, 3 when not): the standard preset is sized for this (configs/fig2b.standard.yaml).
 // --split A/B: the two seed sets (comma-separated seeds); default: the seeds of each figure's sweep taken alternately
 // (seeds 0..5 → A = 0,2,4 and B = 1,3,5). --sweep NAME=FILE decides figure NAME
 // from another sweep file (e.g. a pilot under /tmp) instead of configs/NAME.PRESET.yaml. Runs that are missing are
@@ -14,6 +17,12 @@
 import { fileURLToPath } from "node:url";
 import type { RunRow } from "../src/core/plot/runRows.js";
 import { loadSweepFile } from "../src/core/sweep/expand.js";
+import {
+  type BestLambda,
+  bestLambdaByBatch,
+  bestLambdaShrinks,
+  lambdaText,
+} from "../src/experiments/figures/bestLambda.js";
 import { openFigureStore, presetRuns } from "../src/experiments/figures/presetRuns.js";
 import { parsePreset, presetFile } from "../src/experiments/figures/presets.js";
 import { SWEEP_FIGURES } from "../src/experiments/figures/registry.js";
@@ -90,6 +99,31 @@ export function splitVerdicts(
   });
 }
 
+/** fig2b's best λ per batch size from all rows and from each seed half, one line each; true when it shrinks in both. */
+export function bestLambdaSplit(rows: readonly RunRow[], a: readonly number[], b: readonly number[]) {
+  const sets: [string, readonly RunRow[]][] = [
+    ["all", rows],
+    [`seeds ${a.join(",")}`, withSeeds(rows, new Set(a))],
+    [`seeds ${b.join(",")}`, withSeeds(rows, new Set(b))],
+  ];
+  const lines: string[] = [];
+  const shrinks = sets.map(([label, rs]) => {
+    const best: BestLambda[] = bestLambdaByBatch(rs);
+    const ok = bestLambdaShrinks(best);
+    const arms = best
+      .map(
+        (x) =>
+          `B=${x.batch}: ${lambdaText(x.lambda)} (${x.arms.map((m) => `${lambdaText(m.lambda)} ${(m.top1 * 100).toFixed(1)}%/${m.runs}`).join(", ")})`,
+      )
+      .join(" | ");
+    lines.push(
+      `${label}: best λ ${ok === null ? "undecidable (fewer than 2 batch sizes)" : ok ? "shrinks" : "does NOT shrink"} — ${arms}`,
+    );
+    return ok;
+  });
+  return { lines, holds: shrinks[1] === true && shrinks[2] === true };
+}
+
 function parseSeeds(text: string): number[] {
   const seeds = text.split(",").map((s) => Number(s.trim()));
   if (!seeds.length || seeds.some((s) => !Number.isInteger(s) || s < 0))
@@ -121,6 +155,20 @@ function main(argv: string[]): number {
       })()
     : null;
 
+  if (argv.includes("--best-lambda")) {
+    const file = overrides.get("fig2b") ?? presetFile("fig2b", preset);
+    const store = openFigureStore(db);
+    try {
+      const runs = presetRuns(store, file);
+      const [a, b] = fixed ?? halves(loadSweepFile(file).spec.seeds ?? [0]);
+      const { lines, holds } = bestLambdaSplit(runs.rows, a, b);
+      if (json) console.log(JSON.stringify({ file, lines, holds }, null, 2));
+      else for (const l of [`fig2b from ${file} (${runs.rows.length} runs)`, ...lines]) console.log(l);
+      return holds ? 0 : 3;
+    } finally {
+      store.close();
+    }
+  }
   const store = openFigureStore(db);
   const out: (SplitVerdict & { seeds: { a: number[]; b: number[] } })[] = [];
   try {

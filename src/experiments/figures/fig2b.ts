@@ -17,6 +17,7 @@ import {
   numericLevels,
   where,
 } from "./arms.js";
+import { bestLambdaLine } from "./bestLambda.js";
 import { conditionsNote } from "./conditions.js";
 import type { SweepFigure } from "./types.js";
 
@@ -52,6 +53,9 @@ export const fig2b: SweepFigure = {
         ...subtitle,
         ...conditionsNote(nfRuns(rows)),
         bandNote([...points, ...reference], band, choice.range, "point"),
+        ...[bestLambdaLine(nfRuns(rows).filter((r) => !isClipped(r) || r[GRANULARITY] === "unit"))].filter(
+          (l): l is string => l !== null,
+        ),
         ...(reference.length
           ? [`dashed lines: no clipping, at its batch size's colour (${reference.map((p) => p[SERIES]).join(", ")})`]
           : []),

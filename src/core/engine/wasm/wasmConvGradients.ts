@@ -17,7 +17,7 @@
 // trick ran at ≈1 GFLOP/s, have small filters and so always take the SIMD kernel, channels padded to 4.)
 
 import { tf } from "../tf.js";
-import { conv2dFilterGrad, simdKernelsAvailable } from "./simdKernels.js";
+import { conv2dFilterGrad, filterGradRunPad, simdKernelsAvailable } from "./simdKernels.js";
 import { cropNHWC, dilateNHWC, explicitPad, filterGradAxis, inputGradAxis } from "./wasmConvGeometry.js";
 import { flippedTransposedFilter } from "./wasmFilterLayout.js";
 import {
@@ -27,7 +27,12 @@ import {
   wasmKernel,
   withScope,
 } from "./wasmKernelScope.js";
-import { inputGrad1x1Strided, inputGradPhases } from "./wasmStridedInputGrad.js";
+import {
+  inputGrad1x1Strided,
+  inputGradPhases,
+  inputGradScatter,
+  inputGradScatterFits,
+} from "./wasmStridedInputGrad.js";
 
 type Shape4 = [number, number, number, number];
 
@@ -63,6 +68,7 @@ function conv2DBackpropInput({ inputs, backend, attrs }: WasmKernelArgs): Tensor
       return s.reshape(g, [n, info.inHeight, info.inWidth, cin]);
     });
   }
+  if (inputGradScatterFits(cin)) return withScope(backend, (s) => inputGradScatter(s, dy, filter, info));
   if (strided && info.filterHeight === 1 && info.filterWidth === 1) {
     return withScope(backend, (s) => inputGrad1x1Strided(s, dy, filter, info));
   }
@@ -94,8 +100,9 @@ const filterGradBySimd = (info: tf.backend_util.Conv2DInfo, cin: number, cout: n
   info.filterHeight * info.filterWidth * cin * cout <= SIMD_FILTER_GRAD_MAX_ELEMENTS && simdKernelsAvailable();
 
 /**
- * dW by nfx's SIMD kernel: x zero-padded spatially (and to a multiple of 4 channels), dy to a multiple of 8
- * channels, the padded channels' gradients sliced off again.
+ * dW by nfx's SIMD kernel over receptive-field runs (kw·Cin values per tap row, so no channel padding): x zero-padded
+ * spatially, plus the columns the last pixel's run, rounded up to 4 values, reads; dy padded to a multiple of 8
+ * channels; the padded runs' and channels' values sliced off again.
  */
 function filterGradSimd(
   s: WasmKernelScope,
@@ -106,13 +113,17 @@ function filterGradSimd(
 ): TensorInfo {
   const cin = x.shape[3] as number;
   const cout = dy.shape[3] as number;
-  const [cin4, cout8] = [Math.ceil(cin / 4) * 4, Math.ceil(cout / 8) * 8];
-  const { top, bottom, left, right } = info.padInfo;
-  const xp = s.zeroPadNHWC(x, top, bottom, left, right, cin4);
-  const dyp = s.zeroPadNHWC(dy, 0, 0, 0, 0, cout8);
+  const cout8 = Math.ceil(cout / 8) * 8;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-  const g = s.adopt(conv2dFilterGrad(backend, xp, dyp, kh, kw, sh, sw));
-  return s.slice(g, [0, 0, 0, 0], [kh, kw, cin, cout]);
+  const { top, bottom, left, right } = info.padInfo;
+  const run = filterGradRunPad(kw, cin);
+  const widthNeeded = (info.outWidth - 1) * sw + Math.ceil(run / cin);
+  const extra = Math.max(0, widthNeeded - (left + info.inWidth + right));
+  const xp = s.zeroPadNHWC(x, top, bottom, left, right + extra);
+  const dyp = s.zeroPadNHWC(dy, 0, 0, 0, 0, cout8);
+  const g = s.adopt(conv2dFilterGrad(backend, xp, dyp, kh, kw, sh, sw)); // [kh, run, cout8]
+  const exact = run === kw * cin && cout8 === cout ? g : s.slice(g, [0, 0, 0], [kh, kw * cin, cout]);
+  return s.reshape(exact, [kh, kw, cin, cout]);
 }
 
 function conv2DBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {

@@ -156,6 +156,26 @@ describe("nfx's wasm SIMD kernels", () => {
     }
   });
 
+  test("conv2dForward of 1×1 stride-1 convs (direct pixel addressing) equals the definition over 20 random sizes", () => {
+    const backend = tf.backend();
+    for (let seed = 1; seed <= 20; seed++) {
+      const r = rng(seed + 700);
+      // Pixel counts across blocks of 256 and partial last tiles; any Cin.
+      const xShape = [int(r, 1, 3), int(r, 1, 19), int(r, 1, 19), int(r, 1, 20)];
+      const fShape = [1, 1, xShape[3] as number, 8 * int(r, 1, 3)];
+      const x = tf.randomNormal(xShape, 0, 1, "float32", seed);
+      const f = tf.randomNormal(fShape, 0, 1, "float32", seed + 1000);
+      const want = convReference(x.dataSync() as Float32Array, xShape, f.dataSync() as Float32Array, fShape, 1, 1);
+      const [, ho, wo] = want.shape as [number, number, number, number];
+      const y = tf.engine().makeTensorFromTensorInfo(conv2dForward(backend, x, f, 1, 1, ho, wo));
+      const got = y.dataSync() as Float32Array;
+      const scale = want.y.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      const err = got.reduce((m, v, i) => Math.max(m, Math.abs(v - (want.y[i] as number))), 0);
+      assert.ok(err <= 1e-5 * scale, `seed ${seed}: x ${xShape} f ${fShape}: ${err}`);
+      tf.dispose([x, f, y]);
+    }
+  });
+
   test("Conv2D on wasm (nfx's SIMD kernel where Cout % 8 = 0, XNNPACK otherwise) equals cpu over 40 random convs", async () => {
     let simdCases = 0;
     for (let seed = 1; seed <= 40; seed++) {

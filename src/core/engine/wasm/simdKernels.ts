@@ -48,6 +48,7 @@ interface SimdExports {
     ...geometryBlockSteps: [...ConvGeometry, number, number, number, number]
   ): void;
   conv2dFilterGradRuns: ConvKernel;
+  conv1x1(x: number, packed: number, y: number, pixels: number, cin: number, cout: number, block: number): void;
 }
 
 /** Which build of the kernels runs: with fused multiply-adds, plain SIMD, or none (no wasm SIMD here). */
@@ -169,7 +170,11 @@ export function conv2dForward(
   try {
     const k = kernelsFor(b);
     k.packFilter(heapOffset(b, filter), heapOffset(b, packed), kh * kw * cin, cout);
-    k.conv2d(heapOffset(b, xp), heapOffset(b, packed), heapOffset(b, out), ...geometry, CONV_BLOCK_PIXELS);
+    const [xAt, packedAt, outAt] = [heapOffset(b, xp), heapOffset(b, packed), heapOffset(b, out)];
+    // 1×1 stride 1 unpadded: pixel q of y reads pixel q of x, no row walk (convgrad's conv1x1).
+    if (kh * kw * sh * sw === 1 && hp === ho && wp === wo)
+      k.conv1x1(xAt, packedAt, outAt, n * ho * wo, cin, cout, CONV_BLOCK_PIXELS);
+    else k.conv2d(xAt, packedAt, outAt, ...geometry, CONV_BLOCK_PIXELS);
   } finally {
     b.disposeData(packed.dataId);
   }
@@ -295,7 +300,11 @@ export function conv2dScatter(
   steps: ScatterSteps,
 ): void {
   const k = kernelsFor(wasmHeap(backend));
-  k.conv2dScatter(xpAt, packedAt, outAt, ...geometry, CONV_BLOCK_PIXELS, steps.pix, steps.row, steps.image);
+  const [n, hp, wp, cin, ho, wo, cout, kh, kw, sh, sw] = geometry;
+  const dense = steps.pix === cout * 4 && steps.row === wo * steps.pix && steps.image === ho * steps.row;
+  if (dense && kh * kw * sh * sw === 1 && hp === ho && wp === wo) {
+    k.conv1x1(xpAt, packedAt, outAt, n * ho * wo, cin, cout, CONV_BLOCK_PIXELS);
+  } else k.conv2dScatter(xpAt, packedAt, outAt, ...geometry, CONV_BLOCK_PIXELS, steps.pix, steps.row, steps.image);
 }
 
 /** kw·Cin rounded up to 4: the receptive-field run length conv2dFilterGrad computes per tap row. */

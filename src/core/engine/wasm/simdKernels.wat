@@ -596,4 +596,47 @@
         (br_if $blocks (i32.lt_u (local.get $y0) (local.get $ho))))
       (local.set $img (i32.add (local.get $img) (i32.const 1)))
       (br_if $images (i32.lt_u (local.get $img) (local.get $n)))))
+
+  ;; conv2d for a 1×1, stride-1, unpadded conv: output pixel q reads x pixel q, so the tiles address pixels directly
+  ;; instead of walking rows with $nextPixel (≈ a sixth of a 16-channel 1×1 tile's instructions). x [P, Cin],
+  ;; packed filter [Cout/8][Cin][8], y [P, Cout]; P ≥ 1 pixels, Cout % 8 = 0; blocking as conv2d's.
+  (func (export "conv1x1") (param $x i32) (param $packed i32) (param $y i32)
+        (param $pixels i32) (param $cin i32) (param $cout i32) (param $block i32)
+    (local $last i32) (local $q0 i32) (local $qEnd i32) (local $q i32) (local $q1 i32) (local $q2 i32) (local $q3 i32)
+    (local $o i32) (local $cinBytes i32) (local $yPix i32) (local $wq i32) (local $yo i32)
+    (local.set $last (i32.sub (local.get $pixels) (i32.const 1)))
+    (local.set $cinBytes (i32.shl (local.get $cin) (i32.const 2)))
+    (local.set $yPix (i32.shl (local.get $cout) (i32.const 2)))
+    (loop $blocks
+      (local.set $qEnd (i32.add (local.get $q0) (local.get $block)))
+      (if (i32.gt_u (local.get $qEnd) (local.get $pixels)) (then (local.set $qEnd (local.get $pixels))))
+      (local.set $o (i32.const 0))
+      (loop $outChannels
+        (local.set $wq (i32.add (local.get $packed) (i32.mul (i32.shr_u (local.get $o) (i32.const 3)) (i32.shl (local.get $cinBytes) (i32.const 3)))))
+        (local.set $yo (i32.add (local.get $y) (i32.shl (local.get $o) (i32.const 2))))
+        (local.set $q (local.get $q0))
+        (loop $tiles
+          ;; Pixels past the last one repeat it.
+          (local.set $q1 (i32.add (local.get $q) (i32.const 1)))
+          (if (i32.gt_u (local.get $q1) (local.get $last)) (then (local.set $q1 (local.get $last))))
+          (local.set $q2 (i32.add (local.get $q) (i32.const 2)))
+          (if (i32.gt_u (local.get $q2) (local.get $last)) (then (local.set $q2 (local.get $last))))
+          (local.set $q3 (i32.add (local.get $q) (i32.const 3)))
+          (if (i32.gt_u (local.get $q3) (local.get $last)) (then (local.set $q3 (local.get $last))))
+          (call $convTile
+            (i32.add (local.get $x) (i32.mul (local.get $q) (local.get $cinBytes)))
+            (i32.add (local.get $x) (i32.mul (local.get $q1) (local.get $cinBytes)))
+            (i32.add (local.get $x) (i32.mul (local.get $q2) (local.get $cinBytes)))
+            (i32.add (local.get $x) (i32.mul (local.get $q3) (local.get $cinBytes)))
+            (local.get $wq) (i32.const 1) (local.get $cinBytes) (i32.const 0)
+            (i32.add (local.get $yo) (i32.mul (local.get $q) (local.get $yPix)))
+            (i32.add (local.get $yo) (i32.mul (local.get $q1) (local.get $yPix)))
+            (i32.add (local.get $yo) (i32.mul (local.get $q2) (local.get $yPix)))
+            (i32.add (local.get $yo) (i32.mul (local.get $q3) (local.get $yPix))))
+          (local.set $q (i32.add (local.get $q) (i32.const 4)))
+          (br_if $tiles (i32.lt_u (local.get $q) (local.get $qEnd))))
+        (local.set $o (i32.add (local.get $o) (i32.const 8)))
+        (br_if $outChannels (i32.lt_u (local.get $o) (local.get $cout))))
+      (local.set $q0 (local.get $qEnd))
+      (br_if $blocks (i32.lt_u (local.get $q0) (local.get $pixels)))))
 )

@@ -80,6 +80,9 @@ describe("wasm conv gradients on nfx's SIMD kernels match the cpu backend", () =
       { x: [3, 7, 7, 64], w: [1, 1, 64, 128], strides: [2, 2], pad: "same" },
       { x: [3, 14, 14, 16], w: [1, 1, 16, 32], strides: [1, 1], pad: "same" },
       { x: [2, 9, 11, 8], w: [5, 5, 8, 12], strides: [2, 2], pad: "same" },
+      // Larger batches of larger images; a 1×1/2 with odd sizes, whose dx is three quarters zeros.
+      { x: [7, 28, 28, 16], w: [3, 3, 16, 16], strides: [2, 2], pad: "same" },
+      { x: [6, 31, 30, 24], w: [1, 1, 24, 8], strides: [2, 2], pad: "valid" },
     ];
     for (const [i, c] of cases.entries()) {
       await checkAgainstCpu("wasm", `conv2d ${JSON.stringify(c)}`, conv(c), [c.x, c.w], 2000 + i);

@@ -10,6 +10,7 @@ import {
   conv2dFilterGrad,
   conv2dFits,
   conv2dForward,
+  filterGradRunPad,
   transposeLastTwo,
 } from "../../src/core/engine/wasm/simdKernels.js";
 import { int, pick, randomData, relError, rng } from "./gradcheck.js";
@@ -92,22 +93,26 @@ describe("nfx's wasm SIMD kernels", () => {
     assert.equal(fmaVariant(wat).match(/f32x4\.relaxed_madd/g)?.length, adds);
   });
 
-  test("conv2dFilterGrad equals the definition over 25 random geometries (strides, blocks, tiles)", async () => {
+  test("conv2dFilterGrad equals the definition over 40 random geometries (strides, blocks, runs, any Cin)", async () => {
     const backend = tf.backend();
-    for (let seed = 1; seed <= 25; seed++) {
+    for (let seed = 1; seed <= 40; seed++) {
       const r = rng(seed);
       const [kh, kw, sh, sw] = [int(r, 1, 4), int(r, 1, 4), int(r, 1, 3), int(r, 1, 3)];
       const [ho, wo] = [int(r, 1, 9), int(r, 1, 40)]; // wo up to 40: blocks of 3–128 rows, partial last blocks
+      const cin = seed % 2 === 0 ? 4 * int(r, 1, 3) : int(r, 1, 7);
+      const run = filterGradRunPad(kw, cin);
       const xShape = [
         int(r, 1, 3),
         (ho - 1) * sh + kh + int(r, 0, 2),
-        (wo - 1) * sw + kw + int(r, 0, 2),
-        4 * int(r, 1, 3),
+        (wo - 1) * sw + Math.ceil(run / cin) + int(r, 0, 2),
+        cin,
       ];
       const dyShape = [xShape[0] as number, ho, wo, 8 * int(r, 1, 3)];
       const x = tf.randomNormal(xShape, 0, 1, "float32", seed);
       const dy = tf.randomNormal(dyShape, 0, 1, "float32", seed + 1000);
       const dw = tf.engine().makeTensorFromTensorInfo(conv2dFilterGrad(backend, x, dy, kh, kw, sh, sw));
+      const cout = dyShape[3] as number;
+      assert.deepEqual(dw.shape, [kh, run, cout]);
       const want = filterGradReference(
         x.dataSync() as Float32Array,
         xShape,
@@ -118,7 +123,11 @@ describe("nfx's wasm SIMD kernels", () => {
         sh,
         sw,
       );
-      const got = dw.dataSync() as Float32Array;
+      // Row i of the result is dW[i] as [kw·Cin, Cout], then run − kw·Cin padding rows, which are dropped.
+      const all = dw.dataSync() as Float32Array;
+      const got = new Float32Array(want.length);
+      for (let i = 0; i < kh; i++)
+        got.set(all.subarray(i * run * cout, (i * run + kw * cin) * cout), i * kw * cin * cout);
       const scale = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
       const err = got.reduce((m, v, i) => Math.max(m, Math.abs(v - (want[i] as number))), 0);
       assert.ok(err <= 1e-5 * scale, `seed ${seed}: k ${kh}×${kw} s ${sh}×${sw} x ${xShape} dy ${dyShape}: ${err}`);
@@ -143,6 +152,26 @@ describe("nfx's wasm SIMD kernels", () => {
       const scale = want.y.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
       const err = got.reduce((m, v, i) => Math.max(m, Math.abs(v - (want.y[i] as number))), 0);
       assert.ok(err <= 1e-5 * scale, `seed ${seed}: k ${kh}×${kw} s ${sh}×${sw} x ${xShape} f ${fShape}: ${err}`);
+      tf.dispose([x, f, y]);
+    }
+  });
+
+  test("conv2dForward of 1×1 stride-1 convs (direct pixel addressing) equals the definition over 20 random sizes", () => {
+    const backend = tf.backend();
+    for (let seed = 1; seed <= 20; seed++) {
+      const r = rng(seed + 700);
+      // Pixel counts across blocks of 256 and partial last tiles; any Cin.
+      const xShape = [int(r, 1, 3), int(r, 1, 19), int(r, 1, 19), int(r, 1, 20)];
+      const fShape = [1, 1, xShape[3] as number, 8 * int(r, 1, 3)];
+      const x = tf.randomNormal(xShape, 0, 1, "float32", seed);
+      const f = tf.randomNormal(fShape, 0, 1, "float32", seed + 1000);
+      const want = convReference(x.dataSync() as Float32Array, xShape, f.dataSync() as Float32Array, fShape, 1, 1);
+      const [, ho, wo] = want.shape as [number, number, number, number];
+      const y = tf.engine().makeTensorFromTensorInfo(conv2dForward(backend, x, f, 1, 1, ho, wo));
+      const got = y.dataSync() as Float32Array;
+      const scale = want.y.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      const err = got.reduce((m, v, i) => Math.max(m, Math.abs(v - (want.y[i] as number))), 0);
+      assert.ok(err <= 1e-5 * scale, `seed ${seed}: x ${xShape} f ${fShape}: ${err}`);
       tf.dispose([x, f, y]);
     }
   });
@@ -252,16 +281,21 @@ describe("nfx's wasm SIMD kernels", () => {
     }
   });
 
-  test("conv2dFilterGrad of an empty batch is zero, and unsupported channel counts are refused", () => {
+  test("conv2dFilterGrad of an empty batch is zero; Cout % 8 ≠ 0 and inputs too narrow for the runs are refused", () => {
     const backend = tf.backend();
     const x = tf.zeros([0, 5, 5, 4]);
     const dy = tf.zeros([0, 3, 3, 8]);
     const dw = tf.engine().makeTensorFromTensorInfo(conv2dFilterGrad(backend, x, dy, 3, 3, 1, 1));
-    assert.deepEqual(dw.shape, [3, 3, 4, 8]);
+    assert.deepEqual(dw.shape, [3, 12, 8]);
     assert.ok(dw.dataSync().every((v) => v === 0));
     assert.throws(
-      () => conv2dFilterGrad(backend, tf.zeros([1, 5, 5, 3]), tf.zeros([1, 3, 3, 8]), 3, 3, 1, 1),
-      /channels 3→8/,
+      () => conv2dFilterGrad(backend, tf.zeros([1, 5, 5, 3]), tf.zeros([1, 3, 3, 5]), 3, 3, 1, 1),
+      /channels 3→5/,
+    );
+    // 1 channel, 3 taps: each run reads 4 values, one column past the 5-wide input's last field.
+    assert.throws(
+      () => conv2dFilterGrad(backend, tf.zeros([1, 5, 5, 1]), tf.zeros([1, 3, 3, 8]), 3, 3, 1, 1),
+      /padded width 5 too small/,
     );
     tf.dispose([x, dy, dw]);
   });

@@ -15,14 +15,13 @@ interface WebAssemblyApi {
 const WebAssemblyJs = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
 
 /** A conv's geometry as the kernels take it: N, padded Hp, Wp, Cin, output Ho, Wo, Cout, kh, kw, strides sh, sw. */
-type ConvGeometry = [number, number, number, number, number, number, number, number, number, number, number];
+export type ConvGeometry = [number, number, number, number, number, number, number, number, number, number, number];
 
-/** conv2d(xp, packed filter, y, ...geometry, block) and conv2dFilterGrad(xp, dy, dW, ...geometry, block). */
+/** conv2d(xp, packed filter, y, ...geometry, block) and conv2dFilterGradRuns(xp, dy, dW, ...geometry, block). */
 type ConvKernel = (a: number, b: number, out: number, ...geometryAndBlock: [...ConvGeometry, number]) => void;
 
 interface SimdExports {
   conv2d: ConvKernel;
-  conv2dFilterGrad: ConvKernel;
   packFilter(w: number, packed: number, rows: number, cout: number): void;
   padNHWC(
     x: number,
@@ -41,6 +40,15 @@ interface SimdExports {
   transpose2d(x: number, out: number, batch: number, rows: number, cols: number): void;
   geluForward(x: number, y: number, n: number): void;
   geluBackward(x: number, dy: number, dx: number, n: number): void;
+  // convgrad: strided-output conv and the filter gradient over receptive-field runs
+  conv2dScatter(
+    xp: number,
+    packed: number,
+    y: number,
+    ...geometryBlockSteps: [...ConvGeometry, number, number, number, number]
+  ): void;
+  conv2dFilterGradRuns: ConvKernel;
+  conv1x1(x: number, packed: number, y: number, pixels: number, cin: number, cout: number, block: number): void;
 }
 
 /** Which build of the kernels runs: with fused multiply-adds, plain SIMD, or none (no wasm SIMD here). */
@@ -125,43 +133,6 @@ const blockRows = (ho: number, wo: number): number => {
 const FILTER_GRAD_BLOCK_PIXELS = 256;
 
 /**
- * Conv2D's filter gradient from the padded input xp [N,Hp,Wp,Cin] and dy [N,Ho,Wo,Cout] with strides (sh, sw):
- * dW [kh,kw,Cin,Cout]. Requires Cin % 4 = 0 and Cout % 8 = 0 (see `filterGradFits`).
- */
-export function conv2dFilterGrad(
-  backend: tf.KernelBackend,
-  xp: TensorInfo,
-  dy: TensorInfo,
-  kh: number,
-  kw: number,
-  sh: number,
-  sw: number,
-): TensorInfo {
-  const b = wasmHeap(backend);
-  const [n, hp, wp, cin] = xp.shape as [number, number, number, number];
-  const [, ho, wo, cout] = dy.shape as [number, number, number, number];
-  if (!filterGradFits(cin, cout)) throw new Error(`nfx simd conv2dFilterGrad: channels ${cin}→${cout} unsupported`);
-  const geometry: ConvGeometry = [n, hp, wp, cin, ho, wo, cout, kh, kw, sh, sw];
-  checkPaddedInput("conv2dFilterGrad", geometry);
-  const out = b.makeOutput([kh, kw, cin, cout], "float32");
-  // No output pixels: dW is zero (the kernel's loops assume at least one pixel).
-  if (n * ho * wo === 0) zeroFill(b, out, kh * kw * cin * cout);
-  else
-    kernelsFor(b).conv2dFilterGrad(
-      heapOffset(b, xp),
-      heapOffset(b, dy),
-      heapOffset(b, out),
-      ...geometry,
-      blockRows(ho, wo),
-    );
-  return out;
-}
-
-/** Channel counts the SIMD filter-gradient kernel handles (its tile is 4 input × 8 output channels). */
-const filterGradFits = (cin: number, cout: number): boolean =>
-  cin > 0 && cout > 0 && cin % 4 === 0 && cout % 8 === 0 && simdKernelsAvailable();
-
-/**
  * Where nfx's SIMD forward conv runs: every conv whose output channels fill its 8-channel tile. Measured against
  * XNNPACK on the 2-core EPYC, kernel against kernel: faster or equal for every shape tried, 3×3 and 1×1, 1 to
  * 1536 input channels (FMA build 1.2–1.6× faster; plain build 1.0–1.25×).
@@ -199,7 +170,11 @@ export function conv2dForward(
   try {
     const k = kernelsFor(b);
     k.packFilter(heapOffset(b, filter), heapOffset(b, packed), kh * kw * cin, cout);
-    k.conv2d(heapOffset(b, xp), heapOffset(b, packed), heapOffset(b, out), ...geometry, CONV_BLOCK_PIXELS);
+    const [xAt, packedAt, outAt] = [heapOffset(b, xp), heapOffset(b, packed), heapOffset(b, out)];
+    // 1×1 stride 1 unpadded: pixel q of y reads pixel q of x, no row walk (convgrad's conv1x1).
+    if (kh * kw * sh * sw === 1 && hp === ho && wp === wo)
+      k.conv1x1(xAt, packedAt, outAt, n * ho * wo, cin, cout, CONV_BLOCK_PIXELS);
+    else k.conv2d(xAt, packedAt, outAt, ...geometry, CONV_BLOCK_PIXELS);
   } finally {
     b.disposeData(packed.dataId);
   }
@@ -298,5 +273,78 @@ export function geluTanh(backend: tf.KernelBackend, x: TensorInfo, dy?: TensorIn
         : (heap[dyAt / 4 + i] as number) *
           (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * GELU_TANH_C * (1 + 3 * GELU_A * v * v));
   }
+  return out;
+}
+
+// ---- convgrad: the strided-output conv (backprop-input by phases) and the filter gradient ----
+
+/** Where conv2dScatter writes: byte steps between horizontally adjacent output pixels, output rows, and images. */
+export interface ScatterSteps {
+  pix: number;
+  row: number;
+  image: number;
+}
+
+/**
+ * The forward conv (packed filter, as conv2dForward packs it) of the window of a padded input that starts at heap
+ * byte `xpAt` (image stride hp·wp·Cin floats), output pixel [n, oy, ox] written at outAt + n·image + oy·row + ox·pix
+ * bytes (channels contiguous). No checks: the caller (wasmStridedInputGrad.ts) keeps every read and write inside
+ * its tensors. Requires Cout % 8 = 0 and at least one output pixel.
+ */
+export function conv2dScatter(
+  backend: tf.KernelBackend,
+  xpAt: number,
+  packedAt: number,
+  outAt: number,
+  geometry: ConvGeometry,
+  steps: ScatterSteps,
+): void {
+  const k = kernelsFor(wasmHeap(backend));
+  const [n, hp, wp, cin, ho, wo, cout, kh, kw, sh, sw] = geometry;
+  const dense = steps.pix === cout * 4 && steps.row === wo * steps.pix && steps.image === ho * steps.row;
+  if (dense && kh * kw * sh * sw === 1 && hp === ho && wp === wo) {
+    k.conv1x1(xpAt, packedAt, outAt, n * ho * wo, cin, cout, CONV_BLOCK_PIXELS);
+  } else k.conv2dScatter(xpAt, packedAt, outAt, ...geometry, CONV_BLOCK_PIXELS, steps.pix, steps.row, steps.image);
+}
+
+/** kw·Cin rounded up to 4: the receptive-field run length conv2dFilterGrad computes per tap row. */
+export const filterGradRunPad = (kw: number, cin: number): number => Math.ceil((kw * cin) / 4) * 4;
+
+/**
+ * Conv2D's filter gradient from the padded input xp [N,Hp,Wp,Cin] and dy [N,Ho,Wo,Cout] with strides (sh, sw), as
+ * [kh, filterGradRunPad(kw, Cin), Cout]: row i holds dW[i] as [kw·Cin, Cout], then the padding values (garbage).
+ * Any Cin; Cout % 8 = 0; xp must hold each output pixel's run rounded up: Wp·Cin ≥ (Wo−1)·sw·Cin + runPad.
+ */
+export function conv2dFilterGrad(
+  backend: tf.KernelBackend,
+  xp: TensorInfo,
+  dy: TensorInfo,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+): TensorInfo {
+  const b = wasmHeap(backend);
+  const [n, hp, wp, cin] = xp.shape as [number, number, number, number];
+  const [, ho, wo, cout] = dy.shape as [number, number, number, number];
+  if (cin === 0 || cout % 8 !== 0 || !simdKernelsAvailable()) {
+    throw new Error(`nfx simd conv2dFilterGrad: channels ${cin}→${cout} unsupported`);
+  }
+  const run = filterGradRunPad(kw, cin);
+  const geometry: ConvGeometry = [n, hp, wp, cin, ho, wo, cout, kh, kw, sh, sw];
+  checkPaddedInput("conv2dFilterGrad", geometry);
+  if (wo > 0 && wp * cin < (wo - 1) * sw * cin + run) {
+    throw new Error(`nfx simd conv2dFilterGrad: padded width ${wp} too small for runs of ${run}`);
+  }
+  const out = b.makeOutput([kh, run, cout], "float32");
+  if (n * ho * wo === 0 || cout === 0) zeroFill(b, out, kh * run * cout);
+  else
+    kernelsFor(b).conv2dFilterGradRuns(
+      heapOffset(b, xp),
+      heapOffset(b, dy),
+      heapOffset(b, out),
+      ...geometry,
+      blockRows(ho, wo),
+    );
   return out;
 }

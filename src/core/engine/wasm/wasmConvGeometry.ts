@@ -82,3 +82,45 @@ export function explicitPad(
     [0, 0],
   ];
 }
+
+/**
+ * One phase of a stride-s backprop-input along one axis: the dx positions y with (y + pad) mod s = r meet only the
+ * filter taps i ≡ r (mod s), so dx[s·u + r − pad] = Σ_{t<taps} dy[u − t] · W[s·t + r] for u in [first, first+count).
+ */
+export interface AxisPhase {
+  r: number;
+  /** ⌈(k − r)/s⌉ taps (0 when r ≥ k: those dx positions are zeros). */
+  taps: number;
+  first: number;
+  count: number;
+  /** dx position of u = first. */
+  dxStart: number;
+}
+
+/**
+ * The s phases of a backprop-input along one axis (forward input length `inSize`, output `outSize`, kernel k,
+ * stride s, leading pad), and the zero rows dy needs before and after so that every phase's correlation window
+ * dy[u − taps + 1 .. u] lies inside it: phase r's window then starts at padded row first − taps + 1 + before.
+ */
+export function axisPhases(
+  inSize: number,
+  outSize: number,
+  k: number,
+  s: number,
+  padBefore: number,
+): { phases: AxisPhase[]; before: number; after: number } {
+  const phases: AxisPhase[] = [];
+  let [before, after] = [0, 0];
+  for (let r = 0; r < s; r++) {
+    const taps = r < k ? Math.ceil((k - r) / s) : 0;
+    const first = Math.ceil((padBefore - r) / s);
+    const last = Math.floor((inSize - 1 + padBefore - r) / s);
+    const count = Math.max(0, last - first + 1);
+    phases.push({ r, taps, first, count, dxStart: s * first + r - padBefore });
+    if (taps > 0 && count > 0) {
+      before = Math.max(before, taps - 1 - first);
+      after = Math.max(after, last - (outSize - 1));
+    }
+  }
+  return { phases, before, after };
+}

@@ -3,7 +3,8 @@
 // tfjs's wasm backend has no Conv2DBackpropFilter and its Conv2DBackpropInput is a plain C++ loop ≈15× slower
 // than the forward conv. Both gradients are themselves correlations, so we express them as forward convs:
 //   dx = conv(dy, flip(W)ᵀ, stride 1)                         (backprop-input, stride 1; strided: see
-//                                                             wasmStridedInputGrad.ts — phases, no zeros)
+//                                                             wasmStridedInputGrad.ts — phases, no zeros; with
+//                                                             Cin % 8 = 0 every stride takes its phase kernel)
 //   dW = conv(xᵀ, dyᵀ, stride 1, dilation s)ᵀ                 (backprop-filter; batch and channels swap roles)
 // where for dW the image is x with Cin as batch and N as channels, and the "filter" is dy [Ho,Wo,N,Cout].
 // Measured on the 32×32×32×64 → 64 3×3 problem (2-core EPYC, 1 thread): XNNPACK's forward conv 101 ms; the
@@ -11,13 +12,16 @@
 // kh·kw = 9 output rows per image and packs an 8 MB "filter" on every call; splitting the batch, banding rows,
 // swapping x and dy, or im2col + one GEMM were all slower or equal). Now convs, and so backprop-input, run on nfx's
 // own SIMD conv (wasmSimdConv.ts), and small filters' dW (up to SIMD_FILTER_GRAD_MAX_ELEMENTS) on nfx's SIMD
-// filter-gradient kernel (simdKernels.wat), which reads padded x and dy in place: 70 ms with fused multiply-adds.
+// filter-gradient kernel (simdKernels.wat), which reads padded x and dy in place: 70 ms with fused multiply-adds. It
+// steps along each tap row's receptive-field run (kw·Cin contiguous values), so Cin needs no padding to 4: the
+// 1-channel stem's dW ([64,28,28,1] → 16, 3×3) went from 1.3 to 0.5 ms.
 // Larger filters keep the compositions here, where XNNPACK's packed GEMMs do better.
-// Special cases: 1×1 convs are one GEMM (strided ones slice first). (Stems on 1–3 channel images, where the conv
-// trick ran at ≈1 GFLOP/s, have small filters and so always take the SIMD kernel, channels padded to 4.)
+// Special cases: 1×1 convs' dW is one GEMM (strided ones slice first), and so is their dx where the phase kernel
+// does not run (with Cin % 8 = 0 it is a 1×1 SIMD conv with Wᵀ, 5–10% faster than the GEMM). (Stems on 1–3 channel images, where the conv
+// trick ran at ≈1 GFLOP/s, have small filters and so always take the SIMD kernel.)
 
 import { tf } from "../tf.js";
-import { conv2dFilterGrad, simdKernelsAvailable } from "./simdKernels.js";
+import { conv2dFilterGrad, filterGradRunPad, simdKernelsAvailable } from "./simdKernels.js";
 import { cropNHWC, dilateNHWC, explicitPad, filterGradAxis, inputGradAxis } from "./wasmConvGeometry.js";
 import { flippedTransposedFilter } from "./wasmFilterLayout.js";
 import {
@@ -27,7 +31,12 @@ import {
   wasmKernel,
   withScope,
 } from "./wasmKernelScope.js";
-import { inputGrad1x1Strided, inputGradPhases } from "./wasmStridedInputGrad.js";
+import {
+  inputGrad1x1Strided,
+  inputGradPhases,
+  inputGradScatter,
+  inputGradScatterFits,
+} from "./wasmStridedInputGrad.js";
 
 type Shape4 = [number, number, number, number];
 
@@ -50,6 +59,7 @@ function conv2DBackpropInput({ inputs, backend, attrs }: WasmKernelArgs): Tensor
   const pw = inputGradAxis(info.inWidth, info.outWidth, info.filterWidth, info.strideWidth, info.padInfo.left);
   const strided = info.strideHeight > 1 || info.strideWidth > 1;
   const [n, , , cin] = a.inputShape;
+  if (inputGradScatterFits(cin)) return withScope(backend, (s) => inputGradScatter(s, dy, filter, info));
   if (!strided && info.filterHeight === 1 && info.filterWidth === 1 && noPadding(info)) {
     // 1×1 stride 1: dx = dy·Wᵀ over all pixels — one GEMM (wasmMatMul.ts makes transposeB a transpose and a·b).
     const rows = n * info.inHeight * info.inWidth;
@@ -94,8 +104,9 @@ const filterGradBySimd = (info: tf.backend_util.Conv2DInfo, cin: number, cout: n
   info.filterHeight * info.filterWidth * cin * cout <= SIMD_FILTER_GRAD_MAX_ELEMENTS && simdKernelsAvailable();
 
 /**
- * dW by nfx's SIMD kernel: x zero-padded spatially (and to a multiple of 4 channels), dy to a multiple of 8
- * channels, the padded channels' gradients sliced off again.
+ * dW by nfx's SIMD kernel over receptive-field runs (kw·Cin values per tap row, so no channel padding): x zero-padded
+ * spatially, plus the columns the last pixel's run, rounded up to 4 values, reads; dy padded to a multiple of 8
+ * channels; the padded runs' and channels' values sliced off again.
  */
 function filterGradSimd(
   s: WasmKernelScope,
@@ -106,13 +117,17 @@ function filterGradSimd(
 ): TensorInfo {
   const cin = x.shape[3] as number;
   const cout = dy.shape[3] as number;
-  const [cin4, cout8] = [Math.ceil(cin / 4) * 4, Math.ceil(cout / 8) * 8];
-  const { top, bottom, left, right } = info.padInfo;
-  const xp = s.zeroPadNHWC(x, top, bottom, left, right, cin4);
-  const dyp = s.zeroPadNHWC(dy, 0, 0, 0, 0, cout8);
+  const cout8 = Math.ceil(cout / 8) * 8;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-  const g = s.adopt(conv2dFilterGrad(backend, xp, dyp, kh, kw, sh, sw));
-  return s.slice(g, [0, 0, 0, 0], [kh, kw, cin, cout]);
+  const { top, bottom, left, right } = info.padInfo;
+  const run = filterGradRunPad(kw, cin);
+  const widthNeeded = (info.outWidth - 1) * sw + Math.ceil(run / cin);
+  const extra = Math.max(0, widthNeeded - (left + info.inWidth + right));
+  const xp = s.zeroPadNHWC(x, top, bottom, left, right + extra);
+  const dyp = s.zeroPadNHWC(dy, 0, 0, 0, 0, cout8);
+  const g = s.adopt(conv2dFilterGrad(backend, xp, dyp, kh, kw, sh, sw)); // [kh, run, cout8]
+  const exact = run === kw * cin && cout8 === cout ? g : s.slice(g, [0, 0, 0], [kh, kw * cin, cout]);
+  return s.reshape(exact, [kh, kw, cin, cout]);
 }
 
 function conv2DBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {

@@ -56,3 +56,34 @@ export function phaseFilters(backend: tf.KernelBackend, filter: TensorInfo, s: n
           }
   return out;
 }
+
+/**
+ * The sub-filters of a backprop-input's phases (wasmStridedInputGrad.ts), flipped and packed for nfx's SIMD conv,
+ * one after another in one float32 tensor. Phase (rh, rw) with th × tw taps holds [Cin/8][th][tw][Cout][8], element
+ * [g, a, b, o, l] = W[sh·(th−1−a) + rh, sw·(tw−1−b) + rw, 8g + l, o]; `at` gives each phase's first element
+ * (index rh·sw + rw). Requires Cin % 8 = 0.
+ */
+export function packedPhaseFilters(
+  backend: tf.KernelBackend,
+  filter: TensorInfo,
+  tapsH: number[],
+  tapsW: number[],
+): { packed: TensorInfo; at: number[] } {
+  const [kh, kw, ci, co] = filter.shape as Shape4;
+  const [sh, sw] = [tapsH.length, tapsW.length];
+  const { out, heap, from, to } = heapPair(backend, filter, [kh * kw * ci * co, 1, 1, 1]);
+  const at: number[] = [];
+  let k = to;
+  for (let rh = 0; rh < sh; rh++)
+    for (let rw = 0; rw < sw; rw++) {
+      at.push(k - to);
+      const [th, tw] = [tapsH[rh] as number, tapsW[rw] as number];
+      for (let g = 0; g < ci; g += 8)
+        for (let a = 0; a < th; a++)
+          for (let b = 0; b < tw; b++) {
+            const tap = from + ((sh * (th - 1 - a) + rh) * kw + sw * (tw - 1 - b) + rw) * ci * co;
+            for (let o = 0; o < co; o++) for (let l = 0; l < 8; l++) heap[k++] = heap[tap + (g + l) * co + o] as number;
+          }
+    }
+  return { packed: out, at };
+}

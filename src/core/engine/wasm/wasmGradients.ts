@@ -10,6 +10,7 @@ import { leadingAxisReductions } from "./wasmReductions.js";
 import { unsortedSegmentSumConfig } from "./wasmSegmentSum.js";
 import { simdConv2D } from "./wasmSimdConv.js";
 import { fastWasmSlices } from "./wasmSlice.js";
+import { fastWasmTiles } from "./wasmTile.js";
 
 /** The kernels nfx registers (or replaces) on the wasm backend. */
 export const WASM_GRADIENT_KERNELS: readonly tf.KernelConfig[] = [
@@ -33,6 +34,7 @@ export function registerWasmGradients(): void {
     ...padGuardedWasmConvs((c) => (c.kernelName === "Conv2D" ? simdConv2D(c) : c)), // nfx's SIMD forward conv
     ...untransposedWasmMatMuls(),
     ...fastWasmSlices(),
+    ...fastWasmTiles(),
     ...leadingAxisReductions(),
     ...geluKernelConfigs,
   ]) {

@@ -1,4 +1,5 @@
 // Gradient kernels that tfjs's wasm backend lacks or runs slowly, registered so that wasm trains conv nets.
+import { batchNormKernelConfigs } from "../ops/fusedBatchNorm.js";
 import { geluKernelConfigs } from "../ops/fusedGelu.js";
 import { tf } from "../tf.js";
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from "./wasmConvGradients.js";
@@ -37,6 +38,7 @@ export function registerWasmGradients(): void {
     ...fastWasmTiles(),
     ...leadingAxisReductions(),
     ...geluKernelConfigs,
+    ...batchNormKernelConfigs,
   ]) {
     // Unregister first: registerKernel on an existing name works but logs a warning for each.
     if (tf.getKernel(config.kernelName, "wasm") !== undefined) tf.unregisterKernel(config.kernelName, "wasm");

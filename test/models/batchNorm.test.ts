@@ -11,6 +11,7 @@ import { applyBatchNorm, BN_EPS, BN_MOMENTUM } from "../../src/core/models/batch
 import { ParamStore } from "../../src/core/models/paramStore.js";
 import type { ParamPlan } from "../../src/core/models/plan.js";
 import { GRAD_TOL, int, pick, randomData, relError, rng } from "../engine/gradcheck.js";
+import { nativeSkipReason } from "../helpers.js";
 
 interface Case {
   shape: number[];
@@ -100,21 +101,39 @@ describe("batch normalisation in training mode (one op, hand-written gradient)",
     await initBackend("wasm");
   });
 
-  for (const backend of ["wasm", "cpu"]) {
-    test(`values, statistics and gradients match tf.moments + tf.batchNorm on cpu: 60 random shapes on ${backend}`, async () => {
-      for (let seed = 1; seed <= 60; seed++) {
-        const k = randomCase(seed);
-        await tf.setBackend("cpu");
-        const ref = run(k, composed);
-        await tf.setBackend(backend);
-        const mine = run(k, batchNormTraining);
-        for (const [i, r] of ref.entries()) {
-          const err = errorAgainst(mine[i] as Float32Array, r, NAMES[i] === "dx" ? dxTermScale(k) : 0);
-          assert.ok(err < GRAD_TOL, `${backend} ${NAMES[i]} seed ${seed} ${k.shape}: error ${err.toExponential(2)}`);
-        }
+  const compareOn = async (backend: string): Promise<void> => {
+    for (let seed = 1; seed <= 60; seed++) {
+      const k = randomCase(seed);
+      await tf.setBackend("cpu");
+      const ref = run(k, composed);
+      await tf.setBackend(backend);
+      const mine = run(k, batchNormTraining);
+      for (const [i, r] of ref.entries()) {
+        const err = errorAgainst(mine[i] as Float32Array, r, NAMES[i] === "dx" ? dxTermScale(k) : 0);
+        assert.ok(err < GRAD_TOL, `${backend} ${NAMES[i]} seed ${seed} ${k.shape}: error ${err.toExponential(2)}`);
       }
-    });
+    }
+  };
+
+  for (const backend of ["wasm", "cpu"]) {
+    test(`values, statistics and gradients match tf.moments + tf.batchNorm on cpu: 60 random shapes on ${backend}`, () =>
+      compareOn(backend));
   }
+
+  test("…and on tensorflow (the composed path on the native backend)", { skip: nativeSkipReason() }, async () => {
+    await initBackend("tensorflow");
+    await compareOn("tensorflow");
+  });
+
+  test("scale and offset must hold one value per channel", async () => {
+    for (const backend of ["wasm", "cpu"]) {
+      await tf.setBackend(backend);
+      const x = tf.zeros([2, 3, 3, 5]);
+      assert.throws(() => batchNormTraining(x, tf.ones([4]), tf.zeros([5]), BN_EPS), /must hold 5 channels/);
+      assert.throws(() => batchNormTraining(x, tf.ones([5]), tf.zeros([1]), BN_EPS), /must hold 5 channels/);
+      x.dispose();
+    }
+  });
 
   test("the wasm kernels run there, and a training step leaks no tensors or heap buffers", async () => {
     await tf.setBackend("wasm");

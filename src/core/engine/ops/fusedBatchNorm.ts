@@ -75,6 +75,7 @@ const fused = (...ts: tf.Tensor[]): boolean =>
  * Batch normalisation with the batch's statistics, channels last: x [..., C], scale and offset [C];
  * mean and biased variance over every axis but the last, y = (x − mean)·scale/√(variance + eps) + offset,
  * the values and gradients (w.r.t. x, scale, offset) of tf.batchNorm(x, tf.moments(x, axes)…) (Ioffe & Szegedy 2015).
+ * Throws if scale or offset does not hold one value per channel.
  */
 export function batchNormTraining<R extends tf.Rank>(
   x: tf.Tensor<R>,
@@ -82,6 +83,10 @@ export function batchNormTraining<R extends tf.Rank>(
   offset: tf.Tensor1D,
   eps: number,
 ): BatchNormTrainResult<R> {
+  const c = x.shape[x.rank - 1] ?? 1;
+  if (scale.size !== c || offset.size !== c) {
+    throw new Error(`batchNormTraining: scale [${scale.shape}] and offset [${offset.shape}] must hold ${c} channels`);
+  }
   if (fused(x, scale, offset)) {
     const attrs = { varianceEpsilon: eps } as unknown as tf.NamedAttrMap;
     const [y, mean, variance] = tf.engine().runKernel(FORWARD, { x, scale, offset }, attrs) as tf.Tensor[];

@@ -13,6 +13,9 @@ import type { TensorInfo } from "./wasmKernelScope.js";
  */
 const CHUNK_ELEMENTS = 8192;
 
+/** Floats per period at least (16 vectors), when channels allow. */
+const MIN_PERIOD = 64;
+
 /** x seen by the kernels: C channels, `rows` = size / C, `periods` whole periods of `period` floats, then a tail. */
 interface Layout {
   c: number;
@@ -27,8 +30,11 @@ const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 function layoutOf(x: TensorInfo): Layout {
   const c = x.shape[x.shape.length - 1] ?? 1;
   const n = x.shape.reduce((p, d) => p * d, 1);
-  // A period holds whole channels and whole vectors: every lane then keeps one channel in every period.
-  const period = c === 0 ? 4 : (c * 4) / gcd(c, 4);
+  // A period holds whole channels and whole vectors: every lane then keeps one channel in every period. Periods
+  // of at least MIN_PERIOD floats give the summing kernels as many independent accumulator chains (through memory,
+  // where each costs a store-to-load round trip per period).
+  const base = c === 0 ? 4 : (c * 4) / gcd(c, 4);
+  const period = base * Math.max(1, Math.floor(MIN_PERIOD / base));
   return { c, rows: c === 0 ? 0 : n / c, n, period, periods: Math.floor(n / period) };
 }
 

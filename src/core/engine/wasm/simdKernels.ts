@@ -20,7 +20,7 @@ export type ConvGeometry = [number, number, number, number, number, number, numb
 /** conv2d(xp, packed filter, y, ...geometry, block) and conv2dFilterGradRuns(xp, dy, dW, ...geometry, block). */
 type ConvKernel = (a: number, b: number, out: number, ...geometryAndBlock: [...ConvGeometry, number]) => void;
 
-interface SimdExports {
+export interface SimdExports {
   conv2d: ConvKernel;
   packFilter(w: number, packed: number, rows: number, cout: number): void;
   padNHWC(
@@ -49,6 +49,22 @@ interface SimdExports {
   ): void;
   conv2dFilterGradRuns: ConvKernel;
   conv1x1(x: number, packed: number, y: number, pixels: number, cin: number, cout: number, block: number): void;
+  // ---- bnfast: training-mode batch normalisation (wasmBatchNorm.ts) ----
+  bnSum(x: number, acc: number, l4: number, periods: number): void;
+  bnSumSq(x: number, m: number, acc: number, l4: number, periods: number): void;
+  bnGradSums(dy: number, x: number, m: number, sDy: number, sDyX: number, l4: number, periods: number): void;
+  bnNormalize(x: number, m: number, a: number, b: number, y: number, l4: number, periods: number): void;
+  bnInputGrad(
+    dy: number,
+    x: number,
+    m: number,
+    a: number,
+    bx: number,
+    c: number,
+    dx: number,
+    l4: number,
+    periods: number,
+  ): void;
 }
 
 /** Which build of the kernels runs: with fused multiply-adds, plain SIMD, or none (no wasm SIMD here). */
@@ -103,7 +119,7 @@ export const simdKernelsBuild = (): SimdKernelsBuild => compiledKernels().build;
 export const simdKernelsAvailable = (): boolean => compiledKernels().module !== null;
 
 /** The kernels instantiated on b's heap. */
-function kernelsFor(b: WasmHeapBackend): SimdExports {
+export function kernelsFor(b: WasmHeapBackend): SimdExports {
   const memory = b.wasm.asm.memory;
   let k = instances.get(memory);
   if (k === undefined) {

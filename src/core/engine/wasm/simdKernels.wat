@@ -639,4 +639,118 @@
         (br_if $outChannels (i32.lt_u (local.get $o) (local.get $cout))))
       (local.set $q0 (local.get $qEnd))
       (br_if $blocks (i32.lt_u (local.get $q0) (local.get $pixels)))))
+
+  ;; ---- bnfast: training-mode batch normalisation's per-channel passes (fusedBatchNorm.ts) ----
+  ;; x is read as `periods` (≥ 1) repetitions of a period of L = 4·l4 floats, L a multiple of the channel count C
+  ;; (C itself when C % 4 = 0, else lcm(C, 4)), so every lane of every vector keeps one channel. Per-channel
+  ;; vectors (mean m, coefficients, accumulators) come expanded to one period. The sums overwrite their
+  ;; accumulators: the caller sums short chunks of periods and adds the chunks in float64, so that float32
+  ;; accumulation error stays that of a few hundred terms. All pointers are byte offsets, 16-byte steps.
+
+  ;; acc[j] = Σ_p x[p·L + j]
+  (func (export "bnSum") (param $x i32) (param $acc i32) (param $l4 i32) (param $periods i32)
+    (local $j i32) (local $bytes i32)
+    (local.set $bytes (i32.shl (local.get $l4) (i32.const 4)))
+    (memory.fill (local.get $acc) (i32.const 0) (local.get $bytes))
+    (loop $period
+      (local.set $j (i32.const 0))
+      (loop $vec
+        (v128.store (i32.add (local.get $acc) (local.get $j))
+          (f32x4.add (v128.load (i32.add (local.get $acc) (local.get $j)))
+                     (v128.load (i32.add (local.get $x) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br_if $vec (i32.lt_u (local.get $j) (local.get $bytes))))
+      (local.set $x (i32.add (local.get $x) (local.get $bytes)))
+      (local.set $periods (i32.sub (local.get $periods) (i32.const 1)))
+      (br_if $period (local.get $periods))))
+
+  ;; acc[j] = Σ_p (x[p·L + j] − m[j])², the second pass of a two-pass variance.
+  (func (export "bnSumSq") (param $x i32) (param $m i32) (param $acc i32) (param $l4 i32) (param $periods i32)
+    (local $j i32) (local $bytes i32) (local $d v128)
+    (local.set $bytes (i32.shl (local.get $l4) (i32.const 4)))
+    (memory.fill (local.get $acc) (i32.const 0) (local.get $bytes))
+    (loop $period
+      (local.set $j (i32.const 0))
+      (loop $vec
+        (local.set $d (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $j)))
+                                 (v128.load (i32.add (local.get $m) (local.get $j)))))
+        (v128.store (i32.add (local.get $acc) (local.get $j))
+          (f32x4.add (v128.load (i32.add (local.get $acc) (local.get $j)))
+                     (f32x4.mul (local.get $d) (local.get $d))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br_if $vec (i32.lt_u (local.get $j) (local.get $bytes))))
+      (local.set $x (i32.add (local.get $x) (local.get $bytes)))
+      (local.set $periods (i32.sub (local.get $periods) (i32.const 1)))
+      (br_if $period (local.get $periods))))
+
+  ;; The backward pass's sums: sDy[j] = Σ_p dy, sDyX[j] = Σ_p dy·(x − m[j]).
+  (func (export "bnGradSums") (param $dy i32) (param $x i32) (param $m i32) (param $sDy i32) (param $sDyX i32)
+                              (param $l4 i32) (param $periods i32)
+    (local $j i32) (local $bytes i32) (local $g v128)
+    (local.set $bytes (i32.shl (local.get $l4) (i32.const 4)))
+    (memory.fill (local.get $sDy) (i32.const 0) (local.get $bytes))
+    (memory.fill (local.get $sDyX) (i32.const 0) (local.get $bytes))
+    (loop $period
+      (local.set $j (i32.const 0))
+      (loop $vec
+        (local.set $g (v128.load (i32.add (local.get $dy) (local.get $j))))
+        (v128.store (i32.add (local.get $sDy) (local.get $j))
+          (f32x4.add (v128.load (i32.add (local.get $sDy) (local.get $j))) (local.get $g)))
+        (v128.store (i32.add (local.get $sDyX) (local.get $j))
+          (f32x4.add (v128.load (i32.add (local.get $sDyX) (local.get $j)))
+                     (f32x4.mul (local.get $g)
+                                (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $j)))
+                                           (v128.load (i32.add (local.get $m) (local.get $j)))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br_if $vec (i32.lt_u (local.get $j) (local.get $bytes))))
+      (local.set $x (i32.add (local.get $x) (local.get $bytes)))
+      (local.set $dy (i32.add (local.get $dy) (local.get $bytes)))
+      (local.set $periods (i32.sub (local.get $periods) (i32.const 1)))
+      (br_if $period (local.get $periods))))
+
+  ;; The forward output: y = (x − m[j])·a[j] + b[j] (a = scale·rstd, b = offset).
+  (func (export "bnNormalize") (param $x i32) (param $m i32) (param $a i32) (param $b i32) (param $y i32)
+                               (param $l4 i32) (param $periods i32)
+    (local $j i32) (local $bytes i32)
+    (local.set $bytes (i32.shl (local.get $l4) (i32.const 4)))
+    (loop $period
+      (local.set $j (i32.const 0))
+      (loop $vec
+        (v128.store (i32.add (local.get $y) (local.get $j))
+          (f32x4.add
+            (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $j)))
+                                  (v128.load (i32.add (local.get $m) (local.get $j))))
+                       (v128.load (i32.add (local.get $a) (local.get $j))))
+            (v128.load (i32.add (local.get $b) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br_if $vec (i32.lt_u (local.get $j) (local.get $bytes))))
+      (local.set $x (i32.add (local.get $x) (local.get $bytes)))
+      (local.set $y (i32.add (local.get $y) (local.get $bytes)))
+      (local.set $periods (i32.sub (local.get $periods) (i32.const 1)))
+      (br_if $period (local.get $periods))))
+
+  ;; The input gradient: dx = dy·a[j] + (x − m[j])·bx[j] + c[j].
+  (func (export "bnInputGrad") (param $dy i32) (param $x i32) (param $m i32) (param $a i32) (param $bx i32)
+                               (param $c i32) (param $dx i32) (param $l4 i32) (param $periods i32)
+    (local $j i32) (local $bytes i32)
+    (local.set $bytes (i32.shl (local.get $l4) (i32.const 4)))
+    (loop $period
+      (local.set $j (i32.const 0))
+      (loop $vec
+        (v128.store (i32.add (local.get $dx) (local.get $j))
+          (f32x4.add
+            (f32x4.add
+              (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $j)))
+                         (v128.load (i32.add (local.get $a) (local.get $j))))
+              (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $j)))
+                                    (v128.load (i32.add (local.get $m) (local.get $j))))
+                         (v128.load (i32.add (local.get $bx) (local.get $j)))))
+            (v128.load (i32.add (local.get $c) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br_if $vec (i32.lt_u (local.get $j) (local.get $bytes))))
+      (local.set $x (i32.add (local.get $x) (local.get $bytes)))
+      (local.set $dy (i32.add (local.get $dy) (local.get $bytes)))
+      (local.set $dx (i32.add (local.get $dx) (local.get $bytes)))
+      (local.set $periods (i32.sub (local.get $periods) (i32.const 1)))
+      (br_if $period (local.get $periods))))
 )

@@ -1,4 +1,5 @@
 // Gradient kernels that tfjs's wasm backend lacks or runs slowly, registered so that wasm trains conv nets.
+import { batchNormKernelConfigs } from "../ops/fusedBatchNorm.js";
 import { geluKernelConfigs } from "../ops/fusedGelu.js";
 import { tf } from "../tf.js";
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from "./wasmConvGradients.js";
@@ -10,6 +11,7 @@ import { leadingAxisReductions } from "./wasmReductions.js";
 import { unsortedSegmentSumConfig } from "./wasmSegmentSum.js";
 import { simdConv2D } from "./wasmSimdConv.js";
 import { fastWasmSlices } from "./wasmSlice.js";
+import { fastWasmTiles } from "./wasmTile.js";
 
 /** The kernels nfx registers (or replaces) on the wasm backend. */
 export const WASM_GRADIENT_KERNELS: readonly tf.KernelConfig[] = [
@@ -33,8 +35,10 @@ export function registerWasmGradients(): void {
     ...padGuardedWasmConvs((c) => (c.kernelName === "Conv2D" ? simdConv2D(c) : c)), // nfx's SIMD forward conv
     ...untransposedWasmMatMuls(),
     ...fastWasmSlices(),
+    ...fastWasmTiles(),
     ...leadingAxisReductions(),
     ...geluKernelConfigs,
+    ...batchNormKernelConfigs,
   ]) {
     // Unregister first: registerKernel on an existing name works but logs a warning for each.
     if (tf.getKernel(config.kernelName, "wasm") !== undefined) tf.unregisterKernel(config.kernelName, "wasm");

@@ -10,7 +10,7 @@ import type { BlockContext } from "./blockContext.js";
 import type { BlockPlan } from "./plan.js";
 import { applySqueezeExcite } from "./squeezeExcite.js";
 import { stochasticDepth } from "./stochasticDepth.js";
-import { applyConv } from "./wsConv.js";
+import { applyConv, applyConvUnbiased } from "./wsConv.js";
 
 export interface BlockOutput {
   output: tf.Tensor4D;
@@ -20,16 +20,24 @@ export interface BlockOutput {
 
 export function applyNfBlock(plan: BlockPlan, ctx: BlockContext, x: tf.Tensor4D): BlockOutput {
   const { params } = ctx;
-  const act = (t: tf.Tensor4D) => activate(t, ctx.activation, true, ctx.forms);
-  const out = plan.beta === 1 ? act(x) : (tf.mul(act(x), plan.beta) as tf.Tensor4D);
+  const act = (t: tf.Tensor4D, post = 1, bias: tf.Tensor1D | null = null) =>
+    activate(t, ctx.activation, true, ctx.forms, post, bias);
+  const out = act(x, plan.beta);
   let shortcut = x;
   if (plan.shortcut) {
     const src = plan.shortcutPool ? avgPool2x2Same(out) : out;
     shortcut = applyConv(plan.shortcut, params, src);
   }
+  // Each body conv's bias is added by the activation that follows it (one fused kernel where it can be).
   let h = out;
   plan.convs.forEach((conv, i) => {
-    h = applyConv(conv, params, i === 0 ? h : act(h));
+    const last = i === plan.convs.length - 1;
+    const input = h;
+    if (last) h = applyConv(conv, params, input);
+    else {
+      const pre = applyConvUnbiased(conv, params, input);
+      h = act(pre.y, 1, pre.bias);
+    }
   });
   if (plan.se) h = applySqueezeExcite(plan.se, params, h);
   const residual = h;

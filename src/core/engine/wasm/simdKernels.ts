@@ -41,6 +41,21 @@ interface SimdExports {
   transpose2d(x: number, out: number, batch: number, rows: number, cols: number): void;
   geluForward(x: number, y: number, n: number): void;
   geluBackward(x: number, dy: number, dx: number, n: number): void;
+  // ---- nfblock: weight standardisation and scaled ReLU (ops/weightStandardization.ts, ops/scaledRelu.ts) ----
+  wsColumnSums(dy: number, x: number, mean: number, sums: number, rows: number, cols: number): void;
+  wsApply(dy: number, x: number, mean: number, k: number, out: number, rows: number, cols: number): void;
+  biasReluScale(z: number, b: number, y: number, rows: number, cols: number, s: number, hasBias: number): void;
+  reluScaleGrad(
+    y: number,
+    dy: number,
+    dz: number,
+    db: number,
+    rows: number,
+    cols: number,
+    s: number,
+    hasBias: number,
+  ): void;
+  // ---- end nfblock ----
 }
 
 /** Which build of the kernels runs: with fused multiply-adds, plain SIMD, or none (no wasm SIMD here). */
@@ -106,6 +121,10 @@ function kernelsFor(b: WasmHeapBackend): SimdExports {
   }
   return k;
 }
+
+/** The kernels on b's heap, for the fused ops that drive them from their own files (nfblock: engine/ops/). */
+export const simdKernelsOn = (b: WasmHeapBackend): SimdExports => kernelsFor(b);
+export type { SimdExports };
 
 /** The padded input must cover every output pixel's receptive field. */
 function checkPaddedInput(kernel: string, [, hp, wp, , ho, wo, , kh, kw, sh, sw]: ConvGeometry): void {

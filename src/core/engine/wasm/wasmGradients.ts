@@ -1,5 +1,7 @@
 // Gradient kernels that tfjs's wasm backend lacks or runs slowly, registered so that wasm trains conv nets.
 import { geluKernelConfigs } from "../ops/fusedGelu.js";
+import { scaledReluKernelConfigs } from "../ops/scaledRelu.js";
+import { wsKernelConfigs } from "../ops/weightStandardization.js";
 import { tf } from "../tf.js";
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from "./wasmConvGradients.js";
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from "./wasmDepthwiseGradients.js";
@@ -35,6 +37,8 @@ export function registerWasmGradients(): void {
     ...fastWasmSlices(),
     ...leadingAxisReductions(),
     ...geluKernelConfigs,
+    ...wsKernelConfigs,
+    ...scaledReluKernelConfigs,
   ]) {
     // Unregister first: registerKernel on an existing name works but logs a warning for each.
     if (tf.getKernel(config.kernelName, "wasm") !== undefined) tf.unregisterKernel(config.kernelName, "wasm");

@@ -1,0 +1,119 @@
+// The NF block's fused wasm kernels (weight standardisation, scaled ReLU with a bias) must give the unfused tfjs ops'
+// values and gradients on the cpu backend, over randomized shapes, both WS forms and the N·var floor's inactive
+// branch; shapes the kernels do not take (channels not in groups of 4) go through the tfjs ops on wasm too.
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import { initBackend } from "../../src/core/engine/backend/backend.js";
+import { scaledReluApplies } from "../../src/core/engine/ops/scaledRelu.js";
+import { wsFusedApplies } from "../../src/core/engine/ops/weightStandardization.js";
+import { tf } from "../../src/core/engine/tf.js";
+import { activate } from "../../src/core/models/activations.js";
+import { standardizeWeight } from "../../src/core/models/wsConv.js";
+import { GRAD_TOL, gradsOn, int, pick, randomData, relError, rng } from "./gradcheck.js";
+
+type Input = { data: Float32Array; shape: number[] };
+
+/** f's value on `backend` at `inputs`. */
+async function valueOn(backend: string, f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: Input[]): Promise<Float32Array> {
+  await tf.setBackend(backend);
+  const xs = inputs.map((i) => tf.tensor(i.data, i.shape));
+  try {
+    const y = f(...xs);
+    const out = (await y.data()) as Float32Array;
+    y.dispose();
+    return out;
+  } finally {
+    tf.dispose(xs);
+  }
+}
+
+/** f on wasm against f on cpu: values and the gradients of every input, relative error < GRAD_TOL. */
+async function matchesCpu(label: string, f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: Input[], seed: number) {
+  const valueErr = relError(await valueOn("wasm", f, inputs), await valueOn("cpu", f, inputs));
+  assert.ok(valueErr < GRAD_TOL, `${label}: value differs from cpu by ${valueErr.toExponential(2)}`);
+  const cpu = await gradsOn("cpu", f, inputs, seed);
+  const wasm = await gradsOn("wasm", f, inputs, seed);
+  cpu.forEach((c, i) => {
+    const err = relError(wasm[i] as Float32Array, c);
+    assert.ok(err < GRAD_TOL, `${label}: gradient ${i} differs from cpu by ${err.toExponential(2)}`);
+  });
+}
+
+/** A random HWIO kernel; with `flat`, one output channel is constant and one tiny (N·var below the floor). */
+function wsCase(seed: number, groupsOf4: boolean, flat: boolean): { w: Input; gain: Input } {
+  const r = rng(seed);
+  const k = pick(r, [1, 3]);
+  const cout = groupsOf4 ? 4 * int(r, 1, 8) : pick(r, [1, 2, 3, 5, 6, 7, 9]);
+  const shape = [k, pick(r, [1, 2, 3]), int(r, 1, 12), cout];
+  const data = randomData(r, shape);
+  if (flat) {
+    for (let i = 0; i < data.length; i += cout) {
+      data[i] = 0.25; // channel 0 constant: var = 0
+      if (cout > 1) data[i + 1] = (data[i + 1] as number) * 1e-4; // channel 1: N·var ≪ 1e-4
+    }
+  }
+  const gain = Float32Array.from({ length: cout }, () => 0.5 + r());
+  return { w: { data, shape }, gain: { data: gain, shape: [cout] } };
+}
+
+describe("nfblock fused kernels match the unfused tfjs ops on cpu", () => {
+  before(async () => {
+    await initBackend("wasm");
+  });
+
+  test("weight standardisation (official and timm forms), value and gradients, 40 random kernels", async () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const form = seed % 2 === 0 ? "timm" : "official";
+      const flat = seed % 5 === 0;
+      const c = wsCase(seed, seed % 8 !== 7, flat);
+      const f = (w: tf.Tensor, g: tf.Tensor) => standardizeWeight(w as tf.Tensor4D, g as tf.Tensor1D, form);
+      const label = `ws ${form} ${JSON.stringify(c.w.shape)}${flat ? " flat channels" : ""} (seed ${seed})`;
+      await tf.setBackend("wasm");
+      const fused = c.w.shape[3] % 4 === 0;
+      const probe = tf.zeros(c.w.shape as [number, number, number, number]) as tf.Tensor4D;
+      assert.equal(wsFusedApplies(probe, tf.ones([c.w.shape[3] as number])), fused, `${label}: fused on wasm`);
+      probe.dispose();
+      await matchesCpu(label, f, [c.w, c.gain], seed + 1000);
+    }
+  });
+
+  test("scaled ReLU with and without a bias (activate: relu·γ·β), value and gradients, 40 random shapes", async () => {
+    for (let seed = 101; seed <= 140; seed++) {
+      const r = rng(seed);
+      const c = pick(r, [4, 8, 12, 16, 32, 3, 5]);
+      const shape = [int(r, 1, 4), int(r, 1, 9), int(r, 1, 9), c];
+      const withBias = r() < 0.6;
+      const post = pick(r, [1, 0.98, 1.3]);
+      const scaled = r() < 0.8;
+      const inputs: Input[] = [{ data: randomData(r, shape), shape }];
+      if (withBias) inputs.push({ data: randomData(r, [c]), shape: [c] });
+      const f = (x: tf.Tensor, b?: tf.Tensor) =>
+        activate(x as tf.Tensor4D, "relu", scaled, "official", post, (b ?? null) as tf.Tensor1D | null);
+      const label = `relu ${JSON.stringify(shape)} bias ${withBias} scaled ${scaled} post ${post} (seed ${seed})`;
+      await tf.setBackend("wasm");
+      const x = tf.zeros(shape);
+      const b = withBias ? tf.zeros([c]) : null;
+      const expectFused = (withBias ? c : x.size) % 4 === 0;
+      assert.equal(scaledReluApplies(x, b, post), expectFused, `${label}: fused on wasm`);
+      tf.dispose([x, ...(b ? [b] : [])]);
+      await matchesCpu(label, f, inputs, seed + 1000);
+    }
+  });
+
+  test("scaled ReLU passes NaN on in its value and gradient, as tfjs's Relu and Step do", async () => {
+    await tf.setBackend("wasm");
+    const x = tf.tensor4d([1, Number.NaN, -1, 2], [1, 1, 1, 4]);
+    const b = tf.zeros([4]) as tf.Tensor1D;
+    assert.ok(scaledReluApplies(x, b, 2));
+    const [y, [dx]] = tf.tidy(() => {
+      const f = (t: tf.Tensor) => activate(t as tf.Tensor4D, "relu", true, "official", 2, b);
+      return [f(x), tf.grads((t: tf.Tensor) => f(t).sum())([x])] as const;
+    });
+    const gamma = 1.7139588594436646 * 2;
+    const yv = Array.from(await y.data());
+    assert.ok(Math.abs((yv[0] as number) - gamma) < 1e-5 && Number.isNaN(yv[1]) && yv[2] === 0);
+    const dv = Array.from(await (dx as tf.Tensor).data());
+    assert.ok(Math.abs((dv[0] as number) - gamma) < 1e-5 && Number.isNaN(dv[1]) && dv[2] === 0, `${dv}`);
+    tf.dispose([x, b, y, dx as tf.Tensor]);
+  });
+});

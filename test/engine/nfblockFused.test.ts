@@ -1,13 +1,16 @@
-// The NF block's fused wasm kernels (weight standardisation, scaled ReLU with a bias) must give the unfused tfjs ops'
+// The NF block's fused wasm kernels (weight standardisation, scaled ReLU with a bias, the residual merge) must give the unfused tfjs ops'
 // values and gradients on the cpu backend, over randomized shapes, both WS forms and the N·var floor's inactive
 // branch; shapes the kernels do not take (channels not in groups of 4) go through the tfjs ops on wasm too.
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { initBackend } from "../../src/core/engine/backend/backend.js";
+import { residualMerge, residualMergeApplies } from "../../src/core/engine/ops/residualMerge.js";
 import { scaledReluApplies } from "../../src/core/engine/ops/scaledRelu.js";
 import { wsFusedApplies } from "../../src/core/engine/ops/weightStandardization.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { activate } from "../../src/core/models/activations.js";
+import { buildModel } from "../../src/core/models/build.js";
+import { resolveModelSpec } from "../../src/core/models/resolve.js";
 import { standardizeWeight } from "../../src/core/models/wsConv.js";
 import { GRAD_TOL, gradsOn, int, pick, randomData, relError, rng } from "./gradcheck.js";
 
@@ -115,5 +118,64 @@ describe("nfblock fused kernels match the unfused tfjs ops on cpu", () => {
     const dv = Array.from(await (dx as tf.Tensor).data());
     assert.ok(Math.abs((dv[0] as number) - gamma) < 1e-5 && Number.isNaN(dv[1]) && dv[2] === 0, `${dv}`);
     tf.dispose([x, b, y, dx as tf.Tensor]);
+  });
+
+  test("residual merge h·keep·g·α + s (+ bias), value and gradients of h, g, s and the bias, 30 random shapes", async () => {
+    for (let seed = 201; seed <= 230; seed++) {
+      const r = rng(seed);
+      const c = pick(r, [4, 8, 16, 12, 3, 6]);
+      const shape = [int(r, 1, 5), int(r, 1, 7), int(r, 1, 7), c];
+      const withBias = r() < 0.6;
+      const alpha = pick(r, [0.2, 1, 0.5]);
+      const keep = Float32Array.from({ length: shape[0] as number }, () => (r() < 0.7 ? 1 : 0));
+      const inputs: Input[] = [
+        { data: randomData(r, shape), shape },
+        { data: randomData(r, []), shape: [] },
+        { data: randomData(r, shape), shape },
+      ];
+      if (withBias) inputs.push({ data: randomData(r, [c]), shape: [c] });
+      // The fused op where it applies, else the tfjs ops nfBlock.ts falls back to.
+      const f = (h: tf.Tensor, g: tf.Tensor, sc: tf.Tensor, b?: tf.Tensor) => {
+        const bias = (b ?? null) as tf.Tensor1D | null;
+        if (residualMergeApplies(h, g, sc, bias)) {
+          return residualMerge(h as tf.Tensor4D, g, alpha, sc as tf.Tensor4D, bias, keep);
+        }
+        const masked = tf.mul(h, tf.tensor4d(keep, [keep.length, 1, 1, 1]));
+        return tf.add(tf.mul(tf.mul(masked, g), alpha), bias ? tf.add(sc, bias) : sc);
+      };
+      const label = `merge ${JSON.stringify(shape)} bias ${withBias} keep ${Array.from(keep)} (seed ${seed})`;
+      await tf.setBackend("wasm");
+      const [h, g, b] = [tf.zeros(shape), tf.scalar(1), withBias ? tf.zeros([c]) : null];
+      assert.equal(residualMergeApplies(h, g, h, b), c % 4 === 0, `${label}: fused on wasm`);
+      tf.dispose([h, g, ...(b ? [b] : [])]);
+      await matchesCpu(label, f, inputs, seed + 1000);
+    }
+  });
+
+  test("nf-resnet-micro with stochastic depth: loss and every parameter's gradient on wasm match cpu", async () => {
+    const spec = { ...resolveModelSpec({ name: "nf-resnet-micro" }), stochDepth: 0.5, skipGainInit: 0.7 };
+    const r = rng(7);
+    const x = randomData(r, [6, 28, 28, 1]);
+    const grads = async (backend: string) => {
+      await tf.setBackend(backend);
+      const model = buildModel(spec, { numClasses: 10, inputShape: [28, 28, 1], seed: 3 });
+      try {
+        const { value, grads: g } = tf.variableGrads(() => {
+          const logits = model.apply(tf.tensor4d(x, [6, 28, 28, 1]), { training: true, seed: 11 });
+          return tf.mean(tf.square(logits)) as tf.Scalar;
+        });
+        const out = [await value.data(), ...model.params.map((p) => g[p.variable.name]?.dataSync() as Float32Array)];
+        tf.dispose([value, ...Object.values(g)]);
+        return { out, names: model.params.map((p) => p.name) };
+      } finally {
+        model.dispose();
+      }
+    };
+    const cpu = await grads("cpu");
+    const wasm = await grads("wasm");
+    cpu.out.forEach((c, i) => {
+      const err = relError(wasm.out[i] as Float32Array, c as Float32Array);
+      assert.ok(err < GRAD_TOL, `${i === 0 ? "loss" : cpu.names[i - 1]}: differs from cpu by ${err.toExponential(2)}`);
+    });
   });
 });

@@ -55,6 +55,18 @@ interface SimdExports {
     s: number,
     hasBias: number,
   ): void;
+  residualMerge(
+    h: number,
+    f: number,
+    s: number,
+    sb: number,
+    out: number,
+    n: number,
+    rows: number,
+    cols: number,
+    hasBias: number,
+  ): void;
+  residualMergeGrad(dy: number, h: number, f: number, dh: number, dots: number, n: number, per: number): void;
   // ---- end nfblock ----
 }
 

@@ -628,5 +628,62 @@
         (local.set $dz (i32.add (local.get $dz) (local.get $bytes)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br_if $rowLoop (i32.lt_u (local.get $r) (local.get $rows))))))
+
+  ;; out[k,r,c] = h[k,r,c]·f[k] + s[k,r,c] (+ sb[c] when hasBias) for h, s [n, rows, cols]: the NF block's end,
+  ;; residual·mask·skip_gain·α + shortcut (+ the shortcut conv's bias), one pass where tfjs ops take four or five.
+  (func (export "residualMerge") (param $h i32) (param $f i32) (param $s i32) (param $sb i32) (param $out i32) (param $n i32) (param $rows i32) (param $cols i32) (param $hasBias i32)
+    (local $bytes i32) (local $c i32) (local $r i32) (local $k i32) (local $fv v128) (local $bv v128)
+    (local.set $bytes (i32.shl (local.get $cols) (i32.const 2)))
+    (block $done
+      (br_if $done (i32.or (i32.or (i32.eqz (local.get $n)) (i32.eqz (local.get $rows))) (i32.eqz (local.get $cols))))
+      (loop $samples
+        (local.set $fv (v128.load32_splat (i32.add (local.get $f) (i32.shl (local.get $k) (i32.const 2)))))
+        (local.set $r (i32.const 0))
+        (loop $rowLoop
+          (local.set $c (i32.const 0))
+          (loop $columns
+            (if (local.get $hasBias)
+              (then (local.set $bv (v128.load (i32.add (local.get $sb) (local.get $c))))))
+            (v128.store (i32.add (local.get $out) (local.get $c))
+              (f32x4.add
+                (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $h) (local.get $c))) (local.get $fv))
+                           (v128.load (i32.add (local.get $s) (local.get $c))))
+                (local.get $bv)))
+            (local.set $c (i32.add (local.get $c) (i32.const 16)))
+            (br_if $columns (i32.lt_u (local.get $c) (local.get $bytes))))
+          (local.set $h (i32.add (local.get $h) (local.get $bytes)))
+          (local.set $s (i32.add (local.get $s) (local.get $bytes)))
+          (local.set $out (i32.add (local.get $out) (local.get $bytes)))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br_if $rowLoop (i32.lt_u (local.get $r) (local.get $rows))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br_if $samples (i32.lt_u (local.get $k) (local.get $n))))))
+
+  ;; dh[k,i] = dy[k,i]·f[k] and dots[k] = Σ_i dy[k,i]·h[k,i] for dy, h [n, per] (per % 4 = 0): residualMerge's
+  ;; gradient for the branch and, scaled by the caller, for the skip gain.
+  (func (export "residualMergeGrad") (param $dy i32) (param $h i32) (param $f i32) (param $dh i32) (param $dots i32) (param $n i32) (param $per i32)
+    (local $k i32) (local $end i32) (local $fv v128) (local $g v128) (local $a0 v128)
+    (block $done
+      (br_if $done (i32.eqz (local.get $n)))
+      (loop $samples
+        (local.set $fv (v128.load32_splat (i32.add (local.get $f) (i32.shl (local.get $k) (i32.const 2)))))
+        (local.set $a0 (v128.const f32x4 0 0 0 0))
+        (local.set $end (i32.add (local.get $dy) (i32.shl (local.get $per) (i32.const 2))))
+        (block $rowDone
+          (br_if $rowDone (i32.ge_u (local.get $dy) (local.get $end)))
+          (loop $elements
+            (local.set $g (v128.load (local.get $dy)))
+            (v128.store (local.get $dh) (f32x4.mul (local.get $g) (local.get $fv)))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $g) (v128.load (local.get $h)))))
+            (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
+            (local.set $h (i32.add (local.get $h) (i32.const 16)))
+            (local.set $dh (i32.add (local.get $dh) (i32.const 16)))
+            (br_if $elements (i32.lt_u (local.get $dy) (local.get $end)))))
+        (f32.store (i32.add (local.get $dots) (i32.shl (local.get $k) (i32.const 2)))
+          (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $a0)) (f32x4.extract_lane 1 (local.get $a0)))
+            (f32.add (f32x4.extract_lane 2 (local.get $a0)) (f32x4.extract_lane 3 (local.get $a0)))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br_if $samples (i32.lt_u (local.get $k) (local.get $n))))))
   ;; ---- end nfblock ----
 )

@@ -1,5 +1,6 @@
 // Gradient kernels that tfjs's wasm backend lacks or runs slowly, registered so that wasm trains conv nets.
 import { geluKernelConfigs } from "../ops/fusedGelu.js";
+import { residualMergeKernelConfigs } from "../ops/residualMerge.js";
 import { scaledReluKernelConfigs } from "../ops/scaledRelu.js";
 import { wsKernelConfigs } from "../ops/weightStandardization.js";
 import { tf } from "../tf.js";
@@ -39,6 +40,7 @@ export function registerWasmGradients(): void {
     ...geluKernelConfigs,
     ...wsKernelConfigs,
     ...scaledReluKernelConfigs,
+    ...residualMergeKernelConfigs,
   ]) {
     // Unregister first: registerKernel on an existing name works but logs a warning for each.
     if (tf.getKernel(config.kernelName, "wasm") !== undefined) tf.unregisterKernel(config.kernelName, "wasm");

@@ -6,6 +6,7 @@ import { before, describe, test } from "node:test";
 import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { residualMerge, residualMergeApplies } from "../../src/core/engine/ops/residualMerge.js";
 import { scaledReluApplies } from "../../src/core/engine/ops/scaledRelu.js";
+import { stepChecks } from "../../src/core/engine/ops/stepChecks.js";
 import { wsFusedApplies } from "../../src/core/engine/ops/weightStandardization.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { activate } from "../../src/core/models/activations.js";
@@ -177,5 +178,35 @@ describe("nfblock fused kernels match the unfused tfjs ops on cpu", () => {
       const err = relError(wasm.out[i] as Float32Array, c as Float32Array);
       assert.ok(err < GRAD_TOL, `${i === 0 ? "loss" : cpu.names[i - 1]}: differs from cpu by ${err.toExponential(2)}`);
     });
+  });
+
+  test("step checks: Σ 0·w is 0 or NaN as cpu's (NaN, ±Inf anywhere, odd sizes) and the skip gains' mean |g|", async () => {
+    for (let seed = 301; seed <= 330; seed++) {
+      const r = rng(seed);
+      const weights = Array.from({ length: int(r, 1, 6) }, () => {
+        const shape = [int(r, 1, 5), int(r, 1, 7)];
+        return { data: randomData(r, shape), shape };
+      });
+      const bad = pick(r, [null, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
+      if (bad !== null) {
+        const w = pick(r, weights);
+        w.data[int(r, 0, w.data.length - 1)] = bad;
+      }
+      const gains = Array.from({ length: int(r, 0, 3) }, () => ({ data: randomData(r, []), shape: [] as number[] }));
+      const on = async (backend: string) => {
+        await tf.setBackend(backend);
+        const ws = weights.map((w) => tf.tensor(w.data, w.shape));
+        const gs = gains.map((g) => tf.tensor(g.data, g.shape));
+        const out = stepChecks(ws, gs);
+        const v = Array.from(await out.data());
+        tf.dispose([out, ...ws, ...gs]);
+        return v;
+      };
+      const [cpu, wasm] = [await on("cpu"), await on("wasm")];
+      const label = `step checks (seed ${seed}, bad ${bad})`;
+      assert.equal(Number.isNaN(cpu[0]), bad !== null, label);
+      assert.ok(wasm[0] === cpu[0] || (Number.isNaN(wasm[0]) && Number.isNaN(cpu[0])), `${label}: ${wasm}`);
+      assert.ok(Math.abs((wasm[1] as number) - (cpu[1] as number)) < 1e-6, `${label}: mean |g| ${wasm} vs ${cpu}`);
+    }
   });
 });

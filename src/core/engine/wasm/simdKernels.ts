@@ -67,6 +67,7 @@ interface SimdExports {
     hasBias: number,
   ): void;
   residualMergeGrad(dy: number, h: number, f: number, dh: number, dots: number, n: number, per: number): void;
+  zeroDotSum(x: number, n: number): number;
   // ---- end nfblock ----
 }
 

@@ -662,7 +662,7 @@
   ;; dh[k,i] = dy[k,i]·f[k] and dots[k] = Σ_i dy[k,i]·h[k,i] for dy, h [n, per] (per % 4 = 0): residualMerge's
   ;; gradient for the branch and, scaled by the caller, for the skip gain.
   (func (export "residualMergeGrad") (param $dy i32) (param $h i32) (param $f i32) (param $dh i32) (param $dots i32) (param $n i32) (param $per i32)
-    (local $k i32) (local $end i32) (local $fv v128) (local $g v128) (local $a0 v128)
+    (local $k i32) (local $end i32) (local $fv v128) (local $g v128) (local $v v128) (local $a0 v128)
     (block $done
       (br_if $done (i32.eqz (local.get $n)))
       (loop $samples
@@ -674,7 +674,8 @@
           (loop $elements
             (local.set $g (v128.load (local.get $dy)))
             (v128.store (local.get $dh) (f32x4.mul (local.get $g) (local.get $fv)))
-            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $g) (v128.load (local.get $h)))))
+            (local.set $v (v128.load (local.get $h)))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $g) (local.get $v))))
             (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
             (local.set $h (i32.add (local.get $h) (i32.const 16)))
             (local.set $dh (i32.add (local.get $dh) (i32.const 16)))
@@ -685,5 +686,29 @@
             (f32.add (f32x4.extract_lane 2 (local.get $a0)) (f32x4.extract_lane 3 (local.get $a0)))))
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br_if $samples (i32.lt_u (local.get $k) (local.get $n))))))
+
+  ;; Σ 0·x[i] over x [n]: 0 when every element is finite, else NaN (0·±Inf and 0·NaN are NaN) — the training step's
+  ;; weights check over all parameters in one pass each, where tfjs ops take two kernels per parameter.
+  (func (export "zeroDotSum") (param $x i32) (param $n i32) (result f32)
+    (local $end i32) (local $vecEnd i32) (local $acc v128) (local $zero v128) (local $s f32)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vecEnd (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vecDone
+      (br_if $vecDone (i32.ge_u (local.get $x) (local.get $vecEnd)))
+      (loop $vec
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (v128.load (local.get $x)) (local.get $zero))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (br_if $vec (i32.lt_u (local.get $x) (local.get $vecEnd)))))
+    (local.set $s
+      (f32.add
+        (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+        (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+    (block $tailDone
+      (br_if $tailDone (i32.ge_u (local.get $x) (local.get $end)))
+      (loop $tail
+        (local.set $s (f32.add (local.get $s) (f32.mul (f32.load (local.get $x)) (f32.const 0))))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (br_if $tail (i32.lt_u (local.get $x) (local.get $end)))))
+    (local.get $s))
   ;; ---- end nfblock ----
 )

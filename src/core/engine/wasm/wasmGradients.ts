@@ -2,6 +2,7 @@
 import { geluKernelConfigs } from "../ops/fusedGelu.js";
 import { residualMergeKernelConfigs } from "../ops/residualMerge.js";
 import { scaledReluKernelConfigs } from "../ops/scaledRelu.js";
+import { stepChecksKernelConfigs } from "../ops/stepChecks.js";
 import { wsKernelConfigs } from "../ops/weightStandardization.js";
 import { tf } from "../tf.js";
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from "./wasmConvGradients.js";
@@ -41,6 +42,7 @@ export function registerWasmGradients(): void {
     ...wsKernelConfigs,
     ...scaledReluKernelConfigs,
     ...residualMergeKernelConfigs,
+    ...stepChecksKernelConfigs,
   ]) {
     // Unregister first: registerKernel on an existing name works but logs a warning for each.
     if (tf.getKernel(config.kernelName, "wasm") !== undefined) tf.unregisterKernel(config.kernelName, "wasm");

@@ -13,6 +13,7 @@ import { activate } from "../../src/core/models/activations.js";
 import { buildModel } from "../../src/core/models/build.js";
 import { resolveModelSpec } from "../../src/core/models/resolve.js";
 import { standardizeWeight } from "../../src/core/models/wsConv.js";
+import { softCrossEntropy } from "../../src/core/train/loss.js";
 import { GRAD_TOL, gradsOn, int, pick, randomData, relError, rng } from "./gradcheck.js";
 
 type Input = { data: Float32Array; shape: number[] };
@@ -207,6 +208,38 @@ describe("nfblock fused kernels match the unfused tfjs ops on cpu", () => {
       assert.equal(Number.isNaN(cpu[0]), bad !== null, label);
       assert.ok(wasm[0] === cpu[0] || (Number.isNaN(wasm[0]) && Number.isNaN(cpu[0])), `${label}: ${wasm}`);
       assert.ok(Math.abs((wasm[1] as number) - (cpu[1] as number)) < 1e-6, `${label}: mean |g| ${wasm} vs ${cpu}`);
+    }
+  });
+
+  test("softmax cross-entropy's hand-written gradient equals autodiff through log-softmax, on cpu and wasm", async () => {
+    for (let seed = 401; seed <= 420; seed++) {
+      const r = rng(seed);
+      const shape = [int(r, 1, 9), int(r, 2, 12)];
+      const smoothing = pick(r, [0, 0.1, 0.3]);
+      // Soft targets (MixUp-like rows summing to 1, or not) and scaled logits, so that the Σt factor matters.
+      const targets = Float32Array.from(randomData(r, shape), (v) => Math.abs(v));
+      const logits = { data: Float32Array.from(randomData(r, shape), (v) => 4 * v), shape };
+      const t = () => tf.tensor2d(targets, shape as [number, number]);
+      const reference = (z: tf.Tensor) => {
+        const target = t()
+          .mul(1 - smoothing)
+          .add(smoothing / (shape[1] as number));
+        return target
+          .mul(z.sub(z.logSumExp(1, true)))
+          .sum(1)
+          .neg()
+          .mean();
+      };
+      for (const backend of ["cpu", "wasm"]) {
+        const fused = (z: tf.Tensor) => softCrossEntropy(z as tf.Tensor2D, t(), smoothing);
+        const [value, want] = [await valueOn(backend, fused, [logits]), await valueOn(backend, reference, [logits])];
+        const label = `cross-entropy ${JSON.stringify(shape)} s=${smoothing} on ${backend} (seed ${seed})`;
+        assert.ok(relError(value, want) < 1e-6, `${label}: value ${value} vs ${want}`);
+        const [g] = await gradsOn(backend, fused, [logits], seed);
+        const [gWant] = await gradsOn(backend, reference, [logits], seed);
+        const err = relError(g as Float32Array, gWant as Float32Array);
+        assert.ok(err < GRAD_TOL, `${label}: gradient differs by ${err.toExponential(2)}`);
+      }
     }
   });
 });

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { initBackend } from "../../src/core/engine/backend/backend.js";
+import { addBias } from "../../src/core/engine/ops/biasAdd.js";
 import { residualMerge, residualMergeApplies } from "../../src/core/engine/ops/residualMerge.js";
 import { scaledReluApplies } from "../../src/core/engine/ops/scaledRelu.js";
 import { stepChecks } from "../../src/core/engine/ops/stepChecks.js";
@@ -240,6 +241,22 @@ describe("nfblock fused kernels match the unfused tfjs ops on cpu", () => {
         const err = relError(g as Float32Array, gWant as Float32Array);
         assert.ok(err < GRAD_TOL, `${label}: gradient differs by ${err.toExponential(2)}`);
       }
+    }
+  });
+
+  test("conv bias add (and a GELU after it), value and gradients of z and the bias, 20 random shapes", async () => {
+    for (let seed = 501; seed <= 520; seed++) {
+      const r = rng(seed);
+      const c = pick(r, [4, 8, 16, 3, 6]);
+      const shape = [int(r, 1, 4), int(r, 1, 6), int(r, 1, 6), c];
+      const inputs: Input[] = [
+        { data: randomData(r, shape), shape },
+        { data: randomData(r, [c]), shape: [c] },
+      ];
+      const label = `bias add ${JSON.stringify(shape)} (seed ${seed})`;
+      await matchesCpu(label, (z, b) => addBias(z, b as tf.Tensor1D), inputs, seed + 1000);
+      const gelu = (z: tf.Tensor, b: tf.Tensor) => activate(z, "gelu", true, "official", 0.9, b as tf.Tensor1D);
+      await matchesCpu(`${label} + gelu`, gelu, inputs, seed + 2000);
     }
   });
 });

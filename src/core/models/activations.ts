@@ -1,5 +1,6 @@
 // Nonlinearities with their γ constants baked in (PAPER.md, `base.py`): act(x)·γ has unit second moment when
 // x ~ N(0,1), which is what keeps a normalizer-free network variance-preserving at initialization.
+import { addBias } from "../engine/ops/biasAdd.js";
 import { geluTanhGrad, geluTanhValue } from "../engine/ops/fusedGelu.js";
 import { scaledReluApplies, scaledReluFused } from "../engine/ops/scaledRelu.js";
 import { tf } from "../engine/tf.js";
@@ -91,7 +92,7 @@ export function activate<T extends tf.Tensor>(
 ): T {
   const gamma = scaled ? ACTIVATION_GAMMA[name] : 1;
   if (name === "relu" && scaledReluApplies(x, bias, gamma * post)) return scaledReluFused(x, bias, gamma * post);
-  const y = raw(bias ? (tf.add(x, bias) as T) : x, name, forms);
+  const y = raw(bias ? addBias(x, bias) : x, name, forms);
   const g = gamma !== 1 ? tf.mul(y, gamma) : y;
   return (post === 1 ? g : tf.mul(g, post)) as T;
 }

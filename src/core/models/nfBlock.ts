@@ -3,6 +3,7 @@
 //   residual = [SE](conv2(act(conv1b(act(conv1(act(conv0(out)))))))) ;
 //   return stochdepth(residual)·skip_gain·α + shortcut.
 // β = 1/expected_std makes every block's input N(0,1)-like at init; α sets how fast the variance grows.
+import { addBias } from "../engine/ops/biasAdd.js";
 import { residualMerge, residualMergeApplies } from "../engine/ops/residualMerge.js";
 import { tf } from "../engine/tf.js";
 import { activate } from "./activations.js";
@@ -57,7 +58,7 @@ function merge(
     const keep = keepMask(n, plan.stochDepthRate, ctx.training, ctx.seed, ctx.exampleOffset);
     return residualMerge(residual, gain, plan.alpha, shortcut, shortcutBias, keep ?? new Float32Array(n).fill(1));
   }
-  const s = shortcutBias ? (tf.add(shortcut, shortcutBias) as tf.Tensor4D) : shortcut;
+  const s = shortcutBias ? addBias(shortcut, shortcutBias) : shortcut;
   const h = stochasticDepth(residual, plan.stochDepthRate, ctx.training, ctx.seed, ctx.exampleOffset);
   return tf.add(tf.mul(tf.mul(h, gain), plan.alpha), s) as tf.Tensor4D;
 }

@@ -3,6 +3,7 @@
 // with mean and var per output channel over axes (0,1,2). Each output then has unit-norm, zero-mean weights, so it
 // preserves the variance of a unit-second-moment input and removes its mean. The same layer without
 // standardization (plain `gain·W`) serves the "no WS" ablation, and without gain/bias the BatchNorm baseline.
+import { addBias } from "../engine/ops/biasAdd.js";
 import { groupedConv2d } from "../engine/ops/groupedConv.js";
 import { standardizeWeightFused, TIMM_WS_EPS, WS_EPS, wsFusedApplies } from "../engine/ops/weightStandardization.js";
 import { tf } from "../engine/tf.js";
@@ -86,7 +87,7 @@ export function effectiveWeight(plan: ConvPlan, params: ParamStore): tf.Tensor4D
 
 export function applyConv(plan: ConvPlan, params: ParamStore, x: tf.Tensor4D): tf.Tensor4D {
   const { y, bias } = applyConvUnbiased(plan, params, x);
-  return bias ? (tf.add(y, bias) as tf.Tensor4D) : y;
+  return bias ? addBias(y, bias) : y;
 }
 
 /** The conv without its bias, and the bias (null when it has none): for callers that fold the add into the next op. */

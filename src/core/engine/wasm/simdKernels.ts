@@ -68,6 +68,7 @@ interface SimdExports {
   ): void;
   residualMergeGrad(dy: number, h: number, f: number, dh: number, dots: number, n: number, per: number): void;
   zeroDotSum(x: number, n: number): number;
+  biasAdd(z: number, b: number, y: number, rows: number, cols: number): void;
   // ---- end nfblock ----
 }
 

@@ -710,5 +710,24 @@
         (local.set $x (i32.add (local.get $x) (i32.const 4)))
         (br_if $tail (i32.lt_u (local.get $x) (local.get $end)))))
     (local.get $s))
+
+  ;; y[r,c] = z[r,c] + b[c] for z [rows, cols]: a conv's bias, where tfjs's wasm Add broadcasts per element.
+  (func (export "biasAdd") (param $z i32) (param $b i32) (param $y i32) (param $rows i32) (param $cols i32)
+    (local $bytes i32) (local $c i32) (local $r i32)
+    (local.set $bytes (i32.shl (local.get $cols) (i32.const 2)))
+    (block $done
+      (br_if $done (i32.or (i32.eqz (local.get $rows)) (i32.eqz (local.get $cols))))
+      (loop $rowLoop
+        (local.set $c (i32.const 0))
+        (loop $columns
+          (v128.store (i32.add (local.get $y) (local.get $c))
+            (f32x4.add (v128.load (i32.add (local.get $z) (local.get $c)))
+                       (v128.load (i32.add (local.get $b) (local.get $c)))))
+          (local.set $c (i32.add (local.get $c) (i32.const 16)))
+          (br_if $columns (i32.lt_u (local.get $c) (local.get $bytes))))
+        (local.set $z (i32.add (local.get $z) (local.get $bytes)))
+        (local.set $y (i32.add (local.get $y) (local.get $bytes)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br_if $rowLoop (i32.lt_u (local.get $r) (local.get $rows))))))
   ;; ---- end nfblock ----
 )

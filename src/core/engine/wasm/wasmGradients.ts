@@ -1,4 +1,5 @@
 // Gradient kernels that tfjs's wasm backend lacks or runs slowly, registered so that wasm trains conv nets.
+import { biasAddKernelConfigs } from "../ops/biasAdd.js";
 import { geluKernelConfigs } from "../ops/fusedGelu.js";
 import { residualMergeKernelConfigs } from "../ops/residualMerge.js";
 import { scaledReluKernelConfigs } from "../ops/scaledRelu.js";
@@ -43,6 +44,7 @@ export function registerWasmGradients(): void {
     ...scaledReluKernelConfigs,
     ...residualMergeKernelConfigs,
     ...stepChecksKernelConfigs,
+    ...biasAddKernelConfigs,
   ]) {
     // Unregister first: registerKernel on an existing name works but logs a warning for each.
     if (tf.getKernel(config.kernelName, "wasm") !== undefined) tf.unregisterKernel(config.kernelName, "wasm");

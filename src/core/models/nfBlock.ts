@@ -3,6 +3,8 @@
 //   residual = [SE](conv2(act(conv1b(act(conv1(act(conv0(out)))))))) ;
 //   return stochdepth(residual)·skip_gain·α + shortcut.
 // β = 1/expected_std makes every block's input N(0,1)-like at init; α sets how fast the variance grows.
+// Where nfx's wasm kernels run, each conv's bias is added inside the activation after it and the last line is one
+// kernel (engine/ops/scaledRelu.ts, residualMerge.ts); elsewhere the same formulas run as tfjs ops.
 import { addBias } from "../engine/ops/biasAdd.js";
 import { residualMerge, residualMergeApplies } from "../engine/ops/residualMerge.js";
 import { tf } from "../engine/tf.js";

@@ -1,6 +1,8 @@
 // Nonlinearities with their γ constants baked in (PAPER.md, `base.py`): act(x)·γ has unit second moment when
 // x ~ N(0,1), which is what keeps a normalizer-free network variance-preserving at initialization.
+import { addBias } from "../engine/ops/biasAdd.js";
 import { geluTanhGrad, geluTanhValue } from "../engine/ops/fusedGelu.js";
+import { scaledReluApplies, scaledReluFused } from "../engine/ops/scaledRelu.js";
 import { tf } from "../engine/tf.js";
 import type { ModelForms } from "./spec.js";
 
@@ -75,14 +77,22 @@ function raw(x: tf.Tensor, name: ActivationName, forms: ModelForms): tf.Tensor {
 /**
  * Applies an activation. `scaled` multiplies by γ (normalizer-free models); BatchNorm models use the plain
  * function, since BN already renormalizes every layer. `forms` `timm` makes GELU the erf form (ModelForms).
+ * `post` multiplies the result further (the NF block's β) and `bias` [C] is added to x first (a conv's bias):
+ *   y = act(x + bias)·γ·post.
+ * ReLU with a positive scale runs as one fused kernel each way where it can (engine/ops/scaledRelu.ts), the rest
+ * as tfjs ops in that order.
  */
 export function activate<T extends tf.Tensor>(
   x: T,
   name: ActivationName,
   scaled: boolean,
   forms: ModelForms = "official",
+  post = 1,
+  bias: tf.Tensor1D | null = null,
 ): T {
-  const y = raw(x, name, forms);
-  const gamma = ACTIVATION_GAMMA[name];
-  return (scaled && gamma !== 1 ? tf.mul(y, gamma) : y) as T;
+  const gamma = scaled ? ACTIVATION_GAMMA[name] : 1;
+  if (name === "relu" && scaledReluApplies(x, bias, gamma * post)) return scaledReluFused(x, bias, gamma * post);
+  const y = raw(bias ? addBias(x, bias) : x, name, forms);
+  const g = gamma !== 1 ? tf.mul(y, gamma) : y;
+  return (post === 1 ? g : tf.mul(g, post)) as T;
 }

@@ -16,10 +16,25 @@ export function stochasticDepth(
   seed: number,
   exampleOffset = 0,
 ): tf.Tensor4D {
-  if (!(rate >= 0 && rate < 1)) throw new Error(`stochastic depth rate must be in [0, 1), got ${rate}`);
-  if (!training || rate === 0) return x;
   const n = x.shape[0];
+  const keep = keepMask(n, rate, training, seed, exampleOffset);
+  return keep === null ? x : (tf.mul(x, tf.tensor4d(keep, [n, 1, 1, 1])) as tf.Tensor4D);
+}
+
+/**
+ * The keep mask (1 kept, 0 dropped) of examples exampleOffset … exampleOffset + n − 1, or null when nothing is
+ * dropped (not training, or rate 0). @throws Error when `rate` is not in [0, 1).
+ */
+export function keepMask(
+  n: number,
+  rate: number,
+  training: boolean,
+  seed: number,
+  exampleOffset = 0,
+): Float32Array | null {
+  if (!(rate >= 0 && rate < 1)) throw new Error(`stochastic depth rate must be in [0, 1), got ${rate}`);
+  if (!training || rate === 0) return null;
   const u = exampleUniforms(seed, exampleOffset, n, 1);
   for (let k = 0; k < n; k++) u[k] = (u[k] as number) >= rate ? 1 : 0;
-  return tf.mul(x, tf.tensor4d(u, [n, 1, 1, 1])) as tf.Tensor4D;
+  return u;
 }

@@ -3,19 +3,19 @@
 // with mean and var per output channel over axes (0,1,2). Each output then has unit-norm, zero-mean weights, so it
 // preserves the variance of a unit-second-moment input and removes its mean. The same layer without
 // standardization (plain `gain·W`) serves the "no WS" ablation, and without gain/bias the BatchNorm baseline.
+import { addBias } from "../engine/ops/biasAdd.js";
 import { groupedConv2d } from "../engine/ops/groupedConv.js";
+import { standardizeWeightFused, TIMM_WS_EPS, WS_EPS, wsFusedApplies } from "../engine/ops/weightStandardization.js";
 import { tf } from "../engine/tf.js";
 import type { ParamStore } from "./paramStore.js";
 import type { ConvPlan } from "./plan.js";
 
-/** Floors N·var so that a (near-)constant filter does not divide by zero. */
-export const WS_EPS = 1e-4;
-
 /**
- * timm's ε, added to the variance (`ScaledStdConv2dSame(eps=NfCfg.std_conv_eps)`, 1e-5): with `forms: timm`,
+ * WS_EPS floors N·var so that a (near-)constant filter does not divide by zero. TIMM_WS_EPS is timm's ε, added to
+ * the variance (`ScaledStdConv2dSame(eps=NfCfg.std_conv_eps)`, 1e-5): with `forms: timm`,
  *   Ŵ = gain·(W − mean)·N^-½/sqrt(var + 1e-5)  (timm/layers/std_conv.py, F.batch_norm over each filter).
  */
-export const TIMM_WS_EPS = 1e-5;
+export { TIMM_WS_EPS, WS_EPS };
 
 /**
  * Standardizes an HWIO kernel per output channel and applies the per-output gain, with a hand-written gradient.
@@ -26,13 +26,15 @@ export const TIMM_WS_EPS = 1e-5;
  *   c = W − μ,  r = 1/sqrt(max(N·var, ε)),  Ŵ = gain·r·c
  *   dgain = Σ dŴ·r·c,   g = dŴ·gain·r − c·r³·Σ(dŴ·gain·c)·[N·var > ε],   dW = g − mean(g)
  * (sums and means per output channel over axes 0,1,2; the last term is the path through var, whose mean over
- * the N elements cancels the N of N·var).
+ * the N elements cancels the N of N·var). On wasm one fused kernel each way computes the same
+ * (engine/ops/weightStandardization.ts); elsewhere tfjs ops do.
  */
 export function standardizeWeight(
   w: tf.Tensor4D,
   gain: tf.Tensor1D,
   form: "official" | "timm" = "official",
 ): tf.Tensor4D {
+  if (wsFusedApplies(w, gain)) return standardizeWeightFused(w, gain, form);
   const fanIn = w.shape[0] * w.shape[1] * w.shape[2];
   const stats = (x: tf.Tensor4D) => {
     const { mean, variance } = tf.moments(x, [0, 1, 2], true);
@@ -84,6 +86,16 @@ export function effectiveWeight(plan: ConvPlan, params: ParamStore): tf.Tensor4D
 }
 
 export function applyConv(plan: ConvPlan, params: ParamStore, x: tf.Tensor4D): tf.Tensor4D {
+  const { y, bias } = applyConvUnbiased(plan, params, x);
+  return bias ? addBias(y, bias) : y;
+}
+
+/** The conv without its bias, and the bias (null when it has none): for callers that fold the add into the next op. */
+export function applyConvUnbiased(
+  plan: ConvPlan,
+  params: ParamStore,
+  x: tf.Tensor4D,
+): { y: tf.Tensor4D; bias: tf.Tensor1D | null } {
   const y = groupedConv2d(x, effectiveWeight(plan, params), plan.stride, "same", plan.groups);
-  return plan.bias ? (tf.add(y, params.get(plan.bias)) as tf.Tensor4D) : y;
+  return { y, bias: plan.bias ? params.get<tf.Rank.R1>(plan.bias) : null };
 }

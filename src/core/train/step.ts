@@ -6,6 +6,7 @@ import { type ClipResult, clipGradients, globalNorm } from "../agc/agc.js";
 import { deriveSeed } from "../base/random.js";
 import type { RunConfig } from "../config/schema.js";
 import type { PhaseClock } from "../engine/bench/phaseProfile.js";
+import { stepChecks } from "../engine/ops/stepChecks.js";
 import { tf } from "../engine/tf.js";
 import { type Model, WEIGHT_ROLES } from "../models/types.js";
 import type { Optimizer, SlotGroup } from "../optim/optimizer.js";
@@ -133,13 +134,12 @@ function stepOutput(
   vars: readonly tf.Variable[],
   skipGains: readonly tf.Variable[],
 ) {
-  // 0·w is NaN exactly where w is NaN or ±Inf, so this sum is 0 iff every updated weight is finite (the EMA
+  // 0·w is NaN exactly where w is NaN or ±Inf, so Σ 0·w is 0 iff every updated weight is finite (the EMA
   // averages finite weights; the evaluation's logits are checked on their own). One cheap pass, read back
-  // with the loss: divergence is seen after every update, including the last.
-  const weightsCheck = tf.addN(vars.map((v) => v.mul(0).sum()));
+  // with the loss: divergence is seen after every update, including the last. stepChecks gives it with the
+  // skip gains' mean |g|, in one kernel on wasm.
   const skipCount = skipGains.reduce((n, v) => n + v.size, 0);
-  const skipMean = skipCount ? tf.addN(skipGains.map((v) => v.abs().sum())).div(skipCount) : tf.scalar(0);
-  const head = tf.stack([loss, globalNorm(grads), weightsCheck, skipMean]);
+  const head = tf.concat([tf.stack([loss, globalNorm(grads)]), stepChecks(vars, skipGains)]);
   const counts = clip.clippedByRole?.counts.reshape([-1]);
   return {
     values: (counts ? tf.concat([head, counts]) : head) as tf.Tensor1D,

@@ -14,58 +14,9 @@ interface WebAssemblyApi {
 }
 const WebAssemblyJs = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
 
-/** A conv's geometry as the kernels take it: N, padded Hp, Wp, Cin, output Ho, Wo, Cout, kh, kw, strides sh, sw. */
-export type ConvGeometry = [number, number, number, number, number, number, number, number, number, number, number];
+export type { ConvGeometry, SimdExports } from "./simdExports.js";
 
-/** conv2d(xp, packed filter, y, ...geometry, block) and conv2dFilterGradRuns(xp, dy, dW, ...geometry, block). */
-type ConvKernel = (a: number, b: number, out: number, ...geometryAndBlock: [...ConvGeometry, number]) => void;
-
-export interface SimdExports {
-  conv2d: ConvKernel;
-  packFilter(w: number, packed: number, rows: number, cout: number): void;
-  padNHWC(
-    x: number,
-    out: number,
-    n: number,
-    h: number,
-    w: number,
-    c: number,
-    top: number,
-    bottom: number,
-    left: number,
-    right: number,
-    cOut: number,
-  ): void;
-  columnSum(x: number, out: number, rows: number, cols: number, scale: number): void;
-  transpose2d(x: number, out: number, batch: number, rows: number, cols: number): void;
-  geluForward(x: number, y: number, n: number): void;
-  geluBackward(x: number, dy: number, dx: number, n: number): void;
-  // convgrad: strided-output conv and the filter gradient over receptive-field runs
-  conv2dScatter(
-    xp: number,
-    packed: number,
-    y: number,
-    ...geometryBlockSteps: [...ConvGeometry, number, number, number, number]
-  ): void;
-  conv2dFilterGradRuns: ConvKernel;
-  conv1x1(x: number, packed: number, y: number, pixels: number, cin: number, cout: number, block: number): void;
-  // ---- bnfast: training-mode batch normalisation (wasmBatchNorm.ts) ----
-  bnSum(x: number, acc: number, l4: number, periods: number): void;
-  bnSumSq(x: number, m: number, acc: number, l4: number, periods: number): void;
-  bnGradSums(dy: number, x: number, m: number, sDy: number, sDyX: number, l4: number, periods: number): void;
-  bnNormalize(x: number, m: number, a: number, b: number, y: number, l4: number, periods: number): void;
-  bnInputGrad(
-    dy: number,
-    x: number,
-    m: number,
-    a: number,
-    bx: number,
-    c: number,
-    dx: number,
-    l4: number,
-    periods: number,
-  ): void;
-}
+import type { ConvGeometry, SimdExports } from "./simdExports.js";
 
 /** Which build of the kernels runs: with fused multiply-adds, plain SIMD, or none (no wasm SIMD here). */
 export type SimdKernelsBuild = "fma" | "simd" | "none";
@@ -130,6 +81,9 @@ export function kernelsFor(b: WasmHeapBackend): SimdExports {
   }
   return k;
 }
+
+/** The kernels on b's heap, for the fused ops that drive them from their own files (nfblock: engine/ops/). */
+export const simdKernelsOn = (b: WasmHeapBackend): SimdExports => kernelsFor(b);
 
 /** The padded input must cover every output pixel's receptive field. */
 function checkPaddedInput(kernel: string, [, hp, wp, , ho, wo, , kh, kw, sh, sw]: ConvGeometry): void {

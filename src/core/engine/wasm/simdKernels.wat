@@ -753,4 +753,235 @@
       (local.set $dx (i32.add (local.get $dx) (local.get $bytes)))
       (local.set $periods (i32.sub (local.get $periods) (i32.const 1)))
       (br_if $period (local.get $periods))))
+
+  ;; ---- nfblock: weight standardisation and the NF block's scaled ReLU, forward and backward ----
+  ;; Weight standardisation views an HWIO kernel as x [rows, cols] (rows = kh·kw·cin, cols = cout) and works per
+  ;; column, 4 columns a vector: every function here takes cols % 4 = 0 (the callers check). Composed from tfjs ops
+  ;; the forward took 10 kernels per conv and the gradient 20; here the column sums are one pass over W (and dy),
+  ;; the per-channel scalars are computed by the caller, and the result is one more pass.
+
+  ;; s[0·cols + c] = Σ_r d,  s[1·cols + c] = Σ_r d²,  s[2·cols + c] = Σ_r dy,  s[3·cols + c] = Σ_r dy·d,
+  ;; d = x[r,c] − mean[c], for x and dy [rows, cols] (the forward pass passes x as dy).
+  (func (export "wsColumnSums") (param $dy i32) (param $x i32) (param $mean i32) (param $s i32) (param $rows i32) (param $cols i32)
+    (local $bytes i32) (local $c i32) (local $p i32) (local $q i32) (local $end i32) (local $m v128) (local $d v128)
+    (local $g v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local.set $bytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $end (i32.add (local.get $x) (i32.mul (local.get $rows) (local.get $bytes))))
+    (block $done
+      (br_if $done (i32.eqz (local.get $cols)))
+      (loop $columns
+        (local.set $m (v128.load (i32.add (local.get $mean) (local.get $c))))
+        (local.set $a0 (v128.const f32x4 0 0 0 0))
+        (local.set $a1 (v128.const f32x4 0 0 0 0))
+        (local.set $a2 (v128.const f32x4 0 0 0 0))
+        (local.set $a3 (v128.const f32x4 0 0 0 0))
+        (local.set $p (i32.add (local.get $x) (local.get $c)))
+        (local.set $q (i32.add (local.get $dy) (local.get $c)))
+        (block $rowsDone
+          (br_if $rowsDone (i32.ge_u (local.get $p) (local.get $end)))
+          (loop $rowLoop
+            (local.set $d (f32x4.sub (v128.load (local.get $p)) (local.get $m)))
+            (local.set $g (v128.load (local.get $q)))
+            (local.set $a0 (f32x4.add (local.get $a0) (local.get $d)))
+            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $d) (local.get $d))))
+            (local.set $a2 (f32x4.add (local.get $a2) (local.get $g)))
+            (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $g) (local.get $d))))
+            (local.set $p (i32.add (local.get $p) (local.get $bytes)))
+            (local.set $q (i32.add (local.get $q) (local.get $bytes)))
+            (br_if $rowLoop (i32.lt_u (local.get $p) (local.get $end)))))
+        (local.set $p (i32.add (local.get $s) (local.get $c)))
+        (v128.store (local.get $p) (local.get $a0))
+        (local.set $p (i32.add (local.get $p) (local.get $bytes)))
+        (v128.store (local.get $p) (local.get $a1))
+        (local.set $p (i32.add (local.get $p) (local.get $bytes)))
+        (v128.store (local.get $p) (local.get $a2))
+        (local.set $p (i32.add (local.get $p) (local.get $bytes)))
+        (v128.store (local.get $p) (local.get $a3))
+        (local.set $c (i32.add (local.get $c) (i32.const 16)))
+        (br_if $columns (i32.lt_u (local.get $c) (local.get $bytes))))))
+
+  ;; out[r,c] = dy[r,c]·k[0·cols + c] + (x[r,c] − mean[c])·k[1·cols + c] − k[2·cols + c]: the standardised kernel
+  ;; (k = 0, gain·r, 0; dy may be x) and its gradient (k = gain·r, −v, mean of the rest).
+  (func (export "wsApply") (param $dy i32) (param $x i32) (param $mean i32) (param $k i32) (param $out i32) (param $rows i32) (param $cols i32)
+    (local $bytes i32) (local $c i32) (local $r i32) (local $kc i32)
+    (local.set $bytes (i32.shl (local.get $cols) (i32.const 2)))
+    (block $done
+      (br_if $done (i32.or (i32.eqz (local.get $rows)) (i32.eqz (local.get $cols))))
+      (loop $rowLoop
+        (local.set $c (i32.const 0))
+        (loop $columns
+          (local.set $kc (i32.add (local.get $k) (local.get $c)))
+          (v128.store (i32.add (local.get $out) (local.get $c))
+            (f32x4.sub
+              (f32x4.add
+                (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $c))) (v128.load (local.get $kc)))
+                (f32x4.mul
+                  (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $c)))
+                             (v128.load (i32.add (local.get $mean) (local.get $c))))
+                  (v128.load (i32.add (local.get $kc) (local.get $bytes)))))
+              (v128.load (i32.add (local.get $kc) (i32.shl (local.get $bytes) (i32.const 1))))))
+          (local.set $c (i32.add (local.get $c) (i32.const 16)))
+          (br_if $columns (i32.lt_u (local.get $c) (local.get $bytes))))
+        (local.set $dy (i32.add (local.get $dy) (local.get $bytes)))
+        (local.set $x (i32.add (local.get $x) (local.get $bytes)))
+        (local.set $out (i32.add (local.get $out) (local.get $bytes)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br_if $rowLoop (i32.lt_u (local.get $r) (local.get $rows))))))
+
+  ;; y[r,c] = s·max(z[r,c] + b[c], 0) for z [rows, cols] (b read only when hasBias): a conv's bias, ReLU and the
+  ;; γ·β scale in one pass, where tfjs ops take three or four.
+  (func (export "biasReluScale") (param $z i32) (param $b i32) (param $y i32) (param $rows i32) (param $cols i32) (param $s f32) (param $hasBias i32)
+    (local $bytes i32) (local $c i32) (local $r i32) (local $sv v128) (local $bv v128)
+    (local.set $bytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $sv (f32x4.splat (local.get $s)))
+    (block $done
+      (br_if $done (i32.or (i32.eqz (local.get $rows)) (i32.eqz (local.get $cols))))
+      (loop $rowLoop
+        (local.set $c (i32.const 0))
+        (loop $columns
+          (if (local.get $hasBias)
+            (then (local.set $bv (v128.load (i32.add (local.get $b) (local.get $c))))))
+          (v128.store (i32.add (local.get $y) (local.get $c))
+            (f32x4.mul (local.get $sv)
+              (f32x4.max (f32x4.add (v128.load (i32.add (local.get $z) (local.get $c))) (local.get $bv))
+                         (v128.const f32x4 0 0 0 0))))
+          (local.set $c (i32.add (local.get $c) (i32.const 16)))
+          (br_if $columns (i32.lt_u (local.get $c) (local.get $bytes))))
+        (local.set $z (i32.add (local.get $z) (local.get $bytes)))
+        (local.set $y (i32.add (local.get $y) (local.get $bytes)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br_if $rowLoop (i32.lt_u (local.get $r) (local.get $rows))))))
+
+  ;; dz = s·dy·[y > 0] from biasReluScale's output y (NaN where y is NaN, as tfjs's Step passes NaN on), and when
+  ;; hasBias db[c] = Σ_r dz[r,c]: ReLU's and the bias's gradients in one pass.
+  (func (export "reluScaleGrad") (param $y i32) (param $dy i32) (param $dz i32) (param $db i32) (param $rows i32) (param $cols i32) (param $s f32) (param $hasBias i32)
+    (local $bytes i32) (local $c i32) (local $r i32) (local $sv v128) (local $v v128) (local $g v128) (local $p i32)
+    (local.set $bytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $sv (f32x4.splat (local.get $s)))
+    (if (local.get $hasBias) (then (memory.fill (local.get $db) (i32.const 0) (local.get $bytes))))
+    (block $done
+      (br_if $done (i32.or (i32.eqz (local.get $rows)) (i32.eqz (local.get $cols))))
+      (loop $rowLoop
+        (local.set $c (i32.const 0))
+        (loop $columns
+          (local.set $v (v128.load (i32.add (local.get $y) (local.get $c))))
+          (local.set $g
+            (v128.or
+              (v128.and (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $c))) (local.get $sv))
+                        (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0)))
+              (v128.and (f32x4.ne (local.get $v) (local.get $v)) (i32x4.splat (i32.const 0x7fc00000)))))
+          (v128.store (i32.add (local.get $dz) (local.get $c)) (local.get $g))
+          (if (local.get $hasBias)
+            (then
+              (local.set $p (i32.add (local.get $db) (local.get $c)))
+              (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p)) (local.get $g)))))
+          (local.set $c (i32.add (local.get $c) (i32.const 16)))
+          (br_if $columns (i32.lt_u (local.get $c) (local.get $bytes))))
+        (local.set $y (i32.add (local.get $y) (local.get $bytes)))
+        (local.set $dy (i32.add (local.get $dy) (local.get $bytes)))
+        (local.set $dz (i32.add (local.get $dz) (local.get $bytes)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br_if $rowLoop (i32.lt_u (local.get $r) (local.get $rows))))))
+
+  ;; out[k,r,c] = h[k,r,c]·f[k] + s[k,r,c] (+ sb[c] when hasBias) for h, s [n, rows, cols]: the NF block's end,
+  ;; residual·mask·skip_gain·α + shortcut (+ the shortcut conv's bias), one pass where tfjs ops take four or five.
+  (func (export "residualMerge") (param $h i32) (param $f i32) (param $s i32) (param $sb i32) (param $out i32) (param $n i32) (param $rows i32) (param $cols i32) (param $hasBias i32)
+    (local $bytes i32) (local $c i32) (local $r i32) (local $k i32) (local $fv v128) (local $bv v128)
+    (local.set $bytes (i32.shl (local.get $cols) (i32.const 2)))
+    (block $done
+      (br_if $done (i32.or (i32.or (i32.eqz (local.get $n)) (i32.eqz (local.get $rows))) (i32.eqz (local.get $cols))))
+      (loop $samples
+        (local.set $fv (v128.load32_splat (i32.add (local.get $f) (i32.shl (local.get $k) (i32.const 2)))))
+        (local.set $r (i32.const 0))
+        (loop $rowLoop
+          (local.set $c (i32.const 0))
+          (loop $columns
+            (if (local.get $hasBias)
+              (then (local.set $bv (v128.load (i32.add (local.get $sb) (local.get $c))))))
+            (v128.store (i32.add (local.get $out) (local.get $c))
+              (f32x4.add
+                (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $h) (local.get $c))) (local.get $fv))
+                           (v128.load (i32.add (local.get $s) (local.get $c))))
+                (local.get $bv)))
+            (local.set $c (i32.add (local.get $c) (i32.const 16)))
+            (br_if $columns (i32.lt_u (local.get $c) (local.get $bytes))))
+          (local.set $h (i32.add (local.get $h) (local.get $bytes)))
+          (local.set $s (i32.add (local.get $s) (local.get $bytes)))
+          (local.set $out (i32.add (local.get $out) (local.get $bytes)))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br_if $rowLoop (i32.lt_u (local.get $r) (local.get $rows))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br_if $samples (i32.lt_u (local.get $k) (local.get $n))))))
+
+  ;; dh[k,i] = dy[k,i]·f[k] and dots[k] = Σ_i dy[k,i]·h[k,i] for dy, h [n, per] (per % 4 = 0): residualMerge's
+  ;; gradient for the branch and, scaled by the caller, for the skip gain.
+  (func (export "residualMergeGrad") (param $dy i32) (param $h i32) (param $f i32) (param $dh i32) (param $dots i32) (param $n i32) (param $per i32)
+    (local $k i32) (local $end i32) (local $fv v128) (local $g v128) (local $v v128) (local $a0 v128)
+    (block $done
+      (br_if $done (i32.eqz (local.get $n)))
+      (loop $samples
+        (local.set $fv (v128.load32_splat (i32.add (local.get $f) (i32.shl (local.get $k) (i32.const 2)))))
+        (local.set $a0 (v128.const f32x4 0 0 0 0))
+        (local.set $end (i32.add (local.get $dy) (i32.shl (local.get $per) (i32.const 2))))
+        (block $rowDone
+          (br_if $rowDone (i32.ge_u (local.get $dy) (local.get $end)))
+          (loop $elements
+            (local.set $g (v128.load (local.get $dy)))
+            (v128.store (local.get $dh) (f32x4.mul (local.get $g) (local.get $fv)))
+            (local.set $v (v128.load (local.get $h)))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $g) (local.get $v))))
+            (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
+            (local.set $h (i32.add (local.get $h) (i32.const 16)))
+            (local.set $dh (i32.add (local.get $dh) (i32.const 16)))
+            (br_if $elements (i32.lt_u (local.get $dy) (local.get $end)))))
+        (f32.store (i32.add (local.get $dots) (i32.shl (local.get $k) (i32.const 2)))
+          (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $a0)) (f32x4.extract_lane 1 (local.get $a0)))
+            (f32.add (f32x4.extract_lane 2 (local.get $a0)) (f32x4.extract_lane 3 (local.get $a0)))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br_if $samples (i32.lt_u (local.get $k) (local.get $n))))))
+
+  ;; Σ 0·x[i] over x [n]: 0 when every element is finite, else NaN (0·±Inf and 0·NaN are NaN) — the training step's
+  ;; weights check over all parameters in one pass each, where tfjs ops take two kernels per parameter.
+  (func (export "zeroDotSum") (param $x i32) (param $n i32) (result f32)
+    (local $end i32) (local $vecEnd i32) (local $acc v128) (local $zero v128) (local $s f32)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vecEnd (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vecDone
+      (br_if $vecDone (i32.ge_u (local.get $x) (local.get $vecEnd)))
+      (loop $vec
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (v128.load (local.get $x)) (local.get $zero))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (br_if $vec (i32.lt_u (local.get $x) (local.get $vecEnd)))))
+    (local.set $s
+      (f32.add
+        (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+        (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+    (block $tailDone
+      (br_if $tailDone (i32.ge_u (local.get $x) (local.get $end)))
+      (loop $tail
+        (local.set $s (f32.add (local.get $s) (f32.mul (f32.load (local.get $x)) (f32.const 0))))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (br_if $tail (i32.lt_u (local.get $x) (local.get $end)))))
+    (local.get $s))
+
+  ;; y[r,c] = z[r,c] + b[c] for z [rows, cols]: a conv's bias, where tfjs's wasm Add broadcasts per element.
+  (func (export "biasAdd") (param $z i32) (param $b i32) (param $y i32) (param $rows i32) (param $cols i32)
+    (local $bytes i32) (local $c i32) (local $r i32)
+    (local.set $bytes (i32.shl (local.get $cols) (i32.const 2)))
+    (block $done
+      (br_if $done (i32.or (i32.eqz (local.get $rows)) (i32.eqz (local.get $cols))))
+      (loop $rowLoop
+        (local.set $c (i32.const 0))
+        (loop $columns
+          (v128.store (i32.add (local.get $y) (local.get $c))
+            (f32x4.add (v128.load (i32.add (local.get $z) (local.get $c)))
+                       (v128.load (i32.add (local.get $b) (local.get $c)))))
+          (local.set $c (i32.add (local.get $c) (i32.const 16)))
+          (br_if $columns (i32.lt_u (local.get $c) (local.get $bytes))))
+        (local.set $z (i32.add (local.get $z) (local.get $bytes)))
+        (local.set $y (i32.add (local.get $y) (local.get $bytes)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br_if $rowLoop (i32.lt_u (local.get $r) (local.get $rows))))))
+  ;; ---- end nfblock ----
 )

@@ -1,6 +1,12 @@
 // Gradient kernels that tfjs's wasm backend lacks or runs slowly, registered so that wasm trains conv nets.
+
+import { biasAddKernelConfigs } from "../ops/biasAdd.js";
 import { batchNormKernelConfigs } from "../ops/fusedBatchNorm.js";
 import { geluKernelConfigs } from "../ops/fusedGelu.js";
+import { residualMergeKernelConfigs } from "../ops/residualMerge.js";
+import { scaledReluKernelConfigs } from "../ops/scaledRelu.js";
+import { stepChecksKernelConfigs } from "../ops/stepChecks.js";
+import { wsKernelConfigs } from "../ops/weightStandardization.js";
 import { tf } from "../tf.js";
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from "./wasmConvGradients.js";
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from "./wasmDepthwiseGradients.js";
@@ -39,6 +45,11 @@ export function registerWasmGradients(): void {
     ...leadingAxisReductions(),
     ...geluKernelConfigs,
     ...batchNormKernelConfigs,
+    ...wsKernelConfigs,
+    ...scaledReluKernelConfigs,
+    ...residualMergeKernelConfigs,
+    ...stepChecksKernelConfigs,
+    ...biasAddKernelConfigs,
   ]) {
     // Unregister first: registerKernel on an existing name works but logs a warning for each.
     if (tf.getKernel(config.kernelName, "wasm") !== undefined) tf.unregisterKernel(config.kernelName, "wasm");

@@ -12,19 +12,22 @@ export const SCALE_FLOOR = 1e-30;
 
 /**
  * Frobenius norm of x over `axes` (kept as size-1 dims), computed without overflow or underflow. Returns the norm,
- * x/m and ‖x/m‖ (0 only for a slice of zeros, whose x/m is 0). No `axes`: ‖x‖ = |x| elementwise.
+ * the scale m, x/m and ‖x/m‖ (0 only for a slice of zeros, whose x/m is 0). No `axes`: ‖x‖ = |x| elementwise.
  * Call inside tf.tidy.
  */
-function scaledNorm(x: tf.Tensor, axes: number[]): { norm: tf.Tensor; unit: tf.Tensor; unitNorm: tf.Tensor } {
+function scaledNorm(
+  x: tf.Tensor,
+  axes: number[],
+): { norm: tf.Tensor; scale: tf.Tensor; unit: tf.Tensor; unitNorm: tf.Tensor } {
   if (axes.length === 0) {
     const norm = x.abs();
-    return { norm, unit: x.sign(), unitNorm: norm.sign() };
+    return { norm, scale: norm, unit: x.sign(), unitNorm: norm.sign() };
   }
   // Floored at a normal float32 so that an all-zero slice divides to 0 (and denormals need no special care).
   const m = x.abs().max(axes, true).maximum(SCALE_FLOOR);
   const unit = x.div(m);
   const unitNorm = unit.square().sum(axes, true).sqrt();
-  return { norm: m.mul(unitNorm), unit, unitNorm };
+  return { norm: m.mul(unitNorm), scale: m, unit, unitNorm };
 }
 
 /**
@@ -121,8 +124,12 @@ export function clipSlots(
   const nonFinite = tf.logicalOr(nonFiniteNorm(g.norm, axes), nonFiniteNorm(w.norm, axes));
   // NaN compares false, but an Inf in W with a finite G would compare true-or-false by chance: say it outright.
   const trigger = g.norm.greater(maxNorm).logicalAnd(nonFinite.logicalNot());
+  // Per slot, on the small norm tensors: a triggered slot becomes (G/m)·(maxNorm/unitNorm), the others G/1·1 = G
+  // exactly, so G is touched by two broadcast products rather than a where over a trigger tiled to G's shape.
   // A triggered slot has unitNorm = ‖G‖/m > 0; the floor only keeps all-zero (never triggered) slots finite.
-  const scaled = tf.where(trigger, g.unit.mul(maxNorm.div(g.unitNorm.maximum(SCALE_FLOOR))), G);
+  const divisor = tf.where(trigger, g.scale, tf.onesLike(g.scale));
+  const factor = tf.where(trigger, maxNorm.div(g.unitNorm.maximum(SCALE_FLOOR)), tf.onesLike(g.unitNorm));
+  const scaled = axes.length === 0 ? tf.where(trigger, g.unit.mul(factor), G) : G.div(divisor).mul(factor);
   const clipped = zeroNonFinite ? tf.where(nonFinite, tf.zerosLike(G), scaled) : scaled;
   return { clipped, trigger, nonFinite };
 }

@@ -41,7 +41,29 @@ interface SimdExports {
   transpose2d(x: number, out: number, batch: number, rows: number, cols: number): void;
   geluForward(x: number, y: number, n: number): void;
   geluBackward(x: number, dy: number, dx: number, n: number): void;
+  // agcfast: AGC's column passes and the SGD update (ops/fusedAgc.ts, ops/fusedSgd.ts).
+  agcColumnMax(x: number, rows: number, cols: number, out: number): void;
+  agcColumnSumSq(x: number, rows: number, cols: number, scale: number, out: number): void;
+  agcColumnScale(g: number, out: number, rows: number, cols: number, div: number, mul: number, keep: number): void;
+  sgdUpdate(
+    w: number,
+    g: number,
+    v: number,
+    wOut: number,
+    vOut: number,
+    n: number,
+    wd: number,
+    mu: number,
+    lr: number,
+    nesterov: number,
+  ): void;
 }
+
+/** The kernels fused per parameter (AGC, optimizer updates), as they take heap byte offsets (simdKernels.wat). */
+export type ParamKernels = Pick<SimdExports, "agcColumnMax" | "agcColumnSumSq" | "agcColumnScale" | "sgdUpdate">;
+
+/** nfx's per-parameter kernels on `backend`'s heap (throws where wasm SIMD is missing: see simdKernelsAvailable). */
+export const paramKernels = (backend: tf.KernelBackend): ParamKernels => kernelsFor(wasmHeap(backend));
 
 /** Which build of the kernels runs: with fused multiply-adds, plain SIMD, or none (no wasm SIMD here). */
 export type SimdKernelsBuild = "fma" | "simd" | "none";

@@ -1,4 +1,5 @@
 // Gradient kernels that tfjs's wasm backend lacks or runs slowly, registered so that wasm trains conv nets.
+import { agcKernelConfigs } from "../ops/fusedAgc.js";
 import { geluKernelConfigs } from "../ops/fusedGelu.js";
 import { tf } from "../tf.js";
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from "./wasmConvGradients.js";
@@ -35,6 +36,7 @@ export function registerWasmGradients(): void {
     ...fastWasmSlices(),
     ...leadingAxisReductions(),
     ...geluKernelConfigs,
+    ...agcKernelConfigs,
   ]) {
     // Unregister first: registerKernel on an existing name works but logs a warning for each.
     if (tf.getKernel(config.kernelName, "wasm") !== undefined) tf.unregisterKernel(config.kernelName, "wasm");

@@ -5,7 +5,7 @@
 // experiments all pass True, nfx's default.
 // A step at lr 0 (the schedule's step 0) leaves the weights as they are but not the buffers: v takes that step's
 // g + wd·w, and the next step's update carries μ·v (train/schedule.ts).
-import { fusedSgdAvailable, fusedSgdUpdate } from "../engine/ops/fusedSgd.js";
+import { fusedSgdAvailable, fusedSgdUpdate } from "../engine/ops/fusedOptim.js";
 import { tf } from "../engine/tf.js";
 import type { Optimizer, SlotGroup } from "./optimizer.js";
 

@@ -41,7 +41,7 @@ interface SimdExports {
   transpose2d(x: number, out: number, batch: number, rows: number, cols: number): void;
   geluForward(x: number, y: number, n: number): void;
   geluBackward(x: number, dy: number, dx: number, n: number): void;
-  // agcfast: AGC's column passes and the SGD update (ops/fusedAgc.ts, ops/fusedSgd.ts).
+  // agcfast: AGC's column passes and the SGD update (ops/fusedAgc.ts, ops/fusedOptim.ts).
   agcColumnMax(x: number, rows: number, cols: number, out: number): void;
   agcColumnSumSq(x: number, rows: number, cols: number, scale: number, out: number): void;
   agcColumnScale(g: number, out: number, rows: number, cols: number, div: number, mul: number, keep: number): void;
@@ -57,10 +57,25 @@ interface SimdExports {
     lr: number,
     nesterov: number,
   ): void;
+  adamUpdate(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    wOut: number,
+    mOut: number,
+    vOut: number,
+    n: number,
+    stage: number,
+    ...scalars: [number, number, number, number, number, number, number, number, number]
+  ): void;
 }
 
 /** The kernels fused per parameter (AGC, optimizer updates), as they take heap byte offsets (simdKernels.wat). */
-export type ParamKernels = Pick<SimdExports, "agcColumnMax" | "agcColumnSumSq" | "agcColumnScale" | "sgdUpdate">;
+export type ParamKernels = Pick<
+  SimdExports,
+  "agcColumnMax" | "agcColumnSumSq" | "agcColumnScale" | "sgdUpdate" | "adamUpdate"
+>;
 
 /** nfx's per-parameter kernels on `backend`'s heap (throws where wasm SIMD is missing: see simdKernelsAvailable). */
 export const paramKernels = (backend: tf.KernelBackend): ParamKernels => kernelsFor(wasmHeap(backend));

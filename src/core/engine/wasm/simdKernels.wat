@@ -655,5 +655,67 @@
         (local.set $wOut (i32.add (local.get $wOut) (i32.const 4)))
         (local.set $vOut (i32.add (local.get $vOut) (i32.const 4)))
         (br_if $tail (i32.lt_u (local.get $w) (local.get $end))))))
+  ;; Adam (and AdamW) on n elements, the tfjs ops' order and roundings (optim/adam.ts): d = g + w·wd (only when
+  ;; wd ≠ 0: L2), m' = m·β1 + d·c1, v' = v·β2 + (d·d)·c2 (c = 1 − β), w' = w·keep − (m' / (√v' / bc2 + ε))·stepSize
+  ;; (keep = 1 − lr·wd for AdamW's decoupled decay, else 1: w·1 is w exactly). Writes w', m', v' (new buffers).
+  (func $adamStep (param $w v128) (param $g v128) (param $m v128) (param $v v128)
+    (param $wd f32) (param $keep f32) (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32)
+    (param $bc2 f32) (param $eps f32) (param $stepSize f32) (param $out i32)
+    (local $d v128) (local $nm v128) (local $nv v128)
+    (local.set $d (local.get $g))
+    (if (f32.ne (local.get $wd) (f32.const 0))
+      (then (local.set $d (f32x4.add (local.get $d) (f32x4.mul (local.get $w) (f32x4.splat (local.get $wd)))))))
+    (local.set $nm (f32x4.add (f32x4.mul (local.get $m) (f32x4.splat (local.get $b1)))
+                              (f32x4.mul (local.get $d) (f32x4.splat (local.get $c1)))))
+    (local.set $nv (f32x4.add (f32x4.mul (local.get $v) (f32x4.splat (local.get $b2)))
+                              (f32x4.mul (f32x4.mul (local.get $d) (local.get $d)) (f32x4.splat (local.get $c2)))))
+    (v128.store offset=16 (local.get $out) (local.get $nm))
+    (v128.store offset=32 (local.get $out) (local.get $nv))
+    (v128.store (local.get $out)
+      (f32x4.sub (f32x4.mul (local.get $w) (f32x4.splat (local.get $keep)))
+        (f32x4.mul
+          (f32x4.div (local.get $nm)
+            (f32x4.add (f32x4.div (f32x4.sqrt (local.get $nv)) (f32x4.splat (local.get $bc2))) (f32x4.splat (local.get $eps))))
+          (f32x4.splat (local.get $stepSize))))))
+
+  ;; Runs $adamStep over n elements: 4 at a time, then the last n mod 4 through a 48-byte staging area at $stage
+  ;; (lanes past the end are zeros, computed and dropped), so the arithmetic is written once.
+  (func (export "adamUpdate")
+    (param $w i32) (param $g i32) (param $m i32) (param $v i32) (param $wOut i32) (param $mOut i32) (param $vOut i32)
+    (param $n i32) (param $stage i32)
+    (param $wd f32) (param $keep f32) (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32)
+    (param $bc2 f32) (param $eps f32) (param $stepSize f32)
+    (local $i i32) (local $vecEnd i32) (local $rest i32)
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $vecDone
+      (br_if $vecDone (i32.ge_u (local.get $i) (local.get $vecEnd)))
+      (loop $vec
+        (call $adamStep
+          (v128.load (i32.add (local.get $w) (local.get $i))) (v128.load (i32.add (local.get $g) (local.get $i)))
+          (v128.load (i32.add (local.get $m) (local.get $i))) (v128.load (i32.add (local.get $v) (local.get $i)))
+          (local.get $wd) (local.get $keep) (local.get $b1) (local.get $c1) (local.get $b2) (local.get $c2)
+          (local.get $bc2) (local.get $eps) (local.get $stepSize) (local.get $stage))
+        (v128.store (i32.add (local.get $wOut) (local.get $i)) (v128.load (local.get $stage)))
+        (v128.store (i32.add (local.get $mOut) (local.get $i)) (v128.load offset=16 (local.get $stage)))
+        (v128.store (i32.add (local.get $vOut) (local.get $i)) (v128.load offset=32 (local.get $stage)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br_if $vec (i32.lt_u (local.get $i) (local.get $vecEnd)))))
+    (local.set $rest (i32.shl (i32.and (local.get $n) (i32.const 3)) (i32.const 2)))
+    (if (local.get $rest)
+      (then
+        ;; Staging: w, g, m, v tails at stage+48.., zero-padded to 4 lanes.
+        (memory.fill (i32.add (local.get $stage) (i32.const 48)) (i32.const 0) (i32.const 64))
+        (memory.copy (i32.add (local.get $stage) (i32.const 48)) (i32.add (local.get $w) (local.get $i)) (local.get $rest))
+        (memory.copy (i32.add (local.get $stage) (i32.const 64)) (i32.add (local.get $g) (local.get $i)) (local.get $rest))
+        (memory.copy (i32.add (local.get $stage) (i32.const 80)) (i32.add (local.get $m) (local.get $i)) (local.get $rest))
+        (memory.copy (i32.add (local.get $stage) (i32.const 96)) (i32.add (local.get $v) (local.get $i)) (local.get $rest))
+        (call $adamStep
+          (v128.load offset=48 (local.get $stage)) (v128.load offset=64 (local.get $stage))
+          (v128.load offset=80 (local.get $stage)) (v128.load offset=96 (local.get $stage))
+          (local.get $wd) (local.get $keep) (local.get $b1) (local.get $c1) (local.get $b2) (local.get $c2)
+          (local.get $bc2) (local.get $eps) (local.get $stepSize) (local.get $stage))
+        (memory.copy (i32.add (local.get $wOut) (local.get $i)) (local.get $stage) (local.get $rest))
+        (memory.copy (i32.add (local.get $mOut) (local.get $i)) (i32.add (local.get $stage) (i32.const 16)) (local.get $rest))
+        (memory.copy (i32.add (local.get $vOut) (local.get $i)) (i32.add (local.get $stage) (i32.const 32)) (local.get $rest)))))
   ;; ---- end agcfast ----
 )

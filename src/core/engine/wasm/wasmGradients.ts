@@ -1,7 +1,7 @@
 // Gradient kernels that tfjs's wasm backend lacks or runs slowly, registered so that wasm trains conv nets.
 import { agcKernelConfigs } from "../ops/fusedAgc.js";
 import { geluKernelConfigs } from "../ops/fusedGelu.js";
-import { sgdKernelConfigs } from "../ops/fusedSgd.js";
+import { optimKernelConfigs } from "../ops/fusedOptim.js";
 import { tf } from "../tf.js";
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from "./wasmConvGradients.js";
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from "./wasmDepthwiseGradients.js";
@@ -38,7 +38,7 @@ export function registerWasmGradients(): void {
     ...leadingAxisReductions(),
     ...geluKernelConfigs,
     ...agcKernelConfigs,
-    ...sgdKernelConfigs,
+    ...optimKernelConfigs,
   ]) {
     // Unregister first: registerKernel on an existing name works but logs a warning for each.
     if (tf.getKernel(config.kernelName, "wasm") !== undefined) tf.unregisterKernel(config.kernelName, "wasm");

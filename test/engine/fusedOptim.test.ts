@@ -1,10 +1,13 @@
-// SGD's fused wasm update (engine/ops/fusedSgd.ts, used by optim/sgd.ts on wasm) against the composed tfjs ops on
-// the cpu backend: the same float32 operations in the same order, so weights and momentum buffers agree bit for
-// bit over several steps, for Nesterov and heavy-ball, with and without weight decay, lr 0 included.
+// The fused wasm optimizer updates (engine/ops/fusedOptim.ts, used by optim/sgd.ts and optim/adam.ts on wasm)
+// against the composed tfjs ops on the cpu backend: the same float32 operations in the same order, so weights and
+// slots agree bit for bit over several steps — SGD Nesterov and heavy-ball, Adam and AdamW, with and without
+// weight decay, lr 0 included.
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
+import { Adam } from "../../src/core/optim/adam.js";
+import type { Optimizer } from "../../src/core/optim/optimizer.js";
 import { Sgd } from "../../src/core/optim/sgd.js";
 import { int, pick, randomData, rng } from "./gradcheck.js";
 
@@ -14,9 +17,17 @@ interface SgdCase {
   opts: { momentum: number; nesterov: boolean; weightDecay: number };
   lrs: number[];
   seed: number;
+  /** Which optimizer: SGD (momentum, nesterov), Adam (L2 decay) or AdamW (decoupled). */
+  kind: "sgd" | "adam" | "adamw";
 }
 
-function sgdCase(seed: number): SgdCase {
+function make(c: SgdCase, vars: tf.Variable[]): Optimizer {
+  if (c.kind === "sgd") return new Sgd(vars, c.decay, c.opts);
+  const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: c.opts.weightDecay };
+  return new Adam(vars, c.decay, adam, c.kind === "adamw");
+}
+
+function sgdCase(seed: number, kind: SgdCase["kind"]): SgdCase {
   const r = rng(seed);
   const shapes = Array.from({ length: int(r, 1, 5) }, () =>
     Array.from({ length: int(r, 0, 4) }, () => pick(r, [1, 2, 3, 5, 8, 16])),
@@ -27,6 +38,7 @@ function sgdCase(seed: number): SgdCase {
     opts: { momentum: pick(r, [0, 0.9, 0.95]), nesterov: r() < 0.5, weightDecay: pick(r, [0, 5e-5, 1e-3]) },
     lrs: [0, pick(r, [0.1, 0.4]), pick(r, [0.05, 1.6]), 0.01],
     seed,
+    kind,
   };
 }
 
@@ -35,21 +47,21 @@ async function runOn(backend: string, c: SgdCase): Promise<Float32Array[]> {
   await tf.setBackend(backend);
   const r = rng(c.seed * 7919);
   const vars = c.shapes.map((s) => tf.variable(tf.tensor(randomData(r, s), s)));
-  const sgd = new Sgd(vars, c.decay, c.opts);
+  const sgd = make(c, vars);
   const before = tf.memory().numTensors;
-  for (const lr of c.lrs) {
+  for (const [step, lr] of c.lrs.entries()) {
     const grads = c.shapes.map((s) => tf.tensor(randomData(r, s), s));
-    sgd.apply(grads, lr);
+    sgd.apply(grads, lr, step);
     tf.dispose(grads);
   }
   assert.equal(tf.memory().numTensors, before, `${backend}: the steps leak no tensor`);
-  const out = [...vars, ...(sgd.slots[0]?.vars ?? [])].map((v) => v.dataSync() as Float32Array);
+  const out = [...vars, ...sgd.slots.flatMap((s) => s.vars)].map((v) => v.dataSync() as Float32Array);
   sgd.dispose();
   tf.dispose(vars);
   return out;
 }
 
-describe("fused SGD on wasm matches the tfjs ops on cpu", () => {
+describe("fused optimizer updates on wasm matches the tfjs ops on cpu", () => {
   before(async () => {
     await initBackend("wasm");
   });
@@ -68,9 +80,23 @@ describe("fused SGD on wasm matches the tfjs ops on cpu", () => {
     tf.dispose([...vars, ...grads]);
   });
 
-  test("60 random cases: weights and momentum buffers equal bit for bit after 4 steps", async () => {
-    for (let seed = 1; seed <= 60; seed++) {
-      const c = sgdCase(seed);
+  test("one fused kernel call per Adam step on wasm", async () => {
+    await tf.setBackend("wasm");
+    const vars = [tf.variable(tf.ones([3, 3, 4, 8])), tf.variable(tf.ones([7]))];
+    const adam = new Adam(vars, [true, false], { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1 }, true);
+    const grads = vars.map((v) => tf.onesLike(v));
+    const info = await tf.profile(() => adam.apply(grads, 0.1, 0));
+    assert.deepEqual(
+      info.kernels.map((k) => k.name),
+      ["NfxAdamUpdate"],
+    );
+    adam.dispose();
+    tf.dispose([...vars, ...grads]);
+  });
+
+  test("90 random cases (SGD, Adam, AdamW): weights and slots equal bit for bit after 4 steps", async () => {
+    for (let seed = 1; seed <= 90; seed++) {
+      const c = sgdCase(seed, (["sgd", "adam", "adamw"] as const)[seed % 3] as SgdCase["kind"]);
       const cpu = await runOn("cpu", c);
       const wasm = await runOn("wasm", c);
       cpu.forEach((x, i) => {

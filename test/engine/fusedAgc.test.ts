@@ -3,7 +3,13 @@
 // shapes and unit layouts, with huge, tiny, zero, NaN and ±Inf units, in every nonFinite mode.
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import { AgcNonFiniteError, type AgcOptions, type ClipTarget, clipGradients } from "../../src/core/agc/agc.js";
+import {
+  AgcNonFiniteError,
+  type AgcOptions,
+  type ClipTarget,
+  clipGradients,
+  globalNorm,
+} from "../../src/core/agc/agc.js";
 import { initBackend } from "../../src/core/engine/backend/backend.js";
 import { tf } from "../../src/core/engine/tf.js";
 import { int, pick, rng } from "./gradcheck.js";
@@ -130,6 +136,26 @@ describe("fused AGC on wasm matches the tfjs ops on cpu", () => {
       cpu.grads.forEach((g, i) => {
         assertClose(wasm.grads[i] as Float32Array, g, `${label} gradient ${i}`);
       });
+    }
+  });
+
+  test("globalNorm: one kernel call on wasm, the cpu ops' value over 60 random lists", async () => {
+    await tf.setBackend("wasm");
+    const probe = [tf.ones([3, 3, 4, 8]), tf.ones([7])];
+    const info = await tf.profile(() => globalNorm(probe).dispose());
+    assert.deepEqual(
+      info.kernels.map((k) => k.name),
+      ["NfxGlobalNorm"],
+    );
+    tf.dispose(probe);
+    for (let seed = 1; seed <= 60; seed++) {
+      const { params } = randomCase(seed);
+      const norms = [];
+      for (const backend of ["cpu", "wasm"]) {
+        await tf.setBackend(backend);
+        norms.push(tf.tidy(() => globalNorm(params.map((p) => tf.tensor(p.g, p.shape))).dataSync()));
+      }
+      assertClose(norms[1] as Float32Array, norms[0] as Float32Array, `seed ${seed} global norm`);
     }
   });
 

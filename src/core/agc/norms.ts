@@ -3,6 +3,7 @@
 //
 // Norms are m·‖x/m‖ with m = max|x| over the same axes: x/m lies in [−1, 1], so its squares neither overflow
 // (float32 max ≈ 3.4e38: Σx² overflows once |x| ≳ 1.8e19) nor vanish (|x| ≲ 1e-19).
+import { fusedAgcAvailable, fusedGlobalNorm } from "../engine/ops/fusedAgc.js";
 import { tf } from "../engine/tf.js";
 import { AgcOptionsError, type AgcUnitAxes } from "./inputs.js";
 import { reducedAxes, resolveUnitAxes } from "./units.js";
@@ -72,13 +73,15 @@ export function unitwiseNorm(x: tf.Tensor, unitAxes?: AgcUnitAxes): tf.Tensor {
  * Global Frobenius norm of a list of tensors of any shapes, sqrt(Σ_t Σ x²), as a float32 scalar in their units
  * (a new tensor the caller owns): computed as m·sqrt(Σ (x/m)²) with m = max|x| over all of them, so it neither
  * overflows nor underflows in float32 (0 for an empty list or all zeros; +Inf only when the norm itself exceeds
- * float32's range; NaN when some x is NaN or ±Inf). One scaled copy of one tensor is alive at a time.
+ * float32's range; NaN when some x is NaN or ±Inf). One scaled copy of one tensor is alive at a time; on wasm, one
+ * fused kernel call (engine/ops/fusedAgc.ts) and no copy.
  * @throws AgcOptionsError (option `ts`) when `ts` is not a list of tensors.
  */
 export function globalNorm(ts: readonly tf.Tensor[]): tf.Scalar {
   if (!Array.isArray(ts) || !ts.every((t) => t instanceof tf.Tensor)) {
     throw new AgcOptionsError("ts", "globalNorm: ts must be a list of tensors");
   }
+  if (ts.length > 0 && fusedAgcAvailable(ts)) return fusedGlobalNorm(ts, SCALE_FLOOR);
   return tf.tidy(() => {
     if (ts.length === 0) return tf.scalar(0);
     const { scale, unitNorm } = scaledGlobalNorm(ts);

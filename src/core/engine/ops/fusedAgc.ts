@@ -10,6 +10,7 @@ import { heapF32, heapOffset, type WasmHeapBackend, wasmHeap } from "../wasm/was
 import { type TensorInfo, type WasmKernelArgs, wasmKernel, wasmOutput } from "../wasm/wasmKernelScope.js";
 
 const KERNEL = "NfxAgcClip";
+const GLOBAL_NORM = "NfxGlobalNorm";
 
 /**
  * A parameter (gradient and value) viewed as [rows, cols] with its units the columns: the reduced axes are its
@@ -151,9 +152,59 @@ function agcClipKernel({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo[]
   return outs;
 }
 
+/**
+ * The global norm kernel: inputs x0, x1, …; output the float32 scalar m·√(Σ_t Σ (x/m)²), m = max(max|x|, floor)
+ * over all of them (NaN when some x is NaN or ±Inf). Each tensor is read twice, as [n/4, 4] where 4 divides n.
+ */
+function globalNormKernel({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {
+  const { floor, count } = attrs as unknown as { floor: number; count: number };
+  const b = wasmHeap(backend);
+  const k = paramKernels(backend);
+  const scratch = b.makeOutput([8], "float32");
+  try {
+    const [at, f0] = [heapOffset(b, scratch), heapOffset(b, scratch) / 4];
+    const views = Array.from({ length: count }, (_, p) => {
+      const x = inputs[`x${p}`] as TensorInfo;
+      const n = x.shape.reduce((s, d) => s * d, 1);
+      return { x: heapOffset(b, x), ...(n % 4 === 0 ? { r: n / 4, c: 4 } : { r: n, c: 1 }) };
+    });
+    let m = Math.fround(floor);
+    for (const v of views) {
+      k.agcColumnMax(v.x, v.r, v.c, at);
+      for (const x of heapF32(b).subarray(f0, f0 + v.c)) m = Math.max(m, x);
+    }
+    let total = 0;
+    for (const v of views) {
+      heapF32(b).fill(m, f0, f0 + 4);
+      k.agcColumnSumSq(v.x, v.r, v.c, at, at + 16);
+      const partial = heapF32(b)
+        .subarray(f0 + 4, f0 + 4 + v.c)
+        .reduce((s, x) => Math.fround(s + x), 0);
+      total = Math.fround(total + partial);
+    }
+    return wasmOutput(backend, [], Float32Array.of(m * Math.fround(Math.sqrt(total))));
+  } finally {
+    b.disposeData(scratch.dataId);
+  }
+}
+
 export const agcKernelConfigs: readonly tf.KernelConfig[] = [
   wasmKernel(KERNEL, agcClipKernel as unknown as (args: WasmKernelArgs) => TensorInfo),
+  wasmKernel(GLOBAL_NORM, globalNormKernel),
 ];
+
+/**
+ * The global Frobenius norm of a non-empty list, sqrt(Σ_t Σ x²), as m·sqrt(Σ_t Σ (x/m)²) with m = max(max|x|,
+ * floor) over all of them (no overflow or underflow; NaN when some x is NaN or ±Inf), in one kernel call: a float32
+ * scalar the caller owns. Call only where fusedAgcAvailable says so.
+ */
+export function fusedGlobalNorm(ts: readonly tf.Tensor[], floor: number): tf.Scalar {
+  const inputs: tf.NamedTensorMap = {};
+  ts.forEach((t, p) => {
+    inputs[`x${p}`] = t;
+  });
+  return tf.engine().runKernel(GLOBAL_NORM, inputs, { floor, count: ts.length }) as tf.Scalar;
+}
 
 /** Whether fusedAgcClip runs for these tensors: all float32, on the wasm backend with nfx's kernels registered. */
 export const fusedAgcAvailable = (ts: readonly tf.Tensor[]): boolean =>

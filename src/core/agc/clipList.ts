@@ -108,10 +108,13 @@ export function clipGlobalNorm(
     const trigger = scale.mul(unitNorm).greater(lambda);
     // Clipped: λ·g/‖g‖ = (g/scale)·(λ/unitNorm), with unitNorm > 0 whenever clipped.
     const factor = tf.scalar(lambda).div(unitNorm.maximum(SCALE_FLOOR));
+    // Scalars: (g/scale)·factor when clipped, g/1·1 = g exactly otherwise (no where over a trigger tiled to g).
+    const one = tf.scalar(1);
+    const [divisor, multiplier] = [tf.where(trigger, scale, one), tf.where(trigger, factor, one)];
     const out = [...grads];
     clipped.forEach((i, j) => {
       const g = G[j] as tf.Tensor;
-      const rescaled = tf.where(trigger, (finite[j] as tf.Tensor).div(scale).mul(factor), g);
+      const rescaled = (finite[j] as tf.Tensor).div(divisor).mul(multiplier);
       out[i] =
         mode === "error" ? rescaled : tf.where(bad[j] as tf.Tensor, mode === "zero" ? tf.zerosLike(g) : g, rescaled);
     });

@@ -1,15 +1,17 @@
 // The optimizer updates over a whole list of variables in one kernel call each, where nfx's wasm SIMD kernels run:
-// SGD with momentum (Nesterov or heavy-ball) and L2 decay, and Adam with L2 or decoupled (AdamW) decay. One pass
+// SGD with momentum (Nesterov or heavy-ball) and L2 decay, LARS, and Adam with L2 or decoupled (AdamW) decay. One pass
 // per parameter reads w, g and the slots and writes new ones. Composed from tfjs ops an update is 6–12 kernels
 // per parameter (≈ 300 per SGD step on nf-resnet-micro). Each kernel does the composed ops' float32 operations in
-// their order (optim/sgd.ts, optim/adam.ts), so the results are the same bits.
+// their order (optim/sgd.ts, optim/adam.ts, optim/lars.ts), so the results are the same bits (LARS's norms aside:
+// their sums run in another order).
 import { tf } from "../tf.js";
-import { paramKernels, simdKernelsAvailable } from "../wasm/simdKernels.js";
-import { heapOffset, wasmHeap } from "../wasm/wasmHeap.js";
+import { type ParamKernels, paramKernels, simdKernelsAvailable } from "../wasm/simdKernels.js";
+import { heapF32, heapOffset, type WasmHeapBackend, wasmHeap } from "../wasm/wasmHeap.js";
 import { type TensorInfo, type WasmKernelArgs, wasmKernel } from "../wasm/wasmKernelScope.js";
 
 const SGD = "NfxSgdUpdate";
 const ADAM = "NfxAdamUpdate";
+const LARS = "NfxLarsUpdate";
 
 /** Momentum μ, learning rate, Nesterov's form, and the weight decay of each variable (0: none). */
 export interface FusedSgdSettings {
@@ -64,6 +66,58 @@ function sgdKernel({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo[] {
   return outs;
 }
 
+/**
+ * LARS's settings for one step: μ, the learning rate, trust η and weight decay, and per variable whether it is
+ * adapted (trust ratio and decay) or not (a gain, bias or skip gain: plain momentum at lr).
+ */
+export interface FusedLarsSettings {
+  momentum: number;
+  lr: number;
+  trust: number;
+  weightDecay: number;
+  adapt: readonly boolean[];
+}
+
+/** ‖x‖ = sqrt(Σ x²) of n floats at heap offset `x`, in float32 (4 partial sums where 4 divides n); scratch: 8 floats. */
+function euclideanNorm(k: ParamKernels, b: WasmHeapBackend, x: number, n: number, scratch: number): number {
+  const [r, c] = n % 4 === 0 ? [n / 4, 4] : [n, 1];
+  heapF32(b).fill(1, scratch / 4, scratch / 4 + 4);
+  k.agcColumnSumSq(x, r, c, scratch, scratch + 16);
+  const ss = heapF32(b)
+    .subarray(scratch / 4 + 4, scratch / 4 + 4 + c)
+    .reduce((s, v) => Math.fround(s + v), 0);
+  return Math.fround(Math.sqrt(ss));
+}
+
+/** The rate of an adapted weight, as lars.ts's scalar ops round it: lr·η‖w‖/(‖g‖ + wd‖w‖), or lr when a norm is 0. */
+function trustRate(wNorm: number, gNorm: number, a: FusedLarsSettings): number {
+  const f = Math.fround;
+  const ratio = f(f(wNorm * f(a.trust)) / f(gNorm + f(wNorm * f(a.weightDecay))));
+  return f((wNorm > 0 && gNorm > 0 ? ratio : 1) * f(a.lr));
+}
+
+/** The LARS kernel: inputs w0, g0, v0, w1, …; outputs w0', v0', w1', v1', … (new buffers). */
+function larsKernel({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo[] {
+  const a = attrs as unknown as FusedLarsSettings;
+  const b = wasmHeap(backend);
+  const k = paramKernels(backend);
+  const outs: TensorInfo[] = [];
+  const scratch = b.makeOutput([8], "float32");
+  try {
+    a.adapt.forEach((adapt, p) => {
+      const { at, n } = slotOffsets(backend, inputs, ["w", "g", "v"], p, outs);
+      if (n === 0) return;
+      const [w, g, v, wOut, vOut] = at as [number, number, number, number, number];
+      const s = heapOffset(b, scratch);
+      const rate = adapt ? trustRate(euclideanNorm(k, b, w, n, s), euclideanNorm(k, b, g, n, s), a) : a.lr;
+      k.larsUpdate(w, g, v, wOut, vOut, n, adapt ? a.weightDecay : 0, a.momentum, rate);
+    });
+  } finally {
+    b.disposeData(scratch.dataId);
+  }
+  return outs;
+}
+
 /** The Adam kernel: inputs w0, g0, m0, v0, w1, …; outputs w0', m0', v0', w1', … (new buffers). */
 function adamKernel({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo[] {
   const a = attrs as unknown as FusedAdamSettings;
@@ -89,6 +143,7 @@ function adamKernel({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo[] {
 export const optimKernelConfigs: readonly tf.KernelConfig[] = [
   wasmKernel(SGD, sgdKernel as unknown as (args: WasmKernelArgs) => TensorInfo),
   wasmKernel(ADAM, adamKernel as unknown as (args: WasmKernelArgs) => TensorInfo),
+  wasmKernel(LARS, larsKernel as unknown as (args: WasmKernelArgs) => TensorInfo),
 ];
 
 const available = (kernel: string, ts: readonly tf.Tensor[]): boolean =>
@@ -102,6 +157,9 @@ export const fusedSgdAvailable = (ts: readonly tf.Tensor[]): boolean => availabl
 
 /** Whether fusedAdamUpdate runs for these tensors: all float32, on wasm with nfx's kernels registered. */
 export const fusedAdamAvailable = (ts: readonly tf.Tensor[]): boolean => available(ADAM, ts);
+
+/** Whether fusedLarsUpdate runs for these tensors: all float32, on wasm with nfx's kernels registered. */
+export const fusedLarsAvailable = (ts: readonly tf.Tensor[]): boolean => available(LARS, ts);
 
 /** Runs `kernel` on lists of same-shaped tensors (variables first) and returns its outputs grouped per variable. */
 function runPerVariable(
@@ -142,6 +200,23 @@ export function fusedSgdUpdate(
 ): [tf.Tensor, tf.Tensor][] {
   const attrs = { ...settings, decay: [...settings.decay] };
   return runPerVariable(SGD, "fusedSgdUpdate", { w, g, v }, attrs) as [tf.Tensor, tf.Tensor][];
+}
+
+/**
+ * One LARS step for every variable in one kernel call, as tfjs ops compute it in float32 (the norms' sums in
+ * another order): for an adapted weight rate = lr·η‖w‖/(‖g‖ + wd‖w‖) (lr when either norm is 0) and d = g + wd·w
+ * (when wd > 0), else rate = lr and d = g; v' = v·μ + d·rate, w' = w − v'. Returns [w', v'] per variable: new
+ * tensors the caller owns. Call only where fusedLarsAvailable says so.
+ * @throws Error when a gradient or buffer is missing or differs in shape from its variable.
+ */
+export function fusedLarsUpdate(
+  w: readonly tf.Tensor[],
+  g: readonly tf.Tensor[],
+  v: readonly tf.Tensor[],
+  settings: FusedLarsSettings,
+): [tf.Tensor, tf.Tensor][] {
+  const attrs = { ...settings, adapt: [...settings.adapt] };
+  return runPerVariable(LARS, "fusedLarsUpdate", { w, g, v }, attrs) as [tf.Tensor, tf.Tensor][];
 }
 
 /**

@@ -57,6 +57,17 @@ interface SimdExports {
     lr: number,
     nesterov: number,
   ): void;
+  larsUpdate(
+    w: number,
+    g: number,
+    v: number,
+    wOut: number,
+    vOut: number,
+    n: number,
+    wd: number,
+    mu: number,
+    rate: number,
+  ): void;
   adamUpdate(
     w: number,
     g: number,
@@ -74,7 +85,7 @@ interface SimdExports {
 /** The kernels fused per parameter (AGC, optimizer updates), as they take heap byte offsets (simdKernels.wat). */
 export type ParamKernels = Pick<
   SimdExports,
-  "agcColumnMax" | "agcColumnSumSq" | "agcColumnScale" | "sgdUpdate" | "adamUpdate"
+  "agcColumnMax" | "agcColumnSumSq" | "agcColumnScale" | "sgdUpdate" | "larsUpdate" | "adamUpdate"
 >;
 
 /** nfx's per-parameter kernels on `backend`'s heap (throws where wasm SIMD is missing: see simdKernelsAvailable). */

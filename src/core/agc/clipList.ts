@@ -1,6 +1,7 @@
 // clipGradients's work on a list, once its inputs are checked: `global` rescales the clipped gradients together by
-// their global norm; `unit` and `layer` group the clipped gradients by shape and unit axes, clip each group stacked,
-// and count the clipped and the non-finite units per role (on the device, read once by the caller).
+// their global norm; `unit` and `layer` clip every parameter in one fused kernel call where nfx's wasm kernels run
+// (engine/ops/fusedAgc.ts), else group the clipped gradients by shape and unit axes and clip each group stacked
+// with tfjs ops; both count the clipped and the non-finite units per role (read once by the caller).
 
 import { type AgcColumns, fusedAgcAvailable, fusedAgcClip } from "../engine/ops/fusedAgc.js";
 import { tf } from "../engine/tf.js";
@@ -127,9 +128,10 @@ export function clipGlobalNorm(
 }
 
 /**
- * AGC (`unit` or `layer`) on grads[i], i in `clipped`, with unitAxes[i] its unit axes ([] for `layer`). Parameters
- * of one shape and unit axes are clipped together (stacked): a few kernel launches per group instead of per
- * parameter, since per-op overhead dominates AGC on GPUs and on wasm. Roles are counted in the order the groups
+ * AGC (`unit` or `layer`) on grads[i], i in `clipped`, with unitAxes[i] its unit axes ([] for `layer`). On wasm,
+ * when every parameter's units are its trailing axes, one fused kernel call clips them all (clipFused). Otherwise
+ * parameters of one shape and unit axes are clipped together (stacked): a few kernel launches per group instead of
+ * per parameter, since per-op overhead dominates AGC on GPUs and on wasm. Roles are counted in the order the groups
  * visit them. With mode `error`, the non-finite counts are read (one read) and the first non-finite gradient throws.
  */
 export function clipByShape(

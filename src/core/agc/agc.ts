@@ -12,8 +12,8 @@
 //
 // clipGradients, on a model's list of gradients, is four steps: check the inputs (inputs.ts, units.ts), pick the
 // targets that are clipped (none when clipping is off; the excluded roles never), then either rescale them by their
-// global norm, or group them by shape and unit axes, clip each group stacked, and count the clipped and the
-// non-finite units per role (clipList.ts).
+// global norm, or clip them unit-wise — all in one fused kernel call on wasm, else grouped by shape and unit axes,
+// each group stacked — and count the clipped and the non-finite units per role (clipList.ts).
 import { tf } from "../engine/tf.js";
 import { type ClipResult, clipByShape, clipGlobalNorm, nonFiniteMessage } from "./clipList.js";
 import {

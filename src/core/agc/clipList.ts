@@ -1,6 +1,9 @@
 // clipGradients's work on a list, once its inputs are checked: `global` rescales the clipped gradients together by
-// their global norm; `unit` and `layer` group the clipped gradients by shape and unit axes, clip each group stacked,
-// and count the clipped and the non-finite units per role (on the device, read once by the caller).
+// their global norm; `unit` and `layer` clip every parameter in one fused kernel call where nfx's wasm kernels run
+// (engine/ops/fusedAgc.ts), else group the clipped gradients by shape and unit axes and clip each group stacked
+// with tfjs ops; both count the clipped and the non-finite units per role (read once by the caller).
+
+import { type AgcColumns, fusedAgcAvailable, fusedAgcClip } from "../engine/ops/fusedAgc.js";
 import { tf } from "../engine/tf.js";
 import { type AgcNonFinite, AgcNonFiniteError, type ClipTarget } from "./inputs.js";
 import { clipSlots, nonFiniteSlots, SCALE_FLOOR, scaledGlobalNorm } from "./norms.js";
@@ -106,10 +109,13 @@ export function clipGlobalNorm(
     const trigger = scale.mul(unitNorm).greater(lambda);
     // Clipped: λ·g/‖g‖ = (g/scale)·(λ/unitNorm), with unitNorm > 0 whenever clipped.
     const factor = tf.scalar(lambda).div(unitNorm.maximum(SCALE_FLOOR));
+    // Scalars: (g/scale)·factor when clipped, g/1·1 = g exactly otherwise (no where over a trigger tiled to g).
+    const one = tf.scalar(1);
+    const [divisor, multiplier] = [tf.where(trigger, scale, one), tf.where(trigger, factor, one)];
     const out = [...grads];
     clipped.forEach((i, j) => {
       const g = G[j] as tf.Tensor;
-      const rescaled = tf.where(trigger, (finite[j] as tf.Tensor).div(scale).mul(factor), g);
+      const rescaled = (finite[j] as tf.Tensor).div(divisor).mul(multiplier);
       out[i] =
         mode === "error" ? rescaled : tf.where(bad[j] as tf.Tensor, mode === "zero" ? tf.zerosLike(g) : g, rescaled);
     });
@@ -122,9 +128,10 @@ export function clipGlobalNorm(
 }
 
 /**
- * AGC (`unit` or `layer`) on grads[i], i in `clipped`, with unitAxes[i] its unit axes ([] for `layer`). Parameters
- * of one shape and unit axes are clipped together (stacked): a few kernel launches per group instead of per
- * parameter, since per-op overhead dominates AGC on GPUs and on wasm. Roles are counted in the order the groups
+ * AGC (`unit` or `layer`) on grads[i], i in `clipped`, with unitAxes[i] its unit axes ([] for `layer`). On wasm,
+ * when every parameter's units are its trailing axes, one fused kernel call clips them all (clipFused). Otherwise
+ * parameters of one shape and unit axes are clipped together (stacked): a few kernel launches per group instead of
+ * per parameter, since per-op overhead dominates AGC on GPUs and on wasm. Roles are counted in the order the groups
  * visit them. With mode `error`, the non-finite counts are read (one read) and the first non-finite gradient throws.
  */
 export function clipByShape(
@@ -142,6 +149,8 @@ export function clipByShape(
     order.map((i) => (targets[i] as ClipTarget).role ?? ""),
     units,
   );
+  const fused = clipFused(grads, targets, order, unitAxes, settings, units, table);
+  if (fused !== null) return fused;
   const out: tf.Tensor[] = [...grads];
   // The clipped gradients leave the tidy by being returned (not kept), so that a caller's tidy still owns them.
   const kept = tf.tidy(() => {
@@ -167,6 +176,57 @@ export function clipByShape(
   });
   const [counts, nonFinite] = kept.slice(-2) as [tf.Tensor2D, tf.Tensor1D];
   return { grads: out, clippedByRole: { roles: table.roles, counts, nonFinite } };
+}
+
+/** A parameter as [rows, cols] with its units the columns, when its reduced axes are its leading ones; else null. */
+function columnsOf(shape: readonly number[], unitAxes: readonly number[]): AgcColumns | null {
+  const reduced = reducedAxes(shape.length, unitAxes);
+  if (reduced.some((a, j) => a !== j)) return null;
+  const size = (axes: readonly number[]) => axes.reduce((n, a) => n * (shape[a] as number), 1);
+  return { rows: size(reduced), cols: size(unitAxes) };
+}
+
+/**
+ * clipByShape in one fused kernel call over every parameter (engine/ops/fusedAgc.ts), where it runs (the wasm
+ * backend) and every parameter's units are its trailing axes; null elsewhere. The same counts, read on the CPU.
+ */
+function clipFused(
+  grads: readonly tf.Tensor[],
+  targets: readonly ClipTarget[],
+  order: number[],
+  unitAxes: readonly number[][],
+  settings: SlotSettings,
+  units: number[],
+  table: RoleTable,
+): ClipResult | null {
+  const layouts = order.map((i) => columnsOf((grads[i] as tf.Tensor).shape, unitAxes[i] as number[]));
+  const G = order.map((i) => grads[i] as tf.Tensor);
+  const W = order.map((i) => (targets[i] as ClipTarget).value);
+  if (layouts.some((l) => l === null) || !fusedAgcAvailable([...G, ...W])) return null;
+  const { lambda, eps, mode } = settings;
+  const settingsOfKernel = { lambda, eps, floor: SCALE_FLOOR, zeroNonFinite: mode === "zero" };
+  const { clipped, perParam } = fusedAgcClip(G, W, layouts as AgcColumns[], settingsOfKernel);
+  const column = (c: number) => order.map((_, j) => perParam[2 * j + c] as number);
+  if (mode === "error") {
+    try {
+      throwNonFinite(grads, targets, order, column(1), units, "unit");
+    } catch (e) {
+      for (const t of clipped) t.dispose();
+      throw e;
+    }
+  }
+  const out: tf.Tensor[] = [...grads];
+  order.forEach((i, j) => {
+    out[i] = clipped[j] as tf.Tensor;
+  });
+  const sumPerRole = (perParamCounts: number[]) =>
+    table.roles.map((_, r) => perParamCounts.reduce((n, v, j) => (table.roleOf[j] === r ? n + v : n), 0));
+  const clippedPerRole = sumPerRole(column(0));
+  const counts = tf.tensor2d(
+    table.roles.map((_, r) => [clippedPerRole[r] as number, table.unitsPerRole[r] as number]),
+    [table.roles.length, 2],
+  );
+  return { grads: out, clippedByRole: { roles: table.roles, counts, nonFinite: tf.tensor1d(sumPerRole(column(1))) } };
 }
 
 /** The indices `items`, grouped by `key` (groups in first-seen order). */

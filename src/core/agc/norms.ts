@@ -3,6 +3,7 @@
 //
 // Norms are m·‖x/m‖ with m = max|x| over the same axes: x/m lies in [−1, 1], so its squares neither overflow
 // (float32 max ≈ 3.4e38: Σx² overflows once |x| ≳ 1.8e19) nor vanish (|x| ≲ 1e-19).
+import { fusedAgcAvailable, fusedGlobalNorm } from "../engine/ops/fusedAgc.js";
 import { tf } from "../engine/tf.js";
 import { AgcOptionsError, type AgcUnitAxes } from "./inputs.js";
 import { reducedAxes, resolveUnitAxes } from "./units.js";
@@ -12,19 +13,22 @@ export const SCALE_FLOOR = 1e-30;
 
 /**
  * Frobenius norm of x over `axes` (kept as size-1 dims), computed without overflow or underflow. Returns the norm,
- * x/m and ‖x/m‖ (0 only for a slice of zeros, whose x/m is 0). No `axes`: ‖x‖ = |x| elementwise.
+ * the scale m, x/m and ‖x/m‖ (0 only for a slice of zeros, whose x/m is 0). No `axes`: ‖x‖ = |x| elementwise.
  * Call inside tf.tidy.
  */
-function scaledNorm(x: tf.Tensor, axes: number[]): { norm: tf.Tensor; unit: tf.Tensor; unitNorm: tf.Tensor } {
+function scaledNorm(
+  x: tf.Tensor,
+  axes: number[],
+): { norm: tf.Tensor; scale: tf.Tensor; unit: tf.Tensor; unitNorm: tf.Tensor } {
   if (axes.length === 0) {
     const norm = x.abs();
-    return { norm, unit: x.sign(), unitNorm: norm.sign() };
+    return { norm, scale: norm, unit: x.sign(), unitNorm: norm.sign() };
   }
   // Floored at a normal float32 so that an all-zero slice divides to 0 (and denormals need no special care).
   const m = x.abs().max(axes, true).maximum(SCALE_FLOOR);
   const unit = x.div(m);
   const unitNorm = unit.square().sum(axes, true).sqrt();
-  return { norm: m.mul(unitNorm), unit, unitNorm };
+  return { norm: m.mul(unitNorm), scale: m, unit, unitNorm };
 }
 
 /**
@@ -69,13 +73,15 @@ export function unitwiseNorm(x: tf.Tensor, unitAxes?: AgcUnitAxes): tf.Tensor {
  * Global Frobenius norm of a list of tensors of any shapes, sqrt(Σ_t Σ x²), as a float32 scalar in their units
  * (a new tensor the caller owns): computed as m·sqrt(Σ (x/m)²) with m = max|x| over all of them, so it neither
  * overflows nor underflows in float32 (0 for an empty list or all zeros; +Inf only when the norm itself exceeds
- * float32's range; NaN when some x is NaN or ±Inf). One scaled copy of one tensor is alive at a time.
+ * float32's range; NaN when some x is NaN or ±Inf). One scaled copy of one tensor is alive at a time; on wasm, one
+ * fused kernel call (engine/ops/fusedAgc.ts) and no copy.
  * @throws AgcOptionsError (option `ts`) when `ts` is not a list of tensors.
  */
 export function globalNorm(ts: readonly tf.Tensor[]): tf.Scalar {
   if (!Array.isArray(ts) || !ts.every((t) => t instanceof tf.Tensor)) {
     throw new AgcOptionsError("ts", "globalNorm: ts must be a list of tensors");
   }
+  if (ts.length > 0 && fusedAgcAvailable(ts)) return fusedGlobalNorm(ts, SCALE_FLOOR);
   return tf.tidy(() => {
     if (ts.length === 0) return tf.scalar(0);
     const { scale, unitNorm } = scaledGlobalNorm(ts);
@@ -121,8 +127,12 @@ export function clipSlots(
   const nonFinite = tf.logicalOr(nonFiniteNorm(g.norm, axes), nonFiniteNorm(w.norm, axes));
   // NaN compares false, but an Inf in W with a finite G would compare true-or-false by chance: say it outright.
   const trigger = g.norm.greater(maxNorm).logicalAnd(nonFinite.logicalNot());
+  // Per slot, on the small norm tensors: a triggered slot becomes (G/m)·(maxNorm/unitNorm), the others G/1·1 = G
+  // exactly, so G is touched by two broadcast products rather than a where over a trigger tiled to G's shape.
   // A triggered slot has unitNorm = ‖G‖/m > 0; the floor only keeps all-zero (never triggered) slots finite.
-  const scaled = tf.where(trigger, g.unit.mul(maxNorm.div(g.unitNorm.maximum(SCALE_FLOOR))), G);
+  const divisor = tf.where(trigger, g.scale, tf.onesLike(g.scale));
+  const factor = tf.where(trigger, maxNorm.div(g.unitNorm.maximum(SCALE_FLOOR)), tf.onesLike(g.unitNorm));
+  const scaled = axes.length === 0 ? tf.where(trigger, g.unit.mul(factor), G) : G.div(divisor).mul(factor);
   const clipped = zeroNonFinite ? tf.where(nonFinite, tf.zerosLike(G), scaled) : scaled;
   return { clipped, trigger, nonFinite };
 }

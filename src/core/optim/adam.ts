@@ -4,6 +4,7 @@
 //     m ← β1·m + (1 − β1)·g;   v ← β2·v + (1 − β2)·g²
 //     W ← W − (γ / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε)
 // With `decoupled` (AdamW, adamw.ts) the decay is not added to g; instead W ← W·(1 − γ·β) first (weights only).
+import { fusedAdamAvailable, fusedAdamUpdate } from "../engine/ops/fusedOptim.js";
 import { tf } from "../engine/tf.js";
 import { type Optimizer, type OptimizerSettings, type SlotGroup, zeroSlots } from "./optimizer.js";
 
@@ -38,6 +39,27 @@ export class Adam implements Optimizer {
     // The bias corrections are scalars of the step, computed in float64 as PyTorch computes them.
     const stepSize = lr / (1 - beta1 ** t);
     const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
+    if (fusedAdamAvailable([...this.vars, ...grads])) {
+      // One kernel call for every variable: the same float32 operations as the ops below, in the same order.
+      const decays = this.vars.map((_, i) => wd > 0 && this.decay[i] === true);
+      const settings = {
+        beta1,
+        beta2,
+        eps,
+        bc2Sqrt,
+        stepSize,
+        decay: decays.map((d) => (d && !this.decoupled ? wd : 0)),
+        keep: decays.map((d) => (d && this.decoupled ? 1 - lr * wd : 1)),
+      };
+      tf.tidy(() => {
+        fusedAdamUpdate(this.vars, grads, this.m, this.v, settings).forEach(([w, m, v], i) => {
+          (this.m[i] as tf.Variable).assign(m);
+          (this.v[i] as tf.Variable).assign(v);
+          (this.vars[i] as tf.Variable).assign(w);
+        });
+      });
+      return;
+    }
     this.vars.forEach((w, i) => {
       tf.tidy(() => {
         let g = grads[i] as tf.Tensor;

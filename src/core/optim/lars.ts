@@ -7,6 +7,7 @@
 // Gains, biases and skip gains are excluded, the usual practice since (no trust ratio, no decay): v ← μ·v + γ·G.
 // Where ‖W‖ = 0 or ‖G‖ = 0 the ratio is 1 (as in TensorFlow's LARSOptimizer), so a zero-initialised tensor can move.
 // Momentum is heavy-ball, with γ inside the buffer, as in Algorithm 1.
+import { fusedLarsAvailable, fusedLarsUpdate } from "../engine/ops/fusedOptim.js";
 import { tf } from "../engine/tf.js";
 import { type Optimizer, type OptimizerSettings, type SlotGroup, zeroSlots } from "./optimizer.js";
 
@@ -28,6 +29,17 @@ export class Lars implements Optimizer {
 
   apply(grads: readonly tf.Tensor[], lr: number): void {
     const { momentum: mu, weightDecay: wd, trust } = this.opts;
+    if (fusedLarsAvailable([...this.vars, ...grads])) {
+      // One kernel call for every variable: the ops below in float32, the norms' sums in another order.
+      const settings = { momentum: mu, lr, trust, weightDecay: wd, adapt: this.adapt };
+      tf.tidy(() => {
+        fusedLarsUpdate(this.vars, grads, this.buffers, settings).forEach(([w, v], i) => {
+          (this.buffers[i] as tf.Variable).assign(v);
+          (this.vars[i] as tf.Variable).assign(w);
+        });
+      });
+      return;
+    }
     this.vars.forEach((w, i) => {
       tf.tidy(() => {
         let g = grads[i] as tf.Tensor;

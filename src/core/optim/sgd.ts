@@ -5,6 +5,7 @@
 // experiments all pass True, nfx's default.
 // A step at lr 0 (the schedule's step 0) leaves the weights as they are but not the buffers: v takes that step's
 // g + wd·w, and the next step's update carries μ·v (train/schedule.ts).
+import { fusedSgdAvailable, fusedSgdUpdate } from "../engine/ops/fusedOptim.js";
 import { tf } from "../engine/tf.js";
 import type { Optimizer, SlotGroup } from "./optimizer.js";
 
@@ -35,6 +36,18 @@ export class Sgd implements Optimizer {
   /** One step: v ← μ·v + g;  w ← w − lr·(g + μ·v) (Nesterov) or w − lr·v. */
   apply(grads: readonly tf.Tensor[], lr: number): void {
     const { momentum: mu, nesterov, weightDecay } = this.opts;
+    if (fusedSgdAvailable([...this.vars, ...grads])) {
+      // One kernel call for every variable: the same float32 operations as the ops below, in the same order.
+      const decay = this.vars.map((_, i) => (weightDecay > 0 && this.decay[i] ? weightDecay : 0));
+      tf.tidy(() => {
+        const next = fusedSgdUpdate(this.vars, grads, this.buffers, { momentum: mu, lr, nesterov, decay });
+        next.forEach(([w, v], i) => {
+          (this.buffers[i] as tf.Variable).assign(v);
+          (this.vars[i] as tf.Variable).assign(w);
+        });
+      });
+      return;
+    }
     // One tidy per variable: temporaries are freed as we go, so the update costs a few copies of the largest
     // tensor rather than of the whole model.
     this.vars.forEach((w, i) => {

@@ -81,4 +81,43 @@ export interface SimdExports {
   zeroDotSum(x: number, n: number): number;
   biasAdd(z: number, b: number, y: number, rows: number, cols: number): void;
   // ---- end nfblock ----
+  // agcfast: AGC's column passes and the SGD update (ops/fusedAgc.ts, ops/fusedOptim.ts).
+  agcColumnMax(x: number, rows: number, cols: number, out: number): void;
+  agcColumnSumSq(x: number, rows: number, cols: number, scale: number, out: number): void;
+  agcColumnScale(g: number, out: number, rows: number, cols: number, div: number, mul: number, keep: number): void;
+  sgdUpdate(
+    w: number,
+    g: number,
+    v: number,
+    wOut: number,
+    vOut: number,
+    n: number,
+    wd: number,
+    mu: number,
+    lr: number,
+    nesterov: number,
+  ): void;
+  larsUpdate(
+    w: number,
+    g: number,
+    v: number,
+    wOut: number,
+    vOut: number,
+    n: number,
+    wd: number,
+    mu: number,
+    rate: number,
+  ): void;
+  adamUpdate(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    wOut: number,
+    mOut: number,
+    vOut: number,
+    n: number,
+    stage: number,
+    ...scalars: [number, number, number, number, number, number, number, number, number]
+  ): void;
 }

@@ -18,6 +18,15 @@ export type { ConvGeometry, SimdExports } from "./simdExports.js";
 
 import type { ConvGeometry, SimdExports } from "./simdExports.js";
 
+/** The kernels fused per parameter (AGC, optimizer updates), as they take heap byte offsets (simdKernels.wat). */
+export type ParamKernels = Pick<
+  SimdExports,
+  "agcColumnMax" | "agcColumnSumSq" | "agcColumnScale" | "sgdUpdate" | "larsUpdate" | "adamUpdate"
+>;
+
+/** nfx's per-parameter kernels on `backend`'s heap (throws where wasm SIMD is missing: see simdKernelsAvailable). */
+export const paramKernels = (backend: tf.KernelBackend): ParamKernels => kernelsFor(wasmHeap(backend));
+
 /** Which build of the kernels runs: with fused multiply-adds, plain SIMD, or none (no wasm SIMD here). */
 export type SimdKernelsBuild = "fma" | "simd" | "none";
 

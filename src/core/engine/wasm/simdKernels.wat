@@ -984,4 +984,263 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br_if $rowLoop (i32.lt_u (local.get $r) (local.get $rows))))))
   ;; ---- end nfblock ----
+
+  ;; ---- agcfast: AGC's per-unit norms and clipping, and the SGD update, over one parameter each ----
+  ;; AGC sees a parameter as x [rows, cols] whose units are its columns (HWIO conv: cols = out; [in, out] dense:
+  ;; cols = out); a one-unit tensor is [n/4, 4] with the 4 columns' results combined by the caller. Three passes:
+  ;; column maxima, then column sums of squares of x/m, then the clipped gradient; the caller does the per-unit
+  ;; arithmetic between them (fusedAgc.ts). Composed from tfjs ops, AGC took ≈ 15 kernels per parameter group plus
+  ;; the stacking copies and a broadcast select.
+
+  ;; out[c] = max_r |x[r·cols + c]| (NaN when a NaN or ±Inf/±Inf makes it so: f32x4.max propagates NaN).
+  (func (export "agcColumnMax") (param $x i32) (param $rows i32) (param $cols i32) (param $out i32)
+    (local $vecEnd i32) (local $end i32) (local $o i32) (local $r i32)
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $cols) (i32.const 2))))
+    (local.set $vecEnd (i32.add (local.get $out) (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2))))
+    (memory.fill (local.get $out) (i32.const 0) (i32.shl (local.get $cols) (i32.const 2)))
+    (block $rowsDone
+      (br_if $rowsDone (i32.eqz (local.get $rows)))
+      (loop $rowsLoop
+        (local.set $o (local.get $out))
+        (block $vecDone
+          (br_if $vecDone (i32.ge_u (local.get $o) (local.get $vecEnd)))
+          (loop $vec
+            (v128.store (local.get $o) (f32x4.max (v128.load (local.get $o)) (f32x4.abs (v128.load (local.get $x)))))
+            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            (local.set $x (i32.add (local.get $x) (i32.const 16)))
+            (br_if $vec (i32.lt_u (local.get $o) (local.get $vecEnd)))))
+        (block $tailDone
+          (br_if $tailDone (i32.ge_u (local.get $o) (local.get $end)))
+          (loop $tail
+            (f32.store (local.get $o) (f32.max (f32.load (local.get $o)) (f32.abs (f32.load (local.get $x)))))
+            (local.set $o (i32.add (local.get $o) (i32.const 4)))
+            (local.set $x (i32.add (local.get $x) (i32.const 4)))
+            (br_if $tail (i32.lt_u (local.get $o) (local.get $end)))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br_if $rowsLoop (i32.lt_u (local.get $r) (local.get $rows))))))
+
+  ;; out[c] = Σ_r (x[r·cols + c] / scale[c])², rows summed in order (as tfjs's square then sum over leading axes).
+  (func (export "agcColumnSumSq") (param $x i32) (param $rows i32) (param $cols i32) (param $scale i32) (param $out i32)
+    (local $vecEnd i32) (local $end i32) (local $o i32) (local $s i32) (local $r i32) (local $q v128) (local $u f32)
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $cols) (i32.const 2))))
+    (local.set $vecEnd (i32.add (local.get $out) (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2))))
+    (memory.fill (local.get $out) (i32.const 0) (i32.shl (local.get $cols) (i32.const 2)))
+    (block $rowsDone
+      (br_if $rowsDone (i32.eqz (local.get $rows)))
+      (loop $rowsLoop
+        (local.set $o (local.get $out))
+        (local.set $s (local.get $scale))
+        (block $vecDone
+          (br_if $vecDone (i32.ge_u (local.get $o) (local.get $vecEnd)))
+          (loop $vec
+            (local.set $q (f32x4.div (v128.load (local.get $x)) (v128.load (local.get $s))))
+            (v128.store (local.get $o) (f32x4.add (v128.load (local.get $o)) (f32x4.mul (local.get $q) (local.get $q))))
+            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            (local.set $s (i32.add (local.get $s) (i32.const 16)))
+            (local.set $x (i32.add (local.get $x) (i32.const 16)))
+            (br_if $vec (i32.lt_u (local.get $o) (local.get $vecEnd)))))
+        (block $tailDone
+          (br_if $tailDone (i32.ge_u (local.get $o) (local.get $end)))
+          (loop $tail
+            (local.set $u (f32.div (f32.load (local.get $x)) (f32.load (local.get $s))))
+            (f32.store (local.get $o) (f32.add (f32.load (local.get $o)) (f32.mul (local.get $u) (local.get $u))))
+            (local.set $o (i32.add (local.get $o) (i32.const 4)))
+            (local.set $s (i32.add (local.get $s) (i32.const 4)))
+            (local.set $x (i32.add (local.get $x) (i32.const 4)))
+            (br_if $tail (i32.lt_u (local.get $o) (local.get $end)))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br_if $rowsLoop (i32.lt_u (local.get $r) (local.get $rows))))))
+
+  ;; out[r·cols + c] = ((g / div[c]) · mul[c]) AND keep[c]: div = m, mul = λ·max(‖W‖, ε)/‖G/m‖ for a clipped unit,
+  ;; 1 and 1 for the others (G exactly); keep is all ones, or 0 for a non-finite unit that is zeroed.
+  (func (export "agcColumnScale")
+    (param $g i32) (param $out i32) (param $rows i32) (param $cols i32) (param $div i32) (param $mul i32)
+    (param $keep i32)
+    (local $c i32) (local $r i32) (local $vecCols i32) (local $at i32)
+    (local.set $vecCols (i32.and (local.get $cols) (i32.const -4)))
+    (block $rowsDone
+      (br_if $rowsDone (i32.eqz (local.get $rows)))
+      (loop $rowsLoop
+        (local.set $c (i32.const 0))
+        (block $vecDone
+          (br_if $vecDone (i32.ge_u (local.get $c) (local.get $vecCols)))
+          (loop $vec
+            (local.set $at (i32.shl (local.get $c) (i32.const 2)))
+            (v128.store (local.get $out)
+              (v128.and
+                (f32x4.mul (f32x4.div (v128.load (local.get $g)) (v128.load (i32.add (local.get $div) (local.get $at))))
+                           (v128.load (i32.add (local.get $mul) (local.get $at))))
+                (v128.load (i32.add (local.get $keep) (local.get $at)))))
+            (local.set $g (i32.add (local.get $g) (i32.const 16)))
+            (local.set $out (i32.add (local.get $out) (i32.const 16)))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br_if $vec (i32.lt_u (local.get $c) (local.get $vecCols)))))
+        (block $tailDone
+          (br_if $tailDone (i32.ge_u (local.get $c) (local.get $cols)))
+          (loop $tail
+            (local.set $at (i32.shl (local.get $c) (i32.const 2)))
+            (i32.store (local.get $out)
+              (i32.and
+                (i32.reinterpret_f32
+                  (f32.mul (f32.div (f32.load (local.get $g)) (f32.load (i32.add (local.get $div) (local.get $at))))
+                           (f32.load (i32.add (local.get $mul) (local.get $at)))))
+                (i32.load (i32.add (local.get $keep) (local.get $at)))))
+            (local.set $g (i32.add (local.get $g) (i32.const 4)))
+            (local.set $out (i32.add (local.get $out) (i32.const 4)))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br_if $tail (i32.lt_u (local.get $c) (local.get $cols)))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br_if $rowsLoop (i32.lt_u (local.get $r) (local.get $rows))))))
+
+  ;; SGD with momentum on n elements, the tfjs ops' order and roundings: d = g + w·wd (only when wd ≠ 0),
+  ;; v' = v·μ + d, step = d + v'·μ (Nesterov) or v', w' = w − step·lr. Writes w' and v' (new buffers: a tfjs
+  ;; variable's data may be shared by a clone, so it is never written in place).
+  (func (export "sgdUpdate")
+    (param $w i32) (param $g i32) (param $v i32) (param $wOut i32) (param $vOut i32) (param $n i32)
+    (param $wd f32) (param $mu f32) (param $lr f32) (param $nesterov i32)
+    (local $end i32) (local $vecEnd i32) (local $d v128) (local $nv v128) (local $st v128)
+    (local $ds f32) (local $nvs f32) (local $sts f32)
+    (local.set $end (i32.add (local.get $w) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vecEnd (i32.add (local.get $w) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vecDone
+      (br_if $vecDone (i32.ge_u (local.get $w) (local.get $vecEnd)))
+      (loop $vec
+        (local.set $d (v128.load (local.get $g)))
+        (if (f32.ne (local.get $wd) (f32.const 0))
+          (then (local.set $d (f32x4.add (local.get $d)
+                  (f32x4.mul (v128.load (local.get $w)) (f32x4.splat (local.get $wd)))))))
+        (local.set $nv (f32x4.add (f32x4.mul (v128.load (local.get $v)) (f32x4.splat (local.get $mu))) (local.get $d)))
+        (v128.store (local.get $vOut) (local.get $nv))
+        (local.set $st (local.get $nv))
+        (if (local.get $nesterov)
+          (then (local.set $st (f32x4.add (local.get $d) (f32x4.mul (local.get $nv) (f32x4.splat (local.get $mu)))))))
+        (v128.store (local.get $wOut)
+          (f32x4.sub (v128.load (local.get $w)) (f32x4.mul (local.get $st) (f32x4.splat (local.get $lr)))))
+        (local.set $w (i32.add (local.get $w) (i32.const 16)))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (local.set $v (i32.add (local.get $v) (i32.const 16)))
+        (local.set $wOut (i32.add (local.get $wOut) (i32.const 16)))
+        (local.set $vOut (i32.add (local.get $vOut) (i32.const 16)))
+        (br_if $vec (i32.lt_u (local.get $w) (local.get $vecEnd)))))
+    (block $tailDone
+      (br_if $tailDone (i32.ge_u (local.get $w) (local.get $end)))
+      (loop $tail
+        (local.set $ds (f32.load (local.get $g)))
+        (if (f32.ne (local.get $wd) (f32.const 0))
+          (then (local.set $ds (f32.add (local.get $ds) (f32.mul (f32.load (local.get $w)) (local.get $wd))))))
+        (local.set $nvs (f32.add (f32.mul (f32.load (local.get $v)) (local.get $mu)) (local.get $ds)))
+        (f32.store (local.get $vOut) (local.get $nvs))
+        (local.set $sts (local.get $nvs))
+        (if (local.get $nesterov)
+          (then (local.set $sts (f32.add (local.get $ds) (f32.mul (local.get $nvs) (local.get $mu))))))
+        (f32.store (local.get $wOut) (f32.sub (f32.load (local.get $w)) (f32.mul (local.get $sts) (local.get $lr))))
+        (local.set $w (i32.add (local.get $w) (i32.const 4)))
+        (local.set $g (i32.add (local.get $g) (i32.const 4)))
+        (local.set $v (i32.add (local.get $v) (i32.const 4)))
+        (local.set $wOut (i32.add (local.get $wOut) (i32.const 4)))
+        (local.set $vOut (i32.add (local.get $vOut) (i32.const 4)))
+        (br_if $tail (i32.lt_u (local.get $w) (local.get $end))))))
+  ;; Adam (and AdamW) on n elements, the tfjs ops' order and roundings (optim/adam.ts): d = g + w·wd (only when
+  ;; wd ≠ 0: L2), m' = m·β1 + d·c1, v' = v·β2 + (d·d)·c2 (c = 1 − β), w' = w·keep − (m' / (√v' / bc2 + ε))·stepSize
+  ;; (keep = 1 − lr·wd for AdamW's decoupled decay, else 1: w·1 is w exactly). Writes w', m', v' (new buffers).
+  (func $adamStep (param $w v128) (param $g v128) (param $m v128) (param $v v128)
+    (param $wd f32) (param $keep f32) (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32)
+    (param $bc2 f32) (param $eps f32) (param $stepSize f32) (param $out i32)
+    (local $d v128) (local $nm v128) (local $nv v128)
+    (local.set $d (local.get $g))
+    (if (f32.ne (local.get $wd) (f32.const 0))
+      (then (local.set $d (f32x4.add (local.get $d) (f32x4.mul (local.get $w) (f32x4.splat (local.get $wd)))))))
+    (local.set $nm (f32x4.add (f32x4.mul (local.get $m) (f32x4.splat (local.get $b1)))
+                              (f32x4.mul (local.get $d) (f32x4.splat (local.get $c1)))))
+    (local.set $nv (f32x4.add (f32x4.mul (local.get $v) (f32x4.splat (local.get $b2)))
+                              (f32x4.mul (f32x4.mul (local.get $d) (local.get $d)) (f32x4.splat (local.get $c2)))))
+    (v128.store offset=16 (local.get $out) (local.get $nm))
+    (v128.store offset=32 (local.get $out) (local.get $nv))
+    (v128.store (local.get $out)
+      (f32x4.sub (f32x4.mul (local.get $w) (f32x4.splat (local.get $keep)))
+        (f32x4.mul
+          (f32x4.div (local.get $nm)
+            (f32x4.add (f32x4.div (f32x4.sqrt (local.get $nv)) (f32x4.splat (local.get $bc2))) (f32x4.splat (local.get $eps))))
+          (f32x4.splat (local.get $stepSize))))))
+
+  ;; Runs $adamStep over n elements: 4 at a time, then the last n mod 4 through a 48-byte staging area at $stage
+  ;; (lanes past the end are zeros, computed and dropped), so the arithmetic is written once.
+  (func (export "adamUpdate")
+    (param $w i32) (param $g i32) (param $m i32) (param $v i32) (param $wOut i32) (param $mOut i32) (param $vOut i32)
+    (param $n i32) (param $stage i32)
+    (param $wd f32) (param $keep f32) (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32)
+    (param $bc2 f32) (param $eps f32) (param $stepSize f32)
+    (local $i i32) (local $vecEnd i32) (local $rest i32)
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $vecDone
+      (br_if $vecDone (i32.ge_u (local.get $i) (local.get $vecEnd)))
+      (loop $vec
+        (call $adamStep
+          (v128.load (i32.add (local.get $w) (local.get $i))) (v128.load (i32.add (local.get $g) (local.get $i)))
+          (v128.load (i32.add (local.get $m) (local.get $i))) (v128.load (i32.add (local.get $v) (local.get $i)))
+          (local.get $wd) (local.get $keep) (local.get $b1) (local.get $c1) (local.get $b2) (local.get $c2)
+          (local.get $bc2) (local.get $eps) (local.get $stepSize) (local.get $stage))
+        (v128.store (i32.add (local.get $wOut) (local.get $i)) (v128.load (local.get $stage)))
+        (v128.store (i32.add (local.get $mOut) (local.get $i)) (v128.load offset=16 (local.get $stage)))
+        (v128.store (i32.add (local.get $vOut) (local.get $i)) (v128.load offset=32 (local.get $stage)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br_if $vec (i32.lt_u (local.get $i) (local.get $vecEnd)))))
+    (local.set $rest (i32.shl (i32.and (local.get $n) (i32.const 3)) (i32.const 2)))
+    (if (local.get $rest)
+      (then
+        ;; Staging: w, g, m, v tails at stage+48.., zero-padded to 4 lanes.
+        (memory.fill (i32.add (local.get $stage) (i32.const 48)) (i32.const 0) (i32.const 64))
+        (memory.copy (i32.add (local.get $stage) (i32.const 48)) (i32.add (local.get $w) (local.get $i)) (local.get $rest))
+        (memory.copy (i32.add (local.get $stage) (i32.const 64)) (i32.add (local.get $g) (local.get $i)) (local.get $rest))
+        (memory.copy (i32.add (local.get $stage) (i32.const 80)) (i32.add (local.get $m) (local.get $i)) (local.get $rest))
+        (memory.copy (i32.add (local.get $stage) (i32.const 96)) (i32.add (local.get $v) (local.get $i)) (local.get $rest))
+        (call $adamStep
+          (v128.load offset=48 (local.get $stage)) (v128.load offset=64 (local.get $stage))
+          (v128.load offset=80 (local.get $stage)) (v128.load offset=96 (local.get $stage))
+          (local.get $wd) (local.get $keep) (local.get $b1) (local.get $c1) (local.get $b2) (local.get $c2)
+          (local.get $bc2) (local.get $eps) (local.get $stepSize) (local.get $stage))
+        (memory.copy (i32.add (local.get $wOut) (local.get $i)) (local.get $stage) (local.get $rest))
+        (memory.copy (i32.add (local.get $mOut) (local.get $i)) (i32.add (local.get $stage) (i32.const 16)) (local.get $rest))
+        (memory.copy (i32.add (local.get $vOut) (local.get $i)) (i32.add (local.get $stage) (i32.const 32)) (local.get $rest)))))
+  ;; LARS's update on n elements, the tfjs ops' order and roundings (optim/lars.ts): d = g + w·wd (only when
+  ;; wd ≠ 0), v' = v·μ + d·rate, w' = w − v' (rate = lr, times the trust ratio for adapted weights). Writes w', v'.
+  (func (export "larsUpdate")
+    (param $w i32) (param $g i32) (param $v i32) (param $wOut i32) (param $vOut i32) (param $n i32)
+    (param $wd f32) (param $mu f32) (param $rate f32)
+    (local $end i32) (local $vecEnd i32) (local $d v128) (local $nv v128) (local $ds f32) (local $nvs f32)
+    (local.set $end (i32.add (local.get $w) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vecEnd (i32.add (local.get $w) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vecDone
+      (br_if $vecDone (i32.ge_u (local.get $w) (local.get $vecEnd)))
+      (loop $vec
+        (local.set $d (v128.load (local.get $g)))
+        (if (f32.ne (local.get $wd) (f32.const 0))
+          (then (local.set $d (f32x4.add (local.get $d)
+                  (f32x4.mul (v128.load (local.get $w)) (f32x4.splat (local.get $wd)))))))
+        (local.set $nv (f32x4.add (f32x4.mul (v128.load (local.get $v)) (f32x4.splat (local.get $mu)))
+                                  (f32x4.mul (local.get $d) (f32x4.splat (local.get $rate)))))
+        (v128.store (local.get $vOut) (local.get $nv))
+        (v128.store (local.get $wOut) (f32x4.sub (v128.load (local.get $w)) (local.get $nv)))
+        (local.set $w (i32.add (local.get $w) (i32.const 16)))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (local.set $v (i32.add (local.get $v) (i32.const 16)))
+        (local.set $wOut (i32.add (local.get $wOut) (i32.const 16)))
+        (local.set $vOut (i32.add (local.get $vOut) (i32.const 16)))
+        (br_if $vec (i32.lt_u (local.get $w) (local.get $vecEnd)))))
+    (block $tailDone
+      (br_if $tailDone (i32.ge_u (local.get $w) (local.get $end)))
+      (loop $tail
+        (local.set $ds (f32.load (local.get $g)))
+        (if (f32.ne (local.get $wd) (f32.const 0))
+          (then (local.set $ds (f32.add (local.get $ds) (f32.mul (f32.load (local.get $w)) (local.get $wd))))))
+        (local.set $nvs (f32.add (f32.mul (f32.load (local.get $v)) (local.get $mu)) (f32.mul (local.get $ds) (local.get $rate))))
+        (f32.store (local.get $vOut) (local.get $nvs))
+        (f32.store (local.get $wOut) (f32.sub (f32.load (local.get $w)) (local.get $nvs)))
+        (local.set $w (i32.add (local.get $w) (i32.const 4)))
+        (local.set $g (i32.add (local.get $g) (i32.const 4)))
+        (local.set $v (i32.add (local.get $v) (i32.const 4)))
+        (local.set $wOut (i32.add (local.get $wOut) (i32.const 4)))
+        (local.set $vOut (i32.add (local.get $vOut) (i32.const 4)))
+        (br_if $tail (i32.lt_u (local.get $w) (local.get $end))))))
+  ;; ---- end agcfast ----
 )

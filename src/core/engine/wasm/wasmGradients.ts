@@ -1,8 +1,10 @@
 // Gradient kernels that tfjs's wasm backend lacks or runs slowly, registered so that wasm trains conv nets.
 
 import { biasAddKernelConfigs } from "../ops/biasAdd.js";
+import { agcKernelConfigs } from "../ops/fusedAgc.js";
 import { batchNormKernelConfigs } from "../ops/fusedBatchNorm.js";
 import { geluKernelConfigs } from "../ops/fusedGelu.js";
+import { optimKernelConfigs } from "../ops/fusedOptim.js";
 import { residualMergeKernelConfigs } from "../ops/residualMerge.js";
 import { scaledReluKernelConfigs } from "../ops/scaledRelu.js";
 import { stepChecksKernelConfigs } from "../ops/stepChecks.js";
@@ -50,6 +52,8 @@ export function registerWasmGradients(): void {
     ...residualMergeKernelConfigs,
     ...stepChecksKernelConfigs,
     ...biasAddKernelConfigs,
+    ...agcKernelConfigs,
+    ...optimKernelConfigs,
   ]) {
     // Unregister first: registerKernel on an existing name works but logs a warning for each.
     if (tf.getKernel(config.kernelName, "wasm") !== undefined) tf.unregisterKernel(config.kernelName, "wasm");

@@ -112,12 +112,12 @@ export async function estimateSweep(
 }
 
 /**
- * Whether `--run-missing` of `preset` estimates its cost before it trains: a full preset takes hours on a CPU, which
- * the user should see before the first run; a quick one takes minutes (its file says how many), not worth the
- * seconds a calibration costs.
+ * Whether `--run-missing` of `preset` estimates its cost before it trains: a standard or full preset takes hours on a
+ * CPU, which the user should see before the first run; a quick one takes minutes (its file says how many), not worth
+ * the seconds a calibration costs.
  */
 export function estimatesFirst(preset: Preset): boolean {
-  return preset === "full";
+  return preset !== "quick";
 }
 
 /** `nfx figure NAME --preset P --dry-run`: what training the figure's missing runs would cost. */

@@ -5,7 +5,7 @@ import type { VegaLiteSpec } from "../../core/plot/render.js";
 import type { RunRow } from "../../core/plot/runRows.js";
 import type { ClaimRule } from "../report/claimRule.js";
 
-export const PRESETS = ["quick", "full"] as const;
+export const PRESETS = ["quick", "standard", "full"] as const;
 export type Preset = (typeof PRESETS)[number];
 
 export interface SweepFigure {

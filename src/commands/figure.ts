@@ -36,7 +36,8 @@ export default class Figure extends NfxCommand {
   static override args = { name: Args.string({ description: `figure (${FIGURE_NAMES.join(", ")})`, required: true }) };
   static override flags = {
     preset: Flags.string({
-      description: "which sweep of the figure: quick (2 CPU cores, minutes), standard (fig2b: the whole λ × batch grid on 2 CPU cores, hours) or full (the paper's grid)",
+      description:
+        "which sweep of the figure: quick (2 CPU cores, minutes), standard (fig2b: the whole λ × batch grid on 2 CPU cores, hours) or full (the paper's grid)",
       default: "quick",
     }),
     "run-missing": Flags.boolean({ description: "train the runs of the figure's sweep that the store lacks first" }),

@@ -41,3 +41,14 @@ for (const file of new Set([...Object.keys(recorded), ...Object.keys(added)])) {
     );
   });
 }
+
+test("fig2b's standard preset holds every run of its quick preset (a store with the quick runs trains the rest)", () => {
+  const standard = new Set(loadSweepFile(path.join("configs", "fig2b.standard.yaml")).runs.map((r) => r.hash));
+  const quick = loadSweepFile(path.join("configs", "fig2b.quick.yaml")).runs.map((r) => r.hash);
+  assert.equal(quick.length, 26);
+  assert.deepEqual(
+    quick.filter((h) => !standard.has(h)),
+    [],
+  );
+  assert.equal(standard.size, 180);
+});

@@ -152,9 +152,9 @@ def run(args):
     t_data = time.perf_counter() - t_start
     spec, table, P = build(args.seed)
     trainer = Trainer(spec, table, P)
-    batch = 128
+    batch = args.run_batch
     steps_per_epoch = xtr.shape[0] // batch
-    total = max(1, round(1.5 * steps_per_epoch))
+    total = max(1, round(args.run_epochs * steps_per_epoch))
     warmup = round(0.1 * steps_per_epoch)
     peak = 0.4 * batch / 256
 
@@ -182,7 +182,7 @@ def run(args):
             logits = ref.forward(P, spec, xte[b:b + 1000])
             correct += int((logits.argmax(dim=1) == yte[b:b + 1000]).sum())
     return {
-        "case": "configs/fashion.quick.yaml recipe (batch 128, 1.5 epochs, lr 0.4, warmup 0.1 epoch + cosine, "
+        "case": f"configs/fashion.quick.yaml recipe (batch {batch}, {args.run_epochs} epochs, lr 0.4, warmup 0.1 epoch + cosine, "
                 f"unit-wise AGC {LAMBDA}, label smoothing 0.1)",
         "steps": total,
         "final_loss": round(statistics.mean(losses[-20:]), 4),
@@ -223,6 +223,8 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--min-time", type=float, default=3.0, help="seconds of timed steps (at least 10 steps)")
     ap.add_argument("--run", action="store_true", help="also train fashion.quick's recipe and report test top-1")
+    ap.add_argument("--run-batch", type=int, default=128, help="--run's batch size (default fashion.quick's 128)")
+    ap.add_argument("--run-epochs", type=float, default=1.5, help="--run's epochs (default fashion.quick's 1.5)")
     ap.add_argument("--data", help="a file from bench/exportFashionMnist.ts (default: write one now)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--lambda", dest="agc_lambda", type=float, default=LAMBDA,

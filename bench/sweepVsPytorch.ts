@@ -1,9 +1,11 @@
 // Whole sweeps, not one step: images per second per core when every core trains, nfx against PyTorch. nfx runs a
-// sweep of N seeds of configs/fashion.quick.yaml's recipe with `--jobs N` (N workers, one thread each); PyTorch runs
-// N processes of bench/pytorch_nf_resnet_micro.py --run (the same network, recipe and images, one thread each) at
-// once. Both are timed from launch to the last process's exit (data loading, evaluation and start-up included), and
+// sweep of N seeds of configs/fashion.quick.yaml's recipe with `--jobs N` (N workers, one thread each; --batch and
+// --epochs change its batch size and length, e.g. --batch 64 --epochs 1 for the quick figure presets' small batch);
+// PyTorch runs N processes of bench/pytorch_nf_resnet_micro.py --run (the same network, recipe and images, one
+// thread each) at once. Both are timed from launch to the last process's exit (data loading, evaluation and start-up included), and
 // also by their own training time alone. Uses the built CLI:
-//   npm run build && node --import tsx bench/sweepVsPytorch.ts [--jobs 2] [--backend wasm] [--python /usr/bin/python3]
+//   npm run build && node --import tsx bench/sweepVsPytorch.ts [--jobs 2] [--batch 128] [--epochs 1.5] [--backend wasm]
+//        [--python /usr/bin/python3]
 // The two halves run one after the other, never side by side; the load average is printed beside each.
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -20,8 +22,9 @@ const jobs = Number(arg("jobs", String(os.cpus().length)));
 const backend = arg("backend", "wasm");
 const python = arg("python", process.env.NFX_PYTHON ?? "/usr/bin/python3");
 // fashion.quick: batch 128, 1.5 epochs of 60,000 images (round(1.5·⌊60000/128⌋) = 702 steps).
-const STEPS = 702;
-const BATCH = 128;
+const BATCH = Number(arg("batch", "128"));
+const EPOCHS = Number(arg("epochs", "1.5"));
+const STEPS = Math.max(1, Math.round(EPOCHS * Math.floor(60000 / BATCH)));
 const load = () =>
   os
     .loadavg()
@@ -46,7 +49,11 @@ function run(cmd: string, args: string[], cwd: string): Promise<{ code: number |
 async function nfxSweep(dir: string) {
   const file = path.join(dir, "sweep.yaml");
   const quick = fs.readFileSync(path.join(root, "configs/fashion.quick.yaml"), "utf8");
-  fs.writeFileSync(file, `${quick.replace(/^name: .*$/m, "name: bench-jobs")}\nseeds: ${jobs}\n`);
+  const recipe = quick
+    .replace(/^name: .*$/m, "name: bench-jobs")
+    .replace(/batch_size: 128/, `batch_size: ${BATCH}`)
+    .replace(/epochs: 1\.5/, `epochs: ${EPOCHS}`);
+  fs.writeFileSync(file, `${recipe}\nseeds: ${jobs}\n`);
   const t0 = performance.now();
   const res = await run(
     process.execPath,
@@ -83,7 +90,16 @@ async function pytorchRuns(dir: string) {
   const t0 = performance.now();
   const results = await Promise.all(
     Array.from({ length: jobs }, (_, seed) =>
-      run(python, [script, "--run", "--data", data, "--seed", String(seed), "--min-time", "0"], root),
+      run(
+        python,
+        [script, "--run", "--data", data, "--seed", String(seed), "--min-time", "0"].concat([
+          "--run-batch",
+          String(BATCH),
+          "--run-epochs",
+          String(EPOCHS),
+        ]),
+        root,
+      ),
     ),
   );
   const wall = (performance.now() - t0) / 1000;
@@ -99,7 +115,7 @@ const images = jobs * STEPS * BATCH;
 const perCore = (seconds: number) => images / seconds / jobs;
 const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
 console.log(
-  `whole sweeps: ${jobs} runs of fashion.quick's recipe (nf-resnet-micro, batch ${BATCH}, ${STEPS} steps) at once, ` +
+  `whole sweeps: ${jobs} runs of fashion.quick's recipe at batch ${BATCH}, ${EPOCHS} epochs (nf-resnet-micro, ${STEPS} steps) at once, ` +
     `one per core; host ${os.cpus().length} cores (${os.cpus()[0]?.model}), ${new Date().toISOString()}`,
 );
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nfx-vs-torch-"));

@@ -2,10 +2,10 @@ import { Flags, type Interfaces } from "@oclif/core";
 import type { BackendName } from "../core/engine/backend/backend.js";
 import { besideStore, checkWritableOut } from "../core/plot/outputDir.js";
 import { parseFormats } from "../core/plot/render.js";
-import { parsePreset } from "../experiments/figures/presets.js";
 import type { Preset } from "../experiments/figures/types.js";
 import { buildReport, claimsInOrder } from "../experiments/report/buildReport.js";
 import { claimRunsLines, whoseRunsText } from "../experiments/report/evidenceText.js";
+import { parseReportPreset } from "../experiments/report/reportPreset.js";
 import { type ClaimSummary, type ReportOutcome, reportResult, trainedFor } from "../experiments/report/reportResult.js";
 import {
   estimateReport,
@@ -26,7 +26,7 @@ import { sweepProgress } from "../ui/progress.js";
 /** The preset --run-missing trains (and its --dry-run prices): quick unless told otherwise, as before --sweep and
  * --where existed. */
 function runMissingPreset(flags: { preset?: string }): Preset {
-  return parsePreset(flags.preset ?? "quick");
+  return parseReportPreset(flags.preset ?? "quick");
 }
 
 export default class Report extends NfxCommand {
@@ -131,7 +131,7 @@ export default class Report extends NfxCommand {
     const out = besideStore(flags.db, "report", flags.out);
     checkWritableOut(out, "the report", flags.out !== undefined);
     if (!flags["run-missing"]) {
-      const preset = flags.preset === undefined ? undefined : parsePreset(flags.preset);
+      const preset = flags.preset === undefined ? undefined : parseReportPreset(flags.preset);
       return buildReport({ preset, sweep: flags.sweep, where: flags.where, db: flags.db, out, formats });
     }
     const preset = runMissingPreset(flags);

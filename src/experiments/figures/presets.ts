@@ -16,10 +16,23 @@ export function parsePreset(text: string): Preset {
 /** The package's own preset sweeps: configs/ at the package root. */
 export const PRESETS_DIR = path.join(packageRoot, "configs");
 
-/** `dir`/FIGURE.PRESET.yaml (default: the package's configs/); throws when it is missing. */
+/** The presets `dir` holds for `figure`, in PRESETS order. */
+export function presetsOf(figure: string, dir: string = PRESETS_DIR): Preset[] {
+  return PRESETS.filter((p) => fs.existsSync(path.join(dir, `${figure}.${p}.yaml`)));
+}
+
+/**
+ * `dir`/FIGURE.PRESET.yaml (default: the package's configs/).
+ * @throws Error naming the figure's presets when it has no such preset (`standard` is fig2b's alone).
+ */
 export function presetFile(figure: string, preset: Preset, dir: string = PRESETS_DIR): string {
   const file = path.join(dir, `${figure}.${preset}.yaml`);
-  if (!fs.existsSync(file)) throw new Error(`${figure}: no ${preset} preset (${file} is missing)`);
+  if (!fs.existsSync(file)) {
+    const has = presetsOf(figure, dir);
+    throw new Error(
+      `${figure}: no ${preset} preset (${file} is missing; ${figure} has ${has.length ? has.join(", ") : "none"})`,
+    );
+  }
   return file;
 }
 

@@ -131,7 +131,28 @@ function parseSeeds(text: string): number[] {
   return seeds;
 }
 
+const VALUE_FLAGS = new Set(["--db", "--preset", "--split", "--sweep"]);
+const SWITCHES = new Set(["--json", "--best-lambda"]);
+
+/** Refuses an unknown flag or a flag without its value (a typo must not run another mode). */
+function checkArgs(argv: readonly string[]): void {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (SWITCHES.has(a)) continue;
+    if (VALUE_FLAGS.has(a) && argv[i + 1] !== undefined && !(argv[i + 1] as string).startsWith("--")) {
+      i++;
+      continue;
+    }
+    throw new Error(
+      VALUE_FLAGS.has(a)
+        ? `${a} needs a value`
+        : `unknown argument ${a} (flags: ${[...VALUE_FLAGS, ...SWITCHES].join(", ")}; usage in the script's header)`,
+    );
+  }
+}
+
 function main(argv: string[]): number {
+  checkArgs(argv);
   const arg = (name: string): string | undefined => {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : undefined;
@@ -161,6 +182,7 @@ function main(argv: string[]): number {
     try {
       const runs = presetRuns(store, file);
       const [a, b] = fixed ?? halves(loadSweepFile(file).spec.seeds ?? [0]);
+      if (runs.rows.length === 0) throw new Error(`no stored runs of ${file} in ${db}: nothing to decide`);
       const { lines, holds } = bestLambdaSplit(runs.rows, a, b);
       if (json) console.log(JSON.stringify({ file, lines, holds }, null, 2));
       else for (const l of [`fig2b from ${file} (${runs.rows.length} runs)`, ...lines]) console.log(l);

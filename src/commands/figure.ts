@@ -37,7 +37,7 @@ export default class Figure extends NfxCommand {
   static override flags = {
     preset: Flags.string({
       description:
-        "which sweep of the figure: quick (2 CPU cores, minutes), standard (fig2b: the whole λ × batch grid on 2 CPU cores, hours) or full (the paper's grid)",
+        "which sweep of the figure: quick (2 CPU cores, minutes), standard (fig2b only: λ 0.01–0.16 and none × batch 64–1024, about an hour on 2 CPU cores) or full (the paper's grid)",
       default: "quick",
     }),
     "run-missing": Flags.boolean({ description: "train the runs of the figure's sweep that the store lacks first" }),

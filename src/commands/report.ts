@@ -45,7 +45,8 @@ export default class Report extends NfxCommand {
   static override enableJsonFlag = true;
   static override flags = {
     preset: Flags.string({
-      description: "whose runs decide: the quick or the full presets' sweeps (with --run-missing, default quick)",
+      description:
+        "whose runs decide: the quick or the full presets' sweeps (with --run-missing, default quick); fig2b's standard preset alone: --sweep fig2b.standard",
     }),
     sweep: Flags.string({
       description: "judge the runs of this stored sweep (by name) instead of every stored run",

@@ -5,21 +5,25 @@ import type { StepProfile } from "../core/engine/bench/phaseProfile.js";
 /** Lines of the profile: one per phase (ms, share, kernels launched), then the top `top` kernels of each phase. */
 export function stepProfileLines(p: StepProfile, top = 6): string[] {
   const lines = [
-    `profile of one step (median of ${p.steps} steps: ${p.stepMs.toFixed(1)} ms${p.synchronous ? "" : "; kernels run asynchronously on this backend: times are when they were queued"})`,
-    `  ${"phase".padEnd(12)} ${"wall ms".padStart(8)} ${"share".padStart(6)} ${"kernels".padStart(8)} ${"kernel ms".padStart(10)}`,
+    `profile of the step: wall ms = median over ${p.steps} steps (a step: ${p.stepMs.toFixed(1)} ms); kernels and kernel ms = one more step under tf.profile${p.synchronous ? "" : " (kernels run asynchronously on this backend: wall times are when they were queued)"}`,
+    `  ${"phase".padEnd(14)} ${"wall ms".padStart(8)} ${"share".padStart(6)} ${"kernels".padStart(8)} ${"kernel ms".padStart(10)}`,
   ];
   for (const ph of p.phases) {
     lines.push(
-      `  ${ph.phase.padEnd(12)} ${ph.ms.toFixed(2).padStart(8)} ${`${(ph.share * 100).toFixed(0)}%`.padStart(6)} ${String(ph.kernels).padStart(8)} ${ph.kernelMs.toFixed(2).padStart(10)}`,
+      `  ${ph.phase.padEnd(14)} ${ph.ms.toFixed(2).padStart(8)} ${`${(ph.share * 100).toFixed(0)}%`.padStart(6)} ${String(ph.kernels).padStart(8)} ${ph.kernelMs.toFixed(2).padStart(10)}`,
     );
   }
-  const accounted = p.phases.reduce((s, ph) => s + ph.ms, 0);
-  lines.push(`  ${"(between)".padEnd(12)} ${(p.stepMs - accounted).toFixed(2).padStart(8)}`);
+  lines.push(
+    `  ${"outside phases".padEnd(14)} ${p.outsidePhasesMs.toFixed(2).padStart(8)} ${`${((p.outsidePhasesMs / p.stepMs) * 100).toFixed(0)}%`.padStart(6)}`,
+  );
   for (const ph of p.phases) {
     const own = p.kernels.filter((k) => k.phase === ph.phase).slice(0, top);
     if (own.length === 0) continue;
     const list = own.map((k) => `${k.name} ${k.ms.toFixed(2)} ms/${k.calls}`).join(", ");
     lines.push(`  ${ph.phase}: ${list}`);
   }
+  lines.push(
+    "  (kernel ms/calls in the profiled step; `forward` is a custom-gradient op and includes the kernels it runs)",
+  );
   return lines;
 }

@@ -23,4 +23,14 @@ describe("nfx bench training --pytorch", () => {
       assert.doesNotMatch(res.stdout + res.stderr, /backend wasm|img\/s/, "nothing was timed");
     });
   }
+  it("refuses a micro-batch larger than the batch: one line naming --micro, exit 2, nothing timed", () => {
+    const res = spawnSync(process.execPath, [bin, "bench", "training", "--batch", "8", "--micro", "16", "--profile"], {
+      cwd: root,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    assert.equal(res.status, 2, res.stderr);
+    assert.match(res.stderr, /--micro 16: a micro-batch cannot be larger than the batch \(--batch 8\)/);
+    assert.doesNotMatch(res.stdout + res.stderr, /backend wasm|img\/s/, "nothing was timed");
+  });
 });

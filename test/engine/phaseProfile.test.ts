@@ -38,6 +38,7 @@ describe("phase profile", () => {
     assert.equal(p.steps, 3);
     const sum = p.phases.reduce((s, ph) => s + ph.ms, 0);
     assert.ok(sum <= p.stepMs * 1.05 + 0.5, `phases ${sum} ms within the step's ${p.stepMs} ms`);
+    assert.ok(p.outsidePhasesMs >= 0 && p.outsidePhasesMs <= p.stepMs, `outside phases ${p.outsidePhasesMs} ms`);
     assert.ok(p.synchronous);
     x.dispose();
   });

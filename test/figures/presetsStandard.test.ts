@@ -19,7 +19,7 @@ describe("the standard preset", () => {
     assert.equal(parseReportPreset("full"), "full");
     assert.throws(
       () => parseReportPreset("standard"),
-      /^Error: --preset standard: the report judges every figure, and fig2a, .* have no standard preset \(only fig2b: nfx figure fig2b --preset standard\)$/,
+      /^Error: --preset standard: the report judges every figure, and fig2a, .* have no standard preset \(only fig2b: nfx figure fig2b --preset standard; nfx report --sweep fig2b\.standard judges its runs\)$/,
     );
   });
 

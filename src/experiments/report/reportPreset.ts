@@ -15,7 +15,9 @@ export function parseReportPreset(text: string): Preset {
     const having = SWEEP_FIGURES.map((f) => f.name).filter((name) => !lacking.includes(name));
     throw new Error(
       `--preset ${preset}: the report judges every figure, and ${lacking.join(", ")} ${lacking.length === 1 ? "has" : "have"} no ${preset} preset` +
-        (having.length ? ` (only ${having.join(", ")}: nfx figure ${having[0]} --preset ${preset})` : ""),
+        (having.length
+          ? ` (only ${having.join(", ")}: nfx figure ${having[0]} --preset ${preset}; nfx report --sweep ${having[0]}.${preset} judges its runs)`
+          : ""),
     );
   }
   return preset;

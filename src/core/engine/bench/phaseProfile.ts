@@ -51,7 +51,7 @@ export interface PhaseTime {
   /** Median wall time of the phase per step (ms), and its share of the median step. */
   ms: number;
   share: number;
-  /** Kernels launched in the phase during the profiled step, and their summed kernel time (ms). */
+  /** Kernels launched in the phase during the one tf.profile'd step, and their summed kernel time then (ms). */
   kernels: number;
   kernelMs: number;
 }
@@ -68,6 +68,8 @@ export interface KernelTime {
 export interface StepProfile {
   /** Median wall time of a whole step (ms), read-back included. */
   stepMs: number;
+  /** Median over the steps of the wall time outside every marked phase (ms; the step's start and read-back wait). */
+  outsidePhasesMs: number;
   steps: number;
   phases: PhaseTime[];
   /** Kernels by phase, most time first. */
@@ -94,12 +96,15 @@ export async function profilePhases(
   for (let i = 0; i < opts.warmup; i++) await readBack(new PhaseTimer());
   const perPhase = new Map<StepPhase, number[]>();
   const totals: number[] = [];
+  const outside: number[] = [];
   for (let i = 0; i < Math.max(1, opts.steps); i++) {
     const timer = new PhaseTimer();
     const t0 = performance.now();
     await readBack(timer);
-    totals.push(performance.now() - t0);
+    const total = performance.now() - t0;
+    totals.push(total);
     for (const phase of STEP_PHASES) perPhase.set(phase, [...(perPhase.get(phase) ?? []), timer.ms.get(phase) ?? 0]);
+    outside.push(Math.max(0, total - [...timer.ms.values()].reduce((a, b) => a + b, 0)));
   }
   const profiled = new PhaseTimer();
   const info = await tf.profile(() => readBack(profiled));
@@ -116,7 +121,14 @@ export async function profilePhases(
       kernelMs: own.reduce((n, k) => n + k.ms, 0),
     };
   });
-  return { stepMs, steps: totals.length, phases, kernels, synchronous: tf.getBackend() !== "tensorflow-gpu" };
+  return {
+    stepMs,
+    outsidePhasesMs: median(outside),
+    steps: totals.length,
+    phases,
+    kernels,
+    synchronous: tf.getBackend() !== "tensorflow-gpu",
+  };
 }
 
 /** Groups profiled kernels by (phase, name): kernel i belongs to the last phase marked at or before it. */

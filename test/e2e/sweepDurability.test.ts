@@ -126,7 +126,9 @@ describe("sweep durability", () => {
 
   it("--fail-fast stops at the first failure and exits non-zero", async () => {
     const dir = tempDir();
-    const cfg = writeFile(dir, "tiny.yaml", tinySweep({ steps: MID_RUN_STEPS, lambdas: [0.01], seeds: 3 }));
+    // Long runs: the first is killed mid-run and --fail-fast never starts the others, so this costs one partial run.
+    // With 100 steps the fused kernels finished all three runs between two polls, and no worker pid was ever seen.
+    const cfg = writeFile(dir, "tiny.yaml", tinySweep({ steps: 20 * MID_RUN_STEPS, lambdas: [0.01], seeds: 3 }));
     const db = path.join(dir, "nfx.db");
     const sweep = nfxBackground(["sweep", cfg, "--db", db, "--jobs", "1", "--fail-fast", ...common], dir);
     await waitFor("a worker pid", () => peek<Row>(db, ROWS).some((r) => r.worker_pid !== null && r.steps_done > 0));
